@@ -1,0 +1,252 @@
+/**
+ * Node configuration: the replication settings `CONFIG GET/SET` exposes, with redis 7.0.15's
+ * defaults, parsers and error texts.
+ */
+
+/** Values a node's configuration holds. Sizes in bytes, periods in seconds as redis has them. */
+export interface NodeConfig {
+  "repl-backlog-size": number;
+  "repl-backlog-ttl": number;
+  "repl-ping-replica-period": number;
+  "repl-timeout": number;
+  "repl-diskless-sync": boolean;
+  "repl-diskless-sync-delay": number;
+  "repl-diskless-sync-max-replicas": number;
+  "min-replicas-to-write": number;
+  "min-replicas-max-lag": number;
+  "replica-read-only": boolean;
+  "replica-serve-stale-data": boolean;
+  "replica-priority": number;
+  "replica-announced": boolean;
+  masterauth: string;
+  masteruser: string;
+  requirepass: string;
+  "rdbcompression": boolean;
+  "rdbchecksum": boolean;
+  "rdb-del-sync-files": boolean;
+  save: string;
+  dbfilename: string;
+  "proto-max-bulk-len": number;
+  maxclients: number;
+  hz: number;
+  "replica-announce-ip": string;
+  "replica-announce-port": number;
+}
+
+export type ConfigName = keyof NodeConfig;
+
+/** The defaults of redis-server 7.0.15 started with `--save ''` (lab nodes persist only on SAVE). */
+export function defaultConfig(): NodeConfig {
+  return {
+    "repl-backlog-size": 1048576,
+    "repl-backlog-ttl": 3600,
+    "repl-ping-replica-period": 10,
+    "repl-timeout": 60,
+    "repl-diskless-sync": true,
+    "repl-diskless-sync-delay": 5,
+    "repl-diskless-sync-max-replicas": 0,
+    "min-replicas-to-write": 0,
+    "min-replicas-max-lag": 10,
+    "replica-read-only": true,
+    "replica-serve-stale-data": true,
+    "replica-priority": 100,
+    "replica-announced": true,
+    masterauth: "",
+    masteruser: "",
+    requirepass: "",
+    rdbcompression: true,
+    rdbchecksum: true,
+    "rdb-del-sync-files": false,
+    save: "",
+    dbfilename: "dump.rdb",
+    "proto-max-bulk-len": 536870912,
+    maxclients: 10000,
+    hz: 10,
+    "replica-announce-ip": "",
+    "replica-announce-port": 0,
+  };
+}
+
+type Kind =
+  | { type: "bool" }
+  | { type: "int"; min: number; max: number; memory?: boolean }
+  | { type: "string"; sensitive?: boolean }
+  | { type: "immutable-string" };
+
+interface ConfigSpec {
+  readonly name: ConfigName;
+  readonly aliases: readonly string[];
+  readonly kind: Kind;
+}
+
+const INT_MAX = 2147483647;
+const LLONG_MAX = Number.MAX_SAFE_INTEGER;
+
+const SPECS: readonly ConfigSpec[] = [
+  { name: "repl-backlog-size", aliases: [], kind: { type: "int", min: 1, max: LLONG_MAX, memory: true } },
+  { name: "repl-backlog-ttl", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "repl-ping-replica-period", aliases: ["repl-ping-slave-period"], kind: { type: "int", min: 1, max: INT_MAX } },
+  { name: "repl-timeout", aliases: [], kind: { type: "int", min: 1, max: INT_MAX } },
+  { name: "repl-diskless-sync", aliases: [], kind: { type: "bool" } },
+  { name: "repl-diskless-sync-delay", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "repl-diskless-sync-max-replicas", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "min-replicas-to-write", aliases: ["min-slaves-to-write"], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "min-replicas-max-lag", aliases: ["min-slaves-max-lag"], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "replica-read-only", aliases: ["slave-read-only"], kind: { type: "bool" } },
+  { name: "replica-serve-stale-data", aliases: ["slave-serve-stale-data"], kind: { type: "bool" } },
+  { name: "replica-priority", aliases: ["slave-priority"], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "replica-announced", aliases: [], kind: { type: "bool" } },
+  { name: "masterauth", aliases: [], kind: { type: "string", sensitive: true } },
+  { name: "masteruser", aliases: [], kind: { type: "string", sensitive: true } },
+  { name: "requirepass", aliases: [], kind: { type: "string", sensitive: true } },
+  { name: "rdbcompression", aliases: [], kind: { type: "bool" } },
+  { name: "rdbchecksum", aliases: [], kind: { type: "bool" } },
+  { name: "rdb-del-sync-files", aliases: [], kind: { type: "bool" } },
+  { name: "save", aliases: [], kind: { type: "string" } },
+  { name: "dbfilename", aliases: [], kind: { type: "immutable-string" } },
+  { name: "proto-max-bulk-len", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
+  { name: "maxclients", aliases: [], kind: { type: "int", min: 1, max: INT_MAX } },
+  { name: "hz", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
+  { name: "replica-announce-port", aliases: ["slave-announce-port"], kind: { type: "int", min: 0, max: 65535 } },
+];
+
+const BY_NAME = new Map<string, ConfigSpec>();
+for (const spec of SPECS) {
+  BY_NAME.set(spec.name, spec);
+  for (const alias of spec.aliases) BY_NAME.set(alias, spec);
+}
+
+/** Every canonical config name, in a stable order. */
+export const CONFIG_NAMES: readonly ConfigName[] = SPECS.map((s) => s.name);
+
+/** Looks a parameter up by name or alias, case-insensitively. */
+export function findConfig(name: string): ConfigName | undefined {
+  return BY_NAME.get(name.toLowerCase())?.name;
+}
+
+/** Renders a value as CONFIG GET prints it. */
+export function formatConfigValue(config: NodeConfig, name: ConfigName): string {
+  const value = config[name];
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+/**
+ * Glob match as redis's `stringmatchlen` does it (`*`, `?`, `[...]`, `\` escapes), used by
+ * CONFIG GET and KEYS. Case-sensitive unless `nocase`.
+ */
+export function globMatch(pattern: string, text: string, nocase = false): boolean {
+  return matchAt(pattern, 0, text, 0, nocase);
+}
+
+function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean): boolean {
+  const fold = (c: string): string => (nocase ? c.toLowerCase() : c);
+  while (pi < p.length) {
+    const pc = p[pi]!;
+    if (pc === "*") {
+      while (p[pi + 1] === "*") pi++;
+      if (pi + 1 === p.length) return true;
+      for (let k = si; k <= s.length; k++) if (matchAt(p, pi + 1, s, k, nocase)) return true;
+      return false;
+    }
+    if (si >= s.length) return false;
+    if (pc === "?") {
+      pi++;
+      si++;
+      continue;
+    }
+    if (pc === "[") {
+      let i = pi + 1;
+      const negate = p[i] === "^";
+      if (negate) i++;
+      let matched = false;
+      while (i < p.length && p[i] !== "]") {
+        if (p[i] === "\\" && i + 1 < p.length) {
+          i++;
+          if (fold(p[i]!) === fold(s[si]!)) matched = true;
+        } else if (p[i + 1] === "-" && i + 2 < p.length && p[i + 2] !== "]") {
+          let lo = fold(p[i]!);
+          let hi = fold(p[i + 2]!);
+          if (lo > hi) [lo, hi] = [hi, lo];
+          const c = fold(s[si]!);
+          if (c >= lo && c <= hi) matched = true;
+          i += 2;
+        } else if (fold(p[i]!) === fold(s[si]!)) {
+          matched = true;
+        }
+        i++;
+      }
+      if (negate) matched = !matched;
+      if (!matched) return false;
+      pi = i < p.length ? i + 1 : i;
+      si++;
+      continue;
+    }
+    if (pc === "\\" && pi + 1 < p.length) {
+      pi++;
+    }
+    if (fold(p[pi]!) !== fold(s[si]!)) return false;
+    pi++;
+    si++;
+  }
+  return si === s.length;
+}
+
+export type ConfigSetResult = { ok: true } | { ok: false; message: string };
+
+/**
+ * Parses `value` for `name` as CONFIG SET does and stores it. Returns redis's error text on
+ * failure and leaves the config unchanged.
+ */
+export function setConfigValue(config: NodeConfig, rawName: string, value: string): ConfigSetResult {
+  const spec = BY_NAME.get(rawName.toLowerCase());
+  if (!spec) return { ok: false, message: `Unknown option or number of arguments for CONFIG SET - '${rawName}'` };
+  const fail = (reason: string): ConfigSetResult => ({
+    ok: false,
+    message: `CONFIG SET failed (possibly related to argument '${rawName}') - ${reason}`,
+  });
+  switch (spec.kind.type) {
+    case "bool": {
+      const v = value.toLowerCase();
+      if (v !== "yes" && v !== "no") return fail("argument must be 'yes' or 'no'");
+      (config as unknown as Record<string, boolean>)[spec.name] = v === "yes";
+      return { ok: true };
+    }
+    case "int": {
+      const parsed = spec.kind.memory ? parseMemory(value) : parseStrictInt(value);
+      if (parsed === undefined) return fail(spec.kind.memory ? "argument must be a memory value" : "argument couldn't be parsed into an integer");
+      if (parsed < spec.kind.min || parsed > spec.kind.max) {
+        return fail(`argument must be between ${spec.kind.min} and ${spec.kind.max} inclusive`);
+      }
+      (config as unknown as Record<string, number>)[spec.name] = parsed;
+      return { ok: true };
+    }
+    case "string":
+      (config as unknown as Record<string, string>)[spec.name] = value;
+      return { ok: true };
+    case "immutable-string":
+      return fail("can't set immutable config");
+    default:
+      return assertNever(spec.kind);
+  }
+}
+
+function parseStrictInt(text: string): number | undefined {
+  if (!/^-?\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Parses memory values as redis's memtoull: plain bytes or with k/kb/m/mb/g/gb suffixes. */
+export function parseMemory(text: string): number | undefined {
+  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text);
+  if (!m) return undefined;
+  const units: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
+  const n = Number(m[1]) * units[(m[2] ?? "").toLowerCase()]!;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

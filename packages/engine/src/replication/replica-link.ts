@@ -1,0 +1,47 @@
+/**
+ * The master's view of one attached replica (redis keeps these fields on the replica's client).
+ */
+import type { BacklogReader } from "./backlog.ts";
+
+/** `slave->replstate` on the master. INFO prints wait_bgsave for both waiting states. */
+export type ReplicaSyncState = "wait_bgsave_start" | "wait_bgsave_end" | "send_bulk" | "online";
+
+export class ReplicaLink {
+  state: ReplicaSyncState;
+  /** Highest offset the replica acknowledged with REPLCONF ACK (0 before the first). */
+  ackOffset = 0;
+  /** Unix ms of the last ACK or newline from the replica. */
+  ackTimeMs: number;
+  /** The `+FULLRESYNC` offset this replica was given. */
+  psyncInitialOffset = -1;
+  /** Stream bytes waiting for this replica while its RDB is produced or in flight. */
+  reader: BacklogReader | null = null;
+  /** Diskless transfer done: stream starts at the replica's first ACK. */
+  startStreamOnAck = false;
+  /** Attached with the old SYNC command: no +FULLRESYNC, no ACK timeouts. */
+  readonly preSync: boolean;
+
+  constructor(state: ReplicaSyncState, nowMs: number, preSync: boolean) {
+    this.state = state;
+    this.ackTimeMs = nowMs;
+    this.preSync = preSync;
+  }
+
+  /** True once the replica is streaming (or about to stream at its first ACK). */
+  get online(): boolean {
+    return this.state === "online";
+  }
+
+  /** The name INFO uses. */
+  get infoState(): string {
+    switch (this.state) {
+      case "wait_bgsave_start":
+      case "wait_bgsave_end":
+        return "wait_bgsave";
+      case "send_bulk":
+        return "send_bulk";
+      case "online":
+        return "online";
+    }
+  }
+}

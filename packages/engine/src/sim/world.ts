@@ -1,0 +1,751 @@
+/**
+ * The simulated world: hosts running sans-IO nodes, a discrete-event network between them, and a
+ * virtual clock.
+ *
+ * Network model (rules NET-* in SPEC.md):
+ * - NET-1 A connection is two ordered byte streams. A send departs when the direction's previous
+ *   bytes have been serialized at the link bandwidth and arrives `latencyMs` later; arrival order
+ *   never differs from send order. Chunks may be split (when chunk splitting is on) but never
+ *   reordered.
+ * - NET-2 Connecting to an address no live process holds is refused after one latency.
+ * - NET-3 While a pair of hosts is partitioned, bytes (and connection attempts, and closes) sent
+ *   between them wait, as TCP retransmits, and leave when the partition heals.
+ * - NET-4 Kill is a crash: every connection of the process is reset, memory is lost, the disk
+ *   stays. A killed host refuses connections until restarted.
+ * - NET-5 Freeze is SIGSTOP: the process handles nothing (bytes, accepts, timers) until thawed, but
+ *   its kernel still accepts connections and buffers bytes.
+ */
+import { RedisNode, type NodeOptions } from "../node/node.ts";
+import { SimDisk } from "../node/disk.ts";
+import type { ConnId, NodeEffect } from "../node/effects.ts";
+import type { TraceEvent } from "../node/trace.ts";
+import type { NodeConfig } from "../node/config.ts";
+import { EventQueue } from "./event-queue.ts";
+import { Prng } from "./prng.ts";
+
+/** Settings of the path between two hosts (both directions). */
+export interface LinkSettings {
+  readonly latencyMs: number;
+  readonly bandwidthBytesPerSec: number;
+  readonly partitioned: boolean;
+}
+
+/** 1 ms and 100 Mbit/s: a big full sync takes visible time, a command does not. */
+export const DEFAULT_LINK: LinkSettings = { latencyMs: 1, bandwidthBytesPerSec: 12_500_000, partitioned: false };
+
+/** A client outside the simulated hosts (a console, a test, a TCP gateway). */
+export interface ExternalEndpoint {
+  onData(bytes: Uint8Array): void;
+  onClose(): void;
+}
+
+type HostState = "up" | "down";
+
+/** A host: an address, a disk, and (while up) a node process. */
+export interface Host {
+  readonly address: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly disk: SimDisk;
+  node: RedisNode | null;
+  state: HostState;
+  frozen: boolean;
+  /** Incremented at each boot: connections of an earlier life are dead. */
+  generation: number;
+  /** Events held while frozen, in arrival order. */
+  readonly inbox: (() => void)[];
+  timerAt: number;
+  timerToken: number;
+  config: Partial<NodeConfig>;
+  /** `replicaof` applied at boot (the lab keeps a node's master in its "config file"). */
+  startupReplicaOf: { host: string; port: number } | null;
+  readonly prng: Prng;
+  /** Local connection id → world connection, for the current generation. */
+  readonly conns: Map<ConnId, SimConnection>;
+  bootCount: number;
+}
+
+type Endpoint =
+  | { readonly kind: "host"; readonly host: Host; readonly generation: number; conn: ConnId | null }
+  | { readonly kind: "external"; readonly endpoint: ExternalEndpoint; readonly address: string };
+
+interface Direction {
+  /** When the direction's last byte finishes serializing. */
+  busyUntilMs: number;
+  lastArrivalMs: number;
+  /** Sends held by a partition, in order. */
+  held: ({ kind: "bytes"; bytes: Uint8Array } | { kind: "fin" })[];
+  finSent: boolean;
+}
+
+/** A simulated TCP connection. Side 0 opened it, side 1 accepted it. */
+export interface SimConnection {
+  readonly id: number;
+  readonly sides: [Endpoint, Endpoint | null];
+  readonly fromAddress: string;
+  readonly toAddress: string;
+  /** 0→1 and 1→0. */
+  readonly dirs: [Direction, Direction];
+  state: "connecting" | "open" | "closed";
+  /** The caller's local id for the outbound socket (host initiators only). */
+  loopback: boolean;
+  bytesInFlight: number;
+}
+
+type WorldEvent =
+  | { readonly type: "deliver"; readonly conn: SimConnection; readonly toSide: 0 | 1; readonly bytes: Uint8Array }
+  | { readonly type: "fin"; readonly conn: SimConnection; readonly toSide: 0 | 1 }
+  | { readonly type: "syn"; readonly conn: SimConnection }
+  | { readonly type: "syn-ack"; readonly conn: SimConnection }
+  | { readonly type: "refused"; readonly conn: SimConnection; readonly reason: string }
+  | { readonly type: "timer"; readonly host: Host; readonly token: number };
+
+export interface WorldOptions {
+  readonly seed: number | string;
+  /** Unix ms at virtual time 0. */
+  readonly epochMs?: number;
+  readonly defaultLink?: LinkSettings;
+  /** Split sends into random pieces (exercises every parser at odd boundaries). */
+  readonly splitChunks?: boolean;
+}
+
+export type WorldTraceListener = (address: string, event: TraceEvent, timeMs: number) => void;
+
+const EPHEMERAL_PORT_BASE = 40000;
+
+export class World {
+  nowMs = 0;
+  readonly epochMs: number;
+  readonly hosts = new Map<string, Host>();
+  private readonly queue = new EventQueue<WorldEvent>();
+  private readonly links = new Map<string, LinkSettings>();
+  private defaultLink: LinkSettings;
+  private readonly rootPrng: Prng;
+  private readonly netPrng: Prng;
+  private readonly splitChunks: boolean;
+  private nextConnectionId = 1;
+  private nextEphemeralPort = EPHEMERAL_PORT_BASE;
+  private readonly connections = new Set<SimConnection>();
+  private networkEvents = 0;
+  private readonly traceListeners: WorldTraceListener[] = [];
+  private readonly exitListeners: ((address: string, reason: string) => void)[] = [];
+
+  constructor(options: WorldOptions) {
+    this.epochMs = options.epochMs ?? 1_700_000_000_000;
+    this.defaultLink = options.defaultLink ?? DEFAULT_LINK;
+    this.rootPrng = Prng.fromSeed(options.seed);
+    this.netPrng = this.rootPrng.fork("network");
+    this.splitChunks = options.splitChunks ?? false;
+  }
+
+  onTrace(listener: WorldTraceListener): void {
+    this.traceListeners.push(listener);
+  }
+
+  onExit(listener: (address: string, reason: string) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Hosts
+
+  /** Creates a host and boots a node on it. */
+  addHost(hostname: string, port: number, config: Partial<NodeConfig> = {}): Host {
+    const address = `${hostname}:${port}`;
+    if (this.hosts.has(address)) throw new Error(`address ${address} is taken`);
+    const host: Host = {
+      address,
+      hostname,
+      port,
+      disk: new SimDisk(),
+      node: null,
+      state: "down",
+      frozen: false,
+      generation: 0,
+      inbox: [],
+      timerAt: Infinity,
+      timerToken: 0,
+      config: { ...config },
+      startupReplicaOf: null,
+      prng: this.rootPrng.fork(`host:${address}`),
+      conns: new Map(),
+      bootCount: 0,
+    };
+    this.hosts.set(address, host);
+    this.boot(host);
+    return host;
+  }
+
+  /** Removes a host entirely (its connections are reset). */
+  removeHost(address: string): void {
+    const host = this.requireHost(address);
+    if (host.state === "up") this.kill(address);
+    this.hosts.delete(address);
+  }
+
+  private boot(host: Host): void {
+    host.generation++;
+    host.bootCount++;
+    host.conns.clear();
+    host.inbox.length = 0;
+    host.frozen = false;
+    const options: NodeOptions = {
+      host: host.hostname,
+      port: host.port,
+      prng: host.prng.fork(`boot:${host.bootCount}`),
+      nowMs: this.nowMs,
+      epochMs: this.epochMs,
+      config: host.config,
+      disk: host.disk,
+      replicaOf: host.startupReplicaOf,
+      pid: 1000 + host.bootCount * 97 + (host.port % 1000),
+    };
+    host.node = new RedisNode(options);
+    host.state = "up";
+    this.afterNodeStep(host);
+  }
+
+  requireHost(address: string): Host {
+    const host = this.hosts.get(address);
+    if (!host) throw new Error(`no host at ${address}`);
+    return host;
+  }
+
+  /** Crash: connections reset, memory gone, disk kept. */
+  kill(address: string): void {
+    const host = this.requireHost(address);
+    if (host.state === "down") return;
+    // The lab keeps what REPLICAOF and CONFIG SET changed as if they were in the config file, so a
+    // restarted node comes back with the same master and settings.
+    const node = host.node;
+    if (node) {
+      const rs = node.replicaSide;
+      host.startupReplicaOf = rs.masterHost !== null ? { host: rs.masterHost, port: rs.masterPort } : null;
+      host.config = { ...node.config };
+    }
+    for (const conn of [...host.conns.values()]) this.resetFromHost(host, conn);
+    host.conns.clear();
+    host.node = null;
+    host.state = "down";
+    host.frozen = false;
+    host.inbox.length = 0;
+    host.timerToken++;
+    host.timerAt = Infinity;
+  }
+
+  /** Starts a stopped host again; `wipe` empties its disk first. */
+  restart(address: string, wipe = false): void {
+    const host = this.requireHost(address);
+    if (host.state === "up") this.kill(address);
+    if (wipe) host.disk.wipe();
+    this.boot(host);
+  }
+
+  freeze(address: string): void {
+    const host = this.requireHost(address);
+    if (host.state === "up") host.frozen = true;
+  }
+
+  thaw(address: string): void {
+    const host = this.requireHost(address);
+    if (!host.frozen) return;
+    host.frozen = false;
+    const held = host.inbox.splice(0, host.inbox.length);
+    for (const run of held) {
+      if (host.state !== "up" || host.frozen) break;
+      run();
+    }
+    if (host.state === "up" && host.node) {
+      host.node.tick(this.nowMs);
+      this.afterNodeStep(host);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Links
+
+  private linkKey(a: string, b: string): string {
+    const ha = a.slice(0, a.lastIndexOf(":"));
+    const hb = b.slice(0, b.lastIndexOf(":"));
+    // Hosts are told apart by full address; the pair is unordered.
+    void ha;
+    void hb;
+    return a < b ? `${a}|${b}` : `${b}|${a}`;
+  }
+
+  linkSettings(a: string, b: string): LinkSettings {
+    return this.links.get(this.linkKey(a, b)) ?? this.defaultLink;
+  }
+
+  /** Changes the path between two hosts. Healing a partition releases what it held. */
+  setLink(a: string, b: string, patch: Partial<LinkSettings>): LinkSettings {
+    const key = this.linkKey(a, b);
+    const before = this.linkSettings(a, b);
+    const after: LinkSettings = { ...before, ...patch };
+    this.links.set(key, after);
+    if (before.partitioned && !after.partitioned) this.releaseHeld(a, b);
+    return after;
+  }
+
+  setDefaultLink(settings: LinkSettings): void {
+    this.defaultLink = settings;
+  }
+
+  /** Every link with non-default settings. */
+  customLinks(): { a: string; b: string; settings: LinkSettings }[] {
+    return [...this.links.entries()].map(([key, settings]) => {
+      const [a, b] = key.split("|") as [string, string];
+      return { a, b, settings };
+    });
+  }
+
+  private releaseHeld(a: string, b: string): void {
+    for (const conn of this.connections) {
+      const pair = this.linkKey(conn.fromAddress, conn.toAddress);
+      if (pair !== this.linkKey(a, b)) continue;
+      if (conn.state === "connecting" && conn.sides[1] === null && conn.dirs[0].held.length === 0) {
+        // A SYN that waited for the partition.
+        this.scheduleSyn(conn);
+      }
+      for (const fromSide of [0, 1] as const) {
+        const dir = conn.dirs[fromSide];
+        const held = dir.held.splice(0, dir.held.length);
+        for (const item of held) {
+          if (item.kind === "bytes") this.transmit(conn, fromSide, item.bytes);
+          else this.transmitFin(conn, fromSide);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connections
+
+  private newDirection(): Direction {
+    return { busyUntilMs: this.nowMs, lastArrivalMs: this.nowMs, held: [], finSent: false };
+  }
+
+  /** Opens a connection from an external client to a host address (a console, a test client). */
+  connectExternal(address: string, endpoint: ExternalEndpoint, fromAddress = `127.0.0.1:${this.nextEphemeralPort++}`): ExternalConnection {
+    const conn: SimConnection = {
+      id: this.nextConnectionId++,
+      sides: [{ kind: "external", endpoint, address: fromAddress }, null],
+      fromAddress,
+      toAddress: address,
+      dirs: [this.newDirection(), this.newDirection()],
+      state: "connecting",
+      loopback: true,
+      bytesInFlight: 0,
+    };
+    this.connections.add(conn);
+    this.scheduleSyn(conn);
+    return new ExternalConnection(this, conn);
+  }
+
+  private scheduleSyn(conn: SimConnection): void {
+    const link = conn.loopback ? { latencyMs: 0, partitioned: false } : this.linkSettings(conn.fromAddress, conn.toAddress);
+    if (link.partitioned) return; // waits for the heal (releaseHeld)
+    this.schedule(this.nowMs + link.latencyMs, { type: "syn", conn });
+  }
+
+  private schedule(timeMs: number, event: WorldEvent): void {
+    if (event.type !== "timer") this.networkEvents++;
+    this.queue.push(timeMs, event);
+  }
+
+  /** Sends bytes from one side of a connection. */
+  sendFrom(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
+    if (conn.state === "closed" || conn.dirs[fromSide].finSent || bytes.length === 0) return;
+    const link = this.pathOf(conn);
+    if (link.partitioned) {
+      conn.dirs[fromSide].held.push({ kind: "bytes", bytes });
+      return;
+    }
+    this.transmit(conn, fromSide, bytes);
+  }
+
+  private pathOf(conn: SimConnection): LinkSettings {
+    if (conn.loopback) return { latencyMs: 0, bandwidthBytesPerSec: Infinity, partitioned: false };
+    return this.linkSettings(conn.fromAddress, conn.toAddress);
+  }
+
+  private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
+    const link = this.pathOf(conn);
+    const dir = conn.dirs[fromSide];
+    const pieces = this.splitChunks && bytes.length > 1 ? this.split(bytes) : [bytes];
+    for (const piece of pieces) {
+      const start = Math.max(this.nowMs, dir.busyUntilMs);
+      const serialize = Number.isFinite(link.bandwidthBytesPerSec) ? (piece.length * 1000) / link.bandwidthBytesPerSec : 0;
+      dir.busyUntilMs = start + serialize;
+      const arrival = Math.max(dir.busyUntilMs + link.latencyMs, dir.lastArrivalMs);
+      dir.lastArrivalMs = arrival;
+      conn.bytesInFlight += piece.length;
+      this.schedule(arrival, { type: "deliver", conn, toSide: fromSide === 0 ? 1 : 0, bytes: piece });
+    }
+  }
+
+  private split(bytes: Uint8Array): Uint8Array[] {
+    const pieces: Uint8Array[] = [];
+    let at = 0;
+    const count = 1 + this.netPrng.int(Math.min(4, bytes.length));
+    for (let i = 1; i < count; i++) {
+      const cut = at + 1 + this.netPrng.int(Math.max(1, bytes.length - at - (count - i)));
+      if (cut >= bytes.length) break;
+      pieces.push(bytes.subarray(at, cut));
+      at = cut;
+    }
+    pieces.push(bytes.subarray(at));
+    return pieces;
+  }
+
+  /** Closes one side: a FIN follows the bytes already sent. */
+  closeFrom(conn: SimConnection, fromSide: 0 | 1): void {
+    const dir = conn.dirs[fromSide];
+    if (dir.finSent || conn.state === "closed") return;
+    dir.finSent = true;
+    if (this.pathOf(conn).partitioned) {
+      dir.held.push({ kind: "fin" });
+      return;
+    }
+    this.transmitFin(conn, fromSide);
+  }
+
+  private transmitFin(conn: SimConnection, fromSide: 0 | 1): void {
+    const link = this.pathOf(conn);
+    const dir = conn.dirs[fromSide];
+    const arrival = Math.max(Math.max(this.nowMs, dir.busyUntilMs) + link.latencyMs, dir.lastArrivalMs);
+    dir.lastArrivalMs = arrival;
+    this.schedule(arrival, { type: "fin", conn, toSide: fromSide === 0 ? 1 : 0 });
+  }
+
+  private resetFromHost(host: Host, conn: SimConnection): void {
+    const side = this.sideOfHost(conn, host);
+    if (side === null) return;
+    if (conn.state === "connecting" && side === 0) {
+      conn.state = "closed";
+      this.connections.delete(conn);
+      return;
+    }
+    this.closeFrom(conn, side);
+  }
+
+  private sideOfHost(conn: SimConnection, host: Host): 0 | 1 | null {
+    for (const side of [0, 1] as const) {
+      const end = conn.sides[side];
+      if (end && end.kind === "host" && end.host === host) return side;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Running
+
+  /** Processes every event up to and including `timeMs`, then sets the clock to it. */
+  runUntil(timeMs: number): void {
+    while (this.queue.peekTime() <= timeMs) this.step();
+    if (timeMs > this.nowMs) this.nowMs = timeMs;
+  }
+
+  /** Advances the clock by `ms`. */
+  runFor(ms: number): void {
+    this.runUntil(this.nowMs + ms);
+  }
+
+  /** Processes the events scheduled at the current time (replies on zero-latency links). */
+  runCurrent(): void {
+    this.runUntil(this.nowMs);
+  }
+
+  /** Time of the next event, or Infinity. */
+  nextEventMs(): number {
+    return this.queue.peekTime();
+  }
+
+  /** True while bytes, connection attempts or closes are travelling. */
+  get networkBusy(): boolean {
+    return this.networkEvents > 0;
+  }
+
+  /**
+   * Runs until the network is quiet and no node is in the middle of a sync (handshake, transfer,
+   * waiting for a fork or a first ACK), or until `maxMs` of virtual time have passed. Returns true
+   * if it settled.
+   */
+  runUntilIdle(maxMs = 120_000): boolean {
+    const deadline = this.nowMs + maxMs;
+    for (;;) {
+      if (!this.networkBusy && !this.anyNodeBusy()) return true;
+      const next = this.queue.peekTime();
+      if (next > deadline) {
+        this.nowMs = Math.max(this.nowMs, deadline);
+        return false;
+      }
+      this.step();
+    }
+  }
+
+  private anyNodeBusy(): boolean {
+    for (const host of this.hosts.values()) {
+      const node = host.node;
+      if (!node || host.state !== "up") continue;
+      if (host.frozen && host.inbox.length > 0) continue;
+      const rs = node.replicaSide;
+      if (rs.masterHost !== null && rs.state !== "connected" && rs.state !== "connect" && rs.state !== "connecting") {
+        // Handshake or transfer in progress, unless the master is unreachable.
+        if (!host.frozen) return true;
+      }
+      for (const replica of node.masterSide.replicas) {
+        const link = replica.replica!;
+        if (link.state !== "online" || link.startStreamOnAck) {
+          if (!host.frozen) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Processes one event. */
+  step(): void {
+    const next = this.queue.pop();
+    if (!next) return;
+    if (next.timeMs > this.nowMs) this.nowMs = next.timeMs;
+    const event = next.value;
+    if (event.type !== "timer") this.networkEvents--;
+    switch (event.type) {
+      case "timer":
+        this.onTimer(event.host, event.token);
+        return;
+      case "syn":
+        this.onSyn(event.conn);
+        return;
+      case "syn-ack":
+        this.onSynAck(event.conn);
+        return;
+      case "refused":
+        this.onRefused(event.conn, event.reason);
+        return;
+      case "deliver":
+        event.conn.bytesInFlight -= event.bytes.length;
+        this.onDeliver(event.conn, event.toSide, event.bytes);
+        return;
+      case "fin":
+        this.onFin(event.conn, event.toSide);
+        return;
+      default:
+        assertNever(event);
+    }
+  }
+
+  private onTimer(host: Host, token: number): void {
+    if (token !== host.timerToken || host.state !== "up" || !host.node) return;
+    host.timerAt = Infinity;
+    if (host.frozen) {
+      // A stopped process runs no timers; thaw runs a catch-up tick.
+      return;
+    }
+    host.node.tick(this.nowMs);
+    this.afterNodeStep(host);
+  }
+
+  private onSyn(conn: SimConnection): void {
+    if (conn.state !== "connecting") return;
+    const host = this.hosts.get(conn.toAddress);
+    const link = this.pathOf(conn);
+    if (!host || host.state !== "up" || !host.node) {
+      this.schedule(this.nowMs + link.latencyMs, { type: "refused", conn, reason: "Connection refused" });
+      return;
+    }
+    // The kernel completes the handshake even if the process is stopped; the process accepts later.
+    const end: Endpoint = { kind: "host", host, generation: host.generation, conn: null };
+    conn.sides[1] = end;
+    const accept = (): void => {
+      if (host.state !== "up" || host.generation !== end.generation || !host.node || conn.state === "closed") return;
+      end.conn = host.node.accept(this.nowMs, conn.fromAddress);
+      host.conns.set(end.conn, conn);
+      this.afterNodeStep(host);
+    };
+    this.runOnHost(host, accept);
+    this.schedule(this.nowMs + link.latencyMs, { type: "syn-ack", conn });
+  }
+
+  private onSynAck(conn: SimConnection): void {
+    if (conn.state !== "connecting") return;
+    conn.state = "open";
+    const initiator = conn.sides[0];
+    if (initiator.kind === "host") {
+      const host = initiator.host;
+      if (host.state !== "up" || host.generation !== initiator.generation || initiator.conn === null) return;
+      const local = initiator.conn;
+      this.runOnHost(host, () => {
+        if (!host.node || host.generation !== initiator.generation) return;
+        host.node.connected(this.nowMs, local);
+        this.afterNodeStep(host);
+      });
+    }
+  }
+
+  private onRefused(conn: SimConnection, reason: string): void {
+    if (conn.state !== "connecting") return;
+    conn.state = "closed";
+    this.connections.delete(conn);
+    const initiator = conn.sides[0];
+    if (initiator.kind === "external") {
+      initiator.endpoint.onClose();
+      return;
+    }
+    const host = initiator.host;
+    if (host.state !== "up" || host.generation !== initiator.generation || initiator.conn === null) return;
+    const local = initiator.conn;
+    host.conns.delete(local);
+    this.runOnHost(host, () => {
+      if (!host.node || host.generation !== initiator.generation) return;
+      host.node.connectFailed(this.nowMs, local, reason);
+      this.afterNodeStep(host);
+    });
+  }
+
+  private onDeliver(conn: SimConnection, toSide: 0 | 1, bytes: Uint8Array): void {
+    const end = conn.sides[toSide];
+    if (!end || conn.state === "closed") return;
+    if (end.kind === "external") {
+      end.endpoint.onData(bytes);
+      return;
+    }
+    const host = end.host;
+    this.runOnHost(host, () => {
+      if (!host.node || host.generation !== end.generation || end.conn === null) return;
+      if (host.conns.get(end.conn) !== conn) return; // closed locally: the bytes meet a reset
+      host.node.receive(this.nowMs, end.conn, bytes);
+      this.afterNodeStep(host);
+    });
+  }
+
+  private onFin(conn: SimConnection, toSide: 0 | 1): void {
+    const end = conn.sides[toSide];
+    if (!end || conn.state === "closed") return;
+    // Once either side has closed, the connection is over for both (a reset in practice).
+    const finish = (): void => {
+      conn.state = "closed";
+      this.connections.delete(conn);
+    };
+    if (end.kind === "external") {
+      finish();
+      end.endpoint.onClose();
+      return;
+    }
+    const host = end.host;
+    this.runOnHost(host, () => {
+      finish();
+      if (!host.node || host.generation !== end.generation || end.conn === null) return;
+      if (host.conns.get(end.conn) !== conn) return;
+      host.conns.delete(end.conn);
+      host.node.peerClosed(this.nowMs, end.conn);
+      this.afterNodeStep(host);
+    });
+  }
+
+  /** Runs `work` now, or when the host is thawed if it is frozen. */
+  private runOnHost(host: Host, work: () => void): void {
+    if (host.frozen) host.inbox.push(work);
+    else work();
+  }
+
+  /** Carries out a node's effects and re-arms its timer. */
+  afterNodeStep(host: Host): void {
+    const node = host.node;
+    if (!node) return;
+    const effects = node.takeEffects();
+    for (const effect of effects) this.applyEffect(host, effect);
+    if (host.node !== node || host.state !== "up") return;
+    const wake = node.nextWakeMs();
+    if (wake < host.timerAt || host.timerAt < this.nowMs) {
+      host.timerAt = wake;
+      host.timerToken++;
+      this.schedule(Math.max(wake, this.nowMs), { type: "timer", host, token: host.timerToken });
+    }
+  }
+
+  private applyEffect(host: Host, effect: NodeEffect): void {
+    switch (effect.type) {
+      case "send": {
+        const conn = host.conns.get(effect.conn);
+        if (!conn) return;
+        const side = this.sideOfHost(conn, host);
+        if (side !== null) this.sendFrom(conn, side, effect.bytes);
+        return;
+      }
+      case "close": {
+        const conn = host.conns.get(effect.conn);
+        if (!conn) return;
+        host.conns.delete(effect.conn);
+        const side = this.sideOfHost(conn, host);
+        if (side === null) return;
+        if (conn.state === "connecting") {
+          conn.state = "closed";
+          this.connections.delete(conn);
+          return;
+        }
+        this.closeFrom(conn, side);
+        return;
+      }
+      case "connect": {
+        const toAddress = `${effect.host}:${effect.port}`;
+        const conn: SimConnection = {
+          id: this.nextConnectionId++,
+          sides: [{ kind: "host", host, generation: host.generation, conn: effect.conn }, null],
+          fromAddress: host.address,
+          toAddress,
+          dirs: [this.newDirection(), this.newDirection()],
+          state: "connecting",
+          loopback: false,
+          bytesInFlight: 0,
+        };
+        this.connections.add(conn);
+        host.conns.set(effect.conn, conn);
+        this.scheduleSyn(conn);
+        return;
+      }
+      case "trace":
+        for (const listener of this.traceListeners) listener(host.address, effect.event, this.nowMs);
+        return;
+      case "exit": {
+        const reason = effect.reason;
+        // The process is gone after this step; its disk stays.
+        this.kill(host.address);
+        for (const listener of this.exitListeners) listener(host.address, reason);
+        return;
+      }
+      default:
+        assertNever(effect);
+    }
+  }
+
+  /** Connections currently open or opening (for snapshots). */
+  liveConnections(): SimConnection[] {
+    return [...this.connections];
+  }
+}
+
+/** The external side of a connection into the world. */
+export class ExternalConnection {
+  constructor(
+    private readonly world: World,
+    readonly connection: SimConnection,
+  ) {}
+
+  send(bytes: Uint8Array): void {
+    this.world.sendFrom(this.connection, 0, bytes);
+  }
+
+  close(): void {
+    this.world.closeFrom(this.connection, 0);
+  }
+
+  get closed(): boolean {
+    return this.connection.state === "closed";
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}
