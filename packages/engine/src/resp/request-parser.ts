@@ -1,0 +1,267 @@
+/**
+ * The server side of RESP2: turning the bytes a client sends into commands, with redis-server 7.0's
+ * exact semantics (`processInputBuffer`, `processInlineBuffer`, `processMultibulkBuffer` in
+ * `src/networking.c`), including its quirks: what it skips without checking, where a NUL byte hides a
+ * line end, and which limits answer which protocol error.
+ */
+
+import { InputBuffer } from "./input-buffer.ts";
+import { parseLongLong } from "./decimal.ts";
+import { splitInlineArgs } from "./inline-args.ts";
+
+const NUL = 0x00;
+const LF = 0x0a;
+const CR = 0x0d;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+
+/** `PROTO_INLINE_MAX_SIZE`: how much may be buffered while still looking for a line end. */
+export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+
+/** Default `proto-max-bulk-len` (512 MiB). */
+export const DEFAULT_PROTO_MAX_BULK_LEN = 512 * 1024 * 1024;
+
+/** `INT_MAX`: the largest multibulk count redis accepts. */
+const MAX_MULTIBULK_COUNT = 2147483647;
+
+/** Before authentication redis accepts at most this many arguments... */
+const UNAUTHENTICATED_MAX_COUNT = 10;
+/** ...and bulk arguments of at most this many bytes. */
+const UNAUTHENTICATED_MAX_BULK = 16384;
+
+/** `PROTO_MBULK_BIG_ARG`: from this size on, the buffer is sized for the whole argument up front... */
+const BIG_ARG_BYTES = 32 * 1024;
+/** ...up to this much: beyond it, growth by doubling, so a bare header cannot make us zero-fill 512 MiB. */
+const PRESIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One step of request parsing.
+ *
+ * - `command`: a complete request. `argv` has at least one element; elements may be views into the
+ *   parser's buffer, valid until the next {@link RequestParser.push}.
+ * - `incomplete`: more bytes are needed.
+ * - `empty`: bytes were consumed but there is no command to run (an empty or blank inline line, or a
+ *   multibulk count of zero or less). Redis skips these silently; a replica still counts their bytes.
+ * - `error`: a protocol error. `message` is the text redis passes to `addReplyError` (for example
+ *   `Protocol error: invalid bulk length`), a byte string (char codes 0..255); the client is answered
+ *   `-ERR <message>\r\n` (`writeError(w, "ERR " + message)`) and the connection closed after it.
+ */
+export type ParsedRequest =
+  | { readonly kind: "command"; readonly argv: Uint8Array[]; readonly byteLength: number }
+  | { readonly kind: "incomplete" }
+  | { readonly kind: "empty"; readonly byteLength: number }
+  | { readonly kind: "error"; readonly message: string };
+
+/** Options of a {@link RequestParser}. */
+export interface RequestParserOptions {
+  /** Initial value of {@link RequestParser.maxBulkLength}; 512 MiB when absent. */
+  readonly maxBulkLength?: number;
+  /** Initial value of {@link RequestParser.fromMaster}. */
+  readonly fromMaster?: boolean;
+}
+
+const INCOMPLETE: ParsedRequest = Object.freeze({ kind: "incomplete" });
+
+/**
+ * Incremental parser for the requests of one client connection.
+ *
+ * Feed received bytes with {@link push}, then call {@link next} until it answers `incomplete`; do that
+ * after every push, because redis parses after every read and its 64 KiB limits apply to what is
+ * buffered at that moment. After an `error`, the parser is dead: `next()` keeps returning that error and
+ * pushed bytes are dropped.
+ */
+export class RequestParser {
+  /**
+   * Whether the connection still has to authenticate (`authRequired()` in redis). While true, a request
+   * with more than 10 arguments or a bulk argument over 16384 bytes is a protocol error. The owner
+   * updates it as AUTH succeeds; it applies to the headers parsed from then on, as in redis.
+   */
+  authRequired = false;
+
+  /**
+   * The peer is this node's master (a `CLIENT_MASTER` connection): bulk lengths are not limited, and a
+   * non-empty inline line means the stream is out of sync, which is an error
+   * (`Master using the inline protocol. Desync?`). A master gets no reply; that message is for logs.
+   */
+  fromMaster: boolean;
+
+  /**
+   * `proto-max-bulk-len`: the largest bulk argument accepted. Redis reads the global setting at each
+   * header, so the owner updates it on `CONFIG SET` for connections already open.
+   */
+  maxBulkLength: number;
+
+  private readonly input = new InputBuffer();
+
+  // Progress inside the request starting at input.start. Offsets are relative to that start, so they
+  // survive the buffer moving when it compacts or grows.
+  /** Bytes of the current request already parsed. */
+  private cursor = 0;
+  /** Arguments still to read; 0 while the multibulk count has not been read. */
+  private argsLeft = 0;
+  /** Length of the bulk argument whose header has been read, or -1. */
+  private bulkLength = -1;
+  /** Start and end offsets of the arguments read so far, flattened. */
+  private readonly argBounds: number[] = [];
+  /** Offset up to which the current line was searched for its end without finding it. */
+  private scanned = 0;
+  /** A NUL byte came before any line end: redis's `strchr` stops there and never finds the end. */
+  private blocked = false;
+
+  private lastStart = 0;
+  private lastEnd = 0;
+  private failure: ParsedRequest | null = null;
+
+  constructor(options: RequestParserOptions = {}) {
+    this.maxBulkLength = options.maxBulkLength ?? DEFAULT_PROTO_MAX_BULK_LEN;
+    this.fromMaster = options.fromMaster ?? false;
+  }
+
+  /** Appends received bytes (copied). Invalidates the views returned so far. */
+  push(bytes: Uint8Array): void {
+    if (this.failure !== null) return;
+    const wanted = this.bulkLength >= BIG_ARG_BYTES ? Math.min(this.cursor + this.bulkLength + 2, PRESIZE_LIMIT_BYTES) : 0;
+    this.input.append(bytes, wanted);
+  }
+
+  /** Bytes received and not yet consumed by a complete request (redis's query buffer length). */
+  get bufferedLength(): number {
+    return this.input.length;
+  }
+
+  /**
+   * The raw bytes of the last `command` or `empty` result, exactly `byteLength` long: what a replica
+   * proxies to its own replicas. A view valid until the next {@link push}.
+   */
+  lastRaw(): Uint8Array {
+    return this.input.data.subarray(this.lastStart, this.lastEnd);
+  }
+
+  /** Parses the next request from the buffered bytes. */
+  next(): ParsedRequest {
+    if (this.failure !== null) return this.failure;
+    const input = this.input;
+    if (input.start === input.end) return INCOMPLETE;
+    return input.data[input.start] === STAR ? this.nextMultibulk() : this.nextInline();
+  }
+
+  private nextInline(): ParsedRequest {
+    const { data, start, end } = this.input;
+    const lineFeed = this.findLineEnd(start, LF);
+    if (lineFeed < 0) {
+      if (end - start > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big inline request");
+      return INCOMPLETE;
+    }
+    const lineEnd = lineFeed > start && data[lineFeed - 1] === CR ? lineFeed - 1 : lineFeed;
+    const argv = splitInlineArgs(data, start, lineEnd);
+    if (argv === null) return this.fail("Protocol error: unbalanced quotes in request");
+    if (this.fromMaster && lineEnd > start) {
+      // Only a bare newline (a keep-alive) may come from a master as inline protocol.
+      return this.fail("Master using the inline protocol. Desync?");
+    }
+    return this.complete(lineFeed + 1 - start, argv.length > 0 ? argv : null);
+  }
+
+  private nextMultibulk(): ParsedRequest {
+    const input = this.input;
+    if (this.argsLeft === 0) {
+      const start = input.start;
+      const cr = this.findLineEnd(start, CR);
+      if (cr < 0) {
+        if (input.end - start > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big mbulk count string");
+        return INCOMPLETE;
+      }
+      // The byte after '\r' is skipped without being checked, as redis does.
+      if (cr + 2 > input.end) return INCOMPLETE;
+      const count = parseLongLong(input.data, start + 1, cr);
+      if (count === null || count > MAX_MULTIBULK_COUNT) return this.fail("Protocol error: invalid multibulk length");
+      if (count > UNAUTHENTICATED_MAX_COUNT && this.authRequired) {
+        return this.fail("Protocol error: unauthenticated multibulk length");
+      }
+      this.cursor = cr + 2 - start;
+      this.scanned = this.cursor;
+      if (count <= 0) return this.complete(this.cursor, null);
+      this.argsLeft = count;
+    }
+    while (this.argsLeft > 0) {
+      if (this.bulkLength < 0) {
+        const lineStart = input.start + this.cursor;
+        const cr = this.findLineEnd(lineStart, CR);
+        if (cr < 0) {
+          if (input.end - lineStart > PROTO_INLINE_MAX_SIZE) return this.fail("Protocol error: too big bulk count string");
+          return INCOMPLETE;
+        }
+        if (cr + 2 > input.end) return INCOMPLETE;
+        const data = input.data;
+        const marker = data[lineStart]!;
+        if (marker !== DOLLAR) {
+          // The reply is formatted with `%c` and then has CR and LF mapped to spaces.
+          const shown = marker === CR || marker === LF ? " " : String.fromCharCode(marker);
+          return this.fail(`Protocol error: expected '$', got '${shown}'`);
+        }
+        const length = parseLongLong(data, lineStart + 1, cr);
+        if (length === null || length < 0 || (!this.fromMaster && length > this.maxBulkLength)) {
+          return this.fail("Protocol error: invalid bulk length");
+        }
+        if (length > UNAUTHENTICATED_MAX_BULK && this.authRequired) {
+          return this.fail("Protocol error: unauthenticated bulk length");
+        }
+        this.cursor = cr + 2 - input.start;
+        this.bulkLength = length;
+      }
+      // The payload is exactly bulkLength bytes; the two bytes after it are skipped unchecked.
+      if (input.end - (input.start + this.cursor) < this.bulkLength + 2) return INCOMPLETE;
+      this.argBounds.push(this.cursor, this.cursor + this.bulkLength);
+      this.cursor += this.bulkLength + 2;
+      this.scanned = this.cursor;
+      this.bulkLength = -1;
+      this.argsLeft--;
+    }
+    const base = input.start;
+    const bounds = this.argBounds;
+    const argv: Uint8Array[] = new Array<Uint8Array>(bounds.length >> 1);
+    for (let i = 0; i < bounds.length; i += 2) argv[i >> 1] = input.data.subarray(base + bounds[i]!, base + bounds[i + 1]!);
+    bounds.length = 0;
+    return this.complete(this.cursor, argv);
+  }
+
+  /**
+   * Finds the first `target` byte from `from`, as `strchr` would: a NUL byte before it means "not
+   * found", for good. Resumes where the previous search of the same line stopped. Returns -1 if absent.
+   */
+  private findLineEnd(from: number, target: number): number {
+    if (this.blocked) return -1;
+    const { data, start, end } = this.input;
+    let i = Math.max(from, start + this.scanned);
+    for (; i < end; i++) {
+      const c = data[i]!;
+      if (c === target) return i;
+      if (c === NUL) {
+        this.blocked = true;
+        return -1;
+      }
+    }
+    this.scanned = i - start;
+    return -1;
+  }
+
+  private complete(byteLength: number, argv: Uint8Array[] | null): ParsedRequest {
+    const input = this.input;
+    this.lastStart = input.start;
+    this.lastEnd = input.start + byteLength;
+    input.consume(byteLength);
+    this.cursor = 0;
+    this.argsLeft = 0;
+    this.scanned = 0;
+    this.blocked = false;
+    return argv === null ? { kind: "empty", byteLength } : { kind: "command", argv, byteLength };
+  }
+
+  private fail(message: string): ParsedRequest {
+    this.failure = Object.freeze({ kind: "error", message });
+    this.input.reset();
+    this.lastStart = 0;
+    this.lastEnd = 0;
+    return this.failure;
+  }
+}
