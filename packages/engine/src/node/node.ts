@@ -380,8 +380,8 @@ export class RedisNode {
         case "incomplete":
           return;
         case "empty":
-          // A bare newline: replicas send it while loading to keep the link alive.
-          if (client.replica) client.replica.ackTimeMs = this.nowMs;
+          // A bare newline (and only that): replicas send it while loading to keep the link alive.
+          if (client.replica && request.byteLength === 1) client.replica.ackTimeMs = this.nowMs;
           onCommandDone?.(request.byteLength);
           continue;
         case "error":

@@ -397,6 +397,8 @@ export class ReplicaSide {
     const node = this.node;
     const client = new Client(0, conn, this.masterAddress, node.nowMs, true, node.config["proto-max-bulk-len"]);
     client.kind = "master";
+    // No bulk-length limit from our master, and inline lines mean the stream is out of sync.
+    client.parser.fromMaster = true;
     client.db = info.db;
     info.lastInteractionMs = node.nowMs;
     node.clients.set(conn, client);

@@ -1,0 +1,130 @@
+/**
+ * The wire protocol between the Replica Lab server and its clients: the operations a client may
+ * ask for (over REST or the WebSocket) and the messages the stream sends. Types only, plus the
+ * version constant; the server validates every incoming message against JSON schemas built from
+ * these shapes.
+ */
+import type {
+  ClockSnapshot,
+  LabEvent,
+  LabSnapshot,
+  LinkSnapshot,
+  NodeId,
+  NodeSnapshot,
+  ReplicationEdgeSnapshot,
+} from "@replica-lab/engine";
+
+export type {
+  ClockSnapshot,
+  LabEvent,
+  LabSnapshot,
+  LinkSnapshot,
+  NodeId,
+  NodeSnapshot,
+  ReplicationEdgeSnapshot,
+};
+export type {
+  AttachedReplicaSnapshot,
+  BacklogSnapshot,
+  TransferSnapshot,
+  NodeStatus,
+  NodeVersion,
+  LabAction,
+  NodeStatsSnapshot,
+  NodeConfigSnapshot,
+  ReplicaLinkPhase,
+  ReplState,
+  TraceEvent,
+  JsonReply,
+} from "@replica-lab/engine";
+
+/** Bumped on any incompatible change to the messages below. */
+export const PROTOCOL_VERSION = 1;
+
+/** A lab as the API lists it. */
+export interface LabSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly seed: string;
+  readonly nodeCount: number;
+  readonly createdAt: string;
+}
+
+/** A lab snapshot as the API returns it: the engine's snapshot plus the lab's id and name. */
+export interface LabView extends LabSnapshot {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The error body of every 4xx/5xx answer and every rejected socket operation. */
+export interface ApiError {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** Things a client can ask a lab to do (REST routes map one-to-one onto these). */
+export type LabOperation =
+  | { readonly kind: "add-node"; readonly name?: string; readonly version?: "7.0"; readonly config?: Record<string, string | number | boolean> }
+  | { readonly kind: "remove-node"; readonly nodeId: string }
+  | { readonly kind: "command"; readonly nodeId: string; readonly argv: readonly string[] }
+  | { readonly kind: "set-master"; readonly nodeId: string; readonly masterId: string | null }
+  | { readonly kind: "kill"; readonly nodeId: string }
+  | { readonly kind: "restart"; readonly nodeId: string; readonly wipe?: boolean }
+  | { readonly kind: "freeze"; readonly nodeId: string }
+  | { readonly kind: "thaw"; readonly nodeId: string }
+  | {
+      readonly kind: "link";
+      readonly a: string;
+      readonly b: string;
+      readonly latencyMs?: number;
+      readonly bandwidthBytesPerSec?: number;
+      readonly partitioned?: boolean;
+    }
+  | { readonly kind: "clock"; readonly action: "pause" | "resume" | "step"; readonly speed?: number; readonly stepMs?: number }
+  /** A server-side write load on one node (N SETs of random keys per second; 0 stops it). */
+  | { readonly kind: "write-load"; readonly nodeId: string; readonly opsPerSec: number };
+
+/** What a successful `command` operation returns: the reply as JSON and as redis-cli prints it. */
+export interface CommandResult {
+  readonly reply: import("@replica-lab/engine").JsonReply;
+  readonly text: string;
+}
+
+// -------------------------------------------------------------------------------------------------
+// WebSocket messages
+
+/** Client → server. */
+export type ClientMessage =
+  | { readonly type: "op"; readonly requestId: string; readonly op: LabOperation }
+  | { readonly type: "ping"; readonly sentAt: number };
+
+/** Server → client. The first message on every socket is a `snapshot`. */
+export type ServerMessage =
+  | {
+      readonly type: "snapshot";
+      readonly protocol: typeof PROTOCOL_VERSION;
+      readonly lab: LabView;
+      /** The newest events (up to a few hundred), oldest first. */
+      readonly events: readonly LabEvent[];
+    }
+  | {
+      /** Coalesced changes since the previous message: only nodes that changed are included. */
+      readonly type: "update";
+      readonly clock: ClockSnapshot;
+      readonly nodes: readonly NodeSnapshot[];
+      readonly removedNodeIds: readonly NodeId[];
+      /** The full edge and link lists (small), when either changed. */
+      readonly edges?: readonly ReplicationEdgeSnapshot[];
+      readonly links?: readonly LinkSnapshot[];
+      readonly lastEventSeq: number;
+    }
+  | { readonly type: "events"; readonly events: readonly LabEvent[]; readonly dropped: number }
+  | { readonly type: "op-result"; readonly requestId: string; readonly ok: true; readonly result: unknown }
+  | { readonly type: "op-result"; readonly requestId: string; readonly ok: false; readonly error: ApiError["error"] }
+  | { readonly type: "error"; readonly error: ApiError["error"] }
+  | { readonly type: "pong"; readonly sentAt: number; readonly serverTimeMs: number }
+  | { readonly type: "lab-deleted" };
+
+/** Exhaustiveness helper for switches over these unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
