@@ -12,11 +12,11 @@
  * beside it: `MasterSide` serves replicas, `ReplicaSide` follows a master.
  */
 import { writeCommand, writeError, writeSimple } from "../resp/encode.ts";
-import { ByteWriter, asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
+import { asciiBytes, bytesToBinary, lowerAscii, type ByteWriter } from "../util/bytes.ts";
 import { Keyspace, type Database } from "../store/keyspace.ts";
 import { lookupCommand } from "../commands/table.ts";
 import { arityOk, type CommandSpec } from "../commands/command.ts";
-import { Prng } from "../sim/prng.ts";
+import type { Prng } from "../sim/prng.ts";
 import { writeRdb } from "../rdb/writer.ts";
 import { readRdb } from "../rdb/reader.ts";
 import { RdbError } from "../rdb/errors.ts";
