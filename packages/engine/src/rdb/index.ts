@@ -1,0 +1,18 @@
+/**
+ * RDB v10 as redis 7.0.15 writes and reads it: the file a full sync transfers and a restart loads.
+ */
+
+export { Crc64, crc64 } from "./crc64.ts";
+export { RDB_VERSION, type RdbValueTypeName } from "./encoding.ts";
+export { RdbError, type RdbErrorCode } from "./errors.ts";
+export { lzfCompress, lzfDecompress } from "./lzf.ts";
+export {
+  readRdb,
+  type RdbChecksumStatus,
+  type RdbReadOptions,
+  type RdbReplicationInfo,
+  type RdbSummary,
+  type RdbUnsupportedKey,
+  type RdbVisitor,
+} from "./reader.ts";
+export { writeRdb, type RdbAux, type RdbDatabase, type RdbWriteInput } from "./writer.ts";
