@@ -150,8 +150,6 @@ export class RedisNode {
   private currentTouchesArbitraryKeys = false;
   /** The client whose command is running (redis: server.current_client). */
   currentClient: Client | null = null;
-  /** Stream bytes produced since the last flush to replicas. */
-  readonly streamOut = new ByteWriter(4096);
   /** Set by a WAIT that must block: broadcast REPLCONF GETACK in beforeSleep. */
   getAckRequested = false;
   /** Monotonic counter bumped at every state change a UI may care about. */

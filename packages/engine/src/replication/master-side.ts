@@ -48,39 +48,35 @@ export class MasterSide {
     const node = this.node;
     const backlog = node.backlog;
     if (node.isReplica || !backlog) return;
-    const out = node.streamOut;
+    const before = backlog.endOffset;
     if (node.slaveseldb !== db) {
-      const select = RedisNodeClass.selectCommandBytes(db);
-      out.bytes(select);
-      backlog.feed(select);
-      node.masterReplOffset += select.length;
+      backlog.feed(RedisNodeClass.selectCommandBytes(db));
       node.slaveseldb = db;
     }
-    const start = out.length;
-    writeCommand(out, argv);
     // The backlog takes the command in the pieces redis feeds it, which decide block boundaries.
     backlog.feedCommand(argv);
-    node.masterReplOffset += out.length - start;
+    node.masterReplOffset += backlog.endOffset - before;
   }
 
-  /** Proxies bytes applied from our own master to our backlog and sub-replicas (one piece). */
+  /** Proxies bytes applied from our own master to our backlog (one piece), hence to sub-replicas. */
   feedProxied(bytes: Uint8Array): void {
     const node = this.node;
     if (!node.backlog) return;
     node.backlog.feed(bytes);
     node.masterReplOffset += bytes.length;
-    if (this.replicas.length > 0) node.streamOut.bytes(bytes);
   }
 
-  /** beforeSleep: hands the stream produced in this step to every replica that is streaming. */
+  /**
+   * beforeSleep's writes: every streaming replica reads what the shared buffer holds past its
+   * position. (A replica waiting for its RDB, or for its first ACK after a diskless one, keeps
+   * its reader, and so its place in the buffer, until it is ready.)
+   */
   flushStream(): void {
-    const out = this.node.streamOut;
-    if (out.length === 0) return;
-    const bytes = out.take();
     for (const replica of this.replicas) {
       const link = replica.replica!;
-      if (link.state !== "online" || link.reader) continue;
-      replica.out.bytes(bytes);
+      if (link.state !== "online" || link.startStreamOnAck || !link.reader) continue;
+      if (link.reader.pendingBytes === 0) continue;
+      replica.out.bytes(link.reader.readAll());
       this.node.markOutput(replica);
     }
   }
@@ -159,13 +155,13 @@ export class MasterSide {
   private acceptPartial(client: Client, offset: number): void {
     const node = this.node;
     const backlog = node.backlog!;
-    node.masterSide.flushStream();
     client.kind = "replica";
     const link = new ReplicaLink("online", node.nowMs, false);
     client.replica = link;
     this.replicas.push(client);
     writeSimple(client.out, client.replCapaPsync2 ? `CONTINUE ${node.replid}` : "CONTINUE");
-    const pending = backlog.copyFrom(offset);
+    link.reader = backlog.openReader(offset);
+    const pending = link.reader.readAll();
     client.out.bytes(pending);
     node.markOutput(client);
     node.trace({
@@ -183,7 +179,6 @@ export class MasterSide {
   private startFullSync(client: Client, preSync: boolean, reason: FullResyncReason): void {
     const node = this.node;
     node.stats.syncFull++;
-    node.masterSide.flushStream();
     client.kind = "replica";
     client.replica = new ReplicaLink("wait_bgsave_start", node.nowMs, preSync);
     this.replicas.push(client);
@@ -225,6 +220,8 @@ export class MasterSide {
       link.psyncInitialOffset = offset;
       link.state = "wait_bgsave_end";
       if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${node.replid} ${offset}`);
+      // The replica gets everything fed after the fork; its reader holds that place.
+      link.reader = node.backlog!.openReaderAtNextFeed();
       if (socketTarget) {
         const mark = node.prng.hex(40);
         client.out.ascii(`$EOF:${mark}\r\n`);
@@ -232,7 +229,6 @@ export class MasterSide {
         client.out.ascii(mark);
         link.state = "online";
         link.startStreamOnAck = true;
-        link.reader = node.backlog!.openReader(offset + 1);
       } else {
         client.out.ascii(`$${rdb.length}\r\n`);
         client.out.bytes(rdb);
@@ -315,14 +311,6 @@ export class MasterSide {
       // PS-4: the replica found the end of the RDB; now it gets the stream kept for it.
       link.startStreamOnAck = false;
       this.flushStream();
-      const reader = link.reader;
-      link.reader = null;
-      if (reader) {
-        const pending = reader.readAll();
-        reader.close();
-        client.out.bytes(pending);
-        node.markOutput(client);
-      }
       node.trace({ kind: "replica-state", peer: this.peerName(client), state: "online", message: `${this.peerName(client)} loaded the RDB and acknowledged offset ${offset}; streaming starts` });
     }
     this.processWaiters();

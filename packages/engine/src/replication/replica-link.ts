@@ -14,7 +14,7 @@ export class ReplicaLink {
   ackTimeMs: number;
   /** The `+FULLRESYNC` offset this replica was given. */
   psyncInitialOffset = -1;
-  /** Stream bytes waiting for this replica while its RDB is produced or in flight. */
+  /** This replica's place in the shared replication buffer (from its fork or PSYNC offset on). */
   reader: BacklogReader | null = null;
   /** Diskless transfer done: stream starts at the replica's first ACK. */
   startStreamOnAck = false;
