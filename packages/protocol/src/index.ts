@@ -50,20 +50,78 @@ export interface LabSummary {
   readonly createdAt: string;
 }
 
+/**
+ * The lab clock as the server runs it: the engine's clock plus how far virtual time trails the
+ * target the wall clock sets (0 unless the lab has more work than one tick's budget; see the
+ * server README, "Clock rules").
+ */
+export interface LabClockView extends ClockSnapshot {
+  readonly lagMs: number;
+}
+
+/** A server-side write load on one node (the canvas's load slider). */
+export interface WriteLoadView {
+  readonly nodeId: NodeId;
+  readonly opsPerSec: number;
+}
+
 /** A lab snapshot as the API returns it: the engine's snapshot plus the lab's id and name. */
 export interface LabView extends LabSnapshot {
   readonly id: string;
   readonly name: string;
+  readonly clock: LabClockView;
+  readonly writeLoads: readonly WriteLoadView[];
 }
+
+/**
+ * Every error code the server answers with, in REST bodies, WebSocket `error` messages and failed
+ * `op-result`s. The server's registry (`apps/server/src/http/errors.ts`) gives each its HTTP status.
+ */
+export type ApiErrorCode =
+  | "bad-request"
+  | "bad-json"
+  | "unsupported-media-type"
+  | "body-too-large"
+  | "not-found"
+  | "upgrade-required"
+  | "unknown-lab"
+  | "unknown-node"
+  | "bad-argv"
+  | "value-too-large"
+  | "bad-config"
+  | "bad-version"
+  | "bad-argument"
+  | "name-taken"
+  | "port-taken"
+  | "node-down"
+  | "node-up"
+  | "command-failed"
+  | "connection-closed"
+  | "reply-timeout"
+  | "too-many-labs"
+  | "too-many-nodes"
+  | "memory-limit"
+  | "bad-message"
+  | "message-too-large"
+  | "internal-error";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {
-  readonly error: { readonly code: string; readonly message: string };
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
 }
 
 /** Things a client can ask a lab to do (REST routes map one-to-one onto these). */
 export type LabOperation =
-  | { readonly kind: "add-node"; readonly name?: string; readonly version?: "7.0"; readonly config?: Record<string, string | number | boolean> }
+  | {
+      readonly kind: "add-node";
+      readonly name?: string;
+      readonly version?: "7.0";
+      readonly config?: Record<string, string | number | boolean>;
+      /** Listen on a real TCP port (default true). */
+      readonly resp?: boolean;
+      /** The TCP port to listen on (default: one the OS assigns). */
+      readonly port?: number;
+    }
   | { readonly kind: "remove-node"; readonly nodeId: string }
   | { readonly kind: "command"; readonly nodeId: string; readonly argv: readonly string[] }
   | { readonly kind: "set-master"; readonly nodeId: string; readonly masterId: string | null }
@@ -92,10 +150,31 @@ export interface CommandResult {
 // -------------------------------------------------------------------------------------------------
 // WebSocket messages
 
+/**
+ * A node's top-level fields that changed since the copy the client holds; apply with
+ * `{ ...node, ...changes }` (nested objects such as `stats` or `backlog` are replaced whole).
+ */
+export interface NodePatch {
+  readonly id: NodeId;
+  readonly changes: Partial<NodeSnapshot>;
+}
+
+/** Close codes the stream uses (4000–4999 is the application range). */
+export const STREAM_CLOSE_CODES = {
+  /** The lab was deleted (a `lab-deleted` message precedes the close). */
+  labDeleted: 4004,
+  /** Too many malformed or oversized messages in a row. */
+  badMessages: 4400,
+  /** The server is shutting down. */
+  serverClosing: 4503,
+} as const;
+
 /** Client → server. */
 export type ClientMessage =
   | { readonly type: "op"; readonly requestId: string; readonly op: LabOperation }
-  | { readonly type: "ping"; readonly sentAt: number };
+  | { readonly type: "ping"; readonly sentAt: number }
+  /** Asks for a fresh `snapshot` (after the client lost track of its state). */
+  | { readonly type: "resync" };
 
 /** Server → client. The first message on every socket is a `snapshot`. */
 export type ServerMessage =
@@ -107,16 +186,26 @@ export type ServerMessage =
       readonly events: readonly LabEvent[];
     }
   | {
-      /** Coalesced changes since the previous message: only nodes that changed are included. */
+      /**
+       * Coalesced changes since the previous message this client received. `nodes` holds full
+       * snapshots of nodes the client has not seen yet; `nodePatches` the changed fields of nodes it
+       * has; `removedNodeIds` nodes that are gone.
+       */
       readonly type: "update";
-      readonly clock: ClockSnapshot;
+      readonly clock: LabClockView;
       readonly nodes: readonly NodeSnapshot[];
+      readonly nodePatches: readonly NodePatch[];
       readonly removedNodeIds: readonly NodeId[];
       /** The full edge and link lists (small), when either changed. */
       readonly edges?: readonly ReplicationEdgeSnapshot[];
       readonly links?: readonly LinkSnapshot[];
+      /** The full write-load list, when it changed. */
+      readonly writeLoads?: readonly WriteLoadView[];
       readonly lastEventSeq: number;
+      /** Server wall-clock ms when this update was computed. */
+      readonly serverTimeMs: number;
     }
+  /** New log entries, oldest first; `dropped` counts entries this client's bounded queue lost. */
   | { readonly type: "events"; readonly events: readonly LabEvent[]; readonly dropped: number }
   | { readonly type: "op-result"; readonly requestId: string; readonly ok: true; readonly result: unknown }
   | { readonly type: "op-result"; readonly requestId: string; readonly ok: false; readonly error: ApiError["error"] }

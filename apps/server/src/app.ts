@@ -1,0 +1,71 @@
+/**
+ * `buildApp(options)`: the whole server as a Fastify instance that has not listened yet, so tests
+ * drive it with `inject()` and a real WebSocket client on an OS-assigned port. `main.ts` listens.
+ *
+ * Each concern is a plugin: lab and node routes under `/api`, the stream under `/api`, and the web
+ * app's static files at `/`. They share one `LabRegistry`, passed in as a plugin option.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import { installErrorHandling } from "./http/error-handler.ts";
+import { labRoutes } from "./http/lab-routes.ts";
+import { nodeRoutes } from "./http/node-routes.ts";
+import { createValidators } from "./http/validation.ts";
+import { installWebApp } from "./http/web-app.ts";
+import { LabRegistry } from "./labs/lab-registry.ts";
+import { DEFAULT_TIMING, type RuntimeTiming } from "./labs/lab-runtime.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
+import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
+import { streamPlugin } from "./stream/stream-plugin.ts";
+
+export interface AppOptions {
+  readonly limits?: Partial<ServerLimits>;
+  readonly timing?: Partial<RuntimeTiming>;
+  readonly feed?: Partial<FeedOptions>;
+  /** Where node RESP ports listen (default 127.0.0.1). */
+  readonly respHost?: string;
+  /** The web app's build directory, or null (default) to serve only the API. */
+  readonly webRoot?: string | null;
+  /** Fastify's logger setting (default off). */
+  readonly logger?: boolean | { readonly level: string };
+  /** Bytes of memory in use, for the memory limit (default: the V8 heap). */
+  readonly memoryProbe?: () => number;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The labs this server holds. */
+    labs: LabRegistry;
+  }
+}
+
+export function buildApp(options: AppOptions = {}): FastifyInstance {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const timing: RuntimeTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const feed: FeedOptions = { ...DEFAULT_FEED_OPTIONS, ...options.feed };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.bodyLimitBytes,
+    // A client sending a request slowly must not hold a lab operation open for ever.
+    requestTimeout: 60_000,
+  });
+  const registry = new LabRegistry({
+    limits,
+    timing,
+    bindHost: options.respHost ?? "127.0.0.1",
+    ...(options.memoryProbe ? { memoryProbe: options.memoryProbe } : {}),
+  });
+  const validators = createValidators();
+  app.setValidatorCompiler(validators.compiler);
+  app.decorate("labs", registry);
+  installErrorHandling(app);
+
+  app.register(labRoutes, { prefix: "/api", registry });
+  app.register(nodeRoutes, { prefix: "/api", registry });
+  app.register(streamPlugin, { prefix: "/api", registry, feed, ajv: validators.strict });
+  installWebApp(app, options.webRoot ?? null);
+
+  app.addHook("onClose", async () => {
+    await registry.close();
+  });
+  return app;
+}

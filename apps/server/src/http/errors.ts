@@ -1,0 +1,85 @@
+/**
+ * The one registry of error codes the server answers with. REST replies, WebSocket `error`
+ * messages and failed `op-result`s all take their code from here, so a client can branch on
+ * `error.code` without reading messages. Tests assert on codes, never on message text.
+ */
+import { LabError } from "@replica-lab/engine";
+import type { ApiError, ApiErrorCode } from "@replica-lab/protocol";
+
+/** What the registry knows about a code. */
+export interface ErrorSpec {
+  /** HTTP status of a REST answer with this code. */
+  readonly statusCode: number;
+  /** One line for the README's table. */
+  readonly summary: string;
+}
+
+/** Every code, its HTTP status and what it means. */
+export const ERROR_CODES = {
+  "bad-request": { statusCode: 400, summary: "The body, query or path does not match the route's schema (wrong type, missing field, unknown field)." },
+  "bad-json": { statusCode: 400, summary: "The body is not valid JSON." },
+  "unsupported-media-type": { statusCode: 415, summary: "The body is not application/json." },
+  "body-too-large": { statusCode: 413, summary: "The request body is over the server's body limit." },
+  "not-found": { statusCode: 404, summary: "No such route." },
+  "upgrade-required": { statusCode: 426, summary: "The stream route was asked for without a WebSocket upgrade." },
+  "unknown-lab": { statusCode: 404, summary: "No lab has this id." },
+  "unknown-node": { statusCode: 404, summary: "The lab has no node with this id or name." },
+  "bad-argv": { statusCode: 400, summary: "A command's argv is not a non-empty list of strings within the argument limit." },
+  "value-too-large": { statusCode: 413, summary: "A command argument is over the value size limit." },
+  "bad-config": { statusCode: 400, summary: "A node config name or value is not accepted (CONFIG SET's rules)." },
+  "bad-version": { statusCode: 400, summary: "The node version is not available." },
+  "bad-argument": { statusCode: 400, summary: "The values are well-formed but make no sense together (a link from a node to itself)." },
+  "name-taken": { statusCode: 409, summary: "Another node of the lab has this name." },
+  "port-taken": { statusCode: 409, summary: "The TCP port asked for is in use (by a node of the lab or by another process)." },
+  "node-down": { statusCode: 409, summary: "The node is killed; the operation needs a running process." },
+  "node-up": { statusCode: 409, summary: "The node is already running." },
+  "command-failed": { statusCode: 409, summary: "The node answered the operation's command with an error (the message is the node's)." },
+  "connection-closed": { statusCode: 409, summary: "The node closed the console connection before answering (killed, or QUIT)." },
+  "reply-timeout": { statusCode: 504, summary: "No reply within the command timeout (a frozen node, a paused lab, a blocking WAIT)." },
+  "too-many-labs": { statusCode: 409, summary: "The server holds its maximum number of labs." },
+  "too-many-nodes": { statusCode: 409, summary: "The lab holds its maximum number of nodes." },
+  "memory-limit": { statusCode: 507, summary: "The server is over its memory limit; nothing new is accepted until memory is freed." },
+  "bad-message": { statusCode: 400, summary: "A WebSocket message is not JSON or not a known client message." },
+  "message-too-large": { statusCode: 413, summary: "A WebSocket message is over the message size limit." },
+  "internal-error": { statusCode: 500, summary: "A bug in the server; the process keeps running." },
+} as const satisfies Record<ApiErrorCode, ErrorSpec>;
+
+/** Every registered code, for tests and documentation. */
+export const ALL_ERROR_CODES = Object.keys(ERROR_CODES) as ApiErrorCode[];
+
+/** True if `code` is in the registry. */
+export function isErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** An error meant for the client: thrown anywhere below a route or a socket handler. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiFailure";
+  }
+
+  get statusCode(): number {
+    return ERROR_CODES[this.code].statusCode;
+  }
+
+  /** The body REST and the stream send. */
+  toBody(): ApiError {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** Maps an engine `LabError` (an operator mistake the engine caught) to its API code. */
+export function fromLabError(error: LabError): ApiFailure {
+  return new ApiFailure(error.code, error.message);
+}
+
+/** Turns anything thrown by an operation into an `ApiFailure`; unknown errors become internal-error. */
+export function toApiFailure(error: unknown): ApiFailure {
+  if (error instanceof ApiFailure) return error;
+  if (error instanceof LabError) return fromLabError(error);
+  return new ApiFailure("internal-error", error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,79 @@
+/**
+ * REST routes for labs, their clock, links and event log (the contract in DESIGN.md). Node routes
+ * are in `node-routes.ts`. Every route has a schema; every failure is an `ApiFailure` with a code
+ * from `errors.ts`, turned into `{ error: { code, message } }` by the app's error handler.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { LabEvent } from "@replica-lab/engine";
+import type { LabOperation, LabSummary, LabView } from "@replica-lab/protocol";
+import type { LabRegistry } from "../labs/lab-registry.ts";
+import { runOperation } from "../labs/operations.ts";
+import type { TemplateName } from "../labs/templates.ts";
+import { bodySchemas, eventsQuery, params } from "./schemas.ts";
+
+/** Options every route plugin gets from `buildApp`. */
+export interface RoutesOptions {
+  readonly registry: LabRegistry;
+}
+
+interface LabParams {
+  lab: string;
+}
+
+/** Routes whose body is optional see a missing body as `{}`, so the schema still checks it. */
+export async function missingBodyIsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
+export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { registry }) => {
+  const bodies = bodySchemas(registry.limits);
+
+  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName } }>(
+    "/labs",
+    { schema: { body: bodies.createLab }, preValidation: missingBodyIsEmpty },
+    async (request, reply): Promise<LabView> => {
+      const runtime = await registry.create(request.body);
+      reply.code(201);
+      return runtime.view();
+    },
+  );
+
+  app.get("/labs", async (): Promise<{ labs: LabSummary[] }> => ({ labs: registry.list() }));
+
+  app.get<{ Params: LabParams }>("/labs/:lab", { schema: { params: params.lab } }, async (request): Promise<LabView> => {
+    return registry.get(request.params.lab).view();
+  });
+
+  app.delete<{ Params: LabParams }>("/labs/:lab", { schema: { params: params.lab } }, async (request, reply) => {
+    await registry.delete(request.params.lab);
+    return reply.code(204).send();
+  });
+
+  app.patch<{ Params: LabParams & { from: string; to: string }; Body: { latencyMs?: number; bandwidthBytesPerSec?: number; partitioned?: boolean } }>(
+    "/labs/:lab/links/:from/:to",
+    { schema: { params: params.link, body: bodies.link } },
+    async (request) => {
+      const runtime = registry.get(request.params.lab);
+      const op: LabOperation = { kind: "link", a: request.params.from, b: request.params.to, ...request.body };
+      return runOperation(runtime, op, registry.limits);
+    },
+  );
+
+  app.post<{ Params: LabParams; Body: { action: "pause" | "resume" | "step"; speed?: number; stepMs?: number } }>(
+    "/labs/:lab/clock",
+    { schema: { params: params.lab, body: bodies.clock } },
+    async (request) => {
+      const runtime = registry.get(request.params.lab);
+      return runOperation(runtime, { kind: "clock", ...request.body }, registry.limits);
+    },
+  );
+
+  app.get<{ Params: LabParams; Querystring: { after?: number } }>(
+    "/labs/:lab/events",
+    { schema: { params: params.lab, querystring: eventsQuery } },
+    async (request): Promise<{ events: LabEvent[]; lastEventSeq: number }> => {
+      const lab = registry.get(request.params.lab).lab;
+      return { events: lab.events(request.query.after ?? 0), lastEventSeq: lab.lastEventSeq };
+    },
+  );
+};

@@ -1,0 +1,123 @@
+/**
+ * The labs a server holds. Labs are isolated from each other: each has its own world, clock,
+ * ports and event log. The registry enforces the lab count and the server's memory limit.
+ */
+import { randomBytes } from "node:crypto";
+import { getHeapStatistics } from "node:v8";
+import type { LabSummary } from "@replica-lab/protocol";
+import { ApiFailure } from "../http/errors.ts";
+import type { ServerLimits } from "../limits.ts";
+import { LabRuntime, type RuntimeTiming } from "./lab-runtime.ts";
+import { applyTemplate, type TemplateName } from "./templates.ts";
+
+export interface LabRegistryOptions {
+  readonly limits: ServerLimits;
+  readonly timing: RuntimeTiming;
+  readonly bindHost: string;
+  /** Bytes of memory in use; the V8 heap by default (tests inject a fake). */
+  readonly memoryProbe?: () => number;
+}
+
+export interface CreateLabRequest {
+  readonly name?: string;
+  readonly seed?: string | number;
+  readonly template?: TemplateName;
+  /** A fixed id (the default lab's); REST-created labs get a random one. */
+  readonly id?: string;
+}
+
+/** How often the memory probe is read (reading it on every request would cost more than it saves). */
+const MEMORY_SAMPLE_MS = 250;
+
+export class LabRegistry {
+  private readonly labs = new Map<string, LabRuntime>();
+  private readonly deletedListeners = new Set<(runtime: LabRuntime) => void>();
+  private readonly memoryProbe: () => number;
+  private memorySampledAt = -Infinity;
+  private memoryOver = false;
+  private pendingCreates = 0;
+  private labCounter = 0;
+
+  constructor(readonly options: LabRegistryOptions) {
+    this.memoryProbe = options.memoryProbe ?? (() => getHeapStatistics().used_heap_size);
+  }
+
+  get limits(): ServerLimits {
+    return this.options.limits;
+  }
+
+  /** True while the server uses more memory than `maxMemoryBytes`. */
+  overMemory(): boolean {
+    const wall = performance.now();
+    if (wall - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
+      this.memorySampledAt = wall;
+      this.memoryOver = this.memoryProbe() > this.options.limits.maxMemoryBytes;
+    }
+    return this.memoryOver;
+  }
+
+  async create(request: CreateLabRequest = {}): Promise<LabRuntime> {
+    if (this.labs.size + this.pendingCreates >= this.options.limits.maxLabs) {
+      throw new ApiFailure("too-many-labs", `the server already holds ${this.options.limits.maxLabs} labs (the limit); delete one first`);
+    }
+    if (this.overMemory()) throw new ApiFailure("memory-limit", "the server is over its memory limit; delete labs first");
+    const id = request.id ?? this.newId();
+    if (this.labs.has(id)) throw new ApiFailure("bad-request", `a lab with id ${id} exists`);
+    this.labCounter++;
+    const runtime = new LabRuntime({
+      id,
+      name: request.name ?? `lab ${this.labCounter}`,
+      seed: request.seed ?? randomBytes(4).readUInt32BE(0),
+      limits: this.options.limits,
+      timing: this.options.timing,
+      bindHost: this.options.bindHost,
+      overMemory: () => this.overMemory(),
+    });
+    this.pendingCreates++;
+    try {
+      await applyTemplate(runtime, request.template ?? "empty");
+    } catch (error) {
+      await runtime.dispose();
+      throw error;
+    } finally {
+      this.pendingCreates--;
+    }
+    this.labs.set(id, runtime);
+    return runtime;
+  }
+
+  /** The lab with this id; unknown ids are 404s. */
+  get(id: string): LabRuntime {
+    const runtime = this.labs.get(id);
+    if (!runtime) throw new ApiFailure("unknown-lab", `no lab ${JSON.stringify(id)}`);
+    return runtime;
+  }
+
+  list(): LabSummary[] {
+    return [...this.labs.values()].map((runtime) => runtime.summary());
+  }
+
+  async delete(id: string): Promise<void> {
+    const runtime = this.get(id);
+    this.labs.delete(id);
+    for (const listener of this.deletedListeners) listener(runtime);
+    await runtime.dispose();
+  }
+
+  /** Called with each lab as it is deleted (the stream closes its sockets). */
+  onDeleted(listener: (runtime: LabRuntime) => void): () => void {
+    this.deletedListeners.add(listener);
+    return () => this.deletedListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.labs.keys()]) await this.delete(id);
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = randomBytes(4).toString("hex");
+      if (!this.labs.has(id)) return id;
+    }
+  }
+}

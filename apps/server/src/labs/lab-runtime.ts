@@ -1,0 +1,371 @@
+/**
+ * A lab brought to life: the engine's `Lab`, a clock that maps wall time to virtual time, the TCP
+ * gateway of its nodes and its write loads. Every operation a client can ask for lands here, from
+ * REST and from the stream alike (through `operations.ts`).
+ *
+ * Clock rules (also in the README):
+ * - Bytes from a real socket, console commands and write loads are delivered at the world's current
+ *   virtual time and processed at once (`runCurrent`), so a reply that needs no time comes back
+ *   immediately, paused or not.
+ * - Whatever needs time to pass (replication over the simulated network, timeouts, cron, WAIT) waits
+ *   for the clock: a timer runs the world up to the clock's target every `tickIntervalMs`.
+ * - Each tick works at most `tickBudgetMs`; a lab with more work than that falls behind, reports it
+ *   as `clock.lagMs`, and never keeps more than `maxLagMs` of wall time of backlog (`LabClock.slip`).
+ */
+import { Lab, type LinkSnapshot, type NodeId, type NodeSnapshot, type Reply } from "@replica-lab/engine";
+import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
+import { ApiFailure } from "../http/errors.ts";
+import { MIN_PROTO_MAX_BULK_LEN, type ServerLimits } from "../limits.ts";
+import { RespGateway } from "../resp/resp-gateway.ts";
+import { LabClock } from "./lab-clock.ts";
+import { WriteLoad } from "./write-load.ts";
+
+/** How a runtime is driven; tests shrink or stop the timer. */
+export interface RuntimeTiming {
+  /** Wall ms between ticks (0: no timer; the caller ticks by hand). */
+  readonly tickIntervalMs: number;
+  /** Wall ms of work per tick before the lab is allowed to fall behind. */
+  readonly tickBudgetMs: number;
+  /** Wall ms of backlog kept when falling behind. */
+  readonly maxLagMs: number;
+  /** Wall ms a step may work synchronously before handing the rest to the ticks. */
+  readonly stepBudgetMs: number;
+}
+
+export const DEFAULT_TIMING: RuntimeTiming = { tickIntervalMs: 10, tickBudgetMs: 6, maxLagMs: 1000, stepBudgetMs: 250 };
+
+/** What a new node may ask for. */
+export interface AddNodeRequest {
+  readonly name?: string;
+  readonly version?: string;
+  readonly config?: Readonly<Record<string, string | number | boolean>>;
+  readonly resp?: boolean;
+  readonly port?: number;
+}
+
+export interface LabRuntimeOptions {
+  readonly id: string;
+  readonly name: string;
+  readonly seed: string | number;
+  readonly limits: ServerLimits;
+  readonly timing: RuntimeTiming;
+  readonly bindHost: string;
+  /** True while the server is over its memory limit. */
+  readonly overMemory: () => boolean;
+}
+
+const now = (): number => performance.now();
+
+export class LabRuntime {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt = new Date().toISOString();
+  readonly lab: Lab;
+  readonly clock: LabClock;
+  readonly gateway: RespGateway;
+  readonly writeLoad: WriteLoad;
+  private readonly limits: ServerLimits;
+  private readonly timing: RuntimeTiming;
+  private readonly overMemory: () => boolean;
+  private timer: NodeJS.Timeout | null = null;
+  private lastTickWallMs = now();
+  private lagMs = 0;
+  private pendingAdds = 0;
+  private disposed = false;
+  /** Bumped when something the engine does not count changes (write loads, clock settings). */
+  revision = 0;
+
+  constructor(options: LabRuntimeOptions) {
+    this.id = options.id;
+    this.name = options.name;
+    this.limits = options.limits;
+    this.timing = options.timing;
+    this.overMemory = options.overMemory;
+    // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
+    this.lab = new Lab({ seed: options.seed, epochMs: Date.now() });
+    this.clock = new LabClock(now(), this.lab.world.nowMs);
+    this.gateway = new RespGateway({ world: this.lab.world, runCurrent: () => this.runCurrent() }, options.bindHost);
+    this.writeLoad = new WriteLoad(this.lab.world, (id) => this.lab.addressOf(id));
+    // A node that exits by itself (SHUTDOWN typed in redis-cli) is down like a killed one: its port
+    // must refuse connections too.
+    this.lab.subscribe((event) => {
+      if (event.kind === "exited" && event.nodeId !== null) void this.gateway.stop(event.nodeId);
+    });
+    if (this.timing.tickIntervalMs > 0) {
+      this.timer = setInterval(() => this.tick(), this.timing.tickIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  /** Processes what is due at the current virtual time (replies on zero-latency console links). */
+  runCurrent(): void {
+    this.lab.world.runCurrent();
+  }
+
+  /** One timer turn: write loads, then the world up to the clock's target within the budget. */
+  tick(): void {
+    if (this.disposed) return;
+    const wall = now();
+    const elapsed = wall - this.lastTickWallMs;
+    this.lastTickWallMs = wall;
+    if (!this.clock.paused && this.writeLoad.active && !this.overMemory()) {
+      if (this.writeLoad.run(elapsed)) this.runCurrent();
+    }
+    this.advance(wall, this.timing.tickBudgetMs);
+  }
+
+  /** Runs the world toward the clock's target for at most `budgetMs`. */
+  private advance(wall: number, budgetMs: number): void {
+    const world = this.lab.world;
+    const target = this.clock.targetMs(wall);
+    const deadline = now() + budgetMs;
+    let steps = 0;
+    while (world.nextEventMs() <= target) {
+      world.step();
+      // Checking the clock on every event would cost more than most events do.
+      if ((++steps & 63) === 0 && now() > deadline) break;
+    }
+    if (world.nextEventMs() > target) {
+      world.runUntil(target);
+      this.lagMs = 0;
+      return;
+    }
+    this.lagMs = target - world.nowMs;
+    this.clock.slip(wall, world.nowMs, this.timing.maxLagMs);
+  }
+
+  /** pause / resume / step, and the speed. */
+  clockAction(action: "pause" | "resume" | "step", speed: number | undefined, stepMs: number): LabClockView {
+    const wall = now();
+    const virtual = this.lab.world.nowMs;
+    if (speed !== undefined) this.clock.setSpeed(speed, wall, virtual);
+    switch (action) {
+      case "pause":
+        this.clock.pause(wall, virtual);
+        break;
+      case "resume":
+        this.clock.resume(wall, virtual);
+        break;
+      case "step":
+        this.clock.step(stepMs);
+        // Most steps finish here; a huge one goes on in the following ticks.
+        this.advance(wall, this.timing.stepBudgetMs);
+        break;
+    }
+    this.revision++;
+    return this.clockView();
+  }
+
+  clockView(): LabClockView {
+    const world = this.lab.world;
+    return {
+      timeMs: world.nowMs,
+      unixMs: world.epochMs + world.nowMs,
+      paused: this.clock.paused,
+      speed: this.clock.speed,
+      lagMs: Math.max(0, Math.round(this.lagMs)),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views
+
+  view(): LabView {
+    const snapshot = this.lab.snapshot({ paused: this.clock.paused, speed: this.clock.speed });
+    return { ...snapshot, clock: this.clockView(), id: this.id, name: this.name, writeLoads: this.writeLoads() };
+  }
+
+  summary(): LabSummary {
+    return { id: this.id, name: this.name, seed: this.lab.seed, nodeCount: this.lab.nodeIds().length, createdAt: this.createdAt };
+  }
+
+  writeLoads(): WriteLoadView[] {
+    return this.writeLoad.list();
+  }
+
+  /** A node id from an id or a name; unknown ones are 404s. */
+  requireNode(idOrName: string): NodeId {
+    const id = this.lab.resolve(idOrName);
+    if (id === undefined) throw new ApiFailure("unknown-node", `lab ${this.id} has no node ${JSON.stringify(idOrName)}`);
+    return id;
+  }
+
+  nodeView(id: NodeId): NodeSnapshot {
+    return this.lab.nodeSnapshot(id);
+  }
+
+  private isUp(id: NodeId): boolean {
+    return this.lab.process(id) !== null;
+  }
+
+  private isFrozen(id: NodeId): boolean {
+    return this.lab.world.hosts.get(this.lab.addressOf(id))?.frozen === true;
+  }
+
+  private requireUp(id: NodeId, what: string): void {
+    if (!this.isUp(id)) throw new ApiFailure("node-down", `node ${this.lab.nodeSnapshot(id).name} is down (killed); ${what} needs a running process`);
+  }
+
+  private requireMemory(): void {
+    if (this.overMemory()) throw new ApiFailure("memory-limit", "the server is over its memory limit; delete labs or nodes first");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Nodes
+
+  async addNode(request: AddNodeRequest): Promise<NodeSnapshot> {
+    this.requireMemory();
+    if (this.lab.nodeIds().length + this.pendingAdds >= this.limits.maxNodesPerLab) {
+      throw new ApiFailure("too-many-nodes", `lab ${this.id} already has ${this.limits.maxNodesPerLab} nodes (the limit)`);
+    }
+    if (request.port !== undefined && this.lab.nodeByAddress(`127.0.0.1:${request.port}`) !== undefined) {
+      throw new ApiFailure("port-taken", `a node of this lab already has address 127.0.0.1:${request.port}`);
+    }
+    this.pendingAdds++;
+    try {
+      const binding = request.resp === false ? null : await this.gateway.bind(request.port ?? 0);
+      if (this.disposed) {
+        if (binding) await this.gateway.release(binding);
+        throw new ApiFailure("unknown-lab", `lab ${this.id} was deleted`);
+      }
+      const config = { "proto-max-bulk-len": Math.max(MIN_PROTO_MAX_BULK_LEN, this.limits.maxValueBytes), ...request.config };
+      let snapshot: NodeSnapshot;
+      try {
+        snapshot = this.lab.addNode({
+          name: request.name,
+          version: request.version as "7.0" | undefined,
+          config,
+          host: "127.0.0.1",
+          port: binding?.port ?? request.port,
+        });
+      } catch (error) {
+        if (binding) await this.gateway.release(binding);
+        throw error;
+      }
+      if (binding) {
+        this.gateway.attach(snapshot.id, binding, snapshot.address);
+        this.lab.setRespPort(snapshot.id, binding.port);
+      }
+      this.runCurrent();
+      return this.lab.nodeSnapshot(snapshot.id);
+    } finally {
+      this.pendingAdds--;
+    }
+  }
+
+  async removeNode(id: NodeId): Promise<void> {
+    this.writeLoad.forget(id);
+    await this.gateway.remove(id);
+    this.lab.removeNode(id);
+    this.runCurrent();
+  }
+
+  /** Runs one command on the node's console connection. */
+  command(id: NodeId, argv: readonly string[]): Promise<Reply> {
+    this.requireUp(id, "a command");
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new ApiFailure("reply-timeout", `no reply within ${this.limits.commandTimeoutMs} ms (frozen node, paused lab or blocking command)`));
+      }, this.limits.commandTimeoutMs);
+      timer.unref();
+      this.lab.execute(id, argv, (outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (outcome.ok) resolve(outcome.reply);
+        else if (outcome.error === "node-down") reject(new ApiFailure("node-down", outcome.message));
+        else if (outcome.error === "connection-closed") reject(new ApiFailure("connection-closed", outcome.message));
+        else reject(new ApiFailure("reply-timeout", outcome.message));
+      });
+    });
+  }
+
+  /** REPLICAOF the master's lab address, or REPLICAOF NO ONE. */
+  async setMaster(id: NodeId, masterId: NodeId | null): Promise<NodeSnapshot> {
+    this.requireUp(id, "REPLICAOF");
+    let argv: string[];
+    if (masterId === null) argv = ["REPLICAOF", "NO", "ONE"];
+    else {
+      const address = this.lab.addressOf(masterId);
+      const at = address.lastIndexOf(":");
+      argv = ["REPLICAOF", address.slice(0, at), address.slice(at + 1)];
+    }
+    const reply = await this.command(id, argv);
+    if (reply.kind === "error") throw new ApiFailure("command-failed", reply.message);
+    return this.lab.nodeSnapshot(id);
+  }
+
+  async kill(id: NodeId): Promise<NodeSnapshot> {
+    this.requireUp(id, "kill");
+    this.lab.kill(id);
+    this.runCurrent();
+    await this.gateway.stop(id);
+    return this.lab.nodeSnapshot(id);
+  }
+
+  async restart(id: NodeId, wipe: boolean): Promise<NodeSnapshot> {
+    this.requireMemory();
+    // A running node is killed first, as `systemctl restart` would.
+    if (this.isUp(id)) await this.gateway.stop(id);
+    this.lab.restart(id, { wipe });
+    this.runCurrent();
+    if (this.gateway.portOf(id) !== null) {
+      const listening = await this.gateway.start(id);
+      if (!listening) this.lab.setRespPort(id, null);
+    }
+    return this.lab.nodeSnapshot(id);
+  }
+
+  freeze(id: NodeId): NodeSnapshot {
+    this.requireUp(id, "freeze");
+    this.lab.freeze(id);
+    return this.lab.nodeSnapshot(id);
+  }
+
+  thaw(id: NodeId): NodeSnapshot {
+    this.requireUp(id, "thaw");
+    if (this.isFrozen(id)) {
+      this.lab.thaw(id);
+      this.runCurrent();
+    }
+    return this.lab.nodeSnapshot(id);
+  }
+
+  setLink(a: NodeId, b: NodeId, patch: { latencyMs?: number; bandwidthBytesPerSec?: number; partitioned?: boolean }): LinkSnapshot {
+    const link = this.lab.setLink(a, b, patch);
+    this.runCurrent();
+    return link;
+  }
+
+  setWriteLoad(id: NodeId, opsPerSec: number): WriteLoadView[] {
+    if (opsPerSec > 0) {
+      this.requireMemory();
+      if (opsPerSec > this.limits.maxWriteLoadOpsPerSec) {
+        throw new ApiFailure("bad-request", `opsPerSec is over the server's limit of ${this.limits.maxWriteLoadOpsPerSec}`);
+      }
+    }
+    this.writeLoad.set(id, opsPerSec);
+    this.revision++;
+    return this.writeLoads();
+  }
+
+  /** Stops the timer, the loads and every listener. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.writeLoad.stopAll();
+    await this.gateway.closeAll();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+

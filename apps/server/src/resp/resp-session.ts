@@ -1,0 +1,106 @@
+/**
+ * One real client socket bridged to one connection into the simulated world. Bytes from the socket
+ * go to the node unchanged (the node parses RESP itself, so malformed input gets redis's own
+ * protocol error and close); replies are collected and written once per turn of the event loop, so
+ * a pipelining client such as `redis-benchmark -P 16` gets one write per batch, not one per reply.
+ */
+import type { Socket } from "node:net";
+import type { ExternalConnection, World } from "@replica-lab/engine";
+
+/** Output bytes a socket may hold unsent before the session stops reading from it. */
+const OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+
+/** What a session needs from the lab that owns it. */
+export interface SessionHost {
+  readonly world: World;
+  /** Processes what the delivered bytes made due at the current virtual time. */
+  runCurrent(): void;
+}
+
+export class RespSession {
+  private readonly connection: ExternalConnection;
+  private pending: Uint8Array[] = [];
+  private flushQueued = false;
+  private ended = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: SessionHost,
+    address: string,
+    private readonly onGone: (session: RespSession) => void,
+  ) {
+    socket.setNoDelay(true);
+    const peer = `${socket.remoteAddress ?? "127.0.0.1"}:${socket.remotePort ?? 0}`;
+    this.connection = host.world.connectExternal(
+      address,
+      {
+        onData: (bytes) => this.queue(bytes),
+        onClose: () => this.closedByNode(),
+      },
+      peer,
+    );
+    socket.on("data", (chunk: Buffer) => {
+      if (this.ended) return;
+      this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      host.runCurrent();
+    });
+    socket.on("error", () => {
+      // ECONNRESET and friends: "close" follows and cleans up.
+    });
+    socket.on("close", () => this.closedBySocket());
+    socket.on("drain", () => {
+      if (!this.ended) socket.resume();
+    });
+    // The SYN is delivered at the current virtual time, so the node accepts at once.
+    host.runCurrent();
+  }
+
+  /** Drops the client at once (its node was killed or removed). */
+  destroy(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.destroy();
+    if (!this.connection.closed) this.connection.close();
+    this.onGone(this);
+  }
+
+  private queue(bytes: Uint8Array): void {
+    this.pending.push(bytes);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.pending.length === 0 || this.socket.destroyed) {
+      this.pending = [];
+      return;
+    }
+    const chunks = this.pending;
+    this.pending = [];
+    this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    // A client that does not read its replies stops being read: it cannot make us buffer without end.
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER_BYTES) this.socket.pause();
+  }
+
+  private closedByNode(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Replies written before the node closed (a protocol error, QUIT's +OK) still go out first.
+    this.flush();
+    this.socket.end();
+    this.onGone(this);
+  }
+
+  private closedBySocket(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.onGone(this);
+    }
+    if (!this.connection.closed) {
+      this.connection.close();
+      this.host.runCurrent();
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The stream of one lab: a snapshot to each new client, then coalesced updates and the event log.
+ *
+ * Every `frameIntervalMs` (50 ms: at most 20 updates per second per client) the feed takes one
+ * snapshot of the lab and gives each node snapshot an identity that only changes when its content
+ * does. Each client holds the identities it last received, so its update carries only what changed
+ * since then: new nodes whole, changed nodes as field patches, removed ids, and the edge, link and
+ * write-load lists when they changed. Clients that received the previous frame (the usual case)
+ * share one serialized message per frame, so 100 clients cost one `JSON.stringify`, not 100.
+ *
+ * A slow client (more than `slowClientBytes` waiting in its socket) is skipped; when it drains, its
+ * next update is computed from what it holds, so it catches up in one message. Nothing is queued per
+ * client: events are read from the lab's log by sequence number, at most `maxEventsPerMessage` at a
+ * time, and what a client missed beyond that is counted in `dropped`. A burst of 10,000 writes per
+ * second is therefore still at most one update and one events message per client per frame.
+ */
+import { PROTOCOL_VERSION, type LabView, type NodePatch, type ServerMessage } from "@replica-lab/protocol";
+import type { LinkSnapshot, NodeId, NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/engine";
+import type { LabRuntime } from "../labs/lab-runtime.ts";
+import { diffNode } from "./node-patch.ts";
+
+/** Tuning of a feed; tests shorten the interval. */
+export interface FeedOptions {
+  readonly frameIntervalMs: number;
+  readonly slowClientBytes: number;
+  readonly maxEventsPerMessage: number;
+  /** Events included in a snapshot. */
+  readonly snapshotEvents: number;
+  /** A frame with nothing but the clock changed is sent only every this many frames. */
+  readonly clockOnlyEveryFrames: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = {
+  frameIntervalMs: 50,
+  slowClientBytes: 256 * 1024,
+  maxEventsPerMessage: 500,
+  snapshotEvents: 200,
+  clockOnlyEveryFrames: 5,
+};
+
+/** A client as the feed sees it (the socket side lives in `stream-client.ts`). */
+export interface FeedSubscriber {
+  send(message: Buffer): void;
+  readonly bufferedAmount: number;
+  /** What the client holds, as of the frame numbered `frameSeq` (-1: of a snapshot of its own). */
+  state: SubscriberState;
+}
+
+export interface SubscriberState {
+  frameSeq: number;
+  nodes: ReadonlyMap<NodeId, NodeSnapshot>;
+  edgesJson: string;
+  linksJson: string;
+  loadsJson: string;
+  lastEventSeq: number;
+}
+
+interface Frame {
+  readonly seq: number;
+  readonly view: LabView;
+  readonly nodes: ReadonlyMap<NodeId, NodeSnapshot>;
+  readonly nodeJson: ReadonlyMap<NodeId, string>;
+  readonly edgesJson: string;
+  readonly linksJson: string;
+  readonly loadsJson: string;
+}
+
+function encode(message: ServerMessage): Buffer {
+  return Buffer.from(JSON.stringify(message), "utf8");
+}
+
+export class LabFeed {
+  private readonly subscribers = new Set<FeedSubscriber>();
+  private frame: Frame | null = null;
+  private frameSeq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** Messages sent so far (for tests and the benchmark). */
+  messagesSent = 0;
+
+  constructor(
+    readonly runtime: LabRuntime,
+    private readonly options: FeedOptions,
+  ) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** Adds a client and sends it a snapshot first. */
+  add(subscriber: FeedSubscriber): void {
+    this.subscribers.add(subscriber);
+    this.sendSnapshot(subscriber);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), this.options.frameIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  remove(subscriber: FeedSubscriber): void {
+    this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+      this.frame = null;
+    }
+  }
+
+  /** Sends a fresh snapshot (first message, and on a client's `resync`). */
+  sendSnapshot(subscriber: FeedSubscriber): void {
+    const view = this.runtime.view();
+    const lab = this.runtime.lab;
+    const events = lab.events(Math.max(0, view.lastEventSeq - this.options.snapshotEvents));
+    subscriber.state = {
+      frameSeq: -1,
+      nodes: new Map(view.nodes.map((node) => [node.id, node])),
+      edgesJson: JSON.stringify(view.edges),
+      linksJson: JSON.stringify(view.links),
+      loadsJson: JSON.stringify(view.writeLoads),
+      lastEventSeq: view.lastEventSeq,
+    };
+    this.deliver(subscriber, encode({ type: "snapshot", protocol: PROTOCOL_VERSION, lab: view, events }));
+  }
+
+  /** Sends `message` to every client (lab deleted, server closing). */
+  broadcast(message: ServerMessage): void {
+    const bytes = encode(message);
+    for (const subscriber of this.subscribers) this.deliver(subscriber, bytes);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.subscribers.clear();
+  }
+
+  /** One frame: snapshot the lab once, then bring every client that can take it up to date. */
+  tick(): void {
+    if (this.subscribers.size === 0 || this.runtime.isDisposed) return;
+    const previous = this.frame;
+    const frame = this.buildFrame(previous);
+    this.frame = frame;
+    const clockDue = frame.seq % this.options.clockOnlyEveryFrames === 0;
+    let shared: Buffer | null | undefined;
+    const eventMessages = new Map<number, Buffer | null>();
+    for (const subscriber of this.subscribers) {
+      if (subscriber.bufferedAmount > this.options.slowClientBytes) continue;
+      const state = subscriber.state;
+      let message: Buffer | null;
+      if (previous !== null && state.frameSeq === previous.seq) {
+        if (shared === undefined) shared = this.update(state, frame, clockDue);
+        message = shared;
+      } else {
+        message = this.update(state, frame, clockDue);
+      }
+      if (message) this.deliver(subscriber, message);
+      subscriber.state = {
+        frameSeq: frame.seq,
+        nodes: frame.nodes,
+        edgesJson: frame.edgesJson,
+        linksJson: frame.linksJson,
+        loadsJson: frame.loadsJson,
+        lastEventSeq: state.lastEventSeq,
+      };
+      if (state.lastEventSeq < frame.view.lastEventSeq) {
+        let events = eventMessages.get(state.lastEventSeq);
+        if (events === undefined) {
+          events = this.eventsAfter(state.lastEventSeq);
+          eventMessages.set(state.lastEventSeq, events);
+        }
+        if (events) this.deliver(subscriber, events);
+        subscriber.state.lastEventSeq = frame.view.lastEventSeq;
+      }
+    }
+  }
+
+  private deliver(subscriber: FeedSubscriber, message: Buffer): void {
+    this.messagesSent++;
+    subscriber.send(message);
+  }
+
+  private buildFrame(previous: Frame | null): Frame {
+    const view = this.runtime.view();
+    const nodes = new Map<NodeId, NodeSnapshot>();
+    const nodeJson = new Map<NodeId, string>();
+    for (const node of view.nodes) {
+      const json = JSON.stringify(node);
+      // Same content keeps the same object: identity is the node's version.
+      const same = previous?.nodeJson.get(node.id) === json;
+      nodes.set(node.id, same ? previous!.nodes.get(node.id)! : node);
+      nodeJson.set(node.id, json);
+    }
+    return {
+      seq: ++this.frameSeq,
+      view,
+      nodes,
+      nodeJson,
+      edgesJson: JSON.stringify(view.edges),
+      linksJson: JSON.stringify(view.links),
+      loadsJson: JSON.stringify(view.writeLoads),
+    };
+  }
+
+  /** The update taking a client from `state` to `frame`, or null when there is nothing to send. */
+  private update(state: SubscriberState, frame: Frame, clockDue: boolean): Buffer | null {
+    const nodes: NodeSnapshot[] = [];
+    const nodePatches: NodePatch[] = [];
+    const removedNodeIds: NodeId[] = [];
+    for (const [id, node] of frame.nodes) {
+      const held = state.nodes.get(id);
+      if (held === undefined) nodes.push(node);
+      else if (held !== node) {
+        const changes = diffNode(held, node);
+        if (changes) nodePatches.push({ id, changes });
+      }
+    }
+    for (const id of state.nodes.keys()) if (!frame.nodes.has(id)) removedNodeIds.push(id);
+    const edgesChanged = state.edgesJson !== frame.edgesJson;
+    const linksChanged = state.linksJson !== frame.linksJson;
+    const loadsChanged = state.loadsJson !== frame.loadsJson;
+    const changed = nodes.length + nodePatches.length + removedNodeIds.length > 0 || edgesChanged || linksChanged || loadsChanged;
+    if (!changed && !clockDue) return null;
+    const message: Extract<ServerMessage, { type: "update" }> & {
+      edges?: readonly ReplicationEdgeSnapshot[];
+      links?: readonly LinkSnapshot[];
+    } = {
+      type: "update",
+      clock: frame.view.clock,
+      nodes,
+      nodePatches,
+      removedNodeIds,
+      ...(edgesChanged ? { edges: frame.view.edges } : {}),
+      ...(linksChanged ? { links: frame.view.links } : {}),
+      ...(loadsChanged ? { writeLoads: frame.view.writeLoads } : {}),
+      lastEventSeq: frame.view.lastEventSeq,
+      serverTimeMs: Date.now(),
+    };
+    return encode(message);
+  }
+
+  private eventsAfter(after: number): Buffer | null {
+    const all = this.runtime.lab.events(after);
+    if (all.length === 0) return null;
+    const first = all[0]!;
+    // Entries the lab's own bounded log already lost, plus what does not fit in one message.
+    let dropped = first.seq - after - 1;
+    let events = all;
+    if (events.length > this.options.maxEventsPerMessage) {
+      dropped += events.length - this.options.maxEventsPerMessage;
+      events = events.slice(events.length - this.options.maxEventsPerMessage);
+    }
+    return encode({ type: "events", events, dropped });
+  }
+}
