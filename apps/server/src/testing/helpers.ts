@@ -45,7 +45,7 @@ export function redisCli(port: number, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`redis-cli -p ${port} ${args.join(" ")}: ${error.message} ${stderr}`));
-      else resolve(stdout.replace(/\n$/, ""));
+      else resolve(stdout.trimEnd());
     });
   });
 }

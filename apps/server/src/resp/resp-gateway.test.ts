@@ -1,0 +1,132 @@
+/**
+ * Real TCP clients against lab nodes: malformed RESP, kill and restart on the same port, freeze,
+ * SHUTDOWN, and the tools Redis users have (ioredis, redis-cli --stat, redis-benchmark).
+ */
+import { execFile, spawn } from "node:child_process";
+import { Socket } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NodeSnapshot } from "@replica-lab/engine";
+import type { LabView } from "@replica-lab/protocol";
+import { addNode, canConnect, createLab, haveRedisTools, redisCli, sleep, startApp, waitFor } from "../testing/helpers.ts";
+
+let app: FastifyInstance;
+let lab: LabView;
+
+beforeAll(async () => {
+  ({ app } = await startApp());
+  lab = await createLab(app, { template: "one-master-two-replicas" });
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const node = (name: string): NodeSnapshot => lab.nodes.find((n) => n.name === name)!;
+
+/** Sends raw bytes, collects everything until the server closes or `waitMs` passes. */
+function raw(port: number, bytes: string, waitMs = 1000): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let data = "";
+    let closed = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ data, closed });
+    }, waitMs);
+    socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+    socket.on("close", () => {
+      closed = true;
+      clearTimeout(timer);
+      resolve({ data, closed });
+    });
+    socket.on("error", () => {});
+    socket.connect(port, "127.0.0.1", () => socket.write(bytes));
+  });
+}
+
+async function view(): Promise<LabView> {
+  return (await app.inject({ method: "GET", url: `/api/labs/${lab.id}` })).json<LabView>();
+}
+
+describe("the RESP gateway", () => {
+  it("answers malformed RESP with redis's protocol error and closes, changing nothing else", async () => {
+    const before = await view();
+    const port = node("A").respPort!;
+    expect(await raw(port, "*1\r\n$x\r\n")).toEqual({ data: "-ERR Protocol error: invalid bulk length\r\n", closed: true });
+    expect(await raw(port, "*2\r\n$3\r\nGET\r\n$-5\r\n")).toEqual({ data: "-ERR Protocol error: invalid bulk length\r\n", closed: true });
+    expect((await raw(port, '"unbalanced\r\n')).data).toBe("-ERR Protocol error: unbalanced quotes in request\r\n");
+    const after = await view();
+    const replication = (l: LabView) => l.nodes.map((n) => [n.role, n.replid, n.masterReplOffset, n.linkUp, n.keys, n.stats.syncFull]);
+    expect(replication(after)).toEqual(replication(before));
+    expect(await redisCli(port, "PING")).toBe("PONG");
+  });
+
+  it("refuses connections to a killed node and answers on the same port after restart", async () => {
+    const c = node("C");
+    expect(await canConnect(c.respPort!)).toBe(true);
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${c.id}/kill` });
+    expect(await canConnect(c.respPort!)).toBe(false);
+    const restarted = (await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${c.id}/restart` })).json<NodeSnapshot>();
+    expect(restarted.respPort).toBe(c.respPort);
+    expect(await redisCli(c.respPort!, "PING")).toBe("PONG");
+  });
+
+  it("accepts connections to a frozen node and answers nothing until thawed", async () => {
+    const b = node("B");
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/freeze` });
+    const pending = raw(b.respPort!, "PING\r\n", 1500);
+    await sleep(400);
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/thaw` });
+    const result = await pending;
+    expect(result.data).toBe("+PONG\r\n");
+    const frozenAgain = await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/freeze` });
+    expect(frozenAgain.statusCode).toBe(200);
+    expect(await raw(b.respPort!, "PING\r\n", 300)).toEqual({ data: "", closed: false });
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/thaw` });
+  });
+
+  it("works with ioredis, pipelines included", async () => {
+    const client = new Redis({ port: node("A").respPort!, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1 });
+    client.on("error", () => {});
+    await client.connect();
+    expect(await client.set("lib", "ioredis")).toBe("OK");
+    expect(await client.get("lib")).toBe("ioredis");
+    const results = await client.pipeline().incr("counter").incr("counter").get("counter").exec();
+    expect(results?.map(([, value]) => value)).toEqual([1, 2, "2"]);
+    await client.quit();
+  });
+
+  it.runIf(haveRedisTools)("serves redis-cli --stat and redis-benchmark", async () => {
+    const port = node("A").respPort!;
+    const stat = await new Promise<string>((resolve) => {
+      // redis-cli buffers stdout when it is a pipe; stdbuf makes each line arrive as printed.
+      const child = spawn("stdbuf", ["-oL", "redis-cli", "-p", String(port), "--stat", "-i", "0.2"]);
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      setTimeout(() => {
+        child.kill("SIGINT");
+        resolve(out);
+      }, 1200);
+    });
+    expect(stat).toMatch(/keys\s+mem\s+clients/);
+    expect(stat.split("\n").filter((line) => /^\d+\s/.test(line.trim())).length).toBeGreaterThanOrEqual(2);
+    const bench = await new Promise<string>((resolve, reject) =>
+      execFile("redis-benchmark", ["-p", String(port), "-t", "set,get", "-n", "5000", "-P", "16", "-q"], { timeout: 30_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(bench).toMatch(/SET: [\d.]+ requests per second/);
+    expect(bench).toMatch(/GET: [\d.]+ requests per second/);
+  });
+
+  it.runIf(haveRedisTools)("closes the port of a node that SHUTDOWN stopped", async () => {
+    const d = await addNode(app, lab.id, { name: "D" });
+    await redisCli(d.respPort!, "SHUTDOWN", "NOSAVE").catch(() => "");
+    await waitFor(async () => !(await canConnect(d.respPort!)), 5000, "the port to close");
+    const snapshot = (await app.inject({ method: "GET", url: `/api/labs/${lab.id}/nodes/D` })).json<NodeSnapshot>();
+    expect(snapshot.status).toBe("down");
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/D/restart` });
+    expect(await redisCli(d.respPort!, "PING")).toBe("PONG");
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The feed without sockets: a slow client is skipped, then catches up with one coalesced update;
+ * event backlogs are bounded and counted.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { ServerMessage } from "@replica-lab/protocol";
+import { LabRuntime, DEFAULT_TIMING } from "../labs/lab-runtime.ts";
+import { DEFAULT_LIMITS } from "../limits.ts";
+import { applyMessage, type HeldLab } from "../testing/apply-message.ts";
+import { DEFAULT_FEED_OPTIONS, LabFeed, type FeedSubscriber, type SubscriberState } from "./lab-feed.ts";
+
+class FakeSubscriber implements FeedSubscriber {
+  state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", lastEventSeq: 0 };
+  bufferedAmount = 0;
+  readonly messages: ServerMessage[] = [];
+  send(message: Buffer): void {
+    this.messages.push(JSON.parse(message.toString("utf8")) as ServerMessage);
+  }
+}
+
+const runtimes: LabRuntime[] = [];
+afterEach(async () => {
+  for (const runtime of runtimes.splice(0)) await runtime.dispose();
+});
+
+function makeRuntime(): LabRuntime {
+  const runtime = new LabRuntime({
+    id: "t",
+    name: "t",
+    seed: 1,
+    limits: DEFAULT_LIMITS,
+    timing: { ...DEFAULT_TIMING, tickIntervalMs: 0 },
+    bindHost: "127.0.0.1",
+    overMemory: () => false,
+  });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+describe("LabFeed", () => {
+  it("skips a slow client and brings it up to date in one update", async () => {
+    const runtime = makeRuntime();
+    const a = await runtime.addNode({ name: "A", resp: false });
+    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, maxEventsPerMessage: 3 });
+    const fast = new FakeSubscriber();
+    const slow = new FakeSubscriber();
+    feed.add(fast);
+    feed.add(slow);
+    slow.bufferedAmount = 10 * 1024 * 1024;
+    for (let i = 0; i < 5; i++) {
+      await runtime.command(a.id, ["SET", `k${i}`, "v"]);
+      await runtime.addNode({ resp: false });
+      feed.tick();
+    }
+    expect(slow.messages.map((m) => m.type)).toEqual(["snapshot"]);
+    expect(fast.messages.filter((m) => m.type === "update")).toHaveLength(5);
+    slow.bufferedAmount = 0;
+    feed.tick();
+    const catchUp = slow.messages.slice(1);
+    expect(catchUp.map((m) => m.type)).toEqual(["update", "events"]);
+    const update = catchUp[0] as Extract<ServerMessage, { type: "update" }>;
+    expect(update.nodes).toHaveLength(5);
+    const events = catchUp[1] as Extract<ServerMessage, { type: "events" }>;
+    expect(events.events).toHaveLength(3);
+    expect(events.dropped).toBeGreaterThan(0);
+    let held: HeldLab | null = null;
+    for (const message of slow.messages) held = applyMessage(held, message);
+    expect(held?.nodes).toEqual(runtime.view().nodes);
+    feed.close();
+  });
+
+  it("sends nothing but an occasional clock update when nothing changes", async () => {
+    const runtime = makeRuntime();
+    await runtime.addNode({ name: "A", resp: false });
+    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000 });
+    const client = new FakeSubscriber();
+    feed.add(client);
+    for (let i = 0; i < 10; i++) feed.tick();
+    const updates = client.messages.filter((m) => m.type === "update");
+    expect(updates.length).toBe(10 / DEFAULT_FEED_OPTIONS.clockOnlyEveryFrames);
+    feed.close();
+  });
+});
