@@ -81,7 +81,8 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     else writeNullBulk(c.out);
     return;
   }
-  if (!nx && !xx && !get) node.lookupWrite(db, key); // a logically expired key is deleted (and the DEL propagated) first
+  // lookupKeyWrite's side effect: a logically expired key is deleted (and the DEL propagated) first.
+  if (!nx && !xx && !get) node.expireIfNeeded(db, key);
   db.set(key, argv[2]!.slice(), keepTtl);
   if (expireAtMs !== -1) db.setExpire(key, expireAtMs);
   node.dirty++;
@@ -94,8 +95,21 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     if (old) writeBulk(c.out, old);
     else writeNullBulk(c.out);
   } else {
-    writeSimple(c.out, "OK");
+    c.out.bytes(OK_REPLY);
   }
+}
+
+const OK_REPLY = asciiBytes("+OK\r\n");
+
+/**
+ * `SET key value` with no options, as a replica applies it from its master's stream: no reply, no
+ * propagation, no expiry check (the master link sees every key). Same effect as the full command,
+ * without the dispatch; the replica's hottest path.
+ */
+export function applyPlainSetFromMaster(node: RedisNode, c: Client, key: string, value: Uint8Array): void {
+  node.selectedDb(c).set(key, value);
+  node.dirty++;
+  node.stats.totalCommandsProcessed++;
 }
 
 function setexCommand(unit: "ex" | "px", name: string) {

@@ -14,7 +14,7 @@
 import { writeCommand, writeError, writeSimple } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary, lowerAscii, type ByteWriter } from "../util/bytes.ts";
 import { Keyspace, type Database } from "../store/keyspace.ts";
-import { lookupCommand } from "../commands/table.ts";
+import { lookupCommand, lookupCommandBytes } from "../commands/table.ts";
 import { arityOk, type CommandSpec } from "../commands/command.ts";
 import type { Prng } from "../sim/prng.ts";
 import { writeRdb } from "../rdb/writer.ts";
@@ -86,6 +86,7 @@ function selectBytes(db: number): Uint8Array {
 }
 
 const MULTI_ARGV = [asciiBytes("MULTI")];
+const OK_REPLY = asciiBytes("+OK\r\n");
 const EXEC_ARGV = [asciiBytes("EXEC")];
 
 export class RedisNode {
@@ -294,6 +295,14 @@ export class RedisNode {
     this.effects.push({ type: "send", conn, bytes });
   }
 
+  /** Writes a large payload to a client after its pending output, without copying it. */
+  sendLarge(client: Client, bytes: Uint8Array): void {
+    this.flushClientOutput(client);
+    this.stats.netOutputBytes += bytes.length;
+    if (client.kind === "replica") this.stats.netReplOutputBytes += bytes.length;
+    this.effects.push({ type: "send", conn: client.conn, bytes });
+  }
+
   /** Marks a client as having output to flush at the end of this step. */
   markOutput(client: Client): void {
     this.dirtyClients.add(client);
@@ -371,9 +380,23 @@ export class RedisNode {
 
   /** Parses and runs every complete request in a client's buffer (processInputBuffer). */
   processInput(client: Client, onCommandDone?: (byteLength: number) => void): void {
+    const parser = client.parser;
     for (;;) {
       if (client.closing || !this.clients.has(client.conn) || client.blockedWait) return;
-      const request = client.parser.next();
+      const count = parser.nextBounds();
+      if (count > 0) {
+        const data = parser.data;
+        const b = parser.bounds;
+        if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
+          const argv: Uint8Array[] = new Array<Uint8Array>(count);
+          for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
+          this.processCommand(client, argv);
+        }
+        onCommandDone?.(parser.lastRawEnd - parser.lastRawStart);
+        if (client.out.length > 0) this.markOutput(client);
+        continue;
+      }
+      const request = parser.next();
       switch (request.kind) {
         case "incomplete":
           return;
@@ -398,6 +421,44 @@ export class RedisNode {
     }
   }
 
+  /**
+   * `SET key value` from a normal client, when no rule of processCommand or setCommand can apply
+   * (authenticated, not in MULTI, a master with min-replicas satisfied, no TTLs in the db so no lazy
+   * expiry): the effect of the full path (store, count, propagate the client's own bytes, reply
+   * +OK) without building argv. Returns false to send the request down the full path.
+   * `b` holds (start, length) pairs of the three arguments in `data`.
+   */
+  private tryPlainSet(client: Client, data: Uint8Array, b: Int32Array): boolean {
+    const at = b[0]!;
+    if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
+    if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.masterSide.minReplicasNotMet()) return false;
+    const db = this.keyspace.dbs[client.db]!;
+    if (db.expires.size > 0) return false;
+    db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+    this.dirty++;
+    this.stats.totalCommandsProcessed++;
+    client.lastCommand = "set";
+    const backlog = this.backlog;
+    if (backlog !== null) {
+      // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
+      const before = backlog.endOffset;
+      if (this.slaveseldb !== client.db) {
+        backlog.feed(selectBytes(client.db));
+        this.slaveseldb = client.db;
+      }
+      const start = client.parser.lastRawStart;
+      const end = client.parser.lastRawEnd;
+      // One piece when it fits the last block; otherwise redis's pieces decide the new blocks.
+      if (backlog.tailFree() >= end - start) backlog.feed(data, start, end);
+      else backlog.feedCommand([data.subarray(at, at + 3), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)]);
+      this.masterReplOffset += backlog.endOffset - before;
+      client.woff = this.masterReplOffset;
+    }
+    client.out.bytes(OK_REPLY);
+    this.version++;
+    return true;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Command dispatch (processCommand)
 
@@ -413,10 +474,10 @@ export class RedisNode {
   }
 
   processCommand(client: Client, argv: Uint8Array[]): void {
-    const name = lowerAscii(argv[0]!);
     const inMulti = client.multi !== null;
-    client.lastCommand = name;
-    const cmd = lookupCommand(name);
+    const cmd = lookupCommandBytes(argv[0]!);
+    client.lastCommand = cmd ? cmd.name : lowerAscii(argv[0]!);
+    const name = client.lastCommand;
     if (!cmd) {
       let args = "";
       for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${printableArg(argv[i]!)}' `;
@@ -530,14 +591,21 @@ export class RedisNode {
 
   private propagatePendingOps(): void {
     const ops = this.pendingOps;
-    if (ops.length === 0) return;
+    const count = ops.length;
+    if (count === 0) return;
     if (this.shouldPropagate()) {
-      const wrap = ops.length > 1 && !this.currentTouchesArbitraryKeys;
-      if (wrap) this.masterSide.feedCommand(ops[0]!.db, MULTI_ARGV);
-      for (const op of ops) this.masterSide.feedCommand(op.db, op.argv);
-      if (wrap) this.masterSide.feedCommand(ops[ops.length - 1]!.db, EXEC_ARGV);
+      if (count === 1) {
+        const op = ops[0]!;
+        this.masterSide.feedCommand(op.db, op.argv);
+      } else {
+        const wrap = !this.currentTouchesArbitraryKeys;
+        if (wrap) this.masterSide.feedCommand(ops[0]!.db, MULTI_ARGV);
+        for (const op of ops) this.masterSide.feedCommand(op.db, op.argv);
+        if (wrap) this.masterSide.feedCommand(ops[count - 1]!.db, EXEC_ARGV);
+      }
     }
-    ops.length = 0;
+    if (count === 1) ops.pop();
+    else ops.length = 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -762,13 +830,13 @@ export class RedisNode {
   // ---------------------------------------------------------------------------------------------
   // Introspection
 
-  /** A rough figure for used_memory: keys and values plus buffers. */
+  /**
+   * An estimate of used_memory (a simulation has no allocator to ask): a fixed base, a per-key
+   * overhead, and the replication backlog. It is O(1), so INFO and RDB headers stay cheap.
+   */
   usedMemoryBytes(): number {
-    let bytes = 900_000;
-    for (const db of this.keyspace.dbs) {
-      for (const [key, value] of db.dict) bytes += key.length + value.length + 56;
-      bytes += db.expires.size * 40;
-    }
+    const keys = this.keyspace.totalKeys;
+    let bytes = 900_000 + keys * 72 + this.keyspace.totalExpires * 40;
     if (this.backlog) bytes += this.backlog.memoryBytes();
     return bytes;
   }

@@ -131,6 +131,12 @@ export class ReplicationBacklog {
     return this.end;
   }
 
+  /** Free bytes in the last block: a piece this size or smaller is copied without a new block. */
+  tailFree(): number {
+    const tail = this.tail;
+    return tail === null ? 0 : tail.buf.length - tail.used;
+  }
+
   /**
    * Appends one piece of the stream (`feedReplicationBuffer`).
    *

@@ -66,6 +66,14 @@ export class MasterSide {
     node.masterReplOffset += bytes.length;
   }
 
+  /** {@link feedProxied} for a range of a buffer, without copying it first. */
+  feedProxiedRange(data: Uint8Array, start: number, end: number): void {
+    const node = this.node;
+    if (!node.backlog) return;
+    node.backlog.feed(data, start, end);
+    node.masterReplOffset += end - start;
+  }
+
   /**
    * beforeSleep's writes: every streaming replica reads what the shared buffer holds past its
    * position. (A replica waiting for its RDB, or for its first ACK after a diskless one, keeps
@@ -222,16 +230,17 @@ export class MasterSide {
       if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${node.replid} ${offset}`);
       // The replica gets everything fed after the fork; its reader holds that place.
       link.reader = node.backlog!.openReaderAtNextFeed();
+      // The RDB goes out as its own write (no copy through the output buffer: it can be large).
       if (socketTarget) {
         const mark = node.prng.hex(40);
         client.out.ascii(`$EOF:${mark}\r\n`);
-        client.out.bytes(rdb);
+        node.sendLarge(client, rdb);
         client.out.ascii(mark);
         link.state = "online";
         link.startStreamOnAck = true;
       } else {
         client.out.ascii(`$${rdb.length}\r\n`);
-        client.out.bytes(rdb);
+        node.sendLarge(client, rdb);
         link.state = "online";
       }
       link.ackTimeMs = node.nowMs;

@@ -15,8 +15,9 @@
  *   offset, and (EOF format only) ACKs at once.
  */
 import { encodeCommand } from "../resp/encode.ts";
-import { asciiBytes, ByteWriter, bytesEqual, bytesToBinary } from "../util/bytes.ts";
+import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../util/bytes.ts";
 import { RdbError } from "../rdb/errors.ts";
+import { applyPlainSetFromMaster } from "../commands/strings.ts";
 import { Client } from "../node/client.ts";
 import type { RedisNode } from "../node/node.ts";
 import type { ConnId } from "../node/effects.ts";
@@ -50,7 +51,8 @@ interface Transfer {
   size: number;
   eofMark: Uint8Array | null;
   readBytes: number;
-  readonly data: ByteWriter;
+  /** Received payload chunks, joined once at the end (an RDB can be large). */
+  readonly chunks: Uint8Array[];
   lastIoMs: number;
 }
 
@@ -326,7 +328,7 @@ export class ReplicaSide {
       this.pendingMasterReplid = replid.length === 40 ? replid : ZERO_REPLID;
       this.masterInitialOffset = Number(parts[2] ?? "-1");
       this.state = "transfer";
-      this.transfer = { size: -1, eofMark: null, readBytes: 0, data: new ByteWriter(1024), lastIoMs: node.nowMs };
+      this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
       node.trace({
         kind: "full-resync",
         side: "replica",
@@ -352,7 +354,7 @@ export class ReplicaSide {
     if (this.linkConn !== null) node.sendRaw(this.linkConn, asciiBytes("SYNC\r\n"));
     this.pendingMasterReplid = ZERO_REPLID;
     this.state = "transfer";
-    this.transfer = { size: -1, eofMark: null, readBytes: 0, data: new ByteWriter(1024), lastIoMs: node.nowMs };
+    this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
   }
 
   /** `+CONTINUE`: revive the cached master on the new socket. */
@@ -418,7 +420,15 @@ export class ReplicaSide {
     transfer.lastIoMs = this.node.nowMs;
     let data = bytes;
     if (transfer.size === -1 && transfer.eofMark === null) {
-      this.linkBuffer = appendBytes(this.linkBuffer, data);
+      // Only the preamble line goes through the line buffer; the payload after it is not copied.
+      const nl = data.indexOf(10);
+      if (nl < 0 || this.linkBuffer.length > 0) {
+        this.linkBuffer = appendBytes(this.linkBuffer, data);
+        data = new Uint8Array(0);
+      } else {
+        this.linkBuffer = data.subarray(0, nl + 1);
+        data = data.subarray(nl + 1);
+      }
       for (;;) {
         const line = this.readLine();
         if (line === null) return;
@@ -442,27 +452,28 @@ export class ReplicaSide {
           }
           transfer.size = size;
         }
-        data = this.linkBuffer;
+        data = this.linkBuffer.length > 0 ? concatBytes([this.linkBuffer, data]) : data;
         this.linkBuffer = new Uint8Array(0);
         break;
       }
     }
     if (transfer.eofMark) {
-      transfer.data.bytes(data);
+      if (data.length > 0) transfer.chunks.push(data);
       transfer.readBytes += data.length;
-      const all = transfer.data.view();
       const mark = transfer.eofMark;
-      if (all.length >= mark.length && bytesEqual(all.subarray(all.length - mark.length), mark)) {
-        this.finishTransfer(all.slice(0, all.length - mark.length), new Uint8Array(0), true);
+      if (transfer.readBytes >= mark.length && endsWith(transfer.chunks, mark)) {
+        const all = concatBytes(transfer.chunks);
+        this.finishTransfer(all.subarray(0, all.length - mark.length), new Uint8Array(0), true);
       }
       return;
     }
     const need = transfer.size - transfer.readBytes;
     const take = Math.min(need, data.length);
-    transfer.data.bytes(data, 0, take);
+    if (take > 0) transfer.chunks.push(data.subarray(0, take));
     transfer.readBytes += take;
     if (transfer.readBytes === transfer.size) {
-      this.finishTransfer(transfer.data.toBytes(), data.slice(take), false);
+      const rdb = transfer.chunks.length === 1 ? transfer.chunks[0]! : concatBytes(transfer.chunks);
+      this.finishTransfer(rdb, data.subarray(take), false);
     }
   }
 
@@ -523,28 +534,60 @@ export class ReplicaSide {
     master.readReploff += bytes.length;
     master.lastInteractionMs = node.nowMs;
     client.lastInteractionMs = node.nowMs;
-    client.parser.push(bytes);
+    const parser = client.parser;
+    parser.push(bytes);
     for (;;) {
       if (this.masterClient !== client) return;
-      const request = client.parser.next();
+      if (client.multi === null) {
+        // Hot path: plain `SET k v` outside a transaction, read straight from the input buffer.
+        const count = parser.nextBounds();
+        if (count > 0) {
+          const data = parser.data;
+          const b = parser.bounds;
+          if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
+            applyPlainSetFromMaster(node, client, bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+            const start = parser.lastRawStart;
+            const end = parser.lastRawEnd;
+            master.reploff += end - start;
+            node.masterSide.feedProxiedRange(data, start, end);
+            continue;
+          }
+          const argv: Uint8Array[] = new Array<Uint8Array>(count);
+          for (let i = 0; i < count; i++) argv[i] = data.subarray(b[i * 2]!, b[i * 2]! + b[i * 2 + 1]!);
+          this.applyFromMaster(client, master, argv, parser.lastRaw());
+          continue;
+        }
+      }
+      const request = parser.next();
       if (request.kind === "incomplete") return;
       if (request.kind === "error") {
         node.trace({ kind: "warning", code: "master-protocol-error", message: `protocol error from master: ${request.message}; closing the link` });
         node.closeClient(client);
         return;
       }
-      this.pendingRaw.bytes(client.parser.lastRaw());
-      if (request.kind === "command") {
-        node.processCommand(client, request.argv);
-        // Masters never get replies (an ACK is written straight to the socket).
-        client.out.clear();
-      }
-      if (client.multi === null && this.master === master) {
-        // RS-3: the whole command (or transaction) is applied: count it and pass it on.
-        const applied = this.pendingRaw.take();
-        master.reploff += applied.length;
-        node.masterSide.feedProxied(applied);
-      }
+      this.applyFromMaster(client, master, request.kind === "command" ? request.argv : null, parser.lastRaw());
+    }
+  }
+
+  /** Runs one request from the master (null argv: an empty line) and accounts for its bytes. */
+  private applyFromMaster(client: Client, master: MasterLinkInfo, argv: Uint8Array[] | null, raw: Uint8Array): void {
+    const node = this.node;
+    const wasInMulti = client.multi !== null;
+    if (wasInMulti) this.pendingRaw.bytes(raw);
+    if (argv !== null) {
+      node.processCommand(client, argv);
+      // Masters never get replies (an ACK is written straight to the socket).
+      client.out.clear();
+    }
+    if (this.master !== master) return;
+    if (client.multi === null) {
+      // RS-3: the whole command (or transaction) is applied: count it and pass it on as one piece.
+      const applied = wasInMulti ? this.pendingRaw.take() : raw;
+      master.reploff += applied.length;
+      node.masterSide.feedProxied(applied);
+    } else if (!wasInMulti) {
+      // The command opened a transaction: keep its bytes with the rest of it.
+      this.pendingRaw.bytes(raw);
     }
   }
 
@@ -601,6 +644,27 @@ export class ReplicaSide {
     }
     if (this.state === "connected") this.sendAck();
   }
+}
+
+/** True when the three bytes at `at` spell `SET` in any case. */
+function isSetAt(data: Uint8Array, at: number): boolean {
+  return (data[at]! | 0x20) === 0x73 && (data[at + 1]! | 0x20) === 0x65 && (data[at + 2]! | 0x20) === 0x74;
+}
+
+/** True when the bytes held in `chunks`, taken together, end with `mark`. */
+function endsWith(chunks: readonly Uint8Array[], mark: Uint8Array): boolean {
+  let ci = chunks.length - 1;
+  let pos = ci >= 0 ? chunks[ci]!.length : 0;
+  for (let m = mark.length - 1; m >= 0; m--) {
+    while (pos === 0) {
+      ci--;
+      if (ci < 0) return false;
+      pos = chunks[ci]!.length;
+    }
+    pos--;
+    if (chunks[ci]![pos] !== mark[m]) return false;
+  }
+  return true;
 }
 
 function appendBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -162,8 +162,123 @@ export class RequestParser {
     return this.complete(lineFeed + 1 - start, argv.length > 0 ? argv : null);
   }
 
+  /**
+   * The common case in one tight pass: a whole request already buffered, in canonical form
+   * (`*<n>\r\n` then `$<len>\r\n<bytes>\r\n` per argument, plain decimal lengths). On success it
+   * returns the argument count, leaves each argument's absolute start and length in
+   * {@link bounds} and the request's end in `scanEnd`, and changes nothing else. It returns -1 for
+   * anything else (incomplete, unusual or wrong input), which the state machine in
+   * `nextMultibulk` then parses from the start with every one of redis's rules.
+   */
+  private scanCanonical(): number {
+    if (this.authRequired) return -1;
+    const input = this.input;
+    const data = input.data;
+    const end = input.end;
+    let at = input.start;
+    if (at >= end || data[at] !== STAR) return -1;
+    at++;
+    let count = 0;
+    for (let digits = 0; ; digits++) {
+      if (at >= end || digits > 9) return -1;
+      const c = data[at++]!;
+      if (c === CR) {
+        if (digits === 0) return -1;
+        break;
+      }
+      if (c < 0x30 || c > 0x39 || (c === 0x30 && digits === 0)) return -1;
+      count = count * 10 + (c - 0x30);
+    }
+    if (at >= end || data[at] !== LF) return -1;
+    at++;
+    let bounds = this.fastBounds;
+    if (bounds.length < count * 2) bounds = this.fastBounds = new Int32Array(Math.max(count * 2, bounds.length * 2));
+    const maxBulk = this.fromMaster ? Number.MAX_SAFE_INTEGER : this.maxBulkLength;
+    for (let arg = 0; arg < count; arg++) {
+      if (at >= end || data[at] !== DOLLAR) return -1;
+      at++;
+      let length = 0;
+      for (let digits = 0; ; digits++) {
+        if (at >= end || digits > 15) return -1;
+        const c = data[at++]!;
+        if (c === CR) {
+          if (digits === 0) return -1;
+          break;
+        }
+        if (c < 0x30 || c > 0x39 || (c === 0x30 && digits === 0 && data[at] !== CR)) return -1;
+        length = length * 10 + (c - 0x30);
+      }
+      if (length > maxBulk || at >= end || data[at] !== LF) return -1;
+      at++;
+      if (at + length + 2 > end || data[at + length] !== CR || data[at + length + 1] !== LF) return -1;
+      bounds[arg * 2] = at;
+      bounds[arg * 2 + 1] = length;
+      at += length + 2;
+    }
+    this.scanEnd = at;
+    return count;
+  }
+
+  private scanEnd = 0;
+
+  /**
+   * For hot loops that can use raw positions instead of argument views: parses the next request if
+   * it is whole and canonical and returns its argument count, with {@link bounds} holding
+   * (absolute start, length) pairs into {@link data}; both stay valid until the next `push`. Returns
+   * -1 when the caller must call {@link next} instead (which then handles whatever is there).
+   */
+  nextBounds(): number {
+    if (this.failure !== null || this.argsLeft !== 0 || this.bulkLength >= 0 || this.blocked) return -1;
+    const count = this.scanCanonical();
+    if (count <= 0) return -1;
+    const input = this.input;
+    this.lastStart = input.start;
+    this.lastEnd = this.scanEnd;
+    input.consume(this.scanEnd - input.start);
+    this.scanned = 0;
+    return count;
+  }
+
+  /** The buffer that {@link bounds} index into. */
+  get data(): Uint8Array {
+    return this.input.data;
+  }
+
+  /** (start, length) pairs of the arguments found by {@link nextBounds}. */
+  get bounds(): Int32Array {
+    return this.fastBounds;
+  }
+
+  /** Absolute start and end of the last request's raw bytes in {@link data}. */
+  get lastRawStart(): number {
+    return this.lastStart;
+  }
+
+  get lastRawEnd(): number {
+    return this.lastEnd;
+  }
+
+  private fastMultibulk(): ParsedRequest | null {
+    const count = this.scanCanonical();
+    if (count <= 0) return null;
+    const bounds = this.fastBounds;
+    const data = this.input.data;
+    const argv: Uint8Array[] = new Array<Uint8Array>(count);
+    // The Uint8Array constructor makes a view about twice as fast as subarray() (no species lookup).
+    const buffer = data.buffer;
+    const offset = data.byteOffset;
+    for (let arg = 0; arg < count; arg++) argv[arg] = new Uint8Array(buffer, offset + bounds[arg * 2]!, bounds[arg * 2 + 1]!);
+    return this.complete(this.scanEnd - this.input.start, argv);
+  }
+
+  private fastBounds = new Int32Array(16);
+
   private nextMultibulk(): ParsedRequest {
     const input = this.input;
+    if (this.argsLeft === 0 && this.bulkLength < 0 && !this.blocked) {
+      const fast = this.fastMultibulk();
+      if (fast !== null) return fast;
+    }
     if (this.argsLeft === 0) {
       const start = input.start;
       const cr = this.findLineEnd(start, CR);
@@ -220,7 +335,11 @@ export class RequestParser {
     const base = input.start;
     const bounds = this.argBounds;
     const argv: Uint8Array[] = new Array<Uint8Array>(bounds.length >> 1);
-    for (let i = 0; i < bounds.length; i += 2) argv[i >> 1] = input.data.subarray(base + bounds[i]!, base + bounds[i + 1]!);
+    // The Uint8Array constructor makes a view about twice as fast as subarray() (no species lookup).
+    const data = input.data;
+    const buffer = data.buffer;
+    const offset = data.byteOffset + base;
+    for (let i = 0; i < bounds.length; i += 2) argv[i >> 1] = new Uint8Array(buffer, offset + bounds[i]!, bounds[i + 1]! - bounds[i]!);
     bounds.length = 0;
     return this.complete(this.cursor, argv);
   }

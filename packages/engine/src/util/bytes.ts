@@ -7,14 +7,17 @@
  */
 
 const SHORT_STRING_BYTES = 64;
+const CODE_ARRAYS: number[][] = [];
 
 /** Converts bytes to a byte string (one char per byte, codes 0..255). */
 export function bytesToBinary(bytes: Uint8Array, start = 0, end = bytes.length): string {
   const length = end - start;
   if (length <= SHORT_STRING_BYTES) {
-    let out = "";
-    for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]!);
-    return out;
+    // fromCharCode.apply over a reused plain array builds a flat string in one call; appending
+    // char by char builds a rope that Map must flatten, and applying a typed array is slower.
+    const codes = (CODE_ARRAYS[length] ??= new Array<number>(length));
+    for (let i = 0; i < length; i++) codes[i] = bytes[start + i]!;
+    return String.fromCharCode.apply(null, codes);
   }
   // Chunked to stay under the engine's argument-count limit for apply().
   let out = "";

@@ -1,0 +1,120 @@
+/**
+ * Engine benchmarks (wall-clock figures on this machine; virtual time is free):
+ * - engine.set_throughput: pipelined SETs into a master with two replicas, counted once applied on
+ *   all three (target ≥ 1,000,000 ops/s).
+ * - engine.full_sync_1m: full sync of 1,000,000 keys with 16-byte values: RDB write, transfer and
+ *   load (target ≤ 1.5 s).
+ * - engine.idle_node_bytes: heap per idle node (target ≤ 1 MB plus its backlog).
+ */
+import { Lab, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
+
+function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** A master and two synced replicas on an unlimited-bandwidth network. */
+function threeNodes(seed: string, config: Record<string, string> = {}): { lab: Lab; a: NodeId; b: NodeId; c: NodeId } {
+  const lab = new Lab({ seed, defaultLink: { latencyMs: 1, bandwidthBytesPerSec: Infinity, partitioned: false } });
+  const settings = { "repl-diskless-sync-delay": "0", ...config };
+  const a = lab.addNode({ config: settings }).id;
+  const b = lab.addNode({ config: settings }).id;
+  const c = lab.addNode({ config: settings }).id;
+  lab.replicaOf(b, a);
+  lab.replicaOf(c, a);
+  lab.runUntilIdle();
+  return { lab, a, b, c };
+}
+
+/**
+ * SETs from `clients` connections, each sending `pipeline` commands per write, round after round,
+ * until `count` have been applied on the master and both replicas (equal offsets at the end).
+ * Keys follow redis-benchmark: the literal key `key:__rand_int__` unless `distinctKeys` > 1, 3-byte
+ * values.
+ */
+function setThroughput(bench: string, clients: number, pipeline: number, distinctKeys: number, count: number, note: string): void {
+  const { lab, a, b, c } = threeNodes(`bench:${bench}`);
+  const batches: Uint8Array[] = [];
+  const batchCount = Math.max(1, Math.ceil(distinctKeys / pipeline));
+  for (let batch = 0; batch < batchCount; batch++) {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < pipeline; i++) {
+      const key = distinctKeys > 1 ? `key:${(batch * pipeline + i) % distinctKeys}` : "key:__rand_int__";
+      parts.push(encodeCommand([utf8("SET"), utf8(key), utf8("xxx")]));
+    }
+    const buf = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      buf.set(p, at);
+      at += p.length;
+    }
+    batches.push(buf);
+  }
+  const conns = Array.from({ length: clients }, () => lab.world.connectExternal(lab.addressOf(a), { onData: () => {}, onClose: () => {} }));
+  lab.world.runCurrent();
+  const nodes = [a, b, c].map((id) => lab.process(id)!);
+  const run = (n: number): number => {
+    const target = nodes[0]!.stats.totalCommandsProcessed + n;
+    const start = performance.now();
+    let next = 0;
+    for (let sent = 0; sent < n; ) {
+      for (const conn of conns) {
+        conn.send(batches[next++ % batches.length]!);
+        sent += pipeline;
+      }
+      // Deliver this round to the master, then the master's stream to the replicas.
+      lab.world.runUntil(lab.world.nextEventMs());
+      lab.world.runUntil(lab.world.nextEventMs());
+    }
+    lab.runUntilIdle();
+    const elapsed = performance.now() - start;
+    const offsets = nodes.map((node) => node.masterReplOffset);
+    if (nodes[0]!.stats.totalCommandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
+      throw new Error(`not applied everywhere: offsets ${offsets.join(", ")}`);
+    }
+    return elapsed;
+  };
+  run(Math.min(200_000, count)); // warm-up
+  gc();
+  const elapsed = run(count);
+  report(bench, (count / elapsed) * 1000, "ops/s", { clients, pipeline, distinctKeys, note });
+}
+
+function fullSync1m(): void {
+  const lab = new Lab({ seed: "bench:sync", defaultLink: { latencyMs: 1, bandwidthBytesPerSec: Infinity, partitioned: false } });
+  const a = lab.addNode({ config: { "repl-diskless-sync-delay": "0" } }).id;
+  const b = lab.addNode().id;
+  const db = lab.process(a)!.keyspace.db(0);
+  const value = new Uint8Array(16).fill(0x61);
+  for (let i = 0; i < 1_000_000; i++) db.set(`key:${String(i).padStart(7, "0")}`, value.slice());
+  gc();
+  const start = performance.now();
+  lab.replicaOf(b, a);
+  lab.runUntilIdle();
+  const elapsed = performance.now() - start;
+  const keys = lab.process(b)!.keyspace.totalKeys;
+  if (keys !== 1_000_000) throw new Error(`replica has ${keys} keys`);
+  report("engine.full_sync_1m", elapsed / 1000, "s", { target: "<= 1.5", keys });
+}
+
+function idleNodeBytes(): void {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const lab = new Lab({ seed: "bench:idle" });
+  const count = 200;
+  for (let i = 0; i < count; i++) lab.addNode({ port: 20000 + i });
+  lab.advance(5_000);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  report("engine.idle_node_bytes", (after - before) / count, "B", { target: "<= 1048576 plus backlog", nodes: count, backlog: 0 });
+  if (lab.nodeIds().length !== count) throw new Error("lost nodes");
+}
+
+setThroughput("engine.set_throughput", 10, 1000, 1, 2_000_000, "target >= 1000000; bulk pipelines, redis-benchmark's key and value");
+setThroughput("engine.set_throughput_p16_c50", 50, 16, 1, 1_000_000, "redis-benchmark -t set -P 16 shape (real redis with two replicas: about 335000 here)");
+setThroughput("engine.set_throughput_100k_keys", 10, 1000, 100_000, 1_000_000, "100,000 distinct keys");
+fullSync1m();
+idleNodeBytes();
