@@ -309,3 +309,23 @@ function routePattern(url: string): string {
   }
   return parts.join("/");
 }
+
+describe("the memory limit", () => {
+  it("refuses new labs, nodes and write loads while the server is over it (commands still run: DEL frees memory)", async () => {
+    let used = 0;
+    const limited = buildApp({ limits: { maxMemoryBytes: 1000 }, memoryProbe: () => used });
+    await limited.ready();
+    const lab = await createLab(limited);
+    const node = await addNode(limited, lab.id, { resp: false });
+    used = 5000;
+    // The probe is sampled at most every 250 ms.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expectError(await limited.inject({ method: "POST", url: "/api/labs" }), 507, "memory-limit");
+    expectError(await limited.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes`, payload: {} }), 507, "memory-limit");
+    expectError(await limited.inject({ method: "PUT", url: `/api/labs/${lab.id}/nodes/${node.id}/write-load`, payload: { opsPerSec: 10 } }), 507, "memory-limit");
+    // Reading and deleting still work, so memory can be freed.
+    expect((await limited.inject({ method: "GET", url: `/api/labs/${lab.id}` })).statusCode).toBe(200);
+    expect((await limited.inject({ method: "DELETE", url: `/api/labs/${lab.id}` })).statusCode).toBe(204);
+    await limited.close();
+  });
+});
