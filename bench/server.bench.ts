@@ -1,0 +1,231 @@
+/**
+ * Server benchmarks, one JSON line per figure:
+ * - `server.resp_set_ratio`: `redis-benchmark -t set -P 16 -n 500000` against a lab node with two
+ *   replicas attached, divided by the same against a real redis-server with two real replicas
+ *   (target >= 0.5). The two raw figures are printed too.
+ * - `server.ws_bytes_per_client` and `server.ws_update_p99_ms`: 100 WebSocket clients on one lab
+ *   while its master takes 10,000 SET/s (targets <= 50 KB/s per client, p99 <= 100 ms). The
+ *   clients run in a worker thread so their parsing does not share the server's event loop. Update
+ *   latency is measured end to end: the bench changes a config value on the master every 250 ms and
+ *   each client notes when the change reaches it.
+ *
+ * Run: node --import tsx bench/server.bench.ts   (BENCH_QUICK=1 for a short run)
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { LabView } from "@replica-lab/protocol";
+import { buildApp } from "../apps/server/src/app.ts";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const REQUESTS = QUICK ? 100_000 : 500_000;
+const CLIENTS = 100;
+const WRITES_PER_SEC = 10_000;
+const MEASURE_MS = QUICK ? 3000 : 6000;
+
+function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(command: string, args: string[], timeoutMs = 300_000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`${command}: ${error.message} ${stderr}`)) : resolve(stdout))),
+  );
+}
+
+async function redisBenchmark(port: number): Promise<number> {
+  const out = await run("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-t", "set", "-P", "16", "-n", String(REQUESTS), "-q"]);
+  // With -q the last line is "SET: 123456.79 requests per second, p50=..."; progress lines use \r.
+  const match = /SET: ([\d.]+) requests per second/.exec(out.split("\r").at(-1) ?? out);
+  if (!match) throw new Error(`unexpected redis-benchmark output: ${out}`);
+  return Number(match[1]);
+}
+
+async function infoField(port: number, section: string, field: string): Promise<string | undefined> {
+  const text = await run("redis-cli", ["-p", String(port), "INFO", section]);
+  return new RegExp(`^${field}:(.*)$`, "m").exec(text)?.[1]?.trim();
+}
+
+/** A real master with two real replicas; returns the master's port and a stop function (by PID). */
+async function realTrio(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "replica-lab-bench-"));
+  const children: ChildProcess[] = [];
+  const start = async (name: string, extra: string[]): Promise<number> => {
+    const port = await freePort();
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--dbfilename", `${name}.rdb`, "--repl-diskless-sync-delay", "0", ...extra], { stdio: "ignore" });
+    children.push(child);
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await run("redis-cli", ["-p", String(port), "PING"])).trim() === "PONG") return port;
+      } catch {
+        // not up yet
+      }
+      await sleep(25);
+    }
+    throw new Error(`redis-server ${name} did not start`);
+  };
+  const master = await start("master", []);
+  const replicas = [await start("r1", ["--replicaof", "127.0.0.1", String(master)]), await start("r2", ["--replicaof", "127.0.0.1", String(master)])];
+  for (const replica of replicas) {
+    for (let i = 0; (await infoField(replica, "replication", "master_link_status")) !== "up"; i++) {
+      if (i > 400) throw new Error("real replicas did not link");
+      await sleep(25);
+    }
+  }
+  return {
+    port: master,
+    stop: async () => {
+      for (const child of children) {
+        if (child.pid !== undefined && child.exitCode === null) {
+          const exited = new Promise((resolve) => child.once("exit", resolve));
+          process.kill(child.pid, "SIGKILL");
+          await exited;
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function respRatio(): Promise<void> {
+  const real = await realTrio();
+  let realRps: number;
+  try {
+    realRps = await redisBenchmark(real.port);
+  } finally {
+    await real.stop();
+  }
+  const app = buildApp();
+  await app.ready();
+  try {
+    const lab = await app.labs.create({ template: "one-master-two-replicas" });
+    const view = lab.view();
+    const master = view.nodes.find((n) => n.role === "master")!;
+    const labRps = await redisBenchmark(master.respPort!);
+    // Let the replicas finish the stream, then check they really kept up.
+    await sleep(500);
+    const after = lab.view();
+    const offsets = after.nodes.map((n) => n.masterReplOffset);
+    report("server.resp_set_rps_real", realRps, "req/s");
+    report("server.resp_set_rps_lab", labRps, "req/s", { replicaOffsetsEqual: offsets.every((o) => o === offsets[0]), lagMs: after.clock.lagMs });
+    report("server.resp_set_ratio", labRps / realRps, "ratio", { target: 0.5 });
+  } finally {
+    await app.close();
+  }
+}
+
+/** The worker: CLIENTS sockets; counts bytes and notes when each marker arrives. */
+const CLIENT_SCRIPT = `
+const { parentPort, workerData } = require("node:worker_threads");
+const WebSocket = require(workerData.wsPath);
+const clients = [];
+let measuring = false;
+const arrivals = [];
+let opened = 0;
+for (let i = 0; i < workerData.clients; i++) {
+  const socket = new WebSocket(workerData.url);
+  const client = { bytes: 0, lastTtl: null };
+  clients.push(client);
+  socket.on("message", (data) => {
+    if (measuring) client.bytes += data.length;
+    const message = JSON.parse(data.toString("utf8"));
+    let ttl = null;
+    if (message.type === "snapshot") {
+      opened++;
+      if (opened === workerData.clients) parentPort.postMessage({ type: "ready" });
+      const master = message.lab.nodes.find((n) => n.id === workerData.masterId);
+      ttl = master ? master.config.replBacklogTtl : null;
+    } else if (message.type === "update") {
+      const patch = message.nodePatches.find((p) => p.id === workerData.masterId);
+      if (patch && patch.changes.config) ttl = patch.changes.config.replBacklogTtl;
+    }
+    if (ttl !== null && ttl !== client.lastTtl) {
+      client.lastTtl = ttl;
+      if (measuring) arrivals.push({ marker: ttl, at: performance.timeOrigin + performance.now() });
+    }
+  });
+}
+parentPort.on("message", (message) => {
+  if (message.type === "start") {
+    for (const c of clients) c.bytes = 0;
+    measuring = true;
+  } else if (message.type === "stop") {
+    measuring = false;
+    parentPort.postMessage({ type: "result", bytes: clients.map((c) => c.bytes), arrivals });
+  }
+});
+`;
+
+async function wsFigures(): Promise<void> {
+  const app = buildApp();
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  try {
+    const address = app.server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const lab = (await app.inject({ method: "POST", url: "/api/labs", payload: { template: "one-master-two-replicas" } })).json<LabView>();
+    const master = lab.nodes.find((n) => n.role === "master")!;
+    const worker = new Worker(CLIENT_SCRIPT, {
+      eval: true,
+      workerData: { url: `ws://127.0.0.1:${port}/api/labs/${lab.id}/stream`, clients: CLIENTS, masterId: master.id, wsPath: createRequire(new URL("../apps/server/package.json", import.meta.url)).resolve("ws") },
+    });
+    const messages: { type: string; bytes?: number[]; arrivals?: { marker: number; at: number }[] }[] = [];
+    worker.on("message", (m) => messages.push(m as (typeof messages)[number]));
+    while (!messages.some((m) => m.type === "ready")) await sleep(20);
+
+    await app.inject({ method: "PUT", url: `/api/labs/${lab.id}/nodes/${master.id}/write-load`, payload: { opsPerSec: WRITES_PER_SEC } });
+    await sleep(1000);
+    const sentAt = new Map<number, number>();
+    const runtime = app.labs.get(lab.id);
+    const setsBefore = runtime.writeLoad.sent;
+    worker.postMessage({ type: "start" });
+    const started = performance.now();
+    let marker = 100_000;
+    while (performance.now() - started < MEASURE_MS) {
+      marker++;
+      sentAt.set(marker, performance.timeOrigin + performance.now());
+      await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${master.id}/command`, payload: { argv: ["CONFIG", "SET", "repl-backlog-ttl", String(marker)] } });
+      await sleep(250);
+    }
+    const elapsedSec = (performance.now() - started) / 1000;
+    const setsPerSec = (runtime.writeLoad.sent - setsBefore) / elapsedSec;
+    worker.postMessage({ type: "stop" });
+    while (!messages.some((m) => m.type === "result")) await sleep(20);
+    await app.inject({ method: "PUT", url: `/api/labs/${lab.id}/nodes/${master.id}/write-load`, payload: { opsPerSec: 0 } });
+    const result = messages.find((m) => m.type === "result")!;
+    await worker.terminate();
+
+    const perClient = result.bytes!.map((b) => b / elapsedSec);
+    const mean = perClient.reduce((a, b) => a + b, 0) / perClient.length;
+    const latencies = result.arrivals!.filter((a) => sentAt.has(a.marker)).map((a) => a.at - sentAt.get(a.marker)!);
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN;
+    const p50 = latencies[Math.floor(latencies.length / 2)] ?? NaN;
+    report("server.ws_bytes_per_client", mean, "B/s", { max: Math.round(Math.max(...perClient)), clients: CLIENTS, setsPerSec: Math.round(setsPerSec), target: 50 * 1024 });
+    report("server.ws_update_p99_ms", p99, "ms", { p50: Math.round(p50 * 10) / 10, samples: latencies.length, expected: sentAt.size * CLIENTS, target: 100 });
+  } finally {
+    await app.close();
+  }
+}
+
+const only = process.env.BENCH_ONLY;
+if (!only || only === "resp") await respRatio();
+if (!only || only === "ws") await wsFigures();
+process.exit(0);
