@@ -94,7 +94,6 @@ export type ApiErrorCode =
   | "name-taken"
   | "port-taken"
   | "node-down"
-  | "node-up"
   | "command-failed"
   | "connection-closed"
   | "reply-timeout"

@@ -32,7 +32,6 @@ export const ERROR_CODES = {
   "name-taken": { statusCode: 409, summary: "Another node of the lab has this name." },
   "port-taken": { statusCode: 409, summary: "The TCP port asked for is in use (by a node of the lab or by another process)." },
   "node-down": { statusCode: 409, summary: "The node is killed; the operation needs a running process." },
-  "node-up": { statusCode: 409, summary: "The node is already running." },
   "command-failed": { statusCode: 409, summary: "The node answered the operation's command with an error (the message is the node's)." },
   "connection-closed": { statusCode: 409, summary: "The node closed the console connection before answering (killed, or QUIT)." },
   "reply-timeout": { statusCode: 504, summary: "No reply within the command timeout (a frozen node, a paused lab, a blocking WAIT)." },

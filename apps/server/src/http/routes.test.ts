@@ -2,6 +2,7 @@
  * Every REST route through `inject()`, with good input and bad: wrong types, missing and unknown
  * fields, unknown ids, oversized bodies, invalid argv, operations on killed nodes, and the limits.
  */
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabView } from "@replica-lab/protocol";
@@ -37,6 +38,11 @@ function expectError(response: { statusCode: number; json: () => unknown }, stat
 describe("the error registry", () => {
   it("gives every code a 4xx or 5xx status", () => {
     for (const code of ALL_ERROR_CODES) expect(ERROR_CODES[code].statusCode).toBeGreaterThanOrEqual(400);
+  });
+
+  it("is documented in the README, code by code", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const code of ALL_ERROR_CODES) expect(readme).toContain(`| \`${code}\` | ${ERROR_CODES[code].statusCode} |`);
   });
 });
 
