@@ -6,6 +6,7 @@
  */
 import type {
   ClockSnapshot,
+  JsonReply,
   LabEvent,
   LabSnapshot,
   LinkSnapshot,
@@ -142,7 +143,7 @@ export type LabOperation =
 
 /** What a successful `command` operation returns: the reply as JSON and as redis-cli prints it. */
 export interface CommandResult {
-  readonly reply: import("@replica-lab/engine").JsonReply;
+  readonly reply: JsonReply;
   readonly text: string;
 }
 
