@@ -1,0 +1,128 @@
+/**
+ * Everything a user can do, as named functions shared by buttons, menus, keyboard shortcuts and
+ * canvas gestures. Each goes through the session (so failures are shown), and none changes the lab
+ * locally: the server's next update is the truth.
+ */
+import type { LabOperation } from "@replica-lab/protocol";
+import { splitArgs } from "../console/splitArgs.ts";
+import { asCommandResult, consoleOutput } from "../console/replyFormat.ts";
+import type { LabRequestError } from "../api/errors.ts";
+import type { LabSession } from "./labSession.ts";
+
+export interface LinkPatch {
+  readonly latencyMs?: number;
+  readonly bandwidthBytesPerSec?: number;
+  readonly partitioned?: boolean;
+}
+
+export type ClockAction = { readonly action: "pause" | "resume" } | { readonly action: "step"; readonly stepMs: number } | { readonly action: "speed"; readonly speed: number };
+
+export interface LabActions {
+  addNode(): void;
+  removeNode(id: string): void;
+  setMaster(id: string, masterId: string | null): void;
+  removeEdge(edgeId: string): void;
+  kill(id: string): void;
+  restart(id: string, wipe: boolean): void;
+  freeze(id: string): void;
+  thaw(id: string): void;
+  toggleFreeze(id: string): void;
+  setRandomKey(id: string): void;
+  setWriteLoad(id: string, opsPerSec: number): void;
+  patchLink(a: string, b: string, patch: LinkPatch): void;
+  clock(action: ClockAction): void;
+  /** Runs a console line on a node and prints the exchange in its transcript. */
+  runConsoleLine(id: string, line: string): Promise<void>;
+}
+
+const HEX = "0123456789abcdef";
+
+function randomToken(length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += HEX[Math.floor(Math.random() * 16)];
+  return out;
+}
+
+export function createActions(session: LabSession): LabActions {
+  const store = session.store;
+  const state = () => store.getState();
+  const fire = (op: LabOperation): void => {
+    // Failures are already shown as notices by the session.
+    session.run(op).catch(() => undefined);
+  };
+
+  const runConsoleLine = async (id: string, line: string): Promise<void> => {
+    const s = state();
+    const node = s.lab.nodes[id];
+    const prompt = `${node?.address ?? id}>`;
+    s.consoleRemember(id, line);
+    const parsed = splitArgs(line);
+    if (!parsed.ok) {
+      s.consolePrint(id, { kind: "command", text: line, prompt });
+      s.consolePrint(id, { kind: "error", text: parsed.error });
+      return;
+    }
+    if (parsed.argv.length === 0) return;
+    const command = parsed.argv[0]!.toLowerCase();
+    if (command === "clear" && parsed.argv.length === 1) {
+      s.consoleClear(id);
+      return;
+    }
+    s.consolePrint(id, { kind: "command", text: line, prompt });
+    try {
+      const result = asCommandResult(await session.run({ kind: "command", nodeId: id, argv: parsed.argv }, { report: false }));
+      if (result === null) {
+        state().consolePrint(id, { kind: "error", text: "(client) the server's answer was not a command reply" });
+        return;
+      }
+      const out = consoleOutput(parsed.argv, result);
+      state().consolePrint(id, { kind: out.isError ? "error" : "reply", text: out.text });
+    } catch (error) {
+      const failure = error as LabRequestError;
+      state().consolePrint(id, { kind: "error", text: `(server) ${failure.code}: ${failure.message}` });
+    }
+  };
+
+  const actions: LabActions = {
+    addNode: () => fire({ kind: "add-node" }),
+    removeNode: (id) => fire({ kind: "remove-node", nodeId: id }),
+    setMaster: (id, masterId) => fire({ kind: "set-master", nodeId: id, masterId }),
+    removeEdge: (edgeId) => {
+      const edge = state().lab.edges[edgeId];
+      if (edge) fire({ kind: "set-master", nodeId: edge.replicaId, masterId: null });
+    },
+    kill: (id) => fire({ kind: "kill", nodeId: id }),
+    restart: (id, wipe) => fire({ kind: "restart", nodeId: id, wipe }),
+    freeze: (id) => fire({ kind: "freeze", nodeId: id }),
+    thaw: (id) => fire({ kind: "thaw", nodeId: id }),
+    toggleFreeze: (id) => {
+      const node = state().lab.nodes[id];
+      if (!node) return;
+      fire(node.status === "frozen" ? { kind: "thaw", nodeId: id } : { kind: "freeze", nodeId: id });
+    },
+    setRandomKey: (id) => {
+      void runConsoleLine(id, `SET key:${randomToken(6)} ${randomToken(8)}`);
+    },
+    setWriteLoad: (id, opsPerSec) => fire({ kind: "write-load", nodeId: id, opsPerSec }),
+    patchLink: (a, b, patch) => fire({ kind: "link", a, b, ...patch }),
+    clock: (action) => {
+      switch (action.action) {
+        case "pause":
+        case "resume":
+          fire({ kind: "clock", action: action.action });
+          return;
+        case "step":
+          fire({ kind: "clock", action: "step", stepMs: action.stepMs });
+          return;
+        case "speed": {
+          // Speed rides on a resume/pause request that keeps the current run state.
+          const paused = state().lab.clock.paused;
+          fire({ kind: "clock", action: paused ? "pause" : "resume", speed: action.speed });
+          return;
+        }
+      }
+    },
+    runConsoleLine,
+  };
+  return actions;
+}

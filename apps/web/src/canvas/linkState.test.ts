@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { edgeLabel, edgeVisual, replicaLinkChip } from "./linkState.ts";
+import { makeEdge, makeNode } from "../store/fixtures.ts";
+
+describe("replicaLinkChip", () => {
+  it("has nothing to say about masters", () => {
+    expect(replicaLinkChip(makeNode("n1", {}))).toBeNull();
+  });
+  it("shows INFO's link status with ROLE's phase as detail", () => {
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connected" }))?.state).toBe("connected");
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connect", masterLinkDownSinceSec: 4 }))).toMatchObject({ state: "down", detail: "connect: retrying · 4s" });
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", status: "down" }))?.state).toBe("down");
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "handshake", replState: "receive_psync_reply" }))).toMatchObject({ state: "handshake", detail: "receive_psync_reply" });
+  });
+  it("shows RDB progress during a transfer", () => {
+    const chip = replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "sync", transfer: { totalBytes: 2048, readBytes: 512, eofMode: false } }));
+    expect(chip).toMatchObject({ state: "transfer", label: "transfer 25%", progress: 0.25 });
+  });
+});
+
+describe("edgeVisual", () => {
+  it("maps phases and partitions to edge styles", () => {
+    expect(edgeVisual(makeEdge("n2", "n1"))).toBe("streaming");
+    expect(edgeVisual(makeEdge("n2", "n1", { phase: "sync", transferProgress: 0.5 }))).toBe("transfer");
+    expect(edgeLabel(makeEdge("n2", "n1", { phase: "sync", transferProgress: 0.5 }))).toBe("RDB 50%");
+    expect(edgeVisual(makeEdge("n2", "n1", { phase: "connect" }))).toBe("down");
+    expect(edgeVisual(makeEdge("n2", "n1", { partitioned: true }))).toBe("partitioned");
+  });
+});

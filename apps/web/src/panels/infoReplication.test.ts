@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import type { NodeId } from "@replica-lab/protocol";
+import { infoReplication } from "./infoReplication.ts";
+import { makeNode } from "../store/fixtures.ts";
+
+describe("infoReplication", () => {
+  it("renders a master with its replicas in redis' field order", () => {
+    const text = infoReplication(
+      makeNode("n1", {
+        masterReplOffset: 14,
+        backlog: { active: true, sizeBytes: 1048576, firstByteOffset: 1, histlen: 14, memoryBytes: 0 },
+        replicas: [{ nodeId: "n2" as NodeId, address: "127.0.0.1:6380", state: "online", ackOffset: 14, lagSec: 0, awaitingFirstAck: false }],
+      }),
+    );
+    expect(text.split("\n")).toEqual([
+      "# Replication",
+      "role:master",
+      "connected_slaves:1",
+      "slave0:ip=127.0.0.1,port=6380,state=online,offset=14,lag=0",
+      "master_failover_state:no-failover",
+      "master_replid:8f1c2b3a4d5e6f708192a3b4c5d6e7f801234567",
+      "master_replid2:0000000000000000000000000000000000000000",
+      "master_repl_offset:14",
+      "second_repl_offset:-1",
+      "repl_backlog_active:1",
+      "repl_backlog_size:1048576",
+      "repl_backlog_first_byte_offset:1",
+      "repl_backlog_histlen:14",
+    ]);
+  });
+
+  it("renders a replica's link fields", () => {
+    const text = infoReplication(
+      makeNode("n2", { role: "replica", masterAddress: "127.0.0.1:6379", replState: "connect", linkPhase: "connect", masterLinkDownSinceSec: 3, replicaOffset: 84, replicaReadOffset: 84 }),
+    );
+    expect(text).toContain("role:slave\nmaster_host:127.0.0.1\nmaster_port:6379\nmaster_link_status:down");
+    expect(text).toContain("slave_repl_offset:84");
+    expect(text).toContain("master_link_down_since_seconds:3");
+  });
+});

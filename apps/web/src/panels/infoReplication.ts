@@ -1,0 +1,53 @@
+/**
+ * `INFO replication` rendered from a node snapshot, in redis 7.0.15's field order, so the inspector
+ * stays live without sending commands to the node. Fields the snapshot does not carry
+ * (slave_priority, replica_announced) are left out rather than guessed.
+ */
+import type { NodeSnapshot } from "@replica-lab/protocol";
+
+function splitAddress(address: string): [host: string, port: string] {
+  const at = address.lastIndexOf(":");
+  return at < 0 ? [address, ""] : [address.slice(0, at), address.slice(at + 1)];
+}
+
+export function infoReplication(node: NodeSnapshot): string {
+  if (node.status === "down") return "# Replication\n(node is down: no process to answer)";
+  const f: [string, string | number][] = [];
+  const isReplica = node.role === "replica";
+  f.push(["role", isReplica ? "slave" : "master"]);
+  if (isReplica && node.masterAddress !== null) {
+    const [host, port] = splitAddress(node.masterAddress);
+    const connected = node.replState === "connected";
+    f.push(["master_host", host]);
+    f.push(["master_port", port]);
+    f.push(["master_link_status", connected ? "up" : "down"]);
+    f.push(["master_last_io_seconds_ago", node.masterLastIoSecAgo ?? -1]);
+    f.push(["master_sync_in_progress", node.replState === "transfer" ? 1 : 0]);
+    f.push(["slave_read_repl_offset", node.replicaReadOffset ?? 1]);
+    f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
+    if (node.transfer) {
+      const total = node.transfer.totalBytes;
+      f.push(["master_sync_total_bytes", total]);
+      f.push(["master_sync_read_bytes", node.transfer.readBytes]);
+      f.push(["master_sync_left_bytes", total - node.transfer.readBytes]);
+      f.push(["master_sync_perc", (total > 0 ? (node.transfer.readBytes / total) * 100 : 0).toFixed(2)]);
+    }
+    if (!connected) f.push(["master_link_down_since_seconds", node.masterLinkDownSinceSec ?? -1]);
+    f.push(["slave_read_only", node.config.replicaReadOnly ? 1 : 0]);
+  }
+  f.push(["connected_slaves", node.replicas.length]);
+  node.replicas.forEach((r, i) => {
+    const [ip, port] = splitAddress(r.address);
+    f.push([`slave${i}`, `ip=${ip},port=${port},state=${r.state},offset=${r.ackOffset},lag=${r.lagSec}`]);
+  });
+  f.push(["master_failover_state", "no-failover"]);
+  f.push(["master_replid", node.replid]);
+  f.push(["master_replid2", node.replid2]);
+  f.push(["master_repl_offset", node.masterReplOffset]);
+  f.push(["second_repl_offset", node.secondReplOffset]);
+  f.push(["repl_backlog_active", node.backlog.active ? 1 : 0]);
+  f.push(["repl_backlog_size", node.backlog.sizeBytes]);
+  f.push(["repl_backlog_first_byte_offset", node.backlog.active ? node.backlog.firstByteOffset : 0]);
+  f.push(["repl_backlog_histlen", node.backlog.active ? node.backlog.histlen : 0]);
+  return ["# Replication", ...f.map(([k, v]) => `${k}:${v}`)].join("\n");
+}

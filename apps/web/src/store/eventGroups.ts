@@ -1,0 +1,98 @@
+/**
+ * Event kinds grouped the way people filter them: sync decisions, link changes, identity changes,
+ * backlog changes, operator actions and the rest.
+ */
+import type { LabEvent } from "@replica-lab/protocol";
+
+export type EventGroup = "sync" | "link" | "identity" | "backlog" | "operator" | "other";
+
+export const EVENT_GROUPS: readonly EventGroup[] = ["sync", "link", "identity", "backlog", "operator", "other"];
+
+export const EVENT_GROUP_LABELS: Readonly<Record<EventGroup, string>> = {
+  sync: "Sync",
+  link: "Link",
+  identity: "Role & replid",
+  backlog: "Backlog",
+  operator: "Operator",
+  other: "Other",
+};
+
+// A Record over every kind, so a new kind in the engine fails to compile until it is grouped.
+const GROUP_OF: Readonly<Record<LabEvent["kind"], EventGroup>> = {
+  "psync-request": "sync",
+  "full-resync": "sync",
+  "partial-resync": "sync",
+  rdb: "sync",
+  "replica-state": "sync",
+  link: "link",
+  timeout: "link",
+  disconnect: "link",
+  role: "identity",
+  replid: "identity",
+  backlog: "backlog",
+  persistence: "other",
+  warning: "other",
+  "node-added": "operator",
+  "node-removed": "operator",
+  killed: "operator",
+  restarted: "operator",
+  frozen: "operator",
+  thawed: "operator",
+  "link-changed": "operator",
+  exited: "operator",
+};
+
+export function eventGroup(kind: LabEvent["kind"]): EventGroup {
+  return GROUP_OF[kind];
+}
+
+/** How an entry is emphasised in the log. */
+export type EventTone = "good" | "bad" | "warn" | "info";
+
+export function eventTone(event: LabEvent): EventTone {
+  switch (event.kind) {
+    case "partial-resync":
+      return "good";
+    case "full-resync":
+    case "killed":
+    case "exited":
+    case "timeout":
+      return "bad";
+    case "disconnect":
+    case "warning":
+    case "frozen":
+      return "warn";
+    case "link": {
+      const detail = event.detail;
+      if (detail.kind === "link") return detail.state === "connected" ? "good" : detail.state === "connect" ? "warn" : "info";
+      return "info";
+    }
+    default:
+      return "info";
+  }
+}
+
+export interface EventFilter {
+  /** Only events about this node (null: all nodes). */
+  readonly nodeId: string | null;
+  /** Groups to show; empty shows all. */
+  readonly groups: readonly EventGroup[];
+  /** Case-insensitive text that the message must contain. */
+  readonly text: string;
+}
+
+export const NO_FILTER: EventFilter = { nodeId: null, groups: [], text: "" };
+
+export function matchesFilter(event: LabEvent, filter: EventFilter): boolean {
+  if (filter.nodeId !== null && event.nodeId !== filter.nodeId) return false;
+  if (filter.groups.length > 0 && !filter.groups.includes(eventGroup(event.kind))) return false;
+  if (filter.text !== "" && !event.message.toLowerCase().includes(filter.text.toLowerCase())) return false;
+  return true;
+}
+
+/** Splits "verdict: reason" messages so the reason can be emphasised. */
+export function splitReason(message: string): { readonly head: string; readonly reason: string | null } {
+  const at = message.indexOf(": ");
+  if (at < 0) return { head: message, reason: null };
+  return { head: message.slice(0, at), reason: message.slice(at + 2) };
+}

@@ -1,0 +1,81 @@
+/**
+ * React Flow's nodes and edges in controlled mode. Changes from React Flow (drags, measurements,
+ * clicks) come back here; selection is kept in the selection slice and mirrored onto the flow objects.
+ */
+import { applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
+import type { StateCreator } from "zustand/vanilla";
+import { EMPTY_CANVAS, followLab, selectedNodeId, type CanvasState } from "../../canvas/canvasState.ts";
+import { reconcileFlowNodes, selectFlowNode, type CardNode, type LinkEdge } from "../../canvas/flowModel.ts";
+import type { Point } from "../../canvas/layout.ts";
+import type { AppState } from "../appState.ts";
+
+export interface CanvasSlice {
+  readonly canvas: CanvasState;
+  /** Bumped to ask the canvas to fit every node into view again (and follow the layout). */
+  readonly fitRequest: number;
+  requestFit(): void;
+  onNodesChange(changes: NodeChange<CardNode>[]): void;
+  onEdgesChange(changes: EdgeChange<LinkEdge>[]): void;
+  /** Remembers where the user dropped a node, so the layout leaves it there. */
+  pinNode(id: string, position: Point): void;
+  /** Loads pinned positions saved for this lab (before the first snapshot). */
+  loadPinned(pinned: Readonly<Record<string, Point>>): void;
+  /** Forgets pinned positions and lays every node out again. */
+  relayout(): void;
+}
+
+export const createCanvasSlice: StateCreator<AppState, [], [], CanvasSlice> = (set) => ({
+  canvas: EMPTY_CANVAS,
+  fitRequest: 0,
+  requestFit() {
+    set((state) => ({ fitRequest: state.fitRequest + 1 }));
+  },
+  onNodesChange(changes) {
+    set((state) => {
+      let selection = state.selection;
+      const rest: NodeChange<CardNode>[] = [];
+      for (const change of changes) {
+        if (change.type === "select") {
+          if (change.selected) selection = { kind: "node", id: change.id };
+          else if (selection?.kind === "node" && selection.id === change.id) selection = null;
+        } else if (change.type !== "remove" && change.type !== "add" && change.type !== "replace") {
+          // Removal goes through the server (a delete operation), never straight into the canvas.
+          rest.push(change);
+        }
+      }
+      let flowNodes = state.canvas.flowNodes;
+      if (rest.length > 0) flowNodes = applyNodeChanges(rest, flowNodes as CardNode[]);
+      flowNodes = selectFlowNode(flowNodes, selection?.kind === "node" ? selection.id : null) ?? flowNodes;
+      if (flowNodes === state.canvas.flowNodes && selection === state.selection) return state;
+      const canvas = followLab({ ...state.canvas, flowNodes }, state.lab, selection);
+      return { canvas, selection };
+    });
+  },
+  onEdgesChange(changes) {
+    set((state) => {
+      let selection = state.selection;
+      for (const change of changes) {
+        if (change.type !== "select") continue;
+        if (change.selected) selection = { kind: "edge", id: change.id };
+        else if (selection?.kind === "edge" && selection.id === change.id) selection = null;
+      }
+      if (selection === state.selection) return state;
+      const flowNodes = selectFlowNode(state.canvas.flowNodes, selection?.kind === "node" ? selection.id : null) ?? state.canvas.flowNodes;
+      return { selection, canvas: followLab({ ...state.canvas, flowNodes }, state.lab, selection) };
+    });
+  },
+  pinNode(id, position) {
+    set((state) => {
+      const point = { x: Math.round(position.x), y: Math.round(position.y) };
+      const pinned = { ...state.canvas.pinned, [id]: point };
+      const moved = reconcileFlowNodes(state.canvas.flowNodes, state.lab.nodeIds, new Map([[id, point]]), selectedNodeId(state.selection));
+      return { canvas: { ...state.canvas, pinned, flowNodes: moved ?? state.canvas.flowNodes } };
+    });
+  },
+  loadPinned(pinned) {
+    set((state) => ({ canvas: { ...state.canvas, pinned } }));
+  },
+  relayout() {
+    set((state) => ({ canvas: followLab({ ...state.canvas, pinned: {} }, state.lab, state.selection, true), fitRequest: state.fitRequest + 1 }));
+  },
+});

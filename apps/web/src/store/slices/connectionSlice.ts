@@ -1,0 +1,29 @@
+/** The WebSocket's health, for the indicator in the header. */
+import type { StateCreator } from "zustand/vanilla";
+import type { AppState } from "../appState.ts";
+
+export type ConnectionStatus = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+export interface ConnectionInfo {
+  readonly status: ConnectionStatus;
+  /** Failed attempts since the last successful connection. */
+  readonly attempt: number;
+  /** When the next attempt starts (epoch ms), while reconnecting. */
+  readonly retryAt: number | null;
+  /** Why the last connection ended, if it did. */
+  readonly reason: string | null;
+  /** Round trip of the last ping, in ms. */
+  readonly rttMs: number | null;
+}
+
+export interface ConnectionSlice {
+  readonly connection: ConnectionInfo;
+  setConnection(patch: Partial<ConnectionInfo>): void;
+}
+
+export const createConnectionSlice: StateCreator<AppState, [], [], ConnectionSlice> = (set) => ({
+  connection: { status: "idle", attempt: 0, retryAt: null, reason: null, rttMs: null },
+  setConnection(patch) {
+    set((state) => ({ connection: { ...state.connection, ...patch } }));
+  },
+});

@@ -1,0 +1,64 @@
+/** One redis-cli-like transcript and command history per node. */
+import type { StateCreator } from "zustand/vanilla";
+import type { AppState } from "../appState.ts";
+
+export type ConsoleEntryKind = "command" | "reply" | "error" | "info";
+
+export interface ConsoleEntry {
+  readonly id: number;
+  readonly kind: ConsoleEntryKind;
+  readonly text: string;
+  /** The prompt shown before a command ("127.0.0.1:6379>"). */
+  readonly prompt?: string;
+}
+
+export interface ConsoleLog {
+  readonly entries: readonly ConsoleEntry[];
+  /** Commands typed, oldest first, without repeats in a row. */
+  readonly history: readonly string[];
+}
+
+export interface ConsoleSlice {
+  readonly consoles: Readonly<Record<string, ConsoleLog>>;
+  /** The node whose console is shown (follows the selection unless pinned by a tab click). */
+  readonly consoleNodeId: string | null;
+  consolePrint(nodeId: string, entry: Omit<ConsoleEntry, "id">): void;
+  consoleRemember(nodeId: string, line: string): void;
+  consoleClear(nodeId: string): void;
+  showConsole(nodeId: string | null): void;
+}
+
+const MAX_ENTRIES = 500;
+const MAX_HISTORY = 200;
+let nextEntryId = 1;
+const EMPTY_LOG: ConsoleLog = { entries: [], history: [] };
+
+export const createConsoleSlice: StateCreator<AppState, [], [], ConsoleSlice> = (set) => ({
+  consoles: {},
+  consoleNodeId: null,
+  consolePrint(nodeId, entry) {
+    set((state) => {
+      const log = state.consoles[nodeId] ?? EMPTY_LOG;
+      const entries = [...log.entries, { ...entry, id: nextEntryId++ }];
+      return { consoles: { ...state.consoles, [nodeId]: { ...log, entries: entries.length > MAX_ENTRIES ? entries.slice(entries.length - MAX_ENTRIES) : entries } } };
+    });
+  },
+  consoleRemember(nodeId, line) {
+    set((state) => {
+      const log = state.consoles[nodeId] ?? EMPTY_LOG;
+      if (line.trim() === "" || log.history[log.history.length - 1] === line) return state;
+      const history = [...log.history, line];
+      return { consoles: { ...state.consoles, [nodeId]: { ...log, history: history.length > MAX_HISTORY ? history.slice(history.length - MAX_HISTORY) : history } } };
+    });
+  },
+  consoleClear(nodeId) {
+    set((state) => {
+      const log = state.consoles[nodeId];
+      if (!log) return state;
+      return { consoles: { ...state.consoles, [nodeId]: { ...log, entries: [] } } };
+    });
+  },
+  showConsole(nodeId) {
+    set({ consoleNodeId: nodeId });
+  },
+});
