@@ -1,0 +1,124 @@
+/**
+ * The topology canvas: React Flow in controlled mode over the store's flow nodes and edges.
+ *
+ * Gestures: drag a card's top nub onto another card (REPLICAOF), double-click the pane (add a node),
+ * drag cards (their positions are kept), click to select. Deletion is not React Flow's: the Delete
+ * key is handled by the app's shortcuts, which ask the server.
+ */
+import { useCallback, useEffect, useRef, type MouseEvent as ReactMouseEvent } from "react";
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeTypes,
+  type IsValidConnection,
+  type NodeTypes,
+  type OnNodeDrag,
+} from "@xyflow/react";
+import { useActions, useSession } from "../app/AppContext.tsx";
+import { appStore, useApp } from "../store/store.ts";
+import type { CardNode, LinkEdge } from "./flowModel.ts";
+import { ReplicaCard } from "./ReplicaCard.tsx";
+import { ReplicationEdge } from "./ReplicationEdge.tsx";
+
+// Module scope: a new object on each render would remount every node and edge.
+const nodeTypes: NodeTypes = { replica: ReplicaCard };
+const edgeTypes: EdgeTypes = { replication: ReplicationEdge };
+const proOptions = { hideAttribution: true };
+const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
+
+const isValidConnection: IsValidConnection<LinkEdge> = (c) => c.source !== c.target;
+
+export function Canvas() {
+  const flowNodes = useApp((s) => s.canvas.flowNodes) as CardNode[];
+  const flowEdges = useApp((s) => s.canvas.flowEdges) as LinkEdge[];
+  const onNodesChange = useApp((s) => s.onNodesChange);
+  const onEdgesChange = useApp((s) => s.onEdgesChange);
+  const theme = useApp((s) => s.theme);
+  const actions = useActions();
+  const session = useSession();
+  const flow = useReactFlow<CardNode, LinkEdge>();
+  const laidOut = useApp((s) => s.canvas.laidOutVersion);
+  const fitRequest = useApp((s) => s.fitRequest);
+
+  // The view follows the layout (fits all nodes after each topology change) until the viewer pans or
+  // zooms; the fit button, "Auto layout" and L bring following back.
+  const follow = useRef(true);
+  const lastFitRequest = useRef(fitRequest);
+  const count = flowNodes.length;
+  const measured = count > 0 && flowNodes.every((n) => n.measured !== undefined);
+  useEffect(() => {
+    if (fitRequest !== lastFitRequest.current) {
+      lastFitRequest.current = fitRequest;
+      follow.current = true;
+    }
+    if (!measured || !follow.current) return;
+    void flow.fitView(fitViewOptions);
+  }, [laidOut, count, measured, fitRequest, flow]);
+
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    // Only the viewer's own pans and zooms (with an event) stop the view from following.
+    if (event !== null) follow.current = false;
+  }, []);
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      if (connection.source !== connection.target) actions.setMaster(connection.source, connection.target);
+    },
+    [actions],
+  );
+
+  const onNodeDragStop: OnNodeDrag<CardNode> = useCallback((_event, _node, nodes) => {
+    for (const n of nodes) appStore.getState().pinNode(n.id, n.position);
+  }, []);
+
+  const onDoubleClick = useCallback(
+    (event: ReactMouseEvent) => {
+      const target = event.target as Element;
+      if (!target.classList.contains("react-flow__pane")) return;
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      session
+        .run({ kind: "add-node" })
+        .then((result) => {
+          const id = (result as { id?: unknown } | null)?.id;
+          if (typeof id === "string") appStore.getState().pinNode(id, { x: at.x - 140, y: at.y - 60 });
+        })
+        .catch(() => undefined);
+    },
+    [flow, session],
+  );
+
+  return (
+    <div className="canvas" data-testid="canvas">
+      <ReactFlow<CardNode, LinkEdge>
+        nodes={flowNodes}
+        edges={flowEdges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        onNodeDragStop={onNodeDragStop}
+        onDoubleClick={onDoubleClick}
+        onMoveStart={onMoveStart}
+        zoomOnDoubleClick={false}
+        deleteKeyCode={null}
+        selectionKeyCode={null}
+        multiSelectionKeyCode={null}
+        colorMode={theme}
+        minZoom={0.1}
+        maxZoom={2}
+        proOptions={proOptions}
+        connectionRadius={30}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={24} size={1.5} />
+        <Controls showInteractive={false} position="bottom-left" onFitView={() => appStore.getState().requestFit()} />
+      </ReactFlow>
+      {count === 0 && <div className="canvas-empty">No nodes yet. Double-click here or press N to add one.</div>}
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * A replica → master edge, styled by the link's state. Bytes in flight are drawn as one dot moving
+ * from master to replica with SVG <animateMotion> (no dash animation, which repaints the whole path
+ * every frame); the dot is keyed by the edge so a figure update does not restart it, and it is off
+ * when the viewer turned motion off or the system asks for reduced motion.
+ */
+import { memo } from "react";
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
+import { formatBandwidth } from "../format/units.ts";
+import { useEdge } from "../store/selectors.ts";
+import { useApp } from "../store/store.ts";
+import type { LinkEdge } from "./flowModel.ts";
+import { edgeLabel, edgeVisual } from "./linkState.ts";
+
+const reducedMotion = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected }: EdgeProps<LinkEdge>) {
+  const edge = useEdge(data?.edgeId ?? id);
+  const animate = useApp((s) => s.animateEdges) && !reducedMotion;
+  const select = useApp((s) => s.select);
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  if (!edge) return null;
+  const visual = edgeVisual(edge);
+  const flowing = animate && edge.inFlightBytes > 0 && visual !== "down" && visual !== "partitioned";
+  // Slower links show slower dots, within a legible range.
+  const durationSec = Math.min(3, Math.max(0.6, 0.6 + edge.latencyMs / 400));
+  const extras: string[] = [];
+  if (edge.latencyMs > 1) extras.push(`${edge.latencyMs} ms`);
+  if (edge.bandwidthBytesPerSec !== null && edge.bandwidthBytesPerSec !== 12_500_000) extras.push(formatBandwidth(edge.bandwidthBytesPerSec));
+  return (
+    <>
+      <BaseEdge id={id} path={path} className={`repl-edge ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`} interactionWidth={24} />
+      {/* Arrowhead at the master's end: REPLICAOF points from replica to master. */}
+      <path className={`repl-arrow ${visual}${edge.inCycle ? " cycle" : ""}`} d={`M ${targetX + 1} ${targetY} l 13 -7 l 0 14 z`} />
+      {flowing && (
+        <circle key={`dot-${id}`} r={5} className={`repl-dot ${visual}`}>
+          <animateMotion dur={`${durationSec}s`} repeatCount="indefinite" path={path} keyPoints="1;0" keyTimes="0;1" calcMode="linear" />
+        </circle>
+      )}
+      <EdgeLabelRenderer>
+        <div
+          role="button"
+          tabIndex={0}
+          onClick={() => select({ kind: "edge", id })}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") select({ kind: "edge", id });
+          }}
+          title="Inspect this link"
+          className={`nodrag nopan edge-label ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          data-edge-id={edge.id}
+          data-state={visual}
+          data-replica={edge.replicaId}
+          data-master={edge.masterId ?? ""}
+        >
+          <span>{edgeLabel(edge)}</span>
+          {edge.transferProgress !== null && visual === "transfer" && (
+            <span className="progress small">
+              <span style={{ width: `${edge.transferProgress * 100}%` }} />
+            </span>
+          )}
+          {extras.length > 0 && <span className="edge-extra">{extras.join(" · ")}</span>}
+          {edge.inCycle && <span className="cycle-badge">cycle</span>}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+export const ReplicationEdge = memo(ReplicationEdgeImpl);

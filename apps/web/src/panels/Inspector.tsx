@@ -1,0 +1,366 @@
+/**
+ * The inspector: everything about the selected node (actions, its master and link, its backlog to
+ * scale, INFO replication, sync counters, replid history) or the selected replication edge. With
+ * nothing selected it lists the nodes, so every node is one click away without the canvas.
+ */
+import { useActions } from "../app/AppContext.tsx";
+import { BacklogBar } from "../canvas/BacklogBar.tsx";
+import { replicaLinkChip } from "../canvas/linkState.ts";
+import { formatOffset, formatRate, formatVirtualTime } from "../format/units.ts";
+import { isUnsetReplid } from "../format/replid.ts";
+import type { ReplidChange } from "../store/labData.ts";
+import { useEdge, useEdgeOfReplica, useNode, useNodeChoices, useNodeName } from "../store/selectors.ts";
+import { useApp } from "../store/store.ts";
+import { ReplidPill } from "../ui/ReplidPill.tsx";
+import { infoReplication } from "./infoReplication.ts";
+import { LinkControls } from "./LinkControls.tsx";
+import { useShallow } from "zustand/react/shallow";
+import type { NodeSnapshot } from "@replica-lab/protocol";
+
+export function Inspector() {
+  const selection = useApp((s) => s.selection);
+  return (
+    <aside className="inspector" aria-label="Inspector" data-testid="inspector">
+      {selection?.kind === "node" ? <NodeInspector id={selection.id} /> : selection?.kind === "edge" ? <EdgeInspector id={selection.id} /> : <LabOverview />}
+    </aside>
+  );
+}
+
+function LabOverview() {
+  const choices = useNodeChoices();
+  const select = useApp((s) => s.select);
+  const actions = useActions();
+  const seed = useApp((s) => s.lab.seed);
+  return (
+    <div className="inspector-body">
+      <h2>Nodes</h2>
+      <p className="muted small">Select a node to inspect and drive it. Keys: 1–9 select, N adds, ? shows all shortcuts.</p>
+      <ul className="node-list">
+        {choices.map(([id, name], i) => (
+          <li key={id}>
+            <button type="button" className="btn block left" onClick={() => select({ kind: "node", id })} data-testid={`select-${name}`}>
+              <span className="kbd-hint">{i < 9 ? i + 1 : ""}</span> <OverviewRow id={id} name={name} />
+            </button>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="btn primary" onClick={() => actions.addNode()}>
+        + Add node
+      </button>
+      <p className="muted small">Seed {seed}: the same seed and the same actions replay the same run.</p>
+    </div>
+  );
+}
+
+function OverviewRow({ id, name }: { readonly id: string; readonly name: string }) {
+  const role = useApp((s) => s.lab.nodes[id]?.role);
+  const status = useApp((s) => s.lab.nodes[id]?.status);
+  const masterName = useApp((s) => {
+    const m = s.lab.nodes[id]?.masterId;
+    return m ? (s.lab.nodes[m]?.name ?? m) : null;
+  });
+  return (
+    <span className="overview-row">
+      <strong>{name}</strong> <span className={`role-badge ${role ?? ""}`}>{role}</span>
+      {masterName && <span className="muted">of {masterName}</span>}
+      <span className={`status-chip ${status ?? ""}`}>{status}</span>
+    </span>
+  );
+}
+
+const LOAD_STEPS = [0, 1, 10, 50, 100, 500, 1000, 2500, 5000, 10000] as const;
+
+function NodeInspector({ id }: { readonly id: string }) {
+  const node = useNode(id);
+  const actions = useActions();
+  const select = useApp((s) => s.select);
+  const load = useApp((s) => s.lab.writeLoads[id] ?? 0);
+  if (!node) return <div className="inspector-body muted">This node no longer exists.</div>;
+  const loadIndex = Math.max(0, LOAD_STEPS.findIndex((v) => v >= load));
+  const up = node.status === "up";
+  return (
+    <div className="inspector-body" data-inspector-node={node.name}>
+      <div className="inspector-title">
+        <h2>{node.name}</h2>
+        <span className={`role-badge ${node.role}`}>{node.role}</span>
+        <span className={`status-chip ${node.status}`}>{node.status}</span>
+        <span className="spacer" />
+        <button type="button" className="btn icon" aria-label="Close inspector" title="Close (Esc)" onClick={() => select(null)}>
+          ×
+        </button>
+      </div>
+      <p className="muted small">
+        {node.address} · redis {node.version} · boots {node.boots}
+        {node.respPort !== null && (
+          <>
+            {" "}
+            · <code>redis-cli -p {node.respPort}</code>
+          </>
+        )}
+      </p>
+
+      <section>
+        <h3>Drive</h3>
+        <div className="button-grid">
+          <button type="button" className="btn" disabled={!up} onClick={() => actions.setRandomKey(id)} data-testid="action-set">
+            SET random key <kbd>S</kbd>
+          </button>
+          {node.status === "frozen" ? (
+            <button type="button" className="btn frozen" onClick={() => actions.thaw(id)} data-testid="action-thaw">
+              Thaw <kbd>F</kbd>
+            </button>
+          ) : (
+            <button type="button" className="btn" disabled={node.status === "down"} onClick={() => actions.freeze(id)} data-testid="action-freeze">
+              Freeze <kbd>F</kbd>
+            </button>
+          )}
+          <button type="button" className="btn danger" disabled={node.status === "down"} onClick={() => actions.kill(id)} data-testid="action-kill">
+            Kill <kbd>K</kbd>
+          </button>
+          <button type="button" className="btn" onClick={() => actions.restart(id, false)} data-testid="action-restart">
+            Restart <kbd>R</kbd>
+          </button>
+          <button type="button" className="btn" onClick={() => actions.restart(id, true)} data-testid="action-restart-wipe">
+            Restart, wipe disk <kbd>⇧R</kbd>
+          </button>
+          <button type="button" className="btn danger" onClick={() => actions.removeNode(id)} data-testid="action-delete">
+            Delete <kbd>Del</kbd>
+          </button>
+        </div>
+        <label className="load-control">
+          <span>
+            Write load: <strong data-testid="write-load-value">{formatRate(load)}</strong> SET/s
+          </span>
+          <input
+            type="range"
+            min={0}
+            max={LOAD_STEPS.length - 1}
+            step={1}
+            value={loadIndex}
+            disabled={!up}
+            aria-label={`Write load on ${node.name} (SET per second)`}
+            data-testid="write-load"
+            onChange={(e) => actions.setWriteLoad(id, LOAD_STEPS[Number(e.target.value)] ?? 0)}
+          />
+        </label>
+      </section>
+
+      <ReplicationSection node={node} />
+
+      <section>
+        <h3>Backlog (to scale)</h3>
+        <BacklogBar node={node} variant="scaled" />
+        <ReplicaOffsets node={node} />
+      </section>
+
+      <section>
+        <h3>Sync counters</h3>
+        <dl className="counters" data-testid="sync-counters">
+          <dt>sync_full</dt>
+          <dd data-field="sync_full">{node.stats.syncFull}</dd>
+          <dt>sync_partial_ok</dt>
+          <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
+          <dt>sync_partial_err</dt>
+          <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
+          <dt>commands</dt>
+          <dd>{formatOffset(node.stats.commandsProcessed)}</dd>
+          <dt>connections</dt>
+          <dd>{node.stats.connectionsReceived}</dd>
+          <dt>keys / expires</dt>
+          <dd>
+            {node.keys} / {node.expires}
+          </dd>
+        </dl>
+      </section>
+
+      <ReplidHistory id={id} />
+
+      <section>
+        <h3>INFO replication</h3>
+        <p className="muted small">Rendered from the latest snapshot; type INFO replication in the console for the node's own reply.</p>
+        <pre className="info" data-testid="info-replication">
+          {infoReplication(node)}
+        </pre>
+      </section>
+    </div>
+  );
+}
+
+function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
+  const actions = useActions();
+  const choices = useNodeChoices();
+  const masterName = useNodeName(node.masterId);
+  const edge = useEdgeOfReplica(node.id);
+  const chip = replicaLinkChip(node);
+  return (
+    <section>
+      <h3>Replication</h3>
+      <label className="control-row">
+        <span className="k">Replica of</span>
+        <select
+          value={node.masterId ?? (node.masterAddress ? "external" : "")}
+          onChange={(e) => actions.setMaster(node.id, e.target.value === "" ? null : e.target.value)}
+          data-testid="master-select"
+          aria-label={`Master of ${node.name}`}
+        >
+          <option value="">no one (master)</option>
+          {node.masterAddress && node.masterId === null && <option value="external">{node.masterAddress}</option>}
+          {choices
+            .filter(([cid]) => cid !== node.id)
+            .map(([cid, name]) => (
+              <option key={cid} value={cid}>
+                {name}
+              </option>
+            ))}
+        </select>
+      </label>
+      {node.role === "replica" && (
+        <>
+          <button type="button" className="btn" onClick={() => actions.setMaster(node.id, null)} data-testid="action-promote">
+            Promote: REPLICAOF NO ONE <kbd>P</kbd>
+          </button>
+          {chip && (
+            <p className="link-line">
+              Link to {masterName ?? node.masterAddress}:{" "}
+              <span className={`link-chip tone-${chip.tone}`} data-state={chip.state}>
+                {chip.label}
+              </span>{" "}
+              <span className="muted">{chip.detail}</span>
+            </p>
+          )}
+          {node.masterId && <LinkControls a={node.id} b={node.masterId} aName={node.name} bName={masterName ?? node.masterId} />}
+          {edge && edge.inCycle && <p className="warn-text">This replica is part of a replication cycle: every node in the loop is a read-only replica, and no writes can enter it.</p>}
+        </>
+      )}
+      <div className="replid-block">
+        <div>
+          <span className="k">master_replid</span> <ReplidPill replid={node.replid} /> <code className="small">{node.replid || "—"}</code>
+        </div>
+        <div>
+          <span className="k">master_replid2</span> <ReplidPill replid={node.replid2} />{" "}
+          {!isUnsetReplid(node.replid2) && (
+            <span className="small">
+              valid up to offset <strong>{formatOffset(node.secondReplOffset)}</strong> (second_repl_offset)
+            </span>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
+  const names = useApp(useShallow((s) => node.replicas.map((r) => (r.nodeId ? (s.lab.nodes[r.nodeId]?.name ?? r.address) : r.address))));
+  if (node.replicas.length === 0) return <p className="muted small">No replicas attached.</p>;
+  const first = node.backlog.firstByteOffset;
+  return (
+    <table className="offsets">
+      <thead>
+        <tr>
+          <th>replica</th>
+          <th>state</th>
+          <th>ack offset</th>
+          <th>behind</th>
+          <th>lag</th>
+        </tr>
+      </thead>
+      <tbody>
+        {node.replicas.map((r, i) => {
+          const behind = node.masterReplOffset - r.ackOffset;
+          const outside = node.backlog.active && r.ackOffset < first - 1;
+          return (
+            <tr key={`${r.address}-${i}`} className={outside ? "outside" : ""}>
+              <td>{names[i]}</td>
+              <td>{r.state}</td>
+              <td className="mono">{formatOffset(r.ackOffset)}</td>
+              <td className="mono">{formatOffset(Math.max(0, behind))} B</td>
+              <td>{r.lagSec}s</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function ReplidHistory({ id }: { readonly id: string }) {
+  const history = useApp((s) => s.lab.replidHistory[id]);
+  if (!history || history.length === 0) return null;
+  return (
+    <section>
+      <h3>Replication id history</h3>
+      <ol className="replid-history" data-testid="replid-history">
+        {[...history].reverse().map((h: ReplidChange, i) => (
+          <li key={`${h.replid}-${h.seenAtMs}-${i}`}>
+            <ReplidPill replid={h.replid} />
+            {!isUnsetReplid(h.replid2) && (
+              <span className="small">
+                {" "}
+                replid2 <ReplidPill replid={h.replid2} /> ≤ {formatOffset(h.secondReplOffset)}
+              </span>
+            )}
+            <span className="muted small"> seen at {formatVirtualTime(h.seenAtMs)}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function EdgeInspector({ id }: { readonly id: string }) {
+  const edge = useEdge(id);
+  const actions = useActions();
+  const select = useApp((s) => s.select);
+  const replicaName = useNodeName(edge?.replicaId ?? null);
+  const masterName = useNodeName(edge?.masterId ?? null);
+  if (!edge) return <div className="inspector-body muted">This link no longer exists.</div>;
+  return (
+    <div className="inspector-body" data-inspector-edge={edge.id}>
+      <div className="inspector-title">
+        <h2>
+          {replicaName} → {masterName ?? edge.masterAddress}
+        </h2>
+        <span className="spacer" />
+        <button type="button" className="btn icon" aria-label="Close inspector" onClick={() => select(null)}>
+          ×
+        </button>
+      </div>
+      <p className="muted small">
+        {replicaName} replicates from {masterName ?? edge.masterAddress} (REPLICAOF {edge.masterAddress.replace(":", " ")}).
+      </p>
+      <dl className="counters">
+        <dt>phase</dt>
+        <dd>{edge.phase}</dd>
+        <dt>bytes in flight</dt>
+        <dd>{formatOffset(edge.inFlightBytes)}</dd>
+        {edge.transferProgress !== null && (
+          <>
+            <dt>RDB transfer</dt>
+            <dd>{Math.floor(edge.transferProgress * 100)}%</dd>
+          </>
+        )}
+        <dt>in a cycle</dt>
+        <dd>{edge.inCycle ? "yes" : "no"}</dd>
+      </dl>
+      <div className="button-grid">
+        <button type="button" className="btn" onClick={() => select({ kind: "node", id: edge.replicaId })}>
+          Inspect {replicaName}
+        </button>
+        {edge.masterId && (
+          <button type="button" className="btn" onClick={() => select({ kind: "node", id: edge.masterId! })}>
+            Inspect {masterName}
+          </button>
+        )}
+        <button type="button" className="btn danger" onClick={() => actions.removeEdge(edge.id)} data-testid="action-remove-edge">
+          Remove link: REPLICAOF NO ONE on {replicaName} <kbd>Del</kbd>
+        </button>
+      </div>
+      {edge.masterId && (
+        <section>
+          <h3>Network path</h3>
+          <LinkControls a={edge.replicaId} b={edge.masterId} aName={replicaName ?? edge.replicaId} bName={masterName ?? edge.masterId} />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * master_repl_offset of every node over virtual time (uPlot: a small canvas chart that redraws
+ * thousands of points in a millisecond). It pulls from the session's offset history on its own timer
+ * (4 Hz) instead of re-rendering with the store, and rebuilds only when the set of nodes changes.
+ */
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import { useSession } from "../app/AppContext.tsx";
+import { formatOffset } from "../format/units.ts";
+import { useNodeChoices } from "../store/selectors.ts";
+import { useApp } from "../store/store.ts";
+
+/** Node colours for the chart legend: distinct and legible on light and dark backgrounds. */
+const PALETTE = ["#e11d48", "#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5"];
+const REDRAW_MS = 250;
+
+export function OffsetChart() {
+  const session = useSession();
+  const choices = useNodeChoices();
+  const theme = useApp((s) => s.theme);
+  const host = useRef<HTMLDivElement>(null);
+  const key = choices.map(([id, name]) => `${id}:${name}`).join(",");
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const ids = choices.map(([id]) => id);
+    const axisStroke = theme === "dark" ? "#cbd5e1" : "#334155";
+    const gridStroke = theme === "dark" ? "rgba(148,163,184,0.15)" : "rgba(15,23,42,0.08)";
+    const size = () => ({ width: Math.max(200, el.clientWidth), height: Math.max(120, el.clientHeight - 34) });
+    const opts: uPlot.Options = {
+      ...size(),
+      legend: { show: ids.length <= 12, live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false } },
+      axes: [
+        { stroke: axisStroke, grid: { stroke: gridStroke }, values: (_u, ticks) => ticks.map((t) => `${t}s`), font: "13px system-ui" },
+        { stroke: axisStroke, grid: { stroke: gridStroke }, size: 70, values: (_u, ticks) => ticks.map((t) => formatOffset(t)), font: "13px system-ui" },
+      ],
+      series: [
+        { label: "time" },
+        ...choices.map(([, name], i) => ({
+          label: name,
+          stroke: PALETTE[i % PALETTE.length],
+          // Earlier series are drawn wider, so a node hidden under another one with the same offsets still shows.
+          width: Math.max(2, 6 - i * 1.5),
+          points: { show: false },
+          spanGaps: false,
+        })),
+      ],
+    };
+    const chart = new uPlot(opts, session.history.data(ids), el);
+    let drawn = session.history.version;
+    const timer = window.setInterval(() => {
+      if (session.history.version === drawn || document.hidden) return;
+      drawn = session.history.version;
+      chart.setData(session.history.data(ids));
+    }, REDRAW_MS);
+    const resize = new ResizeObserver(() => chart.setSize(size()));
+    resize.observe(el);
+    return () => {
+      window.clearInterval(timer);
+      resize.disconnect();
+      chart.destroy();
+    };
+    // `key` stands for `choices` (names and membership): rebuilding on every new array would be wasteful.
+  }, [key, session, theme]);
+
+  return (
+    <section className="panel chart-panel" aria-label="Offsets over time">
+      <div className="panel-head">
+        <h2>Offsets over time</h2>
+        <span className="muted small">master_repl_offset · virtual s</span>
+      </div>
+      <div className="chart-host" ref={host} data-testid="offset-chart" />
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * A small popover menu rendered into document.body, so it sits above every canvas card. Closes on
+ * Escape, on an outside click, and after an item runs.
+ */
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { createPortal } from "react-dom";
+
+export interface MenuItem {
+  readonly label: string;
+  readonly hint?: string;
+  readonly danger?: boolean;
+  readonly disabled?: boolean;
+  readonly onSelect: () => void;
+}
+
+export type MenuEntry = MenuItem | "separator" | { readonly heading: string };
+
+export interface MenuProps {
+  readonly label: string;
+  /** The entries, or a function that builds them when the menu opens (nothing to subscribe to). */
+  readonly items: readonly MenuEntry[] | (() => readonly MenuEntry[]);
+  readonly children: ReactNode;
+  readonly className?: string;
+  readonly testId?: string;
+}
+
+export function Menu({ label, items, children, className, testId }: MenuProps) {
+  const [open, setOpen] = useState(false);
+  const [place, setPlace] = useState<{ left: number; top: number } | null>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const popover = useRef<HTMLDivElement>(null);
+
+  useLayoutEffect(() => {
+    if (!open || !button.current) return;
+    const rect = button.current.getBoundingClientRect();
+    const width = 240;
+    setPlace({ left: Math.min(window.innerWidth - width - 8, Math.max(8, rect.right - width)), top: rect.bottom + 4 });
+  }, [open]);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (event: PointerEvent) => {
+      const target = event.target as Node | null;
+      if (target && (popover.current?.contains(target) || button.current?.contains(target))) return;
+      setOpen(false);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setOpen(false);
+    };
+    window.addEventListener("pointerdown", onDown, true);
+    window.addEventListener("keydown", onKey, true);
+    return () => {
+      window.removeEventListener("pointerdown", onDown, true);
+      window.removeEventListener("keydown", onKey, true);
+    };
+  }, [open]);
+
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        className={`nodrag ${className ?? "btn icon"}`}
+        aria-label={label}
+        title={label}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        data-testid={testId}
+        onClick={(event) => {
+          event.stopPropagation();
+          setOpen((o) => !o);
+        }}
+      >
+        {children}
+      </button>
+      {open &&
+        place &&
+        createPortal(
+          <div ref={popover} className="menu" role="menu" style={{ left: place.left, top: place.top }}>
+            {(typeof items === "function" ? items() : items).map((entry, i) => {
+              if (entry === "separator") return <div key={i} className="menu-sep" role="separator" />;
+              if ("heading" in entry) return <div key={i} className="menu-heading">{entry.heading}</div>;
+              return (
+                <button
+                  key={i}
+                  type="button"
+                  role="menuitem"
+                  className={`menu-item${entry.danger ? " danger" : ""}`}
+                  disabled={entry.disabled}
+                  onClick={() => {
+                    setOpen(false);
+                    entry.onSelect();
+                  }}
+                >
+                  <span>{entry.label}</span>
+                  {entry.hint && <kbd>{entry.hint}</kbd>}
+                </button>
+              );
+            })}
+          </div>,
+          document.body,
+        )}
+    </>
+  );
+}
