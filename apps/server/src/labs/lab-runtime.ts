@@ -84,7 +84,7 @@ export class LabRuntime {
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
     this.lab = new Lab({ seed: options.seed, epochMs: Date.now() });
     this.clock = new LabClock(now(), this.lab.world.nowMs);
-    this.gateway = new RespGateway({ world: this.lab.world, runCurrent: () => this.runCurrent() }, options.bindHost);
+    this.gateway = new RespGateway({ world: this.lab.world, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
     this.writeLoad = new WriteLoad(this.lab.world, (id) => this.lab.addressOf(id));
     // A node that exits by itself (SHUTDOWN typed in redis-cli) is down like a killed one: its port
     // must refuse connections too.

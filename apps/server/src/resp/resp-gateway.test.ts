@@ -130,3 +130,29 @@ describe("the RESP gateway", () => {
     expect(await redisCli(d.respPort!, "PING")).toBe("PONG");
   });
 });
+
+describe("the RESP gateway over the memory limit", () => {
+  it("stops reading from clients until memory is freed", async () => {
+    let used = 0;
+    const { app: limited } = await startApp({ limits: { maxMemoryBytes: 1000 }, memoryProbe: () => used });
+    const small = await createLab(limited);
+    const port = (await addNode(limited, small.id)).respPort!;
+    const socket = new Socket();
+    let data = "";
+    socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+    await new Promise<void>((resolve) => socket.connect(port, "127.0.0.1", resolve));
+    used = 5000;
+    await sleep(300);
+    socket.write("PING\r\n");
+    await waitFor(() => data === "+PONG\r\n", 2000, "the first reply");
+    // The first chunk was delivered, then the socket was paused: the next one waits.
+    await sleep(50);
+    socket.write("ECHO held\r\n");
+    await sleep(500);
+    expect(data).toBe("+PONG\r\n");
+    used = 0;
+    await waitFor(() => data === "+PONG\r\n$4\r\nheld\r\n", 3000, "the held reply");
+    socket.destroy();
+    await limited.close();
+  });
+});

@@ -9,12 +9,16 @@ import type { ExternalConnection, World } from "@replica-lab/engine";
 
 /** Output bytes a socket may hold unsent before the session stops reading from it. */
 const OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/** How often a session held back by the memory limit looks again. */
+const MEMORY_RECHECK_MS = 250;
 
 /** What a session needs from the lab that owns it. */
 export interface SessionHost {
   readonly world: World;
   /** Processes what the delivered bytes made due at the current virtual time. */
   runCurrent(): void;
+  /** True while the server is over its memory limit. */
+  overMemory(): boolean;
 }
 
 export class RespSession {
@@ -43,6 +47,9 @@ export class RespSession {
       if (this.ended) return;
       this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       host.runCurrent();
+      // Over the memory limit, clients are simply not read from until memory is freed (through the
+      // API): their commands wait in the kernel instead of growing the heap.
+      if (host.overMemory()) this.holdForMemory();
     });
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows and cleans up.
@@ -62,6 +69,16 @@ export class RespSession {
     this.socket.destroy();
     if (!this.connection.closed) this.connection.close();
     this.onGone(this);
+  }
+
+  private holdForMemory(): void {
+    this.socket.pause();
+    const check = (): void => {
+      if (this.ended) return;
+      if (this.host.overMemory()) setTimeout(check, MEMORY_RECHECK_MS).unref();
+      else this.socket.resume();
+    };
+    setTimeout(check, MEMORY_RECHECK_MS).unref();
   }
 
   private queue(bytes: Uint8Array): void {
