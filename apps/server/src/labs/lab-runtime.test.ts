@@ -60,10 +60,13 @@ describe("LabRuntime clock rules", () => {
     await pair(runtime);
     runtime.clockAction("resume", 20, 0);
     const t0 = runtime.clockView().timeMs;
+    const wall0 = performance.now();
     await sleep(200);
     const advanced = runtime.clockView().timeMs - t0;
-    expect(advanced).toBeGreaterThan(2000);
-    expect(advanced).toBeLessThan(8000);
+    const expected = (performance.now() - wall0) * 20;
+    // Within one tick or so (10 ms wall = 200 ms virtual), whatever else the machine is doing.
+    expect(advanced).toBeGreaterThan(expected - 600);
+    expect(advanced).toBeLessThanOrEqual(expected + 1);
   });
 
   it("falls behind under a tiny budget and reports the lag instead of blocking", async () => {
@@ -82,20 +85,22 @@ describe("LabRuntime clock rules", () => {
     }
     expect(maxLag).toBeGreaterThan(0);
     // The event loop kept turning: sleeps of 20 ms came back about on time.
-    expect(ticks).toBeGreaterThan(10);
-    // Never more than the allowed backlog (50 wall ms at 100x = 5000 virtual ms), plus a tick.
-    expect(maxLag).toBeLessThanOrEqual(5000 + 100 * DEFAULT_TIMING.tickIntervalMs);
+    expect(ticks).toBeGreaterThan(5);
+    // Never more than the allowed backlog: 50 wall ms at 100x = 5000 virtual ms.
+    expect(maxLag).toBeLessThanOrEqual(5000);
   });
 
   it("drives a write load on a dedicated connection", async () => {
     const runtime = makeRuntime();
     const [a] = await pair(runtime);
     runtime.setWriteLoad(a, 2000);
+    const wall0 = performance.now();
     await sleep(300);
     runtime.setWriteLoad(a, 0);
     const sent = runtime.writeLoad.sent;
-    expect(sent).toBeGreaterThan(200);
-    expect(sent).toBeLessThan(1200);
+    const expected = ((performance.now() - wall0) * 2000) / 1000;
+    expect(sent).toBeGreaterThan(expected * 0.5);
+    expect(sent).toBeLessThanOrEqual(expected + 1);
     expect(runtime.nodeView(a).keys).toBeGreaterThan(100);
     // The console still answers.
     expect(await runtime.command(a, ["PING"])).toEqual({ kind: "simple", value: "PONG" });

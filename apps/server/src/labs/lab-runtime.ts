@@ -133,8 +133,8 @@ export class LabRuntime {
       this.lagMs = 0;
       return;
     }
-    this.lagMs = target - world.nowMs;
     this.clock.slip(wall, world.nowMs, this.timing.maxLagMs);
+    this.lagMs = this.clock.targetMs(wall) - world.nowMs;
   }
 
   /** pause / resume / step, and the speed. */
