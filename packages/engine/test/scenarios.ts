@@ -347,6 +347,58 @@ export const replicaRestartsFromSyncRdb: Scenario = async (b) => {
   return r.result();
 };
 
+/**
+ * A master restarted from its own SAVE after keys expired while it was down: it feeds DELs for
+ * them into a fresh backlog on top of the saved offset, and keeps the old id as replid2.
+ */
+export const masterRestartsWithExpiredKeys: Scenario = async (b) => {
+  await nodes(b, ["A", "B"], { "repl-diskless-sync-delay": "0" });
+  const r = await recorder(b, ["A", "B"]);
+  await b.replicaOf("B", "A");
+  await b.settle();
+  await r.reply("A", "SET", "a", "1", "PX", "300");
+  await r.reply("A", "SELECT", "3");
+  await r.reply("A", "SET", "b", "2", "PX", "300");
+  await r.reply("A", "SELECT", "0");
+  await r.reply("A", "SET", "c", "3");
+  await b.settle();
+  await r.reply("B", "REPLICAOF", "NO", "ONE");
+  // Let A see B leave (a real redis-cli round trip takes that long anyway).
+  await b.sleep(50);
+  await r.reply("A", "SAVE");
+  await r.checkpoint("saved");
+  await b.kill("A");
+  await b.sleep(1000);
+  await b.restart("A");
+  await r.checkpoint("restarted", ["A"]);
+  await r.reply("A", "DBSIZE");
+  return r.result();
+};
+
+/**
+ * A sub-replica full-syncs from a replica whose stream is on db 2: the RDB's repl-stream-db must
+ * be that live db, since the next command arrives without a SELECT.
+ */
+export const subReplicaJoinsMidStream: Scenario = async (b) => {
+  await nodes(b, ["A", "B", "C"], { "repl-diskless-sync-delay": "0" });
+  const r = await recorder(b, ["A", "B", "C"]);
+  await b.replicaOf("B", "A");
+  await b.settle();
+  await r.reply("A", "SELECT", "2");
+  await r.reply("A", "SET", "in2", "first");
+  await b.settle();
+  await b.replicaOf("C", "B");
+  await b.settle();
+  await r.reply("A", "SET", "in2b", "second");
+  await b.settle();
+  await r.checkpoint("after write");
+  await r.reply("C", "SELECT", "2");
+  await r.reply("C", "GET", "in2b");
+  await r.reply("C", "SELECT", "0");
+  await r.reply("C", "GET", "in2b");
+  return r.result();
+};
+
 async function addressArgs(b: Backend, name: string): Promise<[string, string]> {
   const fields = await info(b, name, "server");
   return ["127.0.0.1", fields.tcp_port!];
@@ -363,4 +415,6 @@ export const SCENARIOS: Record<string, Scenario> = {
   waitScenario,
   minReplicas,
   replicaRestartsFromSyncRdb,
+  masterRestartsWithExpiredKeys,
+  subReplicaJoinsMidStream,
 };

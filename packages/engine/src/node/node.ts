@@ -86,6 +86,7 @@ function selectBytes(db: number): Uint8Array {
 }
 
 const MULTI_ARGV = [asciiBytes("MULTI")];
+const DEL_WORD = asciiBytes("DEL");
 const OK_REPLY = asciiBytes("+OK\r\n");
 const EXEC_ARGV = [asciiBytes("EXEC")];
 
@@ -556,7 +557,8 @@ export class RedisNode {
       this.callDepth--;
     }
     this.stats.totalCommandsProcessed++;
-    if (this.dirty !== dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
+    // Only growth counts: SAVE resets the counter, and that is no write (redis clamps dirty at 0).
+    if (this.dirty > dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
       this.pendingOps.push({ db: client.db, argv: this.propagateOverride ?? argv });
     }
     this.propagateOverride = savedOverride;
@@ -712,8 +714,12 @@ export class RedisNode {
     if (!this.isReplica && this.backlog) {
       return { streamDb: this.slaveseldb === -1 ? 0 : this.slaveseldb, replid: this.replid, offset: this.masterReplOffset };
     }
-    const link = this.replicaSide.masterOrCached();
-    if (link) return { streamDb: link.db, replid: this.replid, offset: this.masterReplOffset };
+    // A replica's stream db is its master client's current db (redis: server.master->db->id),
+    // which SELECTs from the master change while the link is up.
+    const live = this.replicaSide.masterClient;
+    if (live) return { streamDb: live.db, replid: this.replid, offset: this.masterReplOffset };
+    const cached = this.replicaSide.cachedMaster;
+    if (cached) return { streamDb: cached.db, replid: this.replid, offset: this.masterReplOffset };
     return null;
   }
 
@@ -756,10 +762,12 @@ export class RedisNode {
   }
 
   /**
-   * Loads an RDB into the (emptied) keyspace. `dropExpired` is what a master does at start-up;
-   * replicas keep keys that expired in the file until their master deletes them.
+   * Loads an RDB into the (emptied) keyspace. A master at start-up drops keys whose TTL passed
+   * while it was down and, when `feedExpiredDels`, feeds a `DEL` for each into its backlog (redis:
+   * RDBFLAGS_FEED_REPL) so that replicas continuing from the old history drop them too. Replicas
+   * keep such keys until their master deletes them.
    */
-  loadRdb(rdb: Uint8Array, dropExpired: boolean): { keys: number; unsupported: number; replication: { replid: string; offset: number; streamDb: number } | null } {
+  loadRdb(rdb: Uint8Array, dropExpired: boolean, feedExpiredDels = false): { keys: number; unsupported: number; replication: { replid: string; offset: number; streamDb: number } | null } {
     this.keyspace.flushAll();
     const now = this.unixMs();
     let keys = 0;
@@ -767,13 +775,13 @@ export class RedisNode {
     const summary = readRdb(
       rdb,
       {
-        onAux: () => {},
-        onSelectDb: () => {},
-        onResizeDb: () => {},
         onString: (dbIndex, key, value, expireAtMs) => {
-          if (dropExpired && expireAtMs !== -1 && expireAtMs <= now) return;
           const db = this.keyspace.dbs[dbIndex];
           if (!db) return;
+          if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
+            if (feedExpiredDels) this.masterSide.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
+            return;
+          }
           db.dict.set(key, value);
           if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
           keys++;
@@ -800,18 +808,27 @@ export class RedisNode {
   private loadDataFromDisk(replicaOf: { host: string; port: number } | null): void {
     const rdb = this.disk.read(this.config.dbfilename);
     if (!rdb) return;
+    const asMaster = replicaOf === null;
+    // A master collects the DELs of keys that expired while it was down in a backlog made for
+    // the purpose; it is kept only if the file lets replicas continue the old history.
+    if (asMaster) this.backlog = new ReplicationBacklog(this.config["repl-backlog-size"], this.masterReplOffset + 1);
     let loaded;
     try {
-      loaded = this.loadRdb(rdb, replicaOf === null);
+      loaded = this.loadRdb(rdb, asMaster, asMaster);
     } catch (error) {
       if (!(error instanceof RdbError)) throw error;
       this.keyspace.flushAll();
+      this.freeBacklog();
       this.trace({ kind: "warning", code: "rdb-load-failed", message: `could not load ${this.config.dbfilename} at start-up: ${error.message}; starting empty` });
       return;
     }
     this.trace({ kind: "persistence", action: "load", keys: loaded.keys, file: this.config.dbfilename, message: `DB loaded from disk: ${loaded.keys} keys` });
     const info = loaded.replication;
-    if (!info) return;
+    if (!info) {
+      // The DELs still count in master_repl_offset, as on a real server; the backlog goes.
+      this.freeBacklog();
+      return;
+    }
     if (replicaOf) {
       // A replica restores its position and offers it to its master with PSYNC.
       this.replid = info.replid;
@@ -821,9 +838,15 @@ export class RedisNode {
       // A master keeps the old history as its secondary id so replicas can continue.
       this.replid2 = info.replid;
       this.secondReplidOffset = info.offset + 1;
-      this.masterReplOffset = info.offset;
-      this.createBacklog();
+      this.masterReplOffset += info.offset;
+      this.backlog!.rebase(info.offset);
       this.masterSide.noReplicasSinceMs = this.nowMs;
+      this.trace({
+        kind: "backlog",
+        action: "created",
+        firstByteOffset: this.backlog!.firstByteOffset,
+        message: `restarted from an RDB holding replication info: replid2 ${info.replid.slice(0, 6)}… valid up to offset ${info.offset + 1}, backlog from ${this.backlog!.firstByteOffset}`,
+      });
     }
   }
 

@@ -614,7 +614,7 @@ export class ReplicaSide {
     this.cachedMaster = master;
     this.state = "connect";
     this.downSinceMs = node.nowMs;
-    node.trace({ kind: "link", state: "connect", masterAddress: this.masterAddress, message: `connection with master ${this.masterAddress} lost at offset ${master.reploff}; cached for a partial resync` });
+    node.trace({ kind: "link", state: "connect", masterAddress: client.peer, message: `connection with master ${client.peer} lost at offset ${master.reploff}; cached for a partial resync` });
     if (this.masterHost !== null) this.connectWithMaster();
   }
 
