@@ -10,7 +10,7 @@
  * `repl_backlog_histlen` sits a little above `repl-backlog-size`. Reproducing those INFO figures
  * exactly needs the exact block capacities (jemalloc rounding, see `jemalloc.ts`), the exact places
  * where the stream is cut into pieces, and the exact moments when trimming runs. This module models
- * all three; the rules are listed in `BACKLOG-RULES.md`.
+ * all three; the rules are listed in SPEC.md (BL-*).
  *
  * Sans-IO: a "reader" stands for a replica client; the node decides when it writes to its socket and
  * calls {@link BacklogReader.read}, just as redis does in `beforeSleep` / the write handler.

@@ -19,7 +19,7 @@ export type ExpectedRequest =
 
 /** One fixture. `results` is everything the whole input yields, ending with `incomplete` or `error`. */
 export interface RequestFixture {
-  /** The rule the fixture checks (RULES.md). */
+  /** The rule the fixture checks (SPEC.md, RESP-*). */
   readonly rule: string;
   readonly name: string;
   readonly input: Uint8Array;
