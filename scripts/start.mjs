@@ -5,8 +5,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureNpmPackages } from "./bootstrap.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+ensureNpmPackages();
 const webDist = `${root}apps/web/dist/index.html`;
 const webPackage = `${root}apps/web/package.json`;
 

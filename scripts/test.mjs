@@ -7,8 +7,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureNpmPackages, ensureSystemPackages } from "./bootstrap.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
+ensureNpmPackages();
+ensureSystemPackages();
 const scratch = mkdtempSync(join(tmpdir(), "replica-lab-test-"));
 let passed = 0;
 let failed = 0;
