@@ -11,7 +11,7 @@
  * - PS-4 After a diskless transfer nothing is streamed until the replica's first REPLCONF ACK.
  * - ST-1 Only a top-level master produces stream bytes; SELECT precedes a command whose db differs.
  */
-import { writeCommand, writeSimple, writeInteger } from "../resp/encode.ts";
+import { writeSimple, writeInteger } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../util/bytes.ts";
 import type { RedisNode } from "../node/node.ts";
 import { RedisNode as RedisNodeClass } from "../node/node.ts";
