@@ -86,6 +86,23 @@ describe("the RESP gateway", () => {
     await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/thaw` });
   });
 
+  it("holds megabytes sent to a frozen node (reading is paused past 4 MiB) and loses none of it", async () => {
+    const b = node("B");
+    await app.inject({ method: "PUT", url: `/api/labs/${lab.id}/nodes/${b.id}/master`, payload: { masterId: null } });
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/freeze` });
+    const value = "v".repeat(512 * 1024);
+    const socket = new Socket();
+    let data = "";
+    socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+    await new Promise<void>((resolve) => socket.connect(b.respPort!, "127.0.0.1", resolve));
+    for (let i = 0; i < 16; i++) socket.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n${value}\r\n`);
+    await sleep(300);
+    expect(data).toBe("");
+    await app.inject({ method: "POST", url: `/api/labs/${lab.id}/nodes/${b.id}/thaw` });
+    await waitFor(() => data === "+OK\r\n".repeat(16), 10_000, "16 replies");
+    socket.destroy();
+  });
+
   it("works with ioredis, pipelines included", async () => {
     const client = new Redis({ port: node("A").respPort!, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1 });
     client.on("error", () => {});

@@ -9,8 +9,13 @@ import type { ExternalConnection, World } from "@replica-lab/engine";
 
 /** Output bytes a socket may hold unsent before the session stops reading from it. */
 const OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
-/** How often a session held back by the memory limit looks again. */
+/** How often a session held back by the memory limit or a frozen node looks again. */
 const MEMORY_RECHECK_MS = 250;
+/**
+ * Bytes a frozen node's client may send before the session stops reading: the kernel of a stopped
+ * redis-server would buffer about this much, and the world would otherwise hold it all in memory.
+ */
+const FROZEN_INPUT_BYTES = 4 * 1024 * 1024;
 
 /** What a session needs from the lab that owns it. */
 export interface SessionHost {
@@ -24,6 +29,8 @@ export interface SessionHost {
 export class RespSession {
   private readonly connection: ExternalConnection;
   private pending: Uint8Array[] = [];
+  /** Bytes sent while the node was frozen (they wait in the world until it is thawed). */
+  private frozenInputBytes = 0;
   private flushQueued = false;
   private ended = false;
 
@@ -49,7 +56,11 @@ export class RespSession {
       host.runCurrent();
       // Over the memory limit, clients are simply not read from until memory is freed (through the
       // API): their commands wait in the kernel instead of growing the heap.
-      if (host.overMemory()) this.holdForMemory();
+      if (host.overMemory()) this.holdUntil(() => !host.overMemory());
+      else if (host.world.hosts.get(address)?.frozen) {
+        this.frozenInputBytes += chunk.length;
+        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdUntil(() => host.world.hosts.get(address)?.frozen !== true);
+      } else this.frozenInputBytes = 0;
     });
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows and cleans up.
@@ -71,12 +82,17 @@ export class RespSession {
     this.onGone(this);
   }
 
-  private holdForMemory(): void {
+  /** Stops reading from the socket until `ready()` says so. */
+  private holdUntil(ready: () => boolean): void {
     this.socket.pause();
     const check = (): void => {
       if (this.ended) return;
-      if (this.host.overMemory()) setTimeout(check, MEMORY_RECHECK_MS).unref();
-      else this.socket.resume();
+      if (!ready()) {
+        setTimeout(check, MEMORY_RECHECK_MS).unref();
+        return;
+      }
+      this.frozenInputBytes = 0;
+      this.socket.resume();
     };
     setTimeout(check, MEMORY_RECHECK_MS).unref();
   }
