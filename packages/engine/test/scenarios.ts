@@ -70,9 +70,18 @@ class Recorder {
 
   async reply(name: string, ...argv: string[]): Promise<Reply> {
     const reply = await this.backend.command(name, ...argv);
-    // Ports differ between backends; a REPLICAOF target is recorded by its node name instead.
-    const shown = argv[0]?.toUpperCase() === "REPLICAOF" && argv[1] !== "NO" ? ["REPLICAOF", this.nameOfPort(argv[2]!)] : argv;
-    this.replies.push(`${name} ${shown.join(" ")} -> ${describe(reply)}`);
+    // Ports differ between backends: a port is recorded as the name of the node behind it.
+    const command = argv[0]?.toUpperCase();
+    const shown = command === "REPLICAOF" && this.ports.has(argv[2] ?? "") ? ["REPLICAOF", this.nameOfPort(argv[2]!)] : argv;
+    let text = describe(reply);
+    for (const [port, node] of this.ports) text = text.replaceAll(`:${port},`, `:<${node}>,`).replaceAll(`"${port}"`, `"<${node}>"`);
+    // KEYS and glob CONFIG GET come in hash-table order, which is not part of the contract.
+    if (reply.kind === "array" && reply.items && (command === "KEYS" || (command === "CONFIG" && /[*?[]/.test(argv[2] ?? "")))) {
+      const items = reply.items.map(describe);
+      const entries = command === "KEYS" ? items : pairs(items);
+      text = `[${entries.sort().join(", ")}] (sorted)`;
+    }
+    this.replies.push(`${name} ${shown.join(" ")} -> ${text}`);
     return reply;
   }
 
@@ -89,6 +98,12 @@ class Recorder {
   result(): ScenarioResult {
     return { checkpoints: this.checkpoints, replies: this.replies };
   }
+}
+
+function pairs(items: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < items.length; i += 2) out.push(`${items[i]}=${items[i + 1]}`);
+  return out;
 }
 
 export function describe(reply: Reply): string {
@@ -399,6 +414,123 @@ export const subReplicaJoinsMidStream: Scenario = async (b) => {
   return r.result();
 };
 
+/** Replies and error texts for edge cases and bad input, compared word for word. */
+export const replies: Scenario = async (b) => {
+  await nodes(b, ["A", "B"], { "repl-diskless-sync-delay": "0" });
+  const r = await recorder(b, ["A", "B"]);
+  const cases: string[][] = [
+    ["FOOBAR"],
+    ["FOOBAR", "x", "y"],
+    ["GET"],
+    ["GET", "a", "b"],
+    ["SET", "k"],
+    ["SET", "k", "v", "NX", "XX"],
+    ["SET", "k", "v", "EX", "0"],
+    ["SET", "k", "v", "EX", "abc"],
+    ["SET", "k", "v", "PX", "-5"],
+    ["SET", "k", "v", "KEEPTTL", "EX", "10"],
+    ["SET", "k", "v", "EX", "10", "KEEPTTL"],
+    ["SET", "k", "v", "GET"],
+    ["SET", "k", "w", "NX", "GET"],
+    ["SET", "k", "x", "XX", "GET"],
+    ["GETSET", "k", "y"],
+    ["GETDEL", "k"],
+    ["GETDEL", "k"],
+    ["SETEX", "k", "0", "v"],
+    ["SETEX", "k", "10", "v"],
+    ["TTL", "k"],
+    ["PERSIST", "k"],
+    ["TTL", "k"],
+    ["PTTL", "nokey"],
+    ["EXPIRE", "k", "100", "NX", "XX"],
+    ["EXPIRE", "k", "100", "GT", "LT"],
+    ["EXPIRE", "k", "100", "FOO"],
+    ["EXPIRE", "k", "100", "XX"],
+    ["EXPIRE", "k", "50", "GT"],
+    ["EXPIRE", "nokey", "100"],
+    ["INCR", "k"],
+    ["SET", "n", "10"],
+    ["INCRBY", "n", "5"],
+    ["INCRBY", "n", "x"],
+    ["DECRBY", "n", "-9223372036854775808"],
+    ["SET", "big", "9223372036854775807"],
+    ["INCR", "big"],
+    ["DECR", "nokey2"],
+    ["APPEND", "s", "hello"],
+    ["APPEND", "s", " world"],
+    ["STRLEN", "s"],
+    ["STRLEN", "nokey"],
+    ["GETRANGE", "s", "0", "4"],
+    ["GETRANGE", "s", "-5", "-1"],
+    ["MSET", "a", "1", "b"],
+    ["MSET", "a", "1", "b", "2"],
+    ["MSETNX", "a", "1", "c", "3"],
+    ["MGET", "a", "b", "nokey"],
+    ["EXISTS", "a", "b", "nokey", "a"],
+    ["DEL", "a", "nokey"],
+    ["TYPE", "b"],
+    ["TYPE", "nokey"],
+    ["DBSIZE"],
+    ["SELECT", "16"],
+    ["SELECT", "-1"],
+    ["SELECT", "x"],
+    ["ECHO", "hi"],
+    ["PING"],
+    ["PING", "msg"],
+    ["PING", "a", "b"],
+    ["MULTI"],
+    ["MULTI"],
+    ["SET", "t", "1"],
+    ["NOSUCH"],
+    ["EXEC"],
+    ["EXEC"],
+    ["DISCARD"],
+    ["MULTI"],
+    ["SET", "t", "1"],
+    ["INCR", "t"],
+    ["EXEC"],
+    ["WAIT", "x", "0"],
+    ["WAIT", "0", "-1"],
+    ["CONFIG", "GET", "repl-backlog-size"],
+    ["CONFIG", "GET", "repl-diskless-sync*"],
+    ["CONFIG", "GET", "min-slaves-*"],
+    ["CONFIG", "SET", "repl-backlog-size", "abc"],
+    ["CONFIG", "SET", "repl-timeout", "0"],
+    ["CONFIG", "SET", "replica-read-only", "maybe"],
+    ["CONFIG", "SET", "no-such-option", "1"],
+    ["CONFIG", "SET", "repl-backlog-size", "100"],
+    ["CONFIG", "GET", "repl-backlog-size"],
+    ["CONFIG", "SET", "repl-ping-replica-period", "3600", "repl-timeout", "60"],
+    ["CONFIG", "FOO"],
+    ["REPLICAOF", "127.0.0.1", "99999"],
+    ["REPLICAOF", "127.0.0.1", "abc"],
+    ["REPLICAOF", "NO", "ONE"],
+    ["ROLE"],
+    ["AUTH", "x"],
+    ["AUTH", "default", "x"],
+    ["CLIENT", "SETNAME", "has space"],
+    ["CLIENT", "SETNAME", "lab"],
+    ["CLIENT", "GETNAME"],
+    ["CLIENT", "KILL", "TYPE", "nonsense"],
+    ["CLIENT", "NOPE"],
+    ["REPLCONF", "foo", "bar"],
+    ["REPLCONF", "listening-port"],
+    ["PSYNC", "?", "x"],
+    ["FLUSHDB", "WHAT"],
+    ["KEYS", "*"],
+    ["KEYS", "[bs]*"],
+    ["SCAN", "x"],
+  ];
+  for (const argv of cases) await r.reply("A", ...argv);
+  await b.replicaOf("B", "A");
+  await b.settle();
+  for (const argv of [["SET", "x", "1"], ["WAIT", "1", "10"], ["DEL", "x"], ["GET", "n"], ["CONFIG", "SET", "replica-serve-stale-data", "no"]]) await r.reply("B", ...argv);
+  await b.kill("A");
+  await b.sleep(1500);
+  for (const argv of [["GET", "n"], ["PING"], ["INFO", "nosuchsection"], ["ROLE"]]) await r.reply("B", ...argv);
+  return r.result();
+};
+
 async function addressArgs(b: Backend, name: string): Promise<[string, string]> {
   const fields = await info(b, name, "server");
   return ["127.0.0.1", fields.tcp_port!];
@@ -417,4 +549,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   replicaRestartsFromSyncRdb,
   masterRestartsWithExpiredKeys,
   subReplicaJoinsMidStream,
+  replies,
 };

@@ -291,7 +291,8 @@ function clientKill(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 }
 
 export const connectionCommands: readonly CommandSpec[] = [
-  { name: "ping", arity: -1, flags: { stale: true, loading: true }, proc: pingCommand },
+  // PING has no STALE flag in 7.0: a replica serving no stale data answers it with -MASTERDOWN.
+  { name: "ping", arity: -1, flags: {}, proc: pingCommand },
   { name: "echo", arity: 2, flags: { stale: true, loading: true }, proc: echoCommand },
   { name: "select", arity: 2, flags: { stale: true, loading: true }, proc: selectCommand },
   { name: "auth", arity: -2, flags: { noAuth: true, stale: true, loading: true }, proc: authCommand },

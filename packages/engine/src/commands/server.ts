@@ -3,7 +3,8 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../util/bytes.ts";
-import { CONFIG_NAMES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../node/config.ts";
+import { CONFIG_NAMES_AND_ALIASES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../node/config.ts";
+import { MIN_BACKLOG_SIZE } from "../replication/backlog.ts";
 import { renderInfo } from "../node/info.ts";
 import type { RedisNode } from "../node/node.ts";
 import type { Client } from "../node/client.ts";
@@ -21,17 +22,16 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   switch (sub) {
     case "get": {
       if (argv.length < 3) break;
-      const found = new Set<ConfigName>();
+      // Patterns match canonical names and aliases alike, each reported under the name matched.
+      const found = new Map<string, ConfigName>();
       for (let i = 2; i < argv.length; i++) {
         const pattern = bytesToBinary(argv[i]!);
-        for (const name of CONFIG_NAMES) if (globMatch(pattern, name, true)) found.add(name);
-        const alias = findConfig(pattern);
-        if (alias) found.add(alias);
+        for (const [shown, canonical] of CONFIG_NAMES_AND_ALIASES) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
       }
       writeArrayHeader(c.out, found.size * 2);
-      for (const name of found) {
-        writeBulkString(c.out, name);
-        writeBulkString(c.out, formatConfigValue(node.config, name));
+      for (const [shown, canonical] of found) {
+        writeBulkString(c.out, shown);
+        writeBulkString(c.out, formatConfigValue(node.config, canonical));
       }
       return;
     }
@@ -54,6 +54,8 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
           return;
         }
       }
+      // CONFIG SET raises a backlog size under 16 KiB to 16 KiB (a start-up value is kept as given).
+      if (draft["repl-backlog-size"] < MIN_BACKLOG_SIZE) draft["repl-backlog-size"] = MIN_BACKLOG_SIZE;
       const backlogChanged = draft["repl-backlog-size"] !== node.config["repl-backlog-size"];
       Object.assign(node.config, draft);
       if (backlogChanged && node.backlog) node.backlog.resize(node.config["repl-backlog-size"]);

@@ -120,6 +120,12 @@ for (const spec of SPECS) {
 /** Every canonical config name, in a stable order. */
 export const CONFIG_NAMES: readonly ConfigName[] = SPECS.map((s) => s.name);
 
+/** Every name CONFIG GET can match (canonical names and aliases), with the setting it names. */
+export const CONFIG_NAMES_AND_ALIASES: readonly (readonly [string, ConfigName])[] = SPECS.flatMap((s) => [
+  [s.name, s.name] as const,
+  ...s.aliases.map((alias) => [alias, s.name] as const),
+]);
+
 /** Looks a parameter up by name or alias, case-insensitively. */
 export function findConfig(name: string): ConfigName | undefined {
   return BY_NAME.get(name.toLowerCase())?.name;

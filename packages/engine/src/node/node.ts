@@ -514,13 +514,8 @@ export class RedisNode {
       this.rejectCommand(client, "READONLY You can't write against a read only replica.");
       return;
     }
-    if (
-      this.isReplica &&
-      !fromMaster &&
-      this.replicaSide.state !== "connected" &&
-      !this.config["replica-serve-stale-data"] &&
-      !spec.flags.stale
-    ) {
+    const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !lookupCommand(lowerAscii(q.argv[0]!))?.flags.stale) === true);
+    if (this.isReplica && !fromMaster && this.replicaSide.state !== "connected" && !this.config["replica-serve-stale-data"] && denyStale) {
       this.rejectCommand(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
       return;
     }
