@@ -13,6 +13,16 @@ import type { LabStreamMessage } from "../store/labData.ts";
 import type { AppStore } from "../store/store.ts";
 import { describeOperation } from "./describeOperation.ts";
 
+/** Counters a benchmark or a curious developer can read as `window.__replicaLabStats`. */
+export interface StreamStats {
+  /** Stream messages received. */
+  messages: number;
+  /** Node snapshots and patches carried by those messages. */
+  nodeChanges: number;
+  /** Batches applied to the store (at most one per animation frame). */
+  applied: number;
+}
+
 export interface RunOptions {
   /** Show a failure as a notice (default true). */
   readonly report?: boolean;
@@ -20,6 +30,7 @@ export interface RunOptions {
 
 export class LabSession {
   readonly history = new OffsetHistory();
+  readonly stats: StreamStats = { messages: 0, nodeChanges: 0, applied: 0 };
   private readonly connection: LabConnection;
   private readonly batcher: FrameBatcher<LabStreamMessage>;
   private unsubscribe: (() => void) | null = null;
@@ -29,8 +40,10 @@ export class LabSession {
     readonly labId: string,
   ) {
     this.batcher = new FrameBatcher<LabStreamMessage>((messages) => {
+      this.stats.applied++;
       store.getState().applyStream(messages);
     });
+    (globalThis as { __replicaLabStats?: StreamStats }).__replicaLabStats = this.stats;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.connection = new LabConnection({
       url: `${scheme}://${location.host}/api/labs/${encodeURIComponent(labId)}/stream`,
@@ -68,6 +81,8 @@ export class LabSession {
   }
 
   private receive(message: ServerMessage): void {
+    this.stats.messages++;
+    if (message.type === "update") this.stats.nodeChanges += message.nodes.length + (message.nodePatches?.length ?? 0);
     switch (message.type) {
       case "snapshot":
       case "update":

@@ -7,6 +7,7 @@
  */
 import { memo } from "react";
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
+import { useCompactView } from "./zoom.ts";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
 import { isUnsetReplid } from "../format/replid.ts";
@@ -24,10 +25,11 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
   const node = useNode(id);
   const inCycle = useInCycle(id);
   const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== id);
+  const compact = useCompactView();
   if (!node) return <div className="card card-missing">…</div>;
   return (
     <div
-      className={`card role-${node.role} status-${node.status}${selected ? " selected" : ""}${inCycle ? " in-cycle" : ""}`}
+      className={`card role-${node.role} status-${node.status}${selected ? " selected" : ""}${inCycle ? " in-cycle" : ""}${compact ? " compact" : ""}`}
       data-node-id={node.id}
       data-node-name={node.name}
       data-status={node.status}
@@ -43,6 +45,46 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
       />
       <Handle type="target" position={Position.Right} id={TARGET_HANDLE} className="handle-in" isConnectableStart={false} />
       <Handle type="target" position={Position.Top} id="drop" className={`handle-drop${dropTarget ? " active" : ""}`} isConnectableStart={false} />
+      {compact ? <CompactBody node={node} /> : <FullBody node={node} inCycle={inCycle} />}
+    </div>
+  );
+}
+
+/**
+ * Zoomed far out the small print is unreadable anyway: show what can be read from afar (name, role,
+ * offset, link) and skip the rest, which also keeps 100 changing cards cheap to draw.
+ */
+function CompactBody({ node }: { readonly node: NodeSnapshot }) {
+  const chip = replicaLinkChip(node);
+  return (
+    <div className="compact-body">
+      <div className="compact-top">
+        <span className="card-name">{node.name}</span>
+        <span className={`role-badge ${node.role}`} data-field="role">
+          {node.role}
+        </span>
+        <span className="spacer" />
+        <span className={`status-chip ${node.status}`} data-field="status">
+          {node.status}
+        </span>
+      </div>
+      <div className="compact-figures">
+        <span className="mono" data-field="offset" data-value={node.masterReplOffset}>
+          {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
+        </span>
+        {chip && (
+          <span className={`link-chip tone-${chip.tone}`} data-field="link" data-state={chip.state}>
+            {chip.label}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inCycle: boolean }) {
+  return (
+    <>
       <CardHeader node={node} inCycle={inCycle} />
       <div className="card-body">
         <div className="card-row">
@@ -68,7 +110,7 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
         {node.status !== "down" && <BacklogBar node={node} variant="card" />}
       </div>
-    </div>
+    </>
   );
 }
 

@@ -10,6 +10,7 @@ import { formatBandwidth } from "../format/units.ts";
 import { useEdge } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
 import type { LinkEdge } from "./flowModel.ts";
+import { useCompactView } from "./zoom.ts";
 import { edgeLabel, edgeVisual } from "./linkState.ts";
 
 const reducedMotion = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -18,10 +19,11 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
   const edge = useEdge(data?.edgeId ?? id);
   const animate = useApp((s) => s.animateEdges) && !reducedMotion;
   const select = useApp((s) => s.select);
+  const compact = useCompactView();
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
   if (!edge) return null;
   const visual = edgeVisual(edge);
-  const flowing = animate && edge.inFlightBytes > 0 && visual !== "down" && visual !== "partitioned";
+  const flowing = animate && !compact && edge.inFlightBytes > 0 && visual !== "down" && visual !== "partitioned";
   // Slower links show slower dots, within a legible range.
   const durationSec = Math.min(3, Math.max(0.6, 0.6 + edge.latencyMs / 400));
   const extras: string[] = [];
@@ -37,32 +39,34 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
           <animateMotion dur={`${durationSec}s`} repeatCount="indefinite" path={path} keyPoints="1;0" keyTimes="0;1" calcMode="linear" />
         </circle>
       )}
-      <EdgeLabelRenderer>
-        <div
-          role="button"
-          tabIndex={0}
-          onClick={() => select({ kind: "edge", id })}
-          onKeyDown={(e) => {
-            if (e.key === "Enter") select({ kind: "edge", id });
-          }}
-          title="Inspect this link"
-          className={`nodrag nopan edge-label ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`}
-          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-          data-edge-id={edge.id}
-          data-state={visual}
-          data-replica={edge.replicaId}
-          data-master={edge.masterId ?? ""}
-        >
-          <span>{edgeLabel(edge)}</span>
-          {edge.transferProgress !== null && visual === "transfer" && (
-            <span className="progress small">
-              <span style={{ width: `${edge.transferProgress * 100}%` }} />
-            </span>
-          )}
-          {extras.length > 0 && <span className="edge-extra">{extras.join(" · ")}</span>}
-          {edge.inCycle && <span className="cycle-badge">cycle</span>}
-        </div>
-      </EdgeLabelRenderer>
+      {!compact && (
+        <EdgeLabelRenderer>
+          <div
+            role="button"
+            tabIndex={0}
+            onClick={() => select({ kind: "edge", id })}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") select({ kind: "edge", id });
+            }}
+            title="Inspect this link"
+            className={`nodrag nopan edge-label ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            data-edge-id={edge.id}
+            data-state={visual}
+            data-replica={edge.replicaId}
+            data-master={edge.masterId ?? ""}
+          >
+            <span>{edgeLabel(edge)}</span>
+            {edge.transferProgress !== null && visual === "transfer" && (
+              <span className="progress small">
+                <span style={{ width: `${edge.transferProgress * 100}%` }} />
+              </span>
+            )}
+            {extras.length > 0 && <span className="edge-extra">{extras.join(" · ")}</span>}
+            {edge.inCycle && <span className="cycle-badge">cycle</span>}
+          </div>
+        </EdgeLabelRenderer>
+      )}
     </>
   );
 }

@@ -18,6 +18,8 @@ export const CARD_HEIGHT = 250;
 const GAP_X = 150;
 /** Between siblings in one rank. */
 const GAP_Y = 40;
+/** A rank taller than this many cards is folded into several columns, so big labs stay compact. */
+export const MAX_PER_COLUMN = 8;
 
 export interface LayoutInput {
   readonly nodeIds: readonly string[];
@@ -39,19 +41,49 @@ export function computeLayout(input: LayoutInput): Map<string, Point> {
   }
   dagre.layout(graph);
 
-  const result = new Map<string, Point>();
+  const laidOut = new Map<string, Point>();
   for (const id of input.nodeIds) {
-    const pinned = input.pinned.get(id);
-    if (pinned) {
-      result.set(id, pinned);
-      continue;
-    }
     const label = graph.node(id);
     // dagre gives centres; React Flow positions are top-left corners.
-    result.set(id, { x: Math.round((label.x ?? 0) - CARD_WIDTH / 2), y: Math.round((label.y ?? 0) - CARD_HEIGHT / 2) });
+    laidOut.set(id, { x: Math.round((label.x ?? 0) - CARD_WIDTH / 2), y: Math.round((label.y ?? 0) - CARD_HEIGHT / 2) });
   }
+  foldTallRanks(laidOut);
+  const result = new Map<string, Point>();
+  for (const id of input.nodeIds) result.set(id, input.pinned.get(id) ?? laidOut.get(id)!);
   if (input.pinned.size > 0) avoidPinned(result, input.pinned);
   return result;
+}
+
+/**
+ * Folds every rank (a column in this left-to-right layout) holding more than MAX_PER_COLUMN cards
+ * into several side-by-side columns, keeping the rank's order, and moves later ranks right to make
+ * room. One master with 99 replicas becomes a block of columns instead of a 25,000-pixel-tall line.
+ */
+function foldTallRanks(positions: Map<string, Point>): void {
+  const ranks = new Map<number, string[]>();
+  for (const [id, p] of positions) {
+    const list = ranks.get(p.x);
+    if (list) list.push(id);
+    else ranks.set(p.x, [id]);
+  }
+  const xs = [...ranks.keys()].sort((a, b) => a - b);
+  let shift = 0;
+  for (const x of xs) {
+    const ids = ranks.get(x)!.sort((a, b) => positions.get(a)!.y - positions.get(b)!.y);
+    if (ids.length <= MAX_PER_COLUMN) {
+      for (const id of ids) positions.set(id, { x: x + shift, y: positions.get(id)!.y });
+      continue;
+    }
+    const columns = Math.ceil(ids.length / MAX_PER_COLUMN);
+    const rows = Math.ceil(ids.length / columns);
+    const top = ids.reduce((sum, id) => sum + positions.get(id)!.y, 0) / ids.length - ((rows - 1) * (CARD_HEIGHT + GAP_Y)) / 2;
+    ids.forEach((id, i) => {
+      const column = Math.floor(i / rows);
+      const row = i % rows;
+      positions.set(id, { x: x + shift + column * (CARD_WIDTH + GAP_Y), y: Math.round(top + row * (CARD_HEIGHT + GAP_Y)) });
+    });
+    shift += (columns - 1) * (CARD_WIDTH + GAP_Y);
+  }
 }
 
 function overlaps(a: Point, b: Point): boolean {
