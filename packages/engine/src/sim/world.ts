@@ -490,9 +490,12 @@ export class World {
       if (!node || host.state !== "up") continue;
       if (host.frozen && host.inbox.length > 0) continue;
       const rs = node.replicaSide;
-      if (rs.masterHost !== null && rs.state !== "connected" && rs.state !== "connect" && rs.state !== "connecting") {
-        // Handshake or transfer in progress, unless the master is unreachable.
-        if (!host.frozen) return true;
+      if (rs.masterHost !== null && rs.state !== "connected" && !host.frozen) {
+        // A handshake or transfer in progress is work; so is a (re)connection about to be tried
+        // when the master is reachable. A replica retrying a dead or cut-off master is just waiting.
+        const master = this.hosts.get(rs.masterAddress);
+        const reachable = master !== undefined && master.state === "up" && !master.frozen && !this.linkSettings(host.address, master.address).partitioned;
+        if (reachable || (rs.state !== "connect" && rs.state !== "connecting" && master?.frozen !== true)) return true;
       }
       for (const replica of node.masterSide.replicas) {
         const link = replica.replica!;
