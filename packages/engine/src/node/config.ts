@@ -31,6 +31,8 @@ export interface NodeConfig {
   hz: number;
   "replica-announce-ip": string;
   "replica-announce-port": number;
+  /** Lab nodes persist with RDB only; reported so that tools that ask (redis-benchmark) get an answer. */
+  appendonly: boolean;
 }
 
 export type ConfigName = keyof NodeConfig;
@@ -64,6 +66,7 @@ export function defaultConfig(): NodeConfig {
     hz: 10,
     "replica-announce-ip": "",
     "replica-announce-port": 0,
+    appendonly: false,
   };
 }
 
@@ -71,7 +74,8 @@ type Kind =
   | { type: "bool" }
   | { type: "int"; min: number; max: number; memory?: boolean }
   | { type: "string"; sensitive?: boolean }
-  | { type: "immutable-string" };
+  | { type: "immutable-string" }
+  | { type: "immutable-bool" };
 
 interface ConfigSpec {
   readonly name: ConfigName;
@@ -109,6 +113,7 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "hz", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
   { name: "replica-announce-port", aliases: ["slave-announce-port"], kind: { type: "int", min: 0, max: 65535 } },
+  { name: "appendonly", aliases: [], kind: { type: "immutable-bool" } },
 ];
 
 const BY_NAME = new Map<string, ConfigSpec>();
@@ -232,6 +237,7 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
       (config as unknown as Record<string, string>)[spec.name] = value;
       return { ok: true };
     case "immutable-string":
+    case "immutable-bool":
       return fail("can't set immutable config");
     default:
       return assertNever(spec.kind);

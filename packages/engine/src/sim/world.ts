@@ -33,6 +33,8 @@ export interface LinkSettings {
 /** 1 ms and 100 Mbit/s: a big full sync takes visible time, a command does not. */
 export const DEFAULT_LINK: LinkSettings = { latencyMs: 1, bandwidthBytesPerSec: 12_500_000, partitioned: false };
 
+const LOOPBACK: LinkSettings = { latencyMs: 0, bandwidthBytesPerSec: Infinity, partitioned: false };
+
 /** A client outside the simulated hosts (a console, a test, a TCP gateway). */
 export interface ExternalEndpoint {
   onData(bytes: Uint8Array): void;
@@ -87,8 +89,10 @@ export interface SimConnection {
   /** 0→1 and 1→0. */
   readonly dirs: [Direction, Direction];
   state: "connecting" | "open" | "closed";
-  /** The caller's local id for the outbound socket (host initiators only). */
+  /** A same-host connection (console, gateway): no latency, no bandwidth limit, no partitions. */
   loopback: boolean;
+  /** Cached key of the path between the two addresses. */
+  linkKey?: string;
   bytesInFlight: number;
 }
 
@@ -264,12 +268,8 @@ export class World {
   // ---------------------------------------------------------------------------------------------
   // Links
 
+  /** The unordered pair of addresses a path joins (hosts are told apart by full address). */
   private linkKey(a: string, b: string): string {
-    const ha = a.slice(0, a.lastIndexOf(":"));
-    const hb = b.slice(0, b.lastIndexOf(":"));
-    // Hosts are told apart by full address; the pair is unordered.
-    void ha;
-    void hb;
     return a < b ? `${a}|${b}` : `${b}|${a}`;
   }
 
@@ -343,7 +343,7 @@ export class World {
   }
 
   private scheduleSyn(conn: SimConnection): void {
-    const link = conn.loopback ? { latencyMs: 0, partitioned: false } : this.linkSettings(conn.fromAddress, conn.toAddress);
+    const link = this.pathOf(conn);
     if (link.partitioned) return; // waits for the heal (releaseHeld)
     this.schedule(this.nowMs + link.latencyMs, { type: "syn", conn });
   }
@@ -364,9 +364,11 @@ export class World {
     this.transmit(conn, fromSide, bytes);
   }
 
+  /** The path a connection runs over; its key is computed once per connection (hot path). */
   private pathOf(conn: SimConnection): LinkSettings {
-    if (conn.loopback) return { latencyMs: 0, bandwidthBytesPerSec: Infinity, partitioned: false };
-    return this.linkSettings(conn.fromAddress, conn.toAddress);
+    if (conn.loopback) return LOOPBACK;
+    conn.linkKey ??= this.linkKey(conn.fromAddress, conn.toAddress);
+    return this.links.get(conn.linkKey) ?? this.defaultLink;
   }
 
   private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
