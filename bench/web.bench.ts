@@ -153,10 +153,10 @@ async function measureFps(base: string, lab: BenchLab): Promise<FpsResult> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${base}/?lab=${encodeURIComponent(lab.labId)}`);
     await page.locator(".app[data-loaded='true']").waitFor();
-    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     await page.waitForFunction(`document.querySelectorAll(".card").length === ${NODES}`);
     const writes = startWrites(lab.masterPort, WRITES_PER_SEC);
     await sleep(QUICK ? 1500 : 3000); // warm up under load: layout, first fit, JIT
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
     // A string, not a function: tsx would wrap a function with helpers the page does not have.
     // DOM mutations are counted alongside, as evidence that the cards really change while we count.
     const measured = (await page.evaluate(`new Promise((resolve) => {

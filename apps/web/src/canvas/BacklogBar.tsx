@@ -24,7 +24,21 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
     return names[i] ?? address;
   };
   const bar = variant === "card" ? cardBacklogBar(node, nameOf) : scaledBacklogBar(node, nameOf);
-  const labelled = bar.markers.length <= MAX_LABELLED;
+  // Replicas at the same spot share one label ("B, C") instead of printing over each other.
+  const labels = new Map<string, string>();
+  if (bar.markers.length <= MAX_LABELLED) {
+    const byPlace = new Map<number, string[]>();
+    for (const m of bar.markers) {
+      const slot = Math.round(m.x * 40);
+      const names = byPlace.get(slot);
+      if (names) names.push(m.label);
+      else byPlace.set(slot, [m.label]);
+    }
+    for (const m of bar.markers) {
+      const names = byPlace.get(Math.round(m.x * 40));
+      if (names && names[0] === m.label) labels.set(m.key, names.join(", "));
+    }
+  }
   return (
     <div className={`backlog backlog-${variant}`} data-field="backlog" data-first={bar.first} data-histlen={bar.histlen}>
       <div className="backlog-track" title={bar.active ? `backlog holds offsets ${bar.first}..${bar.last}` : "no backlog yet"}>
@@ -40,7 +54,7 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
             data-marker={m.label}
             data-place={m.place}
           >
-            {labelled && <span className="backlog-marker-label">{m.label}</span>}
+            {labels.has(m.key) && <span className={`backlog-marker-label${m.x > 0.85 ? " end" : m.x < 0.15 ? " start" : ""}`}>{labels.get(m.key)}</span>}
           </div>
         ))}
       </div>

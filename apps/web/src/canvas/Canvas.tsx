@@ -17,6 +17,7 @@ import {
   type IsValidConnection,
   type NodeTypes,
   type OnNodeDrag,
+  type Viewport,
 } from "@xyflow/react";
 import { useActions, useSession } from "../app/AppContext.tsx";
 import { appStore, useApp } from "../store/store.ts";
@@ -45,8 +46,10 @@ export function Canvas() {
   const fitRequest = useApp((s) => s.fitRequest);
 
   // The view follows the layout (fits all nodes after each topology change) until the viewer pans or
-  // zooms; the fit button, "Auto layout" and L bring following back.
+  // zooms it themselves; the fit button, "Auto layout" and L bring following back. A click on the
+  // pane also starts a d3-zoom gesture, so only a gesture that really moved the view counts.
   const follow = useRef(true);
+  const fittedAt = useRef<Viewport | null>(null);
   const lastFitRequest = useRef(fitRequest);
   const count = flowNodes.length;
   const measured = count > 0 && flowNodes.every((n) => n.measured !== undefined);
@@ -56,12 +59,16 @@ export function Canvas() {
       follow.current = true;
     }
     if (!measured || !follow.current) return;
-    void flow.fitView(fitViewOptions);
+    void flow.fitView(fitViewOptions).then(() => {
+      fittedAt.current = flow.getViewport();
+    });
   }, [laidOut, count, measured, fitRequest, flow]);
 
-  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
-    // Only the viewer's own pans and zooms (with an event) stop the view from following.
-    if (event !== null) follow.current = false;
+  const onMoveEnd = useCallback((event: MouseEvent | TouchEvent | null, viewport: Viewport) => {
+    const at = fittedAt.current;
+    if (event === null || at === null) return;
+    const moved = Math.abs(viewport.x - at.x) > 2 || Math.abs(viewport.y - at.y) > 2 || Math.abs(viewport.zoom - at.zoom) > 0.001;
+    if (moved) follow.current = false;
   }, []);
 
   const onConnect = useCallback(
@@ -104,7 +111,7 @@ export function Canvas() {
         isValidConnection={isValidConnection}
         onNodeDragStop={onNodeDragStop}
         onDoubleClick={onDoubleClick}
-        onMoveStart={onMoveStart}
+        onMoveEnd={onMoveEnd}
         zoomOnDoubleClick={false}
         deleteKeyCode={null}
         selectionKeyCode={null}

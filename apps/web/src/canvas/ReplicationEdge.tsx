@@ -20,7 +20,11 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
   const animate = useApp((s) => s.animateEdges) && !reducedMotion;
   const select = useApp((s) => s.select);
   const compact = useCompactView();
-  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  const [path, midX, midY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  // The label sits between the middle and the replica's end: it describes the replica's link, and
+  // the two edges of a two-node cycle then keep their labels apart.
+  const labelX = (midX + sourceX) / 2;
+  const labelY = (midY + sourceY) / 2;
   if (!edge) return null;
   const visual = edgeVisual(edge);
   const flowing = animate && !compact && edge.inFlightBytes > 0 && visual !== "down" && visual !== "partitioned";

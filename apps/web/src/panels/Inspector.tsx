@@ -342,7 +342,7 @@ function EdgeInspector({ id }: { readonly id: string }) {
         <dt>in a cycle</dt>
         <dd>{edge.inCycle ? "yes" : "no"}</dd>
       </dl>
-      <div className="button-grid">
+      <div className="button-grid single">
         <button type="button" className="btn" onClick={() => select({ kind: "node", id: edge.replicaId })}>
           Inspect {replicaName}
         </button>
