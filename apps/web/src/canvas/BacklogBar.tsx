@@ -69,7 +69,7 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
             </span>
           </>
         ) : (
-          <span className="muted">no backlog (created when the first replica attaches)</span>
+          <span className="muted wrap">no backlog (created when the first replica attaches)</span>
         )}
       </div>
     </div>
