@@ -89,3 +89,29 @@ test("the server's refusals are shown, and the connection indicator follows the 
   await page.getByTestId("action-set").click();
   await expect.poll(async () => Number(await card(page, "A").locator('[data-field="offset"]').getAttribute("data-value"))).toBeGreaterThan(before);
 });
+
+test("the clock pauses, steps and changes speed", async ({ page, request }) => {
+  const labId = await createLab(request, "one-master-two-replicas", "clock");
+  await openLab(page, labId);
+  const time = page.getByTestId("clock-time");
+  await page.getByTestId("clock-toggle").click();
+  await expect(page.getByTestId("clock-toggle")).toContainText("Resume");
+  const paused = await time.textContent();
+  await page.waitForTimeout(800);
+  await expect(time).toHaveText(paused!);
+
+  const seconds = (text: string | null): number => Number((text ?? "").replace(/[^\d.]/g, ""));
+  await page.getByLabel("Step size").selectOption("1000");
+  await page.getByTestId("clock-step").click();
+  await expect.poll(async () => seconds(await time.textContent())).toBeCloseTo(seconds(paused) + 1, 1);
+
+  await page.getByTestId("clock-speed").selectOption("5");
+  await expect(page.getByTestId("clock-speed")).toHaveValue("5");
+  await expect(page.getByTestId("clock-toggle")).toContainText("Resume"); // a speed change keeps it paused
+
+  // Space resumes (once focus is off the select).
+  await page.keyboard.press("Escape");
+  await page.keyboard.press(" ");
+  await expect(page.getByTestId("clock-toggle")).toContainText("Pause");
+  await expect.poll(async () => seconds(await time.textContent())).toBeGreaterThan(seconds(paused) + 3);
+});

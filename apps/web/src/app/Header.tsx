@@ -63,7 +63,7 @@ export function Header() {
         <button type="button" className={`btn ghost small${presenting ? " on" : ""}`} onClick={() => setPresenting(!presenting)} aria-pressed={presenting} title="Presentation mode: the canvas alone (Z)" data-testid="present-toggle">
           {presenting ? "Exit present" : "Present"}
         </button>
-        <button type="button" className={`btn ghost small${animate ? "" : " off"}`} onClick={() => setAnimate(!animate)} aria-pressed={animate} title="Animate bytes in flight on links">
+        <button type="button" className={`btn ghost small motion-toggle${animate ? "" : " off"}`} onClick={() => setAnimate(!animate)} aria-pressed={animate} title="Animate bytes in flight on links">
           {animate ? "Motion" : "No motion"}
         </button>
         <button type="button" className="btn ghost small" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Switch theme (T)" data-testid="theme-toggle">
@@ -103,7 +103,7 @@ function ClockControls() {
       <select value={stepMs} onChange={(e) => setStepMs(Number(e.target.value))} aria-label="Step size">
         {STEPS_MS.map((ms) => (
           <option key={ms} value={ms}>
-            {ms} ms
+            {ms}ms
           </option>
         ))}
       </select>

@@ -28,7 +28,6 @@ import { ReplicationEdge } from "./ReplicationEdge.tsx";
 // Module scope: a new object on each render would remount every node and edge.
 const nodeTypes: NodeTypes = { replica: ReplicaCard };
 const edgeTypes: EdgeTypes = { replication: ReplicationEdge };
-const proOptions = { hideAttribution: true };
 const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
 
 const isValidConnection: IsValidConnection<LinkEdge> = (c) => c.source !== c.target;
@@ -63,6 +62,22 @@ export function Canvas() {
       fittedAt.current = flow.getViewport();
     });
   }, [laidOut, count, measured, fitRequest, flow]);
+
+  // A resized canvas (window, panels, presentation mode) is refitted while the view follows.
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      if (follow.current && fittedAt.current !== null) {
+        void flow.fitView(fitViewOptions).then(() => {
+          fittedAt.current = flow.getViewport();
+        });
+      }
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [flow]);
 
   const onMoveEnd = useCallback((event: MouseEvent | TouchEvent | null, viewport: Viewport) => {
     const at = fittedAt.current;
@@ -99,7 +114,7 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" data-testid="canvas">
+    <div className="canvas" data-testid="canvas" ref={host}>
       <ReactFlow<CardNode, LinkEdge>
         nodes={flowNodes}
         edges={flowEdges}
@@ -119,7 +134,6 @@ export function Canvas() {
         colorMode={theme}
         minZoom={0.1}
         maxZoom={2}
-        proOptions={proOptions}
         connectionRadius={30}
       >
         <Background variant={BackgroundVariant.Dots} gap={24} size={1.5} />
