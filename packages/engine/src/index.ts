@@ -22,7 +22,7 @@ export type {
   NodeConfigSnapshot,
 } from "./lab/types.ts";
 export { World, DEFAULT_LINK, ExternalConnection } from "./sim/world.ts";
-export type { LinkSettings, ExternalEndpoint, WorldOptions } from "./sim/world.ts";
+export type { LinkSettings, ExternalEndpoint, WorldOptions, OutboundConnector, OutboundEvents, OutboundSocket } from "./sim/world.ts";
 export { Prng } from "./sim/prng.ts";
 export { RedisNode, REDIS_VERSION } from "./node/node.ts";
 export type { NodeOptions } from "./node/node.ts";

@@ -69,7 +69,32 @@ export interface Host {
 
 type Endpoint =
   | { readonly kind: "host"; readonly host: Host; readonly generation: number; conn: ConnId | null }
-  | { readonly kind: "external"; readonly endpoint: ExternalEndpoint; readonly address: string };
+  | { readonly kind: "external"; readonly endpoint: ExternalEndpoint; readonly address: string }
+  | { readonly kind: "outbound"; socket: OutboundSocket | null; readonly address: string };
+
+/** What an {@link OutboundConnector} reports about a connection it opened. */
+export interface OutboundEvents {
+  opened(): void;
+  refused(reason: string): void;
+  data(bytes: Uint8Array): void;
+  closed(): void;
+}
+
+/** The writing side of a real connection opened for a simulated host. */
+export interface OutboundSocket {
+  send(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * Carries connections to addresses no simulated host holds (the server's real TCP sockets, so a lab
+ * node can replicate from a real redis-server). `open` returns the socket, or a reason to refuse
+ * at once (an address the server does not allow). Events may come later, from the host's loop;
+ * the world handles them at its current virtual time, and the host runs `runCurrent()` after.
+ */
+export interface OutboundConnector {
+  open(address: string, fromAddress: string, events: OutboundEvents): OutboundSocket | { readonly refused: string };
+}
 
 interface Direction {
   /** When the direction's last byte finishes serializing. */
@@ -133,6 +158,7 @@ export class World {
   private networkEvents = 0;
   private readonly traceListeners: WorldTraceListener[] = [];
   private readonly exitListeners: ((address: string, reason: string) => void)[] = [];
+  private outbound: OutboundConnector | null = null;
 
   constructor(options: WorldOptions) {
     this.epochMs = options.epochMs ?? 1_700_000_000_000;
@@ -556,6 +582,10 @@ export class World {
     if (conn.state !== "connecting") return;
     const host = this.hosts.get(conn.toAddress);
     const link = this.pathOf(conn);
+    if (!host && this.outbound) {
+      this.openOutbound(conn, this.outbound);
+      return;
+    }
     if (!host || host.state !== "up" || !host.node) {
       this.schedule(this.nowMs + link.latencyMs, { type: "refused", conn, reason: "Connection refused" });
       return;
@@ -571,6 +601,39 @@ export class World {
     };
     this.runOnHost(host, accept);
     this.schedule(this.nowMs + link.latencyMs, { type: "syn-ack", conn });
+  }
+
+  /** Hands a connection to an address outside the simulation to the outbound connector. */
+  private openOutbound(conn: SimConnection, connector: OutboundConnector): void {
+    const end: Endpoint = { kind: "outbound", socket: null, address: conn.toAddress };
+    conn.sides[1] = end;
+    // The real network has its own latency: the simulated path adds none.
+    conn.loopback = true;
+    const live = (): boolean => conn.state !== "closed";
+    const result = connector.open(conn.toAddress, conn.fromAddress, {
+      opened: () => {
+        if (conn.state === "connecting") this.schedule(this.nowMs, { type: "syn-ack", conn });
+      },
+      refused: (reason) => {
+        if (conn.state === "connecting") this.schedule(this.nowMs, { type: "refused", conn, reason });
+      },
+      data: (bytes) => {
+        if (live()) this.schedule(this.nowMs, { type: "deliver", conn, toSide: 0, bytes });
+      },
+      closed: () => {
+        if (live()) this.schedule(this.nowMs, { type: "fin", conn, toSide: 0 });
+      },
+    });
+    if ("refused" in result) {
+      this.schedule(this.nowMs, { type: "refused", conn, reason: result.refused });
+      return;
+    }
+    end.socket = result;
+  }
+
+  /** Routes connections to unknown addresses through real sockets (null: refuse them, the default). */
+  setOutboundConnector(connector: OutboundConnector | null): void {
+    this.outbound = connector;
   }
 
   private onSynAck(conn: SimConnection): void {
@@ -594,8 +657,8 @@ export class World {
     conn.state = "closed";
     this.connections.delete(conn);
     const initiator = conn.sides[0];
-    if (initiator.kind === "external") {
-      initiator.endpoint.onClose();
+    if (initiator.kind !== "host") {
+      if (initiator.kind === "external") initiator.endpoint.onClose();
       return;
     }
     const host = initiator.host;
@@ -614,6 +677,10 @@ export class World {
     if (!end || conn.state === "closed") return;
     if (end.kind === "external") {
       end.endpoint.onData(bytes);
+      return;
+    }
+    if (end.kind === "outbound") {
+      end.socket?.send(bytes);
       return;
     }
     const host = end.host;
@@ -636,6 +703,11 @@ export class World {
     if (end.kind === "external") {
       finish();
       end.endpoint.onClose();
+      return;
+    }
+    if (end.kind === "outbound") {
+      finish();
+      end.socket?.close();
       return;
     }
     const host = end.host;
