@@ -89,6 +89,10 @@ function renderSection(node: RedisNode, section: string): string {
         ["rdb_bgsave_in_progress", 0],
         ["rdb_last_save_time", node.lastSaveUnixSec],
         ["rdb_last_bgsave_status", "ok"],
+        ["rdb_last_load_keys_expired", node.lastLoad.keysExpired],
+        ["rdb_last_load_keys_loaded", node.lastLoad.keysLoaded],
+        // The lab's own field: keys of types it does not model yet, skipped by the last load.
+        ["lab_rdb_last_load_keys_unsupported", node.lastLoad.keysUnsupported],
         ["aof_enabled", 0],
       ]);
     case "stats": {

@@ -130,6 +130,11 @@ export class RedisNode {
   /** Server "dirty" counter: changes since the last save. */
   dirty = 0;
   lastSaveUnixSec: number;
+  /**
+   * What the last RDB load (start-up or full sync) did with its keys: loaded, dropped as expired,
+   * and skipped because the lab does not model their type yet (INFO persistence shows all three).
+   */
+  lastLoad: { keysLoaded: number; keysExpired: number; keysUnsupported: number } = { keysLoaded: 0, keysExpired: 0, keysUnsupported: 0 };
 
   readonly masterSide: MasterSide;
   readonly replicaSide: ReplicaSide;
@@ -766,6 +771,7 @@ export class RedisNode {
     this.keyspace.flushAll();
     const now = this.unixMs();
     let keys = 0;
+    let expired = 0;
     const unsupported: string[] = [];
     const summary = readRdb(
       rdb,
@@ -774,6 +780,7 @@ export class RedisNode {
           const db = this.keyspace.dbs[dbIndex];
           if (!db) return;
           if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
+            expired++;
             if (feedExpiredDels) this.masterSide.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
             return;
           }
@@ -787,6 +794,7 @@ export class RedisNode {
       },
       { verifyChecksum: this.config.rdbchecksum },
     );
+    this.lastLoad = { keysLoaded: keys, keysExpired: expired, keysUnsupported: unsupported.length };
     if (unsupported.length > 0) {
       this.trace({
         kind: "warning",

@@ -14,6 +14,8 @@
  *   stays. A killed host refuses connections until restarted.
  * - NET-5 Freeze is SIGSTOP: the process handles nothing (bytes, accepts, timers) until thawed, but
  *   its kernel still accepts connections and buffers bytes.
+ * - NET-7 With an outbound connector, connections to addresses no host holds are real sockets
+ *   (see `OutboundConnector`); one abandoned while opening closes its socket.
  */
 import { RedisNode, type NodeOptions } from "../node/node.ts";
 import { SimDisk } from "../node/disk.ts";
@@ -450,11 +452,21 @@ export class World {
     const side = this.sideOfHost(conn, host);
     if (side === null) return;
     if (conn.state === "connecting" && side === 0) {
-      conn.state = "closed";
-      this.connections.delete(conn);
+      this.abandon(conn);
       return;
     }
     this.closeFrom(conn, side);
+  }
+
+  /**
+   * Drops a connection its initiator gave up on before it was established. A real socket already
+   * opened for it must be closed too, or it would stay connected to the outside server for ever.
+   */
+  private abandon(conn: SimConnection): void {
+    conn.state = "closed";
+    this.connections.delete(conn);
+    const end = conn.sides[1];
+    if (end?.kind === "outbound") end.socket?.close();
   }
 
   private sideOfHost(conn: SimConnection, host: Host): 0 | 1 | null {
@@ -618,7 +630,10 @@ export class World {
         if (conn.state === "connecting") this.schedule(this.nowMs, { type: "refused", conn, reason });
       },
       data: (bytes) => {
-        if (live()) this.schedule(this.nowMs, { type: "deliver", conn, toSide: 0, bytes });
+        if (!live()) return;
+        // Counted like simulated bytes, so the delivery's decrement balances it.
+        conn.bytesInFlight += bytes.length;
+        this.schedule(this.nowMs, { type: "deliver", conn, toSide: 0, bytes });
       },
       closed: () => {
         if (live()) this.schedule(this.nowMs, { type: "fin", conn, toSide: 0 });
@@ -758,8 +773,7 @@ export class World {
         const side = this.sideOfHost(conn, host);
         if (side === null) return;
         if (conn.state === "connecting") {
-          conn.state = "closed";
-          this.connections.delete(conn);
+          this.abandon(conn);
           return;
         }
         this.closeFrom(conn, side);
