@@ -29,6 +29,12 @@ import { ReplicationEdge } from "./ReplicationEdge.tsx";
 const nodeTypes: NodeTypes = { replica: ReplicaCard };
 const edgeTypes: EdgeTypes = { replication: ReplicationEdge };
 const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
+/**
+ * Above this many nodes only the cards and links in view are mounted. Small labs keep everything
+ * mounted (culling costs a pass over all nodes per store change and remounts cards that scroll
+ * back in), but 100 cards updating off screen cost more than that.
+ */
+const CULL_ABOVE_NODES = 40;
 
 const isValidConnection: IsValidConnection<LinkEdge> = (c) => c.source !== c.target;
 
@@ -135,6 +141,7 @@ export function Canvas() {
         minZoom={0.1}
         maxZoom={2}
         connectionRadius={30}
+        onlyRenderVisibleElements={count > CULL_ABOVE_NODES}
       >
         <Background variant={BackgroundVariant.Dots} gap={24} size={1.5} />
         <Controls showInteractive={false} position="bottom-left" onFitView={() => appStore.getState().requestFit()} />

@@ -7,16 +7,52 @@
 import { memo } from "react";
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
 import { formatBandwidth } from "../format/units.ts";
-import { useEdge } from "../store/selectors.ts";
+import { useShallow } from "zustand/react/shallow";
+import type { AppState } from "../store/appState.ts";
 import { useApp } from "../store/store.ts";
 import type { LinkEdge } from "./flowModel.ts";
 import { useCompactView } from "./zoom.ts";
-import { edgeLabel, edgeVisual } from "./linkState.ts";
+import { edgeLabel, edgeVisual, type EdgeVisual } from "./linkState.ts";
+
+/** What the edge draws, as primitives: the edge re-renders when one of these changes, not on every byte. */
+interface EdgeView {
+  readonly exists: boolean;
+  readonly visual: EdgeVisual;
+  readonly label: string;
+  readonly inCycle: boolean;
+  readonly hasBytesInFlight: boolean;
+  readonly latencyMs: number;
+  readonly bandwidthBytesPerSec: number | null;
+  readonly transferProgress: number | null;
+  readonly replicaId: string;
+  readonly masterId: string;
+}
+
+function edgeView(s: AppState, id: string): EdgeView {
+  const edge = s.lab.edges[id];
+  if (!edge) {
+    return { exists: false, visual: "down", label: "", inCycle: false, hasBytesInFlight: false, latencyMs: 0, bandwidthBytesPerSec: null, transferProgress: null, replicaId: "", masterId: "" };
+  }
+  return {
+    exists: true,
+    visual: edgeVisual(edge),
+    label: edgeLabel(edge),
+    inCycle: edge.inCycle,
+    hasBytesInFlight: edge.inFlightBytes > 0,
+    latencyMs: edge.latencyMs,
+    bandwidthBytesPerSec: edge.bandwidthBytesPerSec,
+    // Whole percents: finer progress would re-render without a visible change.
+    transferProgress: edge.transferProgress === null ? null : Math.floor(edge.transferProgress * 100) / 100,
+    replicaId: edge.replicaId,
+    masterId: edge.masterId ?? "",
+  };
+}
 
 const reducedMotion = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
 
 function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected }: EdgeProps<LinkEdge>) {
-  const edge = useEdge(data?.edgeId ?? id);
+  const edgeId = data?.edgeId ?? id;
+  const edge = useApp(useShallow((s: AppState) => edgeView(s, edgeId)));
   const animate = useApp((s) => s.animateEdges) && !reducedMotion;
   const select = useApp((s) => s.select);
   const compact = useCompactView();
@@ -25,9 +61,9 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
   // the two edges of a two-node cycle then keep their labels apart.
   const labelX = (midX + sourceX) / 2;
   const labelY = (midY + sourceY) / 2;
-  if (!edge) return null;
-  const visual = edgeVisual(edge);
-  const flowing = animate && !compact && edge.inFlightBytes > 0 && visual !== "down" && visual !== "partitioned";
+  if (!edge.exists) return null;
+  const visual = edge.visual;
+  const flowing = animate && !compact && edge.hasBytesInFlight && visual !== "down" && visual !== "partitioned";
   // Slower links show slower dots, within a legible range.
   const durationSec = Math.min(3, Math.max(0.6, 0.6 + edge.latencyMs / 400));
   const extras: string[] = [];
@@ -55,12 +91,12 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
             title="Inspect this link"
             className={`nodrag nopan edge-label ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-            data-edge-id={edge.id}
+            data-edge-id={edgeId}
             data-state={visual}
             data-replica={edge.replicaId}
-            data-master={edge.masterId ?? ""}
+            data-master={edge.masterId}
           >
-            <span>{edgeLabel(edge)}</span>
+            <span>{edge.label}</span>
             {edge.transferProgress !== null && visual === "transfer" && (
               <span className="progress small">
                 <span style={{ width: `${edge.transferProgress * 100}%` }} />

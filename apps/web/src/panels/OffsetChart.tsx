@@ -13,10 +13,13 @@ import { useApp } from "../store/store.ts";
 /** Node colours for the chart legend: distinct and legible on light and dark backgrounds. */
 const PALETTE = ["#e11d48", "#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5"];
 const REDRAW_MS = 250;
+/** More lines than this are unreadable (and cost a redraw each): the chart shows the first ones. */
+const MAX_SERIES = 16;
 
 export function OffsetChart() {
   const session = useSession();
-  const choices = useNodeChoices();
+  const allChoices = useNodeChoices();
+  const choices = allChoices.slice(0, MAX_SERIES);
   const theme = useApp((s) => s.theme);
   const host = useRef<HTMLDivElement>(null);
   const key = choices.map(([id, name]) => `${id}:${name}`).join(",");
@@ -30,7 +33,7 @@ export function OffsetChart() {
     const size = () => ({ width: Math.max(200, el.clientWidth), height: Math.max(120, el.clientHeight - 34) });
     const opts: uPlot.Options = {
       ...size(),
-      legend: { show: ids.length <= 12, live: false },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
@@ -70,7 +73,9 @@ export function OffsetChart() {
     <section className="panel chart-panel" aria-label="Offsets over time">
       <div className="panel-head">
         <h2>Offsets over time</h2>
-        <span className="muted small">master_repl_offset · virtual s</span>
+        <span className="muted small">
+          master_repl_offset · virtual s{allChoices.length > MAX_SERIES ? ` · first ${MAX_SERIES} of ${allChoices.length} nodes` : ""}
+        </span>
       </div>
       <div className="chart-host" ref={host} data-testid="offset-chart" />
     </section>
