@@ -11,8 +11,8 @@
  * replicationCron), persistence (SAVE, loading at start-up). The two halves of replication live
  * beside it: `MasterSide` serves replicas, `ReplicaSide` follows a master.
  */
-import { writeCommand, writeError, writeSimple } from "../resp/encode.ts";
-import { asciiBytes, bytesToBinary, lowerAscii, type ByteWriter } from "../util/bytes.ts";
+import { writeError, writeSimple } from "../resp/encode.ts";
+import { asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
 import { Keyspace, type Database } from "../store/keyspace.ts";
 import { lookupCommand, lookupCommandBytes } from "../commands/table.ts";
 import { arityOk, type CommandSpec } from "../commands/command.ts";
@@ -385,7 +385,7 @@ export class RedisNode {
   }
 
   /** Parses and runs every complete request in a client's buffer (processInputBuffer). */
-  processInput(client: Client, onCommandDone?: (byteLength: number) => void): void {
+  processInput(client: Client): void {
     const parser = client.parser;
     for (;;) {
       if (client.closing || !this.clients.has(client.conn) || client.blockedWait) return;
@@ -398,7 +398,6 @@ export class RedisNode {
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
           this.processCommand(client, argv);
         }
-        onCommandDone?.(parser.lastRawEnd - parser.lastRawStart);
         if (client.out.length > 0) this.markOutput(client);
         continue;
       }
@@ -409,7 +408,6 @@ export class RedisNode {
         case "empty":
           // A bare newline (and only that): replicas send it while loading to keep the link alive.
           if (client.replica && request.byteLength === 1) client.replica.ackTimeMs = this.nowMs;
-          onCommandDone?.(request.byteLength);
           continue;
         case "error":
           this.stats.totalErrorReplies++;
@@ -418,7 +416,6 @@ export class RedisNode {
           return;
         case "command":
           this.processCommand(client, request.argv);
-          onCommandDone?.(request.byteLength);
           if (client.out.length > 0) this.markOutput(client);
           continue;
         default:
@@ -725,7 +722,6 @@ export class RedisNode {
 
   /** Serializes the dataset as RDB v10. */
   buildRdb(): Uint8Array {
-    const nowUnixMs = this.unixMs();
     return writeRdb({
       aux: {
         redisVer: REDIS_VERSION,
@@ -748,7 +744,6 @@ export class RedisNode {
       compression: this.config.rdbcompression,
       checksum: this.config.rdbchecksum,
     });
-    void nowUnixMs;
   }
 
   /** SAVE: writes dump.rdb to this node's disk. */
@@ -867,7 +862,7 @@ export class RedisNode {
     return bytes;
   }
 
-  /** Takes the master link flags into account: the client name redis-cli shows for a key command. */
+  /** The database a client has SELECTed. */
   selectedDb(client: Client): Database {
     return this.keyspace.db(client.db);
   }
@@ -881,11 +876,6 @@ export class RedisNode {
   /** Writes a stream-level SELECT for the master side. */
   static selectCommandBytes(db: number): Uint8Array {
     return selectBytes(db);
-  }
-
-  /** Writes argv as a RESP command into a writer. */
-  static encodeInto(writer: ByteWriter, argv: readonly Uint8Array[]): void {
-    writeCommand(writer, argv);
   }
 }
 

@@ -367,11 +367,11 @@ export class MasterSide {
         node.markOutput(client);
       }
     }
-    const timeoutMs = node.config["repl-timeout"] * 1000;
     for (const client of [...this.replicas]) {
       const link = client.replica!;
       if (link.state !== "online" || link.preSync) continue;
-      if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"] && node.nowMs - link.ackTimeMs > timeoutMs - 1000) {
+      // Whole seconds, as redis compares server.unixtime with repl_ack_time.
+      if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"]) {
         node.trace({ kind: "timeout", side: "master", peer: this.peerName(client), message: `disconnecting timed out replica ${this.peerName(client)}: no ACK for more than repl-timeout (${node.config["repl-timeout"]} s)` });
         node.closeClient(client);
       }
