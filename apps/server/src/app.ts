@@ -14,6 +14,7 @@ import { installWebApp } from "./http/web-app.ts";
 import { LabRegistry } from "./labs/lab-registry.ts";
 import { DEFAULT_TIMING, type RuntimeTiming } from "./labs/lab-runtime.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
+import { DEFAULT_OUTBOUND_ALLOW, OutboundPolicy, type OutboundAllow } from "./outbound/outbound-policy.ts";
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
 import { streamPlugin } from "./stream/stream-plugin.ts";
 
@@ -29,6 +30,12 @@ export interface AppOptions {
   readonly logger?: boolean | { readonly level: string };
   /** Bytes of memory in use, for the memory limit (default: the V8 heap). */
   readonly memoryProbe?: () => number;
+  /**
+   * Outside servers lab nodes may replicate from and the server may poll for the canvas: hosts,
+   * addresses and CIDRs (`*` for any), or a function. Default: loopback only (127.0.0.0/8, ::1,
+   * localhost). Anything else is refused with a reason the node's event log shows.
+   */
+  readonly allowOutbound?: OutboundAllow;
 }
 
 declare module "fastify" {
@@ -52,6 +59,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     limits,
     timing,
     bindHost: options.respHost ?? "127.0.0.1",
+    outbound: new OutboundPolicy(options.allowOutbound ?? DEFAULT_OUTBOUND_ALLOW),
     ...(options.memoryProbe ? { memoryProbe: options.memoryProbe } : {}),
   });
   const validators = createValidators();

@@ -98,6 +98,7 @@ export type ApiErrorCode =
   | "command-failed"
   | "connection-closed"
   | "reply-timeout"
+  | "outbound-not-allowed"
   | "too-many-labs"
   | "too-many-nodes"
   | "memory-limit"
@@ -124,6 +125,11 @@ export type LabOperation =
     }
   | { readonly kind: "remove-node"; readonly nodeId: string }
   | { readonly kind: "command"; readonly nodeId: string; readonly argv: readonly string[] }
+  /**
+   * REPLICAOF: `masterId` is a lab node (id, name or address), or a server outside the lab as
+   * `host:port` (an external node's id), which the server's outbound policy must allow; null is
+   * REPLICAOF NO ONE.
+   */
   | { readonly kind: "set-master"; readonly nodeId: string; readonly masterId: string | null }
   | { readonly kind: "kill"; readonly nodeId: string }
   | { readonly kind: "restart"; readonly nodeId: string; readonly wipe?: boolean }

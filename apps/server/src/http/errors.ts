@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   "command-failed": { statusCode: 409, summary: "The node answered the operation's command with an error (the message is the node's)." },
   "connection-closed": { statusCode: 409, summary: "The node closed the console connection before answering (killed, or QUIT)." },
   "reply-timeout": { statusCode: 504, summary: "No reply within the command timeout (a frozen node, a paused lab, a blocking WAIT)." },
+  "outbound-not-allowed": { statusCode: 403, summary: "The address is outside the lab and not allowed by the server's outbound policy (loopback only by default)." },
   "too-many-labs": { statusCode: 409, summary: "The server holds its maximum number of labs." },
   "too-many-nodes": { statusCode: 409, summary: "The lab holds its maximum number of nodes." },
   "memory-limit": { statusCode: 507, summary: "The server is over its memory limit; nothing new is accepted until memory is freed." },

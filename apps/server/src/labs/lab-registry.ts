@@ -7,6 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import type { LabSummary } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { ServerLimits } from "../limits.ts";
+import { OutboundPolicy } from "../outbound/outbound-policy.ts";
 import { LabRuntime, type RuntimeTiming } from "./lab-runtime.ts";
 import { applyTemplate, type TemplateName } from "./templates.ts";
 
@@ -16,6 +17,8 @@ export interface LabRegistryOptions {
   readonly bindHost: string;
   /** Bytes of memory in use; the V8 heap by default (tests inject a fake). */
   readonly memoryProbe?: () => number;
+  /** Outside addresses lab nodes may connect to (default: loopback only). */
+  readonly outbound?: OutboundPolicy;
 }
 
 export interface CreateLabRequest {
@@ -33,6 +36,7 @@ export class LabRegistry {
   private readonly labs = new Map<string, LabRuntime>();
   private readonly deletedListeners = new Set<(runtime: LabRuntime) => void>();
   private readonly memoryProbe: () => number;
+  readonly outbound: OutboundPolicy;
   private memorySampledAt = -Infinity;
   private memoryOver = false;
   private pendingCreates = 0;
@@ -40,6 +44,7 @@ export class LabRegistry {
 
   constructor(readonly options: LabRegistryOptions) {
     this.memoryProbe = options.memoryProbe ?? (() => getHeapStatistics().used_heap_size);
+    this.outbound = options.outbound ?? new OutboundPolicy();
   }
 
   get limits(): ServerLimits {
@@ -72,6 +77,7 @@ export class LabRegistry {
       timing: this.options.timing,
       bindHost: this.options.bindHost,
       overMemory: () => this.overMemory(),
+      outbound: this.outbound,
     });
     this.pendingCreates++;
     try {

@@ -16,6 +16,8 @@ import { Lab, type LinkSnapshot, type NodeId, type NodeSnapshot, type Reply } fr
 import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import { MIN_PROTO_MAX_BULK_LEN, type ServerLimits } from "../limits.ts";
+import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../outbound/outbound-policy.ts";
+import { TcpOutboundConnector } from "../outbound/tcp-connector.ts";
 import { RespGateway } from "../resp/resp-gateway.ts";
 import { LabClock } from "./lab-clock.ts";
 import { WriteLoad } from "./write-load.ts";
@@ -52,6 +54,8 @@ export interface LabRuntimeOptions {
   readonly bindHost: string;
   /** True while the server is over its memory limit. */
   readonly overMemory: () => boolean;
+  /** Outside addresses lab nodes may replicate from (default: loopback only). */
+  readonly outbound?: OutboundPolicy;
 }
 
 const now = (): number => performance.now();
@@ -64,6 +68,9 @@ export class LabRuntime {
   readonly clock: LabClock;
   readonly gateway: RespGateway;
   readonly writeLoad: WriteLoad;
+  /** Real sockets for lab nodes replicating from servers outside the lab. */
+  readonly outbound: TcpOutboundConnector;
+  readonly outboundPolicy: OutboundPolicy;
   private readonly limits: ServerLimits;
   private readonly timing: RuntimeTiming;
   private readonly overMemory: () => boolean;
@@ -86,6 +93,12 @@ export class LabRuntime {
     this.clock = new LabClock(now(), this.lab.world.nowMs);
     this.gateway = new RespGateway({ world: this.lab.world, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
     this.writeLoad = new WriteLoad(this.lab.world, (id) => this.lab.addressOf(id));
+    this.outboundPolicy = options.outbound ?? new OutboundPolicy();
+    this.outbound = new TcpOutboundConnector(
+      { runCurrent: () => this.runCurrent(), isFrozen: (address) => this.lab.world.hosts.get(address)?.frozen === true },
+      this.outboundPolicy,
+    );
+    this.lab.world.setOutboundConnector(this.outbound);
     // A node that exits by itself (SHUTDOWN typed in redis-cli) is down like a killed one: its port
     // must refuse connections too.
     this.lab.subscribe((event) => {
@@ -102,6 +115,7 @@ export class LabRuntime {
 
   /** Processes what is due at the current virtual time (replies on zero-latency console links). */
   runCurrent(): void {
+    if (this.disposed) return;
     this.lab.world.runCurrent();
   }
 
@@ -285,13 +299,30 @@ export class LabRuntime {
     });
   }
 
-  /** REPLICAOF the master's lab address, or REPLICAOF NO ONE. */
-  async setMaster(id: NodeId, masterId: NodeId | null): Promise<NodeSnapshot> {
+  /**
+   * What a `set-master` names: a lab node (id, name or lab address), or a server outside the lab
+   * by its `host:port` (an external node's id), which the outbound policy must allow.
+   */
+  async resolveMaster(reference: string): Promise<NodeId | OutboundAddress> {
+    const byName = this.lab.resolve(reference) ?? this.lab.nodeByAddress(reference);
+    if (byName !== undefined) return byName;
+    const outside = parseOutboundAddress(reference);
+    if (!outside) throw new ApiFailure("unknown-node", `lab ${this.id} has no node ${JSON.stringify(reference)} (an outside server is named host:port)`);
+    const inside = this.lab.nodeByAddress(`${outside.host}:${outside.port}`);
+    if (inside !== undefined) return inside;
+    const verdict = await this.outboundPolicy.verdict(outside.host, outside.port);
+    if (!verdict.allowed) throw new ApiFailure("outbound-not-allowed", verdict.reason);
+    return outside;
+  }
+
+  /** REPLICAOF a lab node's address or an outside address, or REPLICAOF NO ONE. */
+  async setMaster(id: NodeId, master: NodeId | OutboundAddress | null): Promise<NodeSnapshot> {
     this.requireUp(id, "REPLICAOF");
     let argv: string[];
-    if (masterId === null) argv = ["REPLICAOF", "NO", "ONE"];
+    if (master === null) argv = ["REPLICAOF", "NO", "ONE"];
+    else if (typeof master === "object") argv = ["REPLICAOF", master.host, String(master.port)];
     else {
-      const address = this.lab.addressOf(masterId);
+      const address = this.lab.addressOf(master);
       const at = address.lastIndexOf(":");
       argv = ["REPLICAOF", address.slice(0, at), address.slice(at + 1)];
     }
@@ -361,6 +392,8 @@ export class LabRuntime {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeLoad.stopAll();
+    this.lab.world.setOutboundConnector(null);
+    this.outbound.closeAll();
     await this.gateway.closeAll();
   }
 

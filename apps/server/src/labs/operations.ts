@@ -28,8 +28,8 @@ export async function runOperation(runtime: LabRuntime, op: LabOperation, limits
     }
     case "set-master": {
       const id = runtime.requireNode(op.nodeId);
-      const masterId = op.masterId === null ? null : runtime.requireNode(op.masterId);
-      return runtime.setMaster(id, masterId);
+      const master = op.masterId === null ? null : await runtime.resolveMaster(op.masterId);
+      return runtime.setMaster(id, master);
     }
     case "kill":
       return runtime.kill(runtime.requireNode(op.nodeId));

@@ -136,6 +136,18 @@ export class RedisServerProcess {
     }, 10_000, `redis-server on ${this.port}`);
   }
 
+  /** SIGSTOP by PID: the process handles nothing, its kernel still buffers (a frozen node). */
+  pause(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined) process.kill(pid, "SIGSTOP");
+  }
+
+  /** SIGCONT by PID. */
+  resume(): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined) process.kill(pid, "SIGCONT");
+  }
+
   /** SIGKILL by PID, and waits for the exit. */
   async kill(): Promise<void> {
     const child = this.child;
