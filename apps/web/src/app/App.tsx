@@ -39,7 +39,7 @@ export function App() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
       if (event.defaultPrevented) return;
-      if (isTypingTarget(event.target)) {
+      if (isTypingTarget(event.target, event.key)) {
         if (event.key === "Escape" && event.target instanceof HTMLElement) event.target.blur();
         return;
       }

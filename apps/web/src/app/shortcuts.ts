@@ -82,9 +82,13 @@ export function handleShortcut(event: KeyLike, ctx: ShortcutContext): boolean {
   return false;
 }
 
-/** True when the key press belongs to a text field, a select or a button being operated. */
-export function isTypingTarget(target: EventTarget | null): boolean {
+/**
+ * True when the key press belongs to the focused element: typing in a text field or select, or
+ * Space/Enter pressing a focused button (keyboard users rely on that).
+ */
+export function isTypingTarget(target: EventTarget | null, key = ""): boolean {
   if (!(target instanceof HTMLElement)) return false;
   const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) return true;
+  return (key === " " || key === "Enter") && (tag === "BUTTON" || target.getAttribute("role") === "button");
 }
