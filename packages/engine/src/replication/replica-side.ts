@@ -462,8 +462,7 @@ export class ReplicaSide {
       transfer.readBytes += data.length;
       const mark = transfer.eofMark;
       if (transfer.readBytes >= mark.length && endsWith(transfer.chunks, mark)) {
-        const all = concatBytes(transfer.chunks);
-        this.finishTransfer(all.subarray(0, all.length - mark.length), new Uint8Array(0), true);
+        this.finishTransfer(joinWithoutTail(transfer.chunks, transfer.readBytes - mark.length), new Uint8Array(0), true);
       }
       return;
     }
@@ -649,6 +648,13 @@ export class ReplicaSide {
 /** True when the three bytes at `at` spell `SET` in any case. */
 function isSetAt(data: Uint8Array, at: number): boolean {
   return (data[at]! | 0x20) === 0x73 && (data[at + 1]! | 0x20) === 0x65 && (data[at + 2]! | 0x20) === 0x74;
+}
+
+/** The first `length` bytes of `chunks` taken together; no copy when one chunk holds them all. */
+function joinWithoutTail(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const first = chunks[0];
+  if (first && first.length >= length) return first.subarray(0, length);
+  return concatBytes(chunks).subarray(0, length);
 }
 
 /** True when the bytes held in `chunks`, taken together, end with `mark`. */
