@@ -135,6 +135,7 @@ export function Canvas() {
         onMoveEnd={onMoveEnd}
         zoomOnDoubleClick={false}
         deleteKeyCode={null}
+        panActivationKeyCode={null}
         selectionKeyCode={null}
         multiSelectionKeyCode={null}
         colorMode={theme}
