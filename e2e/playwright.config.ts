@@ -19,6 +19,7 @@ export const CHROMIUM_ARGS = [
 export default defineConfig({
   testDir: ".",
   testMatch: "*.spec.ts",
+  testIgnore: "**/artifacts/**",
   outputDir: "artifacts/test-results",
   globalSetup: "./global-setup.ts",
   fullyParallel: false,
