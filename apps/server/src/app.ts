@@ -13,6 +13,7 @@ import { createValidators } from "./http/validation.ts";
 import { installWebApp } from "./http/web-app.ts";
 import { LabRegistry } from "./labs/lab-registry.ts";
 import { DEFAULT_TIMING, type RuntimeTiming } from "./labs/lab-runtime.ts";
+import { DEFAULT_EXTERNAL_WATCH, type ExternalWatchOptions } from "./external/external-watch.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 import { DEFAULT_OUTBOUND_ALLOW, OutboundPolicy, type OutboundAllow } from "./outbound/outbound-policy.ts";
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
@@ -36,6 +37,8 @@ export interface AppOptions {
    * localhost). Anything else is refused with a reason the node's event log shows.
    */
   readonly allowOutbound?: OutboundAllow;
+  /** Polling of external servers for the canvas (interval, answer timeout, how many per lab). */
+  readonly externalWatch?: Partial<ExternalWatchOptions>;
 }
 
 declare module "fastify" {
@@ -60,6 +63,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     timing,
     bindHost: options.respHost ?? "127.0.0.1",
     outbound: new OutboundPolicy(options.allowOutbound ?? DEFAULT_OUTBOUND_ALLOW),
+    externalWatch: { ...DEFAULT_EXTERNAL_WATCH, ...options.externalWatch },
     ...(options.memoryProbe ? { memoryProbe: options.memoryProbe } : {}),
   });
   const validators = createValidators();

@@ -4,10 +4,12 @@
  * the web app on one port, and prints one line with the URL.
  *
  * Environment: PORT (default 8080), HOST (default 127.0.0.1), REPLICA_LAB_WEB_ROOT (default
- * apps/web/dist).
+ * apps/web/dist), REPLICA_LAB_ALLOW_OUTBOUND (comma-separated hosts, addresses and CIDRs lab nodes
+ * may replicate from outside the lab; default loopback only).
  */
 import { fileURLToPath } from "node:url";
 import { buildApp } from "./app.ts";
+import { DEFAULT_OUTBOUND_ALLOW, OutboundPolicy } from "./outbound/outbound-policy.ts";
 
 const DEFAULT_LAB_ID = "default";
 
@@ -21,11 +23,27 @@ function portFromEnv(text: string | undefined): number {
   return port;
 }
 
+function allowOutboundFromEnv(text: string | undefined): readonly string[] {
+  if (text === undefined || text.trim() === "") return DEFAULT_OUTBOUND_ALLOW;
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  try {
+    new OutboundPolicy(entries);
+  } catch (error) {
+    console.error(`REPLICA_LAB_ALLOW_OUTBOUND: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+  return entries;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnv(process.env.PORT);
+  const allowOutbound = allowOutboundFromEnv(process.env.REPLICA_LAB_ALLOW_OUTBOUND);
   const host = process.env.HOST || "127.0.0.1";
   const webRoot = process.env.REPLICA_LAB_WEB_ROOT || fileURLToPath(new URL("../../web/dist", import.meta.url));
-  const app = buildApp({ webRoot, logger: { level: "warn" } });
+  const app = buildApp({ webRoot, logger: { level: "warn" }, allowOutbound });
   await app.ready();
   await app.labs.create({ id: DEFAULT_LAB_ID, name: "default", template: "one-master-two-replicas" });
   await app.listen({ port, host });

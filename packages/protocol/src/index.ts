@@ -66,12 +66,85 @@ export interface WriteLoadView {
   readonly opsPerSec: number;
 }
 
+/** A replica as an external server's `INFO replication` lists it (`slave<i>:ip=...,port=...`). */
+export interface ExternalReplicaView {
+  readonly address: string;
+  readonly state: string;
+  readonly ackOffset: number;
+  readonly lagSec: number;
+}
+
+/** What one poll of an external server's INFO (server, replication, stats, keyspace) said. */
+export interface ExternalObservation {
+  readonly version: string;
+  readonly runId: string;
+  readonly role: "master" | "replica";
+  /** Where it replicates from (`master_host:master_port`), when it is a replica. */
+  readonly masterAddress: string | null;
+  readonly masterLinkStatus: "up" | "down" | null;
+  readonly replid: string;
+  readonly replid2: string;
+  readonly masterReplOffset: number;
+  readonly secondReplOffset: number;
+  /** slave_repl_offset, when it is a replica. */
+  readonly replicaOffset: number | null;
+  readonly connectedReplicas: number;
+  readonly replicas: readonly ExternalReplicaView[];
+  readonly backlogActive: boolean;
+  readonly backlogFirstByteOffset: number;
+  readonly backlogHistlen: number;
+  /** Keys in every db (INFO keyspace). */
+  readonly keys: number;
+  readonly syncFull: number;
+  readonly syncPartialOk: number;
+  readonly syncPartialErr: number;
+}
+
+/**
+ * A redis-server outside the lab that a lab node replicates from or to (or that replicates from
+ * or to such a server), drawn on the canvas as an "external" node. The lab cannot run, kill or
+ * freeze it; it only sees what polling its INFO (about once a second, over a real socket, and
+ * only where the server's outbound policy allows) tells.
+ */
+export interface ExternalNodeView {
+  /** Its address, `host:port`; also what `set-master` takes to replicate from it. */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** True when the latest poll was answered. */
+  readonly reachable: boolean;
+  /** Why the latest poll failed (refused, no answer, not allowed), or null. */
+  readonly error: string | null;
+  /** Wall-clock unix ms of the latest answered poll, or null if none was answered yet. */
+  readonly lastPolledUnixMs: number | null;
+  /** The latest answer (kept while unreachable, so the canvas shows the last known state). */
+  readonly observed: ExternalObservation | null;
+}
+
+/** One end of a replication link: a lab node or an external server. */
+export type ReplicationEndpoint = { readonly kind: "lab"; readonly id: NodeId } | { readonly kind: "external"; readonly id: string };
+
+/**
+ * A replication link whose replica is an external server (a lab node's own link to its master is a
+ * `ReplicationEdgeSnapshot`, whose `masterAddress` is then an external node's id).
+ */
+export interface ExternalEdgeView {
+  readonly id: string;
+  readonly replica: ReplicationEndpoint;
+  readonly master: ReplicationEndpoint;
+  /** As the replica reports it, or as its master lists it when the replica cannot be polled. */
+  readonly linkStatus: "up" | "down" | "unknown";
+}
+
 /** A lab snapshot as the API returns it: the engine's snapshot plus the lab's id and name. */
 export interface LabView extends LabSnapshot {
   readonly id: string;
   readonly name: string;
   readonly clock: LabClockView;
   readonly writeLoads: readonly WriteLoadView[];
+  /** Servers outside the lab linked to it by replication (optional for older servers). */
+  readonly externalNodes?: readonly ExternalNodeView[];
+  readonly externalEdges?: readonly ExternalEdgeView[];
 }
 
 /**
@@ -207,6 +280,9 @@ export type ServerMessage =
       readonly links?: readonly LinkSnapshot[];
       /** The full write-load list, when it changed. */
       readonly writeLoads?: readonly WriteLoadView[];
+      /** The full external node and edge lists, when either changed (about once a second while polled). */
+      readonly externalNodes?: readonly ExternalNodeView[];
+      readonly externalEdges?: readonly ExternalEdgeView[];
       readonly lastEventSeq: number;
       /** Server wall-clock ms when this update was computed. */
       readonly serverTimeMs: number;

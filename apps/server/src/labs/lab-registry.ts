@@ -7,6 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import type { LabSummary } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { ServerLimits } from "../limits.ts";
+import type { ExternalWatchOptions } from "../external/external-watch.ts";
 import { OutboundPolicy } from "../outbound/outbound-policy.ts";
 import { LabRuntime, type RuntimeTiming } from "./lab-runtime.ts";
 import { applyTemplate, type TemplateName } from "./templates.ts";
@@ -19,6 +20,8 @@ export interface LabRegistryOptions {
   readonly memoryProbe?: () => number;
   /** Outside addresses lab nodes may connect to (default: loopback only). */
   readonly outbound?: OutboundPolicy;
+  /** How each lab polls the external servers linked to it. */
+  readonly externalWatch?: ExternalWatchOptions;
 }
 
 export interface CreateLabRequest {
@@ -78,6 +81,7 @@ export class LabRegistry {
       bindHost: this.options.bindHost,
       overMemory: () => this.overMemory(),
       outbound: this.outbound,
+      ...(this.options.externalWatch ? { externalWatch: this.options.externalWatch } : {}),
     });
     this.pendingCreates++;
     try {

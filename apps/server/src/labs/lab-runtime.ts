@@ -14,6 +14,7 @@
  */
 import { Lab, type LinkSnapshot, type NodeId, type NodeSnapshot, type Reply } from "@replica-lab/engine";
 import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
+import { DEFAULT_EXTERNAL_WATCH, ExternalWatch, type ExternalWatchOptions } from "../external/external-watch.ts";
 import { ApiFailure } from "../http/errors.ts";
 import { MIN_PROTO_MAX_BULK_LEN, type ServerLimits } from "../limits.ts";
 import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../outbound/outbound-policy.ts";
@@ -56,6 +57,8 @@ export interface LabRuntimeOptions {
   readonly overMemory: () => boolean;
   /** Outside addresses lab nodes may replicate from (default: loopback only). */
   readonly outbound?: OutboundPolicy;
+  /** How external servers linked to the lab are polled for the canvas. */
+  readonly externalWatch?: ExternalWatchOptions;
 }
 
 const now = (): number => performance.now();
@@ -71,6 +74,8 @@ export class LabRuntime {
   /** Real sockets for lab nodes replicating from servers outside the lab. */
   readonly outbound: TcpOutboundConnector;
   readonly outboundPolicy: OutboundPolicy;
+  /** Servers outside the lab that its replication reaches, polled for the canvas. */
+  readonly externals: ExternalWatch;
   private readonly limits: ServerLimits;
   private readonly timing: RuntimeTiming;
   private readonly overMemory: () => boolean;
@@ -99,6 +104,11 @@ export class LabRuntime {
       this.outboundPolicy,
     );
     this.lab.world.setOutboundConnector(this.outbound);
+    this.externals = new ExternalWatch(
+      { nodes: () => this.lab.nodeIds().map((id) => this.lab.nodeSnapshot(id)), nodeAt: (address) => this.lab.nodeByAddress(address) },
+      this.outboundPolicy,
+      options.externalWatch ?? DEFAULT_EXTERNAL_WATCH,
+    );
     // A node that exits by itself (SHUTDOWN typed in redis-cli) is down like a killed one: its port
     // must refuse connections too.
     this.lab.subscribe((event) => {
@@ -189,7 +199,16 @@ export class LabRuntime {
 
   view(): LabView {
     const snapshot = this.lab.snapshot({ paused: this.clock.paused, speed: this.clock.speed });
-    return { ...snapshot, clock: this.clockView(), id: this.id, name: this.name, writeLoads: this.writeLoads() };
+    const externalNodes = this.externals.nodes();
+    return {
+      ...snapshot,
+      clock: this.clockView(),
+      id: this.id,
+      name: this.name,
+      writeLoads: this.writeLoads(),
+      externalNodes,
+      externalEdges: this.externals.edges(snapshot.nodes, externalNodes),
+    };
   }
 
   summary(): LabSummary {
@@ -394,6 +413,7 @@ export class LabRuntime {
     this.writeLoad.stopAll();
     this.lab.world.setOutboundConnector(null);
     this.outbound.closeAll();
+    this.externals.close();
     await this.gateway.closeAll();
   }
 

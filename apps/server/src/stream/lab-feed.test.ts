@@ -10,7 +10,7 @@ import { applyMessage, type HeldLab } from "../testing/apply-message.ts";
 import { DEFAULT_FEED_OPTIONS, LabFeed, type FeedSubscriber, type SubscriberState } from "./lab-feed.ts";
 
 class FakeSubscriber implements FeedSubscriber {
-  state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", lastEventSeq: 0 };
+  state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", externalsJson: "", lastEventSeq: 0 };
   bufferedAmount = 0;
   readonly messages: ServerMessage[] = [];
   send(message: Buffer): void {

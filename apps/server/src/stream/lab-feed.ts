@@ -52,6 +52,8 @@ export interface SubscriberState {
   edgesJson: string;
   linksJson: string;
   loadsJson: string;
+  /** External nodes and edges, as one JSON text (they change together, about once a second). */
+  externalsJson: string;
   lastEventSeq: number;
 }
 
@@ -63,6 +65,11 @@ interface Frame {
   readonly edgesJson: string;
   readonly linksJson: string;
   readonly loadsJson: string;
+  readonly externalsJson: string;
+}
+
+function externalsJson(view: LabView): string {
+  return JSON.stringify([view.externalNodes ?? [], view.externalEdges ?? []]);
 }
 
 function encode(message: ServerMessage): Buffer {
@@ -116,6 +123,7 @@ export class LabFeed {
       edgesJson: JSON.stringify(view.edges),
       linksJson: JSON.stringify(view.links),
       loadsJson: JSON.stringify(view.writeLoads),
+      externalsJson: externalsJson(view),
       lastEventSeq: view.lastEventSeq,
     };
     this.deliver(subscriber, encode({ type: "snapshot", protocol: PROTOCOL_VERSION, lab: view, events }));
@@ -159,6 +167,7 @@ export class LabFeed {
         edgesJson: frame.edgesJson,
         linksJson: frame.linksJson,
         loadsJson: frame.loadsJson,
+        externalsJson: frame.externalsJson,
         lastEventSeq: state.lastEventSeq,
       };
       if (state.lastEventSeq < frame.view.lastEventSeq) {
@@ -197,6 +206,7 @@ export class LabFeed {
       edgesJson: JSON.stringify(view.edges),
       linksJson: JSON.stringify(view.links),
       loadsJson: JSON.stringify(view.writeLoads),
+      externalsJson: externalsJson(view),
     };
   }
 
@@ -217,7 +227,8 @@ export class LabFeed {
     const edgesChanged = state.edgesJson !== frame.edgesJson;
     const linksChanged = state.linksJson !== frame.linksJson;
     const loadsChanged = state.loadsJson !== frame.loadsJson;
-    const changed = nodes.length + nodePatches.length + removedNodeIds.length > 0 || edgesChanged || linksChanged || loadsChanged;
+    const externalsChanged = state.externalsJson !== frame.externalsJson;
+    const changed = nodes.length + nodePatches.length + removedNodeIds.length > 0 || edgesChanged || linksChanged || loadsChanged || externalsChanged;
     if (!changed && !clockDue) return null;
     const message: Extract<ServerMessage, { type: "update" }> & {
       edges?: readonly ReplicationEdgeSnapshot[];
@@ -231,6 +242,7 @@ export class LabFeed {
       ...(edgesChanged ? { edges: frame.view.edges } : {}),
       ...(linksChanged ? { links: frame.view.links } : {}),
       ...(loadsChanged ? { writeLoads: frame.view.writeLoads } : {}),
+      ...(externalsChanged ? { externalNodes: frame.view.externalNodes ?? [], externalEdges: frame.view.externalEdges ?? [] } : {}),
       lastEventSeq: frame.view.lastEventSeq,
       serverTimeMs: Date.now(),
     };

@@ -23,7 +23,7 @@ import type { FeedSubscriber, LabFeed, SubscriberState } from "./lab-feed.ts";
 export const MAX_BAD_MESSAGES_IN_A_ROW = 10;
 
 export class StreamClient implements FeedSubscriber {
-  state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", lastEventSeq: 0 };
+  state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", externalsJson: "", lastEventSeq: 0 };
   private badInARow = 0;
 
   constructor(

@@ -28,6 +28,8 @@ export function applyMessage(held: HeldLab | null, message: ServerMessage): Held
         edges: message.edges ?? held.edges,
         links: message.links ?? held.links,
         writeLoads: message.writeLoads ?? held.writeLoads,
+        externalNodes: message.externalNodes ?? held.externalNodes ?? [],
+        externalEdges: message.externalEdges ?? held.externalEdges ?? [],
         lastEventSeq: message.lastEventSeq,
       };
     }
