@@ -54,7 +54,7 @@ export function createActions(session: LabSession): LabActions {
   const runConsoleLine = async (id: string, line: string): Promise<void> => {
     const s = state();
     const node = s.lab.nodes[id];
-    const prompt = `${node?.address ?? id}>`;
+    const prompt = node?.status === "down" ? "not connected>" : `${node?.address ?? id}>`;
     s.consoleRemember(id, line);
     const parsed = splitArgs(line);
     if (!parsed.ok) {

@@ -5,7 +5,7 @@
  * drag cards (their positions are kept), click to select. Deletion is not React Flow's: the Delete
  * key is handled by the app's shortcuts, which ask the server.
  */
-import { useCallback, useEffect, useRef, type MouseEvent as ReactMouseEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, type MouseEvent as ReactMouseEvent } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -20,14 +20,17 @@ import {
   type Viewport,
 } from "@xyflow/react";
 import { useActions, useSession } from "../app/AppContext.tsx";
+import { externalIdOf, isExternalFlowId } from "../store/externalData.ts";
 import { appStore, useApp } from "../store/store.ts";
-import type { CardNode, LinkEdge } from "./flowModel.ts";
+import { ExternalCard } from "./ExternalCard.tsx";
+import type { FlowEdge, FlowNode } from "./externalFlow.ts";
+import { ExternalLinkEdge } from "./ExternalLinkEdge.tsx";
 import { ReplicaCard } from "./ReplicaCard.tsx";
 import { ReplicationEdge } from "./ReplicationEdge.tsx";
 
 // Module scope: a new object on each render would remount every node and edge.
-const nodeTypes: NodeTypes = { replica: ReplicaCard };
-const edgeTypes: EdgeTypes = { replication: ReplicationEdge };
+const nodeTypes: NodeTypes = { replica: ReplicaCard, external: ExternalCard };
+const edgeTypes: EdgeTypes = { replication: ReplicationEdge, "external-link": ExternalLinkEdge };
 const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
 /**
  * Above this many nodes only the cards and links in view are mounted. Small labs keep everything
@@ -36,17 +39,23 @@ const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
  */
 const CULL_ABOVE_NODES = 40;
 
-const isValidConnection: IsValidConnection<LinkEdge> = (c) => c.source !== c.target;
+// A lab node may be dragged onto an external server (REPLICAOF it); an external server is never told what to do.
+const isValidConnection: IsValidConnection<FlowEdge> = (c) => c.source !== c.target && !isExternalFlowId(c.source);
 
 export function Canvas() {
-  const flowNodes = useApp((s) => s.canvas.flowNodes) as CardNode[];
-  const flowEdges = useApp((s) => s.canvas.flowEdges) as LinkEdge[];
+  const labNodes = useApp((s) => s.canvas.flowNodes);
+  const labEdges = useApp((s) => s.canvas.flowEdges);
+  const externalNodes = useApp((s) => s.canvas.externalNodes);
+  const externalEdges = useApp((s) => s.canvas.externalEdges);
+  // Servers outside the lab are drawn with it (external cards and their links), in one React Flow.
+  const flowNodes = useMemo<FlowNode[]>(() => (externalNodes.length === 0 ? (labNodes as FlowNode[]) : [...labNodes, ...externalNodes]), [labNodes, externalNodes]);
+  const flowEdges = useMemo<FlowEdge[]>(() => (externalEdges.length === 0 ? (labEdges as FlowEdge[]) : [...labEdges, ...externalEdges]), [labEdges, externalEdges]);
   const onNodesChange = useApp((s) => s.onNodesChange);
   const onEdgesChange = useApp((s) => s.onEdgesChange);
   const theme = useApp((s) => s.theme);
   const actions = useActions();
   const session = useSession();
-  const flow = useReactFlow<CardNode, LinkEdge>();
+  const flow = useReactFlow<FlowNode, FlowEdge>();
   const laidOut = useApp((s) => s.canvas.laidOutVersion);
   const fitRequest = useApp((s) => s.fitRequest);
 
@@ -94,12 +103,14 @@ export function Canvas() {
 
   const onConnect = useCallback(
     (connection: Connection) => {
-      if (connection.source !== connection.target) actions.setMaster(connection.source, connection.target);
+      if (connection.source === connection.target) return;
+      // Onto an external card: REPLICAOF its address.
+      actions.setMaster(connection.source, isExternalFlowId(connection.target) ? externalIdOf(connection.target) : connection.target);
     },
     [actions],
   );
 
-  const onNodeDragStop: OnNodeDrag<CardNode> = useCallback((_event, _node, nodes) => {
+  const onNodeDragStop: OnNodeDrag<FlowNode> = useCallback((_event, _node, nodes) => {
     for (const n of nodes) appStore.getState().pinNode(n.id, n.position);
   }, []);
 
@@ -121,7 +132,7 @@ export function Canvas() {
 
   return (
     <div className="canvas" data-testid="canvas" ref={host}>
-      <ReactFlow<CardNode, LinkEdge>
+      <ReactFlow<FlowNode, FlowEdge>
         nodes={flowNodes}
         edges={flowEdges}
         nodeTypes={nodeTypes}

@@ -66,7 +66,8 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [log.entries.length]);
 
-  const prompt = `${node?.address ?? nodeId}>`;
+  // redis-cli's prompt: the address it talks to, or "not connected" while the process is down.
+  const prompt = node?.status === "down" ? "not connected>" : `${node?.address ?? nodeId}>`;
 
   const submit = async (): Promise<void> => {
     const text = line;

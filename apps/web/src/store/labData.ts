@@ -15,6 +15,7 @@ import type {
   ServerMessage,
   WriteLoadView,
 } from "@replica-lab/protocol";
+import { EMPTY_EXTERNALS, externalTopologyKey, mergeExternals, type ExternalData } from "./externalData.ts";
 import { keepIfEqual } from "./jsonEqual.ts";
 
 /** The stream messages that change lab data (buffered and applied once per animation frame). */
@@ -52,6 +53,8 @@ export interface LabData {
   readonly replidHistory: Readonly<Record<string, readonly ReplidChange[]>>;
   /** Server-side write loads by node id (SET/s), as the server runs them. */
   readonly writeLoads: Readonly<Record<string, number>>;
+  /** Servers outside the lab linked to it by replication (external nodes). */
+  readonly externals: ExternalData;
   /** Bumped when the set of nodes or of replica → master pairs changes (drives layout). */
   readonly topologyVersion: number;
   /** An update referred to a node this client does not hold: it must ask for a fresh snapshot. */
@@ -82,6 +85,7 @@ export function emptyLabData(labId: string | null = null): LabData {
     droppedEvents: 0,
     replidHistory: {},
     writeLoads: NO_LOADS,
+    externals: EMPTY_EXTERNALS,
     topologyVersion: 0,
     needsResync: false,
   };
@@ -134,6 +138,7 @@ function applySnapshot(state: LabData, lab: LabView, events: readonly LabEvent[]
     droppedEvents: base.droppedEvents + merged.dropped + Math.max(0, merged.events.length - MAX_EVENTS),
     replidHistory: trackReplids(base.replidHistory, lab.nodes, lab.clock.timeMs, new Set(nodeIds)),
     writeLoads: loadsRecord(base.writeLoads, lab.writeLoads ?? []),
+    externals: mergeExternals(base.externals, lab.externalNodes ?? [], lab.externalEdges ?? []),
     needsResync: false,
   };
   return withTopologyVersion(state, next);
@@ -201,6 +206,10 @@ function applyUpdate(state: LabData, update: Extract<ServerMessage, { type: "upd
     lastEventSeq: Math.max(state.lastEventSeq, update.lastEventSeq),
     replidHistory: touched.length > 0 || nodeIds !== state.nodeIds ? trackReplids(state.replidHistory, touched, update.clock.timeMs, new Set(nodeIds)) : state.replidHistory,
     writeLoads: update.writeLoads ? loadsRecord(state.writeLoads, update.writeLoads) : state.writeLoads,
+    externals:
+      update.externalNodes || update.externalEdges
+        ? mergeExternals(state.externals, update.externalNodes ?? Object.values(state.externals.nodes), update.externalEdges ?? Object.values(state.externals.edges))
+        : state.externals,
     needsResync,
   };
   if (
@@ -212,6 +221,7 @@ function applyUpdate(state: LabData, update: Extract<ServerMessage, { type: "upd
     next.lastEventSeq === state.lastEventSeq &&
     next.replidHistory === state.replidHistory &&
     next.writeLoads === state.writeLoads &&
+    next.externals === state.externals &&
     needsResync === state.needsResync
   ) {
     return state;
@@ -290,17 +300,18 @@ function trackReplids(
   return draft ?? history;
 }
 
-/** The topology key: node ids plus replica → master pairs. Changes here re-run the layout. */
-export function topologyKey(state: Pick<LabData, "nodeIds" | "edgeIds" | "edges">): string {
+/** The topology key: node ids plus replica → master pairs, external ones included. Changes here re-run the layout. */
+export function topologyKey(state: Pick<LabData, "nodeIds" | "edgeIds" | "edges"> & { readonly externals?: ExternalData }): string {
   const pairs = state.edgeIds.map((id) => {
     const e = state.edges[id];
     return e ? `${e.replicaId}>${e.masterId ?? e.masterAddress}` : id;
   });
-  return `${state.nodeIds.join(",")}|${pairs.join(",")}`;
+  const lab = `${state.nodeIds.join(",")}|${pairs.join(",")}`;
+  return state.externals && state.externals.nodeIds.length > 0 ? `${lab}|${externalTopologyKey(state.externals)}` : lab;
 }
 
 function withTopologyVersion(prev: LabData, next: LabData): LabData {
-  if (prev.nodeIds === next.nodeIds && prev.edgeIds === next.edgeIds && prev.edges === next.edges) return next;
+  if (prev.nodeIds === next.nodeIds && prev.edgeIds === next.edgeIds && prev.edges === next.edges && prev.externals === next.externals) return next;
   if (topologyKey(prev) === topologyKey(next)) return next;
   return { ...next, topologyVersion: prev.topologyVersion + 1 };
 }

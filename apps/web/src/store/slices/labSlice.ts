@@ -25,6 +25,7 @@ export const createLabSlice: StateCreator<AppState, [], [], LabSlice> = (set) =>
       let selection = state.selection;
       if (selection?.kind === "node" && lab.nodes[selection.id] === undefined) selection = null;
       if (selection?.kind === "edge" && lab.edges[selection.id] === undefined) selection = null;
+      if (selection?.kind === "external" && lab.externals.nodes[selection.id] === undefined) selection = null;
       const canvas = followLab(state.canvas, lab, selection);
       return { lab, canvas, selection };
     });

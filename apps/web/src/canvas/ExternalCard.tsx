@@ -1,0 +1,162 @@
+/**
+ * A redis-server outside the lab, drawn with the lab's nodes: what polling its INFO showed (role,
+ * replids, offsets, link, replicas, keys, sync counters) and when. It is read-only: the lab cannot
+ * kill, freeze or command it, so the card has no actions. A lab node dragged onto it replicates
+ * from it (REPLICAOF its address).
+ */
+import { memo } from "react";
+import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
+import type { ExternalNodeView, ExternalObservation } from "@replica-lab/protocol";
+import { isUnsetReplid } from "../format/replid.ts";
+import { formatOffset } from "../format/units.ts";
+import { externalFlowId } from "../store/externalData.ts";
+import { useAddressLabel, useExternal } from "../store/externalSelectors.ts";
+import { ReplidPill } from "../ui/ReplidPill.tsx";
+import { externalStatus, formatPolledAt } from "./externalState.ts";
+import type { ExternalCardNode } from "./externalFlow.ts";
+import { SOURCE_HANDLE, TARGET_HANDLE } from "./flowModel.ts";
+import { useCompactView } from "./zoom.ts";
+import "./external.css";
+
+function ExternalCardImpl({ data, selected }: NodeProps<ExternalCardNode>) {
+  const id = data.externalId;
+  const node = useExternal(id);
+  const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== externalFlowId(id));
+  const compact = useCompactView();
+  if (!node) return <div className="card card-missing">…</div>;
+  const status = externalStatus(node);
+  const role = node.observed?.role ?? "unknown";
+  return (
+    <div
+      className={`card external-card role-${role} external-${status.state}${selected ? " selected" : ""}${compact ? " compact" : ""}`}
+      data-external-id={node.id}
+      data-role={role}
+      data-state={status.state}
+      title={`redis-server outside the lab at ${node.id}: observed, not controlled`}
+    >
+      {/* Links start here when this server is the replica; nobody drags from it. */}
+      <Handle type="source" position={Position.Left} id={SOURCE_HANDLE} className="handle-external" isConnectable={false} />
+      <Handle type="target" position={Position.Right} id={TARGET_HANDLE} className="handle-in" isConnectableStart={false} />
+      <Handle type="target" position={Position.Top} id="drop" className={`handle-drop${dropTarget ? " active" : ""}`} isConnectableStart={false} />
+      {compact ? <CompactBody node={node} role={role} /> : <FullBody node={node} role={role} />}
+    </div>
+  );
+}
+
+function CompactBody({ node, role }: { readonly node: ExternalNodeView; readonly role: string }) {
+  const status = externalStatus(node);
+  return (
+    <div className="compact-body">
+      <div className="compact-top">
+        <span className="card-name">:{node.port}</span>
+        <span className={`role-badge ${role}`} data-field="role">
+          {role}
+        </span>
+        <span className="spacer" />
+        <span className="external-badge">external</span>
+      </div>
+      <div className="compact-figures">
+        <span className="mono" data-field="offset">
+          {node.observed ? formatOffset(node.observed.masterReplOffset) : "—"}
+        </span>
+        <span className={`link-chip tone-${status.tone}`} data-field="reachability">
+          {status.label}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function FullBody({ node, role }: { readonly node: ExternalNodeView; readonly role: string }) {
+  const status = externalStatus(node);
+  const observed = node.observed;
+  return (
+    <>
+      <div className="card-header external-header">
+        <span className="external-badge" title="Not a lab node: a real server the lab replicates with">
+          external redis-server
+        </span>
+        <span className="spacer" />
+        <span className={`link-chip tone-${status.tone}`} data-field="reachability" title={status.detail ?? undefined}>
+          {status.label}
+        </span>
+      </div>
+      <div className="card-header external-title">
+        <span className="card-name external-address" data-field="address">
+          {node.id}
+        </span>
+        <span className={`role-badge ${role}`} data-field="role">
+          {role}
+        </span>
+        <span className="spacer" />
+        {observed && observed.version !== "" && <span className="version muted">{observed.version}</span>}
+      </div>
+      <div className="card-body">
+        {observed ? <Observed observed={observed} /> : <div className="card-row muted">nothing observed yet</div>}
+        <div className="card-row external-polled" data-field="polled">
+          <span className="k">polled</span>
+          <span className="mono">{formatPolledAt(node.lastPolledUnixMs)}</span>
+          {status.detail && (
+            <span className="external-error" title={status.detail}>
+              {status.detail}
+            </span>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Observed({ observed }: { readonly observed: ExternalObservation }) {
+  const masterLabel = useAddressLabel(observed.masterAddress);
+  return (
+    <>
+      <div className="card-row">
+        <span className="k">replid</span>
+        <ReplidPill replid={observed.replid} field="replid" />
+        {!isUnsetReplid(observed.replid2) && (
+          <>
+            <span className="k">replid2</span>
+            <ReplidPill replid={observed.replid2} field="replid2" />
+          </>
+        )}
+      </div>
+      <div className="card-row figures">
+        <span className="k">offset</span>
+        <span className="v mono" data-field="offset" data-value={observed.masterReplOffset}>
+          {formatOffset(observed.masterReplOffset)}
+        </span>
+        <span className="k">keys</span>
+        <span className="v mono" data-field="keys">
+          {observed.keys}
+        </span>
+      </div>
+      {observed.role === "replica" ? (
+        <div className="card-row link-row">
+          <span className="k">link</span>
+          <span className={`link-chip tone-${observed.masterLinkStatus === "up" ? "good" : "bad"}`} data-field="link" data-state={observed.masterLinkStatus ?? "down"}>
+            {observed.masterLinkStatus === "up" ? "connected" : "down"}
+          </span>
+          <span className="card-of muted" title={observed.masterAddress ?? ""}>
+            of {masterLabel}
+          </span>
+        </div>
+      ) : (
+        <div className="card-row">
+          <span className="k">replicas</span>
+          <span className="v" data-field="replicas">
+            {observed.replicas.length === 0 ? "none" : `${observed.replicas.length} attached, ${observed.replicas.filter((r) => r.state === "online").length} online`}
+          </span>
+        </div>
+      )}
+      <div className="card-row" data-field="sync">
+        <span className="k">syncs</span>
+        <span className="mono small">
+          full {observed.syncFull} · partial {observed.syncPartialOk} · err {observed.syncPartialErr}
+        </span>
+      </div>
+    </>
+  );
+}
+
+export const ExternalCard = memo(ExternalCardImpl);
