@@ -129,6 +129,11 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
         label: `${lab.nodes[otherId]?.name ?? otherId}${otherId === node.masterId ? "  ✓" : ""}`,
         onSelect: () => actions.setMaster(node.id, otherId),
       })),
+      // Servers outside the lab that the lab already knows of (external nodes): REPLICAOF their address.
+      ...lab.externals.nodeIds.map((address) => ({
+        label: `${address} (external)${node.masterId === null && address === node.masterAddress ? "  ✓" : ""}`,
+        onSelect: () => actions.setMaster(node.id, address),
+      })),
       { label: "No one: promote to master", hint: "P", disabled: node.role === "master", onSelect: () => actions.setMaster(node.id, null) },
       "separator",
       node.status === "frozen"

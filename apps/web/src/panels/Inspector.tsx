@@ -12,6 +12,7 @@ import type { ReplidChange } from "../store/labData.ts";
 import { useEdge, useEdgeOfReplica, useNode, useNodeChoices, useNodeName } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
 import { ReplidPill } from "../ui/ReplidPill.tsx";
+import { ExternalInspector } from "./ExternalInspector.tsx";
 import { infoReplication } from "./infoReplication.ts";
 import { LinkControls } from "./LinkControls.tsx";
 import { useShallow } from "zustand/react/shallow";
@@ -21,7 +22,15 @@ export function Inspector() {
   const selection = useApp((s) => s.selection);
   return (
     <aside className="inspector" aria-label="Inspector" data-testid="inspector">
-      {selection?.kind === "node" ? <NodeInspector id={selection.id} /> : selection?.kind === "edge" ? <EdgeInspector id={selection.id} /> : <LabOverview />}
+      {selection?.kind === "node" ? (
+        <NodeInspector id={selection.id} />
+      ) : selection?.kind === "edge" ? (
+        <EdgeInspector id={selection.id} />
+      ) : selection?.kind === "external" ? (
+        <ExternalInspector id={selection.id} />
+      ) : (
+        <LabOverview />
+      )}
     </aside>
   );
 }
