@@ -137,8 +137,9 @@ function Observed({ observed }: { readonly observed: ExternalObservation }) {
           <span className={`link-chip tone-${observed.masterLinkStatus === "up" ? "good" : "bad"}`} data-field="link" data-state={observed.masterLinkStatus ?? "down"}>
             {observed.masterLinkStatus === "up" ? "connected" : "down"}
           </span>
-          <span className="card-of muted" title={observed.masterAddress ?? ""}>
-            of {masterLabel}
+          <span className="k">of</span>
+          <span className="external-master mono" title={observed.masterAddress ?? ""} data-field="master">
+            {masterLabel}
           </span>
         </div>
       ) : (

@@ -20,7 +20,7 @@ export function ExternalInspector({ id }: { readonly id: string }) {
   return (
     <div className="inspector-body" data-inspector-external={node.id}>
       <div className="inspector-title">
-        <h2 className="mono">{node.id}</h2>
+        <h2 className="mono external-inspector-title">{node.id}</h2>
         <span className={`role-badge ${o?.role ?? "unknown"}`}>{o?.role ?? "unknown"}</span>
         <span className={`link-chip tone-${status.tone}`}>{status.label}</span>
         <span className="spacer" />
