@@ -151,6 +151,9 @@ describe("a lab node replicating from a real redis-server 7.0.15 (outbound TCP)"
     await expectSameData(master, replica);
     // The real master lists the lab node under its real port, online.
     expect((await master.info("replication")).slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${node.respPort},state=online,`));
+    // WAIT makes the real master send REPLCONF GETACK; the lab node's ACK answers it.
+    await master.text("SET", "acked", "1");
+    expect(await integer(master, "WAIT", "1", "5000")).toBe(1);
   });
 
   it("reports the keys of types it does not model yet (event and INFO), instead of dropping them silently", async () => {
@@ -189,12 +192,39 @@ describe("a lab node replicating from a real redis-server 7.0.15 (outbound TCP)"
     await waitForSamePosition([master, replica]);
     await expectSameData(master, replica);
   });
+
+  it("a disk-based full sync ($len, repl-diskless-sync no) and a diskless one that waits (keep-alive newlines)", async () => {
+    const runs = [
+      { config: ["repl-diskless-sync", "no"], mode: "disk" },
+      { config: ["repl-diskless-sync", "yes", "repl-diskless-sync-delay", "2"], mode: "diskless" },
+    ] as const;
+    for (const [i, run] of runs.entries()) {
+      await master.text("CONFIG", "SET", ...run.config);
+      const second = await addNode(app, labId, { name: `L${i + 2}`, config: LAB_CONFIG });
+      const client = await RespClient.connect(second.respPort!);
+      try {
+        const fullBefore = await stat(master, "sync_full");
+        await client.text("REPLICAOF", "127.0.0.1", String(real!.port));
+        await waitFor(() => linkUp(client), 15_000, `a ${run.mode} sync`);
+        expect(await stat(master, "sync_full")).toBe(fullBefore + 1);
+        const events = (await app.inject({ method: "GET", url: `/api/labs/${labId}/events` })).json<{ events: LabEvent[] }>().events;
+        const loaded = events.filter((e) => e.nodeId === second.id && e.detail.kind === "rdb");
+        expect(loaded.map((e) => (e.detail.kind === "rdb" ? e.detail.mode : ""))).toEqual([run.mode]);
+        await streamWrites(master, `second-${run.mode}`);
+        await waitForSamePosition([master, replica, client]);
+        await expectSameData(master, client);
+      } finally {
+        client.close();
+      }
+    }
+  });
 });
 
 describe("a real redis-server 7.0.15 replicating from a lab node (inbound, through its RESP port)", () => {
   let app: FastifyInstance;
   let scratch: ReturnType<typeof scratchDir> | undefined;
   let real: RedisServerProcess | undefined;
+  let labId = "";
   let node: NodeSnapshot;
   let master: RespClient;
   let replica: RespClient;
@@ -204,7 +234,7 @@ describe("a real redis-server 7.0.15 replicating from a lab node (inbound, throu
     scratch = scratchDir("replica-lab-inbound-");
     ({ app } = await startApp());
     real = await RedisServerProcess.start(scratch.dir, "replica", REAL_CONFIG);
-    const labId = (await createLab(app, { name: "inbound" })).id;
+    labId = (await createLab(app, { name: "inbound" })).id;
     node = await addNode(app, labId, { name: "M", config: LAB_CONFIG });
     master = await RespClient.connect(node.respPort!);
     replica = await RespClient.connect(real.port);
@@ -242,6 +272,9 @@ describe("a real redis-server 7.0.15 replicating from a lab node (inbound, throu
     expect(check).not.toContain("CRC64 checksum is 0");
     expect(check).toMatch(/Checksum OK/);
     expect((await master.info("replication")).slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${real!.port},state=online,`));
+    // WAIT on the lab master: its GETACK goes to the real replica, whose ACK answers it.
+    await master.text("SET", "acked", "1");
+    expect(await integer(master, "WAIT", "1", "5000")).toBe(1);
   });
 
   it("partial resync after CLIENT KILL TYPE master on the real replica: the lab master's sync_partial_ok grows", async () => {
@@ -271,5 +304,35 @@ describe("a real redis-server 7.0.15 replicating from a lab node (inbound, throu
     expect(await stat(master, "sync_partial_err")).toBe(errBefore + 1);
     await waitForSamePosition([master, replica]);
     await expectSameData(master, replica);
+  });
+
+  it("a second real replica: a disk-based full sync ($len) and a diskless one that waits (keep-alive newlines)", async () => {
+    const second = await RedisServerProcess.start(scratch!.dir, "second", REAL_CONFIG);
+    const client = await RespClient.connect(second.port);
+    try {
+      const runs = [
+        { config: ["repl-diskless-sync", "no"], mode: "disk" },
+        { config: ["repl-diskless-sync", "yes", "repl-diskless-sync-delay", "2"], mode: "diskless" },
+      ] as const;
+      for (const run of runs) {
+        await master.text("CONFIG", "SET", ...run.config);
+        const fullBefore = await stat(master, "sync_full");
+        const eventsBefore = (await app.inject({ method: "GET", url: `/api/labs/${labId}/events` })).json<{ lastEventSeq: number }>().lastEventSeq;
+        // A replica that was a master asks for its own history, unknown here: a full sync.
+        await client.text("REPLICAOF", "NO", "ONE");
+        await client.text("REPLICAOF", "127.0.0.1", String(node.respPort));
+        await waitFor(() => linkUp(client), 15_000, `a ${run.mode} sync`);
+        expect(await stat(master, "sync_full")).toBe(fullBefore + 1);
+        const events = (await app.inject({ method: "GET", url: `/api/labs/${labId}/events?after=${eventsBefore}` })).json<{ events: LabEvent[] }>().events;
+        const sent = events.filter((e) => e.detail.kind === "rdb" && e.detail.side === "master");
+        expect(sent.map((e) => (e.detail.kind === "rdb" ? e.detail.mode : ""))).toEqual([run.mode]);
+        await streamWrites(master, `second-${run.mode}`);
+        await waitForSamePosition([master, replica, client]);
+        await expectSameData(master, client);
+      }
+    } finally {
+      client.close();
+      await second.kill();
+    }
   });
 });
