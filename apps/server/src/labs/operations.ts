@@ -24,7 +24,7 @@ export async function runOperation(runtime: LabRuntime, op: LabOperation, limits
     case "command": {
       checkArgv(op.argv, limits);
       const reply = await runtime.command(runtime.requireNode(op.nodeId), op.argv);
-      return { reply: replyToJson(reply), text: formatReplyForCli(reply) };
+      return { reply: replyToJson(reply), text: formatReplyForCli(reply, op.argv) };
     }
     case "set-master": {
       const id = runtime.requireNode(op.nodeId);

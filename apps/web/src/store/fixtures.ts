@@ -46,6 +46,8 @@ export function makeNode(id: string, patch: Partial<Mutable<NodeSnapshot>>): Nod
       minReplicasMaxLag: 10,
       replicaReadOnly: true,
       replicaServeStaleData: true,
+      replicaPriority: 100,
+      replicaAnnounced: true,
     },
     uptimeSec: 0,
     respPort: null,

@@ -495,6 +495,8 @@ export class Lab {
         minReplicasMaxLag: config["min-replicas-max-lag"],
         replicaReadOnly: config["replica-read-only"],
         replicaServeStaleData: config["replica-serve-stale-data"],
+        replicaPriority: config["replica-priority"],
+        replicaAnnounced: config["replica-announced"],
       },
     };
     if (!node || host.state === "down") {

@@ -63,6 +63,8 @@ export interface NodeConfigSnapshot {
   readonly minReplicasMaxLag: number;
   readonly replicaReadOnly: boolean;
   readonly replicaServeStaleData: boolean;
+  readonly replicaPriority: number;
+  readonly replicaAnnounced: boolean;
 }
 
 export interface NodeSnapshot {

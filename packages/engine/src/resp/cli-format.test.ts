@@ -91,3 +91,13 @@ describe("formatReplyForCli", () => {
     expect(formatReplyForCli(array([array([array([{ kind: "bulk", value: asciiBytes("deep") }])])]))).toBe('1) 1) 1) "deep"');
   });
 });
+
+describe("formatReplyForCli with the command (redis-cli's raw list)", () => {
+  it("prints INFO and CLIENT LIST raw, as redis-cli does on a terminal", () => {
+    const bulk: Reply = { kind: "bulk", value: new TextEncoder().encode("# Replication\r\nrole:master\r\n") };
+    expect(formatReplyForCli(bulk, ["INFO", "replication"])).toBe("# Replication\r\nrole:master\r\n");
+    expect(formatReplyForCli(bulk, ["client", "list"])).toBe("# Replication\r\nrole:master\r\n");
+    expect(formatReplyForCli(bulk, ["GET", "k"])).toBe('"# Replication\\r\\nrole:master\\r\\n"');
+    expect(formatReplyForCli({ kind: "error", message: "ERR x" }, ["INFO", "a", "b"])).toBe("ERR x");
+  });
+});

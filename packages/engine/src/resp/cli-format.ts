@@ -20,12 +20,53 @@ import { reprBytes } from "./repr.ts";
  * Simple strings and errors are byte strings; redis-cli writes their bytes to the terminal, which shows
  * them as UTF-8, so they are decoded that way here (and cut at a NUL byte, as C's `%s` cuts them).
  */
-export function formatReplyForCli(reply: Reply): string {
+export function formatReplyForCli(reply: Reply, argv?: readonly string[]): string {
+  if (argv && printsRaw(argv)) {
+    // Raw output ends with a newline only after an error; like the TTY form, return it without.
+    const raw = formatRaw(reply);
+    return reply.kind === "error" ? raw.slice(0, -1) : raw;
+  }
   const out: string[] = [];
   formatInto(out, reply, "");
   // Every item ends with a newline; the caller decides how lines are terminated.
   const text = out.join("");
   return text.slice(0, -1);
+}
+
+/**
+ * Commands whose replies redis-cli 7.0 prints raw even on a terminal (`cliSendCommand`'s
+ * `output_raw` list): INFO's text shows as lines, not as one quoted string.
+ */
+function printsRaw(argv: readonly string[]): boolean {
+  const command = (argv[0] ?? "").toLowerCase();
+  const sub = (argv[1] ?? "").toLowerCase();
+  return (
+    command === "info" ||
+    command === "lolwut" ||
+    (argv.length >= 2 && command === "debug" && ["htstats", "htstats-key", "client-eviction"].includes(sub)) ||
+    (argv.length >= 2 && command === "memory" && (sub === "malloc-stats" || sub === "doctor")) ||
+    (argv.length === 2 && command === "cluster" && (sub === "nodes" || sub === "info")) ||
+    (argv.length >= 2 && command === "client" && (sub === "list" || sub === "info")) ||
+    (argv.length === 3 && command === "latency" && sub === "graph") ||
+    (argv.length === 2 && command === "latency" && sub === "doctor") ||
+    (argv.length >= 2 && command === "proxy" && sub === "info")
+  );
+}
+
+/** redis-cli's `cliFormatReplyRaw`: bytes as they are, array items on separate lines. */
+function formatRaw(reply: Reply): string {
+  switch (reply.kind) {
+    case "simple":
+      return terminalText(reply.value);
+    case "error":
+      return `${terminalText(reply.message)}\n`;
+    case "integer":
+      return String(reply.value);
+    case "bulk":
+      return reply.value === null ? "" : fromUtf8(reply.value);
+    case "array":
+      return reply.items === null ? "" : reply.items.map(formatRaw).join("\n");
+  }
 }
 
 function formatInto(out: string[], reply: Reply, prefix: string): void {

@@ -37,6 +37,17 @@ export const DEFAULT_LINK: LinkSettings = { latencyMs: 1, bandwidthBytesPerSec: 
 
 const LOOPBACK: LinkSettings = { latencyMs: 0, bandwidthBytesPerSec: Infinity, partitioned: false };
 
+/** Size of the segments a large write is delivered in on a bandwidth-limited path. */
+const SEGMENT_BYTES = 64 * 1024;
+
+function segment(pieces: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += SEGMENT_BYTES) out.push(piece.subarray(at, Math.min(piece.length, at + SEGMENT_BYTES)));
+  }
+  return out;
+}
+
 /** A client outside the simulated hosts (a console, a test, a TCP gateway). */
 export interface ExternalEndpoint {
   onData(bytes: Uint8Array): void;
@@ -402,7 +413,10 @@ export class World {
   private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
     const link = this.pathOf(conn);
     const dir = conn.dirs[fromSide];
-    const pieces = this.splitChunks && bytes.length > 1 ? this.split(bytes) : [bytes];
+    let pieces = this.splitChunks && bytes.length > 1 ? this.split(bytes) : [bytes];
+    // On a bandwidth-limited path a large write arrives as it is serialized, segment by segment,
+    // so a long RDB transfer shows progress instead of landing all at once.
+    if (Number.isFinite(link.bandwidthBytesPerSec) && bytes.length > SEGMENT_BYTES) pieces = segment(pieces);
     for (const piece of pieces) {
       const start = Math.max(this.nowMs, dir.busyUntilMs);
       const serialize = Number.isFinite(link.bandwidthBytesPerSec) ? (piece.length * 1000) / link.bandwidthBytesPerSec : 0;
