@@ -156,14 +156,23 @@ describe("a lab node replicating from a real redis-server 7.0.15 (outbound TCP)"
     expect(await integer(master, "WAIT", "1", "5000")).toBe(1);
   });
 
-  it("reports the keys of types it does not model yet (event and INFO), instead of dropping them silently", async () => {
+  it("reports the keys and commands of types it does not model yet (events and INFO), instead of dropping them silently", async () => {
     const persistence = await replica.info("persistence");
     expect(persistence.lab_rdb_last_load_keys_unsupported).toBe("2");
+    // The same types in the stream: the commands fail here, are counted and reported, and the
+    // offsets stay equal.
+    await Promise.all([master.text("SELECT", 9), master.text("RPUSH", "list", "c"), master.text("RPUSH", "list", "d"), master.text("HSET", "hash", "g", "w"), master.text("SELECT", 0)]);
+    await waitForSamePosition([master, replica]);
+    expect((await replica.info("stats")).unexpected_error_replies).toBe("3");
     const response = await app.inject({ method: "GET", url: `/api/labs/${labId}/events` });
     const events = response.json<{ events: LabEvent[] }>().events;
     const warning = events.find((e) => e.detail.kind === "warning" && e.detail.code === "rdb-unsupported-types");
     expect(warning?.message).toContain("list:list");
     expect(warning?.message).toContain("hash:hash");
+    const failed = events.filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed").map((e) => e.message);
+    expect(failed).toHaveLength(2);
+    expect(failed[0]).toContain("the master's RPUSH failed here");
+    expect(failed[1]).toContain("the master's HSET failed here");
   });
 
   it("partial resync after CLIENT KILL TYPE master on the lab node: the real master's sync_partial_ok grows", async () => {

@@ -113,6 +113,7 @@ function renderSection(node: RedisNode, section: string): string {
         ["evicted_keys", 0],
         ["keyspace_hits", 0],
         ["keyspace_misses", 0],
+        ["unexpected_error_replies", s.unexpectedErrorReplies],
         ["total_error_replies", s.totalErrorReplies],
       ]);
     }

@@ -72,6 +72,8 @@ export interface NodeStats {
   netReplInputBytes: number;
   netReplOutputBytes: number;
   totalErrorReplies: number;
+  /** Error replies to a master or replica link (never sent; redis logs them as CRITICAL). */
+  unexpectedErrorReplies: number;
 }
 
 const SELECT_CACHE: Uint8Array[] = [];
@@ -110,6 +112,7 @@ export class RedisNode {
     netReplInputBytes: 0,
     netReplOutputBytes: 0,
     totalErrorReplies: 0,
+    unexpectedErrorReplies: 0,
   };
   readonly disk: SimDisk;
   readonly prng: Prng;

@@ -79,6 +79,8 @@ export class ReplicaSide {
   downSinceMs: number | null = null;
   /** Bytes of applied-but-not-yet-counted master commands (inside MULTI). */
   private readonly pendingRaw = new ByteWriter(256);
+  /** Commands from the current master link that failed here, already reported once each. */
+  private readonly failedCommands = new Set<string>();
 
   constructor(private readonly node: RedisNode) {}
 
@@ -409,6 +411,7 @@ export class ReplicaSide {
     this.state = "connected";
     this.downSinceMs = null;
     this.pendingRaw.clear();
+    this.failedCommands.clear();
     node.trace({ kind: "link", state: "connected", masterAddress: this.masterAddress, message: `link with master ${this.masterAddress} is up at offset ${info.reploff}` });
   }
 
@@ -574,7 +577,10 @@ export class ReplicaSide {
     const wasInMulti = client.multi !== null;
     if (wasInMulti) this.pendingRaw.bytes(raw);
     if (argv !== null) {
+      const errorsBefore = node.stats.totalErrorReplies;
+      const outBefore = client.out.length;
       node.processCommand(client, argv);
+      if (node.stats.totalErrorReplies !== errorsBefore) this.masterCommandFailed(client, argv, outBefore);
       // Masters never get replies (an ACK is written straight to the socket).
       client.out.clear();
     }
@@ -588,6 +594,30 @@ export class ReplicaSide {
       // The command opened a transaction: keep its bytes with the rest of it.
       this.pendingRaw.bytes(raw);
     }
+  }
+
+  /**
+   * redis afterErrorReply for the master client: the error is not sent, it is counted in
+   * `unexpected_error_replies` and logged. A command from a real master that the lab does not model
+   * yet (a list or hash command) ends here: its bytes still count and are passed on (RS-3), but
+   * the data is not changed. Reported once per command name per link, so a busy stream cannot
+   * flood the event log; the counter counts every one.
+   */
+  private masterCommandFailed(client: Client, argv: readonly Uint8Array[], outBefore: number): void {
+    const node = this.node;
+    node.stats.unexpectedErrorReplies++;
+    const name = client.lastCommand;
+    if (this.failedCommands.has(name)) return;
+    this.failedCommands.add(name);
+    // The command's own reply is the error line: "-ERR ...\r\n".
+    const out = client.out.raw();
+    const end = client.out.length;
+    const error = end - outBefore > 3 && out[outBefore] === 0x2d ? bytesToBinary(out, outBefore + 1, end - 2) : "error";
+    node.trace({
+      kind: "warning",
+      code: "master-command-failed",
+      message: `the master's ${bytesToBinary(argv[0]!, 0, Math.min(argv[0]!.length, 64))} failed here (${error}): the lab does not model it yet, so its data is not updated; its bytes still count in the offset (INFO stats unexpected_error_replies counts every such command)`,
+    });
   }
 
   /** REPLCONF ACK <reploff> to our master. */

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { Lab } from "../lab/lab.ts";
 import type { NodeId } from "../lab/types.ts";
 import type { Reply } from "../resp/reply.ts";
-import { fromUtf8 } from "../util/bytes.ts";
+import { encodeCommand } from "../resp/encode.ts";
+import { fromUtf8, utf8 } from "../util/bytes.ts";
 import type { OutboundConnector, OutboundEvents } from "./world.ts";
 
 function text(reply: Reply): string {
@@ -32,6 +33,8 @@ interface Bridge {
   /** Sockets the connector opened and has not closed yet. */
   readonly open: Set<number>;
   opened: number;
+  /** The events of the latest connection (to play the master's part directly). */
+  events: OutboundEvents | null;
 }
 
 /** A connector that reaches the hosts of `outside` (refusing `refuse`), delivering at once. */
@@ -39,12 +42,14 @@ function bridge(inside: Lab, outside: Lab, refuse: (address: string) => string |
   const state: Bridge = {
     open: new Set(),
     opened: 0,
+    events: null,
     connector: {
       open(address: string, fromAddress: string, events: OutboundEvents) {
         const reason = refuse(address);
         if (reason !== null) return { refused: reason };
         const id = ++state.opened;
         state.open.add(id);
+        state.events = events;
         const connection = outside.world.connectExternal(
           address,
           {
@@ -120,6 +125,30 @@ describe("World: outbound connector", () => {
     advance(inside, outside, 1_500);
     expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
     expect(outside.nodeSnapshot(master).stats.syncPartialOk).toBe(1);
+  });
+
+  it("a command from the master that the lab does not model is counted and reported once; its bytes still count", () => {
+    const outside = new Lab({ seed: "outside" });
+    const inside = new Lab({ seed: "inside" });
+    const master = outside.addNode({ port: 7000, config: { "repl-diskless-sync-delay": "0", "repl-ping-replica-period": "3600" } }).id;
+    const replica = inside.addNode({ port: 7100, config: { "repl-ping-replica-period": "3600" } }).id;
+    const link = bridge(inside, outside);
+    inside.command(replica, "REPLICAOF", "127.0.0.1", "7000");
+    advance(inside, outside, 1_500);
+    expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
+    expect(info(inside, replica, "stats").unexpected_error_replies).toBe("0");
+    const before = inside.nodeSnapshot(replica).masterReplOffset;
+    // A real master's RPUSH, twice, as its stream would carry it.
+    const rpush = encodeCommand(["RPUSH", "list", "a"].map(utf8));
+    link.events!.data(rpush);
+    link.events!.data(rpush);
+    inside.world.runCurrent();
+    expect(inside.nodeSnapshot(replica).masterReplOffset).toBe(before + 2 * rpush.length);
+    expect(info(inside, replica, "stats").unexpected_error_replies).toBe("2");
+    const warnings = inside.events().filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain("the master's RPUSH failed here (ERR unknown command 'RPUSH'");
+    expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
   });
 
   it("a refused address reports the connector's reason in the node's log, and retries", () => {
