@@ -75,7 +75,7 @@ export function createActions(session: LabSession): LabActions {
         state().consolePrint(id, { kind: "error", text: "(client) the server's answer was not a command reply" });
         return;
       }
-      const out = consoleOutput(parsed.argv, result);
+      const out = consoleOutput(result);
       state().consolePrint(id, { kind: out.isError ? "error" : "reply", text: out.text });
     } catch (error) {
       const failure = error as LabRequestError;
