@@ -130,7 +130,7 @@ describe("World: outbound connector", () => {
   it("a command from the master that the lab does not model is counted and reported once; its bytes still count", () => {
     const outside = new Lab({ seed: "outside" });
     const inside = new Lab({ seed: "inside" });
-    const master = outside.addNode({ port: 7000, config: { "repl-diskless-sync-delay": "0", "repl-ping-replica-period": "3600" } }).id;
+    outside.addNode({ port: 7000, config: { "repl-diskless-sync-delay": "0", "repl-ping-replica-period": "3600" } });
     const replica = inside.addNode({ port: 7100, config: { "repl-ping-replica-period": "3600" } }).id;
     const link = bridge(inside, outside);
     inside.command(replica, "REPLICAOF", "127.0.0.1", "7000");
