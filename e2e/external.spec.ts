@@ -69,6 +69,20 @@ test("a real redis-server as a lab node's master: drawn as an external card, and
     await external.locator(".external-address").click();
     await expect(page.locator(`[data-inspector-external="${address}"]`)).toBeVisible();
     await shot(page, "20-external-master");
+
+    // A second lab node dragged onto the external card replicates from the real server too.
+    await api(request, "POST", `/api/labs/${labId}/nodes`, { name: "B" });
+    await expect(card(page, "B")).toBeVisible();
+    const from = await page.getByTestId("handle-B").boundingBox();
+    const to = await external.boundingBox();
+    if (!from || !to) throw new Error("handle or external card not on screen");
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await expect(card(page, "B")).toHaveAttribute("data-role", "replica");
+    await expect(card(page, "B").locator('[data-field="link"]')).toHaveAttribute("data-state", "connected");
+    await expect.poll(async () => (await runInConsole(page, "B", "GET from-real")).textContent()).toBe('"after the sync"');
   } finally {
     const pid = server?.pid;
     if (server && pid !== undefined && server.exitCode === null) {
