@@ -1,5 +1,5 @@
 /**
- * Speed check for the full-sync path, not a test: `npx tsx packages/engine/src/rdb/speed-check.ts`.
+ * RDB benchmarks for the full-sync path (run by `npm run bench`, or `node --import tsx bench/rdb.bench.ts`).
  *
  * Builds 1,000,000 string keys (`key:0000001`, 16-byte values), then times writeRdb, readRdb with
  * a visitor that only counts, readRdb into a Map (what a keyspace would do), and a bare CRC64 pass
@@ -8,12 +8,9 @@
  * under 0.5 s.
  */
 
-// A host-side timing script that lives beside the code it measures; the engine itself reads no clock.
-/* eslint-disable no-restricted-globals -- performance.now() is the measurement, not engine logic */
-
-import { Crc64 } from "./crc64.ts";
-import { readRdb } from "./reader.ts";
-import { writeRdb, type RdbDatabase } from "./writer.ts";
+import { Crc64 } from "../packages/engine/src/rdb/crc64.ts";
+import { readRdb } from "../packages/engine/src/rdb/reader.ts";
+import { writeRdb, type RdbDatabase } from "../packages/engine/src/rdb/writer.ts";
 
 const KEYS = 1_000_000;
 const ROUNDS = 7;
@@ -51,25 +48,25 @@ function time(name: string, run: () => void): void {
   }
   samples.sort((a, b) => a - b);
   const median = samples[Math.floor(samples.length / 2)]!;
-  console.log(JSON.stringify({ name, keys: KEYS, medianMs: Math.round(median), bestMs: Math.round(samples[0]!) }));
+  console.log(JSON.stringify({ bench: name, value: Math.round(median), unit: "ms", best: Math.round(samples[0]!), keys: KEYS }));
 }
 
 let rdb = writeRdb({ aux, databases: [database] });
-console.log(JSON.stringify({ name: "rdb.size", keys: KEYS, bytes: rdb.length }));
+console.log(JSON.stringify({ bench: "rdb.size_1m", value: rdb.length, unit: "B", keys: KEYS }));
 
-time("rdb.write", () => {
+time("rdb.write_1m", () => {
   rdb = writeRdb({ aux, databases: [database] });
 });
-time("rdb.read.count", () => {
+time("rdb.read_1m", () => {
   let count = 0;
   readRdb(rdb, { onString: () => count++ });
   if (count !== KEYS) throw new Error(`read ${count} keys`);
 });
-time("rdb.read.into-map", () => {
+time("rdb.read_into_map_1m", () => {
   const map = new Map<string, Uint8Array>();
   readRdb(rdb, { onString: (_db, key, value) => map.set(key, value) });
   if (map.size !== KEYS) throw new Error(`read ${map.size} keys`);
 });
-time("rdb.crc64", () => {
+time("rdb.crc64_1m", () => {
   new Crc64().update(rdb);
 });
