@@ -8,9 +8,9 @@
  * under 0.5 s.
  */
 
-import { Crc64 } from "../packages/engine/src/rdb/crc64.ts";
-import { readRdb } from "../packages/engine/src/rdb/reader.ts";
-import { writeRdb, type RdbDatabase } from "../packages/engine/src/rdb/writer.ts";
+import { Crc64 } from "../packages/engine/src/redis/rdb/crc64.ts";
+import { readRdb } from "../packages/engine/src/redis/rdb/reader.ts";
+import { writeRdb, type RdbDatabase } from "../packages/engine/src/redis/rdb/writer.ts";
 
 const KEYS = 1_000_000;
 const ROUNDS = 7;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Lab } from "./lab.ts";
 import type { NodeId } from "./types.ts";
 import { fromUtf8 } from "../util/bytes.ts";
-import type { Reply } from "../resp/reply.ts";
+import type { Reply } from "../redis/resp/reply.ts";
 
 function text(reply: Reply): string {
   if (reply.kind === "bulk" && reply.value) return fromUtf8(reply.value);

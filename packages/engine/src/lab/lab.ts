@@ -4,14 +4,14 @@
  * an event log that explains itself, and renders serializable snapshots.
  */
 import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host } from "../sim/world.ts";
-import { ReplyParser } from "../resp/reply-parser.ts";
-import { encodeCommand } from "../resp/encode.ts";
-import type { Reply } from "../resp/reply.ts";
+import { ReplyParser } from "../redis/resp/reply-parser.ts";
+import { encodeCommand } from "../redis/resp/encode.ts";
+import type { Reply } from "../redis/resp/reply.ts";
 import { utf8 } from "../util/bytes.ts";
-import type { NodeConfig } from "../node/config.ts";
-import { setConfigValue, defaultConfig } from "../node/config.ts";
-import type { RedisNode } from "../node/node.ts";
-import type { TraceEvent } from "../node/trace.ts";
+import type { NodeConfig } from "../redis/config.ts";
+import { setConfigValue, defaultConfig } from "../redis/config.ts";
+import type { RedisNode } from "../redis/server.ts";
+import type { TraceEvent } from "../process/trace.ts";
 import type {
   AttachedReplicaSnapshot,
   LabAction,

@@ -2,8 +2,8 @@
  * Serializable views of a lab: what the server streams to the canvas and what tests assert on.
  * Plain data only (no engine objects), so it crosses JSON and WebSocket unchanged.
  */
-import type { TraceEvent, ReplicaLinkPhase } from "../node/trace.ts";
-import type { ReplState } from "../replication/replica-side.ts";
+import type { TraceEvent, ReplicaLinkPhase } from "../process/trace.ts";
+import type { ReplState } from "../protocols/redis-7.0/replica-side.ts";
 
 /** A stable node handle ("n1", "n2", ...). Names ("A", "B") are for people and may change. */
 export type NodeId = string & { readonly __brand: "NodeId" };

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { Lab } from "../lab/lab.ts";
 import type { NodeId } from "../lab/types.ts";
-import type { Reply } from "../resp/reply.ts";
-import { encodeCommand } from "../resp/encode.ts";
+import type { Reply } from "../redis/resp/reply.ts";
+import { encodeCommand } from "../redis/resp/encode.ts";
 import { fromUtf8, utf8 } from "../util/bytes.ts";
 import type { OutboundConnector, OutboundEvents } from "./world.ts";
 

@@ -17,11 +17,11 @@
  * - NET-7 With an outbound connector, connections to addresses no host holds are real sockets
  *   (see `OutboundConnector`); one abandoned while opening closes its socket.
  */
-import { RedisNode, type NodeOptions } from "../node/node.ts";
-import { SimDisk } from "../node/disk.ts";
-import type { ConnId, NodeEffect } from "../node/effects.ts";
-import type { TraceEvent } from "../node/trace.ts";
-import type { NodeConfig } from "../node/config.ts";
+import { RedisNode, type NodeOptions } from "../redis/server.ts";
+import { SimDisk } from "../process/disk.ts";
+import type { ConnId, NodeEffect } from "../process/effects.ts";
+import type { TraceEvent } from "../process/trace.ts";
+import type { NodeConfig } from "../redis/config.ts";
 import { EventQueue } from "./event-queue.ts";
 import { Prng } from "./prng.ts";
 

@@ -1,0 +1,526 @@
+/**
+ * The master half of replication: serving PSYNC/SYNC, feeding the stream to the backlog and to
+ * replicas, full syncs (disk and diskless), ACK bookkeeping, WAIT, min-replicas and the master
+ * duties of replicationCron.
+ *
+ * Rules (redis 7.0.15 replication.c; ids refer to packages/engine/SPEC.md):
+ * - PS-1 A PSYNC is partial iff the id is our replid, or our replid2 with offset <= second_replid_offset,
+ *   and the offset lies in [backlog first byte, master_repl_offset + 1].
+ * - PS-2 A full sync creates the backlog (and a fresh replid) when it is the only replica and none exists.
+ * - PS-3 `+FULLRESYNC` carries the offset at fork time; diskless forks wait repl-diskless-sync-delay.
+ * - PS-4 After a diskless transfer nothing is streamed until the replica's first REPLCONF ACK.
+ * - ST-1 Only a top-level master produces stream bytes; SELECT precedes a command whose db differs.
+ */
+import { writeSimple, writeInteger } from "../../redis/resp/encode.ts";
+import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
+import type { RedisNode } from "../../redis/server.ts";
+import { RedisNode as RedisNodeClass } from "../../redis/server.ts";
+import type { Client } from "../../redis/client.ts";
+import { ReplicaLink } from "./replica-link.ts";
+import type { FullResyncReason } from "../../process/trace.ts";
+
+const PING_ARGV = [asciiBytes("ping")];
+const GETACK_ARGV = [asciiBytes("REPLCONF"), asciiBytes("GETACK"), asciiBytes("*")];
+const NEWLINE = asciiBytes("\n");
+
+export class MasterSide {
+  /** Attached replicas in attach order (redis: server.slaves). */
+  readonly replicas: Client[] = [];
+  /** Virtual ms since when there are no replicas (backlog TTL clock). */
+  noReplicasSinceMs: number;
+  /** Replicas that passed the min-replicas-max-lag check at the last refresh. */
+  goodReplicas = 0;
+  private readonly waiting: Client[] = [];
+  private replicationCronLoops = 0;
+
+  constructor(private readonly node: RedisNode) {
+    this.noReplicasSinceMs = node.nowMs;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Feeding the stream (replicationFeedSlaves)
+
+  /**
+   * Appends one command to the stream under `db`, emitting SELECT first when needed. Pass
+   * `db = slaveseldb` for commands that must never be preceded by SELECT (cron PING, GETACK).
+   */
+  feedCommand(db: number, argv: readonly Uint8Array[]): void {
+    const node = this.node;
+    const backlog = node.backlog;
+    if (node.isReplica || !backlog) return;
+    const before = backlog.endOffset;
+    if (node.slaveseldb !== db) {
+      backlog.feed(RedisNodeClass.selectCommandBytes(db));
+      node.slaveseldb = db;
+    }
+    // The backlog takes the command in the pieces redis feeds it, which decide block boundaries.
+    backlog.feedCommand(argv);
+    node.masterReplOffset += backlog.endOffset - before;
+  }
+
+  /** Proxies bytes applied from our own master to our backlog (one piece), hence to sub-replicas. */
+  feedProxied(bytes: Uint8Array): void {
+    const node = this.node;
+    if (!node.backlog) return;
+    node.backlog.feed(bytes);
+    node.masterReplOffset += bytes.length;
+  }
+
+  /** {@link feedProxied} for a range of a buffer, without copying it first. */
+  feedProxiedRange(data: Uint8Array, start: number, end: number): void {
+    const node = this.node;
+    if (!node.backlog) return;
+    node.backlog.feed(data, start, end);
+    node.masterReplOffset += end - start;
+  }
+
+  /**
+   * beforeSleep's writes: every streaming replica reads what the shared buffer holds past its
+   * position. (A replica waiting for its RDB, or for its first ACK after a diskless one, keeps
+   * its reader, and so its place in the buffer, until it is ready.)
+   */
+  flushStream(): void {
+    for (const replica of this.replicas) {
+      const link = replica.replica!;
+      if (link.state !== "online" || link.startStreamOnAck || !link.reader) continue;
+      if (link.reader.pendingBytes === 0) continue;
+      replica.out.bytes(link.reader.readAll());
+      this.node.markOutput(replica);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SYNC / PSYNC (syncCommand, masterTryPartialResynchronization)
+
+  handleSync(client: Client, argv: Uint8Array[], isPsync: boolean): void {
+    const node = this.node;
+    if (client.kind === "replica") return;
+    if (node.isReplica && node.replicaSide.state !== "connected") {
+      node.replyError(client, "NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
+    if (client.out.length > 0) {
+      node.replyError(client, "ERR SYNC and PSYNC are invalid with pending output");
+      return;
+    }
+    let reason: FullResyncReason = "sync-command";
+    if (isPsync) {
+      const replid = bytesToBinary(argv[1]!);
+      const offset = parseInteger(argv[2]!);
+      if (offset === undefined) {
+        node.replyError(client, "ERR value is not an integer or out of range");
+        return;
+      }
+      const decision = this.psyncDecision(replid, offset);
+      if (decision.partial) {
+        this.acceptPartial(client, offset);
+        node.stats.syncPartialOk++;
+        return;
+      }
+      reason = decision.reason;
+      if (!replid.startsWith("?")) node.stats.syncPartialErr++;
+      node.trace({
+        kind: "full-resync",
+        side: "master",
+        peer: this.peerName(client),
+        replid: node.replid,
+        offset: node.masterReplOffset,
+        reason,
+        message: `full resync for ${this.peerName(client)}: ${decision.explanation}`,
+      });
+    }
+    this.startFullSync(client, !isPsync, reason);
+  }
+
+  /** PS-1: the partial-resync rule, with the reason it fails in words. */
+  psyncDecision(replid: string, offset: number): { partial: true } | { partial: false; reason: FullResyncReason; explanation: string } {
+    const node = this.node;
+    const idLower = replid.toLowerCase();
+    if (idLower !== node.replid) {
+      if (replid === "?") return { partial: false, reason: "no-replid", explanation: "the replica has no replication id (PSYNC ? -1)" };
+      if (idLower !== node.replid2) {
+        return { partial: false, reason: "replid-mismatch", explanation: `replid ${short(replid)} unknown to this master (replid ${short(node.replid)}, replid2 ${short(node.replid2)})` };
+      }
+      if (offset > node.secondReplidOffset) {
+        return {
+          partial: false,
+          reason: "replid2-offset-too-high",
+          explanation: `replid ${short(replid)} is our previous id, but offset ${offset} is past where it ends (${node.secondReplidOffset})`,
+        };
+      }
+    }
+    const backlog = node.backlog;
+    if (!backlog) return { partial: false, reason: "no-backlog", explanation: "this master has no backlog" };
+    if (offset < backlog.firstByteOffset) {
+      return { partial: false, reason: "offset-before-backlog", explanation: `offset ${offset} precedes the backlog's first byte ${backlog.firstByteOffset}` };
+    }
+    if (offset > backlog.firstByteOffset + backlog.histlen) {
+      return { partial: false, reason: "offset-after-backlog", explanation: `offset ${offset} is beyond the end of the backlog (${backlog.firstByteOffset + backlog.histlen})` };
+    }
+    return { partial: true };
+  }
+
+  private acceptPartial(client: Client, offset: number): void {
+    const node = this.node;
+    const backlog = node.backlog!;
+    client.kind = "replica";
+    const link = new ReplicaLink("online", node.nowMs, false);
+    client.replica = link;
+    this.replicas.push(client);
+    writeSimple(client.out, client.replCapaPsync2 ? `CONTINUE ${node.replid}` : "CONTINUE");
+    link.reader = backlog.openReader(offset);
+    const pending = link.reader.readAll();
+    client.out.bytes(pending);
+    node.markOutput(client);
+    node.trace({
+      kind: "partial-resync",
+      side: "master",
+      peer: this.peerName(client),
+      replid: node.replid,
+      offset,
+      backlogBytes: pending.length,
+      message: `partial resync accepted for ${this.peerName(client)}: offset ${offset} inside backlog [${backlog.firstByteOffset}, ${backlog.firstByteOffset + backlog.histlen}], sending ${pending.length} bytes`,
+    });
+    this.refreshGoodReplicas();
+  }
+
+  private startFullSync(client: Client, preSync: boolean, reason: FullResyncReason): void {
+    const node = this.node;
+    node.stats.syncFull++;
+    client.kind = "replica";
+    client.replica = new ReplicaLink("wait_bgsave_start", node.nowMs, preSync);
+    this.replicas.push(client);
+    if (this.replicas.length === 1 && !node.backlog) {
+      node.changeReplicationId();
+      node.clearReplicationId2();
+      node.createBacklog();
+      node.trace({
+        kind: "replid",
+        replid: node.replid,
+        replid2: node.replid2,
+        secondReplOffset: node.secondReplidOffset,
+        cause: "backlog-created",
+        message: `new replication id ${short(node.replid)}: a master takes a fresh id when it creates its backlog`,
+      });
+    }
+    node.trace({ kind: "replica-state", peer: this.peerName(client), state: "wait_bgsave", message: `${this.peerName(client)} waits for a full sync (${reason})` });
+    const diskless = node.config["repl-diskless-sync"] && client.replCapaEof;
+    if (!(diskless && node.config["repl-diskless-sync-delay"] > 0)) this.startBgsaveForReplication();
+  }
+
+  /**
+   * Forks the RDB for every replica waiting to start (startBgsaveForReplication). The simulated
+   * fork is instantaneous: the snapshot is the dataset at this moment, and the transfer takes the
+   * link's time.
+   */
+  private startBgsaveForReplication(): void {
+    const node = this.node;
+    const waiting = this.replicas.filter((c) => c.replica!.state === "wait_bgsave_start");
+    if (waiting.length === 0) return;
+    const socketTarget = node.config["repl-diskless-sync"] && waiting.every((c) => c.replCapaEof);
+    const rdb = node.buildRdb();
+    const offset = node.masterReplOffset;
+    const keys = node.keyspace.totalKeys;
+    if (!socketTarget) node.disk.write(node.config.dbfilename, rdb);
+    node.slaveseldb = -1;
+    for (const client of waiting) {
+      const link = client.replica!;
+      link.psyncInitialOffset = offset;
+      link.state = "wait_bgsave_end";
+      if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${node.replid} ${offset}`);
+      // The replica gets everything fed after the fork; its reader holds that place.
+      link.reader = node.backlog!.openReaderAtNextFeed();
+      // The RDB goes out as its own write (no copy through the output buffer: it can be large).
+      if (socketTarget) {
+        const mark = node.prng.hex(40);
+        client.out.ascii(`$EOF:${mark}\r\n`);
+        node.sendLarge(client, rdb);
+        client.out.ascii(mark);
+        link.state = "online";
+        link.startStreamOnAck = true;
+      } else {
+        client.out.ascii(`$${rdb.length}\r\n`);
+        node.sendLarge(client, rdb);
+        link.state = "online";
+      }
+      link.ackTimeMs = node.nowMs;
+      node.markOutput(client);
+      node.trace({
+        kind: "rdb",
+        side: "master",
+        peer: this.peerName(client),
+        bytes: rdb.length,
+        keys,
+        mode: socketTarget ? "diskless" : "disk",
+        message: `+FULLRESYNC ${short(node.replid)} ${offset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
+      });
+    }
+    this.refreshGoodReplicas();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // REPLCONF
+
+  handleReplconf(client: Client, argv: Uint8Array[]): void {
+    const node = this.node;
+    if (argv.length % 2 === 0) {
+      node.replyError(client, "ERR syntax error");
+      return;
+    }
+    for (let i = 1; i < argv.length; i += 2) {
+      const option = bytesToBinary(argv[i]!).toLowerCase();
+      const value = bytesToBinary(argv[i + 1]!);
+      switch (option) {
+        case "listening-port": {
+          const port = parseInteger(argv[i + 1]!);
+          if (port === undefined) {
+            node.replyError(client, "ERR value is not an integer or out of range");
+            return;
+          }
+          client.replListeningPort = port;
+          break;
+        }
+        case "ip-address":
+          if (value.length >= 46) {
+            node.replyError(client, `ERR REPLCONF ip-address provided by replica instance is too long: ${value.length} bytes`);
+            return;
+          }
+          client.replAnnouncedIp = value;
+          break;
+        case "capa":
+          if (value.toLowerCase() === "eof") client.replCapaEof = true;
+          else if (value.toLowerCase() === "psync2") client.replCapaPsync2 = true;
+          break;
+        case "ack": {
+          const offset = parseInteger(argv[i + 1]!);
+          if (offset === undefined || client.kind !== "replica") return;
+          this.onAck(client, offset);
+          return;
+        }
+        case "getack":
+          if (node.isReplica) node.replicaSide.sendAck();
+          return;
+        case "rdb-only":
+        case "rdb-filter-only":
+          break;
+        default:
+          node.replyError(client, `ERR Unrecognized REPLCONF option: ${bytesToBinary(argv[i]!)}`);
+          return;
+      }
+    }
+    writeSimple(client.out, "OK");
+  }
+
+  private onAck(client: Client, offset: number): void {
+    const node = this.node;
+    const link = client.replica!;
+    if (offset > link.ackOffset) link.ackOffset = offset;
+    link.ackTimeMs = node.nowMs;
+    if (link.startStreamOnAck && link.state === "online") {
+      // PS-4: the replica found the end of the RDB; now it gets the stream kept for it.
+      link.startStreamOnAck = false;
+      this.flushStream();
+      node.trace({ kind: "replica-state", peer: this.peerName(client), state: "online", message: `${this.peerName(client)} loaded the RDB and acknowledged offset ${offset}; streaming starts` });
+    }
+    this.processWaiters();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replica lifecycle
+
+  onReplicaGone(client: Client): void {
+    const index = this.replicas.indexOf(client);
+    if (index < 0) return;
+    this.replicas.splice(index, 1);
+    const link = client.replica!;
+    if (link.reader) {
+      link.reader.close();
+      link.reader = null;
+    }
+    if (this.replicas.length === 0) this.noReplicasSinceMs = this.node.nowMs;
+    this.refreshGoodReplicas();
+    this.node.trace({ kind: "disconnect", peer: this.peerName(client), side: "master", message: `connection with replica ${this.peerName(client)} lost` });
+  }
+
+  /** Closes every replica connection (disconnectSlaves). */
+  disconnectReplicas(): void {
+    for (const client of [...this.replicas]) this.node.closeClient(client);
+  }
+
+  peerName(client: Client): string {
+    const host = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
+    return client.replListeningPort ? `${host}:${client.replListeningPort}` : client.peer;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron (master duties of replicationCron)
+
+  cron(): void {
+    const node = this.node;
+    const period = node.config["repl-ping-replica-period"];
+    if (this.replicationCronLoops % period === 0 && this.replicas.length > 0 && !node.isReplica) {
+      this.feedCommand(node.slaveseldb, PING_ARGV);
+    }
+    for (const client of this.replicas) {
+      if (client.replica!.state === "wait_bgsave_start") {
+        client.out.bytes(NEWLINE);
+        node.markOutput(client);
+      }
+    }
+    for (const client of [...this.replicas]) {
+      const link = client.replica!;
+      if (link.state !== "online" || link.preSync) continue;
+      // Whole seconds, as redis compares server.unixtime with repl_ack_time.
+      if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"]) {
+        node.trace({ kind: "timeout", side: "master", peer: this.peerName(client), message: `disconnecting timed out replica ${this.peerName(client)}: no ACK for more than repl-timeout (${node.config["repl-timeout"]} s)` });
+        node.closeClient(client);
+      }
+    }
+    const ttl = node.config["repl-backlog-ttl"];
+    if (this.replicas.length === 0 && ttl > 0 && node.backlog && !node.isReplica) {
+      if (node.unixSec() - node.unixSecAt(this.noReplicasSinceMs) > ttl) {
+        node.changeReplicationId();
+        node.clearReplicationId2();
+        node.freeBacklog();
+        node.trace({ kind: "backlog", action: "freed", firstByteOffset: 0, message: `replication backlog freed after ${ttl} seconds without connected replicas` });
+        node.trace({ kind: "replid", replid: node.replid, replid2: node.replid2, secondReplOffset: node.secondReplidOffset, cause: "backlog-freed", message: `new replication id ${short(node.replid)}: the backlog was freed, so its history is gone` });
+      }
+    }
+    this.startPendingFork();
+    this.refreshGoodReplicas();
+    this.replicationCronLoops++;
+  }
+
+  /** The diskless delay: fork when the longest-waiting replica has waited long enough. */
+  private startPendingFork(): void {
+    const node = this.node;
+    let waiting = 0;
+    let maxIdle = 0;
+    for (const client of this.replicas) {
+      if (client.replica!.state !== "wait_bgsave_start") continue;
+      waiting++;
+      maxIdle = Math.max(maxIdle, node.unixSec() - node.unixSecAt(client.lastInteractionMs));
+    }
+    if (waiting === 0) return;
+    const delay = node.config["repl-diskless-sync-delay"];
+    const maxReplicas = node.config["repl-diskless-sync-max-replicas"];
+    const go =
+      !node.config["repl-diskless-sync"] ||
+      (maxReplicas === 0 && maxIdle >= delay) ||
+      (maxReplicas > 0 && (waiting >= maxReplicas || maxIdle >= delay));
+    if (go) this.startBgsaveForReplication();
+  }
+
+  refreshGoodReplicas(): void {
+    const node = this.node;
+    const maxLag = node.config["min-replicas-max-lag"];
+    let good = 0;
+    for (const client of this.replicas) {
+      const link = client.replica!;
+      if (link.state === "online" && node.unixSec() - node.unixSecAt(link.ackTimeMs) <= maxLag) good++;
+    }
+    this.goodReplicas = good;
+  }
+
+  /** min-replicas-to-write: true when writes must be refused with NOREPLICAS. */
+  minReplicasNotMet(): boolean {
+    const config = this.node.config;
+    return config["min-replicas-to-write"] > 0 && config["min-replicas-max-lag"] > 0 && this.goodReplicas < config["min-replicas-to-write"];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // WAIT
+
+  handleWait(client: Client, wanted: number, timeoutMs: number): void {
+    const node = this.node;
+    const target = client.woff;
+    const acked = this.countAcked(target);
+    if (acked >= wanted || client.multi !== null) {
+      writeInteger(client.out, acked);
+      return;
+    }
+    client.blockedWait = { target, wanted, deadlineMs: timeoutMs === 0 ? Infinity : node.nowMs + timeoutMs };
+    this.waiting.push(client);
+    node.getAckRequested = true;
+  }
+
+  private countAcked(offset: number): number {
+    let count = 0;
+    for (const client of this.replicas) {
+      const link = client.replica!;
+      if (link.state === "online" && link.ackOffset >= offset) count++;
+    }
+    return count;
+  }
+
+  private processWaiters(): void {
+    for (const client of [...this.waiting]) {
+      const wait = client.blockedWait!;
+      const acked = this.countAcked(wait.target);
+      if (acked >= wait.wanted) this.finishWait(client, acked);
+    }
+  }
+
+  private finishWait(client: Client, count: number): void {
+    this.unblockWait(client);
+    writeInteger(client.out, count);
+    this.node.markOutput(client);
+    // The client may have pipelined more commands behind the WAIT.
+    this.node.processInput(client);
+  }
+
+  unblockWait(client: Client): void {
+    const index = this.waiting.indexOf(client);
+    if (index >= 0) this.waiting.splice(index, 1);
+    client.blockedWait = null;
+  }
+
+  handleWaitTimeouts(): void {
+    for (const client of [...this.waiting]) {
+      const wait = client.blockedWait!;
+      if (this.node.nowMs >= wait.deadlineMs) this.finishWait(client, this.countAcked(wait.target));
+    }
+  }
+
+  earliestWaitDeadline(): number {
+    let earliest = Infinity;
+    for (const client of this.waiting) earliest = Math.min(earliest, client.blockedWait!.deadlineMs);
+    return earliest;
+  }
+
+  /** REPLCONF GETACK * to every replica, without a SELECT (dictid = slaveseldb). */
+  broadcastGetAck(): void {
+    this.feedCommand(this.node.slaveseldb, GETACK_ARGV);
+  }
+
+  /** ROLE's replica list: only replicas in ONLINE state. */
+  onlineReplicas(): Client[] {
+    return this.replicas.filter((c) => c.replica!.state === "online");
+  }
+}
+
+/** Parses a canonical signed decimal integer (string2ll); undefined if it is not one. */
+export function parseInteger(bytes: Uint8Array): number | undefined {
+  const length = bytes.length;
+  if (length === 0 || length > 20) return undefined;
+  let i = 0;
+  let negative = false;
+  if (bytes[0] === 45) {
+    negative = true;
+    i = 1;
+    if (length === 1) return undefined;
+  }
+  if (bytes[i] === 48 && length > i + 1) return undefined;
+  let value = 0;
+  for (; i < length; i++) {
+    const c = bytes[i]! - 48;
+    if (c < 0 || c > 9) return undefined;
+    value = value * 10 + c;
+  }
+  if (!Number.isSafeInteger(value)) return undefined;
+  return negative ? -value : value;
+}
+
+function short(replid: string): string {
+  return `${replid.slice(0, 6)}…`;
+}

@@ -1,0 +1,712 @@
+/**
+ * The replica half of replication: the `repl_state` machine of redis 7.0 (connectWithMaster,
+ * syncWithMaster, readSyncBulkPayload), the cached master used for PSYNC, applying and proxying
+ * the master's stream, and the replica duties of replicationCron.
+ *
+ * Rules (ids refer to packages/engine/SPEC.md):
+ * - RS-1 Handshake: PING, then AUTH (if masterauth), REPLCONF listening-port, REPLCONF capa eof
+ *   capa psync2 written back to back, replies read in order, then PSYNC.
+ * - RS-2 PSYNC offers the cached master (replid, reploff+1), else `? -1`. A master turned replica
+ *   caches itself, so a fresh instance sends `PSYNC <own replid> 1`.
+ * - RS-3 The replica offset advances only when a whole command (or a whole MULTI/EXEC) is applied;
+ *   the applied bytes are proxied verbatim to the backlog and sub-replicas.
+ * - RS-4 `+CONTINUE <newid>` shifts the old id to replid2 and disconnects sub-replicas.
+ * - RS-5 A full sync drops sub-replicas and the backlog, loads the RDB, takes the master's id and
+ *   offset, and (EOF format only) ACKs at once.
+ */
+import { encodeCommand } from "../../redis/resp/encode.ts";
+import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/bytes.ts";
+import { RdbError } from "../../redis/rdb/errors.ts";
+import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
+import { Client } from "../../redis/client.ts";
+import type { RedisNode } from "../../redis/server.ts";
+import type { ConnId } from "../../process/effects.ts";
+import type { ReplicaLinkPhase } from "../../process/trace.ts";
+
+/** redis repl_state. */
+export type ReplState =
+  | "none"
+  | "connect"
+  | "connecting"
+  | "receive_ping_reply"
+  | "receive_auth_reply"
+  | "receive_port_reply"
+  | "receive_ip_reply"
+  | "receive_capa_reply"
+  | "receive_psync_reply"
+  | "transfer"
+  | "connected";
+
+/** What redis keeps in server.master / server.cached_master. */
+export interface MasterLinkInfo {
+  replid: string;
+  reploff: number;
+  readReploff: number;
+  db: number;
+  lastInteractionMs: number;
+}
+
+interface Transfer {
+  /** -1 until the `$` line has been read. */
+  size: number;
+  eofMark: Uint8Array | null;
+  readBytes: number;
+  /** Received payload chunks, joined once at the end (an RDB can be large). */
+  readonly chunks: Uint8Array[];
+  lastIoMs: number;
+}
+
+const ZERO_REPLID = "0000000000000000000000000000000000000000";
+
+export class ReplicaSide {
+  masterHost: string | null = null;
+  masterPort = 0;
+  state: ReplState = "none";
+  /** Live master link (CONNECTED). */
+  master: MasterLinkInfo | null = null;
+  masterClient: Client | null = null;
+  /** Kept while disconnected, offered in PSYNC. */
+  cachedMaster: MasterLinkInfo | null = null;
+  /** The socket during connect/handshake/transfer. */
+  private linkConn: ConnId | null = null;
+  private linkBuffer: Uint8Array = new Uint8Array(0);
+  private pendingMasterReplid = ZERO_REPLID;
+  masterInitialOffset = -1;
+  transfer: Transfer | null = null;
+  /** Virtual ms of the last I/O during connect/handshake/transfer (repl_transfer_lastio). */
+  transferLastIoMs = 0;
+  /** Virtual ms when the link went down, or null (redis repl_down_since = 0). */
+  downSinceMs: number | null = null;
+  /** Bytes of applied-but-not-yet-counted master commands (inside MULTI). */
+  private readonly pendingRaw = new ByteWriter(256);
+  /** Commands from the current master link that failed here, already reported once each. */
+  private readonly failedCommands = new Set<string>();
+
+  constructor(private readonly node: RedisNode) {}
+
+  get masterAddress(): string {
+    return `${this.masterHost}:${this.masterPort}`;
+  }
+
+  /** ROLE's state word. */
+  get phase(): ReplicaLinkPhase {
+    switch (this.state) {
+      case "none":
+      case "connect":
+      case "connecting":
+      case "transfer":
+      case "connected":
+        return this.state === "transfer" ? "sync" : this.state;
+      default:
+        return "handshake";
+    }
+  }
+
+  masterOrCached(): MasterLinkInfo | null {
+    return this.master ?? this.cachedMaster;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Configuration (replicaofCommand)
+
+  /** `replicaof` in the start-up config: no cached master, so the first PSYNC is `? -1`. */
+  configureAtStartup(host: string, port: number): void {
+    this.masterHost = host;
+    this.masterPort = port;
+    this.state = "connect";
+  }
+
+  /** REPLICAOF host port (replicationSetMaster). */
+  setMaster(host: string, port: number): void {
+    const node = this.node;
+    const wasMaster = this.masterHost === null;
+    // Cleared while the old link is freed so that freeing it does not reconnect to the old master.
+    this.masterHost = null;
+    if (this.masterClient) node.closeClient(this.masterClient);
+    this.masterHost = host;
+    this.masterPort = port;
+    this.cancelHandshake();
+    if (wasMaster) {
+      this.cachedMaster = null;
+      this.cacheMasterUsingMyself(0);
+    }
+    node.trace({ kind: "role", role: "replica", masterAddress: this.masterAddress, message: `now a replica of ${this.masterAddress}` });
+    this.state = "connect";
+    this.connectWithMaster();
+  }
+
+  /** REPLICAOF NO ONE (replicationUnsetMaster). */
+  unsetMaster(): void {
+    const node = this.node;
+    if (this.masterHost === null) return;
+    const oldAddress = this.masterAddress;
+    this.masterHost = null;
+    if (this.masterClient) node.closeClient(this.masterClient);
+    this.cachedMaster = null;
+    this.cancelHandshake();
+    node.shiftReplicationId();
+    node.trace({
+      kind: "replid",
+      replid: node.replid,
+      replid2: node.replid2,
+      secondReplOffset: node.secondReplidOffset,
+      cause: "promoted",
+      message: `promoted: secondary replication id set to ${node.replid2.slice(0, 6)}…, valid up to offset ${node.secondReplidOffset}; new replication id ${node.replid.slice(0, 6)}…`,
+    });
+    node.masterSide.disconnectReplicas();
+    this.state = "none";
+    node.slaveseldb = -1;
+    node.masterSide.noReplicasSinceMs = node.nowMs;
+    this.downSinceMs = null;
+    node.trace({ kind: "role", role: "master", masterAddress: null, message: `promoted to master (was a replica of ${oldAddress})` });
+  }
+
+  /** replicationCacheMasterUsingMyself: our own id and offset become the PSYNC offer. */
+  cacheMasterUsingMyself(db: number): void {
+    const node = this.node;
+    this.masterInitialOffset = node.masterReplOffset;
+    this.cachedMaster = { replid: node.replid, reploff: node.masterReplOffset, readReploff: node.masterReplOffset, db, lastInteractionMs: node.nowMs };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connecting and the handshake
+
+  private connectWithMaster(): void {
+    const node = this.node;
+    if (this.masterHost === null) return;
+    const conn = node.allocConn();
+    this.linkConn = conn;
+    this.linkBuffer = new Uint8Array(0);
+    this.state = "connecting";
+    this.transferLastIoMs = node.nowMs;
+    node.emit({ type: "connect", conn, host: this.masterHost, port: this.masterPort });
+    node.trace({ kind: "link", state: "connecting", masterAddress: this.masterAddress, message: `connecting to master ${this.masterAddress}` });
+  }
+
+  onConnected(conn: ConnId): void {
+    if (conn !== this.linkConn || this.state !== "connecting") return;
+    this.transferLastIoMs = this.node.nowMs;
+    this.sendToLink(["PING"]);
+    this.state = "receive_ping_reply";
+    this.node.trace({ kind: "link", state: "handshake", masterAddress: this.masterAddress, message: `connected to ${this.masterAddress}; handshake started (PING)` });
+  }
+
+  onConnectFailed(conn: ConnId, reason: string): void {
+    if (conn !== this.linkConn) return;
+    this.linkConn = null;
+    this.state = "connect";
+    this.node.trace({ kind: "link", state: "connect", masterAddress: this.masterAddress, message: `error condition on socket for SYNC: ${reason}; retrying every second` });
+  }
+
+  private sendToLink(words: string[]): void {
+    if (this.linkConn === null) return;
+    this.node.sendRaw(this.linkConn, encodeCommand(words.map((w) => asciiBytes(w))));
+  }
+
+  /** Closes the handshake/transfer socket and forgets transfer state (cancelReplicationHandshake). */
+  private cancelHandshake(): void {
+    if (this.linkConn !== null) {
+      this.node.emit({ type: "close", conn: this.linkConn });
+      this.linkConn = null;
+    }
+    this.transfer = null;
+    this.linkBuffer = new Uint8Array(0);
+    if (this.state !== "connected" && this.state !== "none") this.state = "connect";
+  }
+
+  /** Gives up on the current attempt; the cron retries within a second. */
+  private failAttempt(why: string): void {
+    this.node.trace({ kind: "link", state: "connect", masterAddress: this.masterAddress, message: why });
+    this.cancelHandshake();
+    this.state = "connect";
+  }
+
+  onLinkClosed(conn: ConnId): void {
+    if (conn !== this.linkConn) return;
+    this.linkConn = null;
+    this.failAttempt(`master ${this.masterAddress} closed the connection during ${this.phase}`);
+  }
+
+  onLinkData(conn: ConnId, bytes: Uint8Array): void {
+    if (conn !== this.linkConn) return;
+    this.node.stats.netReplInputBytes += bytes.length;
+    this.transferLastIoMs = this.node.nowMs;
+    if (this.state === "transfer") {
+      this.onTransferData(bytes);
+      return;
+    }
+    this.linkBuffer = appendBytes(this.linkBuffer, bytes);
+    this.advanceHandshake();
+  }
+
+  private readLine(): string | null {
+    const buf = this.linkBuffer;
+    const nl = buf.indexOf(10);
+    if (nl < 0) return null;
+    const end = nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl;
+    const line = bytesToBinary(buf, 0, end);
+    this.linkBuffer = buf.subarray(nl + 1);
+    return line;
+  }
+
+  private advanceHandshake(): void {
+    const node = this.node;
+    for (;;) {
+      if (this.state === "transfer") {
+        const rest = this.linkBuffer;
+        this.linkBuffer = new Uint8Array(0);
+        if (rest.length > 0) this.onTransferData(rest);
+        return;
+      }
+      if (this.linkConn === null) return;
+      const line = this.readLine();
+      if (line === null) return;
+      switch (this.state) {
+        case "receive_ping_reply": {
+          if (!(line.startsWith("+") || line.startsWith("-NOAUTH") || line.startsWith("-NOPERM") || line.startsWith("-ERR operation not permitted"))) {
+            this.failAttempt(`error reply to PING from master: '${line}'`);
+            return;
+          }
+          const config = node.config;
+          if (config.masterauth) {
+            this.sendToLink(config.masteruser ? ["AUTH", config.masteruser, config.masterauth] : ["AUTH", config.masterauth]);
+          }
+          const port = config["replica-announce-port"] || node.port;
+          this.sendToLink(["REPLCONF", "listening-port", String(port)]);
+          if (config["replica-announce-ip"]) this.sendToLink(["REPLCONF", "ip-address", config["replica-announce-ip"]]);
+          this.sendToLink(["REPLCONF", "capa", "eof", "capa", "psync2"]);
+          this.state = config.masterauth ? "receive_auth_reply" : "receive_port_reply";
+          break;
+        }
+        case "receive_auth_reply":
+          if (line.startsWith("-")) {
+            this.failAttempt(`unable to AUTH to MASTER: ${line}`);
+            return;
+          }
+          this.state = "receive_port_reply";
+          break;
+        case "receive_port_reply":
+          this.state = node.config["replica-announce-ip"] ? "receive_ip_reply" : "receive_capa_reply";
+          break;
+        case "receive_ip_reply":
+          this.state = "receive_capa_reply";
+          break;
+        case "receive_capa_reply":
+          this.sendPsync();
+          break;
+        case "receive_psync_reply":
+          this.onPsyncReply(line);
+          break;
+        default:
+          return;
+      }
+    }
+  }
+
+  private sendPsync(): void {
+    const node = this.node;
+    const cached = this.cachedMaster;
+    const replid = cached ? cached.replid : "?";
+    const offset = cached ? cached.reploff + 1 : -1;
+    this.masterInitialOffset = -1;
+    this.sendToLink(["PSYNC", replid, String(offset)]);
+    this.state = "receive_psync_reply";
+    node.trace({
+      kind: "psync-request",
+      side: "replica",
+      replid,
+      offset,
+      masterAddress: this.masterAddress,
+      message: cached ? `trying a partial resynchronization (request ${replid.slice(0, 6)}…:${offset})` : "no cached master: asking for a full resynchronization (PSYNC ? -1)",
+    });
+  }
+
+  private onPsyncReply(line: string): void {
+    const node = this.node;
+    if (line.length === 0) return; // keep-alive newline while the master delays the fork
+    if (line.startsWith("+FULLRESYNC")) {
+      const parts = line.split(" ");
+      const replid = parts[1] ?? "";
+      this.pendingMasterReplid = replid.length === 40 ? replid : ZERO_REPLID;
+      this.masterInitialOffset = Number(parts[2] ?? "-1");
+      this.state = "transfer";
+      this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
+      node.trace({
+        kind: "full-resync",
+        side: "replica",
+        peer: this.masterAddress,
+        replid: this.pendingMasterReplid,
+        offset: this.masterInitialOffset,
+        reason: this.cachedMaster ? "replid-mismatch" : "no-replid",
+        message: `full resync from master: ${this.pendingMasterReplid.slice(0, 6)}…:${this.masterInitialOffset}`,
+      });
+      return;
+    }
+    if (line.startsWith("+CONTINUE")) {
+      const newId = line.length >= 10 ? line.slice(10).trim() : "";
+      this.continueWithCachedMaster(newId.length === 40 ? newId : null);
+      return;
+    }
+    if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
+      this.failAttempt(`master is currently unable to PSYNC but should be in the future: ${line}`);
+      return;
+    }
+    // Anything else: an old master. Fall back to SYNC.
+    node.trace({ kind: "warning", code: "psync-unsupported", message: `unexpected reply to PSYNC from master: ${line}; falling back to SYNC` });
+    if (this.linkConn !== null) node.sendRaw(this.linkConn, asciiBytes("SYNC\r\n"));
+    this.pendingMasterReplid = ZERO_REPLID;
+    this.state = "transfer";
+    this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
+  }
+
+  /** `+CONTINUE`: revive the cached master on the new socket. */
+  private continueWithCachedMaster(newId: string | null): void {
+    const node = this.node;
+    const cached = this.cachedMaster!;
+    if (newId && newId !== cached.replid) {
+      node.replid2 = cached.replid;
+      node.secondReplidOffset = node.masterReplOffset + 1;
+      node.replid = newId;
+      cached.replid = newId;
+      node.trace({
+        kind: "replid",
+        replid: node.replid,
+        replid2: node.replid2,
+        secondReplOffset: node.secondReplidOffset,
+        cause: "continue-new-id",
+        message: `master replication id changed to ${newId.slice(0, 6)}…; the old id is kept as replid2 up to offset ${node.secondReplidOffset}`,
+      });
+      node.masterSide.disconnectReplicas();
+    }
+    this.cachedMaster = null;
+    const conn = this.linkConn!;
+    this.linkConn = null;
+    this.attachMasterClient(conn, cached);
+    if (!node.backlog) node.createBacklog();
+    node.trace({
+      kind: "partial-resync",
+      side: "replica",
+      peer: this.masterAddress,
+      replid: node.replid,
+      offset: cached.reploff + 1,
+      backlogBytes: 0,
+      message: `successful partial resynchronization with master ${this.masterAddress} from offset ${cached.reploff + 1}`,
+    });
+    const rest = this.linkBuffer;
+    this.linkBuffer = new Uint8Array(0);
+    if (rest.length > 0) this.onMasterData(this.masterClient!, rest);
+  }
+
+  private attachMasterClient(conn: ConnId, info: MasterLinkInfo): void {
+    const node = this.node;
+    const client = new Client(0, conn, this.masterAddress, node.nowMs, true, node.config["proto-max-bulk-len"]);
+    client.kind = "master";
+    // No bulk-length limit from our master, and inline lines mean the stream is out of sync.
+    client.parser.fromMaster = true;
+    client.db = info.db;
+    info.lastInteractionMs = node.nowMs;
+    node.clients.set(conn, client);
+    this.master = info;
+    this.masterClient = client;
+    this.state = "connected";
+    this.downSinceMs = null;
+    this.pendingRaw.clear();
+    this.failedCommands.clear();
+    node.trace({ kind: "link", state: "connected", masterAddress: this.masterAddress, message: `link with master ${this.masterAddress} is up at offset ${info.reploff}` });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transfer (readSyncBulkPayload)
+
+  private onTransferData(bytes: Uint8Array): void {
+    const transfer = this.transfer!;
+    transfer.lastIoMs = this.node.nowMs;
+    let data = bytes;
+    if (transfer.size === -1 && transfer.eofMark === null) {
+      // Only the preamble line goes through the line buffer; the payload after it is not copied.
+      const nl = data.indexOf(10);
+      if (nl < 0 || this.linkBuffer.length > 0) {
+        this.linkBuffer = appendBytes(this.linkBuffer, data);
+        data = new Uint8Array(0);
+      } else {
+        this.linkBuffer = data.subarray(0, nl + 1);
+        data = data.subarray(nl + 1);
+      }
+      for (;;) {
+        const line = this.readLine();
+        if (line === null) return;
+        if (line.length === 0) continue; // newline keep-alive
+        if (line.startsWith("-")) {
+          this.failAttempt(`MASTER aborted replication with an error: ${line.slice(1)}`);
+          return;
+        }
+        if (!line.startsWith("$")) {
+          this.failAttempt(`bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`);
+          return;
+        }
+        if (line.startsWith("$EOF:") && line.length >= 45) {
+          transfer.eofMark = asciiBytes(line.slice(5, 45));
+          transfer.size = 0;
+        } else {
+          const size = Number(line.slice(1));
+          if (!Number.isSafeInteger(size) || size < 0) {
+            this.failAttempt(`bad bulk length from MASTER: ${line}`);
+            return;
+          }
+          transfer.size = size;
+        }
+        data = this.linkBuffer.length > 0 ? concatBytes([this.linkBuffer, data]) : data;
+        this.linkBuffer = new Uint8Array(0);
+        break;
+      }
+    }
+    if (transfer.eofMark) {
+      if (data.length > 0) transfer.chunks.push(data);
+      transfer.readBytes += data.length;
+      const mark = transfer.eofMark;
+      if (transfer.readBytes >= mark.length && endsWith(transfer.chunks, mark)) {
+        this.finishTransfer(joinWithoutTail(transfer.chunks, transfer.readBytes - mark.length), new Uint8Array(0), true);
+      }
+      return;
+    }
+    const need = transfer.size - transfer.readBytes;
+    const take = Math.min(need, data.length);
+    if (take > 0) transfer.chunks.push(data.subarray(0, take));
+    transfer.readBytes += take;
+    if (transfer.readBytes === transfer.size) {
+      const rdb = transfer.chunks.length === 1 ? transfer.chunks[0]! : concatBytes(transfer.chunks);
+      this.finishTransfer(rdb, data.subarray(take), false);
+    }
+  }
+
+  private finishTransfer(rdb: Uint8Array, rest: Uint8Array, eofFormat: boolean): void {
+    const node = this.node;
+    const conn = this.linkConn!;
+    // replicationAttachToNewMaster: the old history is gone.
+    this.cachedMaster = null;
+    node.masterSide.disconnectReplicas();
+    node.freeBacklog();
+    // Disk-load mode: the transfer is saved as dump.rdb, then loaded; the file stays.
+    node.disk.write(node.config.dbfilename, rdb);
+    let loaded;
+    try {
+      loaded = node.loadRdb(rdb, false);
+    } catch (error) {
+      if (!(error instanceof RdbError)) throw error;
+      node.keyspace.flushAll();
+      this.failAttempt(`failed trying to load the MASTER synchronization DB: ${error.message}`);
+      return;
+    }
+    this.transfer = null;
+    this.linkConn = null;
+    node.replid = this.pendingMasterReplid;
+    node.masterReplOffset = this.masterInitialOffset;
+    node.clearReplicationId2();
+    const info: MasterLinkInfo = {
+      replid: this.pendingMasterReplid,
+      reploff: this.masterInitialOffset,
+      readReploff: this.masterInitialOffset,
+      db: loaded.replication?.streamDb ?? 0,
+      lastInteractionMs: node.nowMs,
+    };
+    this.attachMasterClient(conn, info);
+    node.createBacklog();
+    node.trace({
+      kind: "rdb",
+      side: "replica",
+      peer: this.masterAddress,
+      bytes: rdb.length,
+      keys: loaded.keys,
+      mode: eofFormat ? "diskless" : "disk",
+      message: `MASTER <-> REPLICA sync: loaded ${loaded.keys} keys from a ${rdb.length}-byte RDB; now at ${this.pendingMasterReplid.slice(0, 6)}…:${this.masterInitialOffset}`,
+    });
+    node.trace({ kind: "replid", replid: node.replid, replid2: node.replid2, secondReplOffset: node.secondReplidOffset, cause: "full-sync", message: `replication id is now the master's: ${node.replid.slice(0, 6)}…` });
+    if (eofFormat) this.sendAck();
+    if (rest.length > 0) this.onMasterData(this.masterClient!, rest);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The stream from our master
+
+  onMasterData(client: Client, bytes: Uint8Array): void {
+    const node = this.node;
+    const master = this.master;
+    if (!master) return;
+    node.stats.netReplInputBytes += bytes.length;
+    master.readReploff += bytes.length;
+    master.lastInteractionMs = node.nowMs;
+    client.lastInteractionMs = node.nowMs;
+    const parser = client.parser;
+    parser.push(bytes);
+    for (;;) {
+      if (this.masterClient !== client) return;
+      if (client.multi === null) {
+        // Hot path: plain `SET k v` outside a transaction, read straight from the input buffer.
+        const count = parser.nextBounds();
+        if (count > 0) {
+          const data = parser.data;
+          const b = parser.bounds;
+          if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
+            applyPlainSetFromMaster(node, client, bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+            const start = parser.lastRawStart;
+            const end = parser.lastRawEnd;
+            master.reploff += end - start;
+            node.masterSide.feedProxiedRange(data, start, end);
+            continue;
+          }
+          const argv: Uint8Array[] = new Array<Uint8Array>(count);
+          for (let i = 0; i < count; i++) argv[i] = data.subarray(b[i * 2]!, b[i * 2]! + b[i * 2 + 1]!);
+          this.applyFromMaster(client, master, argv, parser.lastRaw());
+          continue;
+        }
+      }
+      const request = parser.next();
+      if (request.kind === "incomplete") return;
+      if (request.kind === "error") {
+        node.trace({ kind: "warning", code: "master-protocol-error", message: `protocol error from master: ${request.message}; closing the link` });
+        node.closeClient(client);
+        return;
+      }
+      this.applyFromMaster(client, master, request.kind === "command" ? request.argv : null, parser.lastRaw());
+    }
+  }
+
+  /** Runs one request from the master (null argv: an empty line) and accounts for its bytes. */
+  private applyFromMaster(client: Client, master: MasterLinkInfo, argv: Uint8Array[] | null, raw: Uint8Array): void {
+    const node = this.node;
+    const wasInMulti = client.multi !== null;
+    if (wasInMulti) this.pendingRaw.bytes(raw);
+    if (argv !== null) {
+      const errorsBefore = node.stats.totalErrorReplies;
+      const outBefore = client.out.length;
+      node.processCommand(client, argv);
+      if (node.stats.totalErrorReplies !== errorsBefore) this.masterCommandFailed(client, argv, outBefore);
+      // Masters never get replies (an ACK is written straight to the socket).
+      client.out.clear();
+    }
+    if (this.master !== master) return;
+    if (client.multi === null) {
+      // RS-3: the whole command (or transaction) is applied: count it and pass it on as one piece.
+      const applied = wasInMulti ? this.pendingRaw.take() : raw;
+      master.reploff += applied.length;
+      node.masterSide.feedProxied(applied);
+    } else if (!wasInMulti) {
+      // The command opened a transaction: keep its bytes with the rest of it.
+      this.pendingRaw.bytes(raw);
+    }
+  }
+
+  /**
+   * redis afterErrorReply for the master client: the error is not sent, it is counted in
+   * `unexpected_error_replies` and logged. A command from a real master that the lab does not model
+   * yet (a list or hash command) ends here: its bytes still count and are passed on (RS-3), but
+   * the data is not changed. Reported once per command name per link, so a busy stream cannot
+   * flood the event log; the counter counts every one.
+   */
+  private masterCommandFailed(client: Client, argv: readonly Uint8Array[], outBefore: number): void {
+    const node = this.node;
+    node.stats.unexpectedErrorReplies++;
+    const name = client.lastCommand;
+    if (this.failedCommands.has(name)) return;
+    this.failedCommands.add(name);
+    // The command's own reply is the error line: "-ERR ...\r\n".
+    const out = client.out.raw();
+    const end = client.out.length;
+    const error = end - outBefore > 3 && out[outBefore] === 0x2d ? bytesToBinary(out, outBefore + 1, end - 2) : "error";
+    node.trace({
+      kind: "warning",
+      code: "master-command-failed",
+      message: `the master's ${bytesToBinary(argv[0]!, 0, Math.min(argv[0]!.length, 64))} failed here (${error}): the lab does not model it yet, so its data is not updated; its bytes still count in the offset (INFO stats unexpected_error_replies counts every such command)`,
+    });
+  }
+
+  /** REPLCONF ACK <reploff> to our master. */
+  sendAck(): void {
+    const master = this.master;
+    const client = this.masterClient;
+    if (!master || !client) return;
+    this.node.sendRaw(client.conn, encodeCommand([asciiBytes("REPLCONF"), asciiBytes("ACK"), asciiBytes(String(master.reploff))]));
+  }
+
+  /** freeClient(master) → replicationCacheMaster → replicationHandleMasterDisconnection. */
+  onMasterClientGone(client: Client): void {
+    const node = this.node;
+    if (client !== this.masterClient || !this.master) return;
+    const master = this.master;
+    // The unprocessed input and any open MULTI are discarded; the offset stays at the last
+    // whole command.
+    master.readReploff = master.reploff;
+    master.db = client.db;
+    this.pendingRaw.clear();
+    this.master = null;
+    this.masterClient = null;
+    this.cachedMaster = master;
+    this.state = "connect";
+    this.downSinceMs = node.nowMs;
+    node.trace({ kind: "link", state: "connect", masterAddress: client.peer, message: `connection with master ${client.peer} lost at offset ${master.reploff}; cached for a partial resync` });
+    if (this.masterHost !== null) this.connectWithMaster();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron (replica duties of replicationCron)
+
+  cron(): void {
+    const node = this.node;
+    const timeoutSec = node.config["repl-timeout"];
+    const idleSec = (sinceMs: number): number => node.unixSec() - node.unixSecAt(sinceMs);
+    if ((this.state === "connecting" || this.phase === "handshake") && idleSec(this.transferLastIoMs) > timeoutSec) {
+      node.trace({ kind: "timeout", side: "replica", peer: this.masterAddress, message: `timeout connecting to the MASTER ${this.masterAddress}` });
+      this.cancelHandshake();
+      this.state = "connect";
+    }
+    if (this.state === "transfer" && this.transfer && idleSec(this.transfer.lastIoMs) > timeoutSec) {
+      node.trace({ kind: "timeout", side: "replica", peer: this.masterAddress, message: "timeout receiving bulk data from MASTER; retrying" });
+      this.cancelHandshake();
+      this.state = "connect";
+    }
+    if (this.state === "connected" && this.master && this.masterClient && idleSec(this.master.lastInteractionMs) > timeoutSec) {
+      node.trace({ kind: "timeout", side: "replica", peer: this.masterAddress, message: `MASTER timeout: no data nor PING received for more than ${timeoutSec} s` });
+      node.closeClient(this.masterClient);
+    }
+    if (this.state === "connect" && this.masterHost !== null) {
+      this.connectWithMaster();
+    }
+    if (this.state === "connected") this.sendAck();
+  }
+}
+
+/** True when the three bytes at `at` spell `SET` in any case. */
+function isSetAt(data: Uint8Array, at: number): boolean {
+  return (data[at]! | 0x20) === 0x73 && (data[at + 1]! | 0x20) === 0x65 && (data[at + 2]! | 0x20) === 0x74;
+}
+
+/** The first `length` bytes of `chunks` taken together; no copy when one chunk holds them all. */
+function joinWithoutTail(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  const first = chunks[0];
+  if (first && first.length >= length) return first.subarray(0, length);
+  return concatBytes(chunks).subarray(0, length);
+}
+
+/** True when the bytes held in `chunks`, taken together, end with `mark`. */
+function endsWith(chunks: readonly Uint8Array[], mark: Uint8Array): boolean {
+  let ci = chunks.length - 1;
+  let pos = ci >= 0 ? chunks[ci]!.length : 0;
+  for (let m = mark.length - 1; m >= 0; m--) {
+    while (pos === 0) {
+      ci--;
+      if (ci < 0) return false;
+      pos = chunks[ci]!.length;
+    }
+    pos--;
+    if (chunks[ci]![pos] !== mark[m]) return false;
+  }
+  return true;
+}
+
+function appendBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b.slice();
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

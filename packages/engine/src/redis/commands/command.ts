@@ -1,0 +1,45 @@
+/**
+ * The shape of a command in the table, and the reply helpers every command uses.
+ */
+import type { RedisNode } from "../server.ts";
+import type { Client } from "../client.ts";
+
+/** Command flags that change how the node treats a command (a subset of redis's). */
+export interface CommandFlags {
+  /** Changes data: refused on read-only replicas and by min-replicas-to-write. */
+  readonly write?: boolean;
+  /** Allowed while a replica's link is down with replica-serve-stale-data no. */
+  readonly stale?: boolean;
+  /** Allowed before AUTH. */
+  readonly noAuth?: boolean;
+  /** Executed at once even inside MULTI. */
+  readonly noMulti?: boolean;
+  /** Administrative (CONFIG, SHUTDOWN...). */
+  readonly admin?: boolean;
+  /** Allowed while loading. */
+  readonly loading?: boolean;
+  /** Never propagated even if it changed data (EXEC propagates its parts instead). */
+  readonly noPropagate?: boolean;
+  /** Side effects are propagated without a MULTI/EXEC wrapper (FLUSHALL-like). */
+  readonly touchesArbitraryKeys?: boolean;
+}
+
+export type CommandProc = (node: RedisNode, client: Client, argv: Uint8Array[]) => void;
+
+export interface CommandSpec {
+  /** Lower-case name. */
+  readonly name: string;
+  /** redis arity: n means exactly n arguments including the name, -n means at least n. */
+  readonly arity: number;
+  readonly flags: CommandFlags;
+  readonly proc: CommandProc;
+  /** First key, last key and step, as COMMAND reports them (0 when the command has no keys). */
+  readonly keys?: readonly [number, number, number];
+  /** Subcommand table for container commands (CONFIG, CLIENT, COMMAND). */
+  readonly subcommands?: ReadonlyMap<string, CommandSpec>;
+}
+
+/** Checks a redis arity against an argument count. */
+export function arityOk(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
+}

@@ -1,0 +1,202 @@
+/**
+ * Server commands: INFO, CONFIG, SAVE, BGSAVE, LASTSAVE, SHUTDOWN, COMMAND, TIME.
+ */
+import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
+import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
+import { CONFIG_NAMES_AND_ALIASES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../config.ts";
+import { MIN_BACKLOG_SIZE } from "../../protocols/redis-7.0/backlog.ts";
+import { renderInfo } from "../info.ts";
+import type { RedisNode } from "../server.ts";
+import type { Client } from "../client.ts";
+import type { CommandSpec } from "./command.ts";
+import { allCommands, lookupCommand } from "./table.ts";
+import { ERR_SYNTAX, word } from "./reply.ts";
+
+function infoCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const sections = argv.slice(1).map((a) => bytesToBinary(a));
+  writeBulk(c.out, asciiBytes(renderInfo(node, sections)));
+}
+
+function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const sub = word(argv[1]!);
+  switch (sub) {
+    case "get": {
+      if (argv.length < 3) break;
+      // Patterns match canonical names and aliases alike, each reported under the name matched.
+      const found = new Map<string, ConfigName>();
+      for (let i = 2; i < argv.length; i++) {
+        const pattern = bytesToBinary(argv[i]!);
+        for (const [shown, canonical] of CONFIG_NAMES_AND_ALIASES) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
+      }
+      writeArrayHeader(c.out, found.size * 2);
+      for (const [shown, canonical] of found) {
+        writeBulkString(c.out, shown);
+        writeBulkString(c.out, formatConfigValue(node.config, canonical));
+      }
+      return;
+    }
+    case "set": {
+      if (argv.length < 4 || argv.length % 2 !== 0) break;
+      // All or nothing, as redis 7 does for multi-parameter CONFIG SET.
+      const draft = { ...node.config };
+      const seen = new Set<string>();
+      for (let i = 2; i < argv.length; i += 2) {
+        const name = bytesToBinary(argv[i]!);
+        const canonical = findConfig(name) ?? name;
+        if (seen.has(canonical)) {
+          node.replyError(c, `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
+          return;
+        }
+        seen.add(canonical);
+        const result = setConfigValue(draft, name, bytesToBinary(argv[i + 1]!));
+        if (!result.ok) {
+          node.replyError(c, `ERR ${result.message}`);
+          return;
+        }
+      }
+      // CONFIG SET raises a backlog size under 16 KiB to 16 KiB (a start-up value is kept as given).
+      if (draft["repl-backlog-size"] < MIN_BACKLOG_SIZE) draft["repl-backlog-size"] = MIN_BACKLOG_SIZE;
+      const backlogChanged = draft["repl-backlog-size"] !== node.config["repl-backlog-size"];
+      Object.assign(node.config, draft);
+      if (backlogChanged && node.backlog) node.backlog.resize(node.config["repl-backlog-size"]);
+      node.masterSide.refreshGoodReplicas();
+      writeSimple(c.out, "OK");
+      return;
+    }
+    case "resetstat":
+      if (argv.length !== 2) break;
+      for (const key of Object.keys(node.stats) as (keyof typeof node.stats)[]) node.stats[key] = 0;
+      writeSimple(c.out, "OK");
+      return;
+    case "rewrite":
+      if (argv.length !== 2) break;
+      node.replyError(c, "ERR The server is running without a config file");
+      return;
+    case "help":
+      writeArrayHeader(c.out, 1);
+      writeSimple(c.out, "CONFIG <subcommand> [<arg> ...]. Subcommands: GET, SET, RESETSTAT, REWRITE.");
+      return;
+    default:
+      node.replyError(c, `ERR unknown subcommand '${bytesToBinary(argv[1]!)}'. Try CONFIG HELP.`);
+      return;
+  }
+  node.replyError(c, `ERR wrong number of arguments for 'config|${sub}' command`);
+}
+
+function saveCommand(node: RedisNode, c: Client): void {
+  node.save();
+  writeSimple(c.out, "OK");
+}
+
+function bgsaveCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  if (argv.length > 2 || (argv.length === 2 && word(argv[1]!) !== "schedule")) {
+    node.replyError(c, ERR_SYNTAX);
+    return;
+  }
+  // The simulated fork finishes at once.
+  node.save();
+  writeSimple(c.out, "Background saving started");
+}
+
+function lastsaveCommand(node: RedisNode, c: Client): void {
+  writeInteger(c.out, node.lastSaveUnixSec);
+}
+
+function shutdownCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  let save: boolean | null = null;
+  for (let i = 1; i < argv.length; i++) {
+    const opt = word(argv[i]!);
+    if (opt === "nosave") save = false;
+    else if (opt === "save") save = true;
+    else if (opt === "now" || opt === "force") continue;
+    else if (opt === "abort") {
+      node.replyError(c, "ERR No shutdown in progress.");
+      return;
+    } else {
+      node.replyError(c, ERR_SYNTAX);
+      return;
+    }
+  }
+  // Lab nodes run with `save ""`, so only SHUTDOWN SAVE writes the RDB.
+  if (save === true || (save === null && node.config.save !== "")) node.save();
+  node.exit(save === false ? "SHUTDOWN NOSAVE" : "SHUTDOWN");
+}
+
+function commandInfo(c: Client, spec: CommandSpec): void {
+  writeArrayHeader(c.out, 10);
+  writeBulkString(c.out, spec.name);
+  writeInteger(c.out, spec.arity);
+  const flags: string[] = [];
+  if (spec.flags.write) flags.push("write");
+  else flags.push("readonly");
+  if (spec.flags.admin) flags.push("admin");
+  if (spec.flags.noAuth) flags.push("no_auth");
+  if (spec.flags.stale) flags.push("stale");
+  if (spec.flags.loading) flags.push("loading");
+  if (spec.flags.noMulti) flags.push("no_multi");
+  writeArrayHeader(c.out, flags.length);
+  for (const flag of flags) writeSimple(c.out, flag);
+  const [first, last, step] = spec.keys ?? [0, 0, 0];
+  writeInteger(c.out, first);
+  writeInteger(c.out, last);
+  writeInteger(c.out, step);
+  writeArrayHeader(c.out, 0);
+  writeArrayHeader(c.out, 0);
+  writeArrayHeader(c.out, 0);
+  writeArrayHeader(c.out, 0);
+}
+
+function commandCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  if (argv.length === 1) {
+    const specs = allCommands();
+    writeArrayHeader(c.out, specs.length);
+    for (const spec of specs) commandInfo(c, spec);
+    return;
+  }
+  const sub = word(argv[1]!);
+  switch (sub) {
+    case "count":
+      writeInteger(c.out, allCommands().length);
+      return;
+    case "info": {
+      const names = argv.length === 2 ? allCommands().map((s) => s.name) : argv.slice(2).map((a) => bytesToBinary(a).toLowerCase());
+      writeArrayHeader(c.out, names.length);
+      for (const name of names) {
+        const spec = lookupCommand(name);
+        if (spec) commandInfo(c, spec);
+        else writeArrayHeader(c.out, -1);
+      }
+      return;
+    }
+    case "docs":
+      // redis-cli asks for docs to build its hints; an empty map makes it use its own.
+      writeArrayHeader(c.out, 0);
+      return;
+    case "list": {
+      const specs = allCommands();
+      writeArrayHeader(c.out, specs.length);
+      for (const spec of specs) writeBulkString(c.out, spec.name);
+      return;
+    }
+    default:
+      node.replyError(c, `ERR unknown subcommand '${bytesToBinary(argv[1]!)}'. Try COMMAND HELP.`);
+  }
+}
+
+function timeCommand(node: RedisNode, c: Client): void {
+  const ms = node.unixMs();
+  writeArrayHeader(c.out, 2);
+  writeBulkString(c.out, String(Math.floor(ms / 1000)));
+  writeBulkString(c.out, String((ms % 1000) * 1000));
+}
+
+export const serverCommands: readonly CommandSpec[] = [
+  { name: "info", arity: -1, flags: { stale: true, loading: true }, proc: infoCommand },
+  { name: "config", arity: -2, flags: { admin: true, stale: true, loading: true }, proc: configCommand },
+  { name: "save", arity: 1, flags: { admin: true, noMulti: true }, proc: saveCommand },
+  { name: "bgsave", arity: -1, flags: { admin: true }, proc: bgsaveCommand },
+  { name: "lastsave", arity: 1, flags: { stale: true, loading: true }, proc: lastsaveCommand },
+  { name: "shutdown", arity: -1, flags: { admin: true, stale: true, loading: true, noMulti: true }, proc: shutdownCommand },
+  { name: "command", arity: -1, flags: { stale: true, loading: true }, proc: commandCommand },
+  { name: "time", arity: 1, flags: { stale: true, loading: true }, proc: timeCommand },
+];

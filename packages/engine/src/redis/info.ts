@@ -1,0 +1,207 @@
+/**
+ * INFO rendering (server.c genRedisInfoString) for the sections the lab models: server, clients,
+ * memory, persistence, stats, replication, keyspace. Field order and names follow 7.0.15.
+ */
+import type { RedisNode } from "./server.ts";
+import { REDIS_VERSION } from "./server.ts";
+
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+
+/** Renders INFO for the requested sections ("default", "all", "everything" or names). */
+export function renderInfo(node: RedisNode, requested: readonly string[]): string {
+  const wanted = new Set<string>();
+  if (requested.length === 0) DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+  for (const name of requested.map((s) => s.toLowerCase())) {
+    if (name === "default" || name === "all" || name === "everything") DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+    else wanted.add(name);
+  }
+  const parts: string[] = [];
+  for (const section of DEFAULT_SECTIONS) {
+    if (!wanted.has(section)) continue;
+    parts.push(renderSection(node, section));
+  }
+  return parts.join("\r\n");
+}
+
+function renderSection(node: RedisNode, section: string): string {
+  switch (section) {
+    case "server":
+      return lines("Server", [
+        ["redis_version", REDIS_VERSION],
+        ["redis_git_sha1", "00000000"],
+        ["redis_git_dirty", "0"],
+        ["redis_build_id", "replica-lab"],
+        ["redis_mode", "standalone"],
+        ["os", "Replica Lab simulated host"],
+        ["arch_bits", "64"],
+        ["monotonic_clock", "virtual"],
+        ["multiplexing_api", "sim"],
+        ["process_id", node.pid],
+        ["process_supervised", "no"],
+        ["run_id", node.runId],
+        ["tcp_port", node.port],
+        ["server_time_usec", node.unixMs() * 1000],
+        ["uptime_in_seconds", node.uptimeSec()],
+        ["uptime_in_days", Math.floor(node.uptimeSec() / 86400)],
+        ["hz", node.config.hz],
+        ["configured_hz", node.config.hz],
+        ["lru_clock", node.unixSec() & 0xffffff],
+        ["executable", "/usr/bin/redis-server"],
+        ["config_file", ""],
+        ["io_threads_active", "0"],
+      ]);
+    case "clients": {
+      let normal = 0;
+      let blocked = 0;
+      for (const client of node.clients.values()) {
+        if (client.kind === "normal") normal++;
+        if (client.blockedWait) blocked++;
+      }
+      return lines("Clients", [
+        ["connected_clients", normal],
+        ["cluster_connections", 0],
+        ["maxclients", node.config.maxclients],
+        ["client_recent_max_input_buffer", 0],
+        ["client_recent_max_output_buffer", 0],
+        ["blocked_clients", blocked],
+        ["tracking_clients", 0],
+        ["clients_in_timeout_table", blocked],
+      ]);
+    }
+    case "memory": {
+      const used = node.usedMemoryBytes();
+      return lines("Memory", [
+        ["used_memory", used],
+        ["used_memory_human", humanBytes(used)],
+        ["used_memory_peak", used],
+        ["used_memory_peak_human", humanBytes(used)],
+        ["mem_replication_backlog", node.backlog ? node.backlog.memoryBytes() : 0],
+        ["maxmemory", 0],
+        ["maxmemory_human", "0B"],
+        ["maxmemory_policy", "noeviction"],
+      ]);
+    }
+    case "persistence":
+      return lines("Persistence", [
+        ["loading", 0],
+        ["async_loading", 0],
+        ["rdb_changes_since_last_save", node.dirty],
+        ["rdb_bgsave_in_progress", 0],
+        ["rdb_last_save_time", node.lastSaveUnixSec],
+        ["rdb_last_bgsave_status", "ok"],
+        ["rdb_last_load_keys_expired", node.lastLoad.keysExpired],
+        ["rdb_last_load_keys_loaded", node.lastLoad.keysLoaded],
+        // The lab's own field: keys of types it does not model yet, skipped by the last load.
+        ["lab_rdb_last_load_keys_unsupported", node.lastLoad.keysUnsupported],
+        ["aof_enabled", 0],
+      ]);
+    case "stats": {
+      const s = node.stats;
+      return lines("Stats", [
+        ["total_connections_received", s.totalConnectionsReceived],
+        ["total_commands_processed", s.totalCommandsProcessed],
+        ["instantaneous_ops_per_sec", 0],
+        ["total_net_input_bytes", s.netInputBytes],
+        ["total_net_output_bytes", s.netOutputBytes],
+        ["total_net_repl_input_bytes", s.netReplInputBytes],
+        ["total_net_repl_output_bytes", s.netReplOutputBytes],
+        ["rejected_connections", s.rejectedConnections],
+        ["sync_full", s.syncFull],
+        ["sync_partial_ok", s.syncPartialOk],
+        ["sync_partial_err", s.syncPartialErr],
+        ["expired_keys", s.expiredKeys],
+        ["evicted_keys", 0],
+        ["keyspace_hits", 0],
+        ["keyspace_misses", 0],
+        ["unexpected_error_replies", s.unexpectedErrorReplies],
+        ["total_error_replies", s.totalErrorReplies],
+      ]);
+    }
+    case "replication":
+      return lines("Replication", replicationFields(node));
+    case "cpu":
+      return lines("CPU", [
+        ["used_cpu_sys", "0.000000"],
+        ["used_cpu_user", "0.000000"],
+      ]);
+    case "keyspace": {
+      const fields: [string, string][] = [];
+      for (const db of node.keyspace.dbs) {
+        if (db.size === 0) continue;
+        fields.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]);
+      }
+      return lines("Keyspace", fields);
+    }
+    default:
+      return "";
+  }
+}
+
+/** The `# Replication` fields in 7.0.15's order (spec §6.1). */
+export function replicationFields(node: RedisNode): [string, string | number][] {
+  const f: [string, string | number][] = [];
+  const rs = node.replicaSide;
+  f.push(["role", node.isReplica ? "slave" : "master"]);
+  if (node.isReplica) {
+    const link = rs.masterOrCached();
+    f.push(["master_host", rs.masterHost!]);
+    f.push(["master_port", rs.masterPort]);
+    f.push(["master_link_status", rs.state === "connected" ? "up" : "down"]);
+    f.push(["master_last_io_seconds_ago", rs.master ? node.unixSec() - node.unixSecAt(rs.master.lastInteractionMs) : -1]);
+    f.push(["master_sync_in_progress", rs.state === "transfer" ? 1 : 0]);
+    f.push(["slave_read_repl_offset", link ? link.readReploff : 1]);
+    f.push(["slave_repl_offset", link ? link.reploff : 1]);
+    if (rs.state === "transfer" && rs.transfer) {
+      const t = rs.transfer;
+      const total = t.eofMark ? 0 : t.size;
+      f.push(["master_sync_total_bytes", total]);
+      f.push(["master_sync_read_bytes", t.readBytes]);
+      f.push(["master_sync_left_bytes", total - t.readBytes]);
+      f.push(["master_sync_perc", (total > 0 ? (t.readBytes / total) * 100 : 0).toFixed(2)]);
+      f.push(["master_sync_last_io_seconds_ago", node.unixSec() - node.unixSecAt(t.lastIoMs)]);
+    }
+    if (rs.state !== "connected") {
+      f.push(["master_link_down_since_seconds", rs.downSinceMs === null ? -1 : node.unixSec() - node.unixSecAt(rs.downSinceMs)]);
+    }
+    f.push(["slave_priority", node.config["replica-priority"]]);
+    f.push(["slave_read_only", node.config["replica-read-only"] ? 1 : 0]);
+    f.push(["replica_announced", node.config["replica-announced"] ? 1 : 0]);
+  }
+  const replicas = node.masterSide.replicas;
+  f.push(["connected_slaves", replicas.length]);
+  if (node.config["min-replicas-to-write"] > 0 && node.config["min-replicas-max-lag"] > 0) {
+    f.push(["min_slaves_good_slaves", node.masterSide.goodReplicas]);
+  }
+  let i = 0;
+  for (const client of replicas) {
+    const link = client.replica!;
+    const host = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
+    const lag = link.state === "online" ? node.unixSec() - node.unixSecAt(link.ackTimeMs) : 0;
+    f.push([`slave${i++}`, `ip=${host},port=${client.replListeningPort},state=${link.infoState},offset=${link.ackOffset},lag=${lag}`]);
+  }
+  f.push(["master_failover_state", "no-failover"]);
+  f.push(["master_replid", node.replid]);
+  f.push(["master_replid2", node.replid2]);
+  f.push(["master_repl_offset", node.masterReplOffset]);
+  f.push(["second_repl_offset", node.secondReplidOffset]);
+  const backlog = node.backlog;
+  f.push(["repl_backlog_active", backlog ? 1 : 0]);
+  f.push(["repl_backlog_size", node.config["repl-backlog-size"]]);
+  f.push(["repl_backlog_first_byte_offset", backlog ? backlog.firstByteOffset : 0]);
+  f.push(["repl_backlog_histlen", backlog ? backlog.histlen : 0]);
+  return f;
+}
+
+function lines(title: string, fields: readonly (readonly [string, string | number])[]): string {
+  let out = `# ${title}\r\n`;
+  for (const [name, value] of fields) out += `${name}:${value}\r\n`;
+  return out;
+}
+
+/** bytesToHuman as INFO prints it. */
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(2)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(2)}M`;
+  return `${(n / 1024 ** 3).toFixed(2)}G`;
+}

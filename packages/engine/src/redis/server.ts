@@ -1,0 +1,899 @@
+/**
+ * A sans-IO redis-server 7.0 process.
+ *
+ * The host feeds it connection events, bytes and the current virtual time; the node answers with
+ * effects (bytes to send, connections to open or close, trace events) and the time it next wants
+ * to be woken. It never reads a clock, draws randomness from anywhere but its seeded PRNG, or
+ * touches a socket, so the simulated network and the server's real TCP gateway drive the same core.
+ *
+ * Layout of this class follows redis: client input and command dispatch (networking.c, server.c
+ * processCommand/call), propagation (server.c propagatePendingCommands), the cron (serverCron and
+ * replicationCron), persistence (SAVE, loading at start-up). The two halves of replication live
+ * beside it: `MasterSide` serves replicas, `ReplicaSide` follows a master.
+ */
+import { writeError, writeSimple } from "./resp/encode.ts";
+import { asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
+import { Keyspace, type Database } from "./store/keyspace.ts";
+import { lookupCommand, lookupCommandBytes } from "./commands/table.ts";
+import { arityOk, type CommandSpec } from "./commands/command.ts";
+import type { Prng } from "../sim/prng.ts";
+import { writeRdb } from "./rdb/writer.ts";
+import { readRdb } from "./rdb/reader.ts";
+import { RdbError } from "./rdb/errors.ts";
+import { Client } from "./client.ts";
+import { defaultConfig, type NodeConfig } from "./config.ts";
+import type { SimDisk } from "../process/disk.ts";
+import type { ConnId, NodeEffect } from "../process/effects.ts";
+import type { TraceEvent } from "../process/trace.ts";
+import { MasterSide } from "../protocols/redis-7.0/master-side.ts";
+import { ReplicaSide } from "../protocols/redis-7.0/replica-side.ts";
+import { ReplicationBacklog } from "../protocols/redis-7.0/backlog.ts";
+
+/** The version string INFO and RDB aux fields report. */
+export const REDIS_VERSION = "7.0.15";
+
+const ZERO_REPLID = "0000000000000000000000000000000000000000";
+const SERVER_CRON_PERIOD_MS = 100;
+
+export interface NodeOptions {
+  /** Address other nodes use to reach this one; the port is also the REPLCONF listening-port. */
+  readonly host: string;
+  readonly port: number;
+  /** Seeded randomness for replication ids, run id and EOF marks. */
+  readonly prng: Prng;
+  /** Virtual time of process start, in ms. */
+  readonly nowMs: number;
+  /** Unix time in ms at virtual time 0: what PXAT and TTLs are computed against. */
+  readonly epochMs: number;
+  readonly config?: Partial<NodeConfig>;
+  readonly disk: SimDisk;
+  /** `replicaof` given at start-up (from the config file or argv). */
+  readonly replicaOf?: { readonly host: string; readonly port: number } | null;
+  /** A process id to report (deterministic, chosen by the host). */
+  readonly pid?: number;
+}
+
+interface PendingOp {
+  readonly db: number;
+  readonly argv: readonly Uint8Array[];
+}
+
+/** Counters reported by INFO stats. */
+export interface NodeStats {
+  totalConnectionsReceived: number;
+  totalCommandsProcessed: number;
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
+  expiredKeys: number;
+  rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  netReplInputBytes: number;
+  netReplOutputBytes: number;
+  totalErrorReplies: number;
+  /** Error replies to a master or replica link (never sent; redis logs them as CRITICAL). */
+  unexpectedErrorReplies: number;
+}
+
+const SELECT_CACHE: Uint8Array[] = [];
+function selectBytes(db: number): Uint8Array {
+  let bytes = SELECT_CACHE[db];
+  if (!bytes) {
+    const d = String(db);
+    bytes = asciiBytes(`*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`);
+    SELECT_CACHE[db] = bytes;
+  }
+  return bytes;
+}
+
+const MULTI_ARGV = [asciiBytes("MULTI")];
+const DEL_WORD = asciiBytes("DEL");
+const OK_REPLY = asciiBytes("+OK\r\n");
+const EXEC_ARGV = [asciiBytes("EXEC")];
+
+export class RedisNode {
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly runId: string;
+  readonly config: NodeConfig;
+  readonly keyspace = new Keyspace();
+  readonly stats: NodeStats = {
+    totalConnectionsReceived: 0,
+    totalCommandsProcessed: 0,
+    syncFull: 0,
+    syncPartialOk: 0,
+    syncPartialErr: 0,
+    expiredKeys: 0,
+    rejectedConnections: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    netReplInputBytes: 0,
+    netReplOutputBytes: 0,
+    totalErrorReplies: 0,
+    unexpectedErrorReplies: 0,
+  };
+  readonly disk: SimDisk;
+  readonly prng: Prng;
+  readonly epochMs: number;
+  readonly startMs: number;
+
+  /** Current virtual time in ms (set at every entry point). */
+  nowMs: number;
+
+  // Replication identity and stream position (redis: server.replid, replid2, ...).
+  replid: string;
+  replid2 = ZERO_REPLID;
+  secondReplidOffset = -1;
+  masterReplOffset = 0;
+  backlog: ReplicationBacklog | null = null;
+  /** DB last SELECTed in the outgoing stream; -1 forces a SELECT. */
+  slaveseldb = -1;
+  /** Server "dirty" counter: changes since the last save. */
+  dirty = 0;
+  lastSaveUnixSec: number;
+  /**
+   * What the last RDB load (start-up or full sync) did with its keys: loaded, dropped as expired,
+   * and skipped because the lab does not model their type yet (INFO persistence shows all three).
+   */
+  lastLoad: { keysLoaded: number; keysExpired: number; keysUnsupported: number } = { keysLoaded: 0, keysExpired: 0, keysUnsupported: 0 };
+
+  readonly masterSide: MasterSide;
+  readonly replicaSide: ReplicaSide;
+
+  /** Connected clients by connection. */
+  readonly clients = new Map<ConnId, Client>();
+  private nextClientId = 1;
+  private nextConnId = 1;
+  private cronLoops = 0;
+  private nextCronMs: number;
+  private readonly effects: NodeEffect[] = [];
+  private readonly dirtyClients = new Set<Client>();
+  /** Set by SHUTDOWN: the process has exited and accepts nothing more. */
+  exited = false;
+
+  // Per-call propagation state (redis: server.also_propagate, current client).
+  private callDepth = 0;
+  private readonly pendingOps: PendingOp[] = [];
+  private propagateOverride: readonly Uint8Array[] | null | undefined = undefined;
+  private currentTouchesArbitraryKeys = false;
+  /** The client whose command is running (redis: server.current_client). */
+  currentClient: Client | null = null;
+  /** Set by a WAIT that must block: broadcast REPLCONF GETACK in beforeSleep. */
+  getAckRequested = false;
+  /** Monotonic counter bumped at every state change a UI may care about. */
+  version = 0;
+
+  constructor(options: NodeOptions) {
+    this.host = options.host;
+    this.port = options.port;
+    this.prng = options.prng;
+    this.epochMs = options.epochMs;
+    this.nowMs = options.nowMs;
+    this.startMs = options.nowMs;
+    this.disk = options.disk;
+    this.pid = options.pid ?? 1000 + this.prng.int(60000);
+    this.config = { ...defaultConfig(), ...options.config };
+    this.runId = this.prng.hex(40);
+    this.replid = this.prng.hex(40);
+    this.lastSaveUnixSec = this.unixSec();
+    this.nextCronMs = this.startMs + 1;
+    this.masterSide = new MasterSide(this);
+    this.replicaSide = new ReplicaSide(this);
+    this.loadDataFromDisk(options.replicaOf ?? null);
+    if (options.replicaOf) this.replicaSide.configureAtStartup(options.replicaOf.host, options.replicaOf.port);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  /** Unix time in ms (redis mstime()). */
+  unixMs(): number {
+    // Virtual time may fall between milliseconds (bandwidth math); redis's mstime() is whole ms.
+    return Math.floor(this.epochMs + this.nowMs);
+  }
+
+  /** Unix time in whole seconds (redis server.unixtime). */
+  unixSec(): number {
+    return Math.floor((this.epochMs + this.nowMs) / 1000);
+  }
+
+  /** Converts a virtual time in ms to unix seconds. */
+  unixSecAt(virtualMs: number): number {
+    return Math.floor((this.epochMs + virtualMs) / 1000);
+  }
+
+  uptimeSec(): number {
+    return Math.floor((this.nowMs - this.startMs) / 1000);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Host entry points
+
+  /** A client connected to us. Returns the handle the host uses for it from now on. */
+  accept(nowMs: number, peer: string): ConnId {
+    this.enter(nowMs);
+    const conn = this.allocConn();
+    const client = new Client(this.nextClientId++, conn, peer, nowMs, this.config.requirepass === "", this.config["proto-max-bulk-len"]);
+    this.clients.set(conn, client);
+    this.stats.totalConnectionsReceived++;
+    this.leave();
+    return conn;
+  }
+
+  /** Bytes arrived on a connection. */
+  receive(nowMs: number, conn: ConnId, bytes: Uint8Array): void {
+    this.enter(nowMs);
+    this.stats.netInputBytes += bytes.length;
+    const client = this.clients.get(conn);
+    if (client) {
+      this.readFromClient(client, bytes);
+    } else {
+      this.replicaSide.onLinkData(conn, bytes);
+    }
+    this.leave();
+  }
+
+  /** The peer closed (or reset) a connection. */
+  peerClosed(nowMs: number, conn: ConnId): void {
+    this.enter(nowMs);
+    const client = this.clients.get(conn);
+    if (client) this.freeClient(client, false);
+    else this.replicaSide.onLinkClosed(conn);
+    this.leave();
+  }
+
+  /** An outbound connection we asked for is established. */
+  connected(nowMs: number, conn: ConnId): void {
+    this.enter(nowMs);
+    this.replicaSide.onConnected(conn);
+    this.leave();
+  }
+
+  /** An outbound connection failed (refused, unreachable, timed out). */
+  connectFailed(nowMs: number, conn: ConnId, reason: string): void {
+    this.enter(nowMs);
+    this.replicaSide.onConnectFailed(conn, reason);
+    this.leave();
+  }
+
+  /** Runs the timers that are due at `nowMs` (serverCron, WAIT timeouts). */
+  tick(nowMs: number): void {
+    this.enter(nowMs);
+    if (nowMs >= this.nextCronMs) {
+      this.serverCron();
+      // redis re-arms the timer relative to when it ran, so a frozen process resumes its phase late.
+      this.nextCronMs = Math.max(this.nextCronMs + SERVER_CRON_PERIOD_MS, nowMs + 1);
+      if (this.nextCronMs <= nowMs) this.nextCronMs = nowMs + SERVER_CRON_PERIOD_MS;
+    }
+    this.masterSide.handleWaitTimeouts();
+    this.leave();
+  }
+
+  /** When the node next wants `tick` to be called. */
+  nextWakeMs(): number {
+    return Math.min(this.nextCronMs, this.masterSide.earliestWaitDeadline());
+  }
+
+  /** Takes the effects produced so far. */
+  takeEffects(): NodeEffect[] {
+    if (this.effects.length === 0) return [];
+    return this.effects.splice(0, this.effects.length);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Effects and output
+
+  allocConn(): ConnId {
+    return this.nextConnId++ as ConnId;
+  }
+
+  trace(event: TraceEvent): void {
+    this.effects.push({ type: "trace", event });
+    this.version++;
+  }
+
+  emit(effect: NodeEffect): void {
+    this.effects.push(effect);
+  }
+
+  /** Bytes written directly to a connection that is not a client (the link to our master). */
+  sendRaw(conn: ConnId, bytes: Uint8Array): void {
+    this.stats.netOutputBytes += bytes.length;
+    this.effects.push({ type: "send", conn, bytes });
+  }
+
+  /** Writes a large payload to a client after its pending output, without copying it. */
+  sendLarge(client: Client, bytes: Uint8Array): void {
+    this.flushClientOutput(client);
+    this.stats.netOutputBytes += bytes.length;
+    if (client.kind === "replica") this.stats.netReplOutputBytes += bytes.length;
+    this.effects.push({ type: "send", conn: client.conn, bytes });
+  }
+
+  /** Marks a client as having output to flush at the end of this step. */
+  markOutput(client: Client): void {
+    this.dirtyClients.add(client);
+  }
+
+  private flushClientOutput(client: Client): void {
+    if (client.out.length === 0) return;
+    const bytes = client.out.take();
+    this.stats.netOutputBytes += bytes.length;
+    if (client.kind === "replica") this.stats.netReplOutputBytes += bytes.length;
+    this.effects.push({ type: "send", conn: client.conn, bytes });
+  }
+
+  private enter(nowMs: number): void {
+    if (nowMs < this.nowMs) throw new Error(`time went backwards: ${nowMs} < ${this.nowMs}`);
+    this.nowMs = nowMs;
+  }
+
+  /** redis beforeSleep: feed replicas, GETACK, trim the backlog, flush output. */
+  private leave(): void {
+    if (this.getAckRequested) {
+      this.getAckRequested = false;
+      this.masterSide.broadcastGetAck();
+    }
+    this.masterSide.flushStream();
+    if (this.backlog) this.backlog.trim();
+    for (const client of this.dirtyClients) {
+      this.flushClientOutput(client);
+      if (client.closing) this.closeClient(client);
+    }
+    this.dirtyClients.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Clients
+
+  /** Closes a client connection (after its pending output). */
+  closeClient(client: Client): void {
+    if (!this.clients.has(client.conn)) return;
+    this.flushClientOutput(client);
+    this.freeClient(client, true);
+  }
+
+  /** Closes a client after the current step, once its reply is out (CLIENT KILL on self, QUIT). */
+  closeClientAfterReply(client: Client): void {
+    client.closing = true;
+    this.markOutput(client);
+  }
+
+  /** redis freeClient: forget the client; tell the host to close the socket if we initiated it. */
+  freeClient(client: Client, initiatedByUs: boolean): void {
+    if (!this.clients.delete(client.conn)) return;
+    this.dirtyClients.delete(client);
+    if (initiatedByUs) this.effects.push({ type: "close", conn: client.conn });
+    if (client.kind === "replica") this.masterSide.onReplicaGone(client);
+    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
+    if (client.blockedWait) this.masterSide.unblockWait(client);
+    this.version++;
+  }
+
+  /** Iterates clients of one kind. */
+  *clientsOfKind(kind: Client["kind"]): IterableIterator<Client> {
+    for (const client of this.clients.values()) if (client.kind === kind) yield client;
+  }
+
+  private readFromClient(client: Client, bytes: Uint8Array): void {
+    if (client.kind === "master") {
+      this.replicaSide.onMasterData(client, bytes);
+      return;
+    }
+    client.lastInteractionMs = this.nowMs;
+    client.parser.push(bytes);
+    this.processInput(client);
+  }
+
+  /** Parses and runs every complete request in a client's buffer (processInputBuffer). */
+  processInput(client: Client): void {
+    const parser = client.parser;
+    for (;;) {
+      if (client.closing || !this.clients.has(client.conn) || client.blockedWait) return;
+      const count = parser.nextBounds();
+      if (count > 0) {
+        const data = parser.data;
+        const b = parser.bounds;
+        if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
+          const argv: Uint8Array[] = new Array<Uint8Array>(count);
+          for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
+          this.processCommand(client, argv);
+        }
+        if (client.out.length > 0) this.markOutput(client);
+        continue;
+      }
+      const request = parser.next();
+      switch (request.kind) {
+        case "incomplete":
+          return;
+        case "empty":
+          // A bare newline (and only that): replicas send it while loading to keep the link alive.
+          if (client.replica && request.byteLength === 1) client.replica.ackTimeMs = this.nowMs;
+          continue;
+        case "error":
+          this.stats.totalErrorReplies++;
+          writeError(client.out, `ERR ${request.message}`);
+          this.closeClientAfterReply(client);
+          return;
+        case "command":
+          this.processCommand(client, request.argv);
+          if (client.out.length > 0) this.markOutput(client);
+          continue;
+        default:
+          return assertNever(request);
+      }
+    }
+  }
+
+  /**
+   * `SET key value` from a normal client, when no rule of processCommand or setCommand can apply
+   * (authenticated, not in MULTI, a master with min-replicas satisfied, no TTLs in the db so no lazy
+   * expiry): the effect of the full path (store, count, propagate the client's own bytes, reply
+   * +OK) without building argv. Returns false to send the request down the full path.
+   * `b` holds (start, length) pairs of the three arguments in `data`.
+   */
+  private tryPlainSet(client: Client, data: Uint8Array, b: Int32Array): boolean {
+    const at = b[0]!;
+    if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
+    if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.masterSide.minReplicasNotMet()) return false;
+    const db = this.keyspace.dbs[client.db]!;
+    if (db.expires.size > 0) return false;
+    db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+    this.dirty++;
+    this.stats.totalCommandsProcessed++;
+    client.lastCommand = "set";
+    const backlog = this.backlog;
+    if (backlog !== null) {
+      // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
+      const before = backlog.endOffset;
+      if (this.slaveseldb !== client.db) {
+        backlog.feed(selectBytes(client.db));
+        this.slaveseldb = client.db;
+      }
+      const start = client.parser.lastRawStart;
+      const end = client.parser.lastRawEnd;
+      // One piece when it fits the last block; otherwise redis's pieces decide the new blocks.
+      if (backlog.tailFree() >= end - start) backlog.feed(data, start, end);
+      else backlog.feedCommand([data.subarray(at, at + 3), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)]);
+      this.masterReplOffset += backlog.endOffset - before;
+      client.woff = this.masterReplOffset;
+    }
+    client.out.bytes(OK_REPLY);
+    this.version++;
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Command dispatch (processCommand)
+
+  /** Replies with an error and counts it (redis addReplyError). */
+  replyError(client: Client, message: string): void {
+    this.stats.totalErrorReplies++;
+    writeError(client.out, message);
+  }
+
+  /** True when this node follows a master (redis: server.masterhost != NULL). */
+  get isReplica(): boolean {
+    return this.replicaSide.masterHost !== null;
+  }
+
+  processCommand(client: Client, argv: Uint8Array[]): void {
+    const inMulti = client.multi !== null;
+    const cmd = lookupCommandBytes(argv[0]!);
+    client.lastCommand = cmd ? cmd.name : lowerAscii(argv[0]!);
+    const name = client.lastCommand;
+    if (!cmd) {
+      let args = "";
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${printableArg(argv[i]!)}' `;
+      this.rejectCommand(client, `ERR unknown command '${printableArg(argv[0]!)}', with args beginning with: ${args}`);
+      return;
+    }
+    if (!arityOk(cmd.arity, argv.length)) {
+      this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}' command`);
+      return;
+    }
+    let spec = cmd;
+    if (cmd.subcommands && argv.length >= 2) {
+      const sub = cmd.subcommands.get(lowerAscii(argv[1]!));
+      if (sub) {
+        if (!arityOk(sub.arity, argv.length)) {
+          this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}|${sub.name}' command`);
+          return;
+        }
+        spec = sub;
+      }
+    }
+    if (!client.authenticated && !spec.flags.noAuth) {
+      this.rejectCommand(client, "NOAUTH Authentication required.");
+      return;
+    }
+    const isWrite = spec.flags.write === true || (name === "exec" && client.multi?.some((q) => lookupCommand(lowerAscii(q.argv[0]!))?.flags.write) === true);
+    const fromMaster = client.kind === "master";
+    if (isWrite && !fromMaster && !this.isReplica && this.masterSide.minReplicasNotMet()) {
+      this.rejectCommand(client, "NOREPLICAS Not enough good replicas to write.");
+      return;
+    }
+    if (isWrite && !fromMaster && this.isReplica && this.config["replica-read-only"]) {
+      this.rejectCommand(client, "READONLY You can't write against a read only replica.");
+      return;
+    }
+    const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !lookupCommand(lowerAscii(q.argv[0]!))?.flags.stale) === true);
+    if (this.isReplica && !fromMaster && this.replicaSide.state !== "connected" && !this.config["replica-serve-stale-data"] && denyStale) {
+      this.rejectCommand(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      return;
+    }
+    if (inMulti && !spec.flags.noMulti) {
+      client.multi!.push({ argv: argv.map((a) => a.slice()) });
+      writeSimple(client.out, "QUEUED");
+      return;
+    }
+    this.call(client, spec, argv);
+  }
+
+  /** Rejects a command; inside MULTI this also dooms the transaction (flagTransaction). */
+  private rejectCommand(client: Client, message: string): void {
+    if (client.multi) client.multiDirty = true;
+    this.replyError(client, message);
+  }
+
+  /**
+   * redis call(): runs a command, collects what it propagates, and at the outermost level emits
+   * it to the replication stream (wrapped in MULTI/EXEC when there are several ops).
+   */
+  call(client: Client, spec: CommandSpec, argv: Uint8Array[]): void {
+    const dirtyBefore = this.dirty;
+    const offsetBefore = this.masterReplOffset;
+    const savedOverride = this.propagateOverride;
+    const savedClient = this.currentClient;
+    this.propagateOverride = undefined;
+    this.currentClient = client;
+    if (this.callDepth === 0) this.currentTouchesArbitraryKeys = spec.flags.touchesArbitraryKeys === true;
+    this.callDepth++;
+    try {
+      spec.proc(this, client, argv);
+    } finally {
+      this.callDepth--;
+    }
+    this.stats.totalCommandsProcessed++;
+    // Only growth counts: SAVE resets the counter, and that is no write (redis clamps dirty at 0).
+    if (this.dirty > dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
+      this.pendingOps.push({ db: client.db, argv: this.propagateOverride ?? argv });
+    }
+    this.propagateOverride = savedOverride;
+    this.currentClient = savedClient;
+    if (this.callDepth === 0) {
+      this.propagatePendingOps();
+      if (this.masterReplOffset !== offsetBefore) client.woff = this.masterReplOffset;
+      this.version++;
+    }
+  }
+
+  /** The running command will be propagated as `argv` instead of the client's argv. */
+  rewriteArgv(argv: readonly Uint8Array[]): void {
+    this.propagateOverride = argv;
+  }
+
+  /** The running command changed data but must not be propagated itself. */
+  preventPropagation(): void {
+    this.propagateOverride = null;
+  }
+
+  /** Queues an extra op for the stream (redis alsoPropagate), e.g. the DEL of a lazily expired key. */
+  alsoPropagate(db: number, argv: readonly Uint8Array[]): void {
+    this.pendingOps.push({ db, argv });
+    if (this.callDepth === 0) this.propagatePendingOps();
+  }
+
+  /** True when writes here enter a replication stream (a top-level master with a backlog or replicas). */
+  shouldPropagate(): boolean {
+    return !this.isReplica && (this.backlog !== null || this.masterSide.replicas.length > 0);
+  }
+
+  private propagatePendingOps(): void {
+    const ops = this.pendingOps;
+    const count = ops.length;
+    if (count === 0) return;
+    if (this.shouldPropagate()) {
+      if (count === 1) {
+        const op = ops[0]!;
+        this.masterSide.feedCommand(op.db, op.argv);
+      } else {
+        const wrap = !this.currentTouchesArbitraryKeys;
+        if (wrap) this.masterSide.feedCommand(ops[0]!.db, MULTI_ARGV);
+        for (const op of ops) this.masterSide.feedCommand(op.db, op.argv);
+        if (wrap) this.masterSide.feedCommand(ops[count - 1]!.db, EXEC_ARGV);
+      }
+    }
+    if (count === 1) ops.pop();
+    else ops.length = 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keyspace access with expiry (db.c lookupKey*, expire.c expireIfNeeded)
+
+  /**
+   * redis expireIfNeeded: true if the key is logically expired for the current client. A master
+   * deletes it and propagates a DEL; a replica keeps it (its master will send the DEL), and the
+   * master link itself always sees the key.
+   */
+  expireIfNeeded(db: Database, key: string): boolean {
+    if (!db.isLogicallyExpired(key, this.unixMs())) return false;
+    if (this.isReplica) return this.currentClient?.kind !== "master";
+    this.deleteExpiredKey(db, key);
+    return true;
+  }
+
+  private deleteExpiredKey(db: Database, key: string): void {
+    db.delete(key);
+    this.stats.expiredKeys++;
+    this.alsoPropagate(db.id, [asciiBytes("DEL"), binaryKeyBytes(key)]);
+  }
+
+  /** Reads a key for a read command. */
+  lookupRead(db: Database, key: string): Uint8Array | undefined {
+    if (this.expireIfNeeded(db, key)) return undefined;
+    return db.get(key);
+  }
+
+  /** Reads a key for a write command (a replica's own expired keys are gone for writes too). */
+  lookupWrite(db: Database, key: string): Uint8Array | undefined {
+    this.expireIfNeeded(db, key);
+    if (this.isReplica && this.currentClient?.kind !== "master" && db.isLogicallyExpired(key, this.unixMs())) return undefined;
+    return db.get(key);
+  }
+
+  /** Active expiry: masters delete expired keys on a budget each cron tick (activeExpireCycle). */
+  private activeExpireCycle(): void {
+    if (this.isReplica) return;
+    const now = this.unixMs();
+    for (const db of this.keyspace.dbs) {
+      if (db.expires.size === 0) continue;
+      let budget = 200;
+      for (const [key, at] of db.expires) {
+        if (budget-- <= 0) break;
+        if (at <= now) this.deleteExpiredKey(db, key);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron
+
+  private serverCron(): void {
+    if (this.config.hz > 0) this.activeExpireCycle();
+    // run_with_period(1000) with hz 10: every tenth serverCron, starting with the first.
+    if (this.cronLoops % 10 === 0) this.replicationCron();
+    this.cronLoops++;
+  }
+
+  private replicationCron(): void {
+    this.replicaSide.cron();
+    this.masterSide.cron();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replication identity (replication.c changeReplicationId, clearReplicationId2, shift...)
+
+  changeReplicationId(): void {
+    this.replid = this.prng.hex(40);
+  }
+
+  clearReplicationId2(): void {
+    this.replid2 = ZERO_REPLID;
+    this.secondReplidOffset = -1;
+  }
+
+  /** Promotion: the current id becomes the secondary, valid up to the current offset + 1. */
+  shiftReplicationId(): void {
+    this.replid2 = this.replid;
+    this.secondReplidOffset = this.masterReplOffset + 1;
+    this.changeReplicationId();
+  }
+
+  createBacklog(): void {
+    this.backlog = new ReplicationBacklog(this.config["repl-backlog-size"], this.masterReplOffset + 1);
+    this.trace({
+      kind: "backlog",
+      action: "created",
+      firstByteOffset: this.masterReplOffset + 1,
+      message: `replication backlog created (${this.config["repl-backlog-size"]} bytes) starting at offset ${this.masterReplOffset + 1}`,
+    });
+  }
+
+  freeBacklog(): void {
+    this.backlog = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Persistence
+
+  /** redis rdbPopulateSaveInfo: the replication info an RDB written now carries, or null. */
+  replicationSaveInfo(): { streamDb: number; replid: string; offset: number } | null {
+    if (!this.isReplica && this.backlog) {
+      return { streamDb: this.slaveseldb === -1 ? 0 : this.slaveseldb, replid: this.replid, offset: this.masterReplOffset };
+    }
+    // A replica's stream db is its master client's current db (redis: server.master->db->id),
+    // which SELECTs from the master change while the link is up.
+    const live = this.replicaSide.masterClient;
+    if (live) return { streamDb: live.db, replid: this.replid, offset: this.masterReplOffset };
+    const cached = this.replicaSide.cachedMaster;
+    if (cached) return { streamDb: cached.db, replid: this.replid, offset: this.masterReplOffset };
+    return null;
+  }
+
+  /** Serializes the dataset as RDB v10. */
+  buildRdb(): Uint8Array {
+    return writeRdb({
+      aux: {
+        redisVer: REDIS_VERSION,
+        ctimeSec: this.unixSec(),
+        usedMemBytes: this.usedMemoryBytes(),
+        replication: this.replicationSaveInfo(),
+        aofBase: 0,
+      },
+      databases: this.keyspace.dbs
+        .filter((db) => db.size > 0)
+        .map((db) => ({
+          db: db.id,
+          size: db.size,
+          expires: db.expires.size,
+          forEach(visit: (key: string, value: Uint8Array, expireAtMs: number) => void): void {
+            const hasExpires = db.expires.size > 0;
+            for (const [key, value] of db.dict) visit(key, value, hasExpires ? (db.expires.get(key) ?? -1) : -1);
+          },
+        })),
+      compression: this.config.rdbcompression,
+      checksum: this.config.rdbchecksum,
+    });
+  }
+
+  /** SAVE: writes dump.rdb to this node's disk. */
+  save(): number {
+    const rdb = this.buildRdb();
+    this.disk.write(this.config.dbfilename, rdb);
+    this.dirty = 0;
+    this.lastSaveUnixSec = this.unixSec();
+    this.trace({ kind: "persistence", action: "save", keys: this.keyspace.totalKeys, file: this.config.dbfilename, message: `DB saved on disk (${rdb.length} bytes, ${this.keyspace.totalKeys} keys)` });
+    return rdb.length;
+  }
+
+  /**
+   * Loads an RDB into the (emptied) keyspace. A master at start-up drops keys whose TTL passed
+   * while it was down and, when `feedExpiredDels`, feeds a `DEL` for each into its backlog (redis:
+   * RDBFLAGS_FEED_REPL) so that replicas continuing from the old history drop them too. Replicas
+   * keep such keys until their master deletes them.
+   */
+  loadRdb(rdb: Uint8Array, dropExpired: boolean, feedExpiredDels = false): { keys: number; unsupported: number; replication: { replid: string; offset: number; streamDb: number } | null } {
+    this.keyspace.flushAll();
+    const now = this.unixMs();
+    let keys = 0;
+    let expired = 0;
+    const unsupported: string[] = [];
+    const summary = readRdb(
+      rdb,
+      {
+        onString: (dbIndex, key, value, expireAtMs) => {
+          const db = this.keyspace.dbs[dbIndex];
+          if (!db) return;
+          if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
+            expired++;
+            if (feedExpiredDels) this.masterSide.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
+            return;
+          }
+          db.dict.set(key, value);
+          if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
+          keys++;
+        },
+        onUnsupported: (_db, key, typeName) => {
+          unsupported.push(`${typeName}:${key}`);
+        },
+      },
+      { verifyChecksum: this.config.rdbchecksum },
+    );
+    this.lastLoad = { keysLoaded: keys, keysExpired: expired, keysUnsupported: unsupported.length };
+    if (unsupported.length > 0) {
+      this.trace({
+        kind: "warning",
+        code: "rdb-unsupported-types",
+        message: `RDB held ${unsupported.length} keys of types the lab does not model yet (${unsupported.slice(0, 5).join(", ")}${unsupported.length > 5 ? ", ..." : ""}); they were skipped`,
+      });
+    }
+    const r = summary.replication;
+    const replication = r.replId !== null && r.replOffset !== null && r.replStreamDb !== null && r.replStreamDb !== -1 ? { replid: r.replId, offset: r.replOffset, streamDb: r.replStreamDb } : null;
+    return { keys, unsupported: unsupported.length, replication };
+  }
+
+  /** loadDataFromDisk at process start. */
+  private loadDataFromDisk(replicaOf: { host: string; port: number } | null): void {
+    const rdb = this.disk.read(this.config.dbfilename);
+    if (!rdb) return;
+    const asMaster = replicaOf === null;
+    // A master collects the DELs of keys that expired while it was down in a backlog made for
+    // the purpose; it is kept only if the file lets replicas continue the old history.
+    if (asMaster) this.backlog = new ReplicationBacklog(this.config["repl-backlog-size"], this.masterReplOffset + 1);
+    let loaded;
+    try {
+      loaded = this.loadRdb(rdb, asMaster, asMaster);
+    } catch (error) {
+      if (!(error instanceof RdbError)) throw error;
+      this.keyspace.flushAll();
+      this.freeBacklog();
+      this.trace({ kind: "warning", code: "rdb-load-failed", message: `could not load ${this.config.dbfilename} at start-up: ${error.message}; starting empty` });
+      return;
+    }
+    this.trace({ kind: "persistence", action: "load", keys: loaded.keys, file: this.config.dbfilename, message: `DB loaded from disk: ${loaded.keys} keys` });
+    const info = loaded.replication;
+    if (!info) {
+      // The DELs still count in master_repl_offset, as on a real server; the backlog goes.
+      this.freeBacklog();
+      return;
+    }
+    if (replicaOf) {
+      // A replica restores its position and offers it to its master with PSYNC.
+      this.replid = info.replid;
+      this.masterReplOffset = info.offset;
+      this.replicaSide.cacheMasterUsingMyself(info.streamDb);
+    } else {
+      // A master keeps the old history as its secondary id so replicas can continue.
+      this.replid2 = info.replid;
+      this.secondReplidOffset = info.offset + 1;
+      this.masterReplOffset += info.offset;
+      this.backlog!.rebase(info.offset);
+      this.masterSide.noReplicasSinceMs = this.nowMs;
+      this.trace({
+        kind: "backlog",
+        action: "created",
+        firstByteOffset: this.backlog!.firstByteOffset,
+        message: `restarted from an RDB holding replication info: replid2 ${info.replid.slice(0, 6)}… valid up to offset ${info.offset + 1}, backlog from ${this.backlog!.firstByteOffset}`,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Introspection
+
+  /**
+   * An estimate of used_memory (a simulation has no allocator to ask): a fixed base, a per-key
+   * overhead, and the replication backlog. It is O(1), so INFO and RDB headers stay cheap.
+   */
+  usedMemoryBytes(): number {
+    const keys = this.keyspace.totalKeys;
+    let bytes = 900_000 + keys * 72 + this.keyspace.totalExpires * 40;
+    if (this.backlog) bytes += this.backlog.memoryBytes();
+    return bytes;
+  }
+
+  /** The database a client has SELECTed. */
+  selectedDb(client: Client): Database {
+    return this.keyspace.db(client.db);
+  }
+
+  /** Shuts the process down (SHUTDOWN). */
+  exit(reason: string): void {
+    this.exited = true;
+    this.effects.push({ type: "exit", reason });
+  }
+
+  /** Writes a stream-level SELECT for the master side. */
+  static selectCommandBytes(db: number): Uint8Array {
+    return selectBytes(db);
+  }
+}
+
+/** Bytes of a key held as a byte string. */
+export function binaryKeyBytes(key: string): Uint8Array {
+  const out = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
+  return out;
+}
+
+/** An argument as redis prints it in error messages (truncated to 128 bytes). */
+function printableArg(arg: Uint8Array): string {
+  return bytesToBinary(arg, 0, Math.min(arg.length, 128));
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}
