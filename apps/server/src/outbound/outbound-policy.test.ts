@@ -66,3 +66,48 @@ describe("OutboundPolicy", () => {
     expect(policy.check("127.0.0.1", 6379)?.allowed).toBe(false);
   });
 });
+
+describe("OutboundPolicy and the server's own ports", () => {
+  const own = (): number[] => [8080, 40001];
+
+  it("refuses the server's ports on this machine's addresses whatever the list says, and only those", async () => {
+    for (const allow of [undefined, ["*"], ["127.0.0.0/8"], (): boolean => true] as const) {
+      const policy = new OutboundPolicy(allow, { ownPorts: own });
+      for (const host of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "0.0.0.0", "::"]) {
+        const verdict = policy.check(host, 8080);
+        expect(verdict?.allowed, `${host} ${String(allow)}`).toBe(false);
+        expect(verdict && !verdict.allowed ? verdict.reason : "").toMatch(/it is a port of this Replica Lab server/);
+      }
+      expect(policy.check("127.0.0.1", 40001)?.allowed).toBe(false);
+      expect(policy.check("127.0.0.1", 6379)?.allowed).toBe(true);
+      // A name on one of those ports is resolved first: localhost is this machine.
+      expect(policy.check("localhost", 8080)).toBeNull();
+      const byName = await policy.verdict("localhost", 8080);
+      expect(byName.allowed ? "" : byName.reason).toMatch(/^outbound connections to localhost:8080 \((127\.0\.0\.1|::1)\) are not allowed: it is a port of this Replica Lab server/);
+    }
+    // Another machine's 8080 is not the server's.
+    expect(new OutboundPolicy(["10.0.0.0/8"], { ownPorts: own }).check("10.1.2.3", 8080)?.allowed).toBe(true);
+  });
+
+  it("reads the ports at each decision (nodes come and go)", () => {
+    const ports = new Set<number>();
+    const policy = new OutboundPolicy(undefined, { ownPorts: () => ports });
+    expect(policy.check("127.0.0.1", 7000)?.allowed).toBe(true);
+    ports.add(7000);
+    expect(policy.check("127.0.0.1", 7000)?.allowed).toBe(false);
+  });
+
+  it("allows nothing by default while the server is exposed, and what the operator listed", async () => {
+    let exposed = true;
+    const byDefault = new OutboundPolicy(undefined, { exposed: () => exposed });
+    const refused = byDefault.check("127.0.0.1", 6379);
+    expect(refused && !refused.allowed ? refused.reason : "").toMatch(/allowed: only the lab's own nodes: the server is exposed beyond loopback/);
+    expect(byDefault.check("localhost", 6379)?.allowed).toBe(false);
+    expect((await byDefault.verdict("other.invalid", 6379)).allowed).toBe(false);
+    exposed = false;
+    expect(byDefault.check("127.0.0.1", 6379)?.allowed).toBe(true);
+    exposed = true;
+    const listed = new OutboundPolicy(["127.0.0.0/8"], { exposed: () => exposed });
+    expect(listed.check("127.0.0.1", 6379)?.allowed).toBe(true);
+  });
+});
