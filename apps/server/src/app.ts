@@ -3,10 +3,12 @@
  * drive it with `inject()` and a real WebSocket client on an OS-assigned port. `main.ts` listens.
  *
  * Each concern is a plugin: lab and node routes under `/api`, the stream under `/api`, and the web
- * app's static files at `/`. They share one `LabRegistry`, passed in as a plugin option.
+ * app's static files at `/`. They share one `LabRegistry`, passed in as a plugin option. In front
+ * of them all, the request guard (`security/request-guard.ts`) checks Host, Origin and, when the
+ * server is exposed beyond loopback, the operator secret.
  */
 import Fastify, { type FastifyInstance } from "fastify";
-import { installErrorHandling } from "./http/error-handler.ts";
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from "./http/error-handler.ts";
 import { labRoutes } from "./http/lab-routes.ts";
 import { nodeRoutes } from "./http/node-routes.ts";
 import { createValidators } from "./http/validation.ts";
@@ -15,7 +17,10 @@ import { LabRegistry } from "./labs/lab-registry.ts";
 import { DEFAULT_TIMING, type RuntimeTiming } from "./labs/lab-runtime.ts";
 import { DEFAULT_EXTERNAL_WATCH, type ExternalWatchOptions } from "./external/external-watch.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
-import { DEFAULT_OUTBOUND_ALLOW, OutboundPolicy, type OutboundAllow } from "./outbound/outbound-policy.ts";
+import { OutboundPolicy, type OutboundAllow } from "./outbound/outbound-policy.ts";
+import { Access, type AccessOptions } from "./security/access.ts";
+import { installRequestGuard } from "./security/request-guard.ts";
+import type { ListeningAddress } from "./security/served-hosts.ts";
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
 import { streamPlugin } from "./stream/stream-plugin.ts";
 
@@ -34,9 +39,12 @@ export interface AppOptions {
   /**
    * Outside servers lab nodes may replicate from and the server may poll for the canvas: hosts,
    * addresses and CIDRs (`*` for any), or a function. Default: loopback only (127.0.0.0/8, ::1,
-   * localhost). Anything else is refused with a reason the node's event log shows.
+   * localhost), and nothing while the server is exposed. Anything else is refused with a reason the
+   * node's event log shows. The server's own ports are refused whatever this says.
    */
   readonly allowOutbound?: OutboundAllow;
+  /** Host and Origin checks, and the secret required when exposed (`security/access.ts`). */
+  readonly access?: AccessOptions;
   /** Polling of external servers for the canvas (interval, answer timeout, how many per lab). */
   readonly externalWatch?: Partial<ExternalWatchOptions>;
 }
@@ -45,6 +53,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** The labs this server holds. */
     labs: LabRegistry;
+    /** Who may use the server: exposure, the operator secret, lab owners. */
+    access: Access;
   }
 }
 
@@ -57,27 +67,53 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     bodyLimit: limits.bodyLimitBytes,
     // A client sending a request slowly must not hold a lab operation open for ever.
     requestTimeout: 60_000,
+    frameworkErrors,
+    clientErrorHandler,
   });
-  const registry = new LabRegistry({
+  const listening = (): ListeningAddress[] =>
+    app.addresses().flatMap((a) => (typeof a === "object" && a !== null ? [{ address: a.address, port: a.port }] : []));
+  const access = new Access(options.access ?? {}, listening);
+  const outbound: OutboundPolicy = new OutboundPolicy(options.allowOutbound, {
+    ownPorts: (): number[] => [...listening().map((a) => a.port), ...respPorts(registry)],
+    exposed: () => access.exposed(),
+  });
+  const registry: LabRegistry = new LabRegistry({
     limits,
     timing,
     bindHost: options.respHost ?? "127.0.0.1",
-    outbound: new OutboundPolicy(options.allowOutbound ?? DEFAULT_OUTBOUND_ALLOW),
+    outbound,
     externalWatch: { ...DEFAULT_EXTERNAL_WATCH, ...options.externalWatch },
     ...(options.memoryProbe ? { memoryProbe: options.memoryProbe } : {}),
   });
   const validators = createValidators();
   app.setValidatorCompiler(validators.compiler);
   app.decorate("labs", registry);
+  app.decorate("access", access);
   installErrorHandling(app);
+  installRequestGuard(app, access);
+  const forgetOwner = registry.onDeleted((runtime) => access.forget(runtime.id));
 
-  app.register(labRoutes, { prefix: "/api", registry });
-  app.register(nodeRoutes, { prefix: "/api", registry });
-  app.register(streamPlugin, { prefix: "/api", registry, feed, ajv: validators.strict });
+  app.register(labRoutes, { prefix: "/api", registry, access });
+  app.register(nodeRoutes, { prefix: "/api", registry, access });
+  app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict });
   installWebApp(app, options.webRoot ?? null);
 
   app.addHook("onClose", async () => {
+    forgetOwner();
     await registry.close();
   });
   return app;
+}
+
+/** Every RESP port a lab node holds, in every lab (killed nodes' ports included: they come back). */
+function respPorts(registry: LabRegistry): number[] {
+  const ports: number[] = [];
+  for (const { id } of registry.list()) {
+    const runtime = registry.get(id);
+    for (const nodeId of runtime.lab.nodeIds()) {
+      const port = runtime.gateway.portOf(nodeId);
+      if (port !== null) ports.push(port);
+    }
+  }
+  return ports;
 }

@@ -5,11 +5,19 @@
  *
  * Environment: PORT (default 8080), HOST (default 127.0.0.1), REPLICA_LAB_WEB_ROOT (default
  * apps/web/dist), REPLICA_LAB_ALLOW_OUTBOUND (comma-separated hosts, addresses and CIDRs lab nodes
- * may replicate from outside the lab; default loopback only).
+ * may replicate from outside the lab; default loopback only, nothing when exposed),
+ * REPLICA_LAB_SECRET (the operator secret an exposed server requires; default: one made at start
+ * and printed in the URL line), REPLICA_LAB_ALLOWED_HOSTS and REPLICA_LAB_ALLOWED_ORIGINS
+ * (comma-separated names the server also answers to, and pages also allowed to drive it).
+ *
+ * A HOST that is not loopback exposes the server: the URL line then carries `?token=<secret>`
+ * (a generated secret only; one set in REPLICA_LAB_SECRET is not printed).
  */
+import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { buildApp } from "./app.ts";
-import { DEFAULT_OUTBOUND_ALLOW, OutboundPolicy } from "./outbound/outbound-policy.ts";
+import { OutboundPolicy } from "./outbound/outbound-policy.ts";
+import { isLoopbackHost } from "./security/addresses.ts";
 
 const DEFAULT_LAB_ID = "default";
 
@@ -23,12 +31,18 @@ function portFromEnv(text: string | undefined): number {
   return port;
 }
 
-function allowOutboundFromEnv(text: string | undefined): readonly string[] {
-  if (text === undefined || text.trim() === "") return DEFAULT_OUTBOUND_ALLOW;
-  const entries = text
+/** A comma-separated list; empty entries dropped. */
+function listFromEnv(text: string | undefined): string[] {
+  return (text ?? "")
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry !== "");
+}
+
+/** The operator's list, or undefined for the default (loopback, or nothing when exposed). */
+function allowOutboundFromEnv(text: string | undefined): readonly string[] | undefined {
+  const entries = listFromEnv(text);
+  if (entries.length === 0) return undefined;
   try {
     new OutboundPolicy(entries);
   } catch (error) {
@@ -38,19 +52,42 @@ function allowOutboundFromEnv(text: string | undefined): readonly string[] {
   return entries;
 }
 
+function secretFromEnv(text: string | undefined): string | undefined {
+  if (text === undefined || text === "") return undefined;
+  if (text.length < 8) {
+    console.error("REPLICA_LAB_SECRET must be at least 8 characters long");
+    process.exit(2);
+  }
+  return text;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnv(process.env.PORT);
   const allowOutbound = allowOutboundFromEnv(process.env.REPLICA_LAB_ALLOW_OUTBOUND);
   const host = process.env.HOST || "127.0.0.1";
+  const exposed = !isLoopbackHost(host);
+  const secret = secretFromEnv(process.env.REPLICA_LAB_SECRET);
+  // A HOST given by name is one of the names the server answers to.
+  const allowedHosts = [...listFromEnv(process.env.REPLICA_LAB_ALLOWED_HOSTS), ...(isIP(host) === 0 ? [host] : [])];
+  const allowedOrigins = listFromEnv(process.env.REPLICA_LAB_ALLOWED_ORIGINS);
   const webRoot = process.env.REPLICA_LAB_WEB_ROOT || fileURLToPath(new URL("../../web/dist", import.meta.url));
-  const app = buildApp({ webRoot, logger: { level: "warn" }, allowOutbound });
+  const app = buildApp({
+    webRoot,
+    logger: { level: "warn" },
+    ...(allowOutbound ? { allowOutbound } : {}),
+    access: { exposed, allowedHosts, allowedOrigins, ...(secret ? { secret } : {}) },
+  });
   await app.ready();
   await app.labs.create({ id: DEFAULT_LAB_ID, name: "default", template: "one-master-two-replicas" });
   await app.listen({ port, host });
   const address = app.server.address();
   const boundPort = typeof address === "object" && address !== null ? address.port : port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  console.log(`Replica Lab: http://${shownHost}:${boundPort}/?lab=${DEFAULT_LAB_ID}`);
+  const url = `http://${shownHost}:${boundPort}/?lab=${DEFAULT_LAB_ID}`;
+  if (!exposed) console.log(`Replica Lab: ${url}`);
+  else if (secret) console.log(`Replica Lab: ${url} (listening beyond loopback: the API needs the secret set in REPLICA_LAB_SECRET)`);
+  // Printed once, here; the page load turns it into a cookie and drops it from the address.
+  else console.log(`Replica Lab: ${url}&token=${app.access.secret} (listening beyond loopback: the API needs this token; set REPLICA_LAB_SECRET to choose it)`);
 
   let closing = false;
   const stop = (): void => {

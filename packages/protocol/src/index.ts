@@ -49,6 +49,11 @@ export interface LabSummary {
   readonly seed: string;
   readonly nodeCount: number;
   readonly createdAt: string;
+  /**
+   * Who made the lab: "local" on a loopback server, `token:<id>` (an id derived from the secret,
+   * never the secret) on an exposed one. Sent by REST; the stream's snapshot leaves it out.
+   */
+  readonly owner?: string;
 }
 
 /**
@@ -145,6 +150,8 @@ export interface LabView extends LabSnapshot {
   /** Servers outside the lab linked to it by replication (optional for older servers). */
   readonly externalNodes?: readonly ExternalNodeView[];
   readonly externalEdges?: readonly ExternalEdgeView[];
+  /** Who made the lab (see `LabSummary.owner`); REST answers carry it, the stream does not. */
+  readonly owner?: string;
 }
 
 /**
@@ -177,6 +184,13 @@ export type ApiErrorCode =
   | "memory-limit"
   | "bad-message"
   | "message-too-large"
+  | "forbidden-origin"
+  | "forbidden-host"
+  | "unauthorized"
+  | "header-too-large"
+  | "bad-url"
+  | "url-too-long"
+  | "request-timeout"
   | "internal-error";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */

@@ -41,6 +41,13 @@ export const ERROR_CODES = {
   "memory-limit": { statusCode: 507, summary: "The server is over its memory limit; nothing new is accepted until memory is freed." },
   "bad-message": { statusCode: 400, summary: "A WebSocket message is not JSON or not a known client message." },
   "message-too-large": { statusCode: 413, summary: "A WebSocket message is over the message size limit." },
+  "forbidden-origin": { statusCode: 403, summary: "A WebSocket upgrade or a state-changing request came from a page of another site (its Origin is not this server's)." },
+  "forbidden-host": { statusCode: 403, summary: "The Host header names an address this server does not serve (DNS rebinding); see REPLICA_LAB_ALLOWED_HOSTS." },
+  "unauthorized": { statusCode: 401, summary: "The server listens beyond loopback and the request does not carry its secret (Bearer header, ?token= or the cookie)." },
+  "header-too-large": { statusCode: 431, summary: "The request's headers are over Node's header size limit (16 KiB)." },
+  "bad-url": { statusCode: 400, summary: "The URL cannot be decoded (a malformed %-escape)." },
+  "url-too-long": { statusCode: 414, summary: "A path parameter is over the router's length limit (100 characters)." },
+  "request-timeout": { statusCode: 408, summary: "The request was not received in full within the server's request timeout." },
   "internal-error": { statusCode: 500, summary: "A bug in the server; the process keeps running." },
 } as const satisfies Record<ApiErrorCode, ErrorSpec>;
 

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { LabEvent } from "@replica-lab/engine";
 import type { LabOperation, LabSummary, LabView } from "@replica-lab/protocol";
 import type { LabRegistry } from "../labs/lab-registry.ts";
+import type { Access } from "../security/access.ts";
 import { runOperation } from "../labs/operations.ts";
 import type { TemplateName } from "../labs/templates.ts";
 import { bodySchemas, eventsQuery, params } from "./schemas.ts";
@@ -14,34 +15,41 @@ import { bodySchemas, eventsQuery, params } from "./schemas.ts";
 /** Options every route plugin gets from `buildApp`. */
 export interface RoutesOptions {
   readonly registry: LabRegistry;
+  /** Lab owners (and who is asking: `request.principal`). */
+  readonly access: Access;
 }
 
 interface LabParams {
   lab: string;
 }
 
-/** Routes whose body is optional see a missing body as `{}`, so the schema still checks it. */
+/**
+ * Routes whose body is optional see a missing body as `{}`, so the schema still checks it. (A JSON
+ * `null` body never gets here: the body parser refuses it.)
+ */
 export async function missingBodyIsEmpty(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
+  if (request.body === undefined) request.body = {};
 }
 
-export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { registry }) => {
+export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { registry, access }) => {
   const bodies = bodySchemas(registry.limits);
+  const viewOf = (id: string): LabView => ({ ...registry.get(id).view(), owner: access.ownerOf(id) });
 
   app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName } }>(
     "/labs",
     { schema: { body: bodies.createLab }, preValidation: missingBodyIsEmpty },
     async (request, reply): Promise<LabView> => {
       const runtime = await registry.create(request.body);
+      access.setOwner(runtime.id, request.principal);
       reply.code(201);
-      return runtime.view();
+      return viewOf(runtime.id);
     },
   );
 
-  app.get("/labs", async (): Promise<{ labs: LabSummary[] }> => ({ labs: registry.list() }));
+  app.get("/labs", async (): Promise<{ labs: LabSummary[] }> => ({ labs: registry.list().map((lab) => ({ ...lab, owner: access.ownerOf(lab.id) })) }));
 
   app.get<{ Params: LabParams }>("/labs/:lab", { schema: { params: params.lab } }, async (request): Promise<LabView> => {
-    return registry.get(request.params.lab).view();
+    return viewOf(request.params.lab);
   });
 
   app.delete<{ Params: LabParams }>("/labs/:lab", { schema: { params: params.lab } }, async (request, reply) => {
