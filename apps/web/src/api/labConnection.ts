@@ -7,7 +7,7 @@ import type { ClientMessage, LabOperation, ServerMessage } from "@replica-lab/pr
 import { STREAM_CLOSE_CODES } from "@replica-lab/protocol";
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { LabRequestError } from "./errors.ts";
-import type { ConnectionInfo } from "../store/slices/connectionSlice.ts";
+import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 
 /** The part of the browser WebSocket this class uses (tests pass a fake). */
 export interface SocketLike {
@@ -196,12 +196,12 @@ export class LabConnection {
     if (this.stopped) return;
     if (code === STREAM_CLOSE_CODES.labDeleted) {
       this.stopped = true;
-      this.options.onStatus({ status: "closed", retryAt: null, reason: "the lab was deleted" });
+      this.options.onStatus({ status: "closed", retryAt: null, reason: { kind: "lab-deleted" } });
       return;
     }
     const delay = backoffDelayMs(this.attempt, this.random(), this.options.backoff ?? DEFAULT_BACKOFF);
     this.attempt++;
-    const why = reason !== "" ? reason : code === 1006 ? "connection lost" : `closed (${code})`;
+    const why: ConnectionReason = reason !== "" ? { kind: "server", text: reason } : code === 1006 ? { kind: "lost" } : { kind: "closed", code };
     this.options.onStatus({ status: "reconnecting", attempt: this.attempt, retryAt: this.clock.now() + delay, reason: why });
     this.retryTimer = this.clock.setTimeout(() => this.connect(), delay);
   }

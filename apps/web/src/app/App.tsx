@@ -3,6 +3,7 @@
  * log and the offsets chart. Also wires the keyboard shortcuts, the theme and position persistence.
  */
 import { useEffect } from "react";
+import { useTranslation } from "react-i18next";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Canvas } from "../canvas/Canvas.tsx";
 import { ConsolePanel } from "../panels/ConsolePanel.tsx";
@@ -21,6 +22,7 @@ export function App() {
   const loaded = useApp((s) => s.lab.loaded);
   const presenting = useApp((s) => s.presenting);
   const actions = useActions();
+  const { t } = useTranslation();
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -67,7 +69,7 @@ export function App() {
         )}
         <Notices />
         <HelpOverlay />
-        {!loaded && <div className="loading">Loading the lab…</div>}
+        {!loaded && <div className="loading">{t("app.loading")}</div>}
       </div>
     </ReactFlowProvider>
   );
@@ -76,32 +78,33 @@ export function App() {
 function HelpOverlay() {
   const open = useApp((s) => s.helpOpen);
   const setOpen = useApp((s) => s.setHelpOpen);
+  const { t } = useTranslation();
   if (!open) return null;
   return (
-    <div className="overlay" role="dialog" aria-label="Keyboard shortcuts" onClick={() => setOpen(false)}>
+    <div className="overlay" role="dialog" aria-label={t("help.title")} onClick={() => setOpen(false)}>
       <div className="overlay-card" onClick={(e) => e.stopPropagation()}>
-        <h2>Keyboard shortcuts</h2>
+        <h2>{t("help.title")}</h2>
         <table className="keys">
           <tbody>
             {SHORTCUTS.map((s) => (
               <tr key={s.keys}>
                 <td>
-                  <kbd>{s.keys}</kbd>
+                  <kbd>{s.keyName ? t(s.keyName) : s.keys}</kbd>
                 </td>
-                <td>{s.label}</td>
+                <td>{t(s.label)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        <h3>On the canvas</h3>
+        <h3>{t("help.canvasTitle")}</h3>
         <ul>
-          <li>Drag the nub on top of a card onto another card: the first becomes a replica of the second (REPLICAOF).</li>
-          <li>Double-click empty space: add a node there.</li>
-          <li>Click a link's label to inspect it: partition it, slow it down, or remove it (REPLICAOF NO ONE).</li>
-          <li>Every gesture has a button too: the ⋯ menu on each card and the inspector on the right.</li>
+          <li>{t("help.drag")}</li>
+          <li>{t("help.doubleClick")}</li>
+          <li>{t("help.linkLabel")}</li>
+          <li>{t("help.buttons")}</li>
         </ul>
         <button type="button" className="btn primary" onClick={() => setOpen(false)}>
-          Close
+          {t("help.close")}
         </button>
       </div>
     </div>

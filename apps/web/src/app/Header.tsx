@@ -3,10 +3,14 @@
  * the connection indicator, theme and help.
  */
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import { useActions } from "./AppContext.tsx";
 import { formatSpeed, formatVirtualTime } from "../format/units.ts";
+import { setLanguage } from "../i18n/i18n.ts";
+import { LANGUAGES, type Language } from "../i18n/language.ts";
 import { useApp } from "../store/store.ts";
-import type { ConnectionInfo } from "../store/slices/connectionSlice.ts";
+import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
 const STEPS_MS = [10, 100, 1000] as const;
@@ -24,6 +28,7 @@ export function Header() {
   const setPresenting = useApp((s) => s.setPresenting);
   const setAnimate = useApp((s) => s.setAnimateEdges);
   const [copied, setCopied] = useState(false);
+  const { t } = useTranslation();
 
   const copyLink = (): void => {
     void navigator.clipboard?.writeText(location.href).then(
@@ -41,35 +46,36 @@ export function Header() {
         <span className="logo" aria-hidden>
           ◆
         </span>
-        <span className="brand-name">Replica Lab</span>
-        <span className="lab-name" title={`lab id ${labId ?? ""}`} data-testid="lab-name">
+        <span className="brand-name">{t("app.name")}</span>
+        <span className="lab-name" title={t("header.labIdTitle", { labId: labId ?? "" })} data-testid="lab-name">
           {name || labId}
         </span>
-        <button type="button" className="btn ghost small" onClick={copyLink} title="Copy a link to this lab">
-          {copied ? "Copied" : "Share"}
+        <button type="button" className="btn ghost small" onClick={copyLink} title={t("header.shareTitle")}>
+          {copied ? t("header.copied") : t("header.share")}
         </button>
       </div>
-      <div className="toolbar" role="toolbar" aria-label="Topology">
-        <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" title="Add a node (N, or double-click the canvas)">
-          + Node
+      <div className="toolbar" role="toolbar" aria-label={t("header.toolbar")}>
+        <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" title={t("header.addNodeTitle")}>
+          {t("header.addNode")}
         </button>
-        <button type="button" className="btn" onClick={() => relayout()} title="Lay out all nodes again (L)">
-          Layout
+        <button type="button" className="btn" onClick={() => relayout()} title={t("header.layoutTitle")}>
+          {t("header.layout")}
         </button>
       </div>
       <ClockControls />
       <div className="header-right">
         <ConnectionIndicator />
-        <button type="button" className={`btn ghost small${presenting ? " on" : ""}`} onClick={() => setPresenting(!presenting)} aria-pressed={presenting} title="Presentation mode: the canvas alone (Z)" data-testid="present-toggle">
-          {presenting ? "Exit present" : "Present"}
+        <LanguageSwitch />
+        <button type="button" className={`btn ghost small${presenting ? " on" : ""}`} onClick={() => setPresenting(!presenting)} aria-pressed={presenting} title={t("header.presentTitle")} data-testid="present-toggle">
+          {presenting ? t("header.exitPresent") : t("header.present")}
         </button>
-        <button type="button" className={`btn ghost small motion-toggle${animate ? "" : " off"}`} onClick={() => setAnimate(!animate)} aria-pressed={animate} title="Animate bytes in flight on links">
-          {animate ? "Motion" : "No motion"}
+        <button type="button" className={`btn ghost small motion-toggle${animate ? "" : " off"}`} onClick={() => setAnimate(!animate)} aria-pressed={animate} title={t("header.motionTitle")}>
+          {animate ? t("header.motion") : t("header.noMotion")}
         </button>
-        <button type="button" className="btn ghost small" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Switch theme (T)" data-testid="theme-toggle">
+        <button type="button" className="btn ghost small" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title={t("header.themeTitle")} aria-label={t("header.themeTitle")} data-testid="theme-toggle">
           {theme === "dark" ? "☀" : "☾"}
         </button>
-        <button type="button" className="btn ghost small" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)">
+        <button type="button" className="btn ghost small" onClick={() => setHelpOpen(true)} title={t("header.helpTitle")} aria-label={t("header.helpTitle")} data-testid="help-toggle">
           ?
         </button>
       </div>
@@ -77,15 +83,41 @@ export function Header() {
   );
 }
 
+const LANGUAGE_NAMES = { en: "language.en", zh: "language.zh" } as const satisfies Record<Language, string>;
+
+/** English / 中文: each language named in itself, so a reader of either finds their own. */
+function LanguageSwitch() {
+  const { t, i18n } = useTranslation();
+  const current = i18n.language;
+  return (
+    <div className="lang-switch" role="group" aria-label={t("language.label")} data-testid="language-switch">
+      {LANGUAGES.map((language) => (
+        <button
+          key={language}
+          type="button"
+          lang={language === "zh" ? "zh-CN" : "en"}
+          className={`btn ghost small${current === language ? " on" : ""}`}
+          aria-pressed={current === language}
+          onClick={() => setLanguage(language)}
+          data-testid={`language-${language}`}
+        >
+          {t(LANGUAGE_NAMES[language])}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 function ClockControls() {
   const actions = useActions();
+  const { t } = useTranslation();
   const paused = useApp((s) => s.lab.clock.paused);
   const speed = useApp((s) => s.lab.clock.speed);
   const timeMs = useApp((s) => Math.floor(s.lab.clock.timeMs / 100) * 100);
   const [stepMs, setStepMs] = useState<number>(100);
   return (
-    <div className="clock" role="group" aria-label="Clock">
-      <span className="clock-time mono" title="virtual time since the lab started" data-testid="clock-time">
+    <div className="clock" role="group" aria-label={t("clock.group")}>
+      <span className="clock-time mono" title={t("clock.timeTitle")} data-testid="clock-time">
         {formatVirtualTime(timeMs)}
       </span>
       <button
@@ -93,22 +125,22 @@ function ClockControls() {
         className={`btn${paused ? " primary" : ""}`}
         onClick={() => actions.clock({ action: paused ? "resume" : "pause" })}
         data-testid="clock-toggle"
-        title={paused ? "Resume (Space)" : "Pause (Space)"}
+        title={paused ? t("clock.resumeTitle") : t("clock.pauseTitle")}
       >
-        {paused ? "▶ Resume" : "❚❚ Pause"}
+        {paused ? t("clock.resume") : t("clock.pause")}
       </button>
-      <button type="button" className="btn" onClick={() => actions.clock({ action: "step", stepMs })} title="Advance virtual time by one step (.)" data-testid="clock-step">
-        Step
+      <button type="button" className="btn" onClick={() => actions.clock({ action: "step", stepMs })} title={t("clock.stepTitle")} data-testid="clock-step">
+        {t("clock.step")}
       </button>
-      <select value={stepMs} onChange={(e) => setStepMs(Number(e.target.value))} aria-label="Step size">
+      <select value={stepMs} onChange={(e) => setStepMs(Number(e.target.value))} aria-label={t("clock.stepSize")}>
         {STEPS_MS.map((ms) => (
           <option key={ms} value={ms}>
             {ms}ms
           </option>
         ))}
       </select>
-      <label className="speed" title="Clock speed: virtual seconds per real second">
-        <select value={speed} onChange={(e) => actions.clock({ action: "speed", speed: Number(e.target.value) })} aria-label="Clock speed" data-testid="clock-speed">
+      <label className="speed" title={t("clock.speedTitle")}>
+        <select value={speed} onChange={(e) => actions.clock({ action: "speed", speed: Number(e.target.value) })} aria-label={t("clock.speed")} data-testid="clock-speed">
           {(SPEEDS as readonly number[]).concat(SPEEDS.includes(speed as (typeof SPEEDS)[number]) ? [] : [speed]).map((s) => (
             <option key={s} value={s}>
               {formatSpeed(s)}
@@ -120,22 +152,39 @@ function ClockControls() {
   );
 }
 
-function describeConnection(c: ConnectionInfo, now: number): string {
+function describeConnection(c: ConnectionInfo, now: number, t: TFunction): string {
   switch (c.status) {
     case "idle":
     case "connecting":
-      return "Connecting…";
+      return t("connection.connecting");
     case "open":
-      return c.rttMs !== null ? `Live · ${c.rttMs} ms` : "Live";
+      return c.rttMs !== null ? t("connection.liveRtt", { ms: c.rttMs }) : t("connection.live");
     case "reconnecting":
-      return c.retryAt !== null && c.retryAt > now ? `Reconnecting in ${Math.ceil((c.retryAt - now) / 1000)}s (try ${c.attempt})` : `Reconnecting (try ${c.attempt})…`;
+      return c.retryAt !== null && c.retryAt > now
+        ? t("connection.reconnectingIn", { sec: Math.ceil((c.retryAt - now) / 1000), attempt: c.attempt })
+        : t("connection.reconnecting", { attempt: c.attempt });
     case "closed":
-      return "Disconnected";
+      return t("connection.closed");
+  }
+}
+
+function describeReason(reason: ConnectionReason | null, t: TFunction): string | undefined {
+  if (reason === null) return undefined;
+  switch (reason.kind) {
+    case "lost":
+      return t("connection.reasonLost");
+    case "closed":
+      return t("connection.reasonClosed", { code: reason.code });
+    case "lab-deleted":
+      return t("connection.reasonDeleted");
+    case "server":
+      return t("connection.reasonServer", { text: reason.text });
   }
 }
 
 function ConnectionIndicator() {
   const connection = useApp((s) => s.connection);
+  const { t } = useTranslation();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (connection.status !== "reconnecting") return;
@@ -143,9 +192,9 @@ function ConnectionIndicator() {
     return () => window.clearInterval(timer);
   }, [connection.status]);
   return (
-    <span className={`conn conn-${connection.status}`} role="status" title={connection.reason ?? undefined} data-testid="connection" data-status={connection.status}>
+    <span className={`conn conn-${connection.status}`} role="status" title={describeReason(connection.reason, t)} data-testid="connection" data-status={connection.status}>
       <span className="conn-dot" aria-hidden />
-      {describeConnection(connection, now)}
+      {describeConnection(connection, now, t)}
     </span>
   );
 }

@@ -3,8 +3,10 @@
  * is then written into the URL. Opens its session and renders the app.
  */
 import { useEffect, useMemo, useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { createLab, getLab } from "../api/rest.ts";
 import { asLabRequestError } from "../api/errors.ts";
+import { failureText } from "../i18n/errorText.ts";
 import { appStore } from "../store/store.ts";
 import { createActions } from "./actions.ts";
 import { LabContext } from "./AppContext.tsx";
@@ -17,7 +19,7 @@ type Phase =
   | { readonly kind: "resolving" }
   | { readonly kind: "ready"; readonly labId: string }
   | { readonly kind: "missing"; readonly labId: string; readonly message: string }
-  | { readonly kind: "failed"; readonly message: string };
+  | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
 async function resolveLab(): Promise<Phase> {
   const wanted = labIdFromUrl(location.href);
@@ -32,7 +34,7 @@ async function resolveLab(): Promise<Phase> {
   } catch (error) {
     const failure = asLabRequestError(error);
     if (wanted !== null && failure.status === 404) return { kind: "missing", labId: wanted, message: failure.message };
-    return { kind: "failed", message: `${failure.message} (${failure.code})` };
+    return { kind: "failed", code: failure.code, message: failure.message };
   }
 }
 
@@ -43,12 +45,13 @@ async function startNewLab(): Promise<Phase> {
     return { kind: "ready", labId: lab.id };
   } catch (error) {
     const failure = asLabRequestError(error);
-    return { kind: "failed", message: `${failure.message} (${failure.code})` };
+    return { kind: "failed", code: failure.code, message: failure.message };
   }
 }
 
 export function Root() {
   const [phase, setPhase] = useState<Phase>({ kind: "resolving" });
+  const { t } = useTranslation();
 
   useEffect(() => {
     appStore.getState().setTheme(loadTheme());
@@ -63,20 +66,20 @@ export function Root() {
 
   switch (phase.kind) {
     case "resolving":
-      return <Splash title="Opening the lab…" />;
+      return <Splash title={t("app.opening")} />;
     case "missing":
       return (
-        <Splash title={`Lab “${phase.labId}” was not found`} detail={`${phase.message}. It may have been deleted, or the server restarted.`}>
+        <Splash title={t("app.notFoundTitle", { labId: phase.labId })} detail={t("app.notFoundDetail", { message: phase.message })}>
           <button className="btn primary" onClick={() => void startNewLab().then(setPhase)}>
-            Create a new lab
+            {t("app.createNew")}
           </button>
         </Splash>
       );
     case "failed":
       return (
-        <Splash title="Cannot reach the Replica Lab server" detail={phase.message}>
+        <Splash title={t("app.unreachableTitle")} detail={`${failureText(phase.code, phase.message, t)} (${phase.code})`}>
           <button className="btn primary" onClick={() => void resolveLab().then(setPhase)}>
-            Try again
+            {t("app.tryAgain")}
           </button>
         </Splash>
       );
@@ -105,10 +108,11 @@ function LabRoot({ labId }: { readonly labId: string }) {
 }
 
 function Splash({ title, detail, children }: { readonly title: string; readonly detail?: string; readonly children?: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <div className="splash" data-theme-root>
       <div className="splash-card">
-        <h1>Replica Lab</h1>
+        <h1>{t("app.name")}</h1>
         <p className="splash-title">{title}</p>
         {detail && <p className="muted">{detail}</p>}
         {children}

@@ -8,6 +8,8 @@ import { splitArgs } from "../console/splitArgs.ts";
 import { asCommandResult, consoleOutput } from "../console/replyFormat.ts";
 import type { LabRequestError } from "../api/errors.ts";
 import type { LabSession } from "./labSession.ts";
+import { failureText } from "../i18n/errorText.ts";
+import { i18n } from "../i18n/i18n.ts";
 
 export interface LinkPatch {
   readonly latencyMs?: number;
@@ -72,14 +74,14 @@ export function createActions(session: LabSession): LabActions {
     try {
       const result = asCommandResult(await session.run({ kind: "command", nodeId: id, argv: parsed.argv }, { report: false }));
       if (result === null) {
-        state().consolePrint(id, { kind: "error", text: "(client) the server's answer was not a command reply" });
+        state().consolePrint(id, { kind: "error", text: i18n.t("console.notReply") });
         return;
       }
       const out = consoleOutput(result);
       state().consolePrint(id, { kind: out.isError ? "error" : "reply", text: out.text });
     } catch (error) {
       const failure = error as LabRequestError;
-      state().consolePrint(id, { kind: "error", text: `(server) ${failure.code}: ${failure.message}` });
+      state().consolePrint(id, { kind: "error", text: i18n.t("console.serverError", { code: failure.code, message: failureText(failure.code, failure.message, i18n.t) }) });
     }
   };
 

@@ -1,5 +1,6 @@
-/** Operations in words, for error notices ("Could not make B a replica of A"). */
+/** Operations in words, for error notices ("Could not make B a replica of A"), in the language shown. */
 import type { LabOperation } from "@replica-lab/protocol";
+import type { TFunction } from "i18next";
 import type { LabData } from "../store/labData.ts";
 
 export function nodeName(lab: Pick<LabData, "nodes">, id: string | null): string {
@@ -7,30 +8,30 @@ export function nodeName(lab: Pick<LabData, "nodes">, id: string | null): string
   return lab.nodes[id]?.name ?? id;
 }
 
-export function describeOperation(op: LabOperation, lab: Pick<LabData, "nodes">): string {
+export function describeOperation(op: LabOperation, lab: Pick<LabData, "nodes">, t: TFunction): string {
   const name = (id: string | null): string => nodeName(lab, id);
   switch (op.kind) {
     case "add-node":
-      return op.name ? `add node ${op.name}` : "add a node";
+      return op.name ? t("ops.addNamedNode", { name: op.name }) : t("ops.addNode");
     case "remove-node":
-      return `delete ${name(op.nodeId)}`;
+      return t("ops.removeNode", { name: name(op.nodeId) });
     case "command":
-      return `run ${op.argv[0] ?? "a command"} on ${name(op.nodeId)}`;
+      return t("ops.command", { command: op.argv[0] ?? t("ops.aCommand"), name: name(op.nodeId) });
     case "set-master":
-      return op.masterId === null ? `promote ${name(op.nodeId)} (REPLICAOF NO ONE)` : `make ${name(op.nodeId)} a replica of ${name(op.masterId)}`;
+      return op.masterId === null ? t("ops.promote", { name: name(op.nodeId) }) : t("ops.setMaster", { name: name(op.nodeId), master: name(op.masterId) });
     case "kill":
-      return `kill ${name(op.nodeId)}`;
+      return t("ops.kill", { name: name(op.nodeId) });
     case "restart":
-      return `restart ${name(op.nodeId)}${op.wipe ? " with a wiped disk" : ""}`;
+      return op.wipe ? t("ops.restartWipe", { name: name(op.nodeId) }) : t("ops.restart", { name: name(op.nodeId) });
     case "freeze":
-      return `freeze ${name(op.nodeId)}`;
+      return t("ops.freeze", { name: name(op.nodeId) });
     case "thaw":
-      return `thaw ${name(op.nodeId)}`;
+      return t("ops.thaw", { name: name(op.nodeId) });
     case "link":
-      return `change the link ${name(op.a)} ↔ ${name(op.b)}`;
+      return t("ops.link", { a: name(op.a), b: name(op.b) });
     case "clock":
-      return `${op.action} the clock`;
+      return op.action === "pause" ? t("ops.clockPause") : op.action === "resume" ? t("ops.clockResume") : t("ops.clockStep");
     case "write-load":
-      return `set the write load on ${name(op.nodeId)}`;
+      return t("ops.writeLoad", { name: name(op.nodeId) });
   }
 }

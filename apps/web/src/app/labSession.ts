@@ -11,6 +11,7 @@ import { OffsetHistory } from "../panels/offsetHistory.ts";
 import { FrameBatcher } from "../store/frameBatcher.ts";
 import type { LabStreamMessage } from "../store/labData.ts";
 import type { AppStore } from "../store/store.ts";
+import { i18n } from "../i18n/i18n.ts";
 import { describeOperation } from "./describeOperation.ts";
 
 /** Counters a benchmark or a curious developer can read as `window.__replicaLabStats`. */
@@ -91,10 +92,10 @@ export class LabSession {
         return;
       case "lab-deleted":
         this.batcher.push(message);
-        this.store.getState().notify({ level: "error", title: "Lab deleted", message: "This lab was deleted on the server. Create a new one to go on.", code: "lab-deleted" });
+        this.store.getState().notify({ level: "error", title: i18n.t("notice.labDeleted"), message: i18n.t("notice.labDeletedMessage"), code: "lab-deleted", fromServer: false });
         return;
       case "error":
-        this.store.getState().notify({ level: "error", title: "Server error", message: message.error.message, code: message.error.code });
+        this.store.getState().notify({ level: "error", title: i18n.t("notice.serverError"), message: message.error.message, code: message.error.code, fromServer: true });
         return;
       case "op-result":
       case "pong":
@@ -112,7 +113,8 @@ export class LabSession {
     } catch (error) {
       const failure = asLabRequestError(error);
       if (options.report !== false) {
-        this.store.getState().notify({ level: "error", title: `Could not ${describeOperation(op, this.store.getState().lab)}`, message: failure.message, code: failure.code });
+        const title = i18n.t("notice.couldNot", { op: describeOperation(op, this.store.getState().lab, i18n.t) });
+        this.store.getState().notify({ level: "error", title, message: failure.message, code: failure.code, fromServer: true });
       }
       throw failure;
     }

@@ -2,12 +2,16 @@
  * Keyboard shortcuts for the common actions. One table drives both the handler and the help overlay,
  * so they cannot disagree. Keys typed into inputs are never taken.
  */
+import type { ParseKeys } from "i18next";
 import type { LabActions } from "./actions.ts";
 import type { AppState } from "../store/appState.ts";
 
 export interface Shortcut {
   readonly keys: string;
-  readonly label: string;
+  /** The catalogue key of what it does. */
+  readonly label: ParseKeys;
+  /** The catalogue key of the key's name, for keys whose name is a word (Space). */
+  readonly keyName?: ParseKeys;
   /** Returns false when the key does not apply now (nothing is done then). */
   readonly run: (ctx: ShortcutContext) => boolean;
   readonly match: (event: KeyLike) => boolean;
@@ -38,18 +42,18 @@ function withNode(ctx: ShortcutContext, run: (id: string) => void): boolean {
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: "N", label: "Add a node", match: plain("n"), run: (c) => (c.actions.addNode(), true) },
-  { keys: "1–9", label: "Select node 1–9", match: (e) => /^[1-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey, run: () => true },
-  { keys: "Esc", label: "Clear the selection, close overlays", match: (e) => e.key === "Escape", run: (c) => (c.state.setHelpOpen(false), c.state.select(null), true) },
-  { keys: "S", label: "SET a random key on the selected node", match: plain("s"), run: (c) => withNode(c, (id) => c.actions.setRandomKey(id)) },
-  { keys: "K", label: "Kill the selected node", match: plain("k"), run: (c) => withNode(c, (id) => c.actions.kill(id)) },
-  { keys: "R", label: "Restart it, keeping its disk", match: plain("r"), run: (c) => withNode(c, (id) => c.actions.restart(id, false)) },
-  { keys: "⇧R", label: "Restart it with a wiped disk", match: shifted("r"), run: (c) => withNode(c, (id) => c.actions.restart(id, true)) },
-  { keys: "F", label: "Freeze or thaw it", match: plain("f"), run: (c) => withNode(c, (id) => c.actions.toggleFreeze(id)) },
-  { keys: "P", label: "Promote it (REPLICAOF NO ONE)", match: plain("p"), run: (c) => withNode(c, (id) => c.actions.setMaster(id, null)) },
+  { keys: "N", label: "shortcut.addNode", match: plain("n"), run: (c) => (c.actions.addNode(), true) },
+  { keys: "1–9", label: "shortcut.selectNode", match: (e) => /^[1-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey, run: () => true },
+  { keys: "Esc", label: "shortcut.escape", match: (e) => e.key === "Escape", run: (c) => (c.state.setHelpOpen(false), c.state.select(null), true) },
+  { keys: "S", label: "shortcut.setKey", match: plain("s"), run: (c) => withNode(c, (id) => c.actions.setRandomKey(id)) },
+  { keys: "K", label: "shortcut.kill", match: plain("k"), run: (c) => withNode(c, (id) => c.actions.kill(id)) },
+  { keys: "R", label: "shortcut.restart", match: plain("r"), run: (c) => withNode(c, (id) => c.actions.restart(id, false)) },
+  { keys: "⇧R", label: "shortcut.restartWipe", match: shifted("r"), run: (c) => withNode(c, (id) => c.actions.restart(id, true)) },
+  { keys: "F", label: "shortcut.freeze", match: plain("f"), run: (c) => withNode(c, (id) => c.actions.toggleFreeze(id)) },
+  { keys: "P", label: "shortcut.promote", match: plain("p"), run: (c) => withNode(c, (id) => c.actions.setMaster(id, null)) },
   {
     keys: "Del",
-    label: "Delete the selected node, or remove the selected link",
+    label: "shortcut.remove",
     match: (e) => e.key === "Delete" || e.key === "Backspace",
     run: (c) => {
       const sel = c.state.selection;
@@ -59,13 +63,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
       return true;
     },
   },
-  { keys: "Space", label: "Pause or resume the clock", match: (e) => e.key === " ", run: (c) => (c.actions.clock({ action: c.state.lab.clock.paused ? "resume" : "pause" }), true) },
-  { keys: ".", label: "Step the clock by 100 ms", match: (e) => e.key === ".", run: (c) => (c.actions.clock({ action: "step", stepMs: 100 }), true) },
-  { keys: "L", label: "Auto layout", match: plain("l"), run: (c) => (c.state.relayout(), true) },
-  { keys: "`", label: "Focus the console", match: (e) => e.key === "`", run: (c) => (c.focusConsole(), true) },
-  { keys: "Z", label: "Presentation mode: the canvas alone", match: plain("z"), run: (c) => (c.state.setPresenting(!c.state.presenting), true) },
-  { keys: "T", label: "Switch light / dark theme", match: plain("t"), run: (c) => (c.state.setTheme(c.state.theme === "dark" ? "light" : "dark"), true) },
-  { keys: "?", label: "Show these shortcuts", match: (e) => e.key === "?", run: (c) => (c.state.setHelpOpen(!c.state.helpOpen), true) },
+  { keys: "Space", keyName: "shortcut.spaceKey", label: "shortcut.clock", match: (e) => e.key === " ", run: (c) => (c.actions.clock({ action: c.state.lab.clock.paused ? "resume" : "pause" }), true) },
+  { keys: ".", label: "shortcut.step", match: (e) => e.key === ".", run: (c) => (c.actions.clock({ action: "step", stepMs: 100 }), true) },
+  { keys: "L", label: "shortcut.layout", match: plain("l"), run: (c) => (c.state.relayout(), true) },
+  { keys: "`", label: "shortcut.console", match: (e) => e.key === "`", run: (c) => (c.focusConsole(), true) },
+  { keys: "Z", label: "shortcut.present", match: plain("z"), run: (c) => (c.state.setPresenting(!c.state.presenting), true) },
+  { keys: "T", label: "shortcut.theme", match: plain("t"), run: (c) => (c.state.setTheme(c.state.theme === "dark" ? "light" : "dark"), true) },
+  { keys: "?", label: "shortcut.help", match: (e) => e.key === "?", run: (c) => (c.state.setHelpOpen(!c.state.helpOpen), true) },
 ];
 
 /** Handles a key press; returns true when a shortcut ran (the caller then prevents the default). */

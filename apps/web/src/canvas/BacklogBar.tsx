@@ -4,6 +4,7 @@
  * resync would work; red behind it: it would need a full one).
  */
 import { memo } from "react";
+import { useTranslation } from "react-i18next";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { formatBytes, formatOffset } from "../format/units.ts";
 import { useNames } from "../store/selectors.ts";
@@ -19,6 +20,7 @@ const MAX_LABELLED = 6;
 
 export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBarProps) {
   const names = useNames(node.replicas.map((r) => [r.nodeId, r.address] as const));
+  const { t } = useTranslation();
   const nameOf = (_id: string | null, address: string): string => {
     const i = node.replicas.findIndex((r) => r.address === address);
     return names[i] ?? address;
@@ -41,7 +43,7 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
   }
   return (
     <div className={`backlog backlog-${variant}`} data-field="backlog" data-first={bar.first} data-histlen={bar.histlen}>
-      <div className="backlog-track" title={bar.active ? `backlog holds offsets ${bar.first}..${bar.last}` : "no backlog yet"}>
+      <div className="backlog-track" title={bar.active ? t("backlog.holds", { first: formatOffset(bar.first), last: formatOffset(bar.last) }) : t("backlog.none")}>
         {bar.active && (
           <div className="backlog-window" style={{ left: `${bar.windowStart * 100}%`, width: `${Math.max(0.5, (bar.windowEnd - bar.windowStart) * 100)}%` }} />
         )}
@@ -50,7 +52,7 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
             key={m.key}
             className={`backlog-marker ${m.place}${m.clamped ? " clamped" : ""}`}
             style={{ left: `${m.x * 100}%` }}
-            title={`${m.label} acknowledged offset ${formatOffset(m.offset)} (${m.place === "inside" ? "inside the backlog: partial resync possible" : m.place === "behind" ? "behind the backlog: would need a full resync" : "ahead of this master"})`}
+            title={t(m.place === "inside" ? "backlog.markerInside" : m.place === "behind" ? "backlog.markerBehind" : "backlog.markerAhead", { name: m.label, offset: formatOffset(m.offset) })}
             data-marker={m.label}
             data-place={m.place}
           >
@@ -61,15 +63,16 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
       <div className="backlog-caption">
         {bar.active ? (
           <>
-            <span title="repl_backlog_first_byte_offset … master_repl_offset">
-              <span className="k">backlog</span> {bar.histlen === 0 ? `empty, next byte ${formatOffset(bar.first)}` : `${formatOffset(bar.first)} … ${formatOffset(bar.last)}`}
+            <span title={t("backlog.rangeTitle")}>
+              <span className="k">{t("backlog.label")}</span>{" "}
+              {bar.histlen === 0 ? t("backlog.empty", { first: formatOffset(bar.first) }) : t("backlog.range", { first: formatOffset(bar.first), last: formatOffset(bar.last) })}
             </span>
-            <span className="muted" title="repl_backlog_histlen / repl-backlog-size">
+            <span className="muted" title={t("backlog.sizeTitle")}>
               {formatBytes(bar.histlen)} / {formatBytes(bar.sizeBytes)}
             </span>
           </>
         ) : (
-          <span className="muted wrap">no backlog (created when the first replica attaches)</span>
+          <span className="muted wrap">{t("backlog.notCreated")}</span>
         )}
       </div>
     </div>

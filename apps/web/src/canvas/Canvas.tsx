@@ -19,6 +19,7 @@ import {
   type OnNodeDrag,
   type Viewport,
 } from "@xyflow/react";
+import { useTranslation } from "react-i18next";
 import { useActions, useSession } from "../app/AppContext.tsx";
 import { externalIdOf, isExternalFlowId } from "../store/externalData.ts";
 import { appStore, useApp } from "../store/store.ts";
@@ -58,6 +59,7 @@ export function Canvas() {
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const laidOut = useApp((s) => s.canvas.laidOutVersion);
   const fitRequest = useApp((s) => s.fitRequest);
+  const { t } = useTranslation();
 
   // The view follows the layout (fits all nodes after each topology change) until the viewer pans or
   // zooms it themselves; the fit button, "Auto layout" and L bring following back. A click on the
@@ -158,7 +160,7 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={24} size={1.5} />
         <Controls showInteractive={false} position="bottom-left" onFitView={() => appStore.getState().requestFit()} />
       </ReactFlow>
-      {count === 0 && <div className="canvas-empty">No nodes yet. Double-click here or press N to add one.</div>}
+      {count === 0 && <div className="canvas-empty">{t("canvas.empty")}</div>}
     </div>
   );
 }

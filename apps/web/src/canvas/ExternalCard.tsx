@@ -5,10 +5,12 @@
  * from it (REPLICAOF its address).
  */
 import { memo } from "react";
+import { useTranslation } from "react-i18next";
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import type { ExternalNodeView, ExternalObservation } from "@replica-lab/protocol";
 import { isUnsetReplid } from "../format/replid.ts";
 import { formatOffset } from "../format/units.ts";
+import { roleWord } from "../i18n/words.ts";
 import { externalFlowId } from "../store/externalData.ts";
 import { useAddressLabel, useExternal } from "../store/externalSelectors.ts";
 import { ReplidPill } from "../ui/ReplidPill.tsx";
@@ -23,8 +25,9 @@ function ExternalCardImpl({ data, selected }: NodeProps<ExternalCardNode>) {
   const node = useExternal(id);
   const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== externalFlowId(id));
   const compact = useCompactView();
+  const { t } = useTranslation();
   if (!node) return <div className="card card-missing">…</div>;
-  const status = externalStatus(node);
+  const status = externalStatus(node, t);
   const role = node.observed?.role ?? "unknown";
   return (
     <div
@@ -32,7 +35,7 @@ function ExternalCardImpl({ data, selected }: NodeProps<ExternalCardNode>) {
       data-external-id={node.id}
       data-role={role}
       data-state={status.state}
-      title={`redis-server outside the lab at ${node.id}: observed, not controlled`}
+      title={t("external.cardTitle", { address: node.id })}
     >
       {/* Links start here when this server is the replica; nobody drags from it. */}
       <Handle type="source" position={Position.Left} id={SOURCE_HANDLE} className="handle-external" isConnectable={false} />
@@ -44,16 +47,17 @@ function ExternalCardImpl({ data, selected }: NodeProps<ExternalCardNode>) {
 }
 
 function CompactBody({ node, role }: { readonly node: ExternalNodeView; readonly role: string }) {
-  const status = externalStatus(node);
+  const { t } = useTranslation();
+  const status = externalStatus(node, t);
   return (
     <div className="compact-body">
       <div className="compact-top">
         <span className="card-name">:{node.port}</span>
         <span className={`role-badge ${role}`} data-field="role">
-          {role}
+          {roleWord(role, t)}
         </span>
         <span className="spacer" />
-        <span className="external-badge">external</span>
+        <span className="external-badge">{t("external.badge")}</span>
       </div>
       <div className="compact-figures">
         <span className="mono" data-field="offset">
@@ -68,13 +72,14 @@ function CompactBody({ node, role }: { readonly node: ExternalNodeView; readonly
 }
 
 function FullBody({ node, role }: { readonly node: ExternalNodeView; readonly role: string }) {
-  const status = externalStatus(node);
+  const { t } = useTranslation();
+  const status = externalStatus(node, t);
   const observed = node.observed;
   return (
     <>
       <div className="card-header external-header">
-        <span className="external-badge" title="Not a lab node: a real server the lab replicates with">
-          external redis-server
+        <span className="external-badge" title={t("external.badgeTitle")}>
+          {t("external.badgeFull")}
         </span>
         <span className="spacer" />
         <span className={`link-chip tone-${status.tone}`} data-field="reachability" title={status.detail ?? undefined}>
@@ -86,18 +91,18 @@ function FullBody({ node, role }: { readonly node: ExternalNodeView; readonly ro
           {node.id}
         </span>
         <span className={`role-badge ${role}`} data-field="role">
-          {role}
+          {roleWord(role, t)}
         </span>
         <span className="spacer" />
         {observed && observed.version !== "" && <span className="version muted">{observed.version}</span>}
       </div>
       <div className="card-body">
-        {observed ? <Observed observed={observed} /> : <div className="card-row muted">nothing observed yet</div>}
+        {observed ? <Observed observed={observed} /> : <div className="card-row muted">{t("external.nothingYet")}</div>}
         <div className="card-row external-polled" data-field="polled">
-          <span className="k">polled</span>
-          <span className="mono">{formatPolledAt(node.lastPolledUnixMs)}</span>
+          <span className="k">{t("external.polled")}</span>
+          <span className="mono">{formatPolledAt(node.lastPolledUnixMs, t)}</span>
           {status.detail && (
-            <span className="external-error" title={status.detail}>
+            <span className="external-error" title={status.detail} lang="en" data-server-text>
               {status.detail}
             </span>
           )}
@@ -109,52 +114,52 @@ function FullBody({ node, role }: { readonly node: ExternalNodeView; readonly ro
 
 function Observed({ observed }: { readonly observed: ExternalObservation }) {
   const masterLabel = useAddressLabel(observed.masterAddress);
+  const { t } = useTranslation();
+  const online = observed.replicas.filter((r) => r.state === "online").length;
   return (
     <>
       <div className="card-row">
-        <span className="k">replid</span>
+        <span className="k">{t("card.replid")}</span>
         <ReplidPill replid={observed.replid} field="replid" />
         {!isUnsetReplid(observed.replid2) && (
           <>
-            <span className="k">replid2</span>
+            <span className="k">{t("card.replid2")}</span>
             <ReplidPill replid={observed.replid2} field="replid2" />
           </>
         )}
       </div>
       <div className="card-row figures">
-        <span className="k">offset</span>
+        <span className="k">{t("card.offset")}</span>
         <span className="v mono" data-field="offset" data-value={observed.masterReplOffset}>
           {formatOffset(observed.masterReplOffset)}
         </span>
-        <span className="k">keys</span>
+        <span className="k">{t("card.keys")}</span>
         <span className="v mono" data-field="keys">
           {observed.keys}
         </span>
       </div>
       {observed.role === "replica" ? (
         <div className="card-row link-row">
-          <span className="k">link</span>
+          <span className="k">{t("card.link")}</span>
           <span className={`link-chip tone-${observed.masterLinkStatus === "up" ? "good" : "bad"}`} data-field="link" data-state={observed.masterLinkStatus ?? "down"}>
-            {observed.masterLinkStatus === "up" ? "connected" : "down"}
+            {observed.masterLinkStatus === "up" ? t("link.connected") : t("link.down")}
           </span>
-          <span className="k">of</span>
+          <span className="k">{t("external.master")}</span>
           <span className="external-master mono" title={observed.masterAddress ?? ""} data-field="master">
             {masterLabel}
           </span>
         </div>
       ) : (
         <div className="card-row">
-          <span className="k">replicas</span>
+          <span className="k">{t("card.replicas")}</span>
           <span className="v" data-field="replicas">
-            {observed.replicas.length === 0 ? "none" : `${observed.replicas.length} attached, ${observed.replicas.filter((r) => r.state === "online").length} online`}
+            {observed.replicas.length === 0 ? t("card.replicasNone") : t("card.replicasCount", { count: observed.replicas.length, online })}
           </span>
         </div>
       )}
       <div className="card-row" data-field="sync">
-        <span className="k">syncs</span>
-        <span className="mono small">
-          full {observed.syncFull} · partial {observed.syncPartialOk} · err {observed.syncPartialErr}
-        </span>
+        <span className="k">{t("external.syncs")}</span>
+        <span className="mono small">{t("external.syncFigures", { full: observed.syncFull, partial: observed.syncPartialOk, err: observed.syncPartialErr })}</span>
       </div>
     </>
   );

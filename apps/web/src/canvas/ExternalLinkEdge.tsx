@@ -4,6 +4,7 @@
  * latency and nothing to inspect or change.
  */
 import { memo } from "react";
+import { useTranslation } from "react-i18next";
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
 import { useExternalEdge } from "../store/externalSelectors.ts";
 import type { ExternalLinkEdge as ExternalLinkEdgeType } from "./externalFlow.ts";
@@ -13,6 +14,7 @@ import { useCompactView } from "./zoom.ts";
 function ExternalLinkEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition }: EdgeProps<ExternalLinkEdgeType>) {
   const edge = useExternalEdge(data?.edgeId ?? null);
   const compact = useCompactView();
+  const { t } = useTranslation();
   const [path, midX, midY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
   if (!edge) return null;
   const visual = externalEdgeVisual(edge);
@@ -27,12 +29,12 @@ function ExternalLinkEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, so
           <div
             className={`nodrag nopan edge-label external-link-label ${visual}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-            title="As observed by polling the external server's INFO"
+            title={t("edge.observedTitle")}
             data-external-edge-id={edge.id}
             data-state={edge.linkStatus}
           >
-            <span>{externalEdgeLabel(edge)}</span>
-            <span className="edge-extra">observed</span>
+            <span>{externalEdgeLabel(edge, t)}</span>
+            <span className="edge-extra">{t("edge.observed")}</span>
           </div>
         </EdgeLabelRenderer>
       )}

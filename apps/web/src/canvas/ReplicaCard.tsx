@@ -6,12 +6,14 @@
  * While a connection is being dragged, the whole card becomes a drop target.
  */
 import { memo } from "react";
+import { useTranslation } from "react-i18next";
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { useCompactView } from "./zoom.ts";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
 import { isUnsetReplid } from "../format/replid.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
+import { roleWord, statusWord } from "../i18n/words.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { useInCycle, useNode, useNodeName } from "../store/selectors.ts";
 import { Menu, type MenuEntry } from "../ui/Menu.tsx";
@@ -26,6 +28,7 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
   const inCycle = useInCycle(id);
   const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== id);
   const compact = useCompactView();
+  const { t } = useTranslation();
   if (!node) return <div className="card card-missing">…</div>;
   return (
     <div
@@ -40,7 +43,7 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
         position={Position.Left}
         id={SOURCE_HANDLE}
         className="handle-out"
-        title={`Drag onto another node to make ${node.name} its replica (REPLICAOF)`}
+        title={t("card.handleTitle", { name: node.name })}
         data-testid={`handle-${node.name}`}
       />
       <Handle type="target" position={Position.Right} id={TARGET_HANDLE} className="handle-in" isConnectableStart={false} />
@@ -55,17 +58,18 @@ function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
  * offset, link) and skip the rest, which also keeps 100 changing cards cheap to draw.
  */
 function CompactBody({ node }: { readonly node: NodeSnapshot }) {
-  const chip = replicaLinkChip(node);
+  const { t } = useTranslation();
+  const chip = replicaLinkChip(node, t);
   return (
     <div className="compact-body">
       <div className="compact-top">
         <span className="card-name">{node.name}</span>
         <span className={`role-badge ${node.role}`} data-field="role">
-          {node.role}
+          {roleWord(node.role, t)}
         </span>
         <span className="spacer" />
         <span className={`status-chip ${node.status}`} data-field="status">
-          {node.status}
+          {statusWord(node.status, t)}
         </span>
       </div>
       <div className="compact-figures">
@@ -83,26 +87,27 @@ function CompactBody({ node }: { readonly node: NodeSnapshot }) {
 }
 
 function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inCycle: boolean }) {
+  const { t } = useTranslation();
   return (
     <>
       <CardHeader node={node} inCycle={inCycle} />
       <div className="card-body">
         <div className="card-row">
-          <span className="k">replid</span>
+          <span className="k">{t("card.replid")}</span>
           <ReplidPill replid={node.replid} field="replid" />
           {!isUnsetReplid(node.replid2) && (
             <>
-              <span className="k">replid2</span>
+              <span className="k">{t("card.replid2")}</span>
               <ReplidPill replid={node.replid2} field="replid2" />
             </>
           )}
         </div>
         <div className="card-row figures">
-          <span className="k">offset</span>
+          <span className="k">{t("card.offset")}</span>
           <span className="v mono" data-field="offset" data-value={node.masterReplOffset}>
             {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
           </span>
-          <span className="k">keys</span>
+          <span className="k">{t("card.keys")}</span>
           <span className="v mono" data-field="keys">
             {node.keys}
           </span>
@@ -117,59 +122,60 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
 function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly inCycle: boolean }) {
   const actions = useActions();
   const masterName = useNodeName(node.masterId);
+  const { t } = useTranslation();
   // Built when the menu opens, from the store as it is then: the card subscribes to nothing extra.
   const items = (): MenuEntry[] => {
     const lab = appStore.getState().lab;
     const others = lab.nodeIds.filter((x) => x !== node.id);
     return [
-      { label: "SET a random key", hint: "S", disabled: node.status !== "up", onSelect: () => actions.setRandomKey(node.id) },
+      { label: t("menu.setKey"), hint: "S", disabled: node.status !== "up", onSelect: () => actions.setRandomKey(node.id) },
       "separator",
-      { heading: "Replicate from (REPLICAOF)" },
+      { heading: t("menu.replicateFrom") },
       ...others.map((otherId) => ({
         label: `${lab.nodes[otherId]?.name ?? otherId}${otherId === node.masterId ? "  ✓" : ""}`,
         onSelect: () => actions.setMaster(node.id, otherId),
       })),
       // Servers outside the lab that the lab already knows of (external nodes): REPLICAOF their address.
       ...lab.externals.nodeIds.map((address) => ({
-        label: `${address} (external)${node.masterId === null && address === node.masterAddress ? "  ✓" : ""}`,
+        label: `${t("menu.external", { address })}${node.masterId === null && address === node.masterAddress ? "  ✓" : ""}`,
         onSelect: () => actions.setMaster(node.id, address),
       })),
-      { label: "No one: promote to master", hint: "P", disabled: node.role === "master", onSelect: () => actions.setMaster(node.id, null) },
+      { label: t("menu.promote"), hint: "P", disabled: node.role === "master", onSelect: () => actions.setMaster(node.id, null) },
       "separator",
       node.status === "frozen"
-        ? { label: "Thaw (SIGCONT)", hint: "F", onSelect: () => actions.thaw(node.id) }
-        : { label: "Freeze (SIGSTOP)", hint: "F", disabled: node.status === "down", onSelect: () => actions.freeze(node.id) },
-      { label: "Kill (crash)", hint: "K", disabled: node.status === "down", onSelect: () => actions.kill(node.id) },
-      { label: "Restart, keep disk", hint: "R", onSelect: () => actions.restart(node.id, false) },
-      { label: "Restart, wipe disk", hint: "⇧R", onSelect: () => actions.restart(node.id, true) },
+        ? { label: t("menu.thaw"), hint: "F", onSelect: () => actions.thaw(node.id) }
+        : { label: t("menu.freeze"), hint: "F", disabled: node.status === "down", onSelect: () => actions.freeze(node.id) },
+      { label: t("menu.kill"), hint: "K", disabled: node.status === "down", onSelect: () => actions.kill(node.id) },
+      { label: t("menu.restart"), hint: "R", onSelect: () => actions.restart(node.id, false) },
+      { label: t("menu.restartWipe"), hint: "⇧R", onSelect: () => actions.restart(node.id, true) },
       "separator",
-      { label: "Delete node", hint: "Del", danger: true, onSelect: () => actions.removeNode(node.id) },
+      { label: t("menu.remove"), hint: "Del", danger: true, onSelect: () => actions.removeNode(node.id) },
     ];
   };
   return (
     <div className="card-header">
       <span className="card-name">{node.name}</span>
       <span className={`role-badge ${node.role}`} data-field="role">
-        {node.role}
+        {roleWord(node.role, t)}
       </span>
       {node.role === "replica" && (
         <span className="card-of muted" title={node.masterAddress ?? ""}>
-          of {masterName ?? node.masterAddress}
+          {t("card.of", { master: masterName ?? node.masterAddress ?? "" })}
         </span>
       )}
       <span className="spacer" />
       {inCycle && (
-        <span className="cycle-badge" title="This node is part of a replication cycle: legal in redis, but no node in the loop accepts writes">
-          cycle
+        <span className="cycle-badge" title={t("card.cycleTitle")}>
+          {t("card.cycle")}
         </span>
       )}
       <span className={`status-chip ${node.status}`} data-field="status">
-        {node.status === "frozen" ? "❄ frozen" : node.status}
+        {node.status === "frozen" ? t("status.frozenChip") : statusWord(node.status, t)}
       </span>
-      <span className="version muted" title="replication protocol version">
+      <span className="version muted" title={t("card.versionTitle")}>
         {node.version}
       </span>
-      <Menu label={`Actions for ${node.name}`} items={items} testId={`menu-${node.name}`} className="btn icon card-menu">
+      <Menu label={t("card.menu", { name: node.name })} items={items} testId={`menu-${node.name}`} className="btn icon card-menu">
         ⋯
       </Menu>
     </div>
@@ -177,14 +183,15 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
 }
 
 function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
-  const chip = replicaLinkChip(node);
+  const { t } = useTranslation();
+  const chip = replicaLinkChip(node, t);
   const masterOffset = useApp((s) => (node.masterId ? s.lab.nodes[node.masterId]?.masterReplOffset : undefined));
   const lagSec = useApp((s) => (node.masterId ? s.lab.nodes[node.masterId]?.replicas.find((r) => r.nodeId === node.id)?.lagSec : undefined));
   if (!chip) return null;
   const behind = masterOffset !== undefined && node.status !== "down" ? Math.max(0, masterOffset - node.masterReplOffset) : null;
   return (
     <div className="card-row link-row">
-      <span className="k">link</span>
+      <span className="k">{t("card.link")}</span>
       <span className={`link-chip tone-${chip.tone}`} data-field="link" data-state={chip.state} title={chip.detail ?? undefined}>
         {chip.label}
       </span>
@@ -195,9 +202,8 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
       )}
       <span className="spacer" />
       {behind !== null && (
-        <span className="lag mono" data-field="lag" title="bytes behind its master, and seconds since the master last heard an ACK">
-          lag {formatBytes(behind)}
-          {lagSec !== undefined ? ` · ${lagSec}s` : ""}
+        <span className="lag mono" data-field="lag" title={t("card.lagTitle")}>
+          {lagSec !== undefined ? t("card.lagSec", { bytes: formatBytes(behind), sec: lagSec }) : t("card.lag", { bytes: formatBytes(behind) })}
         </span>
       )}
       {chip.detail && chip.progress === null && <span className="link-detail muted">{chip.detail}</span>}
@@ -206,12 +212,13 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
 }
 
 function MasterRow({ node }: { readonly node: NodeSnapshot }) {
+  const { t } = useTranslation();
   const online = node.replicas.filter((r) => r.state === "online").length;
   return (
     <div className="card-row">
-      <span className="k">replicas</span>
+      <span className="k">{t("card.replicas")}</span>
       <span className="v" data-field="replicas">
-        {node.replicas.length === 0 ? "none" : `${node.replicas.length} attached, ${online} online`}
+        {node.replicas.length === 0 ? t("card.replicasNone") : t("card.replicasCount", { count: node.replicas.length, online })}
       </span>
     </div>
   );

@@ -5,6 +5,7 @@
  * when the viewer turned motion off or the system asks for reduced motion.
  */
 import { memo } from "react";
+import { useTranslation } from "react-i18next";
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
 import { formatBandwidth } from "../format/units.ts";
 import { useShallow } from "zustand/react/shallow";
@@ -18,7 +19,6 @@ import { edgeLabel, edgeVisual, type EdgeVisual } from "./linkState.ts";
 interface EdgeView {
   readonly exists: boolean;
   readonly visual: EdgeVisual;
-  readonly label: string;
   readonly inCycle: boolean;
   readonly hasBytesInFlight: boolean;
   readonly latencyMs: number;
@@ -31,12 +31,11 @@ interface EdgeView {
 function edgeView(s: AppState, id: string): EdgeView {
   const edge = s.lab.edges[id];
   if (!edge) {
-    return { exists: false, visual: "down", label: "", inCycle: false, hasBytesInFlight: false, latencyMs: 0, bandwidthBytesPerSec: null, transferProgress: null, replicaId: "", masterId: "" };
+    return { exists: false, visual: "down", inCycle: false, hasBytesInFlight: false, latencyMs: 0, bandwidthBytesPerSec: null, transferProgress: null, replicaId: "", masterId: "" };
   }
   return {
     exists: true,
     visual: edgeVisual(edge),
-    label: edgeLabel(edge),
     inCycle: edge.inCycle,
     hasBytesInFlight: edge.inFlightBytes > 0,
     latencyMs: edge.latencyMs,
@@ -56,6 +55,7 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
   const animate = useApp((s) => s.animateEdges) && !reducedMotion;
   const select = useApp((s) => s.select);
   const compact = useCompactView();
+  const { t } = useTranslation();
   const [path, midX, midY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
   // The label sits between the middle and the replica's end: it describes the replica's link, and
   // the two edges of a two-node cycle then keep their labels apart.
@@ -67,7 +67,7 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
   // Slower links show slower dots, within a legible range.
   const durationSec = Math.min(3, Math.max(0.6, 0.6 + edge.latencyMs / 400));
   const extras: string[] = [];
-  if (edge.latencyMs > 1) extras.push(`${edge.latencyMs} ms`);
+  if (edge.latencyMs > 1) extras.push(t("network.latencyValue", { ms: edge.latencyMs }));
   if (edge.bandwidthBytesPerSec !== null && edge.bandwidthBytesPerSec !== 12_500_000) extras.push(formatBandwidth(edge.bandwidthBytesPerSec));
   return (
     <>
@@ -88,7 +88,7 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
             onKeyDown={(e) => {
               if (e.key === "Enter") select({ kind: "edge", id });
             }}
-            title="Inspect this link"
+            title={t("edge.inspect")}
             className={`nodrag nopan edge-label ${visual}${edge.inCycle ? " cycle" : ""}${selected ? " selected" : ""}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-edge-id={edgeId}
@@ -96,14 +96,14 @@ function ReplicationEdgeImpl({ id, data, sourceX, sourceY, targetX, targetY, sou
             data-replica={edge.replicaId}
             data-master={edge.masterId}
           >
-            <span>{edge.label}</span>
+            <span>{edgeLabel(visual, edge.transferProgress, t)}</span>
             {edge.transferProgress !== null && visual === "transfer" && (
               <span className="progress small">
                 <span style={{ width: `${edge.transferProgress * 100}%` }} />
               </span>
             )}
             {extras.length > 0 && <span className="edge-extra">{extras.join(" · ")}</span>}
-            {edge.inCycle && <span className="cycle-badge">cycle</span>}
+            {edge.inCycle && <span className="cycle-badge">{t("card.cycle")}</span>}
           </div>
         </EdgeLabelRenderer>
       )}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { i18n } from "../i18n/i18n.ts";
 import type { ExternalEdgeView, ExternalNodeView, NodeId } from "@replica-lab/protocol";
 import { EMPTY_EXTERNALS, mergeExternals } from "../store/externalData.ts";
 import { makeEdge, makeLab, makeNode, snapshotMessage, updateMessage } from "../store/fixtures.ts";
@@ -116,20 +117,24 @@ describe("external nodes on the canvas", () => {
   });
 });
 
+const en = i18n.getFixedT("en");
+const zh = i18n.getFixedT("zh");
+
 describe("external status words", () => {
   it("tells polled, unreachable, not allowed and not yet polled apart", () => {
-    expect(externalStatus(external(REAL_MASTER))).toMatchObject({ state: "polled", tone: "good" });
-    expect(externalStatus(external(REAL_MASTER, { reachable: false, error: "no answer to INFO for 3 s (stopped or busy?)" }))).toMatchObject({
+    expect(externalStatus(external(REAL_MASTER), en)).toMatchObject({ state: "polled", tone: "good" });
+    expect(externalStatus(external(REAL_MASTER, { reachable: false, error: "no answer to INFO for 3 s (stopped or busy?)" }), en)).toMatchObject({
       state: "unreachable",
       detail: "no answer to INFO for 3 s (stopped or busy?)",
     });
-    expect(externalStatus(external("10.0.0.1:6379", { reachable: false, observed: null, lastPolledUnixMs: null, error: "not polled: outbound connections to 10.0.0.1:6379 are not allowed" }))).toMatchObject({
+    expect(externalStatus(external("10.0.0.1:6379", { reachable: false, observed: null, lastPolledUnixMs: null, error: "not polled: outbound connections to 10.0.0.1:6379 are not allowed" }), en)).toMatchObject({
       state: "not-polled",
       detail: "outbound connections to 10.0.0.1:6379 are not allowed",
     });
-    expect(externalStatus(external(REAL_MASTER, { reachable: false, observed: null, lastPolledUnixMs: null, error: "not polled yet" })).state).toBe("waiting");
-    expect(externalEdgeLabel({ ...replicaEdge, linkStatus: "unknown" })).toBe("not observed");
-    expect(formatPolledAt(null)).toBe("never");
-    expect(formatPolledAt(new Date(2026, 0, 2, 3, 4, 5).getTime())).toBe("03:04:05");
+    expect(externalStatus(external(REAL_MASTER, { reachable: false, observed: null, lastPolledUnixMs: null, error: "not polled yet" }), en).state).toBe("waiting");
+    expect(externalEdgeLabel({ ...replicaEdge, linkStatus: "unknown" }, en)).toBe("not observed");
+    expect(externalEdgeLabel({ ...replicaEdge, linkStatus: "unknown" }, zh)).toBe("未观测到");
+    expect(formatPolledAt(null, en)).toBe("never");
+    expect(formatPolledAt(new Date(2026, 0, 2, 3, 4, 5).getTime(), en)).toBe("03:04:05");
   });
 });

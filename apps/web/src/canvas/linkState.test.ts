@@ -1,19 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { edgeLabel, edgeVisual, replicaLinkChip } from "./linkState.ts";
 import { makeEdge, makeNode } from "../store/fixtures.ts";
+import { i18n } from "../i18n/i18n.ts";
+
+const en = i18n.getFixedT("en");
+const zh = i18n.getFixedT("zh");
 
 describe("replicaLinkChip", () => {
   it("has nothing to say about masters", () => {
-    expect(replicaLinkChip(makeNode("n1", {}))).toBeNull();
+    expect(replicaLinkChip(makeNode("n1", {}), en)).toBeNull();
   });
   it("shows INFO's link status with ROLE's phase as detail", () => {
-    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connected" }))?.state).toBe("connected");
-    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connect", masterLinkDownSinceSec: 4 }))).toMatchObject({ state: "down", detail: "connect: retrying · 4s" });
-    expect(replicaLinkChip(makeNode("n2", { role: "replica", status: "down" }))?.state).toBe("down");
-    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "handshake", replState: "receive_psync_reply" }))).toMatchObject({ state: "handshake", detail: "receive_psync_reply" });
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connected" }), en)?.state).toBe("connected");
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connect", masterLinkDownSinceSec: 4 }), en)).toMatchObject({ state: "down", detail: "connect: retrying · 4s" });
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "connect", masterLinkDownSinceSec: 4 }), zh)).toMatchObject({ label: "断开", detail: "connect：重试中 · 4 秒" });
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", status: "down" }), en)?.state).toBe("down");
+    expect(replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "handshake", replState: "receive_psync_reply" }), en)).toMatchObject({ state: "handshake", detail: "receive_psync_reply" });
   });
   it("shows RDB progress during a transfer", () => {
-    const chip = replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "sync", transfer: { totalBytes: 2048, readBytes: 512, eofMode: false } }));
+    const chip = replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "sync", transfer: { totalBytes: 2048, readBytes: 512, eofMode: false } }), en);
     expect(chip).toMatchObject({ state: "transfer", label: "transfer 25%", progress: 0.25 });
   });
 });
@@ -22,7 +27,8 @@ describe("edgeVisual", () => {
   it("maps phases and partitions to edge styles", () => {
     expect(edgeVisual(makeEdge("n2", "n1"))).toBe("streaming");
     expect(edgeVisual(makeEdge("n2", "n1", { phase: "sync", transferProgress: 0.5 }))).toBe("transfer");
-    expect(edgeLabel(makeEdge("n2", "n1", { phase: "sync", transferProgress: 0.5 }))).toBe("RDB 50%");
+    expect(edgeLabel("transfer", 0.5, en)).toBe("RDB 50%");
+    expect(edgeLabel("partitioned", null, zh)).toBe("✂ 网络分区");
     expect(edgeVisual(makeEdge("n2", "n1", { phase: "connect" }))).toBe("down");
     expect(edgeVisual(makeEdge("n2", "n1", { partitioned: true }))).toBe("partitioned");
   });

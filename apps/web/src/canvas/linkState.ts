@@ -1,8 +1,10 @@
 /**
  * A replica's link to its master in a few words: what the card's chip and the edge's style show.
- * INFO says master_link_status:up only when connected; ROLE's finer phase is kept as detail.
+ * INFO says master_link_status:up only when connected; ROLE's finer phase is kept as detail. The
+ * words come in the language shown (`t`); the states are stable words for tests and styles.
  */
 import type { NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/protocol";
+import type { TFunction } from "i18next";
 import { formatBytes } from "../format/units.ts";
 
 export type Tone = "good" | "warn" | "bad" | "info" | "muted";
@@ -17,29 +19,38 @@ export interface LinkChip {
   readonly progress: number | null;
 }
 
-export function replicaLinkChip(node: NodeSnapshot): LinkChip | null {
+export function replicaLinkChip(node: NodeSnapshot, t: TFunction): LinkChip | null {
   if (node.role !== "replica") return null;
-  if (node.status === "down") return { state: "down", tone: "bad", label: "down", detail: "process down", progress: null };
-  const downFor = node.masterLinkDownSinceSec !== null && node.masterLinkDownSinceSec >= 0 ? ` · ${node.masterLinkDownSinceSec}s` : "";
+  if (node.status === "down") return { state: "down", tone: "bad", label: t("link.down"), detail: t("link.processDown"), progress: null };
+  const downSec = node.masterLinkDownSinceSec !== null && node.masterLinkDownSinceSec >= 0 ? node.masterLinkDownSinceSec : null;
   switch (node.linkPhase) {
     case "connected":
-      return { state: "connected", tone: "good", label: "connected", detail: null, progress: null };
+      return { state: "connected", tone: "good", label: t("link.connected"), detail: null, progress: null };
     case "sync": {
-      const t = node.transfer;
-      if (t && t.totalBytes > 0) {
-        const progress = Math.min(1, t.readBytes / t.totalBytes);
-        return { state: "transfer", tone: "info", label: `transfer ${Math.floor(progress * 100)}%`, detail: `RDB ${formatBytes(t.readBytes)} of ${formatBytes(t.totalBytes)}`, progress };
+      const transfer = node.transfer;
+      if (transfer && transfer.totalBytes > 0) {
+        const progress = Math.min(1, transfer.readBytes / transfer.totalBytes);
+        return {
+          state: "transfer",
+          tone: "info",
+          label: t("link.transferPercent", { percent: Math.floor(progress * 100) }),
+          detail: t("link.rdbProgress", { read: formatBytes(transfer.readBytes), total: formatBytes(transfer.totalBytes) }),
+          progress,
+        };
       }
-      return { state: "transfer", tone: "info", label: "transfer", detail: t ? `RDB ${formatBytes(t.readBytes)}${t.eofMode ? " (diskless)" : ""}` : "waiting for the RDB", progress: null };
+      const read = transfer ? formatBytes(transfer.readBytes) : "";
+      const detail = transfer ? (transfer.eofMode ? t("link.rdbReadDiskless", { read }) : t("link.rdbRead", { read })) : t("link.waitingRdb");
+      return { state: "transfer", tone: "info", label: t("link.transfer"), detail, progress: null };
     }
     case "handshake":
-      return { state: "handshake", tone: "warn", label: "handshake", detail: node.replState, progress: null };
+      // replState is redis's own word for the handshake step (receive_psync_reply, ...).
+      return { state: "handshake", tone: "warn", label: t("link.handshake"), detail: node.replState, progress: null };
     case "connecting":
-      return { state: "connecting", tone: "warn", label: "connecting", detail: `TCP connect${downFor}`, progress: null };
+      return { state: "connecting", tone: "warn", label: t("link.connecting"), detail: downSec === null ? t("link.tcpConnect") : t("link.tcpConnectFor", { sec: downSec }), progress: null };
     case "connect":
     case "none":
     case null:
-      return { state: "down", tone: "bad", label: "down", detail: `connect: retrying${downFor}`, progress: null };
+      return { state: "down", tone: "bad", label: t("link.down"), detail: downSec === null ? t("link.retrying") : t("link.retryingFor", { sec: downSec }), progress: null };
   }
 }
 
@@ -61,14 +72,18 @@ export function edgeVisual(edge: ReplicationEdgeSnapshot): EdgeVisual {
   }
 }
 
-export function edgeLabel(edge: ReplicationEdgeSnapshot): string {
-  const visual = edgeVisual(edge);
+/** The words on an edge's label, from its look and its RDB transfer progress (0..1, or null). */
+export function edgeLabel(visual: EdgeVisual, transferProgress: number | null, t: TFunction): string {
   switch (visual) {
     case "transfer":
-      return edge.transferProgress === null ? "RDB transfer" : `RDB ${Math.floor(edge.transferProgress * 100)}%`;
+      return transferProgress === null ? t("edge.transfer") : t("edge.transferPercent", { percent: Math.floor(transferProgress * 100) });
     case "partitioned":
-      return "✂ partitioned";
-    default:
-      return visual;
+      return t("edge.partitioned");
+    case "streaming":
+      return t("edge.streaming");
+    case "handshake":
+      return t("edge.handshake");
+    case "down":
+      return t("edge.down");
   }
 }

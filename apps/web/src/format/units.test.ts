@@ -37,3 +37,18 @@ describe("replid display", () => {
     expect(hues.size).toBeGreaterThan(2);
   });
 });
+
+describe("formats in the language shown", () => {
+  it("writes Chinese unit words and keeps the figures", async () => {
+    const { i18n } = await import("../i18n/i18n.ts");
+    await i18n.changeLanguage("zh");
+    try {
+      expect(formatVirtualTime(12_345)).toBe("12.3 秒");
+      expect(formatVirtualTime(245_000)).toBe("4 分 05 秒");
+      expect(formatOffset(1234567)).toBe("1,234,567");
+      expect(formatBandwidth(null)).toBe("不限");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
+  });
+});

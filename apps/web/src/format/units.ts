@@ -1,10 +1,25 @@
-/** Number formatting for cards and panels: compact, unit-suffixed, readable from the back row. */
+/**
+ * Number formatting for cards and panels: compact, unit-suffixed, readable from the back row, in
+ * the language now shown (digit grouping from Intl, unit words from the catalogue). Byte units and
+ * rates stay in their international symbols (KB, MB/s), which both languages use.
+ */
+import { currentLocale, i18n } from "../i18n/i18n.ts";
 
-const grouped = new Intl.NumberFormat("en-US");
+const groupedByLocale = new Map<string, Intl.NumberFormat>();
+
+function grouped(): Intl.NumberFormat {
+  const locale = currentLocale();
+  let format = groupedByLocale.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale);
+    groupedByLocale.set(locale, format);
+  }
+  return format;
+}
 
 /** 1234567 → "1,234,567". Offsets are exact, so they are never rounded. */
 export function formatOffset(offset: number): string {
-  return grouped.format(offset);
+  return grouped().format(offset);
 }
 
 /** Bytes with a binary unit: 512 B, 16 KB, 1 MB, 1.5 MB. */
@@ -25,7 +40,7 @@ export function formatBytes(bytes: number): string {
 
 /** A bandwidth in decimal units, as networks are rated: 12.5 MB/s (= 100 Mbit/s). */
 export function formatBandwidth(bytesPerSec: number | null): string {
-  if (bytesPerSec === null || !Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return "unlimited";
+  if (bytesPerSec === null || !Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return i18n.t("units.unlimited");
   const units = [
     [1e9, "GB/s"],
     [1e6, "MB/s"],
@@ -40,12 +55,12 @@ export function formatBandwidth(bytesPerSec: number | null): string {
 /** Virtual time since the lab started: 12.3 s, 4 m 05 s, 1 h 02 m. */
 export function formatVirtualTime(timeMs: number): string {
   const totalSec = Math.max(0, timeMs) / 1000;
-  if (totalSec < 60) return `${totalSec.toFixed(1)} s`;
+  if (totalSec < 60) return i18n.t("units.seconds", { value: totalSec.toFixed(1) });
   const sec = Math.floor(totalSec % 60);
   const min = Math.floor(totalSec / 60) % 60;
   const hours = Math.floor(totalSec / 3600);
-  if (hours === 0) return `${min} m ${String(sec).padStart(2, "0")} s`;
-  return `${hours} h ${String(min).padStart(2, "0")} m`;
+  if (hours === 0) return i18n.t("units.minutes", { min, sec: String(sec).padStart(2, "0") });
+  return i18n.t("units.hours", { hours, min: String(min).padStart(2, "0") });
 }
 
 /** A rate such as writes per second: 0, 250, 1.5k, 10k. */

@@ -4,6 +4,7 @@
  * selected node.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { useActions } from "../app/AppContext.tsx";
 import { useNode, useNodeChoices } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
@@ -20,6 +21,7 @@ export function ConsolePanel() {
   const exists = (id: string | null): id is string => id !== null && choices.some(([c]) => c === id);
   // The tab the viewer chose wins; choosing a node on the canvas moves the tab (effect below).
   const nodeId = exists(pinned) ? pinned : exists(selectedNode) ? selectedNode : fallback;
+  const { t } = useTranslation();
 
   // Selecting a node on the canvas moves the console to it.
   useEffect(() => {
@@ -27,9 +29,9 @@ export function ConsolePanel() {
   }, [selectedNode, showConsole]);
 
   return (
-    <section className="panel console-panel" aria-label="Console">
+    <section className="panel console-panel" aria-label={t("console.label")}>
       <div className="panel-head">
-        <h2>Console</h2>
+        <h2>{t("console.title")}</h2>
         <div className="tabs" role="tablist">
           {choices.map(([id, name]) => (
             <button
@@ -46,7 +48,7 @@ export function ConsolePanel() {
           ))}
         </div>
       </div>
-      {nodeId === null ? <p className="muted pad">Add a node to get a console.</p> : <NodeConsole key={nodeId} nodeId={nodeId} />}
+      {nodeId === null ? <p className="muted pad">{t("console.noNode")}</p> : <NodeConsole key={nodeId} nodeId={nodeId} />}
     </section>
   );
 }
@@ -60,6 +62,7 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   const [busy, setBusy] = useState(false);
   const screen = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLInputElement>(null);
+  const { t } = useTranslation();
 
   useEffect(() => {
     const el = screen.current;
@@ -114,7 +117,7 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   return (
     <div className="console" onClick={() => input.current?.focus()} data-console-node={node?.name ?? nodeId}>
       <div className="console-screen" ref={screen} data-testid="console-output" aria-live="polite">
-        {log.entries.length === 0 && <div className="console-hint">redis-cli connected to {node?.name ?? nodeId}. Try: SET k v · GET k · INFO replication · ROLE · REPLICAOF NO ONE</div>}
+        {log.entries.length === 0 && <div className="console-hint">{t("console.hint", { name: node?.name ?? nodeId })}</div>}
         {log.entries.map((entry) => (
           <div key={entry.id} className={`console-line ${entry.kind}`} data-kind={entry.kind}>
             {entry.kind === "command" && <span className="console-prompt">{entry.prompt} </span>}
@@ -134,9 +137,9 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
           onKeyDown={onKeyDown}
           spellCheck={false}
           autoComplete="off"
-          aria-label={`Command for ${node?.name ?? nodeId}`}
+          aria-label={t("console.inputLabel", { name: node?.name ?? nodeId })}
           data-testid="console-input"
-          placeholder={busy ? "waiting for the reply…" : "type a command, Enter to run"}
+          placeholder={busy ? t("console.waiting") : t("console.placeholder")}
         />
       </div>
     </div>

@@ -1,17 +1,68 @@
 /**
  * The event log: what nodes reported and what the operator did, each entry with its reason
- * ("full resync for …: replid 1a2b3c unknown to this master"). Filter by node, by group, by text.
- * Only the newest entries that match are rendered, and the list sticks to the bottom unless the
- * reader scrolled up.
+ * ("full resync for C: replid 1a2b3c… is unknown to this master"), explained in the language shown
+ * from the event's structured detail (`eventText.ts`). Filter by node, by group, by text. Only the
+ * newest entries that match are rendered, and the list sticks to the bottom unless the reader
+ * scrolled up.
  */
 import { memo, useEffect, useMemo, useRef } from "react";
+import { useTranslation } from "react-i18next";
+import { useShallow } from "zustand/react/shallow";
 import type { LabEvent } from "@replica-lab/protocol";
 import { formatVirtualTime } from "../format/units.ts";
-import { EVENT_GROUP_LABELS, EVENT_GROUPS, eventGroup, eventTone, matchesFilter, splitReason, type EventGroup } from "../store/eventGroups.ts";
+import { EVENT_GROUP_LABEL_KEYS, EVENT_GROUPS, eventGroup, eventTone, matchesFilter, type EventGroup } from "../store/eventGroups.ts";
 import { useNodeChoices } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
+import { eventKindLabel, eventLine, explainEvent, type EventContext, type PsyncSent } from "./eventText.ts";
 
 const RENDER_LIMIT = 300;
+
+/**
+ * Names, addresses and versions of the lab's nodes, as one string per node: the log re-renders
+ * when a name or an address changes, not on every offset update.
+ */
+function useNodeDirectory(): readonly string[] {
+  return useApp(useShallow((s) => s.lab.nodeIds.map((id) => [id, s.lab.nodes[id]?.name ?? id, s.lab.nodes[id]?.address ?? "", s.lab.nodes[id]?.version ?? ""].join("\u0000"))));
+}
+
+/** What explanations need around each event: names for addresses, and the PSYNCs replicas sent. */
+function useEventContext(events: readonly LabEvent[]): EventContext {
+  const directory = useNodeDirectory();
+  return useMemo(() => {
+    const nameByAddress = new Map<string, string>();
+    const addressById = new Map<string, string>();
+    const versionById = new Map<string, string>();
+    for (const row of directory) {
+      const [id = "", name = "", address = "", version = ""] = row.split("\u0000");
+      nameByAddress.set(address, name);
+      addressById.set(id, address);
+      versionById.set(id, version);
+    }
+    // A master's full-resync event names its own id; what the replica asked for is in the replica's
+    // psync-request, sent just before. Indexed by "replica address>master address".
+    const psyncs = new Map<string, { seq: number; sent: PsyncSent }[]>();
+    for (const event of events) {
+      if (event.detail.kind !== "psync-request" || event.nodeId === null) continue;
+      const from = addressById.get(event.nodeId);
+      if (from === undefined) continue;
+      const key = `${from}>${event.detail.masterAddress}`;
+      const list = psyncs.get(key) ?? [];
+      list.push({ seq: event.seq, sent: { replid: event.detail.replid, offset: event.detail.offset } });
+      psyncs.set(key, list);
+    }
+    return {
+      nameOf: (address) => nameByAddress.get(address) ?? address,
+      addressOf: (id) => (id === null ? null : (addressById.get(id) ?? null)),
+      versionOf: (id) => (id === null ? null : (versionById.get(id) ?? null)),
+      psyncBefore: (seq, replica, master) => {
+        const list = psyncs.get(`${replica}>${master}`);
+        if (!list) return null;
+        for (let i = list.length - 1; i >= 0; i--) if (list[i]!.seq < seq) return list[i]!.sent;
+        return null;
+      },
+    };
+  }, [directory, events]);
+}
 
 export function EventLog() {
   const events = useApp((s) => s.lab.events);
@@ -21,15 +72,18 @@ export function EventLog() {
   const choices = useNodeChoices();
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
+  const { t } = useTranslation();
+  const ctx = useEventContext(events);
 
   const shown = useMemo(() => {
     const out: LabEvent[] = [];
+    const lineOf = (e: LabEvent): string => eventLine(explainEvent(e, t, ctx));
     for (let i = events.length - 1; i >= 0 && out.length < RENDER_LIMIT; i--) {
       const e = events[i]!;
-      if (matchesFilter(e, filter)) out.push(e);
+      if (matchesFilter(e, filter, lineOf)) out.push(e);
     }
     return out.reverse();
-  }, [events, filter]);
+  }, [events, filter, t, ctx]);
 
   useEffect(() => {
     const el = list.current;
@@ -42,11 +96,11 @@ export function EventLog() {
   };
 
   return (
-    <section className="panel events-panel" aria-label="Event log">
+    <section className="panel events-panel" aria-label={t("events.label")}>
       <div className="panel-head">
-        <h2>Events</h2>
-        <select value={filter.nodeId ?? ""} onChange={(e) => setFilter({ nodeId: e.target.value === "" ? null : e.target.value })} aria-label="Filter by node" data-testid="event-node-filter">
-          <option value="">all nodes</option>
+        <h2>{t("events.title")}</h2>
+        <select value={filter.nodeId ?? ""} onChange={(e) => setFilter({ nodeId: e.target.value === "" ? null : e.target.value })} aria-label={t("events.nodeFilter")} data-testid="event-node-filter">
+          <option value="">{t("events.allNodes")}</option>
           {choices.map(([id, name]) => (
             <option key={id} value={id}>
               {name}
@@ -56,12 +110,12 @@ export function EventLog() {
         <input
           className="event-search"
           value={filter.text}
-          placeholder="search"
-          aria-label="Search events"
+          placeholder={t("events.search")}
+          aria-label={t("events.searchLabel")}
           onChange={(e) => setFilter({ text: e.target.value })}
         />
       </div>
-      <div className="chips" role="group" aria-label="Filter by kind">
+      <div className="chips" role="group" aria-label={t("events.kindFilter")}>
         {EVENT_GROUPS.map((group) => (
           <button
             key={group}
@@ -71,10 +125,10 @@ export function EventLog() {
             onClick={() => toggleGroup(group)}
             data-testid={`event-group-${group}`}
           >
-            {EVENT_GROUP_LABELS[group]}
+            {t(EVENT_GROUP_LABEL_KEYS[group])}
           </button>
         ))}
-        {dropped > 0 && <span className="muted small">{dropped} older events not shown</span>}
+        {dropped > 0 && <span className="muted small">{t("events.dropped", { count: dropped })}</span>}
       </div>
       <ol
         className="event-list"
@@ -85,29 +139,45 @@ export function EventLog() {
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {shown.length === 0 && <li className="muted pad">No events match.</li>}
+        {shown.length === 0 && <li className="muted pad">{t("events.noMatch")}</li>}
         {shown.map((event) => (
-          <EventRow key={event.seq} event={event} />
+          <EventRow key={event.seq} event={event} ctx={ctx} />
         ))}
       </ol>
     </section>
   );
 }
 
-const EventRow = memo(function EventRow({ event }: { readonly event: LabEvent }) {
-  const { head, reason } = splitReason(event.message);
+const EventRow = memo(function EventRow({ event, ctx }: { readonly event: LabEvent; readonly ctx: EventContext }) {
+  const { t } = useTranslation();
+  const { head, reason, serverText } = explainEvent(event, t, ctx);
   const group = eventGroup(event.kind);
   return (
-    <li className={`event tone-${eventTone(event)}`} data-kind={event.kind} data-group={group} data-node={event.nodeName ?? ""}>
+    <li
+      className={`event tone-${eventTone(event)}`}
+      data-kind={event.kind}
+      data-group={group}
+      data-node={event.nodeName ?? ""}
+      // The node's own line (redis-like log wording) stays available on hover.
+      title={t("events.serverLine", { message: event.message })}
+    >
       <span className="event-time mono">{formatVirtualTime(event.timeMs)}</span>
       {event.nodeName && <span className="event-node">{event.nodeName}</span>}
-      <span className="event-kind">{event.kind}</span>
+      <span className="event-kind">{eventKindLabel(event.kind, t)}</span>
       <span className="event-msg">
-        {reason === null ? (
-          head
-        ) : (
+        {head}
+        {reason !== null && (
           <>
-            {head}: <strong className="event-reason">{reason}</strong>
+            {": "}
+            <strong className="event-reason">{reason}</strong>
+          </>
+        )}
+        {serverText !== null && (
+          <>
+            {": "}
+            <strong className="event-reason server-text" lang="en" data-server-text>
+              {serverText}
+            </strong>
           </>
         )}
       </span>

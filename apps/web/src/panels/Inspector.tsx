@@ -3,7 +3,9 @@
  * scale, INFO replication, sync counters, replid history) or the selected replication edge. With
  * nothing selected it lists the nodes, so every node is one click away without the canvas.
  */
+import { useTranslation } from "react-i18next";
 import { useActions } from "../app/AppContext.tsx";
+import { roleWord, statusWord } from "../i18n/words.ts";
 import { BacklogBar } from "../canvas/BacklogBar.tsx";
 import { replicaLinkChip } from "../canvas/linkState.ts";
 import { formatOffset, formatRate, formatVirtualTime } from "../format/units.ts";
@@ -20,8 +22,9 @@ import type { NodeSnapshot } from "@replica-lab/protocol";
 
 export function Inspector() {
   const selection = useApp((s) => s.selection);
+  const { t } = useTranslation();
   return (
-    <aside className="inspector" aria-label="Inspector" data-testid="inspector">
+    <aside className="inspector" aria-label={t("inspector.label")} data-testid="inspector">
       {selection?.kind === "node" ? (
         <NodeInspector id={selection.id} />
       ) : selection?.kind === "edge" ? (
@@ -40,10 +43,11 @@ function LabOverview() {
   const select = useApp((s) => s.select);
   const actions = useActions();
   const seed = useApp((s) => s.lab.seed);
+  const { t } = useTranslation();
   return (
     <div className="inspector-body">
-      <h2>Nodes</h2>
-      <p className="muted small">Select a node to inspect and drive it. Keys: 1–9 select, N adds, ? shows all shortcuts.</p>
+      <h2>{t("inspector.nodes")}</h2>
+      <p className="muted small">{t("inspector.overviewHint")}</p>
       <ul className="node-list">
         {choices.map(([id, name], i) => (
           <li key={id}>
@@ -54,9 +58,9 @@ function LabOverview() {
         ))}
       </ul>
       <button type="button" className="btn primary" onClick={() => actions.addNode()}>
-        + Add node
+        {t("inspector.addNode")}
       </button>
-      <p className="muted small">Seed {seed}: the same seed and the same actions replay the same run.</p>
+      <p className="muted small">{t("inspector.seed", { seed })}</p>
     </div>
   );
 }
@@ -68,11 +72,12 @@ function OverviewRow({ id, name }: { readonly id: string; readonly name: string 
     const m = s.lab.nodes[id]?.masterId;
     return m ? (s.lab.nodes[m]?.name ?? m) : null;
   });
+  const { t } = useTranslation();
   return (
     <span className="overview-row">
-      <strong>{name}</strong> <span className={`role-badge ${role ?? ""}`}>{role}</span>
-      {masterName && <span className="muted">of {masterName}</span>}
-      <span className={`status-chip ${status ?? ""}`}>{status}</span>
+      <strong>{name}</strong> <span className={`role-badge ${role ?? ""}`}>{roleWord(role, t)}</span>
+      {masterName && <span className="muted">{t("inspector.of", { master: masterName })}</span>}
+      <span className={`status-chip ${status ?? ""}`}>{statusWord(status, t)}</span>
     </span>
   );
 }
@@ -84,22 +89,23 @@ function NodeInspector({ id }: { readonly id: string }) {
   const actions = useActions();
   const select = useApp((s) => s.select);
   const load = useApp((s) => s.lab.writeLoads[id] ?? 0);
-  if (!node) return <div className="inspector-body muted">This node no longer exists.</div>;
+  const { t } = useTranslation();
+  if (!node) return <div className="inspector-body muted">{t("inspector.nodeGone")}</div>;
   const loadIndex = Math.max(0, LOAD_STEPS.findIndex((v) => v >= load));
   const up = node.status === "up";
   return (
     <div className="inspector-body" data-inspector-node={node.name}>
       <div className="inspector-title">
         <h2>{node.name}</h2>
-        <span className={`role-badge ${node.role}`}>{node.role}</span>
-        <span className={`status-chip ${node.status}`}>{node.status}</span>
+        <span className={`role-badge ${node.role}`}>{roleWord(node.role, t)}</span>
+        <span className={`status-chip ${node.status}`}>{statusWord(node.status, t)}</span>
         <span className="spacer" />
-        <button type="button" className="btn icon" aria-label="Close inspector" title="Close (Esc)" onClick={() => select(null)}>
+        <button type="button" className="btn icon" aria-label={t("inspector.close")} title={t("inspector.closeTitle")} onClick={() => select(null)}>
           ×
         </button>
       </div>
       <p className="muted small">
-        {node.address} · redis {node.version} · boots {node.boots}
+        {t("inspector.about", { address: node.address, version: node.version, boots: node.boots })}
         {node.respPort !== null && (
           <>
             {" "}
@@ -109,36 +115,36 @@ function NodeInspector({ id }: { readonly id: string }) {
       </p>
 
       <section>
-        <h3>Drive</h3>
+        <h3>{t("inspector.drive")}</h3>
         <div className="button-grid">
           <button type="button" className="btn" disabled={!up} onClick={() => actions.setRandomKey(id)} data-testid="action-set">
-            SET random key <kbd>S</kbd>
+            {t("inspector.setKey")} <kbd>S</kbd>
           </button>
           {node.status === "frozen" ? (
             <button type="button" className="btn frozen" onClick={() => actions.thaw(id)} data-testid="action-thaw">
-              Thaw <kbd>F</kbd>
+              {t("inspector.thaw")} <kbd>F</kbd>
             </button>
           ) : (
             <button type="button" className="btn" disabled={node.status === "down"} onClick={() => actions.freeze(id)} data-testid="action-freeze">
-              Freeze <kbd>F</kbd>
+              {t("inspector.freeze")} <kbd>F</kbd>
             </button>
           )}
           <button type="button" className="btn danger" disabled={node.status === "down"} onClick={() => actions.kill(id)} data-testid="action-kill">
-            Kill <kbd>K</kbd>
+            {t("inspector.kill")} <kbd>K</kbd>
           </button>
           <button type="button" className="btn" onClick={() => actions.restart(id, false)} data-testid="action-restart">
-            Restart <kbd>R</kbd>
+            {t("inspector.restart")} <kbd>R</kbd>
           </button>
           <button type="button" className="btn" onClick={() => actions.restart(id, true)} data-testid="action-restart-wipe">
-            Restart, wipe disk <kbd>⇧R</kbd>
+            {t("inspector.restartWipe")} <kbd>⇧R</kbd>
           </button>
           <button type="button" className="btn danger" onClick={() => actions.removeNode(id)} data-testid="action-delete">
-            Delete <kbd>Del</kbd>
+            {t("inspector.remove")} <kbd>Del</kbd>
           </button>
         </div>
         <label className="load-control">
           <span>
-            Write load: <strong data-testid="write-load-value">{formatRate(load)}</strong> SET/s
+            {t("inspector.writeLoad")} <strong data-testid="write-load-value">{formatRate(load)}</strong> {t("inspector.writeLoadUnit")}
           </span>
           <input
             type="range"
@@ -147,7 +153,7 @@ function NodeInspector({ id }: { readonly id: string }) {
             step={1}
             value={loadIndex}
             disabled={!up}
-            aria-label={`Write load on ${node.name} (SET per second)`}
+            aria-label={t("inspector.writeLoadLabel", { name: node.name })}
             data-testid="write-load"
             onChange={(e) => actions.setWriteLoad(id, LOAD_STEPS[Number(e.target.value)] ?? 0)}
           />
@@ -157,13 +163,13 @@ function NodeInspector({ id }: { readonly id: string }) {
       <ReplicationSection node={node} />
 
       <section>
-        <h3>Backlog (to scale)</h3>
+        <h3>{t("inspector.backlogScaled")}</h3>
         <BacklogBar node={node} variant="scaled" />
         <ReplicaOffsets node={node} />
       </section>
 
       <section>
-        <h3>Sync counters</h3>
+        <h3>{t("inspector.syncCounters")}</h3>
         <dl className="counters" data-testid="sync-counters">
           <dt>sync_full</dt>
           <dd data-field="sync_full">{node.stats.syncFull}</dd>
@@ -171,11 +177,11 @@ function NodeInspector({ id }: { readonly id: string }) {
           <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
           <dt>sync_partial_err</dt>
           <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
-          <dt>commands</dt>
+          <dt>{t("inspector.commands")}</dt>
           <dd>{formatOffset(node.stats.commandsProcessed)}</dd>
-          <dt>connections</dt>
+          <dt>{t("inspector.connections")}</dt>
           <dd>{node.stats.connectionsReceived}</dd>
-          <dt>keys / expires</dt>
+          <dt>{t("inspector.keysExpires")}</dt>
           <dd>
             {node.keys} / {node.expires}
           </dd>
@@ -186,9 +192,9 @@ function NodeInspector({ id }: { readonly id: string }) {
 
       <section>
         <h3>INFO replication</h3>
-        <p className="muted small">Rendered from the latest snapshot; type INFO replication in the console for the node's own reply.</p>
+        <p className="muted small">{t("inspector.infoNote")}</p>
         <pre className="info" data-testid="info-replication">
-          {infoReplication(node)}
+          {infoReplication(node, t("inspector.infoDown"))}
         </pre>
       </section>
     </div>
@@ -200,19 +206,20 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
   const choices = useNodeChoices();
   const masterName = useNodeName(node.masterId);
   const edge = useEdgeOfReplica(node.id);
-  const chip = replicaLinkChip(node);
+  const { t } = useTranslation();
+  const chip = replicaLinkChip(node, t);
   return (
     <section>
-      <h3>Replication</h3>
+      <h3>{t("inspector.replication")}</h3>
       <label className="control-row">
-        <span className="k">Replica of</span>
+        <span className="k">{t("inspector.replicaOf")}</span>
         <select
           value={node.masterId ?? (node.masterAddress ? "external" : "")}
           onChange={(e) => actions.setMaster(node.id, e.target.value === "" ? null : e.target.value)}
           data-testid="master-select"
-          aria-label={`Master of ${node.name}`}
+          aria-label={t("inspector.masterOf", { name: node.name })}
         >
-          <option value="">no one (master)</option>
+          <option value="">{t("inspector.noOne")}</option>
           {node.masterAddress && node.masterId === null && <option value="external">{node.masterAddress}</option>}
           {choices
             .filter(([cid]) => cid !== node.id)
@@ -226,11 +233,11 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
       {node.role === "replica" && (
         <>
           <button type="button" className="btn" onClick={() => actions.setMaster(node.id, null)} data-testid="action-promote">
-            Promote: REPLICAOF NO ONE <kbd>P</kbd>
+            {t("inspector.promote")} <kbd>P</kbd>
           </button>
           {chip && (
             <p className="link-line">
-              Link to {masterName ?? node.masterAddress}:{" "}
+              {t("inspector.linkTo", { master: masterName ?? node.masterAddress ?? "" })}{" "}
               <span className={`link-chip tone-${chip.tone}`} data-state={chip.state}>
                 {chip.label}
               </span>{" "}
@@ -238,7 +245,7 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
             </p>
           )}
           {node.masterId && <LinkControls a={node.id} b={node.masterId} aName={node.name} bName={masterName ?? node.masterId} />}
-          {edge && edge.inCycle && <p className="warn-text">This replica is part of a replication cycle: every node in the loop is a read-only replica, and no writes can enter it.</p>}
+          {edge && edge.inCycle && <p className="warn-text">{t("inspector.cycleWarning")}</p>}
         </>
       )}
       <div className="replid-block">
@@ -248,9 +255,7 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
         <div>
           <span className="k">master_replid2</span> <ReplidPill replid={node.replid2} />{" "}
           {!isUnsetReplid(node.replid2) && (
-            <span className="small">
-              valid up to offset <strong>{formatOffset(node.secondReplOffset)}</strong> (second_repl_offset)
-            </span>
+            <span className="small">{t("inspector.validUpTo", { offset: formatOffset(node.secondReplOffset) })}</span>
           )}
         </div>
       </div>
@@ -260,17 +265,18 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
 
 function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
   const names = useApp(useShallow((s) => node.replicas.map((r) => (r.nodeId ? (s.lab.nodes[r.nodeId]?.name ?? r.address) : r.address))));
-  if (node.replicas.length === 0) return <p className="muted small">No replicas attached.</p>;
+  const { t } = useTranslation();
+  if (node.replicas.length === 0) return <p className="muted small">{t("inspector.noReplicas")}</p>;
   const first = node.backlog.firstByteOffset;
   return (
     <table className="offsets">
       <thead>
         <tr>
-          <th>replica</th>
-          <th>state</th>
-          <th>ack offset</th>
-          <th>behind</th>
-          <th>lag</th>
+          <th>{t("inspector.colReplica")}</th>
+          <th>{t("inspector.colState")}</th>
+          <th>{t("inspector.colAck")}</th>
+          <th>{t("inspector.colBehind")}</th>
+          <th>{t("inspector.colLag")}</th>
         </tr>
       </thead>
       <tbody>
@@ -282,8 +288,8 @@ function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
               <td>{names[i]}</td>
               <td>{r.state}</td>
               <td className="mono">{formatOffset(r.ackOffset)}</td>
-              <td className="mono">{formatOffset(Math.max(0, behind))} B</td>
-              <td>{r.lagSec}s</td>
+              <td className="mono">{t("inspector.behindBytes", { bytes: formatOffset(Math.max(0, behind)) })}</td>
+              <td>{t("inspector.lagSec", { sec: r.lagSec })}</td>
             </tr>
           );
         })}
@@ -294,10 +300,11 @@ function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
 
 function ReplidHistory({ id }: { readonly id: string }) {
   const history = useApp((s) => s.lab.replidHistory[id]);
+  const { t } = useTranslation();
   if (!history || history.length === 0) return null;
   return (
     <section>
-      <h3>Replication id history</h3>
+      <h3>{t("inspector.replidHistory")}</h3>
       <ol className="replid-history" data-testid="replid-history">
         {[...history].reverse().map((h: ReplidChange, i) => (
           <li key={`${h.replid}-${h.seenAtMs}-${i}`}>
@@ -308,7 +315,7 @@ function ReplidHistory({ id }: { readonly id: string }) {
                 replid2 <ReplidPill replid={h.replid2} /> ≤ {formatOffset(h.secondReplOffset)}
               </span>
             )}
-            <span className="muted small"> seen at {formatVirtualTime(h.seenAtMs)}</span>
+            <span className="muted small"> {t("inspector.seenAt", { time: formatVirtualTime(h.seenAtMs) })}</span>
           </li>
         ))}
       </ol>
@@ -322,7 +329,8 @@ function EdgeInspector({ id }: { readonly id: string }) {
   const select = useApp((s) => s.select);
   const replicaName = useNodeName(edge?.replicaId ?? null);
   const masterName = useNodeName(edge?.masterId ?? null);
-  if (!edge) return <div className="inspector-body muted">This link no longer exists.</div>;
+  const { t } = useTranslation();
+  if (!edge) return <div className="inspector-body muted">{t("inspector.linkGone")}</div>;
   return (
     <div className="inspector-body" data-inspector-edge={edge.id}>
       <div className="inspector-title">
@@ -330,43 +338,43 @@ function EdgeInspector({ id }: { readonly id: string }) {
           {replicaName} → {masterName ?? edge.masterAddress}
         </h2>
         <span className="spacer" />
-        <button type="button" className="btn icon" aria-label="Close inspector" onClick={() => select(null)}>
+        <button type="button" className="btn icon" aria-label={t("inspector.close")} title={t("inspector.closeTitle")} onClick={() => select(null)}>
           ×
         </button>
       </div>
       <p className="muted small">
-        {replicaName} replicates from {masterName ?? edge.masterAddress} (REPLICAOF {edge.masterAddress.replace(":", " ")}).
+        {t("inspector.edgeAbout", { replica: replicaName ?? edge.replicaId, master: masterName ?? edge.masterAddress, command: `REPLICAOF ${edge.masterAddress.replace(":", " ")}` })}
       </p>
       <dl className="counters">
-        <dt>phase</dt>
+        <dt>{t("inspector.phase")}</dt>
         <dd>{edge.phase}</dd>
-        <dt>bytes in flight</dt>
+        <dt>{t("inspector.inFlight")}</dt>
         <dd>{formatOffset(edge.inFlightBytes)}</dd>
         {edge.transferProgress !== null && (
           <>
-            <dt>RDB transfer</dt>
+            <dt>{t("inspector.rdbTransfer")}</dt>
             <dd>{Math.floor(edge.transferProgress * 100)}%</dd>
           </>
         )}
-        <dt>in a cycle</dt>
-        <dd>{edge.inCycle ? "yes" : "no"}</dd>
+        <dt>{t("inspector.inCycle")}</dt>
+        <dd>{edge.inCycle ? t("inspector.yes") : t("inspector.no")}</dd>
       </dl>
       <div className="button-grid single">
         <button type="button" className="btn" onClick={() => select({ kind: "node", id: edge.replicaId })}>
-          Inspect {replicaName}
+          {t("inspector.inspectNode", { name: replicaName ?? edge.replicaId })}
         </button>
         {edge.masterId && (
           <button type="button" className="btn" onClick={() => select({ kind: "node", id: edge.masterId! })}>
-            Inspect {masterName}
+            {t("inspector.inspectNode", { name: masterName ?? edge.masterId })}
           </button>
         )}
         <button type="button" className="btn danger" onClick={() => actions.removeEdge(edge.id)} data-testid="action-remove-edge">
-          Remove link: REPLICAOF NO ONE on {replicaName} <kbd>Del</kbd>
+          {t("inspector.removeLink", { name: replicaName ?? edge.replicaId })} <kbd>Del</kbd>
         </button>
       </div>
       {edge.masterId && (
         <section>
-          <h3>Network path</h3>
+          <h3>{t("inspector.networkPath")}</h3>
           <LinkControls a={edge.replicaId} b={edge.masterId} aName={replicaName ?? edge.replicaId} bName={masterName ?? edge.masterId} />
         </section>
       )}

@@ -2,6 +2,7 @@
  * Controls for the network path between two nodes: partition toggle, latency and bandwidth. Named
  * presets (selects) rather than sliders, so each is one click or one key press, and testable.
  */
+import { useTranslation } from "react-i18next";
 import { useActions } from "../app/AppContext.tsx";
 import { formatBandwidth } from "../format/units.ts";
 import { useShallow } from "zustand/react/shallow";
@@ -42,6 +43,7 @@ function withCurrent(values: readonly number[], current: number): number[] {
 export function LinkControls({ a, b, aName, bName }: { readonly a: string; readonly b: string; readonly aName: string; readonly bName: string }) {
   const actions = useActions();
   const link = useLinkSettings(a, b);
+  const { t } = useTranslation();
   return (
     <div className="link-controls" data-testid={`link-controls-${aName}-${bName}`}>
       <div className="control-row">
@@ -52,21 +54,21 @@ export function LinkControls({ a, b, aName, bName }: { readonly a: string; reado
           onClick={() => actions.patchLink(a, b, { partitioned: !link.partitioned })}
           data-testid="toggle-partition"
         >
-          {link.partitioned ? `Heal ${aName} ↔ ${bName}` : `Partition ${aName} ↔ ${bName}`}
+          {link.partitioned ? t("network.heal", { a: aName, b: bName }) : t("network.partition", { a: aName, b: bName })}
         </button>
       </div>
       <label className="control-row">
-        <span className="k">Latency</span>
+        <span className="k">{t("network.latency")}</span>
         <select value={link.latencyMs} onChange={(e) => actions.patchLink(a, b, { latencyMs: Number(e.target.value) })} data-testid="latency">
           {withCurrent(LATENCIES_MS, link.latencyMs).map((ms) => (
             <option key={ms} value={ms}>
-              {ms} ms
+              {t("network.latencyValue", { ms })}
             </option>
           ))}
         </select>
       </label>
       <label className="control-row">
-        <span className="k">Bandwidth</span>
+        <span className="k">{t("network.bandwidth")}</span>
         <select value={link.bandwidthBytesPerSec} onChange={(e) => actions.patchLink(a, b, { bandwidthBytesPerSec: Number(e.target.value) })} data-testid="bandwidth">
           {withCurrent(BANDWIDTHS, link.bandwidthBytesPerSec).map((bps) => (
             <option key={bps} value={bps}>

@@ -4,6 +4,7 @@
  * (4 Hz) instead of re-rendering with the store, and rebuilds only when the set of nodes changes.
  */
 import { useEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import { useSession } from "../app/AppContext.tsx";
 import { formatOffset } from "../format/units.ts";
@@ -22,6 +23,9 @@ export function OffsetChart() {
   const choices = allChoices.slice(0, MAX_SERIES);
   const theme = useApp((s) => s.theme);
   const host = useRef<HTMLDivElement>(null);
+  // The axes and legend are drawn by uPlot, outside React: the chart is rebuilt when the language changes.
+  const { t, i18n } = useTranslation();
+  const language = i18n.language;
   const key = choices.map(([id, name]) => `${id}:${name}`).join(",");
 
   useEffect(() => {
@@ -37,11 +41,11 @@ export function OffsetChart() {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { stroke: axisStroke, grid: { stroke: gridStroke }, values: (_u, ticks) => ticks.map((t) => `${t}s`), font: "13px system-ui" },
-        { stroke: axisStroke, grid: { stroke: gridStroke }, size: 70, values: (_u, ticks) => ticks.map((t) => formatOffset(t)), font: "13px system-ui" },
+        { stroke: axisStroke, grid: { stroke: gridStroke }, values: (_u, ticks) => ticks.map((tick) => t("chart.seconds", { value: tick })), font: "13px system-ui" },
+        { stroke: axisStroke, grid: { stroke: gridStroke }, size: 70, values: (_u, ticks) => ticks.map((tick) => formatOffset(tick)), font: "13px system-ui" },
       ],
       series: [
-        { label: "time" },
+        { label: t("chart.time") },
         ...choices.map(([, name], i) => ({
           label: name,
           stroke: PALETTE[i % PALETTE.length],
@@ -67,14 +71,14 @@ export function OffsetChart() {
       chart.destroy();
     };
     // `key` stands for `choices` (names and membership): rebuilding on every new array would be wasteful.
-  }, [key, session, theme]);
+  }, [key, session, theme, t, language]);
 
   return (
-    <section className="panel chart-panel" aria-label="Offsets over time">
+    <section className="panel chart-panel" aria-label={t("chart.label")}>
       <div className="panel-head">
-        <h2>Offsets over time</h2>
+        <h2>{t("chart.title")}</h2>
         <span className="muted small">
-          master_repl_offset · virtual s{allChoices.length > MAX_SERIES ? ` · first ${MAX_SERIES} of ${allChoices.length} nodes` : ""}
+          {allChoices.length > MAX_SERIES ? t("chart.captionLimited", { shown: MAX_SERIES, total: allChoices.length }) : t("chart.caption")}
         </span>
       </div>
       <div className="chart-host" ref={host} data-testid="offset-chart" />

@@ -11,6 +11,7 @@ describe("infoReplication", () => {
         backlog: { active: true, sizeBytes: 1048576, firstByteOffset: 1, histlen: 14, memoryBytes: 0 },
         replicas: [{ nodeId: "n2" as NodeId, address: "127.0.0.1:6380", state: "online", ackOffset: 14, lagSec: 0, awaitingFirstAck: false }],
       }),
+      "(down)",
     );
     expect(text.split("\n")).toEqual([
       "# Replication",
@@ -32,9 +33,14 @@ describe("infoReplication", () => {
   it("renders a replica's link fields", () => {
     const text = infoReplication(
       makeNode("n2", { role: "replica", masterAddress: "127.0.0.1:6379", replState: "connect", linkPhase: "connect", masterLinkDownSinceSec: 3, replicaOffset: 84, replicaReadOffset: 84 }),
+      "(down)",
     );
     expect(text).toContain("role:slave\nmaster_host:127.0.0.1\nmaster_port:6379\nmaster_link_status:down");
     expect(text).toContain("slave_repl_offset:84");
     expect(text).toContain("master_link_down_since_seconds:3");
+  });
+
+  it("prints the caller's note under the header while the node is down", () => {
+    expect(infoReplication(makeNode("n1", { status: "down" }), "（节点已宕机）")).toBe("# Replication\n（节点已宕机）");
   });
 });

@@ -10,8 +10,9 @@ function splitAddress(address: string): [host: string, port: string] {
   return at < 0 ? [address, ""] : [address.slice(0, at), address.slice(at + 1)];
 }
 
-export function infoReplication(node: NodeSnapshot): string {
-  if (node.status === "down") return "# Replication\n(node is down: no process to answer)";
+/** `downNote` is what to print under the header while the node is down (in the language shown). */
+export function infoReplication(node: NodeSnapshot, downNote: string): string {
+  if (node.status === "down") return `# Replication\n${downNote}`;
   const f: [string, string | number][] = [];
   const isReplica = node.role === "replica";
   f.push(["role", isReplica ? "slave" : "master"]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NodeId } from "@replica-lab/protocol";
-import { eventGroup, eventTone, matchesFilter, NO_FILTER, splitReason } from "./eventGroups.ts";
+import { eventGroup, eventTone, matchesFilter, NO_FILTER } from "./eventGroups.ts";
 import { makeEvent } from "./fixtures.ts";
 
 const partial = makeEvent(5, {
@@ -39,8 +39,9 @@ describe("event groups and filters", () => {
     expect(matchesFilter(full, { ...NO_FILTER, text: "UNKNOWN" })).toBe(true);
   });
 
-  it("splits the verdict from its reason", () => {
-    expect(splitReason(full.message)).toEqual({ head: "full resync for 127.0.0.1:6381", reason: "replid 1a2b3c unknown to this master" });
-    expect(splitReason("node A killed")).toEqual({ head: "node A killed", reason: null });
+  it("searches the text the reader sees when given it", () => {
+    const shown = (): string => "为 C 执行全量复制";
+    expect(matchesFilter(full, { ...NO_FILTER, text: "全量复制" }, shown)).toBe(true);
+    expect(matchesFilter(full, { ...NO_FILTER, text: "unknown" }, shown)).toBe(false);
   });
 });

@@ -3,19 +3,21 @@
  * backlog changes, operator actions and the rest.
  */
 import type { LabEvent } from "@replica-lab/protocol";
+import type { ParseKeys } from "i18next";
 
 export type EventGroup = "sync" | "link" | "identity" | "backlog" | "operator" | "other";
 
 export const EVENT_GROUPS: readonly EventGroup[] = ["sync", "link", "identity", "backlog", "operator", "other"];
 
-export const EVENT_GROUP_LABELS: Readonly<Record<EventGroup, string>> = {
-  sync: "Sync",
-  link: "Link",
-  identity: "Role & replid",
-  backlog: "Backlog",
-  operator: "Operator",
-  other: "Other",
-};
+/** The catalogue key of each group's label. */
+export const EVENT_GROUP_LABEL_KEYS = {
+  sync: "events.group.sync",
+  link: "events.group.link",
+  identity: "events.group.identity",
+  backlog: "events.group.backlog",
+  operator: "events.group.operator",
+  other: "events.group.other",
+} as const satisfies Readonly<Record<EventGroup, ParseKeys>>;
 
 // A Record over every kind, so a new kind in the engine fails to compile until it is grouped.
 const GROUP_OF: Readonly<Record<LabEvent["kind"], EventGroup>> = {
@@ -77,22 +79,19 @@ export interface EventFilter {
   readonly nodeId: string | null;
   /** Groups to show; empty shows all. */
   readonly groups: readonly EventGroup[];
-  /** Case-insensitive text that the message must contain. */
+  /** Case-insensitive text that the explanation must contain. */
   readonly text: string;
 }
 
 export const NO_FILTER: EventFilter = { nodeId: null, groups: [], text: "" };
 
-export function matchesFilter(event: LabEvent, filter: EventFilter): boolean {
+/**
+ * Does the event pass the filter? `lineOf` gives the text the reader sees (the explanation in the
+ * language shown), which is what a search should look in.
+ */
+export function matchesFilter(event: LabEvent, filter: EventFilter, lineOf: (event: LabEvent) => string = (e) => e.message): boolean {
   if (filter.nodeId !== null && event.nodeId !== filter.nodeId) return false;
   if (filter.groups.length > 0 && !filter.groups.includes(eventGroup(event.kind))) return false;
-  if (filter.text !== "" && !event.message.toLowerCase().includes(filter.text.toLowerCase())) return false;
+  if (filter.text !== "" && !lineOf(event).toLowerCase().includes(filter.text.toLowerCase())) return false;
   return true;
-}
-
-/** Splits "verdict: reason" messages so the reason can be emphasised. */
-export function splitReason(message: string): { readonly head: string; readonly reason: string | null } {
-  const at = message.indexOf(": ");
-  if (at < 0) return { head: message, reason: null };
-  return { head: message.slice(0, at), reason: message.slice(at + 2) };
 }

@@ -5,8 +5,11 @@ import type { AppState } from "../appState.ts";
 export interface Notice {
   readonly id: number;
   readonly level: "error" | "info";
+  /** In the language shown when the notice was raised. */
   readonly title: string;
   readonly message: string;
+  /** True when `message` is the server's own text (English): the code is then put in words too. */
+  readonly fromServer: boolean;
   /** The server's error code, when there is one. */
   readonly code: string | null;
 }

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import type { LabEvent, NodeId } from "@replica-lab/protocol";
+import { i18n } from "../i18n/i18n.ts";
+import { makeEvent } from "../store/fixtures.ts";
+import { eventKindLabel, eventLine, explainEvent, type EventContext } from "./eventText.ts";
+
+const en = i18n.getFixedT("en");
+const zh = i18n.getFixedT("zh");
+
+const A = "127.0.0.1:7001";
+const C = "127.0.0.1:7003";
+const names: Record<string, string> = { [A]: "A", [C]: "C" };
+const addresses: Record<string, string> = { n1: A, n3: C };
+
+const ctx: EventContext = {
+  nameOf: (address) => names[address] ?? address,
+  addressOf: (id) => (id === null ? null : (addresses[id] ?? null)),
+  versionOf: (id) => (id === null ? null : "7.0"),
+  // C asked A for offset 311 under replid 3f2a… just before event 9.
+  psyncBefore: (seq, replica, master) => (seq > 8 && replica === C && master === A ? { replid: "3f2a9c0000000000000000000000000000000000", offset: 311 } : null),
+};
+
+const fullForC = makeEvent(9, {
+  source: "node",
+  kind: "full-resync",
+  nodeId: "n1" as NodeId,
+  nodeName: "A",
+  message: "full resync for 127.0.0.1:7003: offset 311 precedes the backlog's first byte 245281",
+  detail: { kind: "full-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 300000, reason: "offset-before-backlog", message: "" },
+});
+
+describe("event explanations from structured events", () => {
+  it("say why a master refused a partial resync, with the replica's offset, in both languages", () => {
+    expect(explainEvent(fullForC, en, ctx)).toEqual({ head: "full resync for C", reason: "offset 311 precedes the backlog's first byte", serverText: null });
+    expect(explainEvent(fullForC, zh, ctx)).toEqual({ head: "为 C 执行全量复制", reason: "偏移量 311 早于复制积压缓冲区的第一个字节", serverText: null });
+  });
+
+  it("still give the reason when the replica's PSYNC has left the log", () => {
+    const early = { ...fullForC, seq: 3 };
+    expect(explainEvent(early, en, ctx).reason).toBe("the offset asked for precedes the backlog's first byte");
+  });
+
+  it("show the same figures in English and Chinese", () => {
+    const partial = makeEvent(12, {
+      source: "node",
+      kind: "partial-resync",
+      nodeId: "n1" as NodeId,
+      detail: { kind: "partial-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 10274, backlogBytes: 106, message: "" },
+    });
+    const figures = (s: string): string[] => s.match(/[\d,]+/g) ?? [];
+    const english = eventLine(explainEvent(partial, en, ctx));
+    const chinese = eventLine(explainEvent(partial, zh, ctx));
+    expect(english).toBe("partial resync accepted for C: offset 10,274 is inside the backlog; sending 106 bytes from it");
+    expect(figures(chinese)).toEqual(figures(english));
+  });
+
+  it("keep the server's line where the event's fields cannot say why", () => {
+    const dropped = makeEvent(20, {
+      source: "node",
+      kind: "link",
+      nodeId: "n3" as NodeId,
+      message: "error condition on socket for SYNC: Connection refused; retrying every second",
+      detail: { kind: "link", state: "connect", masterAddress: A, message: "" },
+    });
+    expect(explainEvent(dropped, zh, ctx)).toEqual({
+      head: "与主节点 A 的连接已断开；每秒重试一次",
+      reason: null,
+      serverText: "error condition on socket for SYNC: Connection refused; retrying every second",
+    });
+  });
+
+  it("explain operator actions from the node's name and the lab's view of it", () => {
+    const added = makeEvent(1, { nodeId: "n1" as NodeId, nodeName: "A" });
+    expect(explainEvent(added, en, ctx).head).toBe("node A added at 127.0.0.1:7001 (redis 7.0)");
+    expect(explainEvent(added, zh, ctx).head).toBe("添加了节点 A，地址 127.0.0.1:7001（redis 7.0）");
+    const restarted = makeEvent(2, { kind: "restarted", detail: { kind: "restarted", wiped: true, message: "" } });
+    expect(explainEvent(restarted, en, ctx).head).toBe("node A restarted with a wiped disk");
+  });
+
+  it("show a kind newer than this client by its name and the server's line", () => {
+    const future = { ...makeEvent(30), kind: "binlog-sync", message: "binlog sync started", detail: { kind: "binlog-sync", message: "binlog sync started" } } as unknown as LabEvent;
+    expect(explainEvent(future, zh, ctx)).toEqual({ head: "binlog-sync", reason: null, serverText: "binlog sync started" });
+    expect(eventKindLabel("full-resync", zh)).toBe("全量复制");
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * An event's explanation in the language now shown, built from its structured `detail` (not from
+ * the server's English `message`), so both languages show the same figures: "partial resync
+ * accepted for B: offset 10274 is inside the backlog; sending 12 bytes from it".
+ *
+ * Where the detail does not carry what the explanation needs (the reason of a dropped link, a
+ * warning's specifics, a network change), the head is still translated and the server's own line
+ * is shown as the reason, marked as server text.
+ */
+import type { LabEvent, TraceEvent } from "@replica-lab/protocol";
+import type { ParseKeys, TFunction } from "i18next";
+import { shortReplid } from "../format/replid.ts";
+import { formatOffset } from "../format/units.ts";
+
+export interface EventText {
+  readonly head: string;
+  /** The why, emphasised in the log. */
+  readonly reason: string | null;
+  /** The server's own English line, shown when the structured fields cannot say it. */
+  readonly serverText: string | null;
+}
+
+/** A PSYNC a replica sent, as its own `psync-request` event recorded it. */
+export interface PsyncSent {
+  readonly replid: string;
+  readonly offset: number;
+}
+
+/** What the log knows around an event: names for addresses, nodes, earlier events. */
+export interface EventContext {
+  /** A lab node's name for an address, or the address itself. */
+  nameOf(address: string): string;
+  /** The address of a lab node (null when it is gone). */
+  addressOf(nodeId: string | null): string | null;
+  /** The lab node's redis version, when it still exists. */
+  versionOf(nodeId: string | null): string | null;
+  /** The last PSYNC sent from `replica` to `master` before event `seq`, if the log still holds it. */
+  psyncBefore(seq: number, replica: string, master: string): PsyncSent | null;
+}
+
+const text = (head: string, reason: string | null = null): EventText => ({ head, reason, serverText: null });
+const withServerText = (head: string, event: LabEvent): EventText => ({ head, reason: null, serverText: event.message });
+
+/** Catalogue keys of the kinds' labels. Partial: the engine may add kinds before the catalogue has them. */
+const KIND_LABELS: Readonly<Partial<Record<LabEvent["kind"], ParseKeys>>> = {
+  "psync-request": "events.kind.psyncRequest",
+  "full-resync": "events.kind.fullResync",
+  "partial-resync": "events.kind.partialResync",
+  rdb: "events.kind.rdb",
+  "replica-state": "events.kind.replicaState",
+  link: "events.kind.link",
+  timeout: "events.kind.timeout",
+  disconnect: "events.kind.disconnect",
+  role: "events.kind.role",
+  replid: "events.kind.replid",
+  backlog: "events.kind.backlog",
+  persistence: "events.kind.persistence",
+  warning: "events.kind.warning",
+  "node-added": "events.kind.nodeAdded",
+  "node-removed": "events.kind.nodeRemoved",
+  killed: "events.kind.killed",
+  restarted: "events.kind.restarted",
+  frozen: "events.kind.frozen",
+  thawed: "events.kind.thawed",
+  "link-changed": "events.kind.linkChanged",
+  exited: "events.kind.exited",
+};
+
+/** The label of an event kind, for the log's kind column; a kind newer than this client shows its own name. */
+export function eventKindLabel(kind: LabEvent["kind"], t: TFunction): string {
+  const key = KIND_LABELS[kind];
+  return key === undefined ? String(kind) : t(key);
+}
+
+/**
+ * Explains one event. Kinds this client does not know yet (the engine grows new ones) show their
+ * server line, so nothing is lost while the catalogue catches up.
+ */
+export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): EventText {
+  const detail = event.detail;
+  const name = event.nodeName ?? "?";
+  const own = ctx.addressOf(event.nodeId);
+  switch (detail.kind) {
+    case "node-added": {
+      const address = ctx.addressOf(event.nodeId);
+      const version = ctx.versionOf(event.nodeId);
+      return text(address !== null && version !== null ? t("events.explain.nodeAddedAt", { name, address, version }) : t("events.explain.nodeAdded", { name }));
+    }
+    case "node-removed":
+      return text(t("events.explain.nodeRemoved", { name }));
+    case "killed":
+      return text(t("events.explain.killed", { name }), t("events.explain.killedWhy"));
+    case "restarted":
+      return text(detail.wiped ? t("events.explain.restartedWiped", { name }) : t("events.explain.restarted", { name }));
+    case "frozen":
+      return text(t("events.explain.frozen", { name }), t("events.explain.frozenWhy"));
+    case "thawed":
+      return text(t("events.explain.thawed", { name }));
+    case "link-changed":
+      // The detail does not say which link or what changed: the server's line does.
+      return withServerText(t("events.explain.linkChanged"), event);
+    case "exited":
+      return withServerText(t("events.explain.exited"), event);
+    case "role":
+      return detail.role === "replica" && detail.masterAddress !== null
+        ? text(t("events.explain.roleReplica", { master: ctx.nameOf(detail.masterAddress) }))
+        : text(t("events.explain.roleMaster"));
+    case "replid":
+      return explainReplid(detail, t);
+    case "link": {
+      const master = ctx.nameOf(detail.masterAddress);
+      switch (detail.state) {
+        case "connecting":
+          return text(t("events.explain.linkConnecting", { master }));
+        case "handshake":
+          return text(t("events.explain.linkHandshake", { master }));
+        case "sync":
+          return text(t("events.explain.linkSync", { master }));
+        case "connected":
+          return text(t("events.explain.linkConnected", { master }));
+        case "connect":
+          // Why it dropped (refused, closed mid-handshake, an error reply) is only in the server's line.
+          return withServerText(t("events.explain.linkDown", { master }), event);
+        case "none":
+          return text(t("events.explain.linkNone"));
+      }
+      break;
+    }
+    case "psync-request": {
+      const master = ctx.nameOf(detail.masterAddress);
+      if (detail.replid === "?") return text(t("events.explain.psyncFull", { master }), t("events.explain.psyncFullWhy"));
+      return text(t("events.explain.psyncPartial", { master }), t("events.explain.psyncPartialWhy", { replid: `${shortReplid(detail.replid)}…`, offset: formatOffset(detail.offset) }));
+    }
+    case "full-resync": {
+      const peer = ctx.nameOf(detail.peer);
+      if (detail.side === "replica") {
+        return text(t("events.explain.fullFromMaster", { peer }), t("events.explain.fullFromMasterWhy", { replid: `${shortReplid(detail.replid)}…`, offset: formatOffset(detail.offset) }));
+      }
+      // The detail has the master's own id; what the replica asked for is in its psync-request event.
+      const asked = own === null ? null : ctx.psyncBefore(event.seq, detail.peer, own);
+      return text(t("events.explain.fullForReplica", { peer }), fullResyncReason(detail.reason, detail.replid, asked, t));
+    }
+    case "partial-resync": {
+      const peer = ctx.nameOf(detail.peer);
+      if (detail.side === "replica") return text(t("events.explain.partialDone", { peer }), t("events.explain.partialDoneWhy", { offset: formatOffset(detail.offset) }));
+      return text(t("events.explain.partialAccepted", { peer }), t("events.explain.partialAcceptedWhy", { offset: formatOffset(detail.offset), bytes: formatOffset(detail.backlogBytes) }));
+    }
+    case "rdb": {
+      const peer = ctx.nameOf(detail.peer);
+      const figures = { keys: formatOffset(detail.keys), bytes: formatOffset(detail.bytes) };
+      const reason = detail.mode === "diskless" ? t("events.explain.rdbFiguresDiskless", figures) : t("events.explain.rdbFigures", figures);
+      if (detail.side === "replica") return text(t("events.explain.rdbLoaded", { peer }), reason);
+      return text(detail.mode === "diskless" ? t("events.explain.rdbSentDiskless", { peer }) : t("events.explain.rdbSentDisk", { peer }), reason);
+    }
+    case "replica-state": {
+      const peer = ctx.nameOf(detail.peer);
+      if (detail.state === "wait_bgsave") return text(t("events.explain.replicaWaitBgsave", { peer }), detail.state);
+      if (detail.state === "online") return text(t("events.explain.replicaOnline", { peer }), detail.state);
+      return text(t("events.explain.replicaState", { peer, state: detail.state }));
+    }
+    case "timeout": {
+      const peer = ctx.nameOf(detail.peer);
+      if (detail.side === "master") return text(t("events.explain.timeoutMaster", { peer }), t("events.explain.timeoutMasterWhy"));
+      // Which timeout (connect, bulk transfer, no data from the master) is only in the server's line.
+      return withServerText(t("events.explain.timeoutReplica", { peer }), event);
+    }
+    case "disconnect": {
+      const peer = ctx.nameOf(detail.peer);
+      return text(detail.side === "master" ? t("events.explain.disconnectMaster", { peer }) : t("events.explain.disconnectReplica", { peer }));
+    }
+    case "backlog": {
+      const offset = formatOffset(detail.firstByteOffset);
+      switch (detail.action) {
+        case "created":
+          return text(t("events.explain.backlogCreated"), t("events.explain.backlogCreatedWhy", { offset }));
+        case "freed":
+          return text(t("events.explain.backlogFreed"), t("events.explain.backlogFreedWhy"));
+        case "resized":
+          return text(t("events.explain.backlogResized"), t("events.explain.backlogResizedWhy", { offset }));
+      }
+      break;
+    }
+    case "persistence": {
+      const head = detail.action === "save" ? t("events.explain.persistenceSave", { file: detail.file }) : t("events.explain.persistenceLoad", { file: detail.file });
+      return text(head, t("events.explain.persistenceKeys", { count: detail.keys }));
+    }
+    case "warning":
+      return { head: warningHead(detail.code, t), reason: null, serverText: event.message };
+  }
+  // A kind (or a state of one) newer than this client: its name and the server's words.
+  return withServerText(eventKindLabel(event.kind, t), event);
+}
+
+function explainReplid(detail: Extract<TraceEvent, { kind: "replid" }>, t: TFunction): EventText {
+  const replid = `${shortReplid(detail.replid)}…`;
+  const replid2 = `${shortReplid(detail.replid2)}…`;
+  const offset = formatOffset(detail.secondReplOffset);
+  switch (detail.cause) {
+    case "backlog-created":
+      return text(t("events.explain.replidBacklogCreated", { replid }), t("events.explain.replidBacklogCreatedWhy"));
+    case "backlog-freed":
+      return text(t("events.explain.replidBacklogFreed", { replid }), t("events.explain.replidBacklogFreedWhy"));
+    case "promoted":
+      return text(t("events.explain.replidPromoted", { replid }), t("events.explain.replidPromotedWhy", { replid2, offset }));
+    case "full-sync":
+      return text(t("events.explain.replidFullSync", { replid }));
+    case "continue-new-id":
+      return text(t("events.explain.replidContinue", { replid }), t("events.explain.replidContinueWhy", { replid2, offset }));
+    case "startup":
+      return text(t("events.explain.replidStartup", { replid }));
+  }
+}
+
+/** Why a master refused a partial resync; with the replica's PSYNC when the log still has it. */
+function fullResyncReason(reason: Extract<TraceEvent, { kind: "full-resync" }>["reason"], ownReplid: string, asked: PsyncSent | null, t: TFunction): string {
+  const own = `${shortReplid(ownReplid)}…`;
+  const replid = asked ? `${shortReplid(asked.replid)}…` : "";
+  const offset = asked ? formatOffset(asked.offset) : "";
+  switch (reason) {
+    case "no-replid":
+      return t("events.explain.fullReason.noReplid");
+    case "replid-mismatch":
+      return asked ? t("events.explain.fullReason.replidMismatch", { replid, own }) : t("events.explain.fullReason.replidMismatchUnknown", { own });
+    case "replid2-offset-too-high":
+      return asked ? t("events.explain.fullReason.replid2TooHigh", { replid, offset }) : t("events.explain.fullReason.replid2TooHighUnknown");
+    case "no-backlog":
+      return t("events.explain.fullReason.noBacklog");
+    case "offset-before-backlog":
+      return asked ? t("events.explain.fullReason.beforeBacklog", { offset }) : t("events.explain.fullReason.beforeBacklogUnknown");
+    case "offset-after-backlog":
+      return asked ? t("events.explain.fullReason.afterBacklog", { offset }) : t("events.explain.fullReason.afterBacklogUnknown");
+    case "sync-command":
+      return t("events.explain.fullReason.syncCommand");
+  }
+}
+
+/** Catalogue keys of the warnings the engine raises, by code. */
+const WARNING_HEADS: Readonly<Record<string, ParseKeys>> = {
+  "rdb-unsupported-types": "events.explain.warningRdbUnsupported",
+  "rdb-load-failed": "events.explain.warningRdbLoadFailed",
+  "psync-unsupported": "events.explain.warningPsyncUnsupported",
+  "master-protocol-error": "events.explain.warningMasterProtocol",
+  "master-command-failed": "events.explain.warningMasterCommand",
+};
+
+function warningHead(code: string, t: TFunction): string {
+  return t(Object.hasOwn(WARNING_HEADS, code) ? WARNING_HEADS[code]! : "events.explain.warning");
+}
+
+/** The event's explanation as one line, for the text filter. */
+export function eventLine(explained: EventText): string {
+  return [explained.head, explained.reason, explained.serverText].filter((part) => part !== null).join(": ");
+}
