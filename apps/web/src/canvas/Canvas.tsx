@@ -15,13 +15,16 @@ import {
   type Connection,
   type EdgeTypes,
   type IsValidConnection,
+  type AriaLabelConfig,
   type NodeTypes,
   type OnNodeDrag,
   type Viewport,
 } from "@xyflow/react";
 import { useTranslation } from "react-i18next";
 import { useActions, useSession } from "../app/AppContext.tsx";
+import type { TFunction } from "i18next";
 import { externalIdOf, isExternalFlowId } from "../store/externalData.ts";
+import { useNodeChoices } from "../store/selectors.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { ExternalCard } from "./ExternalCard.tsx";
 import type { FlowEdge, FlowNode } from "./externalFlow.ts";
@@ -40,6 +43,31 @@ const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
  */
 const CULL_ABOVE_NODES = 40;
 
+/**
+ * React Flow labels every edge "Edge from n2 to n1" for screen readers unless the edge has its own
+ * `ariaLabel`. Labelled copies are cached per edge object, so an unchanged edge keeps its identity
+ * (and is not re-rendered) until the language or a node's name changes.
+ */
+function useLabelledEdges(edges: FlowEdge[], t: TFunction): FlowEdge[] {
+  const choices = useNodeChoices();
+  const namesKey = choices.map(([id, name]) => `${id}:${name}`).join(",");
+  // A fresh cache whenever the words change: the language, or a node's name.
+  const cache = useMemo(() => new WeakMap<FlowEdge, FlowEdge>(), [t, namesKey]);
+  return useMemo(() => {
+    const names = new Map(choices);
+    const nameOf = (flowId: string): string => (isExternalFlowId(flowId) ? externalIdOf(flowId) : (names.get(flowId) ?? flowId));
+    return edges.map((edge) => {
+      let labelled = cache.get(edge);
+      if (!labelled) {
+        labelled = { ...edge, ariaLabel: t("edge.ariaLabel", { replica: nameOf(edge.source), master: nameOf(edge.target) }) };
+        cache.set(edge, labelled);
+      }
+      return labelled;
+    });
+    // `choices` is a new array on each render; `cache` changes exactly when its names do.
+  }, [edges, cache, t]);
+}
+
 // A lab node may be dragged onto an external server (REPLICAOF it); an external server is never told what to do.
 const isValidConnection: IsValidConnection<FlowEdge> = (c) => c.source !== c.target && !isExternalFlowId(c.source);
 
@@ -50,7 +78,9 @@ export function Canvas() {
   const externalEdges = useApp((s) => s.canvas.externalEdges);
   // Servers outside the lab are drawn with it (external cards and their links), in one React Flow.
   const flowNodes = useMemo<FlowNode[]>(() => (externalNodes.length === 0 ? (labNodes as FlowNode[]) : [...labNodes, ...externalNodes]), [labNodes, externalNodes]);
-  const flowEdges = useMemo<FlowEdge[]>(() => (externalEdges.length === 0 ? (labEdges as FlowEdge[]) : [...labEdges, ...externalEdges]), [labEdges, externalEdges]);
+  const { t } = useTranslation();
+  const allEdges = useMemo<FlowEdge[]>(() => (externalEdges.length === 0 ? (labEdges as FlowEdge[]) : [...labEdges, ...externalEdges]), [labEdges, externalEdges]);
+  const flowEdges = useLabelledEdges(allEdges, t);
   const onNodesChange = useApp((s) => s.onNodesChange);
   const onEdgesChange = useApp((s) => s.onEdgesChange);
   const theme = useApp((s) => s.theme);
@@ -59,7 +89,23 @@ export function Canvas() {
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const laidOut = useApp((s) => s.canvas.laidOutVersion);
   const fitRequest = useApp((s) => s.fitRequest);
-  const { t } = useTranslation();
+  // React Flow's own labels (controls, screen-reader descriptions) in the language shown.
+  const ariaLabelConfig = useMemo<Partial<AriaLabelConfig>>(
+    () => ({
+      "node.a11yDescription.default": t("canvas.a11yNode"),
+      "node.a11yDescription.keyboardDisabled": t("canvas.a11yNodeKeyboard"),
+      "node.a11yDescription.ariaLiveMessage": ({ direction, x, y }) => t("canvas.a11yNodeMoved", { direction, x, y }),
+      "edge.a11yDescription.default": t("canvas.a11yEdge"),
+      "controls.ariaLabel": t("canvas.controls"),
+      "controls.zoomIn.ariaLabel": t("canvas.zoomIn"),
+      "controls.zoomOut.ariaLabel": t("canvas.zoomOut"),
+      "controls.fitView.ariaLabel": t("canvas.fitView"),
+      "controls.interactive.ariaLabel": t("canvas.interactive"),
+      "minimap.ariaLabel": t("canvas.minimap"),
+      "handle.ariaLabel": t("canvas.handle"),
+    }),
+    [t],
+  );
 
   // The view follows the layout (fits all nodes after each topology change) until the viewer pans or
   // zooms it themselves; the fit button, "Auto layout" and L bring following back. A click on the
@@ -156,6 +202,7 @@ export function Canvas() {
         maxZoom={2}
         connectionRadius={30}
         onlyRenderVisibleElements={count > CULL_ABOVE_NODES}
+        ariaLabelConfig={ariaLabelConfig}
       >
         <Background variant={BackgroundVariant.Dots} gap={24} size={1.5} />
         <Controls showInteractive={false} position="bottom-left" onFitView={() => appStore.getState().requestFit()} />
