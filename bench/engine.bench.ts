@@ -6,7 +6,7 @@
  *   load (target ≤ 1.5 s).
  * - engine.idle_node_bytes: heap per idle node (target ≤ 1 MB plus its backlog).
  */
-import { Lab, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
+import { Lab, RedisNode, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
 
 function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
@@ -53,11 +53,11 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
     }
     batches.push(buf);
   }
-  const conns = Array.from({ length: clients }, () => lab.world.connectExternal(lab.addressOf(a), { onData: () => {}, onClose: () => {} }));
-  lab.world.runCurrent();
-  const nodes = [a, b, c].map((id) => lab.process(id)!);
+  const conns = Array.from({ length: clients }, (_, i) => lab.openConnection(a, `127.0.0.1:${50000 + i}`, { onData: () => {}, onClose: () => {} }));
+  lab.runCurrent();
+  const ids = [a, b, c];
   const run = (n: number): number => {
-    const target = nodes[0]!.stats.totalCommandsProcessed + n;
+    const target = lab.nodeSnapshot(a).stats.commandsProcessed + n;
     const start = performance.now();
     let next = 0;
     for (let sent = 0; sent < n; ) {
@@ -66,13 +66,13 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
         sent += pipeline;
       }
       // Deliver this round to the master, then the master's stream to the replicas.
-      lab.world.runUntil(lab.world.nextEventMs());
-      lab.world.runUntil(lab.world.nextEventMs());
+      lab.runUntil(lab.nextEventMs());
+      lab.runUntil(lab.nextEventMs());
     }
     lab.runUntilIdle();
     const elapsed = performance.now() - start;
-    const offsets = nodes.map((node) => node.masterReplOffset);
-    if (nodes[0]!.stats.totalCommandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
+    const offsets = ids.map((id) => lab.nodeSnapshot(id).masterReplOffset);
+    if (lab.nodeSnapshot(a).stats.commandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
       throw new Error(`not applied everywhere: offsets ${offsets.join(", ")}`);
     }
     return elapsed;
@@ -83,11 +83,18 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
   report(bench, (count / elapsed) * 1000, "ops/s", { clients, pipeline, distinctKeys, note });
 }
 
+/** The Redis process behind a lab node (benchmarks fill keyspaces directly). */
+function redisNode(lab: Lab, id: NodeId): RedisNode {
+  const node = lab.process(id);
+  if (!(node instanceof RedisNode)) throw new Error("not a running Redis node");
+  return node;
+}
+
 function fullSync1m(): void {
   const lab = new Lab({ seed: "bench:sync", defaultLink: { latencyMs: 1, bandwidthBytesPerSec: Infinity, partitioned: false } });
   const a = lab.addNode({ config: { "repl-diskless-sync-delay": "0" } }).id;
   const b = lab.addNode().id;
-  const db = lab.process(a)!.keyspace.db(0);
+  const db = redisNode(lab, a).keyspace.db(0);
   const value = new Uint8Array(16).fill(0x61);
   for (let i = 0; i < 1_000_000; i++) db.set(`key:${String(i).padStart(7, "0")}`, value.slice());
   gc();
@@ -95,7 +102,7 @@ function fullSync1m(): void {
   lab.replicaOf(b, a);
   lab.runUntilIdle();
   const elapsed = performance.now() - start;
-  const keys = lab.process(b)!.keyspace.totalKeys;
+  const keys = redisNode(lab, b).keyspace.totalKeys;
   if (keys !== 1_000_000) throw new Error(`replica has ${keys} keys`);
   report("engine.full_sync_1m", elapsed / 1000, "s", { target: "<= 1.5", keys });
 }

@@ -3,7 +3,7 @@
  * simulated network. The public surface is listed here; nothing else is imported by other packages.
  */
 export { Lab, LabError } from "./lab/lab.ts";
-export type { LabOptions, AddNodeOptions, CommandOutcome, LabErrorCode } from "./lab/lab.ts";
+export type { LabOptions, AddNodeOptions, CommandOutcome, LabErrorCode, LabConnection, LabEndpoint } from "./lab/lab.ts";
 export type {
   NodeId,
   NodeStatus,
@@ -24,7 +24,15 @@ export type {
 export { World, DEFAULT_LINK, ExternalConnection } from "./sim/world.ts";
 export type { LinkSettings, ExternalEndpoint, WorldOptions, OutboundConnector, OutboundEvents, OutboundSocket } from "./sim/world.ts";
 export { Prng } from "./sim/prng.ts";
-export { RedisNode, REDIS_VERSION } from "./redis/server.ts";
+export { RedisNode } from "./redis/server.ts";
+export { REDIS_7_0_VERSION as REDIS_VERSION } from "./protocols/redis-7.0/kind.ts";
+export { NODE_VERSIONS, nodeKind, isNodeVersion } from "./kinds.ts";
+export type { ProcessView } from "./kinds.ts";
+export type { NodeProcess, NodeKind, BootContext, PeerProbe, ProcessViewCommon } from "./process/contract.ts";
+export type { Redis70View } from "./protocols/redis-7.0/view.ts";
+export { InputLog } from "./lab/input-log.ts";
+export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";
+export { parseConfigFile, rewriteConfigFile } from "./redis/config-file.ts";
 export type { NodeOptions } from "./redis/server.ts";
 export type { NodeEffect, ConnId } from "./process/effects.ts";
 export type { TraceEvent, FullResyncReason, ReplicaLinkPhase } from "./process/trace.ts";

@@ -62,8 +62,12 @@ export class LabBackend implements Backend {
     return id;
   }
 
+  /** Masters given with REPLICAOF: the real backend starts such a node with `--replicaof`. */
+  private readonly masters = new Map<string, string | null>();
+
   async addNode(name: string, config: Record<string, string> = {}): Promise<void> {
-    this.ids.set(name, this.lab.addNode({ name, config }).id);
+    // The real backend starts redis-server with `--save ""`.
+    this.ids.set(name, this.lab.addNode({ name, config: { save: "", ...config } }).id);
   }
 
   async command(name: string, ...argv: string[]): Promise<Reply> {
@@ -71,6 +75,7 @@ export class LabBackend implements Backend {
   }
 
   async replicaOf(name: string, master: string | null): Promise<Reply> {
+    this.masters.set(name, master);
     return this.lab.replicaOf(this.id(name), master === null ? null : this.id(master));
   }
 
@@ -79,6 +84,9 @@ export class LabBackend implements Backend {
   }
 
   async restart(name: string, options: { wipe?: boolean } = {}): Promise<void> {
+    // As the real backend's `--replicaof` argument: the node's file names its master.
+    const master = this.masters.get(name) ?? null;
+    this.lab.persistMaster(this.id(name), master === null ? null : this.id(master));
     this.lab.restart(this.id(name), options);
   }
 

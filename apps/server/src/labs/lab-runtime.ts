@@ -95,15 +95,21 @@ export class LabRuntime {
     this.overMemory = options.overMemory;
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
     this.lab = new Lab({ seed: options.seed, epochMs: Date.now() });
-    this.clock = new LabClock(now(), this.lab.world.nowMs);
-    this.gateway = new RespGateway({ world: this.lab.world, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
-    this.writeLoad = new WriteLoad(this.lab.world, (id) => this.lab.addressOf(id));
+    this.clock = new LabClock(now(), this.lab.nowMs);
+    this.gateway = new RespGateway({ lab: this.lab, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
+    this.writeLoad = new WriteLoad(this.lab);
     this.outboundPolicy = options.outbound ?? new OutboundPolicy();
     this.outbound = new TcpOutboundConnector(
-      { runCurrent: () => this.runCurrent(), isFrozen: (address) => this.lab.world.hosts.get(address)?.frozen === true },
+      {
+        runCurrent: () => this.runCurrent(),
+        isFrozen: (address) => {
+          const id = this.lab.nodeByAddress(address);
+          return id !== undefined && this.lab.isFrozen(id);
+        },
+      },
       this.outboundPolicy,
     );
-    this.lab.world.setOutboundConnector(this.outbound);
+    this.lab.setOutboundConnector(this.outbound);
     this.externals = new ExternalWatch(
       { nodes: () => this.lab.nodeIds().map((id) => this.lab.nodeSnapshot(id)), nodeAt: (address) => this.lab.nodeByAddress(address) },
       this.outboundPolicy,
@@ -126,7 +132,7 @@ export class LabRuntime {
   /** Processes what is due at the current virtual time (replies on zero-latency console links). */
   runCurrent(): void {
     if (this.disposed) return;
-    this.lab.world.runCurrent();
+    this.lab.runCurrent();
   }
 
   /** One timer turn: write loads, then the world up to the clock's target within the budget. */
@@ -143,28 +149,28 @@ export class LabRuntime {
 
   /** Runs the world toward the clock's target for at most `budgetMs`. */
   private advance(wall: number, budgetMs: number): void {
-    const world = this.lab.world;
+    const lab = this.lab;
     const target = this.clock.targetMs(wall);
     const deadline = now() + budgetMs;
     let steps = 0;
-    while (world.nextEventMs() <= target) {
-      world.step();
+    while (lab.nextEventMs() <= target) {
+      lab.step();
       // Checking the clock on every event would cost more than most events do.
       if ((++steps & 63) === 0 && now() > deadline) break;
     }
-    if (world.nextEventMs() > target) {
-      world.runUntil(target);
+    if (lab.nextEventMs() > target) {
+      lab.runUntil(target);
       this.lagMs = 0;
       return;
     }
-    this.clock.slip(wall, world.nowMs, this.timing.maxLagMs);
-    this.lagMs = this.clock.targetMs(wall) - world.nowMs;
+    this.clock.slip(wall, lab.nowMs, this.timing.maxLagMs);
+    this.lagMs = this.clock.targetMs(wall) - lab.nowMs;
   }
 
   /** pause / resume / step, and the speed. */
   clockAction(action: "pause" | "resume" | "step", speed: number | undefined, stepMs: number): LabClockView {
     const wall = now();
-    const virtual = this.lab.world.nowMs;
+    const virtual = this.lab.nowMs;
     if (speed !== undefined) this.clock.setSpeed(speed, wall, virtual);
     switch (action) {
       case "pause":
@@ -184,10 +190,10 @@ export class LabRuntime {
   }
 
   clockView(): LabClockView {
-    const world = this.lab.world;
+    const lab = this.lab;
     return {
-      timeMs: world.nowMs,
-      unixMs: world.epochMs + world.nowMs,
+      timeMs: lab.nowMs,
+      unixMs: lab.epochMs + lab.nowMs,
       paused: this.clock.paused,
       speed: this.clock.speed,
       lagMs: Math.max(0, Math.round(this.lagMs)),
@@ -231,11 +237,11 @@ export class LabRuntime {
   }
 
   private isUp(id: NodeId): boolean {
-    return this.lab.process(id) !== null;
+    return this.lab.isUp(id);
   }
 
   private isFrozen(id: NodeId): boolean {
-    return this.lab.world.hosts.get(this.lab.addressOf(id))?.frozen === true;
+    return this.lab.isFrozen(id);
   }
 
   private requireUp(id: NodeId, what: string): void {
@@ -411,7 +417,7 @@ export class LabRuntime {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeLoad.stopAll();
-    this.lab.world.setOutboundConnector(null);
+    this.lab.setOutboundConnector(null);
     this.outbound.closeAll();
     this.externals.close();
     await this.gateway.closeAll();

@@ -29,11 +29,11 @@ export async function applyTemplate(runtime: LabRuntime, template: TemplateName)
 }
 
 function settle(runtime: LabRuntime): void {
-  const world = runtime.lab.world;
-  world.runUntilIdle(SETTLE_LIMIT_MS);
+  const lab = runtime.lab;
+  lab.runUntilIdle(SETTLE_LIMIT_MS);
   // One cron second more, so the replicas' REPLCONF ACKs report the final offset, as they would on
   // a real server by the time a person looks.
-  world.runFor(1100);
-  world.runUntilIdle(SETTLE_LIMIT_MS);
-  runtime.clock.resume(performance.now(), world.nowMs);
+  lab.advance(1100);
+  lab.runUntilIdle(SETTLE_LIMIT_MS);
+  runtime.clock.resume(performance.now(), lab.nowMs);
 }

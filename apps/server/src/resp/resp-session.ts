@@ -5,7 +5,7 @@
  * a pipelining client such as `redis-benchmark -P 16` gets one write per batch, not one per reply.
  */
 import type { Socket } from "node:net";
-import type { ExternalConnection, World } from "@replica-lab/engine";
+import type { Lab, LabConnection } from "@replica-lab/engine";
 
 /** Output bytes a socket may hold unsent before the session stops reading from it. */
 const OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
@@ -19,7 +19,8 @@ const FROZEN_INPUT_BYTES = 4 * 1024 * 1024;
 
 /** What a session needs from the lab that owns it. */
 export interface SessionHost {
-  readonly world: World;
+  /** The lab the node belongs to: bytes enter it as logged inputs. */
+  readonly lab: Lab;
   /** Processes what the delivered bytes made due at the current virtual time. */
   runCurrent(): void;
   /** True while the server is over its memory limit. */
@@ -27,7 +28,7 @@ export interface SessionHost {
 }
 
 export class RespSession {
-  private readonly connection: ExternalConnection;
+  private readonly connection: LabConnection;
   private pending: Uint8Array[] = [];
   /** Bytes sent while the node was frozen (they wait in the world until it is thawed). */
   private frozenInputBytes = 0;
@@ -42,14 +43,13 @@ export class RespSession {
   ) {
     socket.setNoDelay(true);
     const peer = `${socket.remoteAddress ?? "127.0.0.1"}:${socket.remotePort ?? 0}`;
-    this.connection = host.world.connectExternal(
-      address,
-      {
-        onData: (bytes) => this.queue(bytes),
-        onClose: () => this.closedByNode(),
-      },
-      peer,
-    );
+    const nodeId = host.lab.nodeByAddress(address);
+    if (nodeId === undefined) throw new Error(`no lab node at ${address}`);
+    const frozen = (): boolean => host.lab.hasNode(nodeId) && host.lab.isFrozen(nodeId);
+    this.connection = host.lab.openConnection(nodeId, peer, {
+      onData: (bytes) => this.queue(bytes),
+      onClose: () => this.closedByNode(),
+    });
     socket.on("data", (chunk: Buffer) => {
       if (this.ended) return;
       this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
@@ -57,9 +57,9 @@ export class RespSession {
       // Over the memory limit, clients are simply not read from until memory is freed (through the
       // API): their commands wait in the kernel instead of growing the heap.
       if (host.overMemory()) this.holdUntil(() => !host.overMemory());
-      else if (host.world.hosts.get(address)?.frozen) {
+      else if (frozen()) {
         this.frozenInputBytes += chunk.length;
-        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdUntil(() => host.world.hosts.get(address)?.frozen !== true);
+        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdUntil(() => !frozen());
       } else this.frozenInputBytes = 0;
     });
     socket.on("error", () => {

@@ -7,9 +7,9 @@
  * which nodes share a replid or replid2. Cron PINGs are off on both sides
  * (`repl-ping-replica-period 3600`), so offsets do not depend on timing.
  *
- * Kill is SIGKILL by PID for the real servers and `POST .../kill` for the lab. A lab node keeps its
- * REPLICAOF across a restart as if it were in its config file, so a real server that was a replica
- * is restarted with `--replicaof` to the same master.
+ * Kill is SIGKILL by PID for the real servers and `POST .../kill` for the lab. Neither keeps a
+ * REPLICAOF typed at runtime across a restart (it is not in a config file): the restarted node is a
+ * master until SLAVEOF is sent again, which is the tutorial's lesson.
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
@@ -47,17 +47,15 @@ async function realSide(): Promise<Side> {
   const scratch = scratchDir("replica-lab-conformance-");
   const servers = {} as Record<Name, RedisServerProcess>;
   for (const name of NAMES) servers[name] = await RedisServerProcess.start(scratch.dir, name, CONFIG);
-  const masterAtKill = new Map<Name, string | null>();
   return {
     ports: { A: servers.A.port, B: servers.B.port, C: servers.C.port },
     async kill(name) {
-      const info = parseInfo(await redisCli(servers[name].port, "INFO", "replication"));
-      masterAtKill.set(name, info.role === "slave" ? (info.master_port ?? null) : null);
       await servers[name].kill();
     },
     async restart(name) {
-      const masterPort = masterAtKill.get(name) ?? null;
-      await servers[name].spawn(masterPort === null ? [] : ["--replicaof", "127.0.0.1", masterPort]);
+      // As in the tutorial: SLAVEOF typed at runtime is not in a config file, so the server
+      // comes back as a master and must be told SLAVEOF again.
+      await servers[name].spawn([]);
     },
     async close() {
       for (const name of NAMES) await servers[name].kill();

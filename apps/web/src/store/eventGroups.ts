@@ -41,6 +41,7 @@ const GROUP_OF: Readonly<Record<LabEvent["kind"], EventGroup>> = {
   frozen: "operator",
   thawed: "operator",
   "link-changed": "operator",
+  "config-file": "operator",
   exited: "operator",
 };
 

@@ -120,7 +120,7 @@ describe("Lab: time-driven replication rules", () => {
     expect(reply).toBeNull();
     expect(lab.nodeSnapshot(a).status).toBe("frozen");
     lab.thaw(a);
-    lab.world.runCurrent();
+    lab.runCurrent();
     expect(reply).toEqual({ kind: "simple", value: "OK" });
   });
 
@@ -140,18 +140,32 @@ describe("Lab: time-driven replication rules", () => {
     expect(lab.command(b, "ROLE")).toMatchObject({ kind: "array" });
   });
 
-  it("NET-4 a restarted replica keeps its master (as if in its config file) and continues from its sync RDB", () => {
+  it("NET-4 a restarted replica comes back from its config file: a master without replicaof, a replica continuing partially with it", () => {
     const { lab, a, b } = pair({ "repl-diskless-sync-delay": "0" });
+    // k reaches the replica in the full sync's RDB, which it keeps on disk; k2 only in the stream.
+    lab.command(a, "SET", "k", "v");
     lab.replicaOf(b, a);
     lab.runUntilIdle();
-    lab.command(a, "SET", "k", "v");
+    lab.command(a, "SET", "k2", "v2");
     lab.runUntilIdle();
+    // REPLICAOF typed at runtime is not in redis.conf: the restarted node is a master with its data.
     lab.restart(b);
     lab.runUntilIdle();
-    const snap = lab.nodeSnapshot(b);
-    expect(snap.role).toBe("replica");
-    expect(snap.boots).toBe(2);
-    expect(info(lab, a, "stats").sync_partial_ok).toBe("1");
+    expect(lab.nodeSnapshot(b).role).toBe("master");
+    expect(lab.nodeSnapshot(b).boots).toBe(2);
+    expect(text(lab.command(b, "GET", "k"))).toBe("v");
+    expect(text(lab.command(b, "GET", "k2"))).toBe('{"kind":"bulk","value":null}');
+    expect(lab.events().some((e) => e.nodeId === b && e.kind === "restarted" && /as a master \(no replicaof in the file\)/.test(e.message))).toBe(true);
+    // REPLICAOF, then CONFIG REWRITE puts it in the file; the next restart rejoins partially.
+    lab.replicaOf(b, a);
+    lab.runUntilIdle();
+    expect(text(lab.command(b, "CONFIG", "REWRITE"))).toBe("OK");
+    expect(lab.configFile(b)).toMatch(/^replicaof 127\.0\.0\.1 6379$/m);
+    const partialBefore = Number(info(lab, a, "stats").sync_partial_ok);
+    lab.restart(b);
+    lab.runUntilIdle();
+    expect(lab.nodeSnapshot(b).role).toBe("replica");
+    expect(Number(info(lab, a, "stats").sync_partial_ok)).toBe(partialBefore + 1);
     expect(text(lab.command(b, "GET", "k"))).toBe("v");
   });
 

@@ -1,28 +1,24 @@
 /**
- * The Lab: the facade the server and the tests use. It owns a simulated world of named nodes,
- * runs commands on them through console connections (as redis-cli on the same host would), keeps
- * an event log that explains itself, and renders serializable snapshots.
+ * The Lab: the one door to a simulated world of named nodes, for the server and the tests. Every
+ * input (operations, commands, bytes from real sockets, write-load ticks, the passing of time)
+ * enters through a method here, is appended to the input log, and is then applied; replaying the
+ * log on a fresh lab with the same seed and epoch rebuilds it exactly (`Lab.replay`).
  */
-import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host } from "../sim/world.ts";
-import { ReplyParser } from "../redis/resp/reply-parser.ts";
+import { nodeKind, isNodeVersion, type NodeVersion, type ProcessView } from "../kinds.ts";
+import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents } from "../sim/world.ts";
+import { Prng } from "../sim/prng.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
 import type { Reply } from "../redis/resp/reply.ts";
 import { utf8 } from "../util/bytes.ts";
-import type { NodeConfig } from "../redis/config.ts";
-import { setConfigValue, defaultConfig } from "../redis/config.ts";
-import type { RedisNode } from "../redis/server.ts";
-import type { TraceEvent } from "../process/trace.ts";
-import type {
-  AttachedReplicaSnapshot,
-  LabAction,
-  LabEvent,
-  LabSnapshot,
-  LinkSnapshot,
-  NodeId,
-  NodeSnapshot,
-  NodeVersion,
-  ReplicationEdgeSnapshot,
-} from "./types.ts";
+import type { NodeProcess } from "../process/contract.ts";
+import { ReplyQueue, type CommandOutcome } from "./console.ts";
+import { EventLog } from "./event-log.ts";
+import { InputLog, type LabInput, type LabOrigin, type OutboundLogEvent } from "./input-log.ts";
+import { buildEdges } from "./edges.ts";
+import { writeLoadBatch } from "./write-load.ts";
+import type { LabAction, LabEvent, LabSnapshot, LinkSnapshot, NodeId, NodeSnapshot } from "./types.ts";
+
+export type { CommandOutcome, LabErrorCode } from "./console.ts";
 
 export interface LabOptions {
   readonly seed?: number | string;
@@ -36,17 +32,12 @@ export interface LabOptions {
 
 export interface AddNodeOptions {
   readonly name?: string;
-  readonly version?: NodeVersion;
+  readonly version?: NodeVersion | string;
   /** Config values by redis name, as CONFIG SET takes them (`{"repl-backlog-size": "16384"}`). */
   readonly config?: Readonly<Record<string, string | number | boolean>>;
   readonly host?: string;
   readonly port?: number;
 }
-
-/** A console command's outcome. */
-export type CommandOutcome = { readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly error: LabErrorCode; readonly message: string };
-
-export type LabErrorCode = "node-down" | "no-reply" | "connection-closed";
 
 /** Thrown for operator mistakes (unknown node, bad config): the caller maps them to 4xx answers. */
 export class LabError extends Error {
@@ -59,82 +50,112 @@ export class LabError extends Error {
   }
 }
 
+/** A client connection into a node opened through the lab (a real socket's bridge, a test). */
+export interface LabConnection {
+  readonly id: number;
+  send(bytes: Uint8Array): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** Where a lab connection's replies go (nothing, when a lab is replayed). */
+export interface LabEndpoint {
+  onData(bytes: Uint8Array): void;
+  onClose(): void;
+}
+
 interface LabNode {
   readonly id: NodeId;
   name: string;
   readonly address: string;
-  readonly version: NodeVersion;
+  version: NodeVersion;
   respPort: number | null;
 }
 
 interface Console {
   readonly generation: number;
   readonly connection: ExternalConnection;
-  readonly parser: ReplyParser;
-  readonly waiting: ((outcome: CommandOutcome) => void)[];
+  readonly replies: ReplyQueue;
 }
 
 const NODE_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const DEFAULT_EPOCH_MS = 1_700_000_000_000;
+const NULL_ENDPOINT: LabEndpoint = { onData: () => {}, onClose: () => {} };
 
 export class Lab {
   readonly seed: string;
-  readonly world: World;
+  readonly epochMs: number;
+  /** The inputs so far: with the seed and epoch, all it takes to rebuild this lab. */
+  readonly inputs = new InputLog();
+  private readonly world: World;
+  private readonly origin: LabOrigin;
+  private readonly eventLog: EventLog;
   private readonly nodes = new Map<NodeId, LabNode>();
   private readonly byAddress = new Map<string, NodeId>();
   private readonly consoles = new Map<NodeId, Console>();
-  private readonly log: LabEvent[] = [];
-  private readonly maxEvents: number;
-  private eventSeq = 0;
+  private readonly connections = new Map<number, ExternalConnection>();
+  private readonly loadConnections = new Map<NodeId, ExternalConnection>();
+  private readonly loadPrng: Prng;
+  private nextConnectionId = 1;
   private nextNodeNumber = 1;
-  private readonly listeners = new Set<(event: LabEvent) => void>();
+  /** Real outbound connections by id, and what the connector answered at open (for replay). */
+  private readonly outbound = new Map<number, OutboundEvents>();
+  private nextOutboundId = 1;
+  private replayedOpenResults: Map<number, string> | null = null;
+  private lastIdleSettled = true;
   /** Bumped whenever anything observable may have changed. */
   changeCounter = 0;
 
   constructor(options: LabOptions = {}) {
     this.seed = String(options.seed ?? 1);
-    this.maxEvents = options.maxEvents ?? 5000;
-    this.world = new World({
-      seed: options.seed ?? 1,
-      epochMs: options.epochMs,
+    this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
+    this.origin = {
+      seed: this.seed,
+      epochMs: this.epochMs,
+      splitChunks: options.splitChunks ?? false,
+      maxEvents: options.maxEvents ?? 5000,
       defaultLink: options.defaultLink ?? DEFAULT_LINK,
-      splitChunks: options.splitChunks,
-    });
-    this.world.onTrace((address, event, timeMs) => {
-      const id = this.byAddress.get(address) ?? null;
-      this.record(id, "node", event, timeMs);
-    });
+    };
+    this.eventLog = new EventLog(this.origin.maxEvents);
+    this.world = new World({ seed: options.seed ?? 1, epochMs: this.epochMs, defaultLink: this.origin.defaultLink, splitChunks: this.origin.splitChunks });
+    this.loadPrng = Prng.fromSeed(options.seed ?? 1).fork("write-load");
+    this.world.onTrace((address, event, timeMs) => this.record(this.byAddress.get(address) ?? null, "node", event, timeMs));
     this.world.onExit((address, reason) => {
       const id = this.byAddress.get(address) ?? null;
-      this.consoles.delete(id as NodeId);
+      if (id) this.consoles.delete(id);
       this.record(id, "lab", { kind: "exited", message: `process exited (${reason})` }, this.world.nowMs);
     });
+  }
+
+  /** What this lab was created with (its log holds the rest). */
+  get creation(): LabOrigin {
+    return this.origin;
+  }
+
+  /**
+   * Rebuilds a lab from its origin and inputs (all of them, or the first `count`): the same
+   * snapshots, keyspaces and INFO as the original had after each of those inputs.
+   */
+  static replay(origin: LabOrigin, inputs: readonly LabInput[], count = inputs.length): Lab {
+    const lab = new Lab({ seed: origin.seed, epochMs: origin.epochMs, splitChunks: origin.splitChunks, maxEvents: origin.maxEvents, defaultLink: origin.defaultLink });
+    lab.replayedOpenResults = new Map();
+    for (const input of inputs) {
+      if (input.op === "outbound" && input.event.type === "refused-at-open") lab.replayedOpenResults.set(input.id, input.event.reason);
+    }
+    for (let i = 0; i < count; i++) lab.apply(inputs[i]!);
+    return lab;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Events
 
-  /** Subscribes to new events; returns an unsubscribe function. */
   subscribe(listener: (event: LabEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.eventLog.subscribe(listener);
   }
 
-  private record(nodeId: NodeId | null, source: "node" | "lab", detail: TraceEvent | LabAction, timeMs: number): void {
-    const node = nodeId ? this.nodes.get(nodeId) : undefined;
-    const event: LabEvent = {
-      seq: ++this.eventSeq,
-      timeMs,
-      nodeId,
-      nodeName: node?.name ?? null,
-      source,
-      kind: detail.kind,
-      message: detail.message,
-      detail,
-    };
-    this.log.push(event);
-    if (this.log.length > this.maxEvents) this.log.splice(0, this.log.length - this.maxEvents);
+  private record(nodeId: NodeId | null, source: "node" | "lab", detail: LabEvent["detail"], timeMs: number): void {
+    this.eventLog.record(nodeId, nodeId ? (this.nodes.get(nodeId)?.name ?? null) : null, source, detail, timeMs);
     this.changeCounter++;
-    for (const listener of this.listeners) listener(event);
   }
 
   private action(nodeId: NodeId | null, detail: LabAction): void {
@@ -143,13 +164,79 @@ export class Lab {
 
   /** Events with a sequence number greater than `after`. */
   events(after = 0): LabEvent[] {
-    if (after >= this.eventSeq) return [];
-    const first = this.log.findIndex((e) => e.seq > after);
-    return first < 0 ? [] : this.log.slice(first);
+    return this.eventLog.after(after);
   }
 
   get lastEventSeq(): number {
-    return this.eventSeq;
+    return this.eventLog.lastSeq;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inputs: each is logged, then applied
+
+  private input(input: LabInput): void {
+    this.inputs.append(input);
+    this.apply(input);
+  }
+
+  /** Applies one input (live, or from a log being replayed). */
+  private apply(input: LabInput): void {
+    switch (input.op) {
+      case "add-node":
+        return this.applyAddNode(input);
+      case "remove-node":
+        return this.applyRemoveNode(input.node);
+      case "rename-node":
+        this.requireNode(input.node).name = input.name;
+        this.changeCounter++;
+        return;
+      case "set-resp-port":
+        this.requireNode(input.node).respPort = input.port;
+        this.changeCounter++;
+        return;
+      case "kill":
+        return this.applyKill(input.node);
+      case "restart":
+        return this.applyRestart(input.node, input.wipe, input.version);
+      case "freeze":
+        return this.applyFreeze(input.node);
+      case "thaw":
+        return this.applyThaw(input.node);
+      case "set-link":
+        return this.applySetLink(input.a, input.b, input.patch);
+      case "config-file":
+        return this.applyConfigFile(input.node, input.text);
+      case "write-file":
+        this.hostOf(input.node).disk.write(input.name, input.bytes);
+        return;
+      case "command":
+        return this.applyCommand(input.node, input.argv, () => {});
+      case "open":
+        return this.applyOpen(input.conn, input.node, input.peer, NULL_ENDPOINT);
+      case "send":
+        this.connections.get(input.conn)?.send(input.bytes);
+        return;
+      case "close":
+        this.connections.get(input.conn)?.close();
+        return;
+      case "load":
+        return this.applyLoad(input.node, input.count);
+      case "load-stop":
+        return this.applyLoadStop(input.node);
+      case "outbound":
+        return this.applyOutbound(input.id, input.event);
+      case "run-until":
+        this.world.runUntil(input.untilMs);
+        return;
+      case "steps":
+        for (let i = 0; i < input.count; i++) this.world.step();
+        return;
+      case "until-idle":
+        this.lastIdleSettled = this.world.runUntilIdle(input.maxMs);
+        return;
+      default:
+        return assertNever(input);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -158,7 +245,7 @@ export class Lab {
   /** Adds and boots a node. Ports are assigned from 6379 upward unless given. */
   addNode(options: AddNodeOptions = {}): NodeSnapshot {
     const version = options.version ?? "7.0";
-    if (version !== "7.0") throw new LabError("bad-version", `version ${String(version)} is not available yet (only 7.0)`);
+    if (!isNodeVersion(version)) throw new LabError("bad-version", `version ${String(version)} is not available (available: 7.0)`);
     const name = options.name ?? this.nextFreeName();
     if ([...this.nodes.values()].some((n) => n.name === name)) throw new LabError("name-taken", `a node named ${name} already exists`);
     const host = options.host ?? "127.0.0.1";
@@ -169,15 +256,24 @@ export class Lab {
     } else if (this.world.hosts.has(`${host}:${port}`)) {
       throw new LabError("port-taken", `address ${host}:${port} is already used by a node`);
     }
-    const config = this.parseConfig(options.config ?? {});
+    const config: Record<string, string> = {};
+    for (const [key, raw] of Object.entries(options.config ?? {})) config[key] = typeof raw === "boolean" ? (raw ? "yes" : "no") : String(raw);
+    const file = nodeKind(version).initialConfig(config);
+    if ("error" in file) throw new LabError("bad-config", file.error);
+    this.input({ op: "add-node", t: this.world.nowMs, name, version, config, host, port });
+    return this.nodeSnapshot(this.byAddress.get(`${host}:${port}`)!);
+  }
+
+  private applyAddNode(input: Extract<LabInput, { op: "add-node" }>): void {
+    const kind = nodeKind(input.version);
+    const file = kind.initialConfig(input.config);
+    if ("error" in file) throw new LabError("bad-config", file.error);
     const id = `n${this.nextNodeNumber++}` as NodeId;
-    const address = `${host}:${port}`;
-    const entry: LabNode = { id, name, address, version, respPort: null };
-    this.nodes.set(id, entry);
+    const address = `${input.host}:${input.port}`;
+    this.nodes.set(id, { id, name: input.name, address, version: input.version, respPort: null });
     this.byAddress.set(address, id);
-    this.world.addHost(host, port, config);
-    this.action(id, { kind: "node-added", message: `node ${name} added at ${address} (redis ${version})` });
-    return this.nodeSnapshot(id);
+    this.world.addHost(input.host, input.port, kind, { [kind.configFile]: file.text });
+    this.action(id, { kind: "node-added", message: `node ${input.name} added at ${address} (${kind.label})` });
   }
 
   private nextFreeName(): string {
@@ -190,41 +286,32 @@ export class Lab {
     }
   }
 
-  private parseConfig(values: Readonly<Record<string, string | number | boolean>>): Partial<NodeConfig> {
-    const draft = defaultConfig();
-    const changed: Partial<NodeConfig> = {};
-    for (const [name, raw] of Object.entries(values)) {
-      const text = typeof raw === "boolean" ? (raw ? "yes" : "no") : String(raw);
-      const result = setConfigValue(draft, name, text);
-      if (!result.ok) throw new LabError("bad-config", result.message);
-    }
-    for (const key of Object.keys(draft) as (keyof NodeConfig)[]) {
-      if (draft[key] !== defaultConfig()[key]) (changed as Record<string, unknown>)[key] = draft[key];
-    }
-    return changed;
-  }
-
   /** Removes a node: its process stops and its address is freed. */
   removeNode(id: NodeId): void {
+    this.requireNode(id);
+    this.input({ op: "remove-node", t: this.world.nowMs, node: id });
+  }
+
+  private applyRemoveNode(id: NodeId): void {
     const node = this.requireNode(id);
     this.world.removeHost(node.address);
     this.nodes.delete(id);
     this.byAddress.delete(node.address);
     this.consoles.delete(id);
+    this.loadConnections.delete(id);
     this.action(id, { kind: "node-removed", message: `node ${node.name} removed` });
   }
 
   renameNode(id: NodeId, name: string): void {
-    const node = this.requireNode(id);
+    this.requireNode(id);
     if ([...this.nodes.values()].some((n) => n.name === name && n.id !== id)) throw new LabError("name-taken", `a node named ${name} already exists`);
-    node.name = name;
-    this.changeCounter++;
+    this.input({ op: "rename-node", t: this.world.nowMs, node: id, name });
   }
 
   /** Records the real TCP port a gateway exposes for a node. */
   setRespPort(id: NodeId, port: number | null): void {
-    this.requireNode(id).respPort = port;
-    this.changeCounter++;
+    this.requireNode(id);
+    this.input({ op: "set-resp-port", t: this.world.nowMs, node: id, port });
   }
 
   nodeIds(): NodeId[] {
@@ -256,45 +343,122 @@ export class Lab {
     return this.world.requireHost(this.requireNode(id).address);
   }
 
-  /** The node process, or null while it is down. For tests and adapters. */
-  process(id: NodeId): RedisNode | null {
-    return this.hostOf(id).node;
+  /** The node's running process, or null while it is down. For tests and adapters. */
+  process(id: NodeId): NodeProcess | null {
+    return this.hostOf(id).process;
   }
 
   addressOf(id: NodeId): string {
     return this.requireNode(id).address;
   }
 
+  /** The process is running (not killed, not exited). */
+  isUp(id: NodeId): boolean {
+    return this.hostOf(id).state === "up";
+  }
+
+  /** The process is stopped (SIGSTOP). */
+  isFrozen(id: NodeId): boolean {
+    return this.hostOf(id).frozen;
+  }
+
+  /** Events a frozen node's host holds for it until thawed (bytes, accepts, closes). */
+  heldEvents(id: NodeId): number {
+    return this.hostOf(id).inbox.length;
+  }
+
+  /** The node's config file as its disk holds it. */
+  configFile(id: NodeId): string {
+    const host = this.hostOf(id);
+    return host.disk.readText(host.kind.configFile) ?? "";
+  }
+
+  /** Replaces the node's config file (the inspector's editor); the process reads it at its next start. */
+  setConfigFile(id: NodeId, text: string): void {
+    this.requireNode(id);
+    this.input({ op: "config-file", t: this.world.nowMs, node: id, text });
+  }
+
+  /** Puts a file on the node's disk (an RDB to load at the next start). */
+  writeFile(id: NodeId, name: string, bytes: Uint8Array): void {
+    this.requireNode(id);
+    this.input({ op: "write-file", t: this.world.nowMs, node: id, name, bytes: bytes.slice() });
+  }
+
+  /**
+   * Writes (or removes) `replicaof` in the node's config file, so that it comes back as a replica
+   * of `masterId` after a restart: the other half of the tutorial's lesson.
+   */
+  persistMaster(id: NodeId, masterId: NodeId | null): void {
+    const host = this.hostOf(id);
+    const master = masterId === null ? null : splitAddress(this.requireNode(masterId).address);
+    this.setConfigFile(id, host.kind.withMaster(this.configFile(id), master ? { host: master[0], port: master[1] } : null));
+  }
+
+  private applyConfigFile(id: NodeId, text: string): void {
+    const node = this.requireNode(id);
+    const host = this.hostOf(id);
+    host.disk.writeText(host.kind.configFile, text);
+    this.action(id, { kind: "config-file", message: `${host.kind.configFile} of ${node.name} rewritten; it takes effect at the next start` });
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Faults
 
   kill(id: NodeId): void {
+    this.requireNode(id);
+    this.input({ op: "kill", t: this.world.nowMs, node: id });
+  }
+
+  private applyKill(id: NodeId): void {
     const node = this.requireNode(id);
     this.world.kill(node.address);
     this.consoles.delete(id);
     this.action(id, { kind: "killed", message: `node ${node.name} killed (crash: connections reset, memory lost, disk kept)` });
   }
 
-  restart(id: NodeId, options: { wipe?: boolean } = {}): void {
+  /** Starts the node again from its disk; `wipe` empties the disk's data first, `version` upgrades it. */
+  restart(id: NodeId, options: { wipe?: boolean; version?: NodeVersion } = {}): void {
+    this.requireNode(id);
+    this.input({ op: "restart", t: this.world.nowMs, node: id, wipe: options.wipe === true, ...(options.version ? { version: options.version } : {}) });
+  }
+
+  private applyRestart(id: NodeId, wipe: boolean, version: NodeVersion | undefined): void {
     const node = this.requireNode(id);
     const host = this.hostOf(id);
     this.consoles.delete(id);
-    this.world.restart(node.address, options.wipe === true);
+    if (version !== undefined && version !== node.version) {
+      node.version = version;
+      host.kind = nodeKind(version);
+    }
+    this.world.restart(node.address, wipe);
+    const running = host.process?.view();
+    const master = running?.masterAddress ?? null;
     this.action(id, {
       kind: "restarted",
-      wiped: options.wipe === true,
-      message: `node ${node.name} restarted${options.wipe ? " with a wiped disk" : ""}${host.startupReplicaOf ? ` as a replica of ${host.startupReplicaOf.host}:${host.startupReplicaOf.port}` : ""}`,
+      wiped: wipe,
+      message: `node ${node.name} restarted${wipe ? " with a wiped disk" : ""} from its ${host.kind.configFile}${master ? `, as a replica of ${master} (replicaof is in the file)` : ", as a master (no replicaof in the file)"}`,
     });
   }
 
   freeze(id: NodeId): void {
     const node = this.requireNode(id);
     if (this.hostOf(id).state !== "up") throw new LabError("node-down", `node ${node.name} is down`);
+    this.input({ op: "freeze", t: this.world.nowMs, node: id });
+  }
+
+  private applyFreeze(id: NodeId): void {
+    const node = this.requireNode(id);
     this.world.freeze(node.address);
     this.action(id, { kind: "frozen", message: `node ${node.name} frozen (SIGSTOP): it processes nothing until thawed` });
   }
 
   thaw(id: NodeId): void {
+    this.requireNode(id);
+    this.input({ op: "thaw", t: this.world.nowMs, node: id });
+  }
+
+  private applyThaw(id: NodeId): void {
     const node = this.requireNode(id);
     this.world.thaw(node.address);
     this.action(id, { kind: "thawed", message: `node ${node.name} thawed (SIGCONT)` });
@@ -302,16 +466,22 @@ export class Lab {
 
   /** Changes the network path between two nodes. */
   setLink(a: NodeId, b: NodeId, patch: Partial<LinkSettings>): LinkSnapshot {
+    this.requireNode(a);
+    this.requireNode(b);
+    if (a === b) throw new LabError("bad-argument", "a link joins two different nodes");
+    this.input({ op: "set-link", t: this.world.nowMs, a, b, patch: { ...patch } });
+    return this.link(a, b);
+  }
+
+  private applySetLink(a: NodeId, b: NodeId, patch: Partial<LinkSettings>): void {
     const na = this.requireNode(a);
     const nb = this.requireNode(b);
-    if (a === b) throw new LabError("bad-argument", "a link joins two different nodes");
-    const settings = this.world.setLink(na.address, nb.address, patch);
+    this.world.setLink(na.address, nb.address, patch);
     const parts: string[] = [];
     if (patch.partitioned !== undefined) parts.push(patch.partitioned ? "partitioned" : "healed");
     if (patch.latencyMs !== undefined) parts.push(`latency ${patch.latencyMs} ms`);
     if (patch.bandwidthBytesPerSec !== undefined) parts.push(`bandwidth ${patch.bandwidthBytesPerSec} B/s`);
     this.action(a, { kind: "link-changed", message: `link ${na.name} ↔ ${nb.name}: ${parts.join(", ")}` });
-    return { a, b, ...settings };
   }
 
   link(a: NodeId, b: NodeId): LinkSnapshot {
@@ -319,7 +489,7 @@ export class Lab {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Commands
+  // Commands and connections
 
   /**
    * Sends a command on the node's console connection; `done` gets the reply when it arrives.
@@ -327,45 +497,121 @@ export class Lab {
    */
   execute(id: NodeId, argv: readonly (string | Uint8Array)[], done: (outcome: CommandOutcome) => void): void {
     const node = this.requireNode(id);
-    const host = this.hostOf(id);
-    if (host.state !== "up") {
+    if (this.hostOf(id).state !== "up") {
       done({ ok: false, error: "node-down", message: `node ${node.name} is down` });
       return;
     }
+    const bytes = argv.map((a) => (typeof a === "string" ? utf8(a) : a.slice()));
+    this.inputs.append({ op: "command", t: this.world.nowMs, node: id, argv: bytes });
+    this.applyCommand(id, bytes, done);
+  }
+
+  private applyCommand(id: NodeId, argv: readonly Uint8Array[], done: (outcome: CommandOutcome) => void): void {
+    const host = this.hostOf(id);
+    if (host.state !== "up") return;
     const console = this.consoleFor(id, host);
-    console.waiting.push(done);
-    console.connection.send(encodeCommand(argv.map((a) => (typeof a === "string" ? utf8(a) : a))));
+    console.replies.waiting.push(done);
+    console.connection.send(encodeCommand(argv));
     this.world.runCurrent();
   }
 
   private consoleFor(id: NodeId, host: Host): Console {
     const existing = this.consoles.get(id);
     if (existing && existing.generation === host.generation && !existing.connection.closed) return existing;
-    const parser = new ReplyParser();
-    const waiting: ((outcome: CommandOutcome) => void)[] = [];
+    const replies = new ReplyQueue();
     let console: Console | null = null;
     const connection = this.world.connectExternal(host.address, {
       onData: (bytes) => {
-        parser.push(bytes);
-        for (;;) {
-          const reply = parser.next();
-          if (reply === undefined) break;
-          if (reply.kind === "protocol-error") {
-            connection.close();
-            break;
-          }
-          const next = waiting.shift();
-          next?.({ ok: true, reply });
-        }
+        if (!replies.onData(bytes)) connection.close();
       },
       onClose: () => {
         if (console && this.consoles.get(id) === console) this.consoles.delete(id);
-        for (const next of waiting.splice(0, waiting.length)) next({ ok: false, error: "connection-closed", message: "the node closed the connection" });
+        replies.onClose();
       },
     });
-    console = { generation: host.generation, connection, parser, waiting };
+    console = { generation: host.generation, connection, replies };
     this.consoles.set(id, console);
     return console;
+  }
+
+  /**
+   * Opens a client connection into a node (a real socket's bridge): its bytes are logged as
+   * inputs. `peer` is the address the node sees.
+   */
+  openConnection(id: NodeId, peer: string, endpoint: LabEndpoint): LabConnection {
+    this.requireNode(id);
+    const conn = this.nextConnectionId;
+    // Replaying the log opens the same connection with an endpoint that drops replies.
+    this.connectionEndpoints.set(conn, endpoint);
+    this.input({ op: "open", t: this.world.nowMs, conn, node: id, peer });
+    const live = (): boolean => this.connections.get(conn)?.closed === false;
+    return {
+      id: conn,
+      send: (bytes: Uint8Array): void => {
+        if (live()) this.input({ op: "send", t: this.world.nowMs, conn, bytes: bytes.slice() });
+      },
+      close: (): void => {
+        if (live()) this.input({ op: "close", t: this.world.nowMs, conn });
+      },
+      get closed(): boolean {
+        return !live();
+      },
+    };
+  }
+
+  private readonly connectionEndpoints = new Map<number, LabEndpoint>();
+
+  private applyOpen(conn: number, id: NodeId, peer: string, fallback: LabEndpoint): void {
+    this.nextConnectionId = Math.max(this.nextConnectionId, conn + 1);
+    const endpoint = this.connectionEndpoints.get(conn) ?? fallback;
+    this.connectionEndpoints.delete(conn);
+    const connection = this.world.connectExternal(
+      this.requireNode(id).address,
+      {
+        onData: (bytes) => endpoint.onData(bytes),
+        onClose: () => {
+          this.connections.delete(conn);
+          endpoint.onClose();
+        },
+      },
+      peer,
+    );
+    this.connections.set(conn, connection);
+  }
+
+  /**
+   * The write load: `count` SETs sent pipelined on the node's load connection, keys drawn from the
+   * lab's seed. A node that is down or frozen gets none (a stopped process would only queue them).
+   */
+  writeLoad(id: NodeId, count: number): boolean {
+    const host = this.hostOf(id);
+    if (count <= 0 || host.state !== "up" || host.frozen) return false;
+    this.input({ op: "load", t: this.world.nowMs, node: id, count });
+    return true;
+  }
+
+  private applyLoad(id: NodeId, count: number): void {
+    const host = this.hostOf(id);
+    if (host.state !== "up" || host.frozen) return;
+    let connection = this.loadConnections.get(id);
+    if (!connection || connection.closed) {
+      const opened = this.world.connectExternal(host.address, { onData: () => {}, onClose: () => this.loadConnections.delete(id) });
+      this.loadConnections.set(id, opened);
+      connection = opened;
+    }
+    connection.send(writeLoadBatch(this.loadPrng, count));
+  }
+
+  /** Stops a node's write load: its connection closes, as a client going away. */
+  stopWriteLoad(id: NodeId): void {
+    const connection = this.loadConnections.get(id);
+    if (connection && !connection.closed) this.input({ op: "load-stop", t: this.world.nowMs, node: id });
+  }
+
+  private applyLoadStop(id: NodeId): void {
+    const connection = this.loadConnections.get(id);
+    this.loadConnections.delete(id);
+    connection?.close();
   }
 
   /**
@@ -376,7 +622,7 @@ export class Lab {
     let outcome: CommandOutcome | null = null;
     this.execute(id, argv, (o) => (outcome = o));
     const deadline = this.world.nowMs + 600_000;
-    while (outcome === null && this.world.nextEventMs() <= deadline) this.world.step();
+    while (outcome === null && this.world.nextEventMs() <= deadline) this.step();
     const result = outcome as CommandOutcome | null;
     if (result === null) throw new LabError("node-down", `no reply from ${this.requireNode(id).name}`);
     if (!result.ok) throw new LabError("node-down", result.message);
@@ -386,20 +632,92 @@ export class Lab {
   /** REPLICAOF by node id (null = REPLICAOF NO ONE). */
   replicaOf(id: NodeId, masterId: NodeId | null): Reply {
     if (masterId === null) return this.command(id, "REPLICAOF", "NO", "ONE");
-    const master = this.requireNode(masterId);
-    const [host, port] = splitAddress(master.address);
+    const [host, port] = splitAddress(this.requireNode(masterId).address);
     return this.command(id, "REPLICAOF", host, String(port));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Real servers outside the lab
+
+  /**
+   * Routes connections to addresses outside the lab through `connector` (real sockets), or
+   * refuses them (null). What the outside servers answer is logged, so a replay needs none.
+   */
+  setOutboundConnector(connector: OutboundConnector | null): void {
+    if (connector === null) {
+      this.world.setOutboundConnector(null);
+      return;
+    }
+    this.world.setOutboundConnector({
+      open: (address, fromAddress, events) => {
+        const id = this.nextOutboundId++;
+        this.outbound.set(id, events);
+        if (this.replayedOpenResults !== null) {
+          const refused = this.replayedOpenResults.get(id);
+          return refused !== undefined ? { refused } : { send: () => {}, close: () => {} };
+        }
+        const logged = (event: OutboundLogEvent): void => this.input({ op: "outbound", t: this.world.nowMs, id, event });
+        const result = connector.open(address, fromAddress, {
+          opened: () => logged({ type: "opened" }),
+          refused: (reason) => logged({ type: "refused", reason }),
+          data: (bytes) => logged({ type: "data", bytes: bytes.slice() }),
+          closed: () => logged({ type: "closed" }),
+        });
+        if ("refused" in result) this.inputs.append({ op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } });
+        return result;
+      },
+    });
+  }
+
+  private applyOutbound(id: number, event: OutboundLogEvent): void {
+    const events = this.outbound.get(id);
+    if (!events) return;
+    switch (event.type) {
+      case "refused-at-open":
+        return;
+      case "opened":
+        return events.opened();
+      case "refused":
+        return events.refused(event.reason);
+      case "data":
+        return events.data(event.bytes);
+      case "closed":
+        return events.closed();
+      default:
+        return assertNever(event);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Time
 
-  advance(ms: number): void {
-    this.world.runFor(ms);
+  /** Runs every event up to `timeMs`, then sets the clock to it. */
+  runUntil(timeMs: number): void {
+    this.input({ op: "run-until", t: this.world.nowMs, untilMs: Math.max(timeMs, this.world.nowMs) });
   }
 
-  runUntilIdle(maxMs?: number): boolean {
-    return this.world.runUntilIdle(maxMs);
+  advance(ms: number): void {
+    this.runUntil(this.world.nowMs + ms);
+  }
+
+  /** Processes what is due at the current virtual time (replies on zero-latency links). */
+  runCurrent(): void {
+    if (this.world.nextEventMs() <= this.world.nowMs) this.runUntil(this.world.nowMs);
+  }
+
+  /** Processes one event (the real-time runtime steps within a budget). */
+  step(): void {
+    this.input({ op: "steps", t: this.world.nowMs, count: 1 });
+  }
+
+  /** Time of the next event, or Infinity. */
+  nextEventMs(): number {
+    return this.world.nextEventMs();
+  }
+
+  runUntilIdle(maxMs = 120_000): boolean {
+    this.input({ op: "until-idle", t: this.world.nowMs, maxMs });
+    return this.lastIdleSettled;
   }
 
   get nowMs(): number {
@@ -413,11 +731,11 @@ export class Lab {
     const nodes = [...this.nodes.keys()].map((id) => this.nodeSnapshot(id));
     return {
       seed: this.seed,
-      clock: { timeMs: this.world.nowMs, unixMs: this.world.epochMs + this.world.nowMs, paused: clock.paused, speed: clock.speed },
+      clock: { timeMs: this.world.nowMs, unixMs: this.epochMs + this.world.nowMs, paused: clock.paused, speed: clock.speed },
       nodes,
-      edges: this.edges(nodes),
+      edges: buildEdges(nodes, this.world),
       links: this.linkSnapshots(),
-      lastEventSeq: this.eventSeq,
+      lastEventSeq: this.eventLog.lastSeq,
     };
   }
 
@@ -431,159 +749,28 @@ export class Lab {
     return out;
   }
 
-  private edges(nodes: readonly NodeSnapshot[]): ReplicationEdgeSnapshot[] {
-    const inFlight = new Map<string, number>();
-    for (const conn of this.world.liveConnections()) {
-      const key = `${conn.fromAddress}>${conn.toAddress}`;
-      inFlight.set(key, (inFlight.get(key) ?? 0) + conn.bytesInFlight);
-    }
-    const masterOf = new Map<NodeId, NodeId | null>();
-    for (const node of nodes) if (node.role === "replica") masterOf.set(node.id, node.masterId);
-    const inCycle = (start: NodeId): boolean => {
-      let at = masterOf.get(start) ?? null;
-      for (let steps = 0; at !== null && steps <= nodes.length; steps++) {
-        if (at === start) return true;
-        at = masterOf.get(at) ?? null;
-      }
-      return false;
-    };
-    const edges: ReplicationEdgeSnapshot[] = [];
-    for (const node of nodes) {
-      if (node.role !== "replica" || node.masterAddress === null) continue;
-      const link = this.world.linkSettings(node.address, node.masterAddress);
-      const transfer = node.transfer;
-      edges.push({
-        id: `${node.id}->${node.masterId ?? node.masterAddress}`,
-        replicaId: node.id,
-        masterId: node.masterId,
-        masterAddress: node.masterAddress,
-        phase: node.status === "down" ? "none" : (node.linkPhase ?? "none"),
-        inFlightBytes: (inFlight.get(`${node.address}>${node.masterAddress}`) ?? 0) + (inFlight.get(`${node.masterAddress}>${node.address}`) ?? 0),
-        partitioned: link.partitioned,
-        latencyMs: link.latencyMs,
-        bandwidthBytesPerSec: link.bandwidthBytesPerSec,
-        transferProgress: transfer && transfer.totalBytes > 0 ? transfer.readBytes / transfer.totalBytes : null,
-        inCycle: inCycle(node.id),
-      });
-    }
-    return edges;
-  }
-
   /** A node's state as plain data. */
   nodeSnapshot(id: NodeId): NodeSnapshot {
     const entry = this.requireNode(id);
     const host = this.hostOf(id);
-    const node = host.node;
-    const config = node?.config ?? { ...defaultConfig(), ...host.config };
-    const base = {
+    const process = host.state === "up" ? host.process : null;
+    // Every process here was booted by the lab's own kinds, so its view is one of theirs.
+    const view = process ? (process.view() as ProcessView) : nodeKind(entry.version).downView(host.disk);
+    return {
+      ...view,
       id,
       name: entry.name,
       address: entry.address,
       host: host.hostname,
       port: host.port,
       version: entry.version,
+      kindLabel: host.kind.label,
+      status: process === null ? "down" : host.frozen ? "frozen" : "up",
       boots: host.bootCount,
       respPort: entry.respPort,
-      config: {
-        replBacklogSize: config["repl-backlog-size"],
-        replBacklogTtl: config["repl-backlog-ttl"],
-        replPingReplicaPeriod: config["repl-ping-replica-period"],
-        replTimeout: config["repl-timeout"],
-        replDisklessSync: config["repl-diskless-sync"],
-        replDisklessSyncDelay: config["repl-diskless-sync-delay"],
-        minReplicasToWrite: config["min-replicas-to-write"],
-        minReplicasMaxLag: config["min-replicas-max-lag"],
-        replicaReadOnly: config["replica-read-only"],
-        replicaServeStaleData: config["replica-serve-stale-data"],
-        replicaPriority: config["replica-priority"],
-        replicaAnnounced: config["replica-announced"],
-      },
-    };
-    if (!node || host.state === "down") {
-      const startup = host.startupReplicaOf;
-      const masterAddress = startup ? `${startup.host}:${startup.port}` : null;
-      return {
-        ...base,
-        status: "down",
-        role: startup ? "replica" : "master",
-        masterAddress,
-        masterId: masterAddress ? (this.byAddress.get(masterAddress) ?? null) : null,
-        replState: null,
-        linkPhase: null,
-        linkUp: false,
-        replid: "",
-        replid2: "",
-        secondReplOffset: -1,
-        masterReplOffset: 0,
-        replicaOffset: null,
-        replicaReadOffset: null,
-        masterLinkDownSinceSec: null,
-        masterLastIoSecAgo: null,
-        backlog: { active: false, sizeBytes: config["repl-backlog-size"], firstByteOffset: 0, histlen: 0, memoryBytes: 0 },
-        replicas: [],
-        transfer: null,
-        keys: 0,
-        expires: 0,
-        stats: { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, commandsProcessed: 0, connectionsReceived: 0, expiredKeys: 0 },
-        uptimeSec: 0,
-      };
-    }
-    const rs = node.replicaSide;
-    const isReplica = rs.masterHost !== null;
-    const masterAddress = isReplica ? rs.masterAddress : null;
-    const link = rs.masterOrCached();
-    const replicas: AttachedReplicaSnapshot[] = node.masterSide.replicas.map((client) => {
-      const r = client.replica!;
-      const ip = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
-      const address = `${ip}:${client.replListeningPort}`;
-      return {
-        nodeId: this.byAddress.get(address) ?? null,
-        address,
-        state: r.infoState as AttachedReplicaSnapshot["state"],
-        ackOffset: r.ackOffset,
-        lagSec: r.state === "online" ? node.unixSec() - node.unixSecAt(r.ackTimeMs) : 0,
-        awaitingFirstAck: r.startStreamOnAck,
-      };
-    });
-    const backlog = node.backlog;
-    const transfer = rs.state === "transfer" && rs.transfer ? rs.transfer : null;
-    return {
-      ...base,
-      status: host.frozen ? "frozen" : "up",
-      role: isReplica ? "replica" : "master",
-      masterAddress,
-      masterId: masterAddress ? (this.byAddress.get(masterAddress) ?? null) : null,
-      replState: isReplica ? rs.state : null,
-      linkPhase: isReplica ? rs.phase : null,
-      linkUp: isReplica && rs.state === "connected",
-      replid: node.replid,
-      replid2: node.replid2,
-      secondReplOffset: node.secondReplidOffset,
-      masterReplOffset: node.masterReplOffset,
-      replicaOffset: isReplica ? (link ? link.reploff : 1) : null,
-      replicaReadOffset: isReplica ? (link ? link.readReploff : 1) : null,
-      masterLinkDownSinceSec: isReplica && rs.state !== "connected" && rs.downSinceMs !== null ? node.unixSec() - node.unixSecAt(rs.downSinceMs) : null,
-      masterLastIoSecAgo: isReplica && rs.master ? node.unixSec() - node.unixSecAt(rs.master.lastInteractionMs) : null,
-      backlog: {
-        active: backlog !== null,
-        sizeBytes: node.config["repl-backlog-size"],
-        firstByteOffset: backlog ? backlog.firstByteOffset : 0,
-        histlen: backlog ? backlog.histlen : 0,
-        memoryBytes: backlog ? backlog.memoryBytes() : 0,
-      },
-      replicas,
-      transfer: transfer ? { totalBytes: transfer.eofMark ? 0 : Math.max(0, transfer.size), readBytes: transfer.readBytes, eofMode: transfer.eofMark !== null } : null,
-      keys: node.keyspace.totalKeys,
-      expires: node.keyspace.totalExpires,
-      stats: {
-        syncFull: node.stats.syncFull,
-        syncPartialOk: node.stats.syncPartialOk,
-        syncPartialErr: node.stats.syncPartialErr,
-        commandsProcessed: node.stats.totalCommandsProcessed,
-        connectionsReceived: node.stats.totalConnectionsReceived,
-        expiredKeys: node.stats.expiredKeys,
-      },
-      uptimeSec: node.uptimeSec(),
+      masterId: view.masterAddress ? (this.byAddress.get(view.masterAddress) ?? null) : null,
+      replicas: view.replicas.map((replica) => ({ ...replica, nodeId: this.byAddress.get(replica.address) ?? null })),
+      configFile: host.disk.readText(host.kind.configFile) ?? "",
     };
   }
 }
@@ -591,4 +778,8 @@ export class Lab {
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(":");
   return [address.slice(0, at), Number(address.slice(at + 1))];
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

@@ -2,109 +2,51 @@
  * Serializable views of a lab: what the server streams to the canvas and what tests assert on.
  * Plain data only (no engine objects), so it crosses JSON and WebSocket unchanged.
  */
-import type { TraceEvent, ReplicaLinkPhase } from "../process/trace.ts";
-import type { ReplState } from "../protocols/redis-7.0/replica-side.ts";
+import type { ReplicaLinkPhase, TraceEvent } from "../process/trace.ts";
+import type { NodeVersion, ProcessView } from "../kinds.ts";
+import type { AttachedReplicaView, BacklogView, RedisConfigView, RedisStatsView, TransferView } from "../protocols/redis-7.0/view.ts";
+
+export type { NodeVersion } from "../kinds.ts";
 
 /** A stable node handle ("n1", "n2", ...). Names ("A", "B") are for people and may change. */
 export type NodeId = string & { readonly __brand: "NodeId" };
 
 export type NodeStatus = "up" | "down" | "frozen";
 
-/** The replication protocol a node speaks. Only 7.0 exists so far. */
-export type NodeVersion = "7.0";
+export type BacklogSnapshot = BacklogView;
+export type TransferSnapshot = TransferView;
+export type NodeStatsSnapshot = RedisStatsView;
+export type NodeConfigSnapshot = RedisConfigView;
 
-export interface BacklogSnapshot {
-  readonly active: boolean;
-  /** repl-backlog-size (config). */
-  readonly sizeBytes: number;
-  readonly firstByteOffset: number;
-  readonly histlen: number;
-  /** Allocated bytes (blocks and headers). */
-  readonly memoryBytes: number;
-}
+/** A replica as its master sees it, with the lab node behind the connection when it is one. */
+export type AttachedReplicaSnapshot = AttachedReplicaView & { readonly nodeId: NodeId | null };
 
-/** A replica as its master sees it (INFO slaveN). */
-export interface AttachedReplicaSnapshot {
-  /** The lab node behind the connection, when it is one. */
-  readonly nodeId: NodeId | null;
-  readonly address: string;
-  readonly state: "wait_bgsave" | "send_bulk" | "online";
-  /** Last offset the replica acknowledged. */
-  readonly ackOffset: number;
-  readonly lagSec: number;
-  /** Diskless sync delivered, stream waits for the replica's first ACK. */
-  readonly awaitingFirstAck: boolean;
-}
-
-export interface TransferSnapshot {
-  /** Announced RDB size; 0 in EOF (diskless) mode. */
-  readonly totalBytes: number;
-  readonly readBytes: number;
-  readonly eofMode: boolean;
-}
-
-export interface NodeStatsSnapshot {
-  readonly syncFull: number;
-  readonly syncPartialOk: number;
-  readonly syncPartialErr: number;
-  readonly commandsProcessed: number;
-  readonly connectionsReceived: number;
-  readonly expiredKeys: number;
-}
-
-export interface NodeConfigSnapshot {
-  readonly replBacklogSize: number;
-  readonly replBacklogTtl: number;
-  readonly replPingReplicaPeriod: number;
-  readonly replTimeout: number;
-  readonly replDisklessSync: boolean;
-  readonly replDisklessSyncDelay: number;
-  readonly minReplicasToWrite: number;
-  readonly minReplicasMaxLag: number;
-  readonly replicaReadOnly: boolean;
-  readonly replicaServeStaleData: boolean;
-  readonly replicaPriority: number;
-  readonly replicaAnnounced: boolean;
-}
-
-export interface NodeSnapshot {
+/** What the lab knows of every node, whatever its kind. */
+export interface LabNodeFields {
   readonly id: NodeId;
   readonly name: string;
   readonly address: string;
   readonly host: string;
   readonly port: number;
   readonly version: NodeVersion;
+  /** The kind's name for people ("Redis 7.0"). */
+  readonly kindLabel: string;
   readonly status: NodeStatus;
   /** Process starts so far (restarts + 1). */
   readonly boots: number;
-  readonly role: "master" | "replica";
-  /** Where REPLICAOF points, and the lab node there if any. */
-  readonly masterAddress: string | null;
+  /** The lab node `masterAddress` points at, if any. */
   readonly masterId: NodeId | null;
-  readonly replState: ReplState | null;
-  /** ROLE's word for the link: none, connect, connecting, handshake, sync, connected. */
-  readonly linkPhase: ReplicaLinkPhase | null;
-  readonly linkUp: boolean;
-  readonly replid: string;
-  readonly replid2: string;
-  readonly secondReplOffset: number;
-  readonly masterReplOffset: number;
-  /** Replica only: slave_repl_offset and slave_read_repl_offset. */
-  readonly replicaOffset: number | null;
-  readonly replicaReadOffset: number | null;
-  readonly masterLinkDownSinceSec: number | null;
-  readonly masterLastIoSecAgo: number | null;
-  readonly backlog: BacklogSnapshot;
-  readonly replicas: readonly AttachedReplicaSnapshot[];
-  readonly transfer: TransferSnapshot | null;
-  readonly keys: number;
-  readonly expires: number;
-  readonly stats: NodeStatsSnapshot;
-  readonly config: NodeConfigSnapshot;
-  readonly uptimeSec: number;
   /** The TCP port a real client can use, when the host runs one (the server sets it). */
   readonly respPort: number | null;
+  /** The node's config file as it is on its disk (redis.conf). */
+  readonly configFile: string;
 }
+
+/**
+ * A node's state as plain data: the lab's fields and its kind's view (a union tagged by
+ * `protocol`), with attached replicas resolved to lab nodes.
+ */
+export type NodeSnapshot = LabNodeFields & Omit<ProcessView, "replicas"> & { readonly replicas: readonly AttachedReplicaSnapshot[] };
 
 /** A network path between two nodes with non-default settings. */
 export interface LinkSnapshot {
@@ -160,6 +102,7 @@ export type LabAction =
   | { readonly kind: "frozen"; readonly message: string }
   | { readonly kind: "thawed"; readonly message: string }
   | { readonly kind: "link-changed"; readonly message: string }
+  | { readonly kind: "config-file"; readonly message: string }
   | { readonly kind: "exited"; readonly message: string };
 
 export interface LabEvent {

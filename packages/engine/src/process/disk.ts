@@ -9,6 +9,16 @@ export class SimDisk {
     return this.files.get(name);
   }
 
+  /** A text file (config files), or undefined. */
+  readText(name: string): string | undefined {
+    const bytes = this.files.get(name);
+    return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+  }
+
+  writeText(name: string, text: string): void {
+    this.files.set(name, new TextEncoder().encode(text));
+  }
+
   write(name: string, bytes: Uint8Array): void {
     this.files.set(name, bytes);
   }
@@ -28,7 +38,8 @@ export class SimDisk {
     return total;
   }
 
-  wipe(): void {
-    this.files.clear();
+  /** Deletes every file but those named in `keep`. */
+  wipe(keep: readonly string[] = []): void {
+    for (const name of [...this.files.keys()]) if (!keep.includes(name)) this.files.delete(name);
   }
 }

@@ -46,7 +46,7 @@ export type TraceEvent =
   | (TraceBase & { readonly kind: "timeout"; readonly side: "master" | "replica"; readonly peer: string })
   | (TraceBase & { readonly kind: "disconnect"; readonly peer: string; readonly side: "master" | "replica" })
   | (TraceBase & { readonly kind: "backlog"; readonly action: "created" | "freed" | "resized"; readonly firstByteOffset: number })
-  | (TraceBase & { readonly kind: "persistence"; readonly action: "save" | "load"; readonly keys: number; readonly file: string })
+  | (TraceBase & { readonly kind: "persistence"; readonly action: "save" | "load" | "save-point" | "config-rewrite"; readonly keys: number; readonly file: string })
   | (TraceBase & { readonly kind: "warning"; readonly code: string });
 
 /** Why a master answered PSYNC with a full resync. */

@@ -5,7 +5,7 @@
 import { RequestParser } from "./resp/request-parser.ts";
 import { ByteWriter } from "../util/bytes.ts";
 import type { ConnId } from "../process/effects.ts";
-import type { ReplicaLink } from "../protocols/redis-7.0/replica-link.ts";
+import type { AttachedReplica } from "./replication.ts";
 
 export type ClientKind = "normal" | "replica" | "master";
 
@@ -42,7 +42,7 @@ export class Client {
   replCapaEof = false;
   replCapaPsync2 = false;
   /** Master side: this client is a replica of ours. */
-  replica: ReplicaLink | null = null;
+  replica: AttachedReplica | null = null;
   /** A WAIT that blocks this client. */
   blockedWait: { readonly target: number; readonly wanted: number; readonly deadlineMs: number } | null = null;
 

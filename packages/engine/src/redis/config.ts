@@ -37,7 +37,14 @@ export interface NodeConfig {
 
 export type ConfigName = keyof NodeConfig;
 
-/** The defaults of redis-server 7.0.15 started with `--save ''` (lab nodes persist only on SAVE). */
+/** The smallest replication backlog (redis CONFIG_REPL_BACKLOG_MIN_SIZE). */
+export const MIN_BACKLOG_SIZE = 16 * 1024;
+
+/**
+ * The defaults of redis-server 7.0.15 started without a config file: RDB save points included
+ * (`CONFIG GET save` answers "3600 1 300 100 60 10000"), so SHUTDOWN saves and a restarted master
+ * keeps its data, as the seed tutorial shows.
+ */
 export function defaultConfig(): NodeConfig {
   return {
     "repl-backlog-size": 1048576,
@@ -59,7 +66,7 @@ export function defaultConfig(): NodeConfig {
     rdbcompression: true,
     rdbchecksum: true,
     "rdb-del-sync-files": false,
-    save: "",
+    save: "3600 1 300 100 60 10000",
     dbfilename: "dump.rdb",
     "proto-max-bulk-len": 536870912,
     maxclients: 10000,
@@ -210,7 +217,7 @@ export type ConfigSetResult = { ok: true } | { ok: false; message: string };
  * Parses `value` for `name` as CONFIG SET does and stores it. Returns redis's error text on
  * failure and leaves the config unchanged.
  */
-export function setConfigValue(config: NodeConfig, rawName: string, value: string): ConfigSetResult {
+export function setConfigValue(config: NodeConfig, rawName: string, value: string, options: { readonly startup?: boolean } = {}): ConfigSetResult {
   const spec = BY_NAME.get(rawName.toLowerCase());
   if (!spec) return { ok: false, message: `Unknown option or number of arguments for CONFIG SET - '${rawName}'` };
   const fail = (reason: string): ConfigSetResult => ({
@@ -237,8 +244,16 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
       (config as unknown as Record<string, string>)[spec.name] = value;
       return { ok: true };
     case "immutable-string":
-    case "immutable-bool":
-      return fail("can't set immutable config");
+      if (!options.startup) return fail("can't set immutable config");
+      (config as unknown as Record<string, string>)[spec.name] = value;
+      return { ok: true };
+    case "immutable-bool": {
+      const v = value.toLowerCase();
+      if (!options.startup) return fail("can't set immutable config");
+      if (v !== "yes" && v !== "no") return fail("argument must be 'yes' or 'no'");
+      (config as unknown as Record<string, boolean>)[spec.name] = v === "yes";
+      return { ok: true };
+    }
     default:
       return assertNever(spec.kind);
   }

@@ -3,7 +3,6 @@
  * memory, persistence, stats, replication, keyspace. Field order and names follow 7.0.15.
  */
 import type { RedisNode } from "./server.ts";
-import { REDIS_VERSION } from "./server.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
 
@@ -27,7 +26,7 @@ function renderSection(node: RedisNode, section: string): string {
   switch (section) {
     case "server":
       return lines("Server", [
-        ["redis_version", REDIS_VERSION],
+        ["redis_version", node.versionString],
         ["redis_git_sha1", "00000000"],
         ["redis_git_dirty", "0"],
         ["redis_build_id", "replica-lab"],
@@ -47,7 +46,7 @@ function renderSection(node: RedisNode, section: string): string {
         ["configured_hz", node.config.hz],
         ["lru_clock", node.unixSec() & 0xffffff],
         ["executable", "/usr/bin/redis-server"],
-        ["config_file", ""],
+        ["config_file", node.configFile === null ? "" : `/etc/redis/${node.configFile}`],
         ["io_threads_active", "0"],
       ]);
     case "clients": {
@@ -75,7 +74,7 @@ function renderSection(node: RedisNode, section: string): string {
         ["used_memory_human", humanBytes(used)],
         ["used_memory_peak", used],
         ["used_memory_peak_human", humanBytes(used)],
-        ["mem_replication_backlog", node.backlog ? node.backlog.memoryBytes() : 0],
+        ["mem_replication_backlog", node.replication.memoryBytes()],
         ["maxmemory", 0],
         ["maxmemory_human", "0B"],
         ["maxmemory_policy", "noeviction"],
@@ -118,7 +117,7 @@ function renderSection(node: RedisNode, section: string): string {
       ]);
     }
     case "replication":
-      return lines("Replication", replicationFields(node));
+      return lines("Replication", node.replication.infoFields());
     case "cpu":
       return lines("CPU", [
         ["used_cpu_sys", "0.000000"],
@@ -137,62 +136,8 @@ function renderSection(node: RedisNode, section: string): string {
   }
 }
 
-/** The `# Replication` fields in 7.0.15's order (spec §6.1). */
-export function replicationFields(node: RedisNode): [string, string | number][] {
-  const f: [string, string | number][] = [];
-  const rs = node.replicaSide;
-  f.push(["role", node.isReplica ? "slave" : "master"]);
-  if (node.isReplica) {
-    const link = rs.masterOrCached();
-    f.push(["master_host", rs.masterHost!]);
-    f.push(["master_port", rs.masterPort]);
-    f.push(["master_link_status", rs.state === "connected" ? "up" : "down"]);
-    f.push(["master_last_io_seconds_ago", rs.master ? node.unixSec() - node.unixSecAt(rs.master.lastInteractionMs) : -1]);
-    f.push(["master_sync_in_progress", rs.state === "transfer" ? 1 : 0]);
-    f.push(["slave_read_repl_offset", link ? link.readReploff : 1]);
-    f.push(["slave_repl_offset", link ? link.reploff : 1]);
-    if (rs.state === "transfer" && rs.transfer) {
-      const t = rs.transfer;
-      const total = t.eofMark ? 0 : t.size;
-      f.push(["master_sync_total_bytes", total]);
-      f.push(["master_sync_read_bytes", t.readBytes]);
-      f.push(["master_sync_left_bytes", total - t.readBytes]);
-      f.push(["master_sync_perc", (total > 0 ? (t.readBytes / total) * 100 : 0).toFixed(2)]);
-      f.push(["master_sync_last_io_seconds_ago", node.unixSec() - node.unixSecAt(t.lastIoMs)]);
-    }
-    if (rs.state !== "connected") {
-      f.push(["master_link_down_since_seconds", rs.downSinceMs === null ? -1 : node.unixSec() - node.unixSecAt(rs.downSinceMs)]);
-    }
-    f.push(["slave_priority", node.config["replica-priority"]]);
-    f.push(["slave_read_only", node.config["replica-read-only"] ? 1 : 0]);
-    f.push(["replica_announced", node.config["replica-announced"] ? 1 : 0]);
-  }
-  const replicas = node.masterSide.replicas;
-  f.push(["connected_slaves", replicas.length]);
-  if (node.config["min-replicas-to-write"] > 0 && node.config["min-replicas-max-lag"] > 0) {
-    f.push(["min_slaves_good_slaves", node.masterSide.goodReplicas]);
-  }
-  let i = 0;
-  for (const client of replicas) {
-    const link = client.replica!;
-    const host = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
-    const lag = link.state === "online" ? node.unixSec() - node.unixSecAt(link.ackTimeMs) : 0;
-    f.push([`slave${i++}`, `ip=${host},port=${client.replListeningPort},state=${link.infoState},offset=${link.ackOffset},lag=${lag}`]);
-  }
-  f.push(["master_failover_state", "no-failover"]);
-  f.push(["master_replid", node.replid]);
-  f.push(["master_replid2", node.replid2]);
-  f.push(["master_repl_offset", node.masterReplOffset]);
-  f.push(["second_repl_offset", node.secondReplidOffset]);
-  const backlog = node.backlog;
-  f.push(["repl_backlog_active", backlog ? 1 : 0]);
-  f.push(["repl_backlog_size", node.config["repl-backlog-size"]]);
-  f.push(["repl_backlog_first_byte_offset", backlog ? backlog.firstByteOffset : 0]);
-  f.push(["repl_backlog_histlen", backlog ? backlog.histlen : 0]);
-  return f;
-}
-
-function lines(title: string, fields: readonly (readonly [string, string | number])[]): string {
+/** One INFO section: its title line, then `name:value` lines. */
+export function lines(title: string, fields: readonly (readonly [string, string | number])[]): string {
   let out = `# ${title}\r\n`;
   for (const [name, value] of fields) out += `${name}:${value}\r\n`;
   return out;

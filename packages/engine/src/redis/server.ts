@@ -1,5 +1,5 @@
 /**
- * A sans-IO redis-server 7.0 process.
+ * A sans-IO redis-server process: what every Redis version shares.
  *
  * The host feeds it connection events, bytes and the current virtual time; the node answers with
  * effects (bytes to send, connections to open or close, trace events) and the time it next wants
@@ -7,14 +7,14 @@
  * touches a socket, so the simulated network and the server's real TCP gateway drive the same core.
  *
  * Layout of this class follows redis: client input and command dispatch (networking.c, server.c
- * processCommand/call), propagation (server.c propagatePendingCommands), the cron (serverCron and
- * replicationCron), persistence (SAVE, loading at start-up). The two halves of replication live
- * beside it: `MasterSide` serves replicas, `ReplicaSide` follows a master.
+ * processCommand/call), propagation (server.c propagatePendingCommands), the cron (serverCron),
+ * persistence (SAVE, loading at start-up). Replication is the version's own (`RedisReplication`,
+ * built by the node kind): this class calls its hooks where redis calls into replication.c.
  */
 import { writeError, writeSimple } from "./resp/encode.ts";
 import { asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
 import { Keyspace, type Database } from "./store/keyspace.ts";
-import { lookupCommand, lookupCommandBytes } from "./commands/table.ts";
+import type { CommandTable } from "./commands/table.ts";
 import { arityOk, type CommandSpec } from "./commands/command.ts";
 import type { Prng } from "../sim/prng.ts";
 import { writeRdb } from "./rdb/writer.ts";
@@ -25,14 +25,9 @@ import { defaultConfig, type NodeConfig } from "./config.ts";
 import type { SimDisk } from "../process/disk.ts";
 import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
-import { MasterSide } from "../protocols/redis-7.0/master-side.ts";
-import { ReplicaSide } from "../protocols/redis-7.0/replica-side.ts";
-import { ReplicationBacklog } from "../protocols/redis-7.0/backlog.ts";
+import type { RedisReplication } from "./replication.ts";
+import type { NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
 
-/** The version string INFO and RDB aux fields report. */
-export const REDIS_VERSION = "7.0.15";
-
-const ZERO_REPLID = "0000000000000000000000000000000000000000";
 const SERVER_CRON_PERIOD_MS = 100;
 
 export interface NodeOptions {
@@ -51,6 +46,17 @@ export interface NodeOptions {
   readonly replicaOf?: { readonly host: string; readonly port: number } | null;
   /** A process id to report (deterministic, chosen by the host). */
   readonly pid?: number;
+  /** The config file on `disk` that CONFIG REWRITE writes (none: "running without a config file"). */
+  readonly configFile?: string;
+}
+
+/** What a node kind gives the core: its version string, command table and replication. */
+export interface RedisFlavor<V extends ProcessViewCommon = ProcessViewCommon> {
+  /** `redis_version` as INFO, HELLO and RDB aux fields report it. */
+  readonly versionString: string;
+  /** Every command this version understands (shared ones plus its replication commands). */
+  readonly commands: CommandTable;
+  createReplication(node: RedisNode<V>): RedisReplication<V>;
 }
 
 interface PendingOp {
@@ -76,23 +82,12 @@ export interface NodeStats {
   unexpectedErrorReplies: number;
 }
 
-const SELECT_CACHE: Uint8Array[] = [];
-function selectBytes(db: number): Uint8Array {
-  let bytes = SELECT_CACHE[db];
-  if (!bytes) {
-    const d = String(db);
-    bytes = asciiBytes(`*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`);
-    SELECT_CACHE[db] = bytes;
-  }
-  return bytes;
-}
-
 const MULTI_ARGV = [asciiBytes("MULTI")];
 const DEL_WORD = asciiBytes("DEL");
 const OK_REPLY = asciiBytes("+OK\r\n");
 const EXEC_ARGV = [asciiBytes("EXEC")];
 
-export class RedisNode {
+export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implements NodeProcess<V> {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
@@ -118,18 +113,14 @@ export class RedisNode {
   readonly prng: Prng;
   readonly epochMs: number;
   readonly startMs: number;
+  readonly versionString: string;
+  readonly commands: CommandTable;
+  readonly configFile: string | null;
+  readonly replication: RedisReplication<V>;
 
   /** Current virtual time in ms (set at every entry point). */
   nowMs: number;
 
-  // Replication identity and stream position (redis: server.replid, replid2, ...).
-  replid: string;
-  replid2 = ZERO_REPLID;
-  secondReplidOffset = -1;
-  masterReplOffset = 0;
-  backlog: ReplicationBacklog | null = null;
-  /** DB last SELECTed in the outgoing stream; -1 forces a SELECT. */
-  slaveseldb = -1;
   /** Server "dirty" counter: changes since the last save. */
   dirty = 0;
   lastSaveUnixSec: number;
@@ -138,9 +129,6 @@ export class RedisNode {
    * and skipped because the lab does not model their type yet (INFO persistence shows all three).
    */
   lastLoad: { keysLoaded: number; keysExpired: number; keysUnsupported: number } = { keysLoaded: 0, keysExpired: 0, keysUnsupported: 0 };
-
-  readonly masterSide: MasterSide;
-  readonly replicaSide: ReplicaSide;
 
   /** Connected clients by connection. */
   readonly clients = new Map<ConnId, Client>();
@@ -160,12 +148,10 @@ export class RedisNode {
   private currentTouchesArbitraryKeys = false;
   /** The client whose command is running (redis: server.current_client). */
   currentClient: Client | null = null;
-  /** Set by a WAIT that must block: broadcast REPLCONF GETACK in beforeSleep. */
-  getAckRequested = false;
-  /** Monotonic counter bumped at every state change a UI may care about. */
-  version = 0;
+  /** Bumped at every state change a UI may care about (cheap change detection for snapshots). */
+  changeCount = 0;
 
-  constructor(options: NodeOptions) {
+  constructor(options: NodeOptions, flavor: RedisFlavor<V>) {
     this.host = options.host;
     this.port = options.port;
     this.prng = options.prng;
@@ -176,13 +162,14 @@ export class RedisNode {
     this.pid = options.pid ?? 1000 + this.prng.int(60000);
     this.config = { ...defaultConfig(), ...options.config };
     this.runId = this.prng.hex(40);
-    this.replid = this.prng.hex(40);
+    this.versionString = flavor.versionString;
+    this.configFile = options.configFile ?? null;
+    this.commands = flavor.commands;
+    this.replication = flavor.createReplication(this);
     this.lastSaveUnixSec = this.unixSec();
     this.nextCronMs = this.startMs + 1;
-    this.masterSide = new MasterSide(this);
-    this.replicaSide = new ReplicaSide(this);
     this.loadDataFromDisk(options.replicaOf ?? null);
-    if (options.replicaOf) this.replicaSide.configureAtStartup(options.replicaOf.host, options.replicaOf.port);
+    if (options.replicaOf) this.replication.configureAtStartup(options.replicaOf.host, options.replicaOf.port);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -230,7 +217,7 @@ export class RedisNode {
     if (client) {
       this.readFromClient(client, bytes);
     } else {
-      this.replicaSide.onLinkData(conn, bytes);
+      this.replication.onLinkData(conn, bytes);
     }
     this.leave();
   }
@@ -240,21 +227,21 @@ export class RedisNode {
     this.enter(nowMs);
     const client = this.clients.get(conn);
     if (client) this.freeClient(client, false);
-    else this.replicaSide.onLinkClosed(conn);
+    else this.replication.onLinkClosed(conn);
     this.leave();
   }
 
   /** An outbound connection we asked for is established. */
   connected(nowMs: number, conn: ConnId): void {
     this.enter(nowMs);
-    this.replicaSide.onConnected(conn);
+    this.replication.onConnected(conn);
     this.leave();
   }
 
   /** An outbound connection failed (refused, unreachable, timed out). */
   connectFailed(nowMs: number, conn: ConnId, reason: string): void {
     this.enter(nowMs);
-    this.replicaSide.onConnectFailed(conn, reason);
+    this.replication.onConnectFailed(conn, reason);
     this.leave();
   }
 
@@ -267,13 +254,21 @@ export class RedisNode {
       this.nextCronMs = Math.max(this.nextCronMs + SERVER_CRON_PERIOD_MS, nowMs + 1);
       if (this.nextCronMs <= nowMs) this.nextCronMs = nowMs + SERVER_CRON_PERIOD_MS;
     }
-    this.masterSide.handleWaitTimeouts();
+    this.replication.onTimers();
     this.leave();
   }
 
   /** When the node next wants `tick` to be called. */
   nextWakeMs(): number {
-    return Math.min(this.nextCronMs, this.masterSide.earliestWaitDeadline());
+    return Math.min(this.nextCronMs, this.replication.nextWakeMs());
+  }
+
+  view(): V {
+    return this.replication.view();
+  }
+
+  busy(peers: PeerProbe): boolean {
+    return this.replication.busy(peers);
   }
 
   /** Takes the effects produced so far. */
@@ -291,7 +286,7 @@ export class RedisNode {
 
   trace(event: TraceEvent): void {
     this.effects.push({ type: "trace", event });
-    this.version++;
+    this.changeCount++;
   }
 
   emit(effect: NodeEffect): void {
@@ -332,12 +327,7 @@ export class RedisNode {
 
   /** redis beforeSleep: feed replicas, GETACK, trim the backlog, flush output. */
   private leave(): void {
-    if (this.getAckRequested) {
-      this.getAckRequested = false;
-      this.masterSide.broadcastGetAck();
-    }
-    this.masterSide.flushStream();
-    if (this.backlog) this.backlog.trim();
+    this.replication.beforeSleep();
     for (const client of this.dirtyClients) {
       this.flushClientOutput(client);
       if (client.closing) this.closeClient(client);
@@ -366,10 +356,8 @@ export class RedisNode {
     if (!this.clients.delete(client.conn)) return;
     this.dirtyClients.delete(client);
     if (initiatedByUs) this.effects.push({ type: "close", conn: client.conn });
-    if (client.kind === "replica") this.masterSide.onReplicaGone(client);
-    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
-    if (client.blockedWait) this.masterSide.unblockWait(client);
-    this.version++;
+    if (client.kind !== "normal" || client.blockedWait) this.replication.onClientFreed(client);
+    this.changeCount++;
   }
 
   /** Iterates clients of one kind. */
@@ -379,7 +367,7 @@ export class RedisNode {
 
   private readFromClient(client: Client, bytes: Uint8Array): void {
     if (client.kind === "master") {
-      this.replicaSide.onMasterData(client, bytes);
+      this.replication.onMasterData(client, bytes);
       return;
     }
     client.lastInteractionMs = this.nowMs;
@@ -437,31 +425,20 @@ export class RedisNode {
   private tryPlainSet(client: Client, data: Uint8Array, b: Int32Array): boolean {
     const at = b[0]!;
     if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
-    if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.masterSide.minReplicasNotMet()) return false;
+    if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.replication.minReplicasNotMet()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0) return false;
     db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.stats.totalCommandsProcessed++;
     client.lastCommand = "set";
-    const backlog = this.backlog;
-    if (backlog !== null) {
+    if (this.replication.shouldPropagate()) {
       // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
-      const before = backlog.endOffset;
-      if (this.slaveseldb !== client.db) {
-        backlog.feed(selectBytes(client.db));
-        this.slaveseldb = client.db;
-      }
-      const start = client.parser.lastRawStart;
-      const end = client.parser.lastRawEnd;
-      // One piece when it fits the last block; otherwise redis's pieces decide the new blocks.
-      if (backlog.tailFree() >= end - start) backlog.feed(data, start, end);
-      else backlog.feedCommand([data.subarray(at, at + 3), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)]);
-      this.masterReplOffset += backlog.endOffset - before;
-      client.woff = this.masterReplOffset;
+      const pieces = [data.subarray(at, at + 3), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)];
+      client.woff = this.replication.feedPlainSet(client.db, data, client.parser.lastRawStart, client.parser.lastRawEnd, pieces);
     }
     client.out.bytes(OK_REPLY);
-    this.version++;
+    this.changeCount++;
     return true;
   }
 
@@ -476,12 +453,12 @@ export class RedisNode {
 
   /** True when this node follows a master (redis: server.masterhost != NULL). */
   get isReplica(): boolean {
-    return this.replicaSide.masterHost !== null;
+    return this.replication.isReplica;
   }
 
   processCommand(client: Client, argv: Uint8Array[]): void {
     const inMulti = client.multi !== null;
-    const cmd = lookupCommandBytes(argv[0]!);
+    const cmd = this.commands.lookupBytes(argv[0]!);
     client.lastCommand = cmd ? cmd.name : lowerAscii(argv[0]!);
     const name = client.lastCommand;
     if (!cmd) {
@@ -509,18 +486,18 @@ export class RedisNode {
       this.rejectCommand(client, "NOAUTH Authentication required.");
       return;
     }
-    const isWrite = spec.flags.write === true || (name === "exec" && client.multi?.some((q) => lookupCommand(lowerAscii(q.argv[0]!))?.flags.write) === true);
+    const isWrite = spec.flags.write === true || (name === "exec" && client.multi?.some((q) => this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.write) === true);
     const fromMaster = client.kind === "master";
-    if (isWrite && !fromMaster && !this.isReplica && this.masterSide.minReplicasNotMet()) {
+    if (isWrite && !fromMaster && !this.isReplica && this.replication.minReplicasNotMet()) {
       this.rejectCommand(client, "NOREPLICAS Not enough good replicas to write.");
       return;
     }
     if (isWrite && !fromMaster && this.isReplica && this.config["replica-read-only"]) {
-      this.rejectCommand(client, "READONLY You can't write against a read only replica.");
+      this.rejectCommand(client, this.replication.readOnlyError);
       return;
     }
-    const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !lookupCommand(lowerAscii(q.argv[0]!))?.flags.stale) === true);
-    if (this.isReplica && !fromMaster && this.replicaSide.state !== "connected" && !this.config["replica-serve-stale-data"] && denyStale) {
+    const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.stale) === true);
+    if (this.isReplica && !fromMaster && !this.replication.masterLinkUp && !this.config["replica-serve-stale-data"] && denyStale) {
       this.rejectCommand(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
       return;
     }
@@ -544,7 +521,7 @@ export class RedisNode {
    */
   call(client: Client, spec: CommandSpec, argv: Uint8Array[]): void {
     const dirtyBefore = this.dirty;
-    const offsetBefore = this.masterReplOffset;
+    const offsetBefore = this.replication.streamOffset;
     const savedOverride = this.propagateOverride;
     const savedClient = this.currentClient;
     this.propagateOverride = undefined;
@@ -565,8 +542,9 @@ export class RedisNode {
     this.currentClient = savedClient;
     if (this.callDepth === 0) {
       this.propagatePendingOps();
-      if (this.masterReplOffset !== offsetBefore) client.woff = this.masterReplOffset;
-      this.version++;
+      const offset = this.replication.streamOffset;
+      if (offset !== offsetBefore) client.woff = offset;
+      this.changeCount++;
     }
   }
 
@@ -586,24 +564,20 @@ export class RedisNode {
     if (this.callDepth === 0) this.propagatePendingOps();
   }
 
-  /** True when writes here enter a replication stream (a top-level master with a backlog or replicas). */
-  shouldPropagate(): boolean {
-    return !this.isReplica && (this.backlog !== null || this.masterSide.replicas.length > 0);
-  }
-
   private propagatePendingOps(): void {
     const ops = this.pendingOps;
     const count = ops.length;
     if (count === 0) return;
-    if (this.shouldPropagate()) {
+    const replication = this.replication;
+    if (replication.shouldPropagate()) {
       if (count === 1) {
         const op = ops[0]!;
-        this.masterSide.feedCommand(op.db, op.argv);
+        replication.feedCommand(op.db, op.argv);
       } else {
         const wrap = !this.currentTouchesArbitraryKeys;
-        if (wrap) this.masterSide.feedCommand(ops[0]!.db, MULTI_ARGV);
-        for (const op of ops) this.masterSide.feedCommand(op.db, op.argv);
-        if (wrap) this.masterSide.feedCommand(ops[count - 1]!.db, EXEC_ARGV);
+        if (wrap) replication.feedCommand(ops[0]!.db, MULTI_ARGV);
+        for (const op of ops) replication.feedCommand(op.db, op.argv);
+        if (wrap) replication.feedCommand(ops[count - 1]!.db, EXEC_ARGV);
       }
     }
     if (count === 1) ops.pop();
@@ -663,74 +637,44 @@ export class RedisNode {
 
   private serverCron(): void {
     if (this.config.hz > 0) this.activeExpireCycle();
+    this.checkSavePoints();
     // run_with_period(1000) with hz 10: every tenth serverCron, starting with the first.
     if (this.cronLoops % 10 === 0) this.replicationCron();
     this.cronLoops++;
   }
 
+  /**
+   * serverCron's save points: with `save 3600 1 300 100 60 10000`, a BGSAVE starts once 1 change
+   * is an hour old, 100 changes five minutes, or 10000 changes a minute (strictly more seconds than
+   * the point says). The simulated fork finishes at once.
+   */
+  private checkSavePoints(): void {
+    if (this.dirty === 0 || this.config.save === "") return;
+    const elapsedSec = this.unixSec() - this.lastSaveUnixSec;
+    for (const point of parseSavePoints(this.config.save)) {
+      if (this.dirty >= point.changes && elapsedSec > point.seconds) {
+        this.trace({ kind: "persistence", action: "save-point", keys: this.keyspace.totalKeys, file: this.config.dbfilename, message: `${this.dirty} changes in ${point.seconds} seconds. Saving... (save ${point.seconds} ${point.changes})` });
+        this.save();
+        return;
+      }
+    }
+  }
+
   private replicationCron(): void {
-    this.replicaSide.cron();
-    this.masterSide.cron();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Replication identity (replication.c changeReplicationId, clearReplicationId2, shift...)
-
-  changeReplicationId(): void {
-    this.replid = this.prng.hex(40);
-  }
-
-  clearReplicationId2(): void {
-    this.replid2 = ZERO_REPLID;
-    this.secondReplidOffset = -1;
-  }
-
-  /** Promotion: the current id becomes the secondary, valid up to the current offset + 1. */
-  shiftReplicationId(): void {
-    this.replid2 = this.replid;
-    this.secondReplidOffset = this.masterReplOffset + 1;
-    this.changeReplicationId();
-  }
-
-  createBacklog(): void {
-    this.backlog = new ReplicationBacklog(this.config["repl-backlog-size"], this.masterReplOffset + 1);
-    this.trace({
-      kind: "backlog",
-      action: "created",
-      firstByteOffset: this.masterReplOffset + 1,
-      message: `replication backlog created (${this.config["repl-backlog-size"]} bytes) starting at offset ${this.masterReplOffset + 1}`,
-    });
-  }
-
-  freeBacklog(): void {
-    this.backlog = null;
+    this.replication.cron();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Persistence
 
-  /** redis rdbPopulateSaveInfo: the replication info an RDB written now carries, or null. */
-  replicationSaveInfo(): { streamDb: number; replid: string; offset: number } | null {
-    if (!this.isReplica && this.backlog) {
-      return { streamDb: this.slaveseldb === -1 ? 0 : this.slaveseldb, replid: this.replid, offset: this.masterReplOffset };
-    }
-    // A replica's stream db is its master client's current db (redis: server.master->db->id),
-    // which SELECTs from the master change while the link is up.
-    const live = this.replicaSide.masterClient;
-    if (live) return { streamDb: live.db, replid: this.replid, offset: this.masterReplOffset };
-    const cached = this.replicaSide.cachedMaster;
-    if (cached) return { streamDb: cached.db, replid: this.replid, offset: this.masterReplOffset };
-    return null;
-  }
-
   /** Serializes the dataset as RDB v10. */
   buildRdb(): Uint8Array {
     return writeRdb({
       aux: {
-        redisVer: REDIS_VERSION,
+        redisVer: this.versionString,
         ctimeSec: this.unixSec(),
         usedMemBytes: this.usedMemoryBytes(),
-        replication: this.replicationSaveInfo(),
+        replication: this.replication.saveInfo(),
         aofBase: 0,
       },
       databases: this.keyspace.dbs
@@ -779,7 +723,7 @@ export class RedisNode {
           if (!db) return;
           if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
             expired++;
-            if (feedExpiredDels) this.masterSide.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
+            if (feedExpiredDels) this.replication.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
             return;
           }
           db.dict.set(key, value);
@@ -809,46 +753,19 @@ export class RedisNode {
   private loadDataFromDisk(replicaOf: { host: string; port: number } | null): void {
     const rdb = this.disk.read(this.config.dbfilename);
     if (!rdb) return;
-    const asMaster = replicaOf === null;
-    // A master collects the DELs of keys that expired while it was down in a backlog made for
-    // the purpose; it is kept only if the file lets replicas continue the old history.
-    if (asMaster) this.backlog = new ReplicationBacklog(this.config["repl-backlog-size"], this.masterReplOffset + 1);
+    const feedExpiredDels = this.replication.beginStartupLoad(replicaOf === null);
     let loaded;
     try {
-      loaded = this.loadRdb(rdb, asMaster, asMaster);
+      loaded = this.loadRdb(rdb, replicaOf === null, feedExpiredDels);
     } catch (error) {
       if (!(error instanceof RdbError)) throw error;
       this.keyspace.flushAll();
-      this.freeBacklog();
+      this.replication.endStartupLoad(false, null, replicaOf);
       this.trace({ kind: "warning", code: "rdb-load-failed", message: `could not load ${this.config.dbfilename} at start-up: ${error.message}; starting empty` });
       return;
     }
     this.trace({ kind: "persistence", action: "load", keys: loaded.keys, file: this.config.dbfilename, message: `DB loaded from disk: ${loaded.keys} keys` });
-    const info = loaded.replication;
-    if (!info) {
-      // The DELs still count in master_repl_offset, as on a real server; the backlog goes.
-      this.freeBacklog();
-      return;
-    }
-    if (replicaOf) {
-      // A replica restores its position and offers it to its master with PSYNC.
-      this.replid = info.replid;
-      this.masterReplOffset = info.offset;
-      this.replicaSide.cacheMasterUsingMyself(info.streamDb);
-    } else {
-      // A master keeps the old history as its secondary id so replicas can continue.
-      this.replid2 = info.replid;
-      this.secondReplidOffset = info.offset + 1;
-      this.masterReplOffset += info.offset;
-      this.backlog!.rebase(info.offset);
-      this.masterSide.noReplicasSinceMs = this.nowMs;
-      this.trace({
-        kind: "backlog",
-        action: "created",
-        firstByteOffset: this.backlog!.firstByteOffset,
-        message: `restarted from an RDB holding replication info: replid2 ${info.replid.slice(0, 6)}… valid up to offset ${info.offset + 1}, backlog from ${this.backlog!.firstByteOffset}`,
-      });
-    }
+    this.replication.endStartupLoad(true, loaded.replication, replicaOf);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -861,7 +778,7 @@ export class RedisNode {
   usedMemoryBytes(): number {
     const keys = this.keyspace.totalKeys;
     let bytes = 900_000 + keys * 72 + this.keyspace.totalExpires * 40;
-    if (this.backlog) bytes += this.backlog.memoryBytes();
+    bytes += this.replication.memoryBytes();
     return bytes;
   }
 
@@ -875,11 +792,25 @@ export class RedisNode {
     this.exited = true;
     this.effects.push({ type: "exit", reason });
   }
+}
 
-  /** Writes a stream-level SELECT for the master side. */
-  static selectCommandBytes(db: number): Uint8Array {
-    return selectBytes(db);
+const SAVE_POINTS_CACHE = new Map<string, readonly { seconds: number; changes: number }[]>();
+
+/** `save` as pairs of seconds and changes (malformed pairs are ignored, as CONFIG SET refuses them). */
+function parseSavePoints(text: string): readonly { seconds: number; changes: number }[] {
+  let points = SAVE_POINTS_CACHE.get(text);
+  if (!points) {
+    const words = text.trim().split(/\s+/);
+    const parsed: { seconds: number; changes: number }[] = [];
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      const seconds = Number(words[i]);
+      const changes = Number(words[i + 1]);
+      if (Number.isInteger(seconds) && Number.isInteger(changes)) parsed.push({ seconds, changes });
+    }
+    points = parsed;
+    SAVE_POINTS_CACHE.set(text, points);
   }
+  return points;
 }
 
 /** Bytes of a key held as a byte string. */

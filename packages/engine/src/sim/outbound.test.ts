@@ -50,38 +50,38 @@ function bridge(inside: Lab, outside: Lab, refuse: (address: string) => string |
         const id = ++state.opened;
         state.open.add(id);
         state.events = events;
-        const connection = outside.world.connectExternal(
-          address,
+        const connection = outside.openConnection(
+          outside.nodeByAddress(address)!,
+          fromAddress,
           {
             onData: (bytes) => {
               events.data(bytes);
-              inside.world.runCurrent();
+              inside.runCurrent();
             },
             onClose: () => {
               state.open.delete(id);
               events.closed();
-              inside.world.runCurrent();
+              inside.runCurrent();
             },
           },
-          fromAddress,
         );
         // The outside kernel answers the SYN at once.
         events.opened();
         return {
           send: (bytes) => {
             connection.send(bytes);
-            outside.world.runCurrent();
+            outside.runCurrent();
           },
           close: () => {
             state.open.delete(id);
             connection.close();
-            outside.world.runCurrent();
+            outside.runCurrent();
           },
         };
       },
     },
   };
-  inside.world.setOutboundConnector(state.connector);
+  inside.setOutboundConnector(state.connector);
   return state;
 }
 
@@ -142,7 +142,7 @@ describe("World: outbound connector", () => {
     const rpush = encodeCommand(["RPUSH", "list", "a"].map(utf8));
     link.events!.data(rpush);
     link.events!.data(rpush);
-    inside.world.runCurrent();
+    inside.runCurrent();
     expect(inside.nodeSnapshot(replica).masterReplOffset).toBe(before + 2 * rpush.length);
     expect(info(inside, replica, "stats").unexpected_error_replies).toBe("2");
     const warnings = inside.events().filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed");
@@ -168,7 +168,7 @@ describe("World: outbound connector", () => {
     const replica = inside.addNode({ port: 7100 }).id;
     const closed: string[] = [];
     let pending: OutboundEvents | null = null;
-    inside.world.setOutboundConnector({
+    inside.setOutboundConnector({
       open(address, _from, events) {
         pending = events; // never opens: a SYN the outside never answers
         return { send: () => undefined, close: () => closed.push(address) };
@@ -213,7 +213,7 @@ describe("World: outbound connector", () => {
       0xff, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
     const lone = inside.addNode({ port: 7200 }).id;
-    inside.world.requireHost(inside.addressOf(lone)).disk.write("dump.rdb", dump);
+    inside.writeFile(lone, "dump.rdb", dump);
     inside.restart(lone);
     const after = info(inside, lone, "persistence");
     expect(after.rdb_last_load_keys_loaded).toBe("1");

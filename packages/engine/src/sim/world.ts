@@ -17,11 +17,10 @@
  * - NET-7 With an outbound connector, connections to addresses no host holds are real sockets
  *   (see `OutboundConnector`); one abandoned while opening closes its socket.
  */
-import { RedisNode, type NodeOptions } from "../redis/server.ts";
+import type { NodeKind, NodeProcess, PeerProbe } from "../process/contract.ts";
 import { SimDisk } from "../process/disk.ts";
 import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
-import type { NodeConfig } from "../redis/config.ts";
 import { EventQueue } from "./event-queue.ts";
 import { Prng } from "./prng.ts";
 
@@ -56,13 +55,15 @@ export interface ExternalEndpoint {
 
 type HostState = "up" | "down";
 
-/** A host: an address, a disk, and (while up) a node process. */
+/** A host: an address, a disk, and (while up) a node process of its kind. */
 export interface Host {
   readonly address: string;
   readonly hostname: string;
   readonly port: number;
   readonly disk: SimDisk;
-  node: RedisNode | null;
+  /** What boots here; a restart may boot another kind (an upgrade). */
+  kind: NodeKind;
+  process: NodeProcess | null;
   state: HostState;
   frozen: boolean;
   /** Incremented at each boot: connections of an earlier life are dead. */
@@ -71,9 +72,6 @@ export interface Host {
   readonly inbox: (() => void)[];
   timerAt: number;
   timerToken: number;
-  config: Partial<NodeConfig>;
-  /** `replicaof` applied at boot (the lab keeps a node's master in its "config file"). */
-  startupReplicaOf: { host: string; port: number } | null;
   readonly prng: Prng;
   /** Local connection id → world connection, for the current generation. */
   readonly conns: Map<ConnId, SimConnection>;
@@ -192,8 +190,11 @@ export class World {
   // ---------------------------------------------------------------------------------------------
   // Hosts
 
-  /** Creates a host and boots a node on it. */
-  addHost(hostname: string, port: number, config: Partial<NodeConfig> = {}): Host {
+  /**
+   * Creates a host and boots a process of `kind` on it; `files` are written to its disk first
+   * (the config file a node starts from).
+   */
+  addHost(hostname: string, port: number, kind: NodeKind, files: Readonly<Record<string, string>> = {}): Host {
     const address = `${hostname}:${port}`;
     if (this.hosts.has(address)) throw new Error(`address ${address} is taken`);
     const host: Host = {
@@ -201,19 +202,19 @@ export class World {
       hostname,
       port,
       disk: new SimDisk(),
-      node: null,
+      kind,
+      process: null,
       state: "down",
       frozen: false,
       generation: 0,
       inbox: [],
       timerAt: Infinity,
       timerToken: 0,
-      config: { ...config },
-      startupReplicaOf: null,
       prng: this.rootPrng.fork(`host:${address}`),
       conns: new Map(),
       bootCount: 0,
     };
+    for (const [name, text] of Object.entries(files)) host.disk.writeText(name, text);
     this.hosts.set(address, host);
     this.boot(host);
     return host;
@@ -232,18 +233,15 @@ export class World {
     host.conns.clear();
     host.inbox.length = 0;
     host.frozen = false;
-    const options: NodeOptions = {
-      host: host.hostname,
+    host.process = host.kind.boot({
+      hostname: host.hostname,
       port: host.port,
       prng: host.prng.fork(`boot:${host.bootCount}`),
       nowMs: this.nowMs,
       epochMs: this.epochMs,
-      config: host.config,
       disk: host.disk,
-      replicaOf: host.startupReplicaOf,
       pid: 1000 + host.bootCount * 97 + (host.port % 1000),
-    };
-    host.node = new RedisNode(options);
+    });
     host.state = "up";
     this.afterNodeStep(host);
   }
@@ -258,17 +256,10 @@ export class World {
   kill(address: string): void {
     const host = this.requireHost(address);
     if (host.state === "down") return;
-    // The lab keeps what REPLICAOF and CONFIG SET changed as if they were in the config file, so a
-    // restarted node comes back with the same master and settings.
-    const node = host.node;
-    if (node) {
-      const rs = node.replicaSide;
-      host.startupReplicaOf = rs.masterHost !== null ? { host: rs.masterHost, port: rs.masterPort } : null;
-      host.config = { ...node.config };
-    }
+    // What REPLICAOF and CONFIG SET changed dies with the process; the disk (config file, dump) stays.
     for (const conn of [...host.conns.values()]) this.resetFromHost(host, conn);
     host.conns.clear();
-    host.node = null;
+    host.process = null;
     host.state = "down";
     host.frozen = false;
     host.inbox.length = 0;
@@ -280,7 +271,8 @@ export class World {
   restart(address: string, wipe = false): void {
     const host = this.requireHost(address);
     if (host.state === "up") this.kill(address);
-    if (wipe) host.disk.wipe();
+    // A wiped disk loses its data (dump.rdb), not the config file it boots from.
+    if (wipe) host.disk.wipe([host.kind.configFile]);
     this.boot(host);
   }
 
@@ -298,8 +290,8 @@ export class World {
       if (host.state !== "up" || host.frozen) break;
       run();
     }
-    if (host.state === "up" && host.node) {
-      host.node.tick(this.nowMs);
+    if (host.state === "up" && host.process) {
+      host.process.tick(this.nowMs);
       this.afterNodeStep(host);
     }
   }
@@ -540,25 +532,23 @@ export class World {
 
   private anyNodeBusy(): boolean {
     for (const host of this.hosts.values()) {
-      const node = host.node;
-      if (!node || host.state !== "up") continue;
-      if (host.frozen && host.inbox.length > 0) continue;
-      const rs = node.replicaSide;
-      if (rs.masterHost !== null && rs.state !== "connected" && !host.frozen) {
-        // A handshake or transfer in progress is work; so is a (re)connection about to be tried
-        // when the master is reachable. A replica retrying a dead or cut-off master is just waiting.
-        const master = this.hosts.get(rs.masterAddress);
-        const reachable = master !== undefined && master.state === "up" && !master.frozen && !this.linkSettings(host.address, master.address).partitioned;
-        if (reachable || (rs.state !== "connect" && rs.state !== "connecting" && master?.frozen !== true)) return true;
-      }
-      for (const replica of node.masterSide.replicas) {
-        const link = replica.replica!;
-        if (link.state !== "online" || link.startStreamOnAck) {
-          if (!host.frozen) return true;
-        }
-      }
+      const process = host.process;
+      // A stopped process does no work until thawed, whatever waits for it.
+      if (!process || host.state !== "up" || host.frozen) continue;
+      if (process.busy(this.probeFrom(host))) return true;
     }
     return false;
+  }
+
+  /** What a host's process may ask about its peers. */
+  private probeFrom(host: Host): PeerProbe {
+    return {
+      reachable: (address) => {
+        const peer = this.hosts.get(address);
+        return peer !== undefined && peer.state === "up" && !peer.frozen && !this.linkSettings(host.address, peer.address).partitioned;
+      },
+      frozen: (address) => this.hosts.get(address)?.frozen === true,
+    };
   }
 
   /** Processes one event. */
@@ -594,13 +584,13 @@ export class World {
   }
 
   private onTimer(host: Host, token: number): void {
-    if (token !== host.timerToken || host.state !== "up" || !host.node) return;
+    if (token !== host.timerToken || host.state !== "up" || !host.process) return;
     host.timerAt = Infinity;
     if (host.frozen) {
       // A stopped process runs no timers; thaw runs a catch-up tick.
       return;
     }
-    host.node.tick(this.nowMs);
+    host.process.tick(this.nowMs);
     this.afterNodeStep(host);
   }
 
@@ -612,7 +602,7 @@ export class World {
       this.openOutbound(conn, this.outbound);
       return;
     }
-    if (!host || host.state !== "up" || !host.node) {
+    if (!host || host.state !== "up" || !host.process) {
       this.schedule(this.nowMs + link.latencyMs, { type: "refused", conn, reason: "Connection refused" });
       return;
     }
@@ -620,8 +610,8 @@ export class World {
     const end: Endpoint = { kind: "host", host, generation: host.generation, conn: null };
     conn.sides[1] = end;
     const accept = (): void => {
-      if (host.state !== "up" || host.generation !== end.generation || !host.node || conn.state === "closed") return;
-      end.conn = host.node.accept(this.nowMs, conn.fromAddress);
+      if (host.state !== "up" || host.generation !== end.generation || !host.process || conn.state === "closed") return;
+      end.conn = host.process.accept(this.nowMs, conn.fromAddress);
       host.conns.set(end.conn, conn);
       this.afterNodeStep(host);
     };
@@ -674,8 +664,8 @@ export class World {
       if (host.state !== "up" || host.generation !== initiator.generation || initiator.conn === null) return;
       const local = initiator.conn;
       this.runOnHost(host, () => {
-        if (!host.node || host.generation !== initiator.generation) return;
-        host.node.connected(this.nowMs, local);
+        if (!host.process || host.generation !== initiator.generation) return;
+        host.process.connected(this.nowMs, local);
         this.afterNodeStep(host);
       });
     }
@@ -695,8 +685,8 @@ export class World {
     const local = initiator.conn;
     host.conns.delete(local);
     this.runOnHost(host, () => {
-      if (!host.node || host.generation !== initiator.generation) return;
-      host.node.connectFailed(this.nowMs, local, reason);
+      if (!host.process || host.generation !== initiator.generation) return;
+      host.process.connectFailed(this.nowMs, local, reason);
       this.afterNodeStep(host);
     });
   }
@@ -714,9 +704,9 @@ export class World {
     }
     const host = end.host;
     this.runOnHost(host, () => {
-      if (!host.node || host.generation !== end.generation || end.conn === null) return;
+      if (!host.process || host.generation !== end.generation || end.conn === null) return;
       if (host.conns.get(end.conn) !== conn) return; // closed locally: the bytes meet a reset
-      host.node.receive(this.nowMs, end.conn, bytes);
+      host.process.receive(this.nowMs, end.conn, bytes);
       this.afterNodeStep(host);
     });
   }
@@ -742,10 +732,10 @@ export class World {
     const host = end.host;
     this.runOnHost(host, () => {
       finish();
-      if (!host.node || host.generation !== end.generation || end.conn === null) return;
+      if (!host.process || host.generation !== end.generation || end.conn === null) return;
       if (host.conns.get(end.conn) !== conn) return;
       host.conns.delete(end.conn);
-      host.node.peerClosed(this.nowMs, end.conn);
+      host.process.peerClosed(this.nowMs, end.conn);
       this.afterNodeStep(host);
     });
   }
@@ -758,11 +748,11 @@ export class World {
 
   /** Carries out a node's effects and re-arms its timer. */
   afterNodeStep(host: Host): void {
-    const node = host.node;
+    const node = host.process;
     if (!node) return;
     const effects = node.takeEffects();
     for (const effect of effects) this.applyEffect(host, effect);
-    if (host.node !== node || host.state !== "up") return;
+    if (host.process !== node || host.state !== "up") return;
     const wake = node.nextWakeMs();
     if (wake < host.timerAt || host.timerAt < this.nowMs) {
       host.timerAt = wake;

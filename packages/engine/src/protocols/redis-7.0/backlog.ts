@@ -25,7 +25,9 @@ export const LIST_NODE_BYTES = 24;
 /** `PROTO_REPLY_CHUNK_BYTES`: no block is requested smaller than this. */
 export const MIN_BLOCK_REQUEST = 16 * 1024;
 /** `CONFIG_REPL_BACKLOG_MIN_SIZE`: `resizeReplicationBacklog` raises smaller settings to this. */
-export const MIN_BACKLOG_SIZE = 16 * 1024;
+import { MIN_BACKLOG_SIZE } from "../../redis/config.ts";
+
+export { MIN_BACKLOG_SIZE };
 /** `REPL_BACKLOG_TRIM_BLOCKS_PER_CALL`: trim budget when a block is added, a reader moves or leaves. */
 export const TRIM_BLOCKS_PER_CALL = 64;
 /** `beforeSleep` trims with ten times the normal budget. */

@@ -4,13 +4,15 @@
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple } from "../../redis/resp/encode.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import { linkOf, Psync2Replication } from "./replication.ts";
 import type { Client } from "../../redis/client.ts";
 import type { CommandSpec } from "../../redis/commands/command.ts";
 import { ERR_NOT_INTEGER, parseSafeInt, word } from "../../redis/commands/reply.ts";
 
 function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const repl = Psync2Replication.of(node);
   if (word(argv[1]!) === "no" && word(argv[2]!) === "one") {
-    node.replicaSide.unsetMaster();
+    repl.replicaSide.unsetMaster();
     writeSimple(c.out, "OK");
     return;
   }
@@ -24,7 +26,7 @@ function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void 
     return;
   }
   const host = bytesToBinary(argv[1]!);
-  const rs = node.replicaSide;
+  const rs = repl.replicaSide;
   if (rs.masterHost !== null && rs.masterHost.toLowerCase() === host.toLowerCase() && rs.masterPort === port) {
     writeSimple(c.out, "OK Already connected to specified master");
     return;
@@ -34,18 +36,19 @@ function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void 
 }
 
 function roleCommand(node: RedisNode, c: Client): void {
-  const rs = node.replicaSide;
+  const repl = Psync2Replication.of(node);
+  const rs = repl.replicaSide;
   if (!node.isReplica) {
-    const online = node.masterSide.onlineReplicas();
+    const online = repl.masterSide.onlineReplicas();
     writeArrayHeader(c.out, 3);
     writeBulkString(c.out, "master");
-    writeInteger(c.out, node.masterReplOffset);
+    writeInteger(c.out, repl.masterReplOffset);
     writeArrayHeader(c.out, online.length);
     for (const replica of online) {
       writeArrayHeader(c.out, 3);
       writeBulkString(c.out, replica.replAnnouncedIp || replica.peer.slice(0, replica.peer.lastIndexOf(":")));
       writeBulkString(c.out, String(replica.replListeningPort));
-      writeBulkString(c.out, String(replica.replica!.ackOffset));
+      writeBulkString(c.out, String(linkOf(replica).ackOffset));
     }
     return;
   }
@@ -79,15 +82,15 @@ function waitCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, "ERR timeout is negative");
     return;
   }
-  node.masterSide.handleWait(c, wanted, timeout);
+  Psync2Replication.of(node).masterSide.handleWait(c, wanted, timeout);
 }
 
 export const replicationCommands: readonly CommandSpec[] = [
   { name: "replicaof", arity: 3, flags: { admin: true, noMulti: true, stale: true }, proc: replicaofCommand },
   { name: "slaveof", arity: 3, flags: { admin: true, noMulti: true, stale: true }, proc: replicaofCommand },
   { name: "role", arity: 1, flags: { noMulti: false, stale: true, loading: true }, proc: roleCommand },
-  { name: "replconf", arity: -1, flags: { admin: true, noMulti: true, stale: true, loading: true }, proc: (node, c, argv) => node.masterSide.handleReplconf(c, argv) },
-  { name: "psync", arity: -3, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => node.masterSide.handleSync(c, argv, true) },
-  { name: "sync", arity: 1, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => node.masterSide.handleSync(c, argv, false) },
+  { name: "replconf", arity: -1, flags: { admin: true, noMulti: true, stale: true, loading: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleReplconf(c, argv) },
+  { name: "psync", arity: -3, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, true) },
+  { name: "sync", arity: 1, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, false) },
   { name: "wait", arity: 3, flags: {}, proc: waitCommand },
 ];

@@ -14,7 +14,8 @@
 import { writeSimple, writeInteger } from "../../redis/resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../../redis/server.ts";
-import { RedisNode as RedisNodeClass } from "../../redis/server.ts";
+import { selectCommandBytes } from "../../redis/stream.ts";
+import { linkOf, type Psync2Replication } from "./replication.ts";
 import type { Client } from "../../redis/client.ts";
 import { ReplicaLink } from "./replica-link.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
@@ -33,7 +34,10 @@ export class MasterSide {
   private readonly waiting: Client[] = [];
   private replicationCronLoops = 0;
 
-  constructor(private readonly node: RedisNode) {
+  constructor(
+    private readonly node: RedisNode,
+    private readonly repl: Psync2Replication,
+  ) {
     this.noReplicasSinceMs = node.nowMs;
   }
 
@@ -46,32 +50,30 @@ export class MasterSide {
    */
   feedCommand(db: number, argv: readonly Uint8Array[]): void {
     const node = this.node;
-    const backlog = node.backlog;
+    const backlog = this.repl.backlog;
     if (node.isReplica || !backlog) return;
     const before = backlog.endOffset;
-    if (node.slaveseldb !== db) {
-      backlog.feed(RedisNodeClass.selectCommandBytes(db));
-      node.slaveseldb = db;
+    if (this.repl.slaveseldb !== db) {
+      backlog.feed(selectCommandBytes(db));
+      this.repl.slaveseldb = db;
     }
     // The backlog takes the command in the pieces redis feeds it, which decide block boundaries.
     backlog.feedCommand(argv);
-    node.masterReplOffset += backlog.endOffset - before;
+    this.repl.masterReplOffset += backlog.endOffset - before;
   }
 
   /** Proxies bytes applied from our own master to our backlog (one piece), hence to sub-replicas. */
   feedProxied(bytes: Uint8Array): void {
-    const node = this.node;
-    if (!node.backlog) return;
-    node.backlog.feed(bytes);
-    node.masterReplOffset += bytes.length;
+    if (!this.repl.backlog) return;
+    this.repl.backlog.feed(bytes);
+    this.repl.masterReplOffset += bytes.length;
   }
 
   /** {@link feedProxied} for a range of a buffer, without copying it first. */
   feedProxiedRange(data: Uint8Array, start: number, end: number): void {
-    const node = this.node;
-    if (!node.backlog) return;
-    node.backlog.feed(data, start, end);
-    node.masterReplOffset += end - start;
+    if (!this.repl.backlog) return;
+    this.repl.backlog.feed(data, start, end);
+    this.repl.masterReplOffset += end - start;
   }
 
   /**
@@ -81,7 +83,7 @@ export class MasterSide {
    */
   flushStream(): void {
     for (const replica of this.replicas) {
-      const link = replica.replica!;
+      const link = linkOf(replica);
       if (link.state !== "online" || link.startStreamOnAck || !link.reader) continue;
       if (link.reader.pendingBytes === 0) continue;
       replica.out.bytes(link.reader.readAll());
@@ -95,7 +97,7 @@ export class MasterSide {
   handleSync(client: Client, argv: Uint8Array[], isPsync: boolean): void {
     const node = this.node;
     if (client.kind === "replica") return;
-    if (node.isReplica && node.replicaSide.state !== "connected") {
+    if (node.isReplica && this.repl.replicaSide.state !== "connected") {
       node.replyError(client, "NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
@@ -123,8 +125,8 @@ export class MasterSide {
         kind: "full-resync",
         side: "master",
         peer: this.peerName(client),
-        replid: node.replid,
-        offset: node.masterReplOffset,
+        replid: this.repl.replid,
+        offset: this.repl.masterReplOffset,
         reason,
         message: `full resync for ${this.peerName(client)}: ${decision.explanation}`,
       });
@@ -134,22 +136,21 @@ export class MasterSide {
 
   /** PS-1: the partial-resync rule, with the reason it fails in words. */
   psyncDecision(replid: string, offset: number): { partial: true } | { partial: false; reason: FullResyncReason; explanation: string } {
-    const node = this.node;
     const idLower = replid.toLowerCase();
-    if (idLower !== node.replid) {
+    if (idLower !== this.repl.replid) {
       if (replid === "?") return { partial: false, reason: "no-replid", explanation: "the replica has no replication id (PSYNC ? -1)" };
-      if (idLower !== node.replid2) {
-        return { partial: false, reason: "replid-mismatch", explanation: `replid ${short(replid)} unknown to this master (replid ${short(node.replid)}, replid2 ${short(node.replid2)})` };
+      if (idLower !== this.repl.replid2) {
+        return { partial: false, reason: "replid-mismatch", explanation: `replid ${short(replid)} unknown to this master (replid ${short(this.repl.replid)}, replid2 ${short(this.repl.replid2)})` };
       }
-      if (offset > node.secondReplidOffset) {
+      if (offset > this.repl.secondReplidOffset) {
         return {
           partial: false,
           reason: "replid2-offset-too-high",
-          explanation: `replid ${short(replid)} is our previous id, but offset ${offset} is past where it ends (${node.secondReplidOffset})`,
+          explanation: `replid ${short(replid)} is our previous id, but offset ${offset} is past where it ends (${this.repl.secondReplidOffset})`,
         };
       }
     }
-    const backlog = node.backlog;
+    const backlog = this.repl.backlog;
     if (!backlog) return { partial: false, reason: "no-backlog", explanation: "this master has no backlog" };
     if (offset < backlog.firstByteOffset) {
       return { partial: false, reason: "offset-before-backlog", explanation: `offset ${offset} precedes the backlog's first byte ${backlog.firstByteOffset}` };
@@ -162,12 +163,12 @@ export class MasterSide {
 
   private acceptPartial(client: Client, offset: number): void {
     const node = this.node;
-    const backlog = node.backlog!;
+    const backlog = this.repl.backlog!;
     client.kind = "replica";
     const link = new ReplicaLink("online", node.nowMs, false);
     client.replica = link;
     this.replicas.push(client);
-    writeSimple(client.out, client.replCapaPsync2 ? `CONTINUE ${node.replid}` : "CONTINUE");
+    writeSimple(client.out, client.replCapaPsync2 ? `CONTINUE ${this.repl.replid}` : "CONTINUE");
     link.reader = backlog.openReader(offset);
     const pending = link.reader.readAll();
     client.out.bytes(pending);
@@ -176,7 +177,7 @@ export class MasterSide {
       kind: "partial-resync",
       side: "master",
       peer: this.peerName(client),
-      replid: node.replid,
+      replid: this.repl.replid,
       offset,
       backlogBytes: pending.length,
       message: `partial resync accepted for ${this.peerName(client)}: offset ${offset} inside backlog [${backlog.firstByteOffset}, ${backlog.firstByteOffset + backlog.histlen}], sending ${pending.length} bytes`,
@@ -190,17 +191,17 @@ export class MasterSide {
     client.kind = "replica";
     client.replica = new ReplicaLink("wait_bgsave_start", node.nowMs, preSync);
     this.replicas.push(client);
-    if (this.replicas.length === 1 && !node.backlog) {
-      node.changeReplicationId();
-      node.clearReplicationId2();
-      node.createBacklog();
+    if (this.replicas.length === 1 && !this.repl.backlog) {
+      this.repl.changeReplicationId();
+      this.repl.clearReplicationId2();
+      this.repl.createBacklog();
       node.trace({
         kind: "replid",
-        replid: node.replid,
-        replid2: node.replid2,
-        secondReplOffset: node.secondReplidOffset,
+        replid: this.repl.replid,
+        replid2: this.repl.replid2,
+        secondReplOffset: this.repl.secondReplidOffset,
         cause: "backlog-created",
-        message: `new replication id ${short(node.replid)}: a master takes a fresh id when it creates its backlog`,
+        message: `new replication id ${short(this.repl.replid)}: a master takes a fresh id when it creates its backlog`,
       });
     }
     node.trace({ kind: "replica-state", peer: this.peerName(client), state: "wait_bgsave", message: `${this.peerName(client)} waits for a full sync (${reason})` });
@@ -215,21 +216,21 @@ export class MasterSide {
    */
   private startBgsaveForReplication(): void {
     const node = this.node;
-    const waiting = this.replicas.filter((c) => c.replica!.state === "wait_bgsave_start");
+    const waiting = this.replicas.filter((c) => linkOf(c).state === "wait_bgsave_start");
     if (waiting.length === 0) return;
     const socketTarget = node.config["repl-diskless-sync"] && waiting.every((c) => c.replCapaEof);
     const rdb = node.buildRdb();
-    const offset = node.masterReplOffset;
+    const offset = this.repl.masterReplOffset;
     const keys = node.keyspace.totalKeys;
     if (!socketTarget) node.disk.write(node.config.dbfilename, rdb);
-    node.slaveseldb = -1;
+    this.repl.slaveseldb = -1;
     for (const client of waiting) {
-      const link = client.replica!;
+      const link = linkOf(client);
       link.psyncInitialOffset = offset;
       link.state = "wait_bgsave_end";
-      if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${node.replid} ${offset}`);
+      if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${offset}`);
       // The replica gets everything fed after the fork; its reader holds that place.
-      link.reader = node.backlog!.openReaderAtNextFeed();
+      link.reader = this.repl.backlog!.openReaderAtNextFeed();
       // The RDB goes out as its own write (no copy through the output buffer: it can be large).
       if (socketTarget) {
         const mark = node.prng.hex(40);
@@ -252,7 +253,7 @@ export class MasterSide {
         bytes: rdb.length,
         keys,
         mode: socketTarget ? "diskless" : "disk",
-        message: `+FULLRESYNC ${short(node.replid)} ${offset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
+        message: `+FULLRESYNC ${short(this.repl.replid)} ${offset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
       });
     }
     this.refreshGoodReplicas();
@@ -298,7 +299,7 @@ export class MasterSide {
           return;
         }
         case "getack":
-          if (node.isReplica) node.replicaSide.sendAck();
+          if (node.isReplica) this.repl.replicaSide.sendAck();
           return;
         case "rdb-only":
         case "rdb-filter-only":
@@ -313,7 +314,7 @@ export class MasterSide {
 
   private onAck(client: Client, offset: number): void {
     const node = this.node;
-    const link = client.replica!;
+    const link = linkOf(client);
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTimeMs = node.nowMs;
     if (link.startStreamOnAck && link.state === "online") {
@@ -332,7 +333,7 @@ export class MasterSide {
     const index = this.replicas.indexOf(client);
     if (index < 0) return;
     this.replicas.splice(index, 1);
-    const link = client.replica!;
+    const link = linkOf(client);
     if (link.reader) {
       link.reader.close();
       link.reader = null;
@@ -359,16 +360,16 @@ export class MasterSide {
     const node = this.node;
     const period = node.config["repl-ping-replica-period"];
     if (this.replicationCronLoops % period === 0 && this.replicas.length > 0 && !node.isReplica) {
-      this.feedCommand(node.slaveseldb, PING_ARGV);
+      this.feedCommand(this.repl.slaveseldb, PING_ARGV);
     }
     for (const client of this.replicas) {
-      if (client.replica!.state === "wait_bgsave_start") {
+      if (linkOf(client).state === "wait_bgsave_start") {
         client.out.bytes(NEWLINE);
         node.markOutput(client);
       }
     }
     for (const client of [...this.replicas]) {
-      const link = client.replica!;
+      const link = linkOf(client);
       if (link.state !== "online" || link.preSync) continue;
       // Whole seconds, as redis compares server.unixtime with repl_ack_time.
       if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"]) {
@@ -377,13 +378,13 @@ export class MasterSide {
       }
     }
     const ttl = node.config["repl-backlog-ttl"];
-    if (this.replicas.length === 0 && ttl > 0 && node.backlog && !node.isReplica) {
+    if (this.replicas.length === 0 && ttl > 0 && this.repl.backlog && !node.isReplica) {
       if (node.unixSec() - node.unixSecAt(this.noReplicasSinceMs) > ttl) {
-        node.changeReplicationId();
-        node.clearReplicationId2();
-        node.freeBacklog();
+        this.repl.changeReplicationId();
+        this.repl.clearReplicationId2();
+        this.repl.freeBacklog();
         node.trace({ kind: "backlog", action: "freed", firstByteOffset: 0, message: `replication backlog freed after ${ttl} seconds without connected replicas` });
-        node.trace({ kind: "replid", replid: node.replid, replid2: node.replid2, secondReplOffset: node.secondReplidOffset, cause: "backlog-freed", message: `new replication id ${short(node.replid)}: the backlog was freed, so its history is gone` });
+        node.trace({ kind: "replid", replid: this.repl.replid, replid2: this.repl.replid2, secondReplOffset: this.repl.secondReplidOffset, cause: "backlog-freed", message: `new replication id ${short(this.repl.replid)}: the backlog was freed, so its history is gone` });
       }
     }
     this.startPendingFork();
@@ -397,7 +398,7 @@ export class MasterSide {
     let waiting = 0;
     let maxIdle = 0;
     for (const client of this.replicas) {
-      if (client.replica!.state !== "wait_bgsave_start") continue;
+      if (linkOf(client).state !== "wait_bgsave_start") continue;
       waiting++;
       maxIdle = Math.max(maxIdle, node.unixSec() - node.unixSecAt(client.lastInteractionMs));
     }
@@ -416,7 +417,7 @@ export class MasterSide {
     const maxLag = node.config["min-replicas-max-lag"];
     let good = 0;
     for (const client of this.replicas) {
-      const link = client.replica!;
+      const link = linkOf(client);
       if (link.state === "online" && node.unixSec() - node.unixSecAt(link.ackTimeMs) <= maxLag) good++;
     }
     this.goodReplicas = good;
@@ -441,13 +442,13 @@ export class MasterSide {
     }
     client.blockedWait = { target, wanted, deadlineMs: timeoutMs === 0 ? Infinity : node.nowMs + timeoutMs };
     this.waiting.push(client);
-    node.getAckRequested = true;
+    this.repl.getAckRequested = true;
   }
 
   private countAcked(offset: number): number {
     let count = 0;
     for (const client of this.replicas) {
-      const link = client.replica!;
+      const link = linkOf(client);
       if (link.state === "online" && link.ackOffset >= offset) count++;
     }
     return count;
@@ -490,12 +491,12 @@ export class MasterSide {
 
   /** REPLCONF GETACK * to every replica, without a SELECT (dictid = slaveseldb). */
   broadcastGetAck(): void {
-    this.feedCommand(this.node.slaveseldb, GETACK_ARGV);
+    this.feedCommand(this.repl.slaveseldb, GETACK_ARGV);
   }
 
   /** ROLE's replica list: only replicas in ONLINE state. */
   onlineReplicas(): Client[] {
-    return this.replicas.filter((c) => c.replica!.state === "online");
+    return this.replicas.filter((c) => linkOf(c).state === "online");
   }
 }
 

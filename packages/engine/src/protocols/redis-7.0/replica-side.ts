@@ -20,6 +20,7 @@ import { RdbError } from "../../redis/rdb/errors.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import type { Psync2Replication } from "./replication.ts";
 import type { ConnId } from "../../process/effects.ts";
 import type { ReplicaLinkPhase } from "../../process/trace.ts";
 
@@ -82,7 +83,10 @@ export class ReplicaSide {
   /** Commands from the current master link that failed here, already reported once each. */
   private readonly failedCommands = new Set<string>();
 
-  constructor(private readonly node: RedisNode) {}
+  constructor(
+    private readonly node: RedisNode,
+    private readonly repl: Psync2Replication,
+  ) {}
 
   get masterAddress(): string {
     return `${this.masterHost}:${this.masterPort}`;
@@ -144,19 +148,19 @@ export class ReplicaSide {
     if (this.masterClient) node.closeClient(this.masterClient);
     this.cachedMaster = null;
     this.cancelHandshake();
-    node.shiftReplicationId();
+    this.repl.shiftReplicationId();
     node.trace({
       kind: "replid",
-      replid: node.replid,
-      replid2: node.replid2,
-      secondReplOffset: node.secondReplidOffset,
+      replid: this.repl.replid,
+      replid2: this.repl.replid2,
+      secondReplOffset: this.repl.secondReplidOffset,
       cause: "promoted",
-      message: `promoted: secondary replication id set to ${node.replid2.slice(0, 6)}…, valid up to offset ${node.secondReplidOffset}; new replication id ${node.replid.slice(0, 6)}…`,
+      message: `promoted: secondary replication id set to ${this.repl.replid2.slice(0, 6)}…, valid up to offset ${this.repl.secondReplidOffset}; new replication id ${this.repl.replid.slice(0, 6)}…`,
     });
-    node.masterSide.disconnectReplicas();
+    this.repl.masterSide.disconnectReplicas();
     this.state = "none";
-    node.slaveseldb = -1;
-    node.masterSide.noReplicasSinceMs = node.nowMs;
+    this.repl.slaveseldb = -1;
+    this.repl.masterSide.noReplicasSinceMs = node.nowMs;
     this.downSinceMs = null;
     node.trace({ kind: "role", role: "master", masterAddress: null, message: `promoted to master (was a replica of ${oldAddress})` });
   }
@@ -164,8 +168,8 @@ export class ReplicaSide {
   /** replicationCacheMasterUsingMyself: our own id and offset become the PSYNC offer. */
   cacheMasterUsingMyself(db: number): void {
     const node = this.node;
-    this.masterInitialOffset = node.masterReplOffset;
-    this.cachedMaster = { replid: node.replid, reploff: node.masterReplOffset, readReploff: node.masterReplOffset, db, lastInteractionMs: node.nowMs };
+    this.masterInitialOffset = this.repl.masterReplOffset;
+    this.cachedMaster = { replid: this.repl.replid, reploff: this.repl.masterReplOffset, readReploff: this.repl.masterReplOffset, db, lastInteractionMs: node.nowMs };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -364,30 +368,30 @@ export class ReplicaSide {
     const node = this.node;
     const cached = this.cachedMaster!;
     if (newId && newId !== cached.replid) {
-      node.replid2 = cached.replid;
-      node.secondReplidOffset = node.masterReplOffset + 1;
-      node.replid = newId;
+      this.repl.replid2 = cached.replid;
+      this.repl.secondReplidOffset = this.repl.masterReplOffset + 1;
+      this.repl.replid = newId;
       cached.replid = newId;
       node.trace({
         kind: "replid",
-        replid: node.replid,
-        replid2: node.replid2,
-        secondReplOffset: node.secondReplidOffset,
+        replid: this.repl.replid,
+        replid2: this.repl.replid2,
+        secondReplOffset: this.repl.secondReplidOffset,
         cause: "continue-new-id",
-        message: `master replication id changed to ${newId.slice(0, 6)}…; the old id is kept as replid2 up to offset ${node.secondReplidOffset}`,
+        message: `master replication id changed to ${newId.slice(0, 6)}…; the old id is kept as replid2 up to offset ${this.repl.secondReplidOffset}`,
       });
-      node.masterSide.disconnectReplicas();
+      this.repl.masterSide.disconnectReplicas();
     }
     this.cachedMaster = null;
     const conn = this.linkConn!;
     this.linkConn = null;
     this.attachMasterClient(conn, cached);
-    if (!node.backlog) node.createBacklog();
+    if (!this.repl.backlog) this.repl.createBacklog();
     node.trace({
       kind: "partial-resync",
       side: "replica",
       peer: this.masterAddress,
-      replid: node.replid,
+      replid: this.repl.replid,
       offset: cached.reploff + 1,
       backlogBytes: 0,
       message: `successful partial resynchronization with master ${this.masterAddress} from offset ${cached.reploff + 1}`,
@@ -484,8 +488,8 @@ export class ReplicaSide {
     const conn = this.linkConn!;
     // replicationAttachToNewMaster: the old history is gone.
     this.cachedMaster = null;
-    node.masterSide.disconnectReplicas();
-    node.freeBacklog();
+    this.repl.masterSide.disconnectReplicas();
+    this.repl.freeBacklog();
     // Disk-load mode: the transfer is saved as dump.rdb, then loaded; the file stays.
     node.disk.write(node.config.dbfilename, rdb);
     let loaded;
@@ -499,9 +503,9 @@ export class ReplicaSide {
     }
     this.transfer = null;
     this.linkConn = null;
-    node.replid = this.pendingMasterReplid;
-    node.masterReplOffset = this.masterInitialOffset;
-    node.clearReplicationId2();
+    this.repl.replid = this.pendingMasterReplid;
+    this.repl.masterReplOffset = this.masterInitialOffset;
+    this.repl.clearReplicationId2();
     const info: MasterLinkInfo = {
       replid: this.pendingMasterReplid,
       reploff: this.masterInitialOffset,
@@ -510,7 +514,7 @@ export class ReplicaSide {
       lastInteractionMs: node.nowMs,
     };
     this.attachMasterClient(conn, info);
-    node.createBacklog();
+    this.repl.createBacklog();
     node.trace({
       kind: "rdb",
       side: "replica",
@@ -520,7 +524,7 @@ export class ReplicaSide {
       mode: eofFormat ? "diskless" : "disk",
       message: `MASTER <-> REPLICA sync: loaded ${loaded.keys} keys from a ${rdb.length}-byte RDB; now at ${this.pendingMasterReplid.slice(0, 6)}…:${this.masterInitialOffset}`,
     });
-    node.trace({ kind: "replid", replid: node.replid, replid2: node.replid2, secondReplOffset: node.secondReplidOffset, cause: "full-sync", message: `replication id is now the master's: ${node.replid.slice(0, 6)}…` });
+    node.trace({ kind: "replid", replid: this.repl.replid, replid2: this.repl.replid2, secondReplOffset: this.repl.secondReplidOffset, cause: "full-sync", message: `replication id is now the master's: ${this.repl.replid.slice(0, 6)}…` });
     if (eofFormat) this.sendAck();
     if (rest.length > 0) this.onMasterData(this.masterClient!, rest);
   }
@@ -551,7 +555,7 @@ export class ReplicaSide {
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             master.reploff += end - start;
-            node.masterSide.feedProxiedRange(data, start, end);
+            this.repl.masterSide.feedProxiedRange(data, start, end);
             continue;
           }
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
@@ -589,7 +593,7 @@ export class ReplicaSide {
       // RS-3: the whole command (or transaction) is applied: count it and pass it on as one piece.
       const applied = wasInMulti ? this.pendingRaw.take() : raw;
       master.reploff += applied.length;
-      node.masterSide.feedProxied(applied);
+      this.repl.masterSide.feedProxied(applied);
     } else if (!wasInMulti) {
       // The command opened a transaction: keep its bytes with the rest of it.
       this.pendingRaw.bytes(raw);

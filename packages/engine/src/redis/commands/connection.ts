@@ -8,7 +8,6 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word } from "./reply.ts";
-import { REDIS_VERSION } from "../server.ts";
 
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {
@@ -101,7 +100,7 @@ function helloCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   writeBulkString(c.out, "server");
   writeBulkString(c.out, "redis");
   writeBulkString(c.out, "version");
-  writeBulkString(c.out, REDIS_VERSION);
+  writeBulkString(c.out, node.versionString);
   writeBulkString(c.out, "proto");
   writeInteger(c.out, 2);
   writeBulkString(c.out, "id");

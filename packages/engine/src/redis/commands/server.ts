@@ -3,13 +3,12 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
-import { CONFIG_NAMES_AND_ALIASES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../config.ts";
-import { MIN_BACKLOG_SIZE } from "../../protocols/redis-7.0/backlog.ts";
+import { MIN_BACKLOG_SIZE, CONFIG_NAMES_AND_ALIASES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../config.ts";
 import { renderInfo } from "../info.ts";
+import { rewriteConfigFile } from "../config-file.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
-import { allCommands, lookupCommand } from "./table.ts";
 import { ERR_SYNTAX, word } from "./reply.ts";
 
 function infoCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -58,8 +57,7 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       if (draft["repl-backlog-size"] < MIN_BACKLOG_SIZE) draft["repl-backlog-size"] = MIN_BACKLOG_SIZE;
       const backlogChanged = draft["repl-backlog-size"] !== node.config["repl-backlog-size"];
       Object.assign(node.config, draft);
-      if (backlogChanged && node.backlog) node.backlog.resize(node.config["repl-backlog-size"]);
-      node.masterSide.refreshGoodReplicas();
+      node.replication.onConfigChanged(backlogChanged);
       writeSimple(c.out, "OK");
       return;
     }
@@ -68,10 +66,18 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       for (const key of Object.keys(node.stats) as (keyof typeof node.stats)[]) node.stats[key] = 0;
       writeSimple(c.out, "OK");
       return;
-    case "rewrite":
+    case "rewrite": {
       if (argv.length !== 2) break;
-      node.replyError(c, "ERR The server is running without a config file");
+      const file = node.configFile;
+      if (file === null) {
+        node.replyError(c, "ERR The server is running without a config file");
+        return;
+      }
+      node.disk.writeText(file, rewriteConfigFile(node.disk.readText(file) ?? "", node.config, node.replication.configuredMaster));
+      node.trace({ kind: "persistence", action: "config-rewrite", keys: node.keyspace.totalKeys, file, message: `CONFIG REWRITE wrote the running configuration${node.replication.configuredMaster ? " (replicaof included)" : ""} to ${file}` });
+      writeSimple(c.out, "OK");
       return;
+    }
     case "help":
       writeArrayHeader(c.out, 1);
       writeSimple(c.out, "CONFIG <subcommand> [<arg> ...]. Subcommands: GET, SET, RESETSTAT, REWRITE.");
@@ -148,7 +154,7 @@ function commandInfo(c: Client, spec: CommandSpec): void {
 
 function commandCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length === 1) {
-    const specs = allCommands();
+    const specs = node.commands.all();
     writeArrayHeader(c.out, specs.length);
     for (const spec of specs) commandInfo(c, spec);
     return;
@@ -156,13 +162,13 @@ function commandCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const sub = word(argv[1]!);
   switch (sub) {
     case "count":
-      writeInteger(c.out, allCommands().length);
+      writeInteger(c.out, node.commands.all().length);
       return;
     case "info": {
-      const names = argv.length === 2 ? allCommands().map((s) => s.name) : argv.slice(2).map((a) => bytesToBinary(a).toLowerCase());
+      const names = argv.length === 2 ? node.commands.all().map((s) => s.name) : argv.slice(2).map((a) => bytesToBinary(a).toLowerCase());
       writeArrayHeader(c.out, names.length);
       for (const name of names) {
-        const spec = lookupCommand(name);
+        const spec = node.commands.lookup(name);
         if (spec) commandInfo(c, spec);
         else writeArrayHeader(c.out, -1);
       }
@@ -173,7 +179,7 @@ function commandCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       writeArrayHeader(c.out, 0);
       return;
     case "list": {
-      const specs = allCommands();
+      const specs = node.commands.all();
       writeArrayHeader(c.out, specs.length);
       for (const spec of specs) writeBulkString(c.out, spec.name);
       return;

@@ -5,7 +5,6 @@
 import { writeArrayHeader, writeSimple } from "../resp/encode.ts";
 import { lowerAscii } from "../../util/bytes.ts";
 import { arityOk, type CommandSpec } from "./command.ts";
-import { lookupCommand } from "./table.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 
@@ -34,7 +33,7 @@ function execCommand(node: RedisNode, c: Client): void {
   }
   writeArrayHeader(c.out, queued.length);
   for (const { argv } of queued) {
-    const cmd = lookupCommand(lowerAscii(argv[0]!))!;
+    const cmd = node.commands.lookup(lowerAscii(argv[0]!))!;
     let spec = cmd;
     if (cmd.subcommands && argv.length >= 2) {
       const sub = cmd.subcommands.get(lowerAscii(argv[1]!));

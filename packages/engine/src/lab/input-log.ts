@@ -1,0 +1,102 @@
+/**
+ * The input log: every input to a lab, in order, with the virtual time it arrived at. A lab is a
+ * pure function of its seed, its epoch and this log, so replaying the log on a fresh lab rebuilds
+ * it exactly (`replay.ts`); rewind, branch, export and persistence all stand on it.
+ *
+ * The log is append-only and compact: time is logged as runs (`run-until`, `steps`), consecutive
+ * runs merge into one entry, and a write-load tick is a count (its keys and values come from the
+ * lab's seed), not the thousands of commands it sends.
+ */
+import type { NodeVersion } from "../kinds.ts";
+import type { LinkSettings } from "../sim/world.ts";
+import type { NodeId } from "./types.ts";
+
+/** Bytes in a log entry: kept as bytes in memory, as base64 in a file. */
+export type LogBytes = Uint8Array;
+
+/** One input. `t` is the lab's virtual time when it arrived (before it was applied). */
+export type LabInput =
+  | { readonly op: "add-node"; readonly t: number; readonly name: string; readonly version: NodeVersion; readonly config: Readonly<Record<string, string>>; readonly host: string; readonly port: number }
+  | { readonly op: "remove-node"; readonly t: number; readonly node: NodeId }
+  | { readonly op: "rename-node"; readonly t: number; readonly node: NodeId; readonly name: string }
+  | { readonly op: "set-resp-port"; readonly t: number; readonly node: NodeId; readonly port: number | null }
+  | { readonly op: "kill"; readonly t: number; readonly node: NodeId }
+  | { readonly op: "restart"; readonly t: number; readonly node: NodeId; readonly wipe: boolean; readonly version?: NodeVersion }
+  | { readonly op: "freeze"; readonly t: number; readonly node: NodeId }
+  | { readonly op: "thaw"; readonly t: number; readonly node: NodeId }
+  | { readonly op: "set-link"; readonly t: number; readonly a: NodeId; readonly b: NodeId; readonly patch: Partial<LinkSettings> }
+  | { readonly op: "config-file"; readonly t: number; readonly node: NodeId; readonly text: string }
+  | { readonly op: "write-file"; readonly t: number; readonly node: NodeId; readonly name: string; readonly bytes: LogBytes }
+  | { readonly op: "command"; readonly t: number; readonly node: NodeId; readonly argv: readonly LogBytes[] }
+  | { readonly op: "open"; readonly t: number; readonly conn: number; readonly node: NodeId; readonly peer: string }
+  | { readonly op: "send"; readonly t: number; readonly conn: number; readonly bytes: LogBytes }
+  | { readonly op: "close"; readonly t: number; readonly conn: number }
+  | { readonly op: "load"; readonly t: number; readonly node: NodeId; readonly count: number }
+  | { readonly op: "load-stop"; readonly t: number; readonly node: NodeId }
+  | { readonly op: "outbound"; readonly t: number; readonly id: number; readonly event: OutboundLogEvent }
+  | { readonly op: "run-until"; readonly t: number; readonly untilMs: number }
+  | { readonly op: "steps"; readonly t: number; readonly count: number }
+  | { readonly op: "until-idle"; readonly t: number; readonly maxMs: number };
+
+/** What happened to a real outbound connection (a lab node replicating from a real server). */
+export type OutboundLogEvent =
+  | { readonly type: "refused-at-open"; readonly reason: string }
+  | { readonly type: "opened" }
+  | { readonly type: "refused"; readonly reason: string }
+  | { readonly type: "data"; readonly bytes: LogBytes }
+  | { readonly type: "closed" };
+
+/** What a lab is made from, besides its log. */
+export interface LabOrigin {
+  readonly seed: string;
+  /** Unix ms at virtual time 0, chosen once at creation. */
+  readonly epochMs: number;
+  readonly splitChunks: boolean;
+  readonly maxEvents: number;
+  readonly defaultLink: LinkSettings;
+}
+
+export class InputLog {
+  private readonly entries: LabInput[] = [];
+  private readonly listeners = new Set<(input: LabInput, index: number) => void>();
+
+  /** Appends an input; a run of time right after another run merges into it. */
+  append(input: LabInput): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last !== undefined && this.listeners.size === 0) {
+      if (input.op === "run-until" && (last.op === "run-until" || last.op === "steps")) {
+        // Running to t after any earlier run processes exactly what the runs together would.
+        this.entries[this.entries.length - 1] = { op: "run-until", t: last.t, untilMs: input.untilMs };
+        return;
+      }
+      if (input.op === "steps" && last.op === "steps") {
+        this.entries[this.entries.length - 1] = { op: "steps", t: last.t, count: last.count + input.count };
+        return;
+      }
+    }
+    this.entries.push(input);
+    for (const listener of this.listeners) listener(input, this.entries.length - 1);
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  at(index: number): LabInput | undefined {
+    return this.entries[index];
+  }
+
+  /** The inputs so far (a copy: the log itself only grows). */
+  toArray(): LabInput[] {
+    return this.entries.slice();
+  }
+
+  /**
+   * Calls `listener` after each input is appended. While anyone listens, runs are not merged,
+   * so a listener sees every input (tests compare a replay step by step).
+   */
+  subscribe(listener: (input: LabInput, index: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
