@@ -307,6 +307,7 @@ export const en = {
     dropped_one: "{{count}} older event not shown",
     dropped_other: "{{count}} older events not shown",
     noMatch: "No events match.",
+    separator: ": ",
     serverLine: "The node's own log line: {{message}}",
     group: {
       sync: "Sync",

@@ -307,6 +307,7 @@ export const zh: Catalogue = {
     kindFilter: "按类别筛选",
     dropped_other: "还有 {{count}} 条较早的事件未显示",
     noMatch: "没有匹配的事件。",
+    separator: "：",
     serverLine: "节点自己的日志原文：{{message}}",
     group: {
       sync: "同步",

@@ -77,7 +77,7 @@ export function EventLog() {
 
   const shown = useMemo(() => {
     const out: LabEvent[] = [];
-    const lineOf = (e: LabEvent): string => eventLine(explainEvent(e, t, ctx));
+    const lineOf = (e: LabEvent): string => eventLine(explainEvent(e, t, ctx), t);
     for (let i = events.length - 1; i >= 0 && out.length < RENDER_LIMIT; i--) {
       const e = events[i]!;
       if (matchesFilter(e, filter, lineOf)) out.push(e);
@@ -168,13 +168,13 @@ const EventRow = memo(function EventRow({ event, ctx }: { readonly event: LabEve
         {head}
         {reason !== null && (
           <>
-            {": "}
+            {t("events.separator")}
             <strong className="event-reason">{reason}</strong>
           </>
         )}
         {serverText !== null && (
           <>
-            {": "}
+            {t("events.separator")}
             <strong className="event-reason server-text" lang="en" data-server-text>
               {serverText}
             </strong>

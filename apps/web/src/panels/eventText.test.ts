@@ -48,8 +48,8 @@ describe("event explanations from structured events", () => {
       detail: { kind: "partial-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 10274, backlogBytes: 106, message: "" },
     });
     const figures = (s: string): string[] => s.match(/[\d,]+/g) ?? [];
-    const english = eventLine(explainEvent(partial, en, ctx));
-    const chinese = eventLine(explainEvent(partial, zh, ctx));
+    const english = eventLine(explainEvent(partial, en, ctx), en);
+    const chinese = eventLine(explainEvent(partial, zh, ctx), zh);
     expect(english).toBe("partial resync accepted for C: offset 10,274 is inside the backlog; sending 106 bytes from it");
     expect(figures(chinese)).toEqual(figures(english));
   });

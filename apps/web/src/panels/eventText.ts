@@ -247,7 +247,7 @@ function warningHead(code: string, t: TFunction): string {
   return t(Object.hasOwn(WARNING_HEADS, code) ? WARNING_HEADS[code]! : "events.explain.warning");
 }
 
-/** The event's explanation as one line, for the text filter. */
-export function eventLine(explained: EventText): string {
-  return [explained.head, explained.reason, explained.serverText].filter((part) => part !== null).join(": ");
+/** The event's explanation as one line, as the log shows it (and the text filter searches it). */
+export function eventLine(explained: EventText, t: TFunction): string {
+  return [explained.head, explained.reason, explained.serverText].filter((part) => part !== null).join(t("events.separator"));
 }
