@@ -48,7 +48,8 @@ export type OutboundLogEvent =
 
 /** What a lab is made from, besides its log. */
 export interface LabOrigin {
-  readonly seed: string;
+  /** As given (a number and its decimal string seed different runs). */
+  readonly seed: number | string;
   /** Unix ms at virtual time 0, chosen once at creation. */
   readonly epochMs: number;
   readonly splitChunks: boolean;
@@ -75,6 +76,10 @@ export class InputLog {
       }
     }
     this.entries.push(input);
+  }
+
+  /** Tells listeners that `input` (the last appended) has been applied. */
+  announce(input: LabInput): void {
     for (const listener of this.listeners) listener(input, this.entries.length - 1);
   }
 
@@ -92,7 +97,7 @@ export class InputLog {
   }
 
   /**
-   * Calls `listener` after each input is appended. While anyone listens, runs are not merged,
+   * Calls `listener` after each input is appended and applied. While anyone listens, runs are not merged,
    * so a listener sees every input (tests compare a replay step by step).
    */
   subscribe(listener: (input: LabInput, index: number) => void): () => void {

@@ -110,7 +110,7 @@ export class Lab {
     this.seed = String(options.seed ?? 1);
     this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
     this.origin = {
-      seed: this.seed,
+      seed: options.seed ?? 1,
       epochMs: this.epochMs,
       splitChunks: options.splitChunks ?? false,
       maxEvents: options.maxEvents ?? 5000,
@@ -137,13 +137,32 @@ export class Lab {
    * snapshots, keyspaces and INFO as the original had after each of those inputs.
    */
   static replay(origin: LabOrigin, inputs: readonly LabInput[], count = inputs.length): Lab {
+    const replay = Lab.replayer(origin, inputs);
+    while (replay.position < count) replay.next();
+    return replay.lab;
+  }
+
+  /** A replay applied one input at a time (to compare a lab with its replay step by step). */
+  static replayer(origin: LabOrigin, inputs: readonly LabInput[]): { readonly lab: Lab; readonly position: number; next(): void } {
     const lab = new Lab({ seed: origin.seed, epochMs: origin.epochMs, splitChunks: origin.splitChunks, maxEvents: origin.maxEvents, defaultLink: origin.defaultLink });
     lab.replayedOpenResults = new Map();
     for (const input of inputs) {
       if (input.op === "outbound" && input.event.type === "refused-at-open") lab.replayedOpenResults.set(input.id, input.event.reason);
     }
-    for (let i = 0; i < count; i++) lab.apply(inputs[i]!);
-    return lab;
+    let position = 0;
+    return {
+      lab,
+      get position(): number {
+        return position;
+      },
+      next(): void {
+        const input = inputs[position++];
+        if (input === undefined) throw new Error("the replay is at the end of the log");
+        // The replayed lab logs what it applies, so it can be replayed (or branched) in turn.
+        lab.inputs.append(input);
+        lab.apply(input);
+      },
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -177,6 +196,7 @@ export class Lab {
   private input(input: LabInput): void {
     this.inputs.append(input);
     this.apply(input);
+    this.inputs.announce(input);
   }
 
   /** Applies one input (live, or from a log being replayed). */
@@ -502,8 +522,10 @@ export class Lab {
       return;
     }
     const bytes = argv.map((a) => (typeof a === "string" ? utf8(a) : a.slice()));
-    this.inputs.append({ op: "command", t: this.world.nowMs, node: id, argv: bytes });
+    const input: LabInput = { op: "command", t: this.world.nowMs, node: id, argv: bytes };
+    this.inputs.append(input);
     this.applyCommand(id, bytes, done);
+    this.inputs.announce(input);
   }
 
   private applyCommand(id: NodeId, argv: readonly Uint8Array[], done: (outcome: CommandOutcome) => void): void {
@@ -663,7 +685,11 @@ export class Lab {
           data: (bytes) => logged({ type: "data", bytes: bytes.slice() }),
           closed: () => logged({ type: "closed" }),
         });
-        if ("refused" in result) this.inputs.append({ op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } });
+        if ("refused" in result) {
+          const input: LabInput = { op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } };
+          this.inputs.append(input);
+          this.inputs.announce(input);
+        }
         return result;
       },
     });
