@@ -338,6 +338,7 @@ export const en = {
       frozen: "frozen",
       thawed: "thawed",
       linkChanged: "network",
+      configFile: "config",
       exited: "exited",
     },
     explain: {
@@ -391,6 +392,8 @@ export const en = {
       backlogResizedWhy: "it now starts at offset {{offset}}",
       persistenceSave: "DB saved on disk ({{file}})",
       persistenceLoad: "DB loaded from disk ({{file}})",
+      persistenceSavePoint: "a save point was reached: saving to {{file}}",
+      persistenceConfigRewrite: "CONFIG REWRITE wrote the running configuration to {{file}}",
       persistenceKeys_one: "{{count}} key",
       persistenceKeys_other: "{{count}} keys",
       warning: "warning",
@@ -410,6 +413,8 @@ export const en = {
       frozenWhy: "it processes nothing until thawed",
       thawed: "node {{name}} thawed (SIGCONT)",
       linkChanged: "network path changed",
+      configFile: "config file of {{name}} rewritten",
+      configFileWhy: "it takes effect at the next start",
       exited: "process exited",
       fullReason: {
         noReplid: "the replica has no replication id (PSYNC ? -1)",

@@ -338,6 +338,7 @@ export const zh: Catalogue = {
       frozen: "冻结",
       thawed: "解冻",
       linkChanged: "网络",
+      configFile: "配置",
       exited: "退出",
     },
     explain: {
@@ -391,6 +392,8 @@ export const zh: Catalogue = {
       backlogResizedWhy: "现在从偏移量 {{offset}} 开始",
       persistenceSave: "数据库已保存到磁盘（{{file}}）",
       persistenceLoad: "已从磁盘载入数据库（{{file}}）",
+      persistenceSavePoint: "达到了自动保存条件：正在保存到 {{file}}",
+      persistenceConfigRewrite: "CONFIG REWRITE 把当前配置写入了 {{file}}",
       persistenceKeys_other: "{{count}} 个键",
       warning: "警告",
       warningRdbUnsupported: "RDB 中有实验室尚未模拟的数据类型的键，已跳过",
@@ -409,6 +412,8 @@ export const zh: Catalogue = {
       frozenWhy: "解冻之前它什么都不处理",
       thawed: "解冻了节点 {{name}}（SIGCONT）",
       linkChanged: "网络路径已改变",
+      configFile: "{{name}} 的配置文件已重写",
+      configFileWhy: "下次启动时生效",
       exited: "进程退出",
       fullReason: {
         noReplid: "从节点没有复制ID（PSYNC ? -1）",

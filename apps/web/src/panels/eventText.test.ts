@@ -75,6 +75,20 @@ describe("event explanations from structured events", () => {
     expect(explainEvent(added, zh, ctx).head).toBe("添加了节点 A，地址 127.0.0.1:7001（redis 7.0）");
     const restarted = makeEvent(2, { kind: "restarted", detail: { kind: "restarted", wiped: true, message: "" } });
     expect(explainEvent(restarted, en, ctx).head).toBe("node A restarted with a wiped disk");
+    const rewritten = makeEvent(3, { kind: "config-file", detail: { kind: "config-file", message: "redis.conf of A rewritten; it takes effect at the next start" } });
+    expect(eventLine(explainEvent(rewritten, zh, ctx), zh)).toBe("A 的配置文件已重写：下次启动时生效");
+  });
+
+  it("tell a save point, a load and a CONFIG REWRITE apart", () => {
+    const persistence = (action: "save" | "load" | "save-point" | "config-rewrite", message = ""): LabEvent =>
+      makeEvent(4, { source: "node", kind: "persistence", message, detail: { kind: "persistence", action, keys: 2, file: "dump.rdb", message } });
+    expect(eventLine(explainEvent(persistence("load"), en, ctx), en)).toBe("DB loaded from disk (dump.rdb): 2 keys");
+    expect(explainEvent(persistence("save-point", "1 changes in 3600 seconds. Saving... (save 3600 1)"), zh, ctx)).toEqual({
+      head: "达到了自动保存条件：正在保存到 dump.rdb",
+      reason: null,
+      serverText: "1 changes in 3600 seconds. Saving... (save 3600 1)",
+    });
+    expect(explainEvent(persistence("config-rewrite"), en, ctx).head).toBe("CONFIG REWRITE wrote the running configuration to dump.rdb");
   });
 
   it("show a kind newer than this client by its name and the server's line", () => {

@@ -63,6 +63,7 @@ const KIND_LABELS: Readonly<Partial<Record<LabEvent["kind"], ParseKeys>>> = {
   frozen: "events.kind.frozen",
   thawed: "events.kind.thawed",
   "link-changed": "events.kind.linkChanged",
+  "config-file": "events.kind.configFile",
   exited: "events.kind.exited",
 };
 
@@ -101,6 +102,8 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
       return withServerText(t("events.explain.linkChanged"), event);
     case "exited":
       return withServerText(t("events.explain.exited"), event);
+    case "config-file":
+      return text(t("events.explain.configFile", { name }), t("events.explain.configFileWhy"));
     case "role":
       return detail.role === "replica" && detail.masterAddress !== null
         ? text(t("events.explain.roleReplica", { master: ctx.nameOf(detail.masterAddress) }))
@@ -181,8 +184,20 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
       break;
     }
     case "persistence": {
-      const head = detail.action === "save" ? t("events.explain.persistenceSave", { file: detail.file }) : t("events.explain.persistenceLoad", { file: detail.file });
-      return text(head, t("events.explain.persistenceKeys", { count: detail.keys }));
+      const file = detail.file;
+      const keys = t("events.explain.persistenceKeys", { count: detail.keys });
+      switch (detail.action) {
+        case "save":
+          return text(t("events.explain.persistenceSave", { file }), keys);
+        case "load":
+          return text(t("events.explain.persistenceLoad", { file }), keys);
+        case "save-point":
+          // Which save point (changes in seconds) is in redis' own log line.
+          return withServerText(t("events.explain.persistenceSavePoint", { file }), event);
+        case "config-rewrite":
+          return text(t("events.explain.persistenceConfigRewrite", { file }));
+      }
+      break;
     }
     case "warning":
       return { head: warningHead(detail.code, t), reason: null, serverText: event.message };
