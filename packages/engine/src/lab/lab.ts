@@ -459,6 +459,24 @@ export class Lab {
       wiped: wipe,
       message: `node ${node.name} restarted${wipe ? " with a wiped disk" : ""} from its ${host.kind.configFile}${master ? `, as a replica of ${master} (replicaof is in the file)` : ", as a master (no replicaof in the file)"}`,
     });
+    if (running && master === null) this.warnIfReplicasWillDropKeys(node, running.keys);
+  }
+
+  /** A master back with less data than the replicas still pointing at it: say what they will lose. */
+  private warnIfReplicasWillDropKeys(node: LabNode, keys: number): void {
+    let most = 0;
+    for (const other of this.nodes.values()) {
+      if (other.id === node.id) continue;
+      const process = this.hostOf(other.id).process;
+      const view = process?.view();
+      if (view?.masterAddress === node.address) most = Math.max(most, view.keys);
+    }
+    if (most <= keys) return;
+    this.record(node.id, "node", {
+      kind: "warning",
+      code: "replicas-will-drop-keys",
+      message: `${node.name} restarted with ${keys} keys from its disk while its replicas hold ${most}: they will drop ${most - keys} keys in the full resync (writes after its last save are gone)`,
+    }, this.world.nowMs);
   }
 
   freeze(id: NodeId): void {
