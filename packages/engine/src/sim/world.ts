@@ -2,7 +2,7 @@
  * The simulated world: hosts running sans-IO nodes, a discrete-event network between them, and a
  * virtual clock.
  *
- * Network model (rules NET-* in SPEC.md):
+ * Network model (rules NET-* in packages/engine/SPEC.md):
  * - NET-1 A connection is two ordered byte streams. A send departs when the direction's previous
  *   bytes have been serialized at the link bandwidth and arrives `latencyMs` later; arrival order
  *   never differs from send order. Chunks may be split (when chunk splitting is on) but never

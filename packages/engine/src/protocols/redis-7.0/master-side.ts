@@ -3,7 +3,7 @@
  * replicas, full syncs (disk and diskless), ACK bookkeeping, WAIT, min-replicas and the master
  * duties of replicationCron.
  *
- * Rules (redis 7.0.15 replication.c; ids refer to packages/engine/SPEC.md):
+ * Rules (redis 7.0.15 replication.c; ids refer to SPEC.md beside this file):
  * - PS-1 A PSYNC is partial iff the id is our replid, or our replid2 with offset <= second_replid_offset,
  *   and the offset lies in [backlog first byte, master_repl_offset + 1].
  * - PS-2 A full sync creates the backlog (and a fresh replid) when it is the only replica and none exists.

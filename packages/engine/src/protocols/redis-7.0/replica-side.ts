@@ -3,7 +3,7 @@
  * syncWithMaster, readSyncBulkPayload), the cached master used for PSYNC, applying and proxying
  * the master's stream, and the replica duties of replicationCron.
  *
- * Rules (ids refer to packages/engine/SPEC.md):
+ * Rules (ids refer to SPEC.md beside this file):
  * - RS-1 Handshake: PING, then AUTH (if masterauth), REPLCONF listening-port, REPLCONF capa eof
  *   capa psync2 written back to back, replies read in order, then PSYNC.
  * - RS-2 PSYNC offers the cached master (replid, reploff+1), else `? -1`. A master turned replica
