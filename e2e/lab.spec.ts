@@ -135,6 +135,8 @@ test("a replica killed during a long burst comes back behind the backlog: full r
   const labId = await createLab(request, "one-master-two-replicas", "full");
   await openLab(page, labId);
   await expect(await runInConsole(page, "A", "CONFIG SET repl-backlog-size 16384")).toHaveText("OK");
+  // As on a real server, only a replicaof written to redis.conf survives the restart.
+  await expect(await runInConsole(page, "C", "CONFIG REWRITE")).toHaveText("OK");
 
   await selectNode(page, "C");
   await page.getByTestId("action-kill").click();

@@ -26,13 +26,13 @@ const fullForC = makeEvent(9, {
   nodeId: "n1" as NodeId,
   nodeName: "A",
   message: "full resync for 127.0.0.1:7003: offset 311 precedes the backlog's first byte 245281",
-  detail: { kind: "full-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 300000, reason: "offset-before-backlog", message: "" },
+  detail: { kind: "full-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 300000, reason: "offset-before-backlog", backlogFirstByte: 245281, message: "" },
 });
 
 describe("event explanations from structured events", () => {
   it("say why a master refused a partial resync, with the replica's offset, in both languages", () => {
-    expect(explainEvent(fullForC, en, ctx)).toEqual({ head: "full resync for C", reason: "offset 311 precedes the backlog's first byte", serverText: null });
-    expect(explainEvent(fullForC, zh, ctx)).toEqual({ head: "为 C 执行全量复制", reason: "偏移量 311 早于复制积压缓冲区的第一个字节", serverText: null });
+    expect(explainEvent(fullForC, en, ctx)).toEqual({ head: "full resync for C", reason: "offset 311 precedes the backlog's first byte 245281", serverText: null });
+    expect(explainEvent(fullForC, zh, ctx)).toEqual({ head: "为 C 执行全量复制", reason: "偏移量 311 早于复制积压缓冲区的第一个字节 245281", serverText: null });
   });
 
   it("still give the reason when the replica's PSYNC has left the log", () => {
@@ -45,12 +45,12 @@ describe("event explanations from structured events", () => {
       source: "node",
       kind: "partial-resync",
       nodeId: "n1" as NodeId,
-      detail: { kind: "partial-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 10274, backlogBytes: 106, message: "" },
+      detail: { kind: "partial-resync", side: "master", peer: C, replid: "8f1c2b0000000000000000000000000000000000", offset: 10274, backlogBytes: 106, backlogFirstByte: 10001, backlogLastByte: 10379, message: "" },
     });
     const figures = (s: string): string[] => s.match(/[\d,]+/g) ?? [];
     const english = eventLine(explainEvent(partial, en, ctx), en);
     const chinese = eventLine(explainEvent(partial, zh, ctx), zh);
-    expect(english).toBe("partial resync accepted for C: offset 10,274 is inside the backlog; sending 106 bytes from it");
+    expect(english).toBe("partial resync accepted for C: offset 10274 inside backlog [10001, 10379]; sending 106 bytes from it");
     expect(figures(chinese)).toEqual(figures(english));
   });
 

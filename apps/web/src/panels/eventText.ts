@@ -141,12 +141,16 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
       }
       // The detail has the master's own id; what the replica asked for is in its psync-request event.
       const asked = own === null ? null : ctx.psyncBefore(event.seq, detail.peer, own);
-      return text(t("events.explain.fullForReplica", { peer }), fullResyncReason(detail.reason, detail.replid, asked, t));
+      return text(t("events.explain.fullForReplica", { peer }), fullResyncReason(detail.reason, detail.replid, asked, detail.backlogFirstByte ?? 0, t));
     }
     case "partial-resync": {
       const peer = ctx.nameOf(detail.peer);
       if (detail.side === "replica") return text(t("events.explain.partialDone", { peer }), t("events.explain.partialDoneWhy", { offset: formatOffset(detail.offset) }));
-      return text(t("events.explain.partialAccepted", { peer }), t("events.explain.partialAcceptedWhy", { offset: formatOffset(detail.offset), bytes: formatOffset(detail.backlogBytes) }));
+      // Offsets as redis prints them (no grouping), so the window reads like INFO's figures.
+      return text(
+        t("events.explain.partialAccepted", { peer }),
+        t("events.explain.partialAcceptedWhy", { offset: String(detail.offset), first: String(detail.backlogFirstByte ?? "?"), last: String(detail.backlogLastByte ?? "?"), bytes: formatOffset(detail.backlogBytes) }),
+      );
     }
     case "rdb": {
       const peer = ctx.nameOf(detail.peer);
@@ -227,7 +231,7 @@ function explainReplid(detail: Extract<TraceEvent, { kind: "replid" }>, t: TFunc
 }
 
 /** Why a master refused a partial resync; with the replica's PSYNC when the log still has it. */
-function fullResyncReason(reason: Extract<TraceEvent, { kind: "full-resync" }>["reason"], ownReplid: string, asked: PsyncSent | null, t: TFunction): string {
+function fullResyncReason(reason: Extract<TraceEvent, { kind: "full-resync" }>["reason"], ownReplid: string, asked: PsyncSent | null, backlogFirstByte: number, t: TFunction): string {
   const own = `${shortReplid(ownReplid)}…`;
   const replid = asked ? `${shortReplid(asked.replid)}…` : "";
   const offset = asked ? formatOffset(asked.offset) : "";
@@ -241,7 +245,7 @@ function fullResyncReason(reason: Extract<TraceEvent, { kind: "full-resync" }>["
     case "no-backlog":
       return t("events.explain.fullReason.noBacklog");
     case "offset-before-backlog":
-      return asked ? t("events.explain.fullReason.beforeBacklog", { offset }) : t("events.explain.fullReason.beforeBacklogUnknown");
+      return asked ? t("events.explain.fullReason.beforeBacklog", { offset: String(asked.offset), first: String(backlogFirstByte) }) : t("events.explain.fullReason.beforeBacklogUnknown");
     case "offset-after-backlog":
       return asked ? t("events.explain.fullReason.afterBacklog", { offset }) : t("events.explain.fullReason.afterBacklogUnknown");
     case "sync-command":

@@ -32,6 +32,8 @@ export type TraceEvent =
       readonly replid: string;
       readonly offset: number;
       readonly reason: FullResyncReason;
+      /** Master side: the backlog's first byte when the replica asked (0 without a backlog). */
+      readonly backlogFirstByte?: number;
     })
   | (TraceBase & {
       readonly kind: "partial-resync";
@@ -40,6 +42,9 @@ export type TraceEvent =
       readonly replid: string;
       readonly offset: number;
       readonly backlogBytes: number;
+      /** Master side: the backlog window the offset fell in. */
+      readonly backlogFirstByte?: number;
+      readonly backlogLastByte?: number;
     })
   | (TraceBase & { readonly kind: "rdb"; readonly side: "master" | "replica"; readonly peer: string; readonly bytes: number; readonly keys: number; readonly mode: "disk" | "diskless" })
   | (TraceBase & { readonly kind: "replica-state"; readonly peer: string; readonly state: string })

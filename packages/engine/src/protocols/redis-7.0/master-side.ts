@@ -128,6 +128,7 @@ export class MasterSide {
         replid: this.repl.replid,
         offset: this.repl.masterReplOffset,
         reason,
+        backlogFirstByte: this.repl.backlog ? this.repl.backlog.firstByteOffset : 0,
         message: `full resync for ${this.peerName(client)}: ${decision.explanation}`,
       });
     }
@@ -180,6 +181,8 @@ export class MasterSide {
       replid: this.repl.replid,
       offset,
       backlogBytes: pending.length,
+      backlogFirstByte: backlog.firstByteOffset,
+      backlogLastByte: backlog.firstByteOffset + backlog.histlen,
       message: `partial resync accepted for ${this.peerName(client)}: offset ${offset} inside backlog [${backlog.firstByteOffset}, ${backlog.firstByteOffset + backlog.histlen}], sending ${pending.length} bytes`,
     });
     this.refreshGoodReplicas();
