@@ -73,6 +73,9 @@ test("the server's refusals are shown, and the connection indicator follows the 
   await expect(notice).toContainText("Could not freeze C");
   await expect(notice).toHaveAttribute("data-code", "node-down");
   await shot(page, "11-server-refusal");
+  // The notice is dismissed as a person would (it sits over the inspector's first row of buttons).
+  await notice.getByRole("button").click();
+  await expect(notice).toBeHidden();
 
   // The socket drops and the first reconnects are refused: the indicator says so, then recovers.
   refuse = true;
