@@ -21,6 +21,9 @@ export type NodeConfigSnapshot = RedisConfigView;
 /** A replica as its master sees it, with the lab node behind the connection when it is one. */
 export type AttachedReplicaSnapshot = AttachedReplicaView & { readonly nodeId: NodeId | null };
 
+/** A kind's view with its attached replicas resolved to lab nodes (distributes over the union). */
+export type WithNodeIds<V> = V extends { readonly replicas: readonly (infer R)[] } ? Omit<V, "replicas"> & { readonly replicas: readonly (R & { readonly nodeId: NodeId | null })[] } : never;
+
 /** What the lab knows of every node, whatever its kind. */
 export interface LabNodeFields {
   readonly id: NodeId;
@@ -46,7 +49,7 @@ export interface LabNodeFields {
  * A node's state as plain data: the lab's fields and its kind's view (a union tagged by
  * `protocol`), with attached replicas resolved to lab nodes.
  */
-export type NodeSnapshot = LabNodeFields & Omit<ProcessView, "replicas"> & { readonly replicas: readonly AttachedReplicaSnapshot[] };
+export type NodeSnapshot = LabNodeFields & WithNodeIds<ProcessView>;
 
 /** A network path between two nodes with non-default settings. */
 export interface LinkSnapshot {

@@ -33,6 +33,12 @@ export interface PeerProbe {
   frozen(address: string): boolean;
 }
 
+/** A replica (or slave) attached to this node, as the node sees it. */
+export interface AttachedPeerView {
+  /** The address the replica listens on (host:port), which names it in the lab. */
+  readonly address: string;
+}
+
 /** The part of every process's view that the lab draws the same way for every protocol. */
 export interface ProcessViewCommon {
   readonly role: "master" | "replica";
@@ -45,6 +51,8 @@ export interface ProcessViewCommon {
   readonly transferProgress: number | null;
   readonly keys: number;
   readonly uptimeSec: number;
+  /** Replicas attached here. */
+  readonly replicas: readonly AttachedPeerView[];
 }
 
 /** A running node process of some kind. `V` is the kind's snapshot view. */

@@ -2,7 +2,7 @@
  * What a Redis 7.0 node looks like to the lab: the PSYNC2 view (replid, replid2, offsets, the
  * block backlog, attached replicas with their ACK offsets), running or down.
  */
-import type { ProcessViewCommon, PeerProbe } from "../../process/contract.ts";
+import type { AttachedPeerView, ProcessViewCommon, PeerProbe } from "../../process/contract.ts";
 import type { SimDisk } from "../../process/disk.ts";
 import { defaultConfig, type NodeConfig } from "../../redis/config.ts";
 import { parseConfigFile } from "../../redis/config-file.ts";
@@ -21,8 +21,7 @@ export interface BacklogView {
 }
 
 /** A replica as its master sees it (INFO slaveN). */
-export interface AttachedReplicaView {
-  readonly address: string;
+export interface AttachedReplicaView extends AttachedPeerView {
   readonly state: "wait_bgsave" | "send_bulk" | "online";
   /** Last offset the replica acknowledged. */
   readonly ackOffset: number;
