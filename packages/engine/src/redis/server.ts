@@ -17,9 +17,7 @@ import { Keyspace, type Database } from "./store/keyspace.ts";
 import type { CommandTable } from "./commands/table.ts";
 import { arityOk, type CommandSpec } from "./commands/command.ts";
 import type { Prng } from "../sim/prng.ts";
-import { writeRdb } from "./rdb/writer.ts";
-import { readRdb } from "./rdb/reader.ts";
-import { RdbError } from "./rdb/errors.ts";
+import { buildRdb, checkSavePoints, loadDataFromDisk, loadRdbInto, saveRdb, type LoadedRdb } from "./persistence.ts";
 import { Client } from "./client.ts";
 import { defaultConfig, type NodeConfig } from "./config.ts";
 import type { SimDisk } from "../process/disk.ts";
@@ -168,7 +166,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.replication = flavor.createReplication(this);
     this.lastSaveUnixSec = this.unixSec();
     this.nextCronMs = this.startMs + 1;
-    this.loadDataFromDisk(options.replicaOf ?? null);
+    loadDataFromDisk(this, options.replicaOf ?? null);
     if (options.replicaOf) this.replication.configureAtStartup(options.replicaOf.host, options.replicaOf.port);
   }
 
@@ -602,7 +600,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private deleteExpiredKey(db: Database, key: string): void {
     db.delete(key);
     this.stats.expiredKeys++;
-    this.alsoPropagate(db.id, [asciiBytes("DEL"), binaryKeyBytes(key)]);
+    this.alsoPropagate(db.id, [DEL_WORD, binaryKeyBytes(key)]);
   }
 
   /** Reads a key for a read command. */
@@ -637,27 +635,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   private serverCron(): void {
     if (this.config.hz > 0) this.activeExpireCycle();
-    this.checkSavePoints();
+    checkSavePoints(this);
     // run_with_period(1000) with hz 10: every tenth serverCron, starting with the first.
     if (this.cronLoops % 10 === 0) this.replicationCron();
     this.cronLoops++;
-  }
-
-  /**
-   * serverCron's save points: with `save 3600 1 300 100 60 10000`, a BGSAVE starts once 1 change
-   * is an hour old, 100 changes five minutes, or 10000 changes a minute (strictly more seconds than
-   * the point says). The simulated fork finishes at once.
-   */
-  private checkSavePoints(): void {
-    if (this.dirty === 0 || this.config.save === "") return;
-    const elapsedSec = this.unixSec() - this.lastSaveUnixSec;
-    for (const point of parseSavePoints(this.config.save)) {
-      if (this.dirty >= point.changes && elapsedSec > point.seconds) {
-        this.trace({ kind: "persistence", action: "save-point", keys: this.keyspace.totalKeys, file: this.config.dbfilename, message: `${this.dirty} changes in ${point.seconds} seconds. Saving... (save ${point.seconds} ${point.changes})` });
-        this.save();
-        return;
-      }
-    }
   }
 
   private replicationCron(): void {
@@ -665,107 +646,21 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Persistence
+  // Persistence (persistence.ts)
 
-  /** Serializes the dataset as RDB v10. */
+  /** Serializes the dataset as RDB. */
   buildRdb(): Uint8Array {
-    return writeRdb({
-      aux: {
-        redisVer: this.versionString,
-        ctimeSec: this.unixSec(),
-        usedMemBytes: this.usedMemoryBytes(),
-        replication: this.replication.saveInfo(),
-        aofBase: 0,
-      },
-      databases: this.keyspace.dbs
-        .filter((db) => db.size > 0)
-        .map((db) => ({
-          db: db.id,
-          size: db.size,
-          expires: db.expires.size,
-          forEach(visit: (key: string, value: Uint8Array, expireAtMs: number) => void): void {
-            const hasExpires = db.expires.size > 0;
-            for (const [key, value] of db.dict) visit(key, value, hasExpires ? (db.expires.get(key) ?? -1) : -1);
-          },
-        })),
-      compression: this.config.rdbcompression,
-      checksum: this.config.rdbchecksum,
-    });
+    return buildRdb(this);
   }
 
   /** SAVE: writes dump.rdb to this node's disk. */
   save(): number {
-    const rdb = this.buildRdb();
-    this.disk.write(this.config.dbfilename, rdb);
-    this.dirty = 0;
-    this.lastSaveUnixSec = this.unixSec();
-    this.trace({ kind: "persistence", action: "save", keys: this.keyspace.totalKeys, file: this.config.dbfilename, message: `DB saved on disk (${rdb.length} bytes, ${this.keyspace.totalKeys} keys)` });
-    return rdb.length;
+    return saveRdb(this);
   }
 
-  /**
-   * Loads an RDB into the (emptied) keyspace. A master at start-up drops keys whose TTL passed
-   * while it was down and, when `feedExpiredDels`, feeds a `DEL` for each into its backlog (redis:
-   * RDBFLAGS_FEED_REPL) so that replicas continuing from the old history drop them too. Replicas
-   * keep such keys until their master deletes them.
-   */
-  loadRdb(rdb: Uint8Array, dropExpired: boolean, feedExpiredDels = false): { keys: number; unsupported: number; replication: { replid: string; offset: number; streamDb: number } | null } {
-    this.keyspace.flushAll();
-    const now = this.unixMs();
-    let keys = 0;
-    let expired = 0;
-    const unsupported: string[] = [];
-    const summary = readRdb(
-      rdb,
-      {
-        onString: (dbIndex, key, value, expireAtMs) => {
-          const db = this.keyspace.dbs[dbIndex];
-          if (!db) return;
-          if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
-            expired++;
-            if (feedExpiredDels) this.replication.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
-            return;
-          }
-          db.dict.set(key, value);
-          if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
-          keys++;
-        },
-        onUnsupported: (_db, key, typeName) => {
-          unsupported.push(`${typeName}:${key}`);
-        },
-      },
-      { verifyChecksum: this.config.rdbchecksum },
-    );
-    this.lastLoad = { keysLoaded: keys, keysExpired: expired, keysUnsupported: unsupported.length };
-    if (unsupported.length > 0) {
-      this.trace({
-        kind: "warning",
-        code: "rdb-unsupported-types",
-        message: `RDB held ${unsupported.length} keys of types the lab does not model yet (${unsupported.slice(0, 5).join(", ")}${unsupported.length > 5 ? ", ..." : ""}); they were skipped`,
-      });
-    }
-    const r = summary.replication;
-    const replication = r.replId !== null && r.replOffset !== null && r.replStreamDb !== null && r.replStreamDb !== -1 ? { replid: r.replId, offset: r.replOffset, streamDb: r.replStreamDb } : null;
-    return { keys, unsupported: unsupported.length, replication };
-  }
-
-  /** loadDataFromDisk at process start. */
-  private loadDataFromDisk(replicaOf: { host: string; port: number } | null): void {
-    const rdb = this.disk.read(this.config.dbfilename);
-    if (!rdb) return;
-    const feedExpiredDels = this.replication.beginStartupLoad(replicaOf === null);
-    let loaded;
-    try {
-      loaded = this.loadRdb(rdb, replicaOf === null, feedExpiredDels);
-    } catch (error) {
-      if (!(error instanceof RdbError)) throw error;
-      this.keyspace.flushAll();
-      this.replication.endStartupLoad(false, null, replicaOf);
-      this.trace({ kind: "warning", code: "rdb-load-failed", message: `could not load ${this.config.dbfilename} at start-up: ${error.message}; starting empty` });
-      return;
-    }
-    this.trace({ kind: "persistence", action: "load", keys: loaded.keys, file: this.config.dbfilename, message: `DB loaded from disk: ${loaded.keys} keys` });
-    this.replication.endStartupLoad(true, loaded.replication, replicaOf);
+  /** Loads an RDB into the (emptied) keyspace; see {@link loadRdbInto}. */
+  loadRdb(rdb: Uint8Array, dropExpired: boolean, feedExpiredDels = false): LoadedRdb {
+    return loadRdbInto(this, rdb, dropExpired, feedExpiredDels);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -792,25 +687,6 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.exited = true;
     this.effects.push({ type: "exit", reason });
   }
-}
-
-const SAVE_POINTS_CACHE = new Map<string, readonly { seconds: number; changes: number }[]>();
-
-/** `save` as pairs of seconds and changes (malformed pairs are ignored, as CONFIG SET refuses them). */
-function parseSavePoints(text: string): readonly { seconds: number; changes: number }[] {
-  let points = SAVE_POINTS_CACHE.get(text);
-  if (!points) {
-    const words = text.trim().split(/\s+/);
-    const parsed: { seconds: number; changes: number }[] = [];
-    for (let i = 0; i + 1 < words.length; i += 2) {
-      const seconds = Number(words[i]);
-      const changes = Number(words[i + 1]);
-      if (Number.isInteger(seconds) && Number.isInteger(changes)) parsed.push({ seconds, changes });
-    }
-    points = parsed;
-    SAVE_POINTS_CACHE.set(text, points);
-  }
-  return points;
 }
 
 /** Bytes of a key held as a byte string. */
