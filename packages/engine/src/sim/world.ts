@@ -17,120 +17,16 @@
  * - NET-7 With an outbound connector, connections to addresses no host holds are real sockets
  *   (see `OutboundConnector`); one abandoned while opening closes its socket.
  */
-import type { NodeKind, NodeProcess, PeerProbe } from "../process/contract.ts";
+import type { NodeKind, PeerProbe } from "../process/contract.ts";
 import { SimDisk } from "../process/disk.ts";
-import type { ConnId, NodeEffect } from "../process/effects.ts";
+import type { NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import { EventQueue } from "./event-queue.ts";
 import { Prng } from "./prng.ts";
+import { DEFAULT_LINK, ExternalConnection, LOOPBACK, SEGMENT_BYTES, segment, type Direction, type Endpoint, type ExternalEndpoint, type Host, type LinkSettings, type OutboundConnector, type SimConnection } from "./connection.ts";
 
-/** Settings of the path between two hosts (both directions). */
-export interface LinkSettings {
-  readonly latencyMs: number;
-  readonly bandwidthBytesPerSec: number;
-  readonly partitioned: boolean;
-}
-
-/** 1 ms and 100 Mbit/s: a big full sync takes visible time, a command does not. */
-export const DEFAULT_LINK: LinkSettings = { latencyMs: 1, bandwidthBytesPerSec: 12_500_000, partitioned: false };
-
-const LOOPBACK: LinkSettings = { latencyMs: 0, bandwidthBytesPerSec: Infinity, partitioned: false };
-
-/** Size of the segments a large write is delivered in on a bandwidth-limited path. */
-const SEGMENT_BYTES = 64 * 1024;
-
-function segment(pieces: readonly Uint8Array[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const piece of pieces) {
-    for (let at = 0; at < piece.length; at += SEGMENT_BYTES) out.push(piece.subarray(at, Math.min(piece.length, at + SEGMENT_BYTES)));
-  }
-  return out;
-}
-
-/** A client outside the simulated hosts (a console, a test, a TCP gateway). */
-export interface ExternalEndpoint {
-  onData(bytes: Uint8Array): void;
-  onClose(): void;
-}
-
-type HostState = "up" | "down";
-
-/** A host: an address, a disk, and (while up) a node process of its kind. */
-export interface Host {
-  readonly address: string;
-  readonly hostname: string;
-  readonly port: number;
-  readonly disk: SimDisk;
-  /** What boots here; a restart may boot another kind (an upgrade). */
-  kind: NodeKind;
-  process: NodeProcess | null;
-  state: HostState;
-  frozen: boolean;
-  /** Incremented at each boot: connections of an earlier life are dead. */
-  generation: number;
-  /** Events held while frozen, in arrival order. */
-  readonly inbox: (() => void)[];
-  timerAt: number;
-  timerToken: number;
-  readonly prng: Prng;
-  /** Local connection id → world connection, for the current generation. */
-  readonly conns: Map<ConnId, SimConnection>;
-  bootCount: number;
-}
-
-type Endpoint =
-  | { readonly kind: "host"; readonly host: Host; readonly generation: number; conn: ConnId | null }
-  | { readonly kind: "external"; readonly endpoint: ExternalEndpoint; readonly address: string }
-  | { readonly kind: "outbound"; socket: OutboundSocket | null; readonly address: string };
-
-/** What an {@link OutboundConnector} reports about a connection it opened. */
-export interface OutboundEvents {
-  opened(): void;
-  refused(reason: string): void;
-  data(bytes: Uint8Array): void;
-  closed(): void;
-}
-
-/** The writing side of a real connection opened for a simulated host. */
-export interface OutboundSocket {
-  send(bytes: Uint8Array): void;
-  close(): void;
-}
-
-/**
- * Carries connections to addresses no simulated host holds (the server's real TCP sockets, so a lab
- * node can replicate from a real redis-server). `open` returns the socket, or a reason to refuse
- * at once (an address the server does not allow). Events may come later, from the host's loop;
- * the world handles them at its current virtual time, and the host runs `runCurrent()` after.
- */
-export interface OutboundConnector {
-  open(address: string, fromAddress: string, events: OutboundEvents): OutboundSocket | { readonly refused: string };
-}
-
-interface Direction {
-  /** When the direction's last byte finishes serializing. */
-  busyUntilMs: number;
-  lastArrivalMs: number;
-  /** Sends held by a partition, in order. */
-  held: ({ kind: "bytes"; bytes: Uint8Array } | { kind: "fin" })[];
-  finSent: boolean;
-}
-
-/** A simulated TCP connection. Side 0 opened it, side 1 accepted it. */
-export interface SimConnection {
-  readonly id: number;
-  readonly sides: [Endpoint, Endpoint | null];
-  readonly fromAddress: string;
-  readonly toAddress: string;
-  /** 0→1 and 1→0. */
-  readonly dirs: [Direction, Direction];
-  state: "connecting" | "open" | "closed";
-  /** A same-host connection (console, gateway): no latency, no bandwidth limit, no partitions. */
-  loopback: boolean;
-  /** Cached key of the path between the two addresses. */
-  linkKey?: string;
-  bytesInFlight: number;
-}
+export { DEFAULT_LINK, ExternalConnection } from "./connection.ts";
+export type { ExternalEndpoint, Host, LinkSettings, OutboundConnector, OutboundEvents, OutboundSocket, SimConnection } from "./connection.ts";
 
 type WorldEvent =
   | { readonly type: "deliver"; readonly conn: SimConnection; readonly toSide: 0 | 1; readonly bytes: Uint8Array }
@@ -818,26 +714,6 @@ export class World {
   /** Connections currently open or opening (for snapshots). */
   liveConnections(): SimConnection[] {
     return [...this.connections];
-  }
-}
-
-/** The external side of a connection into the world. */
-export class ExternalConnection {
-  constructor(
-    private readonly world: World,
-    readonly connection: SimConnection,
-  ) {}
-
-  send(bytes: Uint8Array): void {
-    this.world.sendFrom(this.connection, 0, bytes);
-  }
-
-  close(): void {
-    this.world.closeFrom(this.connection, 0);
-  }
-
-  get closed(): boolean {
-    return this.connection.state === "closed";
   }
 }
 
