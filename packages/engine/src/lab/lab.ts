@@ -50,7 +50,10 @@ export class LabError extends Error {
   }
 }
 
-/** A client connection into a node opened through the lab (a real socket's bridge, a test). */
+/**
+ * A client connection into a node opened through the lab (a real socket's bridge, a test). The
+ * bytes given to `send` are logged as they are: the caller hands them over and must not change them.
+ */
 export interface LabConnection {
   readonly id: number;
   send(bytes: Uint8Array): void;
@@ -588,7 +591,8 @@ export class Lab {
     return {
       id: conn,
       send: (bytes: Uint8Array): void => {
-        if (live()) this.input({ op: "send", t: this.world.nowMs, conn, bytes: bytes.slice() });
+        // The log keeps the caller's bytes without a copy: a sender must not change them after.
+        if (live()) this.input({ op: "send", t: this.world.nowMs, conn, bytes });
       },
       close: (): void => {
         if (live()) this.input({ op: "close", t: this.world.nowMs, conn });

@@ -62,10 +62,11 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
   /** Appends one command under `db` to the stream (SELECT first when the stream's db differs). */
   feedCommand(db: number, argv: readonly Uint8Array[]): void;
   /**
-   * Appends a canonical-RESP `SET` exactly as the client sent it (`data[start, end)`), or as its
-   * three pieces when the protocol needs them; returns the stream offset after it.
+   * Appends a canonical-RESP `SET` exactly as the client sent it (`data[start, end)`; `bounds`
+   * holds the (start, length) pairs of its three arguments, for a protocol that feeds them as
+   * pieces); returns the stream offset after it. The hot path of every write: no allocation.
    */
-  feedPlainSet(db: number, data: Uint8Array, start: number, end: number, pieces: readonly Uint8Array[]): number;
+  feedPlainSet(db: number, data: Uint8Array, start: number, end: number, bounds: Int32Array): number;
   /** min-replicas-to-write is configured and not met. */
   minReplicasNotMet(): boolean;
 

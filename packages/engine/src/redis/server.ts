@@ -432,8 +432,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     client.lastCommand = "set";
     if (this.replication.shouldPropagate()) {
       // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
-      const pieces = [data.subarray(at, at + 3), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)];
-      client.woff = this.replication.feedPlainSet(client.db, data, client.parser.lastRawStart, client.parser.lastRawEnd, pieces);
+      client.woff = this.replication.feedPlainSet(client.db, data, client.parser.lastRawStart, client.parser.lastRawEnd, b);
     }
     client.out.bytes(OK_REPLY);
     this.changeCount++;

@@ -126,7 +126,7 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
     this.masterSide.feedCommand(db, argv);
   }
 
-  feedPlainSet(db: number, data: Uint8Array, start: number, end: number, pieces: readonly Uint8Array[]): number {
+  feedPlainSet(db: number, data: Uint8Array, start: number, end: number, b: Int32Array): number {
     const backlog = this.backlog;
     if (backlog === null) return this.masterReplOffset;
     const before = backlog.endOffset;
@@ -136,7 +136,7 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
     }
     // One piece when it fits the last block; otherwise redis's pieces decide the new blocks.
     if (backlog.tailFree() >= end - start) backlog.feed(data, start, end);
-    else backlog.feedCommand(pieces);
+    else backlog.feedCommand([data.subarray(b[0]!, b[0]! + b[1]!), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)]);
     this.masterReplOffset += backlog.endOffset - before;
     return this.masterReplOffset;
   }
