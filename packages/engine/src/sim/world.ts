@@ -19,7 +19,7 @@
  */
 import type { NodeKind, PeerProbe } from "../process/contract.ts";
 import { SimDisk } from "../process/disk.ts";
-import type { NodeEffect } from "../process/effects.ts";
+import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import { EventQueue } from "./event-queue.ts";
 import { Prng } from "./prng.ts";
@@ -153,7 +153,7 @@ export class World {
     const host = this.requireHost(address);
     if (host.state === "down") return;
     // What REPLICAOF and CONFIG SET changed dies with the process; the disk (config file, dump) stays.
-    for (const conn of [...host.conns.values()]) this.resetFromHost(host, conn);
+    for (const [local, conn] of [...host.conns]) this.resetFromHost(host, local, conn);
     host.conns.clear();
     host.process = null;
     host.state = "down";
@@ -350,8 +350,8 @@ export class World {
     this.schedule(arrival, { type: "fin", conn, toSide: fromSide === 0 ? 1 : 0 });
   }
 
-  private resetFromHost(host: Host, conn: SimConnection): void {
-    const side = this.sideOfHost(conn, host);
+  private resetFromHost(host: Host, local: ConnId, conn: SimConnection): void {
+    const side = this.sideOfHost(conn, host, local);
     if (side === null) return;
     if (conn.state === "connecting" && side === 0) {
       this.abandon(conn);
@@ -371,10 +371,11 @@ export class World {
     if (end?.kind === "outbound") end.socket?.close();
   }
 
-  private sideOfHost(conn: SimConnection, host: Host): 0 | 1 | null {
+  /** The side of `conn` that is the host's local connection `local` (both, for a node connected to itself). */
+  private sideOfHost(conn: SimConnection, host: Host, local: ConnId): 0 | 1 | null {
     for (const side of [0, 1] as const) {
       const end = conn.sides[side];
-      if (end && end.kind === "host" && end.host === host) return side;
+      if (end && end.kind === "host" && end.host === host && end.conn === local) return side;
     }
     return null;
   }
@@ -662,7 +663,7 @@ export class World {
       case "send": {
         const conn = host.conns.get(effect.conn);
         if (!conn) return;
-        const side = this.sideOfHost(conn, host);
+        const side = this.sideOfHost(conn, host, effect.conn);
         if (side !== null) this.sendFrom(conn, side, effect.bytes);
         return;
       }
@@ -670,7 +671,7 @@ export class World {
         const conn = host.conns.get(effect.conn);
         if (!conn) return;
         host.conns.delete(effect.conn);
-        const side = this.sideOfHost(conn, host);
+        const side = this.sideOfHost(conn, host, effect.conn);
         if (side === null) return;
         if (conn.state === "connecting") {
           this.abandon(conn);
