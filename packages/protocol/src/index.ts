@@ -170,6 +170,7 @@ export type ApiErrorCode =
   | "bad-argv"
   | "value-too-large"
   | "bad-config"
+  | "bad-config-file"
   | "bad-version"
   | "bad-argument"
   | "name-taken"
@@ -195,7 +196,12 @@ export type ApiErrorCode =
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+  readonly error: {
+    readonly code: ApiErrorCode;
+    readonly message: string;
+    /** `bad-config-file` only: the 1-based line of the file the node would refuse to start on. */
+    readonly line?: number;
+  };
 }
 
 /** Things a client can ask a lab to do (REST routes map one-to-one onto these). */
@@ -215,10 +221,22 @@ export type LabOperation =
   /**
    * REPLICAOF: `masterId` is a lab node (id, name or address), or a server outside the lab as
    * `host:port` (an external node's id), which the server's outbound policy must allow; null is
-   * REPLICAOF NO ONE.
+   * REPLICAOF NO ONE. With `persist`, the node's config file gets the same `replicaof` (or loses
+   * it), so the choice survives a restart; without it, only the running process changes.
    */
-  | { readonly kind: "set-master"; readonly nodeId: string; readonly masterId: string | null }
+  | { readonly kind: "set-master"; readonly nodeId: string; readonly masterId: string | null; readonly persist?: boolean }
+  /** Kill: a crash (SIGKILL). Memory is lost; the disk keeps what was saved before. */
   | { readonly kind: "kill"; readonly nodeId: string }
+  /**
+   * SHUTDOWN through the node's console: a graceful exit that saves `dump.rdb` when the node has
+   * save points (`save: true` saves regardless: SHUTDOWN SAVE; `save: false` is SHUTDOWN NOSAVE).
+   */
+  | { readonly kind: "shutdown"; readonly nodeId: string; readonly save?: boolean }
+  /**
+   * Replaces the node's config file on its disk (redis.conf). The running process is not told:
+   * the file takes effect at the next start. A file the node could not start from is refused.
+   */
+  | { readonly kind: "config-file"; readonly nodeId: string; readonly text: string }
   | { readonly kind: "restart"; readonly nodeId: string; readonly wipe?: boolean }
   | { readonly kind: "freeze"; readonly nodeId: string }
   | { readonly kind: "thaw"; readonly nodeId: string }

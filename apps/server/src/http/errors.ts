@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   "bad-argv": { statusCode: 400, summary: "A command's argv is not a non-empty list of strings within the argument limit." },
   "value-too-large": { statusCode: 413, summary: "A command argument is over the value size limit." },
   "bad-config": { statusCode: 400, summary: "A node config name or value is not accepted (CONFIG SET's rules)." },
+  "bad-config-file": { statusCode: 400, summary: "A node's new config file holds a line the node would refuse to start on (the body's `line` says which; nothing was written)." },
   "bad-version": { statusCode: 400, summary: "The node version is not available." },
   "bad-argument": { statusCode: 400, summary: "The values are well-formed but make no sense together (a link from a node to itself)." },
   "name-taken": { statusCode: 409, summary: "Another node of the lab has this name." },
@@ -64,6 +65,8 @@ export class ApiFailure extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    /** The line of a refused config file (`bad-config-file`). */
+    readonly line?: number,
   ) {
     super(message);
     this.name = "ApiFailure";
@@ -75,7 +78,7 @@ export class ApiFailure extends Error {
 
   /** The body REST and the stream send. */
   toBody(): ApiError {
-    return { error: { code: this.code, message: this.message } };
+    return { error: { code: this.code, message: this.message, ...(this.line === undefined ? {} : { line: this.line }) } };
   }
 }
 

@@ -44,10 +44,31 @@ export const nodeRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regis
     async (request) => run(request.params.lab, { kind: "command", nodeId: request.params.node, argv: request.body.argv }),
   );
 
-  app.put<{ Params: NodeParams; Body: { masterId: string | null } }>(
+  app.put<{ Params: NodeParams; Body: { masterId: string | null; persist?: boolean } }>(
     "/labs/:lab/nodes/:node/master",
     { schema: { params: params.node, body: bodies.setMaster } },
-    async (request) => run(request.params.lab, { kind: "set-master", nodeId: request.params.node, masterId: request.body.masterId }),
+    async (request) =>
+      run(request.params.lab, { kind: "set-master", nodeId: request.params.node, masterId: request.body.masterId, persist: request.body.persist === true }),
+  );
+
+  app.get<{ Params: NodeParams }>("/labs/:lab/nodes/:node/config-file", { schema: { params: params.node } }, async (request): Promise<{ text: string }> => {
+    const runtime = registry.get(request.params.lab);
+    return runtime.configFile(runtime.requireNode(request.params.node));
+  });
+
+  app.put<{ Params: NodeParams; Body: { text: string } }>(
+    "/labs/:lab/nodes/:node/config-file",
+    { schema: { params: params.node, body: bodies.configFile } },
+    async (request) => run(request.params.lab, { kind: "config-file", nodeId: request.params.node, text: request.body.text }),
+  );
+
+  app.post<{ Params: NodeParams; Body: { save?: boolean } }>(
+    "/labs/:lab/nodes/:node/shutdown",
+    { schema: { params: params.node, body: bodies.shutdown }, preValidation: missingBodyIsEmpty },
+    async (request) => {
+      const save = request.body.save;
+      return run(request.params.lab, { kind: "shutdown", nodeId: request.params.node, ...(save === undefined ? {} : { save }) });
+    },
   );
 
   for (const kind of ["kill", "freeze", "thaw"] as const) {

@@ -14,6 +14,8 @@ export type Schema = Readonly<Record<string, unknown>>;
 export const MAX_STEP_MS = 3_600_000;
 /** The step length when `stepMs` is absent. */
 export const DEFAULT_STEP_MS = 100;
+/** Longest config file accepted, in characters (redis.conf from redis 7.0 is about 106 KB with its comments). */
+export const MAX_CONFIG_FILE_CHARS = 256 * 1024;
 
 const id = { type: "string", minLength: 1, maxLength: 64 } as const;
 const nodeName = { type: "string", minLength: 1, maxLength: 32, pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$" } as const;
@@ -59,7 +61,18 @@ export function bodySchemas(limits: ServerLimits) {
       type: "object",
       additionalProperties: false,
       required: ["masterId"],
-      properties: { masterId: { anyOf: [id, { type: "null" }] } },
+      properties: { masterId: { anyOf: [id, { type: "null" }] }, persist: { type: "boolean" } },
+    },
+    shutdown: {
+      type: "object",
+      additionalProperties: false,
+      properties: { save: { type: "boolean" } },
+    },
+    configFile: {
+      type: "object",
+      additionalProperties: false,
+      required: ["text"],
+      properties: { text: { type: "string", maxLength: MAX_CONFIG_FILE_CHARS } },
     },
     restart: {
       type: "object",
@@ -137,6 +150,8 @@ export function clientMessageSchema(limits: ServerLimits): Schema {
     operation("command", ["nodeId"], b.command),
     operation("set-master", ["nodeId"], b.setMaster),
     operation("kill", ["nodeId"], b.empty),
+    operation("shutdown", ["nodeId"], b.shutdown),
+    operation("config-file", ["nodeId"], b.configFile),
     operation("restart", ["nodeId"], b.restart),
     operation("freeze", ["nodeId"], b.empty),
     operation("thaw", ["nodeId"], b.empty),

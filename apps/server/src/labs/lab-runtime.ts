@@ -12,7 +12,7 @@
  * - Each tick works at most `tickBudgetMs`; a lab with more work than that falls behind, reports it
  *   as `clock.lagMs`, and never keeps more than `maxLagMs` of wall time of backlog (`LabClock.slip`).
  */
-import { Lab, type LinkSnapshot, type NodeId, type NodeSnapshot, type Reply } from "@replica-lab/engine";
+import { Lab, nodeKind, parseConfigFile, type LinkSnapshot, type NodeId, type NodeKind, type NodeSnapshot, type ProcessView, type Reply } from "@replica-lab/engine";
 import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
 import { DEFAULT_EXTERNAL_WATCH, ExternalWatch, type ExternalWatchOptions } from "../external/external-watch.ts";
 import { ApiFailure } from "../http/errors.ts";
@@ -340,8 +340,12 @@ export class LabRuntime {
     return outside;
   }
 
-  /** REPLICAOF a lab node's address or an outside address, or REPLICAOF NO ONE. */
-  async setMaster(id: NodeId, master: NodeId | OutboundAddress | null): Promise<NodeSnapshot> {
+  /**
+   * REPLICAOF a lab node's address or an outside address, or REPLICAOF NO ONE. With `persist`, the
+   * node's config file then gets the same `replicaof` line (or loses it), as if the user had run
+   * CONFIG REWRITE for that one setting; it is written only once the node accepted the command.
+   */
+  async setMaster(id: NodeId, master: NodeId | OutboundAddress | null, persist = false): Promise<NodeSnapshot> {
     this.requireUp(id, "REPLICAOF");
     let argv: string[];
     if (master === null) argv = ["REPLICAOF", "NO", "ONE"];
@@ -353,7 +357,35 @@ export class LabRuntime {
     }
     const reply = await this.command(id, argv);
     if (reply.kind === "error") throw new ApiFailure("command-failed", reply.message);
+    if (persist) {
+      if (master === null || typeof master === "string") this.lab.persistMaster(id, master);
+      else this.lab.setConfigFile(id, this.kindOf(id).withMaster(this.lab.configFile(id), master));
+    }
     return this.lab.nodeSnapshot(id);
+  }
+
+  /** The node's config file as its disk holds it (the process may run with other settings). */
+  configFile(id: NodeId): { text: string } {
+    return { text: this.lab.configFile(id) };
+  }
+
+  /**
+   * Replaces the node's config file. A redis.conf is read with the node's own parser first: a line
+   * the node would refuse to start on is a `bad-config-file` naming the line, and nothing is
+   * written. Kinds with another file format are not checked here.
+   */
+  setConfigFile(id: NodeId, text: string): NodeSnapshot {
+    const kind = this.kindOf(id);
+    if (kind.configFile === "redis.conf") {
+      const parsed = parseConfigFile(text);
+      if (!parsed.ok) throw new ApiFailure("bad-config-file", `${kind.configFile} line ${parsed.line}: ${parsed.message}`, parsed.line);
+    }
+    this.lab.setConfigFile(id, text);
+    return this.lab.nodeSnapshot(id);
+  }
+
+  private kindOf(id: NodeId): NodeKind<ProcessView> {
+    return nodeKind(this.lab.nodeSnapshot(id).version);
   }
 
   async kill(id: NodeId): Promise<NodeSnapshot> {
@@ -361,6 +393,26 @@ export class LabRuntime {
     this.lab.kill(id);
     this.runCurrent();
     await this.gateway.stop(id);
+    return this.lab.nodeSnapshot(id);
+  }
+
+  /**
+   * SHUTDOWN (or SHUTDOWN SAVE / NOSAVE) through the node's console: the graceful exit, which saves
+   * dump.rdb when the node has save points. redis answers only when it refuses to exit; on success
+   * the console connection just closes. The port then refuses connections, as after a kill.
+   */
+  async shutdown(id: NodeId, save: boolean | undefined): Promise<NodeSnapshot> {
+    this.requireUp(id, "SHUTDOWN");
+    const argv = save === undefined ? ["SHUTDOWN"] : ["SHUTDOWN", save ? "SAVE" : "NOSAVE"];
+    try {
+      const reply = await this.command(id, argv);
+      if (reply.kind === "error") throw new ApiFailure("command-failed", reply.message);
+    } catch (error) {
+      if (!(error instanceof ApiFailure && error.code === "connection-closed")) throw error;
+    }
+    this.runCurrent();
+    // The `exited` listener stops the port too; awaiting it here means the answer comes after.
+    if (!this.isUp(id)) await this.gateway.stop(id);
     return this.lab.nodeSnapshot(id);
   }
 

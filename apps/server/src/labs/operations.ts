@@ -29,10 +29,14 @@ export async function runOperation(runtime: LabRuntime, op: LabOperation, limits
     case "set-master": {
       const id = runtime.requireNode(op.nodeId);
       const master = op.masterId === null ? null : await runtime.resolveMaster(op.masterId);
-      return runtime.setMaster(id, master);
+      return runtime.setMaster(id, master, op.persist === true);
     }
     case "kill":
       return runtime.kill(runtime.requireNode(op.nodeId));
+    case "shutdown":
+      return runtime.shutdown(runtime.requireNode(op.nodeId), op.save);
+    case "config-file":
+      return runtime.setConfigFile(runtime.requireNode(op.nodeId), op.text);
     case "restart":
       return runtime.restart(runtime.requireNode(op.nodeId), op.wipe === true);
     case "freeze":

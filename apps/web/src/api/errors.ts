@@ -7,6 +7,8 @@ export class LabRequestError extends Error {
     message: string,
     /** HTTP status, when the error came from a REST answer. */
     readonly status: number | null = null,
+    /** The refused line of a config file (`bad-config-file`). */
+    readonly line: number | null = null,
   ) {
     super(message);
     this.name = "LabRequestError";
@@ -14,12 +16,16 @@ export class LabRequestError extends Error {
 }
 
 /** Reads an ApiError body if the value is one. */
-export function apiErrorOf(body: unknown): { code: string; message: string } | null {
+export function apiErrorOf(body: unknown): { code: string; message: string; line: number | null } | null {
   if (typeof body !== "object" || body === null || !("error" in body)) return null;
   const error = (body as { error: unknown }).error;
   if (typeof error !== "object" || error === null) return null;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  return { code: typeof code === "string" ? code : "error", message: typeof message === "string" ? message : JSON.stringify(error) };
+  const { code, message, line } = error as { code?: unknown; message?: unknown; line?: unknown };
+  return {
+    code: typeof code === "string" ? code : "error",
+    message: typeof message === "string" ? message : JSON.stringify(error),
+    line: typeof line === "number" && Number.isInteger(line) ? line : null,
+  };
 }
 
 export function asLabRequestError(error: unknown): LabRequestError {

@@ -164,7 +164,7 @@ export class LabConnection {
         this.pending.delete(message.requestId);
         this.clock.clearTimeout(pending.timer);
         if (message.ok) pending.resolve(message.result);
-        else pending.reject(new LabRequestError(message.error.code, message.error.message));
+        else pending.reject(new LabRequestError(message.error.code, message.error.message, null, message.error.line ?? null));
         return;
       }
       case "pong":

@@ -13,6 +13,13 @@ describe("restRequestFor", () => {
     expect(restRequestFor("L", { kind: "remove-node", nodeId: "n3" })).toEqual({ method: "DELETE", path: "/api/labs/L/nodes/n3" });
   });
 
+  it("maps shutdown, the config file and a persisted REPLICAOF onto their routes", () => {
+    expect(restRequestFor("L", { kind: "shutdown", nodeId: "n1" })).toEqual({ method: "POST", path: "/api/labs/L/nodes/n1/shutdown", body: {} });
+    expect(restRequestFor("L", { kind: "shutdown", nodeId: "n1", save: false })?.body).toEqual({ save: false });
+    expect(restRequestFor("L", { kind: "config-file", nodeId: "n1", text: "save 60 1\n" })).toEqual({ method: "PUT", path: "/api/labs/L/nodes/n1/config-file", body: { text: "save 60 1\n" } });
+    expect(restRequestFor("L", { kind: "set-master", nodeId: "n2", masterId: "n1", persist: true })?.body).toEqual({ masterId: "n1", persist: true });
+  });
+
   it("maps the write load onto its route", () => {
     expect(restRequestFor("L", { kind: "write-load", nodeId: "n1", opsPerSec: 10 })).toEqual({ method: "PUT", path: "/api/labs/L/nodes/n1/write-load", body: { opsPerSec: 10 } });
   });
@@ -34,6 +41,12 @@ describe("sendRest", () => {
     const error = await sendRest({ method: "GET", path: "/x" }, respond(404, '{"error":{"code":"lab-not-found","message":"no lab x"}}')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LabRequestError);
     expect(error).toMatchObject({ code: "lab-not-found", message: "no lab x", status: 404 });
+  });
+
+  it("keeps the refused line of a config file", async () => {
+    const body = '{"error":{"code":"bad-config-file","message":"redis.conf line 2: Bad directive","line":2}}';
+    const error = await sendRest({ method: "PUT", path: "/x" }, respond(400, body)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "bad-config-file", status: 400, line: 2 });
   });
 
   it("reports an unreachable server", async () => {

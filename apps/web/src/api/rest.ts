@@ -29,7 +29,11 @@ export function restRequestFor(labId: string, op: LabOperation): RestRequest | n
     case "command":
       return { method: "POST", path: `${lab}/nodes/${enc(op.nodeId)}/command`, body: { argv: op.argv } };
     case "set-master":
-      return { method: "PUT", path: `${lab}/nodes/${enc(op.nodeId)}/master`, body: { masterId: op.masterId } };
+      return { method: "PUT", path: `${lab}/nodes/${enc(op.nodeId)}/master`, body: op.persist === undefined ? { masterId: op.masterId } : { masterId: op.masterId, persist: op.persist } };
+    case "shutdown":
+      return { method: "POST", path: `${lab}/nodes/${enc(op.nodeId)}/shutdown`, body: op.save === undefined ? {} : { save: op.save } };
+    case "config-file":
+      return { method: "PUT", path: `${lab}/nodes/${enc(op.nodeId)}/config-file`, body: { text: op.text } };
     case "kill":
     case "freeze":
     case "thaw":
@@ -77,7 +81,12 @@ export async function sendRest(request: RestRequest, fetchImpl: typeof fetch = f
   }
   if (!response.ok) {
     const apiError = apiErrorOf(body);
-    throw new LabRequestError(apiError?.code ?? `http-${response.status}`, apiError?.message ?? `${request.method} ${request.path} failed with HTTP ${response.status}`, response.status);
+    throw new LabRequestError(
+      apiError?.code ?? `http-${response.status}`,
+      apiError?.message ?? `${request.method} ${request.path} failed with HTTP ${response.status}`,
+      response.status,
+      apiError?.line ?? null,
+    );
   }
   return body;
 }

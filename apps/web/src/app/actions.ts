@@ -22,9 +22,18 @@ export type ClockAction = { readonly action: "pause" | "resume" } | { readonly a
 export interface LabActions {
   addNode(): void;
   removeNode(id: string): void;
-  setMaster(id: string, masterId: string | null): void;
+  /** REPLICAOF; with `persist`, also written into (or out of) the node's redis.conf. */
+  setMaster(id: string, masterId: string | null, persist?: boolean): void;
   removeEdge(edgeId: string): void;
+  /** A crash: nothing written since the last save survives. */
   kill(id: string): void;
+  /** SHUTDOWN: the graceful exit, saving first when the node has save points. */
+  shutdown(id: string): void;
+  /**
+   * Replaces the node's redis.conf. Rejects with the server's error (a refused line is
+   * `bad-config-file` with its `line`), which the editor shows itself.
+   */
+  saveConfigFile(id: string, text: string): Promise<void>;
   restart(id: string, wipe: boolean): void;
   freeze(id: string): void;
   thaw(id: string): void;
@@ -88,12 +97,16 @@ export function createActions(session: LabSession): LabActions {
   const actions: LabActions = {
     addNode: () => fire({ kind: "add-node" }),
     removeNode: (id) => fire({ kind: "remove-node", nodeId: id }),
-    setMaster: (id, masterId) => fire({ kind: "set-master", nodeId: id, masterId }),
+    setMaster: (id, masterId, persist) => fire(persist === true ? { kind: "set-master", nodeId: id, masterId, persist } : { kind: "set-master", nodeId: id, masterId }),
     removeEdge: (edgeId) => {
       const edge = state().lab.edges[edgeId];
       if (edge) fire({ kind: "set-master", nodeId: edge.replicaId, masterId: null });
     },
     kill: (id) => fire({ kind: "kill", nodeId: id }),
+    shutdown: (id) => fire({ kind: "shutdown", nodeId: id }),
+    saveConfigFile: async (id, text) => {
+      await session.run({ kind: "config-file", nodeId: id, text }, { report: false });
+    },
     restart: (id, wipe) => fire({ kind: "restart", nodeId: id, wipe }),
     freeze: (id) => fire({ kind: "freeze", nodeId: id }),
     thaw: (id) => fire({ kind: "thaw", nodeId: id }),

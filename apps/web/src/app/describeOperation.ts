@@ -21,6 +21,10 @@ export function describeOperation(op: LabOperation, lab: Pick<LabData, "nodes">,
       return op.masterId === null ? t("ops.promote", { name: name(op.nodeId) }) : t("ops.setMaster", { name: name(op.nodeId), master: name(op.masterId) });
     case "kill":
       return t("ops.kill", { name: name(op.nodeId) });
+    case "shutdown":
+      return op.save === false ? t("ops.shutdownNosave", { name: name(op.nodeId) }) : t("ops.shutdown", { name: name(op.nodeId) });
+    case "config-file":
+      return t("ops.configFile", { name: name(op.nodeId) });
     case "restart":
       return op.wipe ? t("ops.restartWipe", { name: name(op.nodeId) }) : t("ops.restart", { name: name(op.nodeId) });
     case "freeze":

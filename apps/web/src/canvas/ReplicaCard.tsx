@@ -16,6 +16,7 @@ import { formatBytes, formatOffset } from "../format/units.ts";
 import { roleWord, statusWord } from "../i18n/words.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { useInCycle, useNode, useNodeName } from "../store/selectors.ts";
+import { downReasonKey, useDownReason } from "../store/downReason.ts";
 import { Menu, type MenuEntry } from "../ui/Menu.tsx";
 import { ReplidPill } from "../ui/ReplidPill.tsx";
 import { BacklogBar } from "./BacklogBar.tsx";
@@ -113,7 +114,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
           </span>
         </div>
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
-        {node.status !== "down" && <BacklogBar node={node} variant="card" />}
+        {node.status !== "down" ? <BacklogBar node={node} variant="card" /> : <DownRow id={node.id} />}
       </div>
     </>
   );
@@ -145,6 +146,7 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
       node.status === "frozen"
         ? { label: t("menu.thaw"), hint: "F", onSelect: () => actions.thaw(node.id) }
         : { label: t("menu.freeze"), hint: "F", disabled: node.status === "down", onSelect: () => actions.freeze(node.id) },
+      { label: t("menu.shutdown"), disabled: node.status !== "up", onSelect: () => actions.shutdown(node.id) },
       { label: t("menu.kill"), hint: "K", disabled: node.status === "down", onSelect: () => actions.kill(node.id) },
       { label: t("menu.restart"), hint: "R", onSelect: () => actions.restart(node.id, false) },
       { label: t("menu.restartWipe"), hint: "⇧R", onSelect: () => actions.restart(node.id, true) },
@@ -207,6 +209,21 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
         </span>
       )}
       {chip.detail && chip.progress === null && <span className="link-detail muted">{chip.detail}</span>}
+    </div>
+  );
+}
+
+/** How a down node went down: a kill loses unsaved writes, a shutdown saved them (or not). */
+function DownRow({ id }: { readonly id: string }) {
+  const reason = useDownReason(id);
+  const { t } = useTranslation();
+  if (reason === null) return null;
+  const kind = downReasonKey(reason);
+  const text =
+    reason.kind === "killed" ? t("card.downKilled") : reason.savedKeys === null ? t("card.downShutdownNosave") : t("card.downShutdown", { count: reason.savedKeys });
+  return (
+    <div className={`card-row down-reason ${kind}`} data-field="down-reason" data-reason={kind}>
+      {text}
     </div>
   );
 }

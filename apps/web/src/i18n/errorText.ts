@@ -19,6 +19,7 @@ const SERVER_CODES = {
   "bad-argv": "errors.badArgv",
   "value-too-large": "errors.valueTooLarge",
   "bad-config": "errors.badConfig",
+  "bad-config-file": "errors.badConfigFile",
   "bad-version": "errors.badVersion",
   "bad-argument": "errors.badArgument",
   "name-taken": "errors.nameTaken",

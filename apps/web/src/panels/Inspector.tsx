@@ -3,6 +3,7 @@
  * scale, INFO replication, sync counters, replid history) or the selected replication edge. With
  * nothing selected it lists the nodes, so every node is one click away without the canvas.
  */
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useActions } from "../app/AppContext.tsx";
 import { roleWord, statusWord } from "../i18n/words.ts";
@@ -19,6 +20,8 @@ import { infoReplication } from "./infoReplication.ts";
 import { LinkControls } from "./LinkControls.tsx";
 import { useShallow } from "zustand/react/shallow";
 import type { NodeSnapshot } from "@replica-lab/protocol";
+import { ConfigFileSection, DiskSection, DownNote } from "./DiskSection.tsx";
+import { replicaOfInFile } from "./configFileText.ts";
 
 export function Inspector() {
   const selection = useApp((s) => s.selection);
@@ -113,6 +116,7 @@ function NodeInspector({ id }: { readonly id: string }) {
           </>
         )}
       </p>
+      <DownNote node={node} />
 
       <section>
         <h3>{t("inspector.drive")}</h3>
@@ -129,14 +133,18 @@ function NodeInspector({ id }: { readonly id: string }) {
               {t("inspector.freeze")} <kbd>F</kbd>
             </button>
           )}
-          <button type="button" className="btn danger" disabled={node.status === "down"} onClick={() => actions.kill(id)} data-testid="action-kill">
-            {t("inspector.kill")} <kbd>K</kbd>
-          </button>
+          {/* Left column: the restarts; right column: the two ways down, graceful above crash. */}
           <button type="button" className="btn" onClick={() => actions.restart(id, false)} data-testid="action-restart">
             {t("inspector.restart")} <kbd>R</kbd>
           </button>
+          <button type="button" className="btn" disabled={!up} onClick={() => actions.shutdown(id)} title={t("inspector.shutdownTitle")} data-testid="action-shutdown">
+            {t("inspector.shutdown")}
+          </button>
           <button type="button" className="btn" onClick={() => actions.restart(id, true)} data-testid="action-restart-wipe">
             {t("inspector.restartWipe")} <kbd>⇧R</kbd>
+          </button>
+          <button type="button" className="btn danger" disabled={node.status === "down"} onClick={() => actions.kill(id)} title={t("inspector.killTitle")} data-testid="action-kill">
+            {t("inspector.kill")} <kbd>K</kbd>
           </button>
           <button type="button" className="btn danger" onClick={() => actions.removeNode(id)} data-testid="action-delete">
             {t("inspector.remove")} <kbd>Del</kbd>
@@ -161,6 +169,8 @@ function NodeInspector({ id }: { readonly id: string }) {
       </section>
 
       <ReplicationSection node={node} />
+      <DiskSection node={node} />
+      <ConfigFileSection key={node.id} node={node} />
 
       <section>
         <h3>{t("inspector.backlogScaled")}</h3>
@@ -206,8 +216,12 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
   const choices = useNodeChoices();
   const masterName = useNodeName(node.masterId);
   const edge = useEdgeOfReplica(node.id);
+  // Off by default: REPLICAOF alone changes only the running process, as in redis.
+  const [persist, setPersist] = useState(false);
   const { t } = useTranslation();
   const chip = replicaLinkChip(node, t);
+  const fileMaster = replicaOfInFile(node.configFile);
+  const fileMasterName = useApp((s) => (fileMaster === null ? null : (Object.values(s.lab.nodes).find((n) => n.address === fileMaster)?.name ?? fileMaster)));
   return (
     <section>
       <h3>{t("inspector.replication")}</h3>
@@ -215,7 +229,7 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
         <span className="k">{t("inspector.replicaOf")}</span>
         <select
           value={node.masterId ?? (node.masterAddress ? "external" : "")}
-          onChange={(e) => actions.setMaster(node.id, e.target.value === "" ? null : e.target.value)}
+          onChange={(e) => actions.setMaster(node.id, e.target.value === "" ? null : e.target.value, persist)}
           data-testid="master-select"
           aria-label={t("inspector.masterOf", { name: node.name })}
         >
@@ -230,9 +244,18 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
             ))}
         </select>
       </label>
+      <label className="persist-toggle small" title={t("inspector.persistTitle")}>
+        <input type="checkbox" checked={persist} onChange={(e) => setPersist(e.target.checked)} data-testid="persist-master" />
+        {t("inspector.persist")}
+      </label>
+      {(fileMaster !== null || node.role === "replica") && (
+        <p className={`small ${fileMaster === null ? "warn-text" : "muted"}`} data-testid="file-replicaof" data-master={fileMaster ?? ""}>
+          {fileMaster === null ? t("inspector.fileNoReplicaOf") : t("inspector.fileReplicaOf", { master: fileMasterName ?? fileMaster })}
+        </p>
+      )}
       {node.role === "replica" && (
         <>
-          <button type="button" className="btn" onClick={() => actions.setMaster(node.id, null)} data-testid="action-promote">
+          <button type="button" className="btn" onClick={() => actions.setMaster(node.id, null, persist)} data-testid="action-promote">
             {t("inspector.promote")} <kbd>P</kbd>
           </button>
           {chip && (

@@ -92,7 +92,8 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
     case "killed":
       return text(t("events.explain.killed", { name }), t("events.explain.killedWhy"));
     case "restarted":
-      return text(detail.wiped ? t("events.explain.restartedWiped", { name }) : t("events.explain.restarted", { name }));
+      // Whether it came back as a master or a replica (what its redis.conf said) is only in the server's line.
+      return withServerText(detail.wiped ? t("events.explain.restartedWiped", { name }) : t("events.explain.restarted", { name }), event);
     case "frozen":
       return text(t("events.explain.frozen", { name }), t("events.explain.frozenWhy"));
     case "thawed":
