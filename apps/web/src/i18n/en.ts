@@ -444,6 +444,8 @@ export const en = {
       killedWhy: "a crash: connections reset, memory lost, disk kept",
       restarted: "node {{name}} restarted",
       restartedWiped: "node {{name}} restarted with a wiped disk",
+      restartedAsMaster: "as a master: there is no replicaof in its {{file}} (a REPLICAOF typed at runtime is not kept)",
+      restartedAsReplica: "as a replica of {{master}}: its {{file}} says replicaof",
       frozen: "node {{name}} frozen (SIGSTOP)",
       frozenWhy: "it processes nothing until thawed",
       thawed: "node {{name}} thawed (SIGCONT)",

@@ -440,6 +440,8 @@ export const zh: Catalogue = {
       killedWhy: "相当于崩溃：连接被重置，内存丢失，磁盘保留",
       restarted: "重启了节点 {{name}}",
       restartedWiped: "清空磁盘后重启了节点 {{name}}",
+      restartedAsMaster: "以主节点身份启动：它的 {{file}} 里没有 replicaof（运行时输入的 REPLICAOF 不会保留）",
+      restartedAsReplica: "以 {{master}} 的从节点身份启动：它的 {{file}} 里写了 replicaof",
       frozen: "冻结了节点 {{name}}（SIGSTOP）",
       frozenWhy: "解冻之前它什么都不处理",
       thawed: "解冻了节点 {{name}}（SIGCONT）",

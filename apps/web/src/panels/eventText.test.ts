@@ -73,8 +73,11 @@ describe("event explanations from structured events", () => {
     const added = makeEvent(1, { nodeId: "n1" as NodeId, nodeName: "A" });
     expect(explainEvent(added, en, ctx).head).toBe("node A added at 127.0.0.1:7001 (redis 7.0)");
     expect(explainEvent(added, zh, ctx).head).toBe("添加了节点 A，地址 127.0.0.1:7001（redis 7.0）");
-    const restarted = makeEvent(2, { kind: "restarted", detail: { kind: "restarted", wiped: true, message: "" } });
+    const restarted = makeEvent(2, { kind: "restarted", detail: { kind: "restarted", wiped: true, replicaOf: null, configFile: "redis.conf", message: "" } });
     expect(explainEvent(restarted, en, ctx).head).toBe("node A restarted with a wiped disk");
+    expect(explainEvent(restarted, en, ctx).reason).toBe("as a master: there is no replicaof in its redis.conf (a REPLICAOF typed at runtime is not kept)");
+    const asReplica = makeEvent(4, { kind: "restarted", detail: { kind: "restarted", wiped: false, replicaOf: A, configFile: "redis.conf", message: "" } });
+    expect(explainEvent(asReplica, zh, ctx).reason).toBe("以 A 的从节点身份启动：它的 redis.conf 里写了 replicaof");
     const rewritten = makeEvent(3, { kind: "config-file", detail: { kind: "config-file", message: "redis.conf of A rewritten; it takes effect at the next start" } });
     expect(eventLine(explainEvent(rewritten, zh, ctx), zh)).toBe("A 的配置文件已重写：下次启动时生效");
   });

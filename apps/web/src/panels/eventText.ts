@@ -91,9 +91,12 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
       return text(t("events.explain.nodeRemoved", { name }));
     case "killed":
       return text(t("events.explain.killed", { name }), t("events.explain.killedWhy"));
-    case "restarted":
-      // Whether it came back as a master or a replica (what its redis.conf said) is only in the server's line.
-      return withServerText(detail.wiped ? t("events.explain.restartedWiped", { name }) : t("events.explain.restarted", { name }), event);
+    case "restarted": {
+      // What its config file made it: a replica of the master named there, or a master.
+      const head = detail.wiped ? t("events.explain.restartedWiped", { name }) : t("events.explain.restarted", { name });
+      const file = detail.configFile;
+      return text(head, detail.replicaOf === null ? t("events.explain.restartedAsMaster", { file }) : t("events.explain.restartedAsReplica", { file, master: ctx.nameOf(detail.replicaOf) }));
+    }
     case "frozen":
       return text(t("events.explain.frozen", { name }), t("events.explain.frozenWhy"));
     case "thawed":

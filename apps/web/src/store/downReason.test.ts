@@ -25,7 +25,7 @@ describe("why a node is down", () => {
   });
 
   it("is the latest exit, and nothing once the node started again or when the log does not say", () => {
-    const killedThenRestarted = [on(1, A, { kind: "killed", message: "" }), on(2, A, { kind: "restarted", wiped: false, message: "" })];
+    const killedThenRestarted = [on(1, A, { kind: "killed", message: "" }), on(2, A, { kind: "restarted", wiped: false, replicaOf: null, configFile: "redis.conf", message: "" })];
     expect(downReasonOf(killedThenRestarted, A)).toBeNull();
     expect(downReasonOf([...killedThenRestarted, saved(3, A, 2), exited(4, A)], A)).toEqual({ kind: "shutdown", savedKeys: 2 });
     expect(downReasonOf([exited(1, B)], A)).toBeNull();

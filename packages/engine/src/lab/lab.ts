@@ -460,6 +460,8 @@ export class Lab {
     this.action(id, {
       kind: "restarted",
       wiped: wipe,
+      replicaOf: master,
+      configFile: host.kind.configFile,
       message: `node ${node.name} restarted${wipe ? " with a wiped disk" : ""} from its ${host.kind.configFile}${master ? `, as a replica of ${master} (replicaof is in the file)` : ", as a master (no replicaof in the file)"}`,
     });
     if (running && master === null) this.warnIfReplicasWillDropKeys(node, running.keys);

@@ -101,7 +101,15 @@ export type LabAction =
   | { readonly kind: "node-added"; readonly message: string }
   | { readonly kind: "node-removed"; readonly message: string }
   | { readonly kind: "killed"; readonly message: string }
-  | { readonly kind: "restarted"; readonly message: string; readonly wiped: boolean }
+  | {
+      readonly kind: "restarted";
+      readonly message: string;
+      readonly wiped: boolean;
+      /** The master its config file named (it came back as a replica of it), or null (a master). */
+      readonly replicaOf: string | null;
+      /** The config file it started from. */
+      readonly configFile: string;
+    }
   | { readonly kind: "frozen"; readonly message: string }
   | { readonly kind: "thawed"; readonly message: string }
   | { readonly kind: "link-changed"; readonly message: string }
