@@ -52,7 +52,45 @@ export type TraceEvent =
   | (TraceBase & { readonly kind: "disconnect"; readonly peer: string; readonly side: "master" | "replica" })
   | (TraceBase & { readonly kind: "backlog"; readonly action: "created" | "freed" | "resized"; readonly firstByteOffset: number })
   | (TraceBase & { readonly kind: "persistence"; readonly action: "save" | "load" | "save-point" | "config-rewrite"; readonly keys: number; readonly file: string })
-  | (TraceBase & { readonly kind: "warning"; readonly code: string });
+  | (TraceBase & { readonly kind: "warning"; readonly code: string })
+  | (TraceBase & {
+      readonly kind: "binlog-sync";
+      readonly side: "master" | "replica";
+      /** The other end of the link (the slave as the master sees it, or the master). */
+      readonly peer: string;
+      readonly decision: BinlogSyncDecision;
+      /** The seq the decision is about: the slave's last_seq, or the master's cursor. */
+      readonly seq: number;
+      /** The master's binlog window [min_seq, max_seq] when it decided. */
+      readonly minSeq?: number;
+      readonly maxSeq?: number;
+    });
+
+/**
+ * What an SSDB master decided for a slave's `sync140`, or what a slave learnt from its master
+ * (binlog replication: a copy, a resume from a seq, an out-of-sync verdict).
+ */
+export type BinlogSyncDecision =
+  /** A full copy starts (`copy_begin`). */
+  | "copy-begin"
+  /** An interrupted copy continues after the slave's last_key. */
+  | "copy-recover"
+  /** The slave's last_seq is in the binlog: streaming resumes with no copy. */
+  | "sync-recover"
+  /** The copy is complete (`copy_end`): binlog streaming from here. */
+  | "copy-end"
+  /** The needed records are gone (or never existed): replication stops until a human resets the slave. */
+  | "out-of-sync"
+  /** Seed 002: out of sync, so the master resets the slave and copies again by itself. */
+  | "recopy"
+  /** Seed 002: a send failed mid-copy; the pinned snapshot is kept, marked ABORT, for a resume. */
+  | "snapshot-abort"
+  /** Seed 002: a reconnecting slave resumes the copy on its pinned snapshot. */
+  | "snapshot-resume"
+  /** Seed 002: an aborted snapshot was released after its timeout. */
+  | "snapshot-released"
+  /** The master noticed that a slave is gone (its second failed send) and dropped it. */
+  | "slave-gone";
 
 /** Why a master answered PSYNC with a full resync. */
 export type FullResyncReason =

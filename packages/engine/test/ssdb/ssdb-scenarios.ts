@@ -7,6 +7,7 @@
 import type { PairHarness } from "./pair-harness.ts";
 import { sleep } from "./pair-harness.ts";
 import type { WireCap } from "./recording-proxy.ts";
+import { MIXED_LOAD, MIXED_STREAM, RECORD_STEPS, STREAM_WRITES } from "./scenario-steps.ts";
 
 /** One scenario: how to drive the pair, and how much of its wire trace to keep. */
 export interface ScenarioDef {
@@ -93,12 +94,7 @@ export const SSDB_SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     "After a copy of 5 keys, 3 writes (a new key, an overwrite, a delete) are streamed one by one on an idle link.",
     async (h) => {
       await loadAndCopy(h, 5);
-      const writes: [label: string, argv: string[]][] = [
-        ["streamed-new-key", ["set", "k6", "v6"]],
-        ["streamed-overwrite", ["set", "k1", "v1b"]],
-        ["streamed-delete", ["del", "k2"]],
-      ];
-      for (const [label, argv] of writes) {
+      for (const [label, argv] of STREAM_WRITES) {
         await sleep(1_200);
         const mark = wireMark(h);
         const sentMs = h.now();
@@ -233,33 +229,12 @@ export const SSDB_SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     "A copy of hashes, a KV key, a zset and a queue (copy order is the order of encoded keys: h…, k…, q…, s…), then streamed records of every type.",
     async (h) => {
       await h.startMaster();
-      const load: string[][] = [
-        ["hset", "h1", "f1", "a"],
-        ["hset", "h1", "f2", "b"],
-        ["hset", "h2", "f", "x"],
-        ["set", "k1", "v1"],
-        ["zset", "z1", "m1", "5"],
-        ["zset", "z1", "m2", "7"],
-        ["qpush_back", "q1", "x"],
-        ["qpush_back", "q1", "y"],
-      ];
-      for (const argv of load) await h.run("master", ...argv);
+      for (const argv of MIXED_LOAD) await h.run("master", ...argv);
       await h.checkpoint("master-loaded", "master given 2 hashes, a KV key, a zset and a queue; slave never started");
       await h.startSlave();
       await h.waitSlave();
       await h.checkpoint("copied", "slave started with an empty disk; waited for SYNC and last_seq = master max_seq");
-      const stream: string[][] = [
-        ["hset", "h1", "f3", "c"],
-        ["hdel", "h1", "f1"],
-        ["zset", "z1", "m3", "9"],
-        ["zdel", "z1", "m1"],
-        ["qpush_back", "q1", "z"],
-        ["qpush_front", "q1", "w"],
-        ["qpop_front", "q1"],
-        ["qpop_back", "q1"],
-        ["del", "k1"],
-      ];
-      for (const argv of stream) await writeThenCheckpoint(h, `streamed ${argv.join(" ")}`, ...argv);
+      for (const argv of MIXED_STREAM) await writeThenCheckpoint(h, `streamed ${argv.join(" ")}`, ...argv);
     },
   ),
 
@@ -270,30 +245,7 @@ export const SSDB_SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       await h.startSlave();
       await h.waitSlave();
       await h.checkpoint("empty-copied", "master and slave started empty; the slave's copy of nothing finished");
-      const steps: [label: string, argv: string[]][] = [
-        ["set new key", ["set", "a", "1"]],
-        ["set same value", ["set", "a", "1"]],
-        ["set other value", ["set", "a", "2"]],
-        ["del existing", ["del", "a"]],
-        ["del missing", ["del", "a"]],
-        ["hset new field", ["hset", "h", "f", "1"]],
-        ["hset same value", ["hset", "h", "f", "1"]],
-        ["hset other value", ["hset", "h", "f", "2"]],
-        ["hdel existing", ["hdel", "h", "f"]],
-        ["hdel missing", ["hdel", "h", "f"]],
-        ["zset new member", ["zset", "z", "m", "1"]],
-        ["zset same score", ["zset", "z", "m", "1"]],
-        ["zdel existing", ["zdel", "z", "m"]],
-        ["zdel missing", ["zdel", "z", "m"]],
-        ["qpush_back", ["qpush_back", "q", "x"]],
-        ["qpop_front", ["qpop_front", "q"]],
-        ["qpop_front empty", ["qpop_front", "q"]],
-        ["incr", ["incr", "n", "1"]],
-        ["multi_set 2 keys", ["multi_set", "b", "1", "c", "2"]],
-        ["multi_del 1 present 1 missing", ["multi_del", "b", "missing"]],
-        ["setx with ttl", ["setx", "t", "v", "100000"]],
-      ];
-      for (const [label, argv] of steps) {
+      for (const [label, argv] of RECORD_STEPS) {
         await h.run("master", ...argv);
         await h.waitSlave();
         // A command without a record leaves nothing to wait for; give a record time to show up anyway.

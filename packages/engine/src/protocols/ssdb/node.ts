@@ -1,0 +1,404 @@
+/**
+ * A sans-IO ssdb-server 1.9.8 process: its own sorted storage and binlog, SSDB's framing (and the
+ * Redis protocol) on its client port, the master side of `sync140` (upstream or seed 002), and one
+ * slave link per `replication.slaveof`. It is not a Redis node: nothing here is shared with
+ * `RedisNode` but the process contract.
+ *
+ * Threads of the real server become timers in virtual time: the binlog cleaner (50 ms), the
+ * expiration loop (10 ms), each master link's loop (300 ms idle ticks), each slave link's connect
+ * and receive loops, and seed 002's snapshot cleanup (30 s).
+ */
+import type { BootContext, NodeProcess, PeerProbe } from "../../process/contract.ts";
+import type { SimDisk } from "../../process/disk.ts";
+import type { ConnId, NodeEffect } from "../../process/effects.ts";
+import type { TraceEvent } from "../../process/trace.ts";
+import { bytesToBinary } from "../../util/bytes.ts";
+import { CLEANER_PERIOD_MS, DEFAULT_BINLOG_CAPACITY } from "./binlog.ts";
+import { blockBytes, lookupCommand, type CommandHost, type ReplyBlock } from "./commands.ts";
+import { parseSsdbConf, settingsOf, type SsdbSettings } from "./config.ts";
+import { SsdbDatabase } from "./database.ts";
+import { ssdbEscape } from "./keys.ts";
+import { UpstreamMasterLink, parseSync140, type MasterHost, type MasterLink } from "./master-link.ts";
+import { MetaStore } from "./meta.ts";
+import { convertRedisRequest, encodeRedisReply, type ConvertedRequest } from "./redis-adapter.ts";
+import { SlaveLink, type SlaveHost, type SlaveLinkConfig } from "./slave.ts";
+import { SnapshotMasterLink, SnapshotRegistry } from "./snapshot-master.ts";
+import type { SsdbView } from "./view.ts";
+import { encodePacket, LinkReader } from "./wire.ts";
+
+/** `SSDB_VERSION` of the recorded build. */
+export const SSDB_VERSION = "1.9.8";
+
+/** `info`'s fixed `leveldb.stats` text while no table file exists. */
+const LEVELDB_STATS = "                               Compactions\nLevel  Files Size(MB) Time(sec) Read(MB) Write(MB)\n--------------------------------------------------\n";
+
+/** A client connection (not yet, or never, a slave's `sync140`). */
+interface ClientConn {
+  readonly conn: ConnId;
+  readonly peer: string;
+  readonly reader: LinkReader;
+  /** A Redis request was seen: replies are RESP from now on (`Link::redis`). */
+  redis: boolean;
+}
+
+export interface SsdbNodeOptions {
+  readonly context: BootContext;
+  readonly configFile: string;
+}
+
+export class SsdbNode implements NodeProcess<SsdbView> {
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly disk: SimDisk;
+  readonly settings: SsdbSettings;
+  readonly db: SsdbDatabase;
+  readonly meta: MetaStore;
+  readonly startMs: number;
+  readonly epochMs: number;
+  nowMs: number;
+  changeCount = 0;
+  /** `total_calls`: commands run (unknown commands and `sync140` are not counted). */
+  totalCalls = 0;
+
+  private readonly clients = new Map<ConnId, ClientConn>();
+  /** Master links in creation order (`info` lists the newest first). */
+  private masterLinks: MasterLink[] = [];
+  private readonly masterConns = new Map<ConnId, MasterLink>();
+  readonly slaves: SlaveLink[] = [];
+  private readonly snapshots: SnapshotRegistry;
+  private readonly effects: NodeEffect[] = [];
+  private nextConnId = 1;
+  private lastCleanerCheckMs = -Infinity;
+  private readonly masterHost: MasterHost;
+  private readonly slaveHost: SlaveHost;
+  private readonly commandHost: CommandHost;
+
+  constructor(options: SsdbNodeOptions) {
+    const context = options.context;
+    this.host = context.hostname;
+    this.port = context.port;
+    this.pid = context.pid;
+    this.disk = context.disk;
+    this.nowMs = context.nowMs;
+    this.startMs = context.nowMs;
+    this.epochMs = context.epochMs;
+    const parsed = parseSsdbConf(context.disk.readText(options.configFile) ?? "");
+    const root = parsed.ok ? parsed.root : { key: "root", value: "", children: [] };
+    this.settings = settingsOf(root, DEFAULT_BINLOG_CAPACITY);
+    if (!parsed.ok) this.trace({ kind: "warning", code: "bad-config-file", message: `${options.configFile} line ${parsed.line}: ${parsed.message}; started with the defaults` });
+    this.db = new SsdbDatabase(context.disk, { capacity: this.settings.binlogCapacity, binlogEnabled: this.settings.binlogEnabled });
+    this.meta = new MetaStore(context.disk);
+    this.snapshots = new SnapshotRegistry(this.startMs);
+    this.masterHost = {
+      db: this.db,
+      send: (conn, bytes) => this.effects.push({ type: "send", conn, bytes }),
+      close: (conn) => this.closeConn(conn),
+      trace: (event) => this.trace(event),
+      syncSpeedMBps: this.settings.syncSpeed,
+    };
+    this.slaveHost = {
+      db: this.db,
+      meta: this.meta,
+      connect: (host, port) => {
+        const conn = this.allocConn();
+        this.effects.push({ type: "connect", conn, host, port });
+        return conn;
+      },
+      send: (conn, bytes) => this.effects.push({ type: "send", conn, bytes }),
+      close: (conn) => this.effects.push({ type: "close", conn }),
+      trace: (event) => this.trace(event),
+    };
+    this.commandHost = {
+      db: this.db,
+      version: SSDB_VERSION,
+      unixMs: () => this.unixMs(),
+      info: (args) => this.info(args),
+      slaveOf: (id, host, port, auth, lastSeq, lastKey) => this.addSlave({ id, host, port, mirror: false, auth, recvTimeoutSec: 30 }, { lastSeq, lastKey }),
+      replicationInUse: () => this.slaves.length > 0 || this.masterLinks.length > 0,
+    };
+    for (const conf of this.settings.slaveOf) {
+      this.addSlave({ id: conf.id, host: conf.host, port: conf.port, mirror: conf.type === "mirror", auth: conf.auth, recvTimeoutSec: conf.recvTimeoutSec }, null);
+    }
+    this.runTimers();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Time
+
+  /** Unix time in ms (`time_ms()`). */
+  unixMs(): number {
+    return Math.floor(this.epochMs + this.nowMs);
+  }
+
+  uptimeSec(): number {
+    return Math.floor((this.nowMs - this.startMs) / 1000);
+  }
+
+  private enter(nowMs: number): void {
+    if (nowMs < this.nowMs) throw new Error(`time went backwards: ${nowMs} < ${this.nowMs}`);
+    this.nowMs = nowMs;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Effects
+
+  private allocConn(): ConnId {
+    return this.nextConnId++ as ConnId;
+  }
+
+  trace(event: TraceEvent): void {
+    this.effects.push({ type: "trace", event });
+    this.changeCount++;
+  }
+
+  takeEffects(): NodeEffect[] {
+    if (this.effects.length === 0) return [];
+    return this.effects.splice(0, this.effects.length);
+  }
+
+  private closeConn(conn: ConnId): void {
+    this.masterConns.delete(conn);
+    this.clients.delete(conn);
+    this.effects.push({ type: "close", conn });
+    this.changeCount++;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Host entry points
+
+  accept(nowMs: number, peer: string): ConnId {
+    this.enter(nowMs);
+    const conn = this.allocConn();
+    this.clients.set(conn, { conn, peer, reader: new LinkReader(), redis: false });
+    this.changeCount++;
+    return conn;
+  }
+
+  receive(nowMs: number, conn: ConnId, bytes: Uint8Array): void {
+    this.enter(nowMs);
+    const client = this.clients.get(conn);
+    if (client !== undefined) {
+      client.reader.push(bytes);
+      this.processInput(client);
+    } else {
+      // A master link never reads what its slave sends after sync140.
+      this.slaveOf(conn)?.receive(nowMs, bytes);
+    }
+    this.runTimers();
+  }
+
+  peerClosed(nowMs: number, conn: ConnId): void {
+    this.enter(nowMs);
+    if (this.clients.delete(conn)) {
+      this.changeCount++;
+    } else {
+      const link = this.masterConns.get(conn);
+      if (link !== undefined) link.peerClosed();
+      else this.slaveOf(conn)?.closedEvent(nowMs);
+    }
+    this.runTimers();
+  }
+
+  connected(nowMs: number, conn: ConnId): void {
+    this.enter(nowMs);
+    this.slaveOf(conn)?.connectedEvent(nowMs);
+    this.runTimers();
+  }
+
+  connectFailed(nowMs: number, conn: ConnId, reason: string): void {
+    this.enter(nowMs);
+    this.slaveOf(conn)?.connectFailedEvent(nowMs, reason);
+    this.runTimers();
+  }
+
+  tick(nowMs: number): void {
+    this.enter(nowMs);
+    this.runTimers();
+  }
+
+  nextWakeMs(): number {
+    let wake = Infinity;
+    if (this.db.binlog.trimDue()) wake = Math.min(wake, this.nextCleanerCheckMs());
+    const expiry = this.db.nextExpiryUnixMs(this.epochMs + this.startMs);
+    if (expiry !== Infinity) wake = Math.min(wake, expiry - this.epochMs);
+    for (const link of this.masterLinks) wake = Math.min(wake, link.nextWakeMs());
+    for (const slave of this.slaves) wake = Math.min(wake, slave.nextWakeMs());
+    wake = Math.min(wake, this.snapshots.nextSweepMs(this.nowMs));
+    return wake;
+  }
+
+  /** The cleaner thread looks every 50 ms from start; one look per grid point. */
+  private nextCleanerCheckMs(): number {
+    const grid = this.startMs + Math.ceil((this.nowMs - this.startMs) / CLEANER_PERIOD_MS) * CLEANER_PERIOD_MS;
+    return grid <= this.lastCleanerCheckMs ? grid + CLEANER_PERIOD_MS : grid;
+  }
+
+  /** Runs every thread whose time has come, until none is due at `nowMs`. */
+  private runTimers(): void {
+    const now = this.nowMs;
+    for (let pass = 0; pass < 1000; pass++) {
+      let progressed = false;
+      if (this.db.binlog.trimDue() && this.nextCleanerCheckMs() <= now) {
+        this.lastCleanerCheckMs = now;
+        // The window [min_seq, max_seq] shows the trim; a slave behind it learns at its next sync140.
+        if (this.db.trimBinlog() !== null) progressed = true;
+      }
+      if (this.db.expireDue(this.unixMs()).length > 0) progressed = true;
+      for (const slave of this.slaves) slave.tick(now);
+      for (const link of this.masterLinks) {
+        if (link instanceof SnapshotMasterLink) link.notifyBinlog(now);
+        if (link.nextWakeMs() <= now) {
+          link.run(now);
+          progressed = true;
+        }
+      }
+      const before = this.masterLinks.length;
+      this.masterLinks = this.masterLinks.filter((l) => !l.ended);
+      if (this.masterLinks.length !== before) this.changeCount++;
+      for (const released of this.snapshots.sweep(now)) {
+        this.trace({ kind: "binlog-sync", side: "master", peer: released.host, decision: "snapshot-released", seq: released.binlogSeq, message: `aborted snapshot for ${released.host} (seq ${released.binlogSeq}) released after its timeout` });
+      }
+      if (!progressed) break;
+    }
+    this.changeCount++;
+  }
+
+  view(): SsdbView {
+    const first = this.slaves[0] ?? null;
+    const binlog = this.db.binlog;
+    return {
+      protocol: "ssdb-binlog",
+      role: first !== null ? "replica" : "master",
+      masterAddress: first?.masterAddress ?? null,
+      linkPhase: first?.phase ?? null,
+      linkUp: first?.status === "SYNC",
+      transferProgress: null,
+      keys: this.db.keyCount,
+      uptimeSec: this.uptimeSec(),
+      replicas: this.masterLinks.map((link) => ({ address: link.peer, status: link.status, lastSeq: link.lastSeq, gone: link.isGone, copiedItems: link.copiedItems })),
+      binlog: { enabled: binlog.enabled, capacity: binlog.capacity, minSeq: binlog.minSeq, maxSeq: binlog.maxSeq },
+      syncStatus: first?.status ?? null,
+      lastSeq: first?.lastSeq ?? null,
+      lastKey: first !== null ? ssdbEscape(first.lastKey) : null,
+      copyCount: first?.copyCount ?? 0,
+      syncCount: first?.syncCount ?? 0,
+      slaveId: first?.id ?? null,
+      masters: this.slaves.map((s) => s.masterAddress),
+      copyMode: this.settings.copyMode,
+      syncSpeedMBps: this.settings.syncSpeed,
+      snapshots: this.snapshots.all().map((s) => ({ host: s.host, status: s.status, binlogSeq: s.binlogSeq })),
+    };
+  }
+
+  /**
+   * Work the world should run to settle: a slave link connecting or in its handshake or copy, or
+   * about to retry a reachable master; a master link copying or with binlog records not yet sent.
+   * A slave that is OUT_OF_SYNC, or that retries a master it cannot reach, is waiting.
+   */
+  busy(peers: PeerProbe): boolean {
+    if (this.db.binlog.trimDue()) return true;
+    for (const slave of this.slaves) {
+      if (slave.status === "OUT_OF_SYNC" || slave.status === "SYNC") continue;
+      if (slave.connecting || slave.connected) {
+        if (!peers.frozen(slave.masterAddress)) return true;
+      } else if (peers.reachable(slave.masterAddress)) {
+        return true;
+      }
+    }
+    for (const link of this.masterLinks) {
+      if (link.isGone || link.status === "OUT_OF_SYNC") continue;
+      if (link.status !== "SYNC" || link.lastSeq < this.db.binlog.maxSeq) return true;
+    }
+    return false;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Clients
+
+  private processInput(client: ClientConn): void {
+    for (;;) {
+      if (!this.clients.has(client.conn)) return;
+      const next = client.reader.next();
+      if (next.kind === "incomplete") return;
+      if (next.kind === "error") {
+        // "link parse error, delete link": no reply.
+        this.closeConn(client.conn);
+        return;
+      }
+      if (next.resp) client.redis = true;
+      this.handleRequest(client, next.blocks, next.resp);
+    }
+  }
+
+  private handleRequest(client: ClientConn, blocks: readonly Uint8Array[], resp: boolean): void {
+    const converted: ConvertedRequest = resp ? convertRedisRequest(blocks) : { req: blocks.map((b) => bytesToBinary(b)), desc: null };
+    const req = converted.req;
+    const name = req[0] ?? "";
+    if (name === "sync140") {
+      this.startMasterLink(client, req);
+      return;
+    }
+    let reply: ReplyBlock[];
+    const command = lookupCommand(name);
+    if (command === undefined) {
+      reply = ["client_error", `Unknown Command: ${name}`];
+    } else if (this.settings.readonly && command.write) {
+      reply = ["client_error", `Forbidden Command: ${name}`];
+      this.totalCalls++;
+    } else {
+      reply = command.proc(this.commandHost, req);
+      this.totalCalls++;
+      if (command.write) this.changeCount++;
+    }
+    const bytes = client.redis ? encodeRedisReply(reply, converted) : encodePacket(reply.map(blockBytes));
+    if (bytes.length > 0) this.effects.push({ type: "send", conn: client.conn, bytes });
+  }
+
+  /** `proc_sync140`: the connection becomes a master link (a "backend" thread; `links` no longer counts it). */
+  private startMasterLink(client: ClientConn, req: readonly string[]): void {
+    this.clients.delete(client.conn);
+    const request = parseSync140(req);
+    const link =
+      this.settings.copyMode === "snapshot"
+        ? new SnapshotMasterLink(this.masterHost, this.snapshots, client.conn, client.peer, request, this.nowMs)
+        : new UpstreamMasterLink(this.masterHost, client.conn, client.peer, request, this.nowMs);
+    this.masterLinks.push(link);
+    this.masterConns.set(client.conn, link);
+    this.changeCount++;
+  }
+
+  private slaveOf(conn: ConnId): SlaveLink | undefined {
+    return this.slaves.find((s) => s.owns(conn));
+  }
+
+  private addSlave(config: SlaveLinkConfig, start: { lastSeq: number; lastKey: string } | null): void {
+    this.slaves.push(new SlaveLink(this.slaveHost, config, this.nowMs, start));
+    this.trace({ kind: "role", role: "replica", masterAddress: `${config.host}:${config.port}`, message: `slaveof: ${config.host}:${config.port}, type: ${config.mirror ? "mirror" : "sync"}` });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // info
+
+  /** `proc_info`'s reply after `ok`. */
+  info(args: readonly string[]): ReplyBlock[] {
+    const out: ReplyBlock[] = ["ssdb-server", "version", SSDB_VERSION, "links", String(this.clients.size), "total_calls", String(this.totalCalls), "dbsize", String(this.db.bytesAtBoot)];
+    out.push("binlogs", this.db.binlog.stats());
+    for (const link of [...this.masterLinks].reverse()) out.push("replication", link.stats());
+    for (const slave of this.slaves) out.push("replication", slave.stats());
+    out.push("serv_key_range", '    kv  : "" - ""\n    hash: "" - ""\n    zset: "" - ""\n    list: "" - ""');
+    const what = args[0];
+    if (what === undefined || what === "range") {
+      const r = this.db.keyRange();
+      const pair = ([a, b]: [string, string]): string => `"${ssdbEscape(a)}" - "${ssdbEscape(b)}"`;
+      out.push("data_key_range", `    kv  : ${pair(r.kv)}\n    hash: ${pair(r.hash)}\n    zset: ${pair(r.zset)}\n    list: ${pair(r.list)}`);
+    }
+    if (what === undefined || what === "leveldb") out.push("leveldb.stats", LEVELDB_STATS);
+    return out;
+  }
+
+  /** The whole `info` text as `redis-cli` or a console prints it (one block per line). */
+  infoText(): string {
+    return this.info([]).map((b) => (typeof b === "string" ? b : bytesToBinary(b))).join("\n");
+  }
+}
