@@ -26,6 +26,7 @@ const GROUP_OF: Readonly<Record<LabEvent["kind"], EventGroup>> = {
   "partial-resync": "sync",
   rdb: "sync",
   "replica-state": "sync",
+  "binlog-sync": "sync",
   link: "link",
   timeout: "link",
   disconnect: "link",
