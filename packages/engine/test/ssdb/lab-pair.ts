@@ -10,6 +10,7 @@ import type { SsdbNode } from "../../src/protocols/ssdb/node.ts";
 import { EXPIRE_LIST } from "../../src/protocols/ssdb/database.ts";
 import { binaryToBytes, bytesToBinary } from "../../src/util/bytes.ts";
 import type { ExternalConnection } from "../../src/sim/world.ts";
+import type { TraceEvent } from "../../src/process/trace.ts";
 import type { Keyspace, NodeName, NodeObservation, SsdbInfo } from "./fixture-types.ts";
 import { ProxyRecorder, proxyKind } from "./lab-proxy.ts";
 import { parseSsdbInfo } from "./ssdb-info.ts";
@@ -20,10 +21,18 @@ const MASTER_PORT = 8881;
 const SLAVE_PORT = 8882;
 const PROXY_PORT = 8883;
 
-/** One checkpoint of a lab run (the fixture's `Checkpoint` without logs and commands). */
+/** A command run during a step, as the fixture's `CommandRecord` keeps it (escaped text). */
+export interface LabCommand {
+  readonly node: NodeName;
+  readonly argv: readonly string[];
+  readonly reply: readonly string[];
+}
+
+/** One checkpoint of a lab run (the fixture's `Checkpoint` without logs). */
 export interface LabCheckpoint {
   readonly label: string;
   readonly tMs: number;
+  readonly commands: readonly LabCommand[];
   readonly nodes: Readonly<Record<NodeName, NodeObservation>>;
 }
 
@@ -41,6 +50,12 @@ export class LabPair {
   readonly world: World;
   readonly proxy = new ProxyRecorder(HOST, MASTER_PORT);
   readonly checkpoints: LabCheckpoint[] = [];
+  private stepCommands: LabCommand[] = [];
+  /** Every trace event of both nodes, with its virtual time. */
+  readonly traces: { readonly node: NodeName; readonly event: TraceEvent; readonly tMs: number }[] = [];
+  /** How long each dead slave stayed listed on the master (`waitGhostGone`), from the death. */
+  readonly ghostLifetimesMs: number[] = [];
+  private deathMs: number | null = null;
   readonly masterAddress = `${HOST}:${MASTER_PORT}`;
   readonly slaveAddress = `${HOST}:${SLAVE_PORT}`;
   readonly proxyAddress = `${HOST}:${PROXY_PORT}`;
@@ -50,6 +65,10 @@ export class LabPair {
 
   constructor(options: LabPairOptions = {}) {
     this.world = new World({ seed: options.seed ?? 1, defaultLink: { latencyMs: options.latencyMs ?? 0, bandwidthBytesPerSec: Infinity, partitioned: false } });
+    this.world.onTrace((address, event, tMs) => {
+      if (address === this.masterAddress) this.traces.push({ node: "master", event, tMs });
+      else if (address === this.slaveAddress) this.traces.push({ node: "slave", event, tMs });
+    });
     const capacity = String(options.binlogCapacity ?? 10);
     const conf = (settings: Record<string, string>): string => {
       const built = SSDB.initialConfig(settings);
@@ -113,6 +132,7 @@ export class LabPair {
   }
 
   stopSlave(): void {
+    this.deathMs = this.world.nowMs;
     this.world.kill(this.slaveAddress);
     this.world.runCurrent();
   }
@@ -135,7 +155,9 @@ export class LabPair {
 
   /** The proxy stops listening: attempts are refused (its live connections are reset). */
   refuseProxy(): void {
-    if (this.proxyStarted) this.world.kill(this.proxyAddress);
+    if (!this.proxyStarted) return;
+    this.proxy.killed(this.world.nowMs);
+    this.world.kill(this.proxyAddress);
   }
 
   /** Advances virtual time. */
@@ -143,8 +165,15 @@ export class LabPair {
     this.world.runFor(ms);
   }
 
-  /** Runs one command on a node in SSDB's protocol and returns the reply blocks (byte strings). */
+  /** Runs one command on a node and records it in the current step (as the recorder's `run`). */
   run(name: NodeName, ...argv: string[]): string[] {
+    const reply = this.query(name, ...argv);
+    this.stepCommands.push({ node: name, argv: argv.map((a) => escapeBytes(binaryToBytes(a))), reply: reply.map((b) => escapeBytes(binaryToBytes(b))) });
+    return reply;
+  }
+
+  /** Runs one command on a node in SSDB's protocol and returns the reply blocks (byte strings). */
+  query(name: NodeName, ...argv: string[]): string[] {
     const host = this.world.hosts.get(this.address(name));
     if (!host || host.state !== "up") throw new Error(`${name} is down`);
     let client = this.clients.get(name);
@@ -176,7 +205,7 @@ export class LabPair {
   }
 
   info(name: NodeName): SsdbInfo {
-    return parseSsdbInfo(this.run(name, "info"));
+    return parseSsdbInfo(this.query(name, "info"));
   }
 
   slaveLink(): Readonly<Record<string, string>> {
@@ -211,8 +240,9 @@ export class LabPair {
 
   /** Polls the master every 50 ms until it lists no slave; returns how long that took. */
   waitGhostGone(): number {
-    const start = this.world.nowMs;
+    const start = this.deathMs ?? this.world.nowMs;
     this.waitUntil("the master to drop the dead slave", () => this.info("master").replication.every((r) => r.kind !== "client"));
+    this.ghostLifetimesMs.push(this.world.nowMs - start);
     return this.world.nowMs - start;
   }
 
@@ -245,7 +275,8 @@ export class LabPair {
 
   checkpoint(label: string): LabCheckpoint {
     const tMs = this.world.nowMs;
-    const checkpoint: LabCheckpoint = { label, tMs, nodes: { master: this.observe("master"), slave: this.observe("slave") } };
+    const checkpoint: LabCheckpoint = { label, tMs, commands: this.stepCommands, nodes: { master: this.observe("master"), slave: this.observe("slave") } };
+    this.stepCommands = [];
     this.checkpoints.push(checkpoint);
     return checkpoint;
   }

@@ -93,6 +93,15 @@ export class ProxyRecorder {
     return connection;
   }
 
+  /** The proxy's host was killed: its open connections end as resets from the master's side. */
+  killed(nowMs: number): void {
+    for (const c of this.connections) {
+      if (c.closedMs !== null) continue;
+      c.closedMs = nowMs;
+      c.closedBy = { side: "master", how: "rst" };
+    }
+  }
+
   /** @internal */
   fireCut(): void {
     const then = this.onCut;
@@ -172,10 +181,6 @@ class ProxyProcess implements NodeProcess {
       }
       const packet = buffer.subarray(0, parsed.consumed);
       buffer = buffer.subarray(parsed.consumed);
-      if (c.cut) {
-        if (dir === "master->slave") c.notForwarded++;
-        continue;
-      }
       const first = parsed.blocks[0];
       c.messages.push({
         framing: "ssdb",
@@ -184,6 +189,11 @@ class ProxyProcess implements NodeProcess {
         blocks: parsed.blocks.map(escapeBytes),
         record: dir === "master->slave" && first !== undefined ? decodeRecordHeader(first) : null,
       });
+      // Like the recorder: what arrives after a cut is kept but not passed on.
+      if (c.cut) {
+        if (dir === "master->slave") c.notForwarded++;
+        continue;
+      }
       this.effects.push({ type: "send", conn: to, bytes: packet.slice() });
       if (dir === "master->slave") {
         c.masterPackets++;

@@ -3,7 +3,8 @@
  * (`../fixtures/real-ssdb-1.9.8.json`). Each recorded scenario is replayed step for step on lab
  * nodes (`lab-scenarios.ts`), and at every checkpoint both nodes must match the real ones: up or
  * down, `info`'s binlog window, every `replication` entry's fields (status, last_seq, copy_count,
- * sync_count, type, id) in the order printed, and the whole keyspace. Ports differ (the recorder's
+ * sync_count, type, id) in the order printed, the whole keyspace, and the replies to the step's
+ * commands. Ports differ (the recorder's
  * were free ports), so addresses are compared after mapping the recorded proxy port to the lab's.
  */
 import { readFileSync } from "node:fs";
@@ -65,6 +66,8 @@ describe("SSDB scenarios against ssdb-server 1.9.8", () => {
       expect(lab.checkpoints.map((c) => c.label)).toEqual(recorded.checkpoints.map((c) => c.label));
       recorded.checkpoints.forEach((real, i) => {
         const mine: LabCheckpoint = lab.checkpoints[i]!;
+        // The commands of the step and what they answered (SSDB's protocol).
+        expect(mine.commands, `${name} / ${real.label} / commands`).toEqual(real.commands.map((c) => ({ node: c.node, argv: c.argv, reply: c.reply })));
         for (const node of ["master", "slave"] as const) {
           expect(observationShape(mine.nodes[node], LAB_PROXY_PORT), `${name} / ${real.label} / ${node}`).toEqual(observationShape(real.nodes[node], port));
         }

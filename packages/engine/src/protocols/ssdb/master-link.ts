@@ -23,6 +23,12 @@ export interface MasterHost {
   trace(event: TraceEvent): void;
   /** `replication.sync_speed` in MB/s (<= 0: unlimited). */
   readonly syncSpeedMBps: number;
+  /**
+   * Lab knowledge, not protocol: whether this dataset (since its data directory was created) ever
+   * served `peer`. A slave resuming from a seq this dataset never sent it is silently diverging.
+   */
+  servedBefore(peer: string): boolean;
+  markServed(peer: string): void;
 }
 
 /** A master link's status as `info` prints it. */
@@ -134,6 +140,7 @@ export abstract class MasterLink {
   }
 
   protected sendCopyBegin(): void {
+    this.host.markServed(this.peer);
     this.sendRecord({ seq: 0, type: BinlogType.COPY, cmd: BinlogCommand.BEGIN, key: "" }, COPY_BEGIN);
   }
 
@@ -218,6 +225,22 @@ export abstract class MasterLink {
   /** Releases what the link holds (iterators, snapshots). */
   protected onEnd(): void {}
 
+  /**
+   * LAB-1: a slave that resumes (no copy) from seq > 0 of a dataset that never served it got that
+   * seq from another history (this master was wiped, or it is another master): ssdb accepts it and
+   * both sides say SYNC, but the slave lacks everything up to that seq. Say so, then remember it.
+   */
+  protected checkResume(seq: number): void {
+    if (seq > 0 && !this.host.servedBefore(this.peer)) {
+      this.host.trace({
+        kind: "warning",
+        code: "ssdb-silent-divergence",
+        message: `silent divergence: ${this.peer} resumes from seq ${seq}, but this master's data never sent it anything (wiped, or another master's seqs); it will miss seqs 1..${seq} and keep what it had, while both sides show SYNC`,
+      });
+    }
+    this.host.markServed(this.peer);
+  }
+
   protected trace(decision: BinlogSyncDecision, seq: number, message: string): void {
     const binlog = this.host.db.binlog;
     this.host.trace({ kind: "binlog-sync", side: "master", peer: this.peer, decision, seq, minSeq: binlog.minSeq, maxSeq: binlog.maxSeq, message });
@@ -262,11 +285,13 @@ export class UpstreamMasterLink extends MasterLink {
       this.status = "SYNC";
       this.sendCopyEnd();
       this.trace("sync-recover", lastSeq, `sync recover from seq ${lastSeq}: no copy needed`);
+      this.checkResume(lastSeq);
     } else if (lastKey === "" && lastSeq === 0) {
       this.reset();
     } else {
       this.status = "COPY";
       this.trace("copy-recover", lastSeq, `copy recover from seq ${lastSeq}, key '${ssdbEscape(lastKey)}': the copy continues after it`);
+      this.checkResume(lastSeq);
     }
   }
 

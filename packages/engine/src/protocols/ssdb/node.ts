@@ -26,6 +26,9 @@ import { SnapshotMasterLink, SnapshotRegistry } from "./snapshot-master.ts";
 import type { SsdbView } from "./view.ts";
 import { encodePacket, LinkReader } from "./wire.ts";
 
+/** Lab-only meta hash: the slaves this dataset has sent data to (LAB-1). */
+const SERVED_PEERS = "lab.served";
+
 /** `SSDB_VERSION` of the recorded build. */
 export const SSDB_VERSION = "1.9.8";
 
@@ -96,6 +99,12 @@ export class SsdbNode implements NodeProcess<SsdbView> {
       close: (conn) => this.closeConn(conn),
       trace: (event) => this.trace(event),
       syncSpeedMBps: this.settings.syncSpeed,
+      servedBefore: (peer) => this.meta.hget(SERVED_PEERS, peer) !== undefined,
+      markServed: (peer) => {
+        if (this.meta.hget(SERVED_PEERS, peer) !== undefined) return;
+        this.meta.hset(SERVED_PEERS, peer, "1");
+        this.meta.flush();
+      },
     };
     this.slaveHost = {
       db: this.db,

@@ -221,6 +221,7 @@ export class SnapshotMasterLink extends MasterLink {
     }
     if (this.status === "SYNC" && this.request.lastKey === "" && this.copiedItems === 0 && seq === this.request.lastSeq) {
       this.trace("sync-recover", seq, `sync recover from seq ${seq}: no copy needed`);
+      this.checkResume(seq);
     }
     this.idle = 0;
     this.wakeAtMs = nowMs;
