@@ -14,6 +14,9 @@ import { nodeRoutes } from "./http/node-routes.ts";
 import { createValidators } from "./http/validation.ts";
 import { installWebApp } from "./http/web-app.ts";
 import { LabRegistry } from "./labs/lab-registry.ts";
+import { LessonCatalogue } from "./lessons/lesson-catalogue.ts";
+import { lessonRoutes } from "./lessons/lesson-routes.ts";
+import { LessonService } from "./lessons/lesson-service.ts";
 import { DEFAULT_TIMING, type RuntimeTiming } from "./labs/lab-runtime.ts";
 import { DEFAULT_EXTERNAL_WATCH, type ExternalWatchOptions } from "./external/external-watch.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
@@ -47,6 +50,8 @@ export interface AppOptions {
   readonly access?: AccessOptions;
   /** Polling of external servers for the canvas (interval, answer timeout, how many per lab). */
   readonly externalWatch?: Partial<ExternalWatchOptions>;
+  /** The lessons offered (default: the repository's `lessons/` folder, read at start). */
+  readonly lessons?: LessonCatalogue;
 }
 
 declare module "fastify" {
@@ -55,6 +60,8 @@ declare module "fastify" {
     labs: LabRegistry;
     /** Who may use the server: exposure, the operator secret, lab owners. */
     access: Access;
+    /** The lessons, and the labs playing them. */
+    lessons: LessonService;
   }
 }
 
@@ -89,17 +96,21 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.setValidatorCompiler(validators.compiler);
   app.decorate("labs", registry);
   app.decorate("access", access);
+  const lessons = new LessonService(options.lessons ?? LessonCatalogue.load(), registry, access);
+  app.decorate("lessons", lessons);
   installErrorHandling(app);
   installRequestGuard(app, access);
   const forgetOwner = registry.onDeleted((runtime) => access.forget(runtime.id));
 
   app.register(labRoutes, { prefix: "/api", registry, access });
   app.register(nodeRoutes, { prefix: "/api", registry, access });
+  app.register(lessonRoutes, { prefix: "/api", lessons });
   app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict });
   installWebApp(app, options.webRoot ?? null);
 
   app.addHook("onClose", async () => {
     forgetOwner();
+    lessons.close();
     await registry.close();
   });
   return app;

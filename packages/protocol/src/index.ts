@@ -167,6 +167,8 @@ export type ApiErrorCode =
   | "upgrade-required"
   | "unknown-lab"
   | "unknown-node"
+  | "unknown-lesson"
+  | "lesson-not-ready"
   | "bad-argv"
   | "value-too-large"
   | "bad-config"
@@ -331,3 +333,6 @@ export type ServerMessage =
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
+
+// Lessons (their files, as the API serves them, and a lab's progress through one).
+export * from "./lessons.ts";

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   "upgrade-required": { statusCode: 426, summary: "The stream route was asked for without a WebSocket upgrade." },
   "unknown-lab": { statusCode: 404, summary: "No lab has this id." },
   "unknown-node": { statusCode: 404, summary: "The lab has no node with this id or name." },
+  "unknown-lesson": { statusCode: 404, summary: "No lesson has this id, or the lab is not playing a lesson." },
+  "lesson-not-ready": { statusCode: 409, summary: "The lesson step cannot do that now: its checks do not hold yet (next), it has nothing to do for you (do), or it is the first step (back)." },
   "bad-argv": { statusCode: 400, summary: "A command's argv is not a non-empty list of strings within the argument limit." },
   "value-too-large": { statusCode: 413, summary: "A command argument is over the value size limit." },
   "bad-config": { statusCode: 400, summary: "A node config name or value is not accepted (CONFIG SET's rules)." },

@@ -35,11 +35,12 @@ export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regist
   const bodies = bodySchemas(registry.limits);
   const viewOf = (id: string): LabView => ({ ...registry.get(id).view(), owner: access.ownerOf(id) });
 
-  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName } }>(
+  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName; lesson?: string } }>(
     "/labs",
     { schema: { body: bodies.createLab }, preValidation: missingBodyIsEmpty },
     async (request, reply): Promise<LabView> => {
-      const runtime = await registry.create(request.body);
+      const { lesson, ...create } = request.body;
+      const runtime = lesson === undefined ? await registry.create(create) : await app.lessons.createLab({ lesson, ...create });
       access.setOwner(runtime.id, request.principal);
       reply.code(201);
       return viewOf(runtime.id);

@@ -288,6 +288,12 @@ describe("every route", () => {
       { method: "PATCH", url: `/api/labs/${lab.id}/links/${node.id}/unknown`, payload: { latencyMs: "slow" } },
       { method: "POST", url: `/api/labs/${lab.id}/clock`, payload: { action: 1 } },
       { method: "GET", url: `/api/labs/${lab.id}/events?after=x` },
+      // Lessons: an unknown lesson, and a lab that plays none.
+      { method: "GET", url: "/api/lessons/unknown" },
+      { method: "GET", url: `/api/labs/${lab.id}/lesson` },
+      { method: "POST", url: `/api/labs/${lab.id}/lesson/do` },
+      { method: "POST", url: `/api/labs/${lab.id}/lesson/next` },
+      { method: "POST", url: `/api/labs/${lab.id}/lesson/back` },
     ];
     const covered = new Set<string>();
     for (const c of cases) {
@@ -297,8 +303,9 @@ describe("every route", () => {
       expect(isErrorCode(response.json<{ error: { code: string } }>().error.code), `${c.method} ${c.url}`).toBe(true);
       covered.add(`${c.method} ${routePattern(c.url)}`);
     }
-    // `GET /api/labs` takes no input at all.
+    // `GET /api/labs` and `GET /api/lessons` take no input at all.
     covered.add("GET /api/labs");
+    covered.add("GET /api/lessons");
     expect(routes.length).toBeGreaterThanOrEqual(cases.length);
     for (const route of routes) expect(covered, `${route.method} ${route.url} has no bad-input case`).toContain(`${route.method} ${route.url}`);
     await app.inject({ method: "DELETE", url: `/api/labs/${lab.id}` });
@@ -310,7 +317,7 @@ function routePattern(url: string): string {
   const path = url.split("?")[0]!;
   const parts = path.split("/");
   if (parts[3] === undefined) return path;
-  parts[3] = ":lab";
+  parts[3] = parts[2] === "lessons" ? ":lesson" : ":lab";
   if (parts[4] === "nodes" && parts[5] !== undefined) parts[5] = ":node";
   if (parts[4] === "links") {
     parts[5] = ":from";

@@ -30,7 +30,10 @@ export function bodySchemas(limits: ServerLimits) {
         name: { type: "string", minLength: 1, maxLength: 64 },
         seed: { anyOf: [{ type: "string", minLength: 1, maxLength: 64 }, { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER }] },
         template: { type: "string", enum: [...TEMPLATES] },
+        // A lesson's id: the lab starts at the lesson's first step (not with a template).
+        lesson: { type: "string", minLength: 1, maxLength: 64 },
       },
+      not: { required: ["lesson", "template"] },
     },
     addNode: {
       type: "object",

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { getHeapStatistics } from "node:v8";
+import type { Lab } from "@replica-lab/engine";
 import type { LabSummary } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { ServerLimits } from "../limits.ts";
@@ -30,6 +31,8 @@ export interface CreateLabRequest {
   readonly template?: TemplateName;
   /** A fixed id (the default lab's); REST-created labs get a random one. */
   readonly id?: string;
+  /** An engine lab to host (rebuilt from a log) instead of a new one; it keeps its own seed. */
+  readonly lab?: Lab;
 }
 
 /** How often the memory probe is read (reading it on every request would cost more than it saves). */
@@ -82,6 +85,7 @@ export class LabRegistry {
       overMemory: () => this.overMemory(),
       outbound: this.outbound,
       ...(this.options.externalWatch ? { externalWatch: this.options.externalWatch } : {}),
+      ...(request.lab ? { lab: request.lab } : {}),
     });
     this.pendingCreates++;
     try {

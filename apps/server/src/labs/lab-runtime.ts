@@ -59,6 +59,8 @@ export interface LabRuntimeOptions {
   readonly outbound?: OutboundPolicy;
   /** How external servers linked to the lab are polled for the canvas. */
   readonly externalWatch?: ExternalWatchOptions;
+  /** A lab rebuilt from another's log (a lesson's "back"), instead of a new one from `seed`. */
+  readonly lab?: Lab;
 }
 
 const now = (): number => performance.now();
@@ -94,7 +96,7 @@ export class LabRuntime {
     this.timing = options.timing;
     this.overMemory = options.overMemory;
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
-    this.lab = new Lab({ seed: options.seed, epochMs: Date.now() });
+    this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now() });
     this.clock = new LabClock(now(), this.lab.nowMs);
     this.gateway = new RespGateway({ lab: this.lab, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
     this.writeLoad = new WriteLoad(this.lab);

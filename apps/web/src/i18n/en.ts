@@ -519,6 +519,8 @@ export const en = {
     upgradeRequired: "The stream needs a WebSocket.",
     unknownLab: "No lab has this id.",
     unknownNode: "The lab has no such node.",
+    unknownLesson: "There is no such lesson, or this lab is not playing one.",
+    lessonNotReady: "The lesson step cannot do that yet.",
     badArgv: "The command's arguments are not accepted.",
     valueTooLarge: "A command argument is too large.",
     badConfig: "A config name or value is not accepted.",

@@ -16,6 +16,8 @@ const SERVER_CODES = {
   "upgrade-required": "errors.upgradeRequired",
   "unknown-lab": "errors.unknownLab",
   "unknown-node": "errors.unknownNode",
+  "unknown-lesson": "errors.unknownLesson",
+  "lesson-not-ready": "errors.lessonNotReady",
   "bad-argv": "errors.badArgv",
   "value-too-large": "errors.valueTooLarge",
   "bad-config": "errors.badConfig",

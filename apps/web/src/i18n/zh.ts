@@ -515,6 +515,8 @@ export const zh: Catalogue = {
     upgradeRequired: "数据流需要 WebSocket。",
     unknownLab: "没有这个 ID 的实验室。",
     unknownNode: "实验室里没有这个节点。",
+    unknownLesson: "没有这个课程，或者这个实验室没有在上课程。",
+    lessonNotReady: "课程的这一步现在还不能这样做。",
     badArgv: "命令的参数不被接受。",
     valueTooLarge: "命令的某个参数太大。",
     badConfig: "配置名或配置值不被接受。",
