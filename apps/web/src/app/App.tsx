@@ -1,6 +1,8 @@
 /**
- * The lab screen: header, canvas with the inspector beside it, and a dock with the console, the event
- * log and the offsets chart. Also wires the keyboard shortcuts, the theme and position persistence.
+ * The lab screen: header, canvas with the timeline under it and the inspector beside it, and a dock
+ * with the console, the event log and the offsets chart. Also wires the keyboard shortcuts, the
+ * theme and position persistence, and the time-travel overlays (past marking, branch offer, a lab
+ * that is gone, file drop).
  */
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
@@ -11,7 +13,12 @@ import { EventLog } from "../panels/EventLog.tsx";
 import { Inspector } from "../panels/Inspector.tsx";
 import { OffsetChart } from "../panels/OffsetChart.tsx";
 import { appStore, useApp } from "../store/store.ts";
-import { useActions } from "./AppContext.tsx";
+import { BranchOffer } from "../timeline/BranchOffer.tsx";
+import { FileDrop } from "../timeline/FileDrop.tsx";
+import { LabGone } from "../timeline/LabGone.tsx";
+import { PastBanner } from "../timeline/PastBanner.tsx";
+import { TimelineBar } from "../timeline/TimelineBar.tsx";
+import { useActions, useSession } from "./AppContext.tsx";
 import { Header } from "./Header.tsx";
 import { Notices } from "./Notices.tsx";
 import { savePinned, saveTheme } from "./persist.ts";
@@ -21,7 +28,9 @@ export function App() {
   const theme = useApp((s) => s.theme);
   const loaded = useApp((s) => s.lab.loaded);
   const presenting = useApp((s) => s.presenting);
+  const past = useApp((s) => s.timeView.kind === "past");
   const actions = useActions();
+  const timeline = useSession().timeline;
   const { t } = useTranslation();
 
   useEffect(() => {
@@ -46,18 +55,22 @@ export function App() {
         return;
       }
       const focusConsole = (): void => document.querySelector<HTMLInputElement>('[data-testid="console-input"]')?.focus();
-      if (handleShortcut(event, { state: appStore.getState(), actions, focusConsole })) event.preventDefault();
+      if (handleShortcut(event, { state: appStore.getState(), actions, focusConsole, timeline })) event.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [actions]);
+  }, [actions, timeline]);
 
   return (
     <ReactFlowProvider>
-      <div className={`app${presenting ? " presenting" : ""}`} data-loaded={loaded}>
+      <div className={`app${presenting ? " presenting" : ""}${past ? " past" : ""}`} data-loaded={loaded} data-past={past}>
         <Header />
         <main className="main">
-          <Canvas />
+          <div className="stage">
+            <Canvas />
+            <PastBanner />
+            <TimelineBar />
+          </div>
           {!presenting && <Inspector />}
         </main>
         {!presenting && (
@@ -69,6 +82,9 @@ export function App() {
         )}
         <Notices />
         <HelpOverlay />
+        <BranchOffer />
+        <LabGone />
+        <FileDrop />
         {!loaded && <div className="loading">{t("app.loading")}</div>}
       </div>
     </ReactFlowProvider>
@@ -102,6 +118,13 @@ function HelpOverlay() {
           <li>{t("help.doubleClick")}</li>
           <li>{t("help.linkLabel")}</li>
           <li>{t("help.buttons")}</li>
+        </ul>
+        <h3>{t("timeline.helpTitle")}</h3>
+        <ul>
+          <li>{t("timeline.helpDrag")}</li>
+          <li>{t("timeline.helpPast")}</li>
+          <li>{t("timeline.helpShare")}</li>
+          <li>{t("timeline.helpFiles")}</li>
         </ul>
         <button type="button" className="btn primary" onClick={() => setOpen(false)}>
           {t("help.close")}

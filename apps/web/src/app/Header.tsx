@@ -1,5 +1,5 @@
 /**
- * The top bar: lab identity and share link, topology tools, the clock (pause, resume, step, speed),
+ * The top bar: lab identity and share link (to the moment shown), topology tools, the clock (pause, resume, step, speed),
  * the connection indicator, theme and help.
  */
 import { useEffect, useState } from "react";
@@ -9,7 +9,9 @@ import { useActions } from "./AppContext.tsx";
 import { formatSpeed, formatVirtualTime } from "../format/units.ts";
 import { setLanguage } from "../i18n/i18n.ts";
 import { LANGUAGES, type Language } from "../i18n/language.ts";
-import { useApp } from "../store/store.ts";
+import { appStore, useApp } from "../store/store.ts";
+import { viewedMs } from "../store/slices/timelineSlice.ts";
+import { urlWithMoment } from "./labUrl.ts";
 import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -31,7 +33,9 @@ export function Header() {
   const { t } = useTranslation();
 
   const copyLink = (): void => {
-    void navigator.clipboard?.writeText(location.href).then(
+    // The moment shown, even if the cursor moved since the URL was last rewritten.
+    const link = urlWithMoment(location.href, viewedMs(appStore.getState()));
+    void navigator.clipboard?.writeText(link).then(
       () => {
         setCopied(true);
         window.setTimeout(() => setCopied(false), 1500);

@@ -1,6 +1,7 @@
 /**
  * Finds the lab to open: the one named in the URL, or a new "one master, two replicas" lab whose id
- * is then written into the URL. Opens its session and renders the app.
+ * is then written into the URL. Opens its session and renders the app. When the URL comes to name
+ * another lab (a branch, its parent, an imported lab, Back and Forward), it opens that one.
  */
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -14,6 +15,8 @@ import { App } from "./App.tsx";
 import { LabSession } from "./labSession.ts";
 import { labIdFromUrl, urlWithLab } from "./labUrl.ts";
 import { loadPinned, loadTheme } from "./persist.ts";
+import { LabList } from "../timeline/LabList.tsx";
+import { NAVIGATE_EVENT } from "../timeline/navigation.ts";
 
 type Phase =
   | { readonly kind: "resolving" }
@@ -38,17 +41,6 @@ async function resolveLab(): Promise<Phase> {
   }
 }
 
-async function startNewLab(): Promise<Phase> {
-  try {
-    const lab = await createLab({ template: "one-master-two-replicas" });
-    history.replaceState(null, "", urlWithLab(location.href, lab.id));
-    return { kind: "ready", labId: lab.id };
-  } catch (error) {
-    const failure = asLabRequestError(error);
-    return { kind: "failed", code: failure.code, message: failure.message };
-  }
-}
-
 export function Root() {
   const [phase, setPhase] = useState<Phase>({ kind: "resolving" });
   const { t } = useTranslation();
@@ -56,11 +48,27 @@ export function Root() {
   useEffect(() => {
     appStore.getState().setTheme(loadTheme());
     let cancelled = false;
-    void resolveLab().then((p) => {
-      if (!cancelled) setPhase(p);
-    });
+    let current = labIdFromUrl(location.href);
+    const open = (): void => {
+      void resolveLab().then((p) => {
+        if (!cancelled) setPhase(p);
+      });
+    };
+    const urlChanged = (): void => {
+      // Only a change of lab reopens; a moment within the same lab is the timeline's business.
+      const wanted = labIdFromUrl(location.href);
+      if (wanted === current) return;
+      current = wanted;
+      setPhase({ kind: "resolving" });
+      open();
+    };
+    open();
+    window.addEventListener("popstate", urlChanged);
+    window.addEventListener(NAVIGATE_EVENT, urlChanged);
     return () => {
       cancelled = true;
+      window.removeEventListener("popstate", urlChanged);
+      window.removeEventListener(NAVIGATE_EVENT, urlChanged);
     };
   }, []);
 
@@ -70,9 +78,7 @@ export function Root() {
     case "missing":
       return (
         <Splash title={t("app.notFoundTitle", { labId: phase.labId })} detail={t("app.notFoundDetail", { message: phase.message })}>
-          <button className="btn primary" onClick={() => void startNewLab().then(setPhase)}>
-            {t("app.createNew")}
-          </button>
+          <LabList exclude={phase.labId} />
         </Splash>
       );
     case "failed":

@@ -1,12 +1,17 @@
 /**
  * One open lab: the socket, the per-frame buffer that feeds the store, the offset history for the
- * chart, and the single path every operation takes (socket when open, REST otherwise). Errors are
- * reported to the user here unless the caller shows them itself (the console does).
+ * chart, the timeline, and the single path every operation takes (socket when open, REST
+ * otherwise). Errors are reported to the user here unless the caller shows them itself (the
+ * console does). While the past is shown, operations do not run: the app offers to continue from
+ * that moment instead.
  */
 import type { LabOperation, ServerMessage } from "@replica-lab/protocol";
 import { LabConnection } from "../api/labConnection.ts";
 import { asLabRequestError, LabRequestError } from "../api/errors.ts";
-import { restRequestFor, sendRest } from "../api/rest.ts";
+import { getLab, restRequestFor, sendRest } from "../api/rest.ts";
+import type { ConnectionInfo } from "../store/slices/connectionSlice.ts";
+import { liveLabOf } from "../store/slices/timelineSlice.ts";
+import { TimelineController } from "../timeline/timelineController.ts";
 import { OffsetHistory } from "../panels/offsetHistory.ts";
 import { FrameBatcher } from "../store/frameBatcher.ts";
 import type { LabStreamMessage } from "../store/labData.ts";
@@ -29,12 +34,17 @@ export interface RunOptions {
   readonly report?: boolean;
 }
 
+/** The code of the failure an operation gets while the past is shown (the branch offer says the rest). */
+export const VIEWING_PAST = "viewing-past";
+
 export class LabSession {
   readonly history = new OffsetHistory();
   readonly stats: StreamStats = { messages: 0, nodeChanges: 0, applied: 0 };
+  readonly timeline: TimelineController;
   private readonly connection: LabConnection;
   private readonly batcher: FrameBatcher<LabStreamMessage>;
   private unsubscribe: (() => void) | null = null;
+  private probing = false;
 
   constructor(
     readonly store: AppStore,
@@ -49,28 +59,38 @@ export class LabSession {
     this.connection = new LabConnection({
       url: `${scheme}://${location.host}/api/labs/${encodeURIComponent(labId)}/stream`,
       onMessage: (message) => this.receive(message),
-      onStatus: (patch) => store.getState().setConnection(patch),
+      onStatus: (patch) => {
+        store.getState().setConnection(patch);
+        this.statusChanged(patch);
+      },
     });
+    this.timeline = new TimelineController(store, labId, { history: this.history });
   }
 
   start(): void {
     this.store.getState().resetLab(this.labId);
+    // Transcripts are per lab; a branch's nodes even share their parent's ids.
+    this.store.getState().consoleReset();
     this.history.clear();
     // The history samples whatever the store applied (at most once per frame).
-    let lastLab = this.store.getState().lab;
+    // The live lab, also while the screen shows the past.
+    let lastLab = liveLabOf(this.store.getState());
     this.unsubscribe?.();
     this.unsubscribe = this.store.subscribe((state) => {
-      if (state.lab !== lastLab) {
+      const lab = liveLabOf(state);
+      if (lab !== lastLab) {
         const wasOut = lastLab.needsResync;
-        lastLab = state.lab;
-        if (state.lab.loaded) this.history.record(state.lab);
-        if (state.lab.needsResync && !wasOut) this.connection.resync();
+        lastLab = lab;
+        if (lab.loaded) this.history.record(lab);
+        if (lab.needsResync && !wasOut) this.connection.resync();
       }
     });
+    this.timeline.start();
     this.connection.start();
   }
 
   stop(): void {
+    this.timeline.stop();
     this.connection.stop();
     this.batcher.dispose();
     this.unsubscribe?.();
@@ -103,8 +123,41 @@ export class LabSession {
     }
   }
 
+  private statusChanged(patch: Partial<ConnectionInfo>): void {
+    // Each (re)connection may follow a gap (a restarted server): the timeline and series catch up.
+    if (patch.status === "open") void this.timeline.refresh();
+    if (patch.status === "reconnecting" && (patch.attempt ?? 0) > 0) void this.probeLab();
+  }
+
+  /**
+   * While reconnecting, asks whether the lab still exists: a server that restarted without it
+   * refuses the socket with a bare 404, which would otherwise be retried forever.
+   */
+  private async probeLab(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await getLab(this.labId);
+    } catch (error) {
+      const failure = asLabRequestError(error);
+      if (failure.status === 404) {
+        this.connection.stop();
+        this.store.getState().setConnection({ status: "closed", retryAt: null, reason: { kind: "lab-deleted" } });
+        this.batcher.push({ type: "lab-deleted" });
+      }
+      // Anything else (the server still down) is the socket's business: it keeps trying.
+    } finally {
+      this.probing = false;
+    }
+  }
+
   /** Runs an operation and resolves with the server's result. */
   async run(op: LabOperation, options: RunOptions = {}): Promise<unknown> {
+    const state = this.store.getState();
+    if (state.timeView.kind === "past") {
+      state.proposeBranch(describeOperation(op, state.lab, i18n.t));
+      throw new LabRequestError(VIEWING_PAST, i18n.t("timeline.readOnly"));
+    }
     try {
       if (this.connection.isOpen) return await this.connection.request(op);
       const request = restRequestFor(this.labId, op);

@@ -49,4 +49,29 @@ describe("shortcuts", () => {
     handleShortcut(key(" "), ctx());
     expect(actions.clock).toHaveBeenCalledWith({ action: "pause" });
   });
+
+  it("steps through the timeline: , back (into the past), . forward there but the clock while live, End to live", () => {
+    const { store, actions, ctx } = setup();
+    const timeline = { seek: vi.fn(), stepBack: vi.fn(() => true), stepForward: vi.fn(() => true), live: vi.fn(), branch: vi.fn(async () => undefined) };
+    const withTimeline = (): ShortcutContext => ({ ...ctx(), timeline });
+    expect(handleShortcut(key(","), withTimeline())).toBe(true);
+    expect(timeline.stepBack).toHaveBeenCalledTimes(1);
+    handleShortcut(key("."), withTimeline());
+    expect(actions.clock).toHaveBeenCalledWith({ action: "step", stepMs: 100 });
+    expect(timeline.stepForward).not.toHaveBeenCalled();
+    expect(handleShortcut(key("End"), withTimeline())).toBe(false);
+
+    store.getState().seekTo(500);
+    handleShortcut(key("."), withTimeline());
+    expect(timeline.stepForward).toHaveBeenCalledTimes(1);
+    expect(actions.clock).toHaveBeenCalledTimes(1);
+    handleShortcut(key("ArrowLeft", { altKey: true }), withTimeline());
+    expect(timeline.stepBack).toHaveBeenCalledTimes(2);
+    handleShortcut(key("ArrowRight", { altKey: true }), withTimeline());
+    expect(timeline.stepForward).toHaveBeenCalledTimes(2);
+    expect(handleShortcut(key("End"), withTimeline())).toBe(true);
+    expect(timeline.live).toHaveBeenCalled();
+    // Without a timeline (tests, older hosts) the keys are left alone.
+    expect(handleShortcut(key(","), ctx())).toBe(false);
+  });
 });

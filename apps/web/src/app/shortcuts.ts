@@ -5,6 +5,7 @@
 import type { ParseKeys } from "i18next";
 import type { LabActions } from "./actions.ts";
 import type { AppState } from "../store/appState.ts";
+import type { TimelineControls } from "../timeline/timelineController.ts";
 
 export interface Shortcut {
   readonly keys: string;
@@ -29,6 +30,8 @@ export interface ShortcutContext {
   readonly state: AppState;
   readonly actions: LabActions;
   readonly focusConsole: () => void;
+  /** Time travel (absent where no timeline runs). */
+  readonly timeline?: TimelineControls;
 }
 
 const plain = (key: string) => (e: KeyLike) => !e.ctrlKey && !e.metaKey && !e.altKey && e.key.toLowerCase() === key && !e.shiftKey;
@@ -64,7 +67,24 @@ export const SHORTCUTS: readonly Shortcut[] = [
     },
   },
   { keys: "Space", keyName: "shortcut.spaceKey", label: "shortcut.clock", match: (e) => e.key === " ", run: (c) => (c.actions.clock({ action: c.state.lab.clock.paused ? "resume" : "pause" }), true) },
-  { keys: ".", label: "shortcut.step", match: (e) => e.key === ".", run: (c) => (c.actions.clock({ action: "step", stepMs: 100 }), true) },
+  {
+    keys: ".",
+    label: "shortcut.step",
+    match: (e) => e.key === "." && !e.ctrlKey && !e.metaKey && !e.altKey,
+    // In the past the clock is not this moment's to step: the key moves to the next event instead.
+    run: (c) => (c.state.timeView.kind === "past" && c.timeline ? c.timeline.stepForward() : (c.actions.clock({ action: "step", stepMs: 100 }), true)),
+  },
+  { keys: ",", label: "timeline.keyBack", match: (e) => e.key === "," && !e.ctrlKey && !e.metaKey && !e.altKey, run: (c) => c.timeline?.stepBack() ?? false },
+  // Alt+arrows are also the browser's Back/Forward: taken whole while a timeline runs, so a step
+  // with nowhere to go does not leave the page.
+  { keys: "Alt+←", label: "timeline.keyBack", match: (e) => e.key === "ArrowLeft" && e.altKey && !e.ctrlKey && !e.metaKey, run: (c) => (c.timeline?.stepBack(), c.timeline !== undefined) },
+  { keys: "Alt+→", label: "timeline.keyForward", match: (e) => e.key === "ArrowRight" && e.altKey && !e.ctrlKey && !e.metaKey, run: (c) => (c.timeline?.stepForward(), c.timeline !== undefined) },
+  {
+    keys: "End",
+    label: "timeline.keyLive",
+    match: (e) => e.key === "End" && !e.ctrlKey && !e.metaKey && !e.altKey,
+    run: (c) => (c.state.timeView.kind === "past" && c.timeline ? (c.timeline.live(), true) : false),
+  },
   { keys: "L", label: "shortcut.layout", match: plain("l"), run: (c) => (c.state.relayout(), true) },
   { keys: "`", label: "shortcut.console", match: (e) => e.key === "`", run: (c) => (c.focusConsole(), true) },
   { keys: "Z", label: "shortcut.present", match: plain("z"), run: (c) => (c.state.setPresenting(!c.state.presenting), true) },

@@ -1,13 +1,16 @@
 /**
  * A redis-cli for each node: a prompt with the node's address, replies printed as redis-cli prints
  * them, errors marked, ↑/↓ history per node. Tabs switch nodes; by default the console follows the
- * selected node.
+ * selected node. While a past moment is shown, the transcript ends at that moment and a command
+ * typed gets the offer to continue from there instead of running.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useActions } from "../app/AppContext.tsx";
+import { describeOperation } from "../app/describeOperation.ts";
 import { useNode, useNodeChoices } from "../store/selectors.ts";
-import { useApp } from "../store/store.ts";
+import { viewedMs } from "../store/slices/timelineSlice.ts";
+import { appStore, useApp } from "../store/store.ts";
 import type { ConsoleLog } from "../store/slices/consoleSlice.ts";
 
 const EMPTY: ConsoleLog = { entries: [], history: [] };
@@ -56,6 +59,8 @@ export function ConsolePanel() {
 function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   const node = useNode(nodeId);
   const log = useApp((s) => s.consoles[nodeId] ?? EMPTY);
+  const until = useApp(viewedMs);
+  const entries = useMemo(() => (until === null ? log.entries : log.entries.filter((e) => e.atMs <= until)), [log.entries, until]);
   const actions = useActions();
   const [line, setLine] = useState("");
   const [cursor, setCursor] = useState<number | null>(null);
@@ -67,7 +72,7 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   useEffect(() => {
     const el = screen.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [log.entries.length]);
+  }, [entries.length]);
 
   // redis-cli's prompt: the address it talks to, or "not connected" while the process is down.
   const prompt = node?.status === "down" ? "not connected>" : `${node?.address ?? nodeId}>`;
@@ -77,6 +82,13 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
     setLine("");
     setCursor(null);
     if (text.trim() === "") return;
+    if (until !== null) {
+      // The past does not change: offer to continue from this moment (the line stays typed).
+      setLine(text);
+      const state = appStore.getState();
+      state.proposeBranch(describeOperation({ kind: "command", nodeId, argv: text.trim().split(/\s+/) }, state.lab, t));
+      return;
+    }
     setBusy(true);
     try {
       await actions.runConsoleLine(nodeId, text);
@@ -117,8 +129,8 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   return (
     <div className="console" onClick={() => input.current?.focus()} data-console-node={node?.name ?? nodeId}>
       <div className="console-screen" ref={screen} data-testid="console-output" aria-live="polite">
-        {log.entries.length === 0 && <div className="console-hint">{t("console.hint", { name: node?.name ?? nodeId })}</div>}
-        {log.entries.map((entry) => (
+        {entries.length === 0 && <div className="console-hint">{t("console.hint", { name: node?.name ?? nodeId })}</div>}
+        {entries.map((entry) => (
           <div key={entry.id} className={`console-line ${entry.kind}`} data-kind={entry.kind}>
             {entry.kind === "command" && <span className="console-prompt">{entry.prompt} </span>}
             {entry.text}
@@ -139,7 +151,7 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
           autoComplete="off"
           aria-label={t("console.inputLabel", { name: node?.name ?? nodeId })}
           data-testid="console-input"
-          placeholder={busy ? t("console.waiting") : t("console.placeholder")}
+          placeholder={until !== null ? t("timeline.consolePast") : busy ? t("console.waiting") : t("console.placeholder")}
         />
       </div>
     </div>

@@ -124,6 +124,7 @@ export function EventLog() {
             aria-pressed={filter.groups.includes(group)}
             onClick={() => toggleGroup(group)}
             data-testid={`event-group-${group}`}
+            data-group={group}
           >
             {t(EVENT_GROUP_LABEL_KEYS[group])}
           </button>

@@ -2,6 +2,8 @@
  * master_repl_offset of every node over virtual time (uPlot: a small canvas chart that redraws
  * thousands of points in a millisecond). It pulls from the session's offset history on its own timer
  * (4 Hz) instead of re-rendering with the store, and rebuilds only when the set of nodes changes.
+ * The history reaches back to the lab's start (the server's series); while a past moment is shown
+ * the lines end at that moment.
  */
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,7 +11,8 @@ import uPlot from "uplot";
 import { useSession } from "../app/AppContext.tsx";
 import { formatOffset } from "../format/units.ts";
 import { useNodeChoices } from "../store/selectors.ts";
-import { useApp } from "../store/store.ts";
+import { viewedMs } from "../store/slices/timelineSlice.ts";
+import { appStore, useApp } from "../store/store.ts";
 
 /** Node colours for the chart legend: distinct and legible on light and dark backgrounds. */
 const PALETTE = ["#e11d48", "#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5"];
@@ -56,12 +59,15 @@ export function OffsetChart() {
         })),
       ],
     };
-    const chart = new uPlot(opts, session.history.data(ids), el);
+    let until = viewedMs(appStore.getState());
+    const chart = new uPlot(opts, session.history.data(ids, until), el);
     let drawn = session.history.version;
     const timer = window.setInterval(() => {
-      if (session.history.version === drawn || document.hidden) return;
+      const wanted = viewedMs(appStore.getState());
+      if ((session.history.version === drawn && wanted === until) || document.hidden) return;
       drawn = session.history.version;
-      chart.setData(session.history.data(ids));
+      until = wanted;
+      chart.setData(session.history.data(ids, until));
     }, REDRAW_MS);
     const resize = new ResizeObserver(() => chart.setSize(size()));
     resize.observe(el);

@@ -6,5 +6,6 @@ import type { LabSlice } from "./slices/labSlice.ts";
 import type { NoticeSlice } from "./slices/noticeSlice.ts";
 import type { PrefsSlice } from "./slices/prefsSlice.ts";
 import type { SelectionSlice } from "./slices/selectionSlice.ts";
+import type { TimelineSlice } from "./slices/timelineSlice.ts";
 
-export type AppState = LabSlice & CanvasSlice & SelectionSlice & ConnectionSlice & NoticeSlice & ConsoleSlice & PrefsSlice;
+export type AppState = LabSlice & CanvasSlice & SelectionSlice & ConnectionSlice & NoticeSlice & ConsoleSlice & PrefsSlice & TimelineSlice;

@@ -12,6 +12,7 @@ import { createLabSlice } from "./slices/labSlice.ts";
 import { createNoticeSlice } from "./slices/noticeSlice.ts";
 import { createPrefsSlice } from "./slices/prefsSlice.ts";
 import { createSelectionSlice } from "./slices/selectionSlice.ts";
+import { createTimelineSlice } from "./slices/timelineSlice.ts";
 
 export type AppStore = StoreApi<AppState>;
 
@@ -24,6 +25,7 @@ export function createAppStore(): AppStore {
     ...createNoticeSlice(...a),
     ...createConsoleSlice(...a),
     ...createPrefsSlice(...a),
+    ...createTimelineSlice(...a),
   }));
 }
 

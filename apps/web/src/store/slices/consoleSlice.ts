@@ -10,6 +10,8 @@ export interface ConsoleEntry {
   readonly text: string;
   /** The prompt shown before a command ("127.0.0.1:6379>"). */
   readonly prompt?: string;
+  /** The lab's virtual time when it was printed: looking at the past hides what came later. */
+  readonly atMs: number;
 }
 
 export interface ConsoleLog {
@@ -22,10 +24,12 @@ export interface ConsoleSlice {
   readonly consoles: Readonly<Record<string, ConsoleLog>>;
   /** The node whose console is shown (follows the selection unless pinned by a tab click). */
   readonly consoleNodeId: string | null;
-  consolePrint(nodeId: string, entry: Omit<ConsoleEntry, "id">): void;
+  consolePrint(nodeId: string, entry: Omit<ConsoleEntry, "id" | "atMs">): void;
   consoleRemember(nodeId: string, line: string): void;
   consoleClear(nodeId: string): void;
   showConsole(nodeId: string | null): void;
+  /** Forgets every transcript (another lab opens: its nodes may have the same ids). */
+  consoleReset(): void;
 }
 
 const MAX_ENTRIES = 500;
@@ -39,7 +43,9 @@ export const createConsoleSlice: StateCreator<AppState, [], [], ConsoleSlice> = 
   consolePrint(nodeId, entry) {
     set((state) => {
       const log = state.consoles[nodeId] ?? EMPTY_LOG;
-      const entries = [...log.entries, { ...entry, id: nextEntryId++ }];
+      // Stamped with the live clock: a transcript belongs to the lab as it is, not to a moment viewed.
+      const atMs = (state.liveLab ?? state.lab).clock.timeMs;
+      const entries = [...log.entries, { ...entry, id: nextEntryId++, atMs }];
       return { consoles: { ...state.consoles, [nodeId]: { ...log, entries: entries.length > MAX_ENTRIES ? entries.slice(entries.length - MAX_ENTRIES) : entries } } };
     });
   },
@@ -60,5 +66,8 @@ export const createConsoleSlice: StateCreator<AppState, [], [], ConsoleSlice> = 
   },
   showConsole(nodeId) {
     set({ consoleNodeId: nodeId });
+  },
+  consoleReset() {
+    set({ consoles: {}, consoleNodeId: null });
   },
 });
