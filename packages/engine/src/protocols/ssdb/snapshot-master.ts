@@ -26,6 +26,8 @@ export interface PinnedSnapshot {
   status: SnapshotStatus;
   /** Virtual ms of the last status change to ABORT (`last_active`). */
   lastActiveMs: number;
+  /** The link copying from it now (a resumed copy takes it over from a link still dying). */
+  owner: object | null;
 }
 
 /** The default `snapshot_timeout` (the server passes no value)... */
@@ -47,9 +49,9 @@ export class SnapshotRegistry {
   }
 
   /** Takes a new snapshot for `host`, releasing any old one (`pre_snapshot` of a fresh copy). */
-  pin(host: string, snapshot: StoreSnapshot, binlogSeq: number, nowMs: number): PinnedSnapshot {
+  pin(host: string, snapshot: StoreSnapshot, binlogSeq: number, nowMs: number, owner: object): PinnedSnapshot {
     this.release(host);
-    const pinned: PinnedSnapshot = { host, snapshot, binlogSeq, status: "ACTIVE", lastActiveMs: nowMs };
+    const pinned: PinnedSnapshot = { host, snapshot, binlogSeq, status: "ACTIVE", lastActiveMs: nowMs, owner };
     this.byHost.set(host, pinned);
     return pinned;
   }
@@ -134,13 +136,14 @@ export class SnapshotMasterLink extends MasterLink {
     const existing = this.snapshots.get(this.peer);
     if (existing !== undefined && this.lastKey !== "") {
       existing.status = "ACTIVE";
+      existing.owner = this;
       this.pinned = existing;
       this.lastSeq = existing.binlogSeq;
       this.trace("snapshot-resume", existing.binlogSeq, `copy resumes on the pinned snapshot (seq ${existing.binlogSeq}) after key '${ssdbEscape(this.lastKey)}'`);
       return;
     }
     const db = this.host.db;
-    this.pinned = this.snapshots.pin(this.peer, db.store.snapshot(), db.binlog.maxSeq, nowMs);
+    this.pinned = this.snapshots.pin(this.peer, db.store.snapshot(), db.binlog.maxSeq, nowMs, this);
     this.lastSeq = this.pinned.binlogSeq;
     this.lastKey = "";
     this.sendCopyBegin();
@@ -157,7 +160,8 @@ export class SnapshotMasterLink extends MasterLink {
 
   /** A binlog record was committed: a waiting binlog loop wakes at once (the condition variable). */
   notifyBinlog(nowMs: number): void {
-    if (!this.ended && this.phase === "binlog" && this.waiting && this.wakeAtMs > nowMs) this.wakeAtMs = nowMs;
+    if (this.ended || this.phase !== "binlog" || this.waitDeadlineMs < 0) return;
+    if (this.host.db.binlog.maxSeq > this.lastSeq) this.wakeAtMs = nowMs;
   }
 
   /** SN-3, SN-4: one pass of the snapshot loop. */
@@ -200,7 +204,7 @@ export class SnapshotMasterLink extends MasterLink {
   /** `client.post_snapshot()`: `copy_end`, the snapshot released, streaming from its seq. */
   private postSnapshot(nowMs: number): void {
     this.sendCopyEnd();
-    this.snapshots.release(this.peer);
+    if (this.pinned?.owner === this) this.snapshots.release(this.peer);
     this.pinned = null;
     this.lastKey = "";
     this.trace("copy-end", this.lastSeq, `snapshot copied (${this.copiedItems} items); streaming the binlog from seq ${this.lastSeq + 1}`);
@@ -246,14 +250,18 @@ export class SnapshotMasterLink extends MasterLink {
     const expected = this.lastSeq + 1;
     const record = binlog.findNext(expected);
     if (record === undefined) {
-      if (!this.waiting) {
+      if (this.waitDeadlineMs < 0) {
         // EOF: wait for a write (`notifyBinlog`) or one second.
-        this.waiting = true;
-        this.wakeAtMs = nowMs + BINLOG_WAIT_MS;
+        this.waitDeadlineMs = nowMs + BINLOG_WAIT_MS;
+        this.wakeAtMs = this.waitDeadlineMs;
+        return;
+      }
+      if (nowMs < this.waitDeadlineMs) {
+        this.wakeAtMs = this.waitDeadlineMs;
         return;
       }
       // The wait timed out; a noop after more than 30 of them in a row.
-      this.waiting = false;
+      this.waitDeadlineMs = -1;
       if (++this.idle > NOOP_AFTER_TIMEOUTS) {
         this.idle = 0;
         this.sendNoop();
@@ -262,7 +270,7 @@ export class SnapshotMasterLink extends MasterLink {
       return;
     }
     this.idle = 0;
-    this.waiting = false;
+    this.waitDeadlineMs = -1;
     if (record.seq !== expected) {
       // `read binlog error`: the records after the cursor were trimmed while it lagged.
       this.status = "OUT_OF_SYNC";
@@ -274,12 +282,13 @@ export class SnapshotMasterLink extends MasterLink {
     this.flush();
   }
 
-  /** In the binlog loop's one-second wait. */
-  private waiting = false;
+  /** When the binlog loop's current one-second wait times out (-1: not waiting). */
+  private waitDeadlineMs = -1;
 
   /** SN-3: a send error mid-copy marks the snapshot ABORT (kept for a resume); after it, just ends. */
   protected override onEnd(): void {
-    if (this.phase === "snapshot" && this.pinned !== null) {
+    if (this.phase === "snapshot" && this.pinned !== null && this.pinned.owner === this) {
+      this.pinned.owner = null;
       this.pinned.status = "ABORT";
       this.pinned.lastActiveMs = this.currentMs;
       this.trace("snapshot-abort", this.pinned.binlogSeq, `send error mid-copy: snapshot (seq ${this.pinned.binlogSeq}) kept as ABORT for a resume after key '${ssdbEscape(this.lastKey)}'`);

@@ -1,0 +1,172 @@
+/**
+ * SSDB storage rules (SPEC.md BL-*, DB-*, ST-*): the binlog's bookkeeping and trimming, the encoded
+ * keys, the records each write makes, the sorted store's snapshots, and what survives a crash.
+ * Figures come from ssdb-observed.md and the recording (`test/fixtures/real-ssdb-1.9.8.json`).
+ */
+import { describe, expect, it } from "vitest";
+import { SimDisk } from "../../process/disk.ts";
+import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
+import { BinlogCommand, BinlogQueue, BinlogType, decodeRecord, encodeRecord } from "./binlog.ts";
+import { EXPIRE_LIST, SsdbDatabase } from "./database.ts";
+import { decodeHashKey, decodeQueueItemKey, decodeZsetKey, encodeHashKey, encodeQueueItemKey, encodeZsetKey, QITEM_SEQ_INIT, ssdbEscape } from "./keys.ts";
+import { SortedStore } from "./store.ts";
+
+const v = (text: string): Uint8Array => asciiBytes(text);
+
+function db(capacity = 10, disk = new SimDisk()): SsdbDatabase {
+  return new SsdbDatabase(disk, { capacity, binlogEnabled: true });
+}
+
+/** The records a database holds, as "CMD key". */
+function records(d: SsdbDatabase): string[] {
+  return [...d.binlog.stored()].map((r) => `${Object.keys(BinlogCommand).find((k) => BinlogCommand[k as keyof typeof BinlogCommand] === r.cmd)} ${ssdbEscape(r.key)}`);
+}
+
+describe("binlog (BL)", () => {
+  it("BL-1 the header is seq (8 bytes little-endian), type, cmd, then the key", () => {
+    const bytes = encodeRecord({ seq: 0x11, type: BinlogType.SYNC, cmd: BinlogCommand.QPUSH_BACK, key: "q\x02q1?\xff\xff\xff\xff\xff\xff\xff" });
+    expect([...bytes.subarray(0, 10)]).toEqual([0x11, 0, 0, 0, 0, 0, 0, 0, 1, 10]);
+    expect(decodeRecord(bytes)).toEqual({ seq: 0x11, type: 1, cmd: 10, key: "q\x02q1?\xff\xff\xff\xff\xff\xff\xff" });
+    expect(decodeRecord(bytes.subarray(0, 9))).toBeNull();
+  });
+
+  it("BL-2 min_seq is 0 until a restart; after one it is the first stored seq", () => {
+    const disk = new SimDisk();
+    const first = db(10, disk);
+    for (let i = 1; i <= 5; i++) first.set(`k${i}`, v(`v${i}`));
+    expect([first.binlog.minSeq, first.binlog.maxSeq]).toEqual([0, 5]);
+    const again = db(10, disk);
+    expect([again.binlog.minSeq, again.binlog.maxSeq]).toEqual([1, 5]);
+  });
+
+  it("BL-3 the cleaner trims only at capacity + 10000 records, and then keeps exactly capacity", () => {
+    const q = new BinlogQueue(10, true);
+    for (let seq = 1; seq <= 10_009; seq++) q.append({ seq, type: 1, cmd: 1, key: "k" });
+    expect(q.trimDue()).toBe(false);
+    q.append({ seq: 10_010, type: 1, cmd: 1, key: "k" });
+    expect(q.trimDue()).toBe(true);
+    // The recording: 10,106 records, then `clean 10097 logs[0 ~ 10096], 10 left`.
+    for (let seq = 10_011; seq <= 10_106; seq++) q.append({ seq, type: 1, cmd: 1, key: "k" });
+    expect(q.trim()).toEqual({ start: 0, end: 10_096 });
+    expect([q.minSeq, q.maxSeq, q.storedCount]).toEqual([10_097, 10_106, 10]);
+    expect(q.findNext(6)?.seq).toBe(10_097);
+  });
+
+  it("BL-4 a trim is persisted: a restarted node starts from the first record kept", () => {
+    const disk = new SimDisk();
+    const d = db(10, disk);
+    for (let i = 0; i < 10_015; i++) d.set("a", v(String(i)));
+    expect(d.trimBinlog()).toEqual({ start: 0, end: 10_005 });
+    const again = db(10, disk);
+    expect([again.binlog.minSeq, again.binlog.maxSeq]).toEqual([10_006, 10_015]);
+    expect(bytesToBinary(again.get("a")!)).toBe("10014");
+  });
+});
+
+describe("records per write (DB), as ssdb-server 1.9.8 makes them", () => {
+  it("DB-1/DB-2 set always makes a KSET (same value too); del makes a KDEL even for a missing key", () => {
+    const d = db();
+    d.set("a", v("1"));
+    d.set("a", v("1"));
+    d.delKey("a");
+    d.delKey("a");
+    expect(records(d)).toEqual(["KSET ka", "KSET ka", "KDEL ka", "KDEL ka"]);
+  });
+
+  it("DB-3 hset makes a record only for a new field or a new value; hdel only for a present field", () => {
+    const d = db();
+    expect(d.hset("h", "f", v("1"))).toBe(1);
+    expect(d.hset("h", "f", v("1"))).toBe(0);
+    expect(d.hset("h", "f", v("2"))).toBe(0);
+    expect(d.hdel("h", "f")).toBe(1);
+    expect(d.hdel("h", "f")).toBe(0);
+    expect(records(d)).toEqual(["HSET h\\x01h=f", "HSET h\\x01h=f", "HDEL h\\x01h=f"]);
+    expect(d.hsize("h")).toBe(0);
+  });
+
+  it("DB-4 zset makes a record for a new member or a new score (scores are int64 text)", () => {
+    const d = db();
+    expect(d.zset("z", "m", "1")).toBe(1);
+    expect(d.zset("z", "m", "1")).toBe(0);
+    expect(d.zset("z", "m", "1.9")).toBe(0);
+    expect(d.zdel("z", "m")).toBe(1);
+    expect(d.zdel("z", "m")).toBe(0);
+    expect(records(d)).toEqual(["ZSET s\\x01z\\x01m", "ZDEL s\\x01z\\x01m"]);
+  });
+
+  it("DB-5 queues: the first item at 2^62-1 (key big-endian), pushes move the pointers, pops carry the raw name", () => {
+    const d = db();
+    expect(d.qpush("q", v("x"), false)).toBe(1);
+    expect(d.qpush("q", v("w"), true)).toBe(2);
+    expect(bytesToBinary(d.qpop("q", true)!)).toBe("w");
+    expect(d.qpop("q", true)).not.toBeUndefined();
+    expect(d.qpop("q", true)).toBeUndefined();
+    expect(records(d)).toEqual(["QPUSH_BACK q\\x01q?\\xff\\xff\\xff\\xff\\xff\\xff\\xff", "QPUSH_FRONT q\\x01q?\\xff\\xff\\xff\\xff\\xff\\xff\\xfe", "QPOP_FRONT q", "QPOP_FRONT q"]);
+    expect(decodeQueueItemKey(encodeQueueItemKey("q", QITEM_SEQ_INIT))).toEqual({ name: "q", seq: QITEM_SEQ_INIT });
+  });
+
+  it("DB-6 setx makes a KSET and a ZSET of the absolute expiry on the expiry list; expiry deletes with KDEL and ZDEL", () => {
+    const d = db();
+    d.set("t", v("v"));
+    d.setTtl("t", 100, 1_000_000);
+    expect(d.zget(EXPIRE_LIST, "t")).toBe("1100000");
+    expect(d.getTtl("t", 1_000_500)).toBe(99);
+    expect(d.expireDue(1_099_999)).toEqual([]);
+    expect(d.expireDue(1_100_000)).toEqual(["t"]);
+    expect(d.get("t")).toBeUndefined();
+    expect(records(d).slice(1).map((r) => r.split(" ")[0])).toEqual(["ZSET", "KDEL", "ZDEL"]);
+  });
+
+  it("DB-7 encoded keys: h + len + name + = + field, s + len + name + len + member", () => {
+    expect(encodeHashKey("h1", "f1")).toBe("h\x02h1=f1");
+    expect(decodeHashKey("h\x02h1=f1")).toEqual({ name: "h1", field: "f1" });
+    expect(encodeZsetKey("z1", "m1")).toBe("s\x02z1\x02m1");
+    expect(decodeZsetKey("s\x02z1\x02m1")).toEqual({ name: "z1", member: "m1" });
+    expect(decodeHashKey("h\x09h")).toBeNull();
+  });
+
+  it("DB-8 a multi-key write is one batch: consecutive seqs, all or nothing", () => {
+    const d = db();
+    expect(d.multiSet([["b", v("1")], ["c", v("2")]])).toBe(2);
+    expect(d.multiSet([["d", v("1")], ["", v("2")]])).toBe(0);
+    expect(d.multiDel(["b", "missing"])).toBe(2);
+    expect(records(d)).toEqual(["KSET kb", "KSET kc", "KDEL kb", "KDEL kmissing"]);
+    expect(d.get("d")).toBeUndefined();
+  });
+
+  it("DB-9 every committed write survives a crash (the disk log is written through)", () => {
+    const disk = new SimDisk();
+    const d = db(10, disk);
+    d.set("a", v("1"));
+    d.hset("h", "f", v("x"));
+    d.qpush("q", v("i"), false);
+    const again = db(10, disk);
+    expect(bytesToBinary(again.get("a")!)).toBe("1");
+    expect(again.hscan("h", "", "", 10).map((e) => e.key)).toEqual(["f"]);
+    expect(again.qitems("q").map((b) => bytesToBinary(b))).toEqual(["i"]);
+    expect(again.keyCount).toBe(3);
+  });
+});
+
+describe("sorted store (ST)", () => {
+  it("ST-1 keys iterate in byte order: hashes, KV, queues, zsets", () => {
+    const s = new SortedStore();
+    for (const k of ["s\x01z\x01m", "kk", "q\x01q\0\0\0\0\0\0\0\x02", "h\x01h=f", "Hh"]) s.put(k, v("x"));
+    expect([...s.range("h")].map((e) => e.key[0])).toEqual(["h", "k", "q", "s"]);
+  });
+
+  it("ST-2 a snapshot sees the store as it was: later sets, deletes and new keys are invisible to it", () => {
+    const s = new SortedStore();
+    s.put("ka", v("1"));
+    s.put("kb", v("2"));
+    const snap = s.snapshot();
+    s.put("ka", v("changed"));
+    s.delete("kb");
+    s.put("kc", v("new"));
+    const seen: string[] = [];
+    for (let e = snap.next("k"); e !== null; e = snap.next(e.key)) seen.push(`${e.key}=${bytesToBinary(e.value)}`);
+    expect(seen).toEqual(["ka=1", "kb=2"]);
+    snap.release();
+    expect(s.openSnapshots).toBe(0);
+  });
+});
