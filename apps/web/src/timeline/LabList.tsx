@@ -3,9 +3,10 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { LabSummary } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
-import { createLab, sendRest } from "../api/rest.ts";
+import { createLab } from "../api/rest.ts";
 import { failureText } from "../i18n/errorText.ts";
 import { openLab } from "./navigation.ts";
+import { listLabs } from "./timelineApi.ts";
 
 type Listing = { readonly kind: "loading" } | { readonly kind: "ready"; readonly labs: readonly LabSummary[] } | { readonly kind: "failed"; readonly text: string };
 
@@ -16,9 +17,8 @@ export function LabList({ exclude }: { readonly exclude?: string }) {
 
   useEffect(() => {
     let cancelled = false;
-    sendRest({ method: "GET", path: "/api/labs" }).then(
-      (body) => {
-        const labs = Array.isArray(body) ? (body as LabSummary[]) : [];
+    listLabs().then(
+      (labs) => {
         if (!cancelled) setListing({ kind: "ready", labs: labs.filter((l) => l.id !== exclude) });
       },
       (error: unknown) => {

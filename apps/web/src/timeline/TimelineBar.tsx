@@ -7,8 +7,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../app/AppContext.tsx";
-import type { LabSummary } from "@replica-lab/protocol";
-import { getLab, sendRest } from "../api/rest.ts";
+import { getLab } from "../api/rest.ts";
 import { formatVirtualTime } from "../format/units.ts";
 import { EVENT_GROUP_LABEL_KEYS } from "../store/eventGroups.ts";
 import { liveLabOf } from "../store/slices/timelineSlice.ts";
@@ -16,7 +15,7 @@ import { appStore, useApp } from "../store/store.ts";
 import { branchesOf, forgetBranches, type BranchRecord } from "./lineage.ts";
 import { downloadLab, importLabFile } from "./labFiles.ts";
 import { openLab } from "./navigation.ts";
-import type { LabParent } from "./timelineApi.ts";
+import { listLabs, type LabParent } from "./timelineApi.ts";
 import { buildMarks, fractionOf, lanesOf, snapToMark, timeAtFraction } from "./timelineModel.ts";
 import "./timeline.css";
 
@@ -209,10 +208,10 @@ function Lineage() {
     if (labId === null || known.length === 0) return;
     // Branches deleted since are dropped from the list (one request, only when there are some).
     let cancelled = false;
-    sendRest({ method: "GET", path: "/api/labs" }).then(
-      (body) => {
-        if (cancelled || !Array.isArray(body)) return;
-        const existing = new Set((body as LabSummary[]).map((l) => l.id));
+    listLabs().then(
+      (labs) => {
+        if (cancelled) return;
+        const existing = new Set(labs.map((l) => l.id));
         forgetBranches(labId, new Set(known.filter((b) => !existing.has(b.labId)).map((b) => b.labId)));
         setBranches(branchesOf(labId));
       },

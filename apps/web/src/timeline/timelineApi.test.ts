@@ -3,7 +3,7 @@ import { LabRequestError } from "../api/errors.ts";
 import { makeLab, makeNode } from "../store/fixtures.ts";
 import { exportFileName } from "./labFiles.ts";
 import { branchesOf, forgetBranches, recordBranch, type KeyValueStore } from "./lineage.ts";
-import { exportLab, fileNameOf, importLab, parseMoment, parseSeries, parseTimeline } from "./timelineApi.ts";
+import { exportLab, fileNameOf, importLab, listLabs, parseMoment, parseSeries, parseTimeline } from "./timelineApi.ts";
 
 describe("reading the server's answers", () => {
   it("takes a timeline, sorting its events and dropping malformed ones", () => {
@@ -62,6 +62,15 @@ function answering(status: number, body: string, headers: Record<string, string>
   }) as typeof fetch;
   return { fetchImpl, sent };
 }
+
+describe("the lab list", () => {
+  it("reads the server's { labs } answer, skipping entries without an id", async () => {
+    const { fetchImpl, sent } = answering(200, JSON.stringify({ labs: [{ id: "a", name: "A", seed: "1", nodeCount: 3, createdAt: "" }, { name: "no id" }] }));
+    expect((await listLabs(fetchImpl)).map((l) => l.id)).toEqual(["a"]);
+    expect(sent[0]?.path).toBe("/api/labs");
+    await expect(listLabs(answering(200, "{}").fetchImpl)).rejects.toMatchObject({ code: "bad-response" });
+  });
+});
 
 describe("lab files", () => {
   it("exports the server's bytes as they are, under the name it suggests", async () => {

@@ -4,7 +4,7 @@
  * border: a malformed answer becomes a `bad-response` failure, never a half-read object in the
  * store.
  */
-import type { LabEvent, LabView } from "@replica-lab/protocol";
+import type { LabEvent, LabSummary, LabView } from "@replica-lab/protocol";
 import { LabRequestError, apiErrorOf } from "../api/errors.ts";
 import { sendRest } from "../api/rest.ts";
 
@@ -157,6 +157,14 @@ export async function branchLab(labId: string, atMs: number, fetchImpl?: typeof 
   const body = await sendRest({ method: "POST", path: `/api/labs/${enc(labId)}/branch`, body: { atMs } }, fetchImpl);
   if (!isRecord(body) || typeof body.id !== "string") throw bad("branch", "no lab id");
   return body as unknown as LabView;
+}
+
+/** `GET /api/labs`: the labs the server holds (`{ labs }`). */
+export async function listLabs(fetchImpl?: typeof fetch): Promise<LabSummary[]> {
+  const body = await sendRest({ method: "GET", path: "/api/labs" }, fetchImpl);
+  const labs = isRecord(body) ? body.labs : body;
+  if (!Array.isArray(labs)) throw bad("lab list", "no list of labs");
+  return labs.filter((lab): lab is LabSummary => isRecord(lab) && typeof lab.id === "string");
 }
 
 /** A downloaded lab file: its bytes as the server wrote them, and the name it suggested. */
