@@ -32,6 +32,11 @@ export type { NodeProcess, NodeKind, BootContext, PeerProbe, ProcessViewCommon }
 export type { Redis70View } from "./protocols/redis-7.0/view.ts";
 export { InputLog } from "./lab/input-log.ts";
 export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";
+export type { TimeInput } from "./lab/lab.ts";
+export { ReplayCursor, isTimeInput } from "./lab/replay-cursor.ts";
+export type { LogSource } from "./lab/replay-cursor.ts";
+export { RECORDING_FORMAT, encodeRecording, decodeRecording } from "./lab/recording.ts";
+export type { Recording, RecordingFile, RecordingParent, LayoutPoint, DecodedRecording } from "./lab/recording.ts";
 export { parseConfigFile, rewriteConfigFile } from "./redis/config-file.ts";
 export type { NodeOptions } from "./redis/server.ts";
 export type { NodeEffect, ConnId } from "./process/effects.ts";

@@ -34,6 +34,8 @@ export type LabInput =
   | { readonly op: "load"; readonly t: number; readonly node: NodeId; readonly count: number }
   | { readonly op: "load-stop"; readonly t: number; readonly node: NodeId }
   | { readonly op: "outbound"; readonly t: number; readonly id: number; readonly event: OutboundLogEvent }
+  /** Connections to addresses outside the lab go through a connector (`on`) or are refused. */
+  | { readonly op: "outbound-connector"; readonly t: number; readonly on: boolean }
   | { readonly op: "run-until"; readonly t: number; readonly untilMs: number }
   | { readonly op: "steps"; readonly t: number; readonly count: number }
   | { readonly op: "until-idle"; readonly t: number; readonly maxMs: number };
@@ -76,6 +78,13 @@ export class InputLog {
       }
     }
     this.entries.push(input);
+  }
+
+  /** Fills an empty log (a fork's, a branch's) with entries taken as they are. */
+  load(entries: readonly LabInput[]): void {
+    if (this.entries.length > 0) throw new Error("only an empty log can be loaded");
+    // One push per entry: a spread of a long log would overflow the argument limit.
+    for (const entry of entries) this.entries.push(entry);
   }
 
   /** Tells listeners that `input` (the last appended) has been applied. */

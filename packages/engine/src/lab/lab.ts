@@ -4,14 +4,17 @@
  * enters through a method here, is appended to the input log, and is then applied; replaying the
  * log on a fresh lab with the same seed and epoch rebuilds it exactly (`Lab.replay`).
  */
-import { nodeKind, isNodeVersion, type NodeVersion, type ProcessView } from "../kinds.ts";
-import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents } from "../sim/world.ts";
+import { nodeKind, isNodeVersion, NODE_VERSIONS, type NodeVersion, type ProcessView } from "../kinds.ts";
+import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket } from "../sim/world.ts";
 import { Prng } from "../sim/prng.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
 import type { Reply } from "../redis/resp/reply.ts";
 import { utf8 } from "../util/bytes.ts";
 import type { NodeProcess } from "../process/contract.ts";
 import { ReplyQueue, type CommandOutcome } from "./console.ts";
+import { ClientEndpoint, ConsoleEndpoint, IGNORE_OUTCOME, LoadEndpoint, NULL_ENDPOINT, type Console, type LabEndpoint } from "./endpoints.ts";
+import { forkRules, type ForkOptions } from "./fork.ts";
+import { cloneGraph, estimateBytes, type Replacement } from "./graph-clone.ts";
 import { EventLog } from "./event-log.ts";
 import { InputLog, type LabInput, type LabOrigin, type OutboundLogEvent } from "./input-log.ts";
 import { buildEdges } from "./edges.ts";
@@ -19,6 +22,7 @@ import { writeLoadBatch } from "./write-load.ts";
 import type { LabAction, LabEvent, LabSnapshot, LinkSnapshot, NodeId, NodeSnapshot } from "./types.ts";
 
 export type { CommandOutcome, LabErrorCode } from "./console.ts";
+export type { LabEndpoint } from "./endpoints.ts";
 
 export interface LabOptions {
   readonly seed?: number | string;
@@ -61,12 +65,6 @@ export interface LabConnection {
   readonly closed: boolean;
 }
 
-/** Where a lab connection's replies go (nothing, when a lab is replayed). */
-export interface LabEndpoint {
-  onData(bytes: Uint8Array): void;
-  onClose(): void;
-}
-
 interface LabNode {
   readonly id: NodeId;
   name: string;
@@ -75,15 +73,13 @@ interface LabNode {
   respPort: number | null;
 }
 
-interface Console {
-  readonly generation: number;
-  readonly connection: ExternalConnection;
-  readonly replies: ReplyQueue;
-}
-
 const NODE_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DEFAULT_EPOCH_MS = 1_700_000_000_000;
-const NULL_ENDPOINT: LabEndpoint = { onData: () => {}, onClose: () => {} };
+/** The socket of an outbound connection in a replay: what the real server said is in the log. */
+const REPLAYED_SOCKET: OutboundSocket = Object.freeze({ send: (): void => {}, close: (): void => {} });
+
+/** A run of time being replayed (see {@link Lab.replayRun}). */
+export type TimeInput = Extract<LabInput, { op: "run-until" | "steps" | "until-idle" }>;
 
 export class Lab {
   readonly seed: string;
@@ -104,7 +100,17 @@ export class Lab {
   /** Real outbound connections by id, and what the connector answered at open (for replay). */
   private readonly outbound = new Map<number, OutboundEvents>();
   private nextOutboundId = 1;
-  private replayedOpenResults: Map<number, string> | null = null;
+  /** What a replayed log says the connector answered at open, and the last outbound id it used. */
+  private readonly replayedOpenResults = new Map<number, string>();
+  private replayedOutboundIds = 0;
+  /** True once the log says outside addresses go through a connector (`outbound-connector`). */
+  private outboundOn = false;
+  /** The host's connector (real sockets); null in replays and forks, which use the log instead. */
+  private liveConnector: OutboundConnector | null = null;
+  /** What the world calls for outside addresses while `outboundOn`. */
+  private readonly worldConnector: OutboundConnector = Lab.worldConnectorOf(this);
+  private readonly onWorldTrace = Lab.traceListenerOf(this);
+  private readonly onWorldExit = Lab.exitListenerOf(this);
   private lastIdleSettled = true;
   /** Bumped whenever anything observable may have changed. */
   changeCounter = 0;
@@ -122,12 +128,26 @@ export class Lab {
     this.eventLog = new EventLog(this.origin.maxEvents);
     this.world = new World({ seed: options.seed ?? 1, epochMs: this.epochMs, defaultLink: this.origin.defaultLink, splitChunks: this.origin.splitChunks });
     this.loadPrng = Prng.fromSeed(options.seed ?? 1).fork("write-load");
-    this.world.onTrace((address, event, timeMs) => this.record(this.byAddress.get(address) ?? null, "node", event, timeMs));
-    this.world.onExit((address, reason) => {
-      const id = this.byAddress.get(address) ?? null;
-      if (id) this.consoles.delete(id);
-      this.record(id, "lab", { kind: "exited", message: `process exited (${reason})` }, this.world.nowMs);
-    });
+    this.world.onTrace(this.onWorldTrace);
+    this.world.onExit(this.onWorldExit);
+  }
+
+  // The lab's closures are made by static factories, so that a fork can make its own (fork.ts).
+
+  private static traceListenerOf(lab: Lab): (address: string, event: LabEvent["detail"], timeMs: number) => void {
+    return (address, event, timeMs) => lab.record(lab.byAddress.get(address) ?? null, "node", event, timeMs);
+  }
+
+  private static exitListenerOf(lab: Lab): (address: string, reason: string) => void {
+    return (address, reason) => {
+      const id = lab.byAddress.get(address) ?? null;
+      if (id) lab.consoles.delete(id);
+      lab.record(id, "lab", { kind: "exited", message: `process exited (${reason})` }, lab.world.nowMs);
+    };
+  }
+
+  private static worldConnectorOf(lab: Lab): OutboundConnector {
+    return { open: (address, fromAddress, events) => lab.openOutbound(address, fromAddress, events) };
   }
 
   /** What this lab was created with (its log holds the rest). */
@@ -148,10 +168,7 @@ export class Lab {
   /** A replay applied one input at a time (to compare a lab with its replay step by step). */
   static replayer(origin: LabOrigin, inputs: readonly LabInput[]): { readonly lab: Lab; readonly position: number; next(): void } {
     const lab = new Lab({ seed: origin.seed, epochMs: origin.epochMs, splitChunks: origin.splitChunks, maxEvents: origin.maxEvents, defaultLink: origin.defaultLink });
-    lab.replayedOpenResults = new Map();
-    for (const input of inputs) {
-      if (input.op === "outbound" && input.event.type === "refused-at-open") lab.replayedOpenResults.set(input.id, input.event.reason);
-    }
+    for (const input of inputs) lab.noteReplayedInput(input);
     let position = 0;
     return {
       lab,
@@ -166,6 +183,138 @@ export class Lab {
         lab.apply(input);
       },
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Forks and partial replays (the timeline: replay-cursor.ts)
+
+  /**
+   * A copy of this lab as it is now, which goes on independently of it: same nodes, keyspaces,
+   * connections and bytes in flight, events and clock. Replaying the same inputs on both gives the
+   * same labs. The copy has no listeners, no outbound connector (what outside servers said is in
+   * the log) and drops replies meant for this lab's callers; its log is `options.inputs`, or a copy
+   * of this lab's. Refused, with the reason, when the lab holds what cannot be copied (see
+   * `fork.ts`): a real outbound connection, or a frozen node's held events.
+   */
+  fork(options: ForkOptions = {}): { readonly ok: true; readonly lab: Lab; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
+    if (this.outbound.size > 0) return { ok: false, reason: "the lab has had connections to servers outside it" };
+    const replace = new Map<object, Replacement>([
+      [this.onWorldTrace, (copyOf) => Lab.traceListenerOf(copyOf(this))],
+      [this.onWorldExit, (copyOf) => Lab.exitListenerOf(copyOf(this))],
+      [this.worldConnector, (copyOf) => Lab.worldConnectorOf(copyOf(this))],
+    ]);
+    if (this.liveConnector !== null) replace.set(this.liveConnector, () => null);
+    for (const endpoint of this.connectionEndpoints.values()) replace.set(endpoint, () => NULL_ENDPOINT);
+    const rules = forkRules(() => Lab.probe(), [REPLAYED_SOCKET, REPLAYED_SOCKET.send, REPLAYED_SOCKET.close]);
+    const result = cloneGraph<Lab>(this, { ...rules, replace });
+    if (!result.ok) return result;
+    result.copy.inputs.load(options.inputs ?? this.inputs.toArray());
+    return { ok: true, lab: result.copy, bytes: estimateBytes(result.stats) };
+  }
+
+  /** A lab that uses every node kind the way labs do: what two of them share, forks share. */
+  private static probe(): Lab {
+    const lab = new Lab({ seed: "fork-probe" });
+    for (const version of NODE_VERSIONS) {
+      try {
+        const a = lab.addNode({ version }).id;
+        const b = lab.addNode({ version }).id;
+        lab.replicaOf(b, a);
+        lab.runUntilIdle(30_000);
+        lab.command(a, "SET", "k", "v");
+        lab.command(a, "SET", "t", "v", "PX", "100000");
+        lab.command(a, "INCR", "n");
+        lab.command(a, "APPEND", "k", "w");
+        lab.writeLoad(a, 3);
+        const client = lab.openConnection(a, "10.0.0.1:40000", NULL_ENDPOINT);
+        client.send(encodeCommand([utf8("PING")]));
+        lab.command(b, "CONFIG", "REWRITE");
+        lab.freeze(b);
+        lab.advance(20);
+        lab.thaw(b);
+        lab.kill(b);
+        lab.restart(b);
+        lab.advance(1500);
+        lab.runUntilIdle(30_000);
+      } catch {
+        // A kind that refuses one of these steps only teaches the probe less: a fork of a lab
+        // using what the probe missed is refused, never wrong.
+      }
+    }
+    return lab;
+  }
+
+  /**
+   * Learns what a logged input says about real outbound connections (ids used, refusals at open)
+   * before a replay reaches it: a connection is opened during an earlier input than its outcome.
+   */
+  noteReplayedInput(input: LabInput): void {
+    if (input.op !== "outbound") return;
+    if (input.id > this.replayedOutboundIds) this.replayedOutboundIds = input.id;
+    if (input.event.type === "refused-at-open") this.replayedOpenResults.set(input.id, input.event.reason);
+  }
+
+  /** Applies a logged input as a replay does, without logging it (a cursor keeps the log). */
+  replayInput(input: LabInput): void {
+    this.apply(input);
+  }
+
+  /**
+   * Replays part of a logged run of time: what it did up to virtual time `limitMs`, going on from
+   * `progress` (events a `steps` or `until-idle` entry has stepped so far). Returns true when the
+   * run is complete; false when it was cut at `limitMs`, with every event due by then processed
+   * and the clock at `limitMs`: the lab as it was at that moment. The rest resumes with the same
+   * `progress`. A run cut in two processes the same events in the same order as the whole run.
+   */
+  replayRun(input: TimeInput, progress: { steps: number }, limitMs: number): boolean {
+    const world = this.world;
+    switch (input.op) {
+      case "run-until":
+        if (input.untilMs <= limitMs) {
+          world.runUntil(input.untilMs);
+          return true;
+        }
+        world.runUntil(limitMs);
+        return false;
+      case "steps":
+        while (progress.steps < input.count) {
+          const next = world.nextEventMs();
+          // A step with nothing queued does nothing: the rest of the entry cannot move the clock.
+          if (next === Infinity) progress.steps = input.count;
+          else if (next > limitMs) {
+            world.runUntil(limitMs);
+            return false;
+          } else {
+            world.step();
+            progress.steps++;
+          }
+        }
+        return true;
+      case "until-idle": {
+        // As World.runUntilIdle, one event at a time; the deadline is the original's.
+        const deadlineMs = input.t + input.maxMs;
+        for (;;) {
+          if (world.isIdle()) {
+            this.lastIdleSettled = true;
+            return true;
+          }
+          const next = world.nextEventMs();
+          if (next > deadlineMs && deadlineMs <= limitMs) {
+            world.runUntil(deadlineMs);
+            this.lastIdleSettled = false;
+            return true;
+          }
+          if (next > limitMs) {
+            world.runUntil(limitMs);
+            return false;
+          }
+          world.step();
+          progress.steps++;
+        }
+      }
+      default:
+        return assertNever(input);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -233,7 +382,7 @@ export class Lab {
         this.hostOf(input.node).disk.write(input.name, input.bytes);
         return;
       case "command":
-        return this.applyCommand(input.node, input.argv, () => {});
+        return this.applyCommand(input.node, input.argv, IGNORE_OUTCOME);
       case "open":
         return this.applyOpen(input.conn, input.node, input.peer, NULL_ENDPOINT);
       case "send":
@@ -248,6 +397,10 @@ export class Lab {
         return this.applyLoadStop(input.node);
       case "outbound":
         return this.applyOutbound(input.id, input.event);
+      case "outbound-connector":
+        this.outboundOn = input.on;
+        this.world.setOutboundConnector(input.on ? this.worldConnector : null);
+        return;
       case "run-until":
         this.world.runUntil(input.untilMs);
         return;
@@ -564,17 +717,11 @@ export class Lab {
     const existing = this.consoles.get(id);
     if (existing && existing.generation === host.generation && !existing.connection.closed) return existing;
     const replies = new ReplyQueue();
-    let console: Console | null = null;
-    const connection = this.world.connectExternal(host.address, {
-      onData: (bytes) => {
-        if (!replies.onData(bytes)) connection.close();
-      },
-      onClose: () => {
-        if (console && this.consoles.get(id) === console) this.consoles.delete(id);
-        replies.onClose();
-      },
-    });
-    console = { generation: host.generation, connection, replies };
+    const endpoint = new ConsoleEndpoint(this.consoles, id, replies);
+    const connection = this.world.connectExternal(host.address, endpoint);
+    const console: Console = { generation: host.generation, connection, replies };
+    endpoint.connection = connection;
+    endpoint.console = console;
     this.consoles.set(id, console);
     return console;
   }
@@ -611,17 +758,7 @@ export class Lab {
     this.nextConnectionId = Math.max(this.nextConnectionId, conn + 1);
     const endpoint = this.connectionEndpoints.get(conn) ?? fallback;
     this.connectionEndpoints.delete(conn);
-    const connection = this.world.connectExternal(
-      this.requireNode(id).address,
-      {
-        onData: (bytes) => endpoint.onData(bytes),
-        onClose: () => {
-          this.connections.delete(conn);
-          endpoint.onClose();
-        },
-      },
-      peer,
-    );
+    const connection = this.world.connectExternal(this.requireNode(id).address, new ClientEndpoint(this.connections, conn, endpoint), peer);
     this.connections.set(conn, connection);
   }
 
@@ -641,7 +778,7 @@ export class Lab {
     if (host.state !== "up" || host.frozen) return;
     let connection = this.loadConnections.get(id);
     if (!connection || connection.closed) {
-      const opened = this.world.connectExternal(host.address, { onData: () => {}, onClose: () => this.loadConnections.delete(id) });
+      const opened = this.world.connectExternal(host.address, new LoadEndpoint(this.loadConnections, id));
       this.loadConnections.set(id, opened);
       connection = opened;
     }
@@ -690,33 +827,34 @@ export class Lab {
    * refuses them (null). What the outside servers answer is logged, so a replay needs none.
    */
   setOutboundConnector(connector: OutboundConnector | null): void {
-    if (connector === null) {
-      this.world.setOutboundConnector(null);
-      return;
+    this.liveConnector = connector;
+    // Whether outside addresses are reachable changes what a node's connection attempt does, so
+    // it is an input; which connector carries them is the host's business.
+    if ((connector !== null) !== this.outboundOn) this.input({ op: "outbound-connector", t: this.world.nowMs, on: connector !== null });
+  }
+
+  private openOutbound(address: string, fromAddress: string, events: OutboundEvents): OutboundSocket | { readonly refused: string } {
+    const id = this.nextOutboundId++;
+    this.outbound.set(id, events);
+    const connector = this.liveConnector;
+    if (id <= this.replayedOutboundIds || connector === null) {
+      // A replay, or a fork: what happened next is in the log.
+      const refused = this.replayedOpenResults.get(id);
+      return refused !== undefined ? { refused } : REPLAYED_SOCKET;
     }
-    this.world.setOutboundConnector({
-      open: (address, fromAddress, events) => {
-        const id = this.nextOutboundId++;
-        this.outbound.set(id, events);
-        if (this.replayedOpenResults !== null) {
-          const refused = this.replayedOpenResults.get(id);
-          return refused !== undefined ? { refused } : { send: () => {}, close: () => {} };
-        }
-        const logged = (event: OutboundLogEvent): void => this.input({ op: "outbound", t: this.world.nowMs, id, event });
-        const result = connector.open(address, fromAddress, {
-          opened: () => logged({ type: "opened" }),
-          refused: (reason) => logged({ type: "refused", reason }),
-          data: (bytes) => logged({ type: "data", bytes: bytes.slice() }),
-          closed: () => logged({ type: "closed" }),
-        });
-        if ("refused" in result) {
-          const input: LabInput = { op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } };
-          this.inputs.append(input);
-          this.inputs.announce(input);
-        }
-        return result;
-      },
+    const logged = (event: OutboundLogEvent): void => this.input({ op: "outbound", t: this.world.nowMs, id, event });
+    const result = connector.open(address, fromAddress, {
+      opened: () => logged({ type: "opened" }),
+      refused: (reason) => logged({ type: "refused", reason }),
+      data: (bytes) => logged({ type: "data", bytes: bytes.slice() }),
+      closed: () => logged({ type: "closed" }),
     });
+    if ("refused" in result) {
+      const input: LabInput = { op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } };
+      this.inputs.append(input);
+      this.inputs.announce(input);
+    }
+    return result;
   }
 
   private applyOutbound(id: number, event: OutboundLogEvent): void {

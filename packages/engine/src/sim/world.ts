@@ -417,7 +417,7 @@ export class World {
   runUntilIdle(maxMs = 120_000): boolean {
     const deadline = this.nowMs + maxMs;
     for (;;) {
-      if (!this.networkBusy && !this.anyNodeBusy()) return true;
+      if (this.isIdle()) return true;
       const next = this.queue.peekTime();
       if (next > deadline) {
         this.nowMs = Math.max(this.nowMs, deadline);
@@ -425,6 +425,11 @@ export class World {
       }
       this.step();
     }
+  }
+
+  /** What runUntilIdle waits for: a quiet network and no node in the middle of a sync. */
+  isIdle(): boolean {
+    return !this.networkBusy && !this.anyNodeBusy();
   }
 
   private anyNodeBusy(): boolean {

@@ -1,0 +1,63 @@
+/**
+ * What it takes to fork a lab: copy its object graph (`graph-clone.ts`) under the rules below.
+ * A fork is the cheap way to stand at a past moment again: a checkpoint is a fork kept aside, and
+ * a seek forks the checkpoint before it and replays the log from there, so checkpoints are never
+ * used up.
+ *
+ * The rules, and why each is safe:
+ * - Objects two labs share (kinds, command tables, module constants) are learned by building two
+ *   probe labs alike, with every node kind, and keeping what both reach: forks share them too.
+ * - String values are shared, not copied: the engine never changes a string in place (SET,
+ *   APPEND, INCR store a new array), so one can belong to many forks. A command that wrote into
+ *   a stored string would have to copy it first. Aggregates (lists, hashes, ...) change in place
+ *   and are copied.
+ * - Input and event log entries are immutable: a fork's log array is new, its entries are not.
+ * - Listeners are the host's business: a fork has none. Replies a host waits for go nowhere, and
+ *   the endpoints of real sockets become the null endpoint, as in a replay.
+ * - A replication backlog makes closures over itself in its constructor: its copy is built by the
+ *   constructor, then given the original's fields.
+ *
+ * What a fork cannot copy, it refuses (`cloneGraph` names it): a closure it does not know, as
+ * the world's held events of a frozen node or the callbacks of a real outbound connection are.
+ * The caller then replays from an earlier fork instead.
+ */
+import { ReplicationBacklog } from "../protocols/redis-7.0/backlog.ts";
+import { Database } from "../redis/store/keyspace.ts";
+import { ReplyQueue } from "./console.ts";
+import { ClientEndpoint, IGNORE_OUTCOME, NULL_ENDPOINT } from "./endpoints.ts";
+import { EventLog } from "./event-log.ts";
+import { reachable, type ClassRule, type CloneRules } from "./graph-clone.ts";
+import { InputLog, type LabInput } from "./input-log.ts";
+
+export interface ForkOptions {
+  /** The fork's input log (default: a copy of the original's). Checkpoints keep none. */
+  readonly inputs?: readonly LabInput[];
+}
+
+const CLASS_RULES = new Map<object, ClassRule>([
+  [Database.prototype, { fields: { dict: { kind: "map-sharing-bytes" }, expires: { kind: "shallow" } } }],
+  [ReplicationBacklog.prototype, { make: () => new ReplicationBacklog(16_384, 1), fields: { hooks: { kind: "made" } } }],
+  [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" } } }],
+  [EventLog.prototype, { fields: { log: { kind: "shallow" }, listeners: { kind: "empty" } } }],
+  [ReplyQueue.prototype, { fields: { waiting: { kind: "fill", value: IGNORE_OUTCOME } } }],
+  [ClientEndpoint.prototype, { fields: { endpoint: { kind: "value", value: NULL_ENDPOINT } } }],
+]);
+
+let shared: WeakSet<object> | null = null;
+
+/**
+ * The rules for forking labs. `probe` builds a lab exercising every node kind; it is called twice,
+ * once per process, and what both probe labs reach is what labs share.
+ */
+export function forkRules(probe: () => object, alsoShared: readonly object[]): Omit<CloneRules, "replace"> {
+  if (shared === null) {
+    const first = reachable(probe());
+    const second = reachable(probe());
+    const both = new WeakSet<object>();
+    for (const object of first) if (second.has(object)) both.add(object);
+    for (const object of [NULL_ENDPOINT, NULL_ENDPOINT.onData, NULL_ENDPOINT.onClose, IGNORE_OUTCOME, ...alsoShared]) both.add(object);
+    shared = both;
+  }
+  const known = shared;
+  return { isShared: (value) => known.has(value), classes: CLASS_RULES };
+}
