@@ -228,3 +228,17 @@ export interface LessonProgress {
   readonly done: boolean;
   readonly canBack: boolean;
 }
+
+/**
+ * Replaces `{{A.port}}`, `{{A.host}}` and `{{A.address}}` in a lesson text or argument with node
+ * A's address (`host:port`) as `addressOf` gives it; a placeholder naming no node is left as
+ * written. The server fills operations with it, the web app the narration.
+ */
+export function fillAddresses(text: string, addressOf: (name: string) => string | undefined): string {
+  return text.replace(/\{\{\s*([A-Za-z0-9_.-]+?)\.(port|host|address)\s*\}\}/g, (whole, name: string, part: string) => {
+    const address = addressOf(name);
+    if (address === undefined) return whole;
+    const at = address.lastIndexOf(":");
+    return part === "port" ? address.slice(at + 1) : part === "host" ? address.slice(0, at) : address;
+  });
+}

@@ -5,7 +5,7 @@
  * tests checked.
  */
 import type { Lab, NodeId } from "@replica-lab/engine";
-import type { LessonOperation } from "@replica-lab/protocol";
+import { fillAddresses, type LessonOperation } from "@replica-lab/protocol";
 
 /** A link's settings a lesson may change. */
 export interface LinkPatch {
@@ -49,11 +49,7 @@ function nodeOf(lab: Lab, name: string): NodeId {
 
 /** `{{A.port}}`, `{{A.host}}`, `{{A.address}}` → node A's address in the lab. */
 export function fillPlaceholders(lab: Lab, text: string): string {
-  return text.replace(/\{\{\s*([A-Za-z0-9_.-]+?)\.(port|host|address)\s*\}\}/g, (_match, name: string, part: string) => {
-    const address = lab.addressOf(nodeOf(lab, name));
-    const at = address.lastIndexOf(":");
-    return part === "port" ? address.slice(at + 1) : part === "host" ? address.slice(0, at) : address;
-  });
+  return fillAddresses(text, (name) => lab.addressOf(nodeOf(lab, name)));
 }
 
 /** The value of the `index`-th key of a `write`: `valueBytes` long, readable, different per key. */

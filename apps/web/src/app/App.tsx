@@ -12,6 +12,12 @@ import { ConsolePanel } from "../panels/ConsolePanel.tsx";
 import { EventLog } from "../panels/EventLog.tsx";
 import { Inspector } from "../panels/Inspector.tsx";
 import { OffsetChart } from "../panels/OffsetChart.tsx";
+import { LessonHelp, MoreGestures } from "../lessons/GestureHelp.tsx";
+import { LessonPanel } from "../lessons/LessonPanel.tsx";
+import { LessonsToggle } from "../lessons/LessonsToggle.tsx";
+import { useLessons } from "../lessons/lessonStore.ts";
+import { watchForRestarts } from "../lessons/restartGuard.ts";
+import { RestartWarning } from "../lessons/RestartWarning.tsx";
 import { appStore, useApp } from "../store/store.ts";
 import { BranchOffer } from "../timeline/BranchOffer.tsx";
 import { FileDrop } from "../timeline/FileDrop.tsx";
@@ -29,9 +35,13 @@ export function App() {
   const loaded = useApp((s) => s.lab.loaded);
   const presenting = useApp((s) => s.presenting);
   const past = useApp((s) => s.timeView.kind === "past");
+  const lessonsOpen = useLessons((s) => s.panelOpen);
   const actions = useActions();
   const timeline = useSession().timeline;
   const { t } = useTranslation();
+
+  // Unsaved-change counts are remembered while nodes run, for the warning before a restart.
+  useEffect(() => watchForRestarts(appStore), []);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -65,9 +75,11 @@ export function App() {
     <ReactFlowProvider>
       <div className={`app${presenting ? " presenting" : ""}${past ? " past" : ""}`} data-loaded={loaded} data-past={past}>
         <Header />
-        <main className="main">
+        <main className={`main${lessonsOpen ? " with-lessons" : ""}`}>
+          <LessonPanel />
           <div className="stage">
             <Canvas />
+            <LessonsToggle />
             <PastBanner />
             <TimelineBar />
           </div>
@@ -82,6 +94,7 @@ export function App() {
         )}
         <Notices />
         <HelpOverlay />
+        <RestartWarning />
         <BranchOffer />
         <LabGone />
         <FileDrop />
@@ -118,7 +131,9 @@ function HelpOverlay() {
           <li>{t("help.doubleClick")}</li>
           <li>{t("help.linkLabel")}</li>
           <li>{t("help.buttons")}</li>
+          <MoreGestures />
         </ul>
+        <LessonHelp />
         <h3>{t("timeline.helpTitle")}</h3>
         <ul>
           <li>{t("timeline.helpDrag")}</li>

@@ -10,6 +10,7 @@ import type { LabRequestError } from "../api/errors.ts";
 import type { LabSession } from "./labSession.ts";
 import { failureText } from "../i18n/errorText.ts";
 import { i18n } from "../i18n/i18n.ts";
+import { guardRestart } from "../lessons/restartGuard.ts";
 
 export interface LinkPatch {
   readonly latencyMs?: number;
@@ -107,7 +108,8 @@ export function createActions(session: LabSession): LabActions {
     saveConfigFile: async (id, text) => {
       await session.run({ kind: "config-file", nodeId: id, text }, { report: false });
     },
-    restart: (id, wipe) => fire({ kind: "restart", nodeId: id, wipe }),
+    // A restart that would make replicas drop data asks first (SAVE first, restart anyway, cancel).
+    restart: (id, wipe) => guardRestart(store, id, wipe, { restart: () => fire({ kind: "restart", nodeId: id, wipe }), save: () => runConsoleLine(id, "SAVE") }),
     freeze: (id) => fire({ kind: "freeze", nodeId: id }),
     thaw: (id) => fire({ kind: "thaw", nodeId: id }),
     toggleFreeze: (id) => {

@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { formatBytes, formatOffset } from "../format/units.ts";
 import { useNames } from "../store/selectors.ts";
+import { Term } from "../lessons/Glossary.tsx";
 import { cardBacklogBar, scaledBacklogBar } from "./backlogModel.ts";
 
 export interface BacklogBarProps {
@@ -64,7 +65,9 @@ export const BacklogBar = memo(function BacklogBar({ node, variant }: BacklogBar
         {bar.active ? (
           <>
             <span title={t("backlog.rangeTitle")}>
-              <span className="k">{t("backlog.label")}</span>{" "}
+              <span className="k">
+                <Term term="backlog">{t("backlog.label")}</Term>
+              </span>{" "}
               {bar.histlen === 0 ? t("backlog.empty", { first: formatOffset(bar.first) }) : t("backlog.range", { first: formatOffset(bar.first), last: formatOffset(bar.last) })}
             </span>
             <span className="muted" title={t("backlog.sizeTitle")}>

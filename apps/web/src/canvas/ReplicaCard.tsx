@@ -19,6 +19,8 @@ import { useInCycle, useNode, useNodeName } from "../store/selectors.ts";
 import { downReasonKey, useDownReason } from "../store/downReason.ts";
 import { Menu, type MenuEntry } from "../ui/Menu.tsx";
 import { ReplidPill } from "../ui/ReplidPill.tsx";
+import { Term } from "../lessons/Glossary.tsx";
+import { WaitNotes } from "../lessons/WaitNotes.tsx";
 import { BacklogBar } from "./BacklogBar.tsx";
 import { SOURCE_HANDLE, TARGET_HANDLE, type CardNode } from "./flowModel.ts";
 import { replicaLinkChip } from "./linkState.ts";
@@ -94,17 +96,23 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
       <CardHeader node={node} inCycle={inCycle} />
       <div className="card-body">
         <div className="card-row">
-          <span className="k">{t("card.replid")}</span>
+          <span className="k">
+              <Term term="replid">{t("card.replid")}</Term>
+            </span>
           <ReplidPill replid={node.replid} field="replid" />
           {!isUnsetReplid(node.replid2) && (
             <>
-              <span className="k">{t("card.replid2")}</span>
+              <span className="k">
+                  <Term term="replid2">{t("card.replid2")}</Term>
+                </span>
               <ReplidPill replid={node.replid2} field="replid2" />
             </>
           )}
         </div>
         <div className="card-row figures">
-          <span className="k">{t("card.offset")}</span>
+          <span className="k">
+            <Term term="offset">{t("card.offset")}</Term>
+          </span>
           <span className="v mono" data-field="offset" data-value={node.masterReplOffset}>
             {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
           </span>
@@ -114,6 +122,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
           </span>
         </div>
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
+        <WaitNotes nodeId={node.id} />
         {node.status !== "down" ? <BacklogBar node={node} variant="card" /> : <DownRow id={node.id} />}
       </div>
     </>
@@ -193,7 +202,9 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
   const behind = masterOffset !== undefined && node.status !== "down" ? Math.max(0, masterOffset - node.masterReplOffset) : null;
   return (
     <div className="card-row link-row">
-      <span className="k">{t("card.link")}</span>
+      <span className="k">
+        <Term term="repl_state">{t("card.link")}</Term>
+      </span>
       <span className={`link-chip tone-${chip.tone}`} data-field="link" data-state={chip.state} title={chip.detail ?? undefined}>
         {chip.label}
       </span>
@@ -205,7 +216,7 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
       <span className="spacer" />
       {behind !== null && (
         <span className="lag mono" data-field="lag" title={t("card.lagTitle")}>
-          {lagSec !== undefined ? t("card.lagSec", { bytes: formatBytes(behind), sec: lagSec }) : t("card.lag", { bytes: formatBytes(behind) })}
+          <Term term="lag">{lagSec !== undefined ? t("card.lagSec", { bytes: formatBytes(behind), sec: lagSec }) : t("card.lag", { bytes: formatBytes(behind) })}</Term>
         </span>
       )}
       {chip.detail && chip.progress === null && <span className="link-detail muted">{chip.detail}</span>}

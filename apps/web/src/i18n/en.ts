@@ -4,6 +4,8 @@
  * the same keys. Values use i18next's `{{name}}` interpolation; plural keys end in `_one`/`_other`.
  * Words that redis itself prints (INFO fields, `wait_bgsave`, command names) are not translated.
  */
+import { gesturesEn, glossaryEn, lessonsEn, restartWarningEn, waitsEn } from "../lessons/strings.en.ts";
+
 export const en = {
   app: {
     name: "Replica Lab",
@@ -612,6 +614,12 @@ export const en = {
     hours: "{{hours}} h {{min}} m",
     unlimited: "unlimited",
   },
+  // Lessons, the glossary, countdowns, the restart warning and more gestures: lessons/strings.en.ts.
+  lessons: lessonsEn,
+  glossary: glossaryEn,
+  gestures: gesturesEn,
+  waits: waitsEn,
+  restartWarning: restartWarningEn,
 } as const;
 
 /** The English catalogue's type: the source of the key types. */

@@ -5,6 +5,7 @@
  * Typed against English, so a missing key fails to compile; Chinese has no `_one` plural form.
  */
 import type { Catalogue } from "./en.ts";
+import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
 
 export const zh: Catalogue = {
   app: {
@@ -606,4 +607,9 @@ export const zh: Catalogue = {
     hours: "{{hours}} 小时 {{min}} 分",
     unlimited: "不限",
   },
+  lessons: lessonsZh,
+  glossary: glossaryZh,
+  gestures: gesturesZh,
+  waits: waitsZh,
+  restartWarning: restartWarningZh,
 };

@@ -15,6 +15,7 @@ import type { ReplidChange } from "../store/labData.ts";
 import { useEdge, useEdgeOfReplica, useNode, useNodeChoices, useNodeName } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
 import { ReplidPill } from "../ui/ReplidPill.tsx";
+import { Term } from "../lessons/Glossary.tsx";
 import { ExternalInspector } from "./ExternalInspector.tsx";
 import { infoReplication } from "./infoReplication.ts";
 import { LinkControls } from "./LinkControls.tsx";
@@ -173,7 +174,9 @@ function NodeInspector({ id }: { readonly id: string }) {
       <ConfigFileSection key={node.id} node={node} />
 
       <section>
-        <h3>{t("inspector.backlogScaled")}</h3>
+        <h3>
+          <Term term="backlog">{t("inspector.backlogScaled")}</Term>
+        </h3>
         <BacklogBar node={node} variant="scaled" />
         <ReplicaOffsets node={node} />
       </section>
@@ -297,9 +300,13 @@ function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
         <tr>
           <th>{t("inspector.colReplica")}</th>
           <th>{t("inspector.colState")}</th>
-          <th>{t("inspector.colAck")}</th>
+          <th>
+            <Term term="offset">{t("inspector.colAck")}</Term>
+          </th>
           <th>{t("inspector.colBehind")}</th>
-          <th>{t("inspector.colLag")}</th>
+          <th>
+            <Term term="lag">{t("inspector.colLag")}</Term>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -327,7 +334,9 @@ function ReplidHistory({ id }: { readonly id: string }) {
   if (!history || history.length === 0) return null;
   return (
     <section>
-      <h3>{t("inspector.replidHistory")}</h3>
+      <h3>
+        <Term term="replid">{t("inspector.replidHistory")}</Term> · <Term term="run_id">{t("glossary.term.run_id")}</Term>
+      </h3>
       <ol className="replid-history" data-testid="replid-history">
         {[...history].reverse().map((h: ReplidChange, i) => (
           <li key={`${h.replid}-${h.seenAtMs}-${i}`}>
@@ -369,7 +378,9 @@ function EdgeInspector({ id }: { readonly id: string }) {
         {t("inspector.edgeAbout", { replica: replicaName ?? edge.replicaId, master: masterName ?? edge.masterAddress, command: `REPLICAOF ${edge.masterAddress.replace(":", " ")}` })}
       </p>
       <dl className="counters">
-        <dt>{t("inspector.phase")}</dt>
+        <dt>
+          <Term term="repl_state">{t("inspector.phase")}</Term>
+        </dt>
         <dd>{edge.phase}</dd>
         <dt>{t("inspector.inFlight")}</dt>
         <dd>{formatOffset(edge.inFlightBytes)}</dd>

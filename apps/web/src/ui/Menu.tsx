@@ -2,8 +2,9 @@
  * A small popover menu rendered into document.body, so it sits above every canvas card. Closes on
  * Escape, on an outside click, and after an item runs.
  */
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { createPortal } from "react-dom";
+import { usePopover } from "./usePopover.ts";
 
 export interface MenuItem {
   readonly label: string;
@@ -25,35 +26,7 @@ export interface MenuProps {
 }
 
 export function Menu({ label, items, children, className, testId }: MenuProps) {
-  const [open, setOpen] = useState(false);
-  const [place, setPlace] = useState<{ left: number; top: number } | null>(null);
-  const button = useRef<HTMLButtonElement>(null);
-  const popover = useRef<HTMLDivElement>(null);
-
-  useLayoutEffect(() => {
-    if (!open || !button.current) return;
-    const rect = button.current.getBoundingClientRect();
-    const width = 240;
-    setPlace({ left: Math.min(window.innerWidth - width - 8, Math.max(8, rect.right - width)), top: rect.bottom + 4 });
-  }, [open]);
-
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (event: PointerEvent) => {
-      const target = event.target as Node | null;
-      if (target && (popover.current?.contains(target) || button.current?.contains(target))) return;
-      setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setOpen(false);
-    };
-    window.addEventListener("pointerdown", onDown, true);
-    window.addEventListener("keydown", onKey, true);
-    return () => {
-      window.removeEventListener("pointerdown", onDown, true);
-      window.removeEventListener("keydown", onKey, true);
-    };
-  }, [open]);
+  const { open, setOpen, place, button, popover } = usePopover(240, "right");
 
   return (
     <>

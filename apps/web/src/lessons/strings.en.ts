@@ -1,0 +1,128 @@
+/**
+ * English strings of the lessons panel, the glossary, the countdowns, the restart warning and the
+ * canvas gestures in the help. Spliced into `i18n/en.ts` (so the keys are typed and checked like
+ * every other string); the lessons' own narration comes from the lesson files, in both languages.
+ */
+export const lessonsEn = {
+  open: "Lessons",
+  openTitle: "Guided lessons from the tutorial, on this lab",
+  panel: "Lessons",
+  close: "Close the lessons panel",
+  chooseTitle: "Choose a lesson",
+  chooseHint: "Each lesson starts a new lab and walks you through it: read, try it yourself or let it do it for you, and watch the checks turn green.",
+  loading: "Loading…",
+  start: "Start",
+  startTitle: "Start “{{title}}” in a new lab",
+  needsKind_one: "needs node kind {{kinds}}",
+  needsKind_other: "needs node kinds {{kinds}}",
+  steps_one: "{{count}} step",
+  steps_other: "{{count}} steps",
+  stepOf: "Step {{step}} of {{count}}",
+  tryIt: "Try it yourself",
+  checks: "Checks",
+  checksHint: "Checked on the server against the lab's engine; Next opens when all hold.",
+  checkPass: "holds",
+  checkWaiting: "waiting",
+  back: "← Back",
+  backTitle: "Back to the previous step: the lab is rebuilt as it was when that step began",
+  doIt: "Do it for me",
+  doItTitle: "Run this step's action for you",
+  done: "Done for you. Watch the checks.",
+  next: "Next →",
+  nextTitle: "Go on (opens when every check holds)",
+  finish: "Finish",
+  finished: "Lesson complete. Every check passed.",
+  another: "Choose another lesson",
+  sources: "From the seed",
+  seed: "seed {{seed}} §{{section}}",
+  code: "code path: {{code}}",
+  now: "now: {{value}}",
+  check: {
+    equals: "{{node}}: {{field}} = {{value}}",
+    notEquals: "{{node}}: {{field}} ≠ {{value}}",
+    atLeast: "{{node}}: {{field}} ≥ {{value}}",
+    atMost: "{{node}}: {{field}} ≤ {{value}}",
+    sameAs: "{{node}}: {{field}} = {{other}}'s {{otherField}}",
+    differsFrom: "{{node}}: {{field}} ≠ {{other}}'s {{otherField}}",
+    event: "{{who}} reported {{event}}{{filters}}",
+    eventAbsent: "no {{event}}{{filters}} since this step began",
+    eventMany: "{{who}} reported {{event}}{{filters}} at least {{count}} times",
+    anyNode: "a node",
+    side: ", {{side}} side",
+    peer: ", with {{peer}}",
+    detail: " ({{detail}})",
+    sinceLesson: ", since the lesson began",
+    key: "{{node}} has {{key}} = {{value}}",
+    keyExists: "{{node}} has the key {{key}}",
+    keyAbsent: "{{node}} has no key {{key}}",
+    sameData: "{{node}} holds the same data as {{other}}",
+    typed: "{{command}} typed in {{node}}'s console",
+  },
+  calculator: {
+    title: "Backlog size: 2 × seconds × write bytes per second",
+    seconds: "Outage to survive (s)",
+    rate: "Writes (bytes/s)",
+    result: "repl-backlog-size ≥ {{bytes}} bytes",
+    command: "CONFIG SET repl-backlog-size {{bytes}}",
+  },
+  help: {
+    title: "Lessons and explanations",
+    lessons: "Lessons (header): guided steps from the tutorial; Back rebuilds the lab as it was when the previous step began.",
+    glossary: "A dotted figure name on a card or in the inspector (offset, replid, backlog, lag…): click it for what it means and the lesson that shows it.",
+  },
+} as const;
+
+export const glossaryEn = {
+  title: "What is {{term}}?",
+  seeLesson: "See it in the lesson “{{title}}”",
+  openTitle: "What does {{term}} mean?",
+  close: "Close",
+  term: {
+    offset: "offset",
+    replid: "replid",
+    replid2: "replid2",
+    backlog: "backlog window",
+    lag: "lag",
+    repl_state: "repl_state",
+    run_id: "run ID",
+    binlog_seq: "binlog seq",
+  },
+  text: {
+    offset: "The replication offset (master_repl_offset): how many bytes of the replication stream a node has produced or applied; a replica whose offset equals its master's has the same data.",
+    replid: "The replication ID (master_replid): 40 hex digits naming a history of the dataset; a replica takes its master's, and PSYNC asks to continue a history by replid and offset.",
+    replid2: "The previous replication ID (master_replid2), kept after a promotion and valid up to second_repl_offset, so replicas of the old master can still continue with a partial resync.",
+    backlog: "The replication backlog: the newest repl-backlog-size bytes of the stream, from repl_backlog_first_byte_offset to master_repl_offset; a replica that comes back inside it gets a partial resync.",
+    lag: "How far a replica trails its master: the stream bytes it has not applied yet, and the seconds since its last REPLCONF ACK.",
+    repl_state: "Where a replica stands in redis's replication state machine: connect, connecting, handshake (receive_…_reply), transfer of the RDB, or connected.",
+    run_id: "A random 40-hex-digit ID a server draws at each start (INFO run_id); 2.8's PSYNC used the master's run ID as the history's name, which a restart or a promotion changed.",
+    binlog_seq: "SSDB's binlog sequence number: each write gets the next seq, and a slave asks its master to continue from the last seq it applied.",
+  },
+} as const;
+
+export const gesturesEn = {
+  pan: "Drag empty space to pan; scroll or pinch to zoom (the + / − buttons too).",
+  moveCard: "Drag a card by its body to move it; it stays where you put it until Layout.",
+  select: "Click a card's name to inspect the node; Esc clears the selection.",
+  deleteLink: "Select a link (click its label) and press Del to remove it: REPLICAOF NO ONE on the replica.",
+} as const;
+
+export const waitsEn = {
+  disklessDelay_one: "diskless sync starts in {{count}} s: repl-diskless-sync-delay {{delay}}",
+  disklessDelay_other: "diskless sync starts in {{count}} s: repl-diskless-sync-delay {{delay}}",
+  disklessNow: "diskless sync starts at the next cron second: repl-diskless-sync-delay {{delay}}",
+  timeout_one: "master silent for {{silent}} s: the link times out in {{count}} s (repl-timeout {{timeout}})",
+  timeout_other: "master silent for {{silent}} s: the link times out in {{count}} s (repl-timeout {{timeout}})",
+} as const;
+
+export const restartWarningEn = {
+  title: "Restart {{name}}? Its replicas will drop data",
+  unsaved_one: "{{name}} is a master with {{count}} change not saved to dump.rdb. A restart of a running node is a crash: it comes back with the data of its last save.",
+  unsaved_other: "{{name}} is a master with {{count}} changes not saved to dump.rdb. A restart of a running node is a crash: it comes back with the data of its last save.",
+  lost: "{{name}} went down without saving: the writes since its last save are gone from its disk.",
+  wiped: "Restarting {{name}} with a wiped disk brings it back empty.",
+  replicas_one: "Its replica {{names}} (holding {{keys}} keys) will reconnect, get a full resync and drop whatever {{name}} no longer has.",
+  replicas_other: "Its replicas {{names}} (holding up to {{keys}} keys) will reconnect, get a full resync and drop whatever {{name}} no longer has.",
+  cancel: "Cancel",
+  saveFirst: "SAVE first, then restart",
+  restartAnyway: "Restart anyway",
+} as const;
