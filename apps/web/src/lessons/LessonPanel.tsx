@@ -207,7 +207,7 @@ function StepButtons({ lesson, progress }: { readonly lesson: LessonDefinition; 
         {t("lessons.back")}
       </button>
       {step && step.do.length > 0 && (
-        <button type="button" className="btn" disabled={busy !== null || progress.passed} title={t("lessons.doItTitle")} onClick={() => void runStepAction("do")} data-testid="lesson-do">
+        <button type="button" className="btn" disabled={busy !== null || progress.passed || progress.done} title={t("lessons.doItTitle")} onClick={() => void runStepAction("do")} data-testid="lesson-do">
           {t("lessons.doIt")}
         </button>
       )}
