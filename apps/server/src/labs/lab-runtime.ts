@@ -349,15 +349,17 @@ export class LabRuntime {
    */
   async setMaster(id: NodeId, master: NodeId | OutboundAddress | null, persist = false): Promise<NodeSnapshot> {
     this.requireUp(id, "REPLICAOF");
-    let argv: string[];
-    if (master === null) argv = ["REPLICAOF", "NO", "ONE"];
-    else if (typeof master === "object") argv = ["REPLICAOF", master.host, String(master.port)];
-    else {
+    let target: { host: string; port: number } | null = null;
+    if (typeof master === "object" && master !== null) target = { host: master.host, port: master.port };
+    else if (typeof master === "string") {
       const address = this.lab.addressOf(master);
       const at = address.lastIndexOf(":");
-      argv = ["REPLICAOF", address.slice(0, at), address.slice(at + 1)];
+      target = { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
     }
-    const reply = await this.command(id, argv);
+    // The node's kind says how: REPLICAOF for Redis, slaveof for SSDB (which has no "no one").
+    const command = this.lab.replicaOfCommand(id, target);
+    if ("error" in command) throw new ApiFailure("command-failed", command.error);
+    const reply = await this.command(id, [...command.argv]);
     if (reply.kind === "error") throw new ApiFailure("command-failed", reply.message);
     if (persist) {
       if (master === null || typeof master === "string") this.lab.persistMaster(id, master);

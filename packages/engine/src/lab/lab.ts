@@ -814,9 +814,20 @@ export class Lab {
 
   /** REPLICAOF by node id (null = REPLICAOF NO ONE). */
   replicaOf(id: NodeId, masterId: NodeId | null): Reply {
-    if (masterId === null) return this.command(id, "REPLICAOF", "NO", "ONE");
-    const [host, port] = splitAddress(this.requireNode(masterId).address);
-    return this.command(id, "REPLICAOF", host, String(port));
+    const master = masterId === null ? null : splitAddress(this.requireNode(masterId).address);
+    const command = this.replicaOfCommand(id, master === null ? null : { host: master[0], port: master[1] });
+    if ("error" in command) throw new LabError("bad-argument", command.error);
+    return this.command(id, ...command.argv);
+  }
+
+  /**
+   * The console command that points node `id` at `master` (null: at none), as its kind spells it
+   * (`REPLICAOF` for Redis kinds, `slaveof` for SSDB), or why its kind cannot do it at run time.
+   */
+  replicaOfCommand(id: NodeId, master: { readonly host: string; readonly port: number } | null): { readonly argv: readonly string[] } | { readonly error: string } {
+    const kind = this.hostOf(id).kind;
+    if (kind.replicaOfCommand) return kind.replicaOfCommand(master);
+    return { argv: master === null ? ["REPLICAOF", "NO", "ONE"] : ["REPLICAOF", master.host, String(master.port)] };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -96,6 +96,12 @@ export interface NodeKind<V extends ProcessViewCommon = ProcessViewCommon> {
   initialConfig(settings: Readonly<Record<string, string>>): { readonly text: string } | { readonly error: string };
   /** Rewrites the config file's `replicaof` (the "persist in the config file" choice). */
   withMaster(configText: string, master: { host: string; port: number } | null): string;
+  /**
+   * The console command that makes a running node follow `master` (null: stop following), as the
+   * lab's "set master" sends it, or why the kind has none. Kinds without it take `REPLICAOF host
+   * port` and `REPLICAOF NO ONE`.
+   */
+  replicaOfCommand?(master: { readonly host: string; readonly port: number } | null): { readonly argv: readonly string[] } | { readonly error: string };
   /** Starts a process from what its disk holds. */
   boot(context: BootContext): NodeProcess<V>;
   /** The view of a node whose process is not running, from its disk. */

@@ -16,6 +16,12 @@ export const SSDB: NodeKind<SsdbView> = {
   configFile: CONFIG_FILE,
   initialConfig: (settings) => buildSsdbConf(settings),
   withMaster: withSlaveOf,
+  // `slaveof id host port` adds an upstream at run time (an empty id means `host|port`); there is no
+  // command to stop following one: that takes ssdb.conf and a restart.
+  replicaOfCommand: (master) =>
+    master === null
+      ? { error: "ssdb-server has no command to stop following a master: remove the slaveof block from ssdb.conf (persist) and restart the node" }
+      : { argv: ["slaveof", "", master.host, String(master.port)] },
   boot: (context: BootContext) => new SsdbNode({ context, configFile: CONFIG_FILE }),
   downView: (disk) => ssdbDownView(disk, CONFIG_FILE),
 };

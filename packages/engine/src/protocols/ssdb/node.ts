@@ -382,6 +382,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   }
 
   private addSlave(config: SlaveLinkConfig, start: { lastSeq: number; lastKey: string } | null): void {
+    // LAB-5: a second `slaveof` to the same address would start a twin link sharing one status key.
+    if (this.slaves.some((s) => s.config.host === config.host && s.config.port === config.port)) return;
     this.slaves.push(new SlaveLink(this.slaveHost, config, this.nowMs, start));
     this.trace({ kind: "role", role: "replica", masterAddress: `${config.host}:${config.port}`, message: `slaveof: ${config.host}:${config.port}, type: ${config.mirror ? "mirror" : "sync"}` });
   }
