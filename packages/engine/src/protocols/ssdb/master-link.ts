@@ -123,6 +123,11 @@ export abstract class MasterLink {
     this.peerGone = true;
   }
 
+  /** Packets are queued and not yet flushed (a lone `copy_end` or CTRL waits for the first tick). */
+  get hasPendingOutput(): boolean {
+    return this.out.length > 0;
+  }
+
   /** The slave is gone but still listed (the master has not failed a send yet). */
   get isGone(): boolean {
     return this.peerGone;

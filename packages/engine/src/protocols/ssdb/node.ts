@@ -301,23 +301,22 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   }
 
   /**
-   * Work the world should run to settle: a slave link connecting or in its handshake or copy, or
-   * about to retry a reachable master; a master link copying or with binlog records not yet sent.
-   * A slave that is OUT_OF_SYNC, or that retries a master it cannot reach, is waiting.
+   * Work the world should run to settle: a slave's connection attempt in flight, or one about to be
+   * made to a reachable master; a master link with output to send, a copy under way, or binlog
+   * records its slave has not been sent. A slave waiting on its master (INIT, COPY) counts through
+   * the master's link; one that is OUT_OF_SYNC, or retries a master it cannot reach, is waiting.
    */
   busy(peers: PeerProbe): boolean {
     if (this.db.binlog.trimDue()) return true;
     for (const slave of this.slaves) {
-      if (slave.status === "OUT_OF_SYNC" || slave.status === "SYNC") continue;
-      if (slave.connecting || slave.connected) {
-        if (!peers.frozen(slave.masterAddress)) return true;
-      } else if (peers.reachable(slave.masterAddress)) {
-        return true;
-      }
+      if (slave.connecting && !peers.frozen(slave.masterAddress)) return true;
+      if (slave.status === "DISCONNECTED" && !slave.connected && !slave.connecting && peers.reachable(slave.masterAddress)) return true;
     }
+    const maxSeq = this.db.binlog.maxSeq;
     for (const link of this.masterLinks) {
-      if (link.isGone || link.status === "OUT_OF_SYNC") continue;
-      if (link.status !== "SYNC" || link.lastSeq < this.db.binlog.maxSeq) return true;
+      if (link.isGone) continue;
+      if (link.hasPendingOutput || link.status === "COPY") return true;
+      if (link.status === "SYNC" && link.lastSeq < maxSeq) return true;
     }
     return false;
   }
