@@ -8,6 +8,7 @@ import type { LessonDriver, LinkPatch } from "./operations.ts";
 /** Virtual ms a set-up may run to settle (the default diskless-sync delay is 5 s). */
 const SETTLE_LIMIT_MS = 60_000;
 
+/** Lesson operations on a bare engine lab. */
 export class EngineDriver implements LessonDriver {
   constructor(readonly lab: Lab) {}
 

@@ -14,6 +14,7 @@ import { parseLessonFile } from "./lesson-file.ts";
 /** The repository's `lessons/` folder. */
 export const DEFAULT_LESSONS_DIR = fileURLToPath(new URL("../../../../lessons/", import.meta.url));
 
+/** The lessons, by id, in order, each marked available or not for this engine's kinds. */
 export class LessonCatalogue {
   private readonly byId = new Map<string, LessonDefinition>();
 

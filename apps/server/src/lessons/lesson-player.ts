@@ -25,6 +25,7 @@ export class LessonStateError extends Error {
   }
 }
 
+/** One lab's progress through one lesson. */
 export class LessonPlayer {
   private stepIndex = 0;
   private readonly marks: StepMark[] = [];

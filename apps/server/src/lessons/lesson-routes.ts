@@ -8,12 +8,14 @@ import type { LessonDefinition, LessonProgress, LessonSummary } from "@replica-l
 import { params } from "../http/schemas.ts";
 import type { LessonService } from "./lesson-service.ts";
 
+/** What the lesson routes need from `buildApp`. */
 export interface LessonRoutesOptions {
   readonly lessons: LessonService;
 }
 
 const lessonParams = { type: "object", required: ["lesson"], properties: { lesson: { type: "string", minLength: 1, maxLength: 64 } } } as const;
 
+/** `/lessons`, `/lessons/:lesson`, `/labs/:lab/lesson` and its step actions. */
 export const lessonRoutes: FastifyPluginAsync<LessonRoutesOptions> = async (app, { lessons }) => {
   app.get("/lessons", async (): Promise<{ lessons: LessonSummary[] }> => ({ lessons: lessons.list() }));
 

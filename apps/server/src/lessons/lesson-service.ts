@@ -25,6 +25,7 @@ export interface LessonLabRequest {
   readonly seed?: string | number;
 }
 
+/** The lesson labs of a server and their players. */
 export class LessonService {
   private readonly players = new Map<string, LessonPlayer>();
   /** Per lab, the tail of its queue of step actions. */

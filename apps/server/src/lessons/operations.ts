@@ -58,6 +58,7 @@ export function writeValue(index: number, valueBytes: number): string {
   return head.length >= valueBytes ? head.slice(0, valueBytes) : head + "x".repeat(valueBytes - head.length);
 }
 
+/** Runs one lesson operation on the driver's lab. */
 export async function applyOperation(driver: LessonDriver, op: LessonOperation): Promise<void> {
   const lab = driver.lab;
   switch (op.op) {

@@ -9,6 +9,7 @@ import type { LabRuntime } from "../labs/lab-runtime.ts";
 import { settleLab } from "./engine-driver.ts";
 import type { LessonDriver, LinkPatch } from "./operations.ts";
 
+/** Lesson operations on a live lab, through the runtime's own methods. */
 export class RuntimeDriver implements LessonDriver {
   constructor(readonly runtime: LabRuntime) {}
 

@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { formatBytes } from "../format/units.ts";
 import { backlogSize } from "./backlogRule.ts";
 
+/** The calculator, with two inputs and the answer. */
 export function BacklogCalculator() {
   const { t } = useTranslation();
   const [seconds, setSeconds] = useState(60);

@@ -17,6 +17,7 @@ import { attachLab, goBack, POLL_MS, refreshProgress, runStepAction, setPanelOpe
 import { codeRuns, fillPlaceholders, type NamedAddress } from "./narration.ts";
 import "./lessons.css";
 
+/** The panel (nothing while closed); it also finds out whether the open lab plays a lesson. */
 export function LessonPanel() {
   const open = useLessons((s) => s.panelOpen);
   const labId = useApp((s) => s.lab.labId);

@@ -5,6 +5,7 @@
 import { useTranslation } from "react-i18next";
 import { setPanelOpen, useLessons } from "./lessonStore.ts";
 
+/** The button, or nothing while the panel is open. */
 export function LessonsToggle() {
   const open = useLessons((s) => s.panelOpen);
   const { t } = useTranslation();

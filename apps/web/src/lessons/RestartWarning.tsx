@@ -5,6 +5,7 @@
 import { useTranslation } from "react-i18next";
 import { closeRestartWarning, usePendingRestart } from "./restartGuard.ts";
 
+/** The restart question, while one is pending. */
 export function RestartWarning() {
   const pending = usePendingRestart();
   const { t } = useTranslation();

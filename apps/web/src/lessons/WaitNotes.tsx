@@ -4,6 +4,7 @@ import { useShallow } from "zustand/react/shallow";
 import { useApp } from "../store/store.ts";
 import { waitNotes, type WaitNote } from "./waits.ts";
 
+/** The node's countdowns, one row each (nothing when it waits for nothing). */
 export function WaitNotes({ nodeId }: { readonly nodeId: string }) {
   const { t } = useTranslation();
   // Whole seconds only: the card re-renders once a second while something is counted down.

@@ -9,6 +9,7 @@ import { eventKindLabel } from "../panels/eventText.ts";
 
 const show = (value: CheckValue): string => (value === "" ? '""' : String(value));
 
+/** The check in words of `language`. */
 export function checkText(check: LessonCheck, t: TFunction, language: Language): string {
   if (check.label) return check.label[language];
   switch (check.kind) {

@@ -12,6 +12,7 @@ import type { LessonDefinition, LessonProgress, LessonSummary } from "@replica-l
 import { asLabRequestError } from "../api/errors.ts";
 import { createLessonLab, getLesson, getProgress, listLessons, stepAction } from "./lessonApi.ts";
 
+/** The step action under way, if any (buttons wait for it). */
 export type LessonBusy = "start" | "do" | "next" | "back";
 
 export interface LessonState {
@@ -30,8 +31,10 @@ export interface LessonState {
 
 const INITIAL: LessonState = { panelOpen: false, catalogue: null, labId: null, lesson: null, progress: null, busy: null, error: null };
 
+/** The lesson state of the page. */
 export const lessonStore = createStore<LessonState>()(() => INITIAL);
 
+/** Subscribes a component to part of the lesson state. */
 export function useLessons<T>(selector: (state: LessonState) => T): T {
   return useStore(lessonStore, selector);
 }
@@ -39,11 +42,13 @@ export function useLessons<T>(selector: (state: LessonState) => T): T {
 /** How often the progress (the step's checks) is asked for while the panel shows it. */
 export const POLL_MS = 500;
 
+/** Opens or closes the panel (the lesson list is loaded the first time). */
 export function setPanelOpen(open: boolean): void {
   lessonStore.setState({ panelOpen: open });
   if (open && lessonStore.getState().catalogue === null) void loadCatalogue();
 }
 
+/** Loads the lesson list. */
 export async function loadCatalogue(): Promise<void> {
   try {
     lessonStore.setState({ catalogue: await listLessons() });

@@ -16,8 +16,10 @@ export interface PendingRestart {
   readonly saveFirst: (() => void) | null;
 }
 
+/** The restart waiting for an answer, if any. */
 export const restartGuardStore = createStore<{ readonly pending: PendingRestart | null }>()(() => ({ pending: null }));
 
+/** The restart waiting for an answer (the warning subscribes to it). */
 export function usePendingRestart(): PendingRestart | null {
   return useStore(restartGuardStore, (s) => s.pending);
 }
@@ -46,6 +48,7 @@ export function watchForRestarts(store: AppStore): void {
   });
 }
 
+/** Restarts at once when no replica would lose data; otherwise asks first. */
 export function guardRestart(store: AppStore, id: string, wipe: boolean, actions: { readonly restart: () => void; readonly save: () => Promise<void> }): void {
   watchForRestarts(store);
   const risk = restartRisk(store.getState().lab, id, wipe, lastDirty.get(id));
@@ -63,6 +66,7 @@ export function guardRestart(store: AppStore, id: string, wipe: boolean, actions
   });
 }
 
+/** Forgets the question (cancel, or an answer given). */
 export function closeRestartWarning(): void {
   restartGuardStore.setState({ pending: null });
 }

@@ -6,11 +6,13 @@
  */
 import type { LabEvent, NodeSnapshot } from "@replica-lab/protocol";
 
+/** One wait on a timer, and how long is left in whole seconds. */
 export type WaitNote =
   /** `seconds` left before the fork (0: at the next cron second). */
   | { readonly kind: "diskless-delay"; readonly seconds: number; readonly delay: number }
   | { readonly kind: "repl-timeout"; readonly seconds: number; readonly silent: number; readonly timeout: number };
 
+/** What the node waits for now (a node that is down or of another kind: nothing). */
 export function waitNotes(node: NodeSnapshot, events: readonly LabEvent[], nowMs: number): WaitNote[] {
   if (node.status !== "up" || node.protocol !== "redis-psync2") return [];
   const notes: WaitNote[] = [];
