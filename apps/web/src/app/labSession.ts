@@ -11,6 +11,7 @@ import { asLabRequestError, LabRequestError } from "../api/errors.ts";
 import { getLab, restRequestFor, sendRest } from "../api/rest.ts";
 import type { ConnectionInfo } from "../store/slices/connectionSlice.ts";
 import { liveLabOf } from "../store/slices/timelineSlice.ts";
+import { LayoutSync } from "../timeline/layoutSync.ts";
 import { TimelineController } from "../timeline/timelineController.ts";
 import { OffsetHistory } from "../panels/offsetHistory.ts";
 import { FrameBatcher } from "../store/frameBatcher.ts";
@@ -41,6 +42,7 @@ export class LabSession {
   readonly history = new OffsetHistory();
   readonly stats: StreamStats = { messages: 0, nodeChanges: 0, applied: 0 };
   readonly timeline: TimelineController;
+  private readonly layout: LayoutSync;
   private readonly connection: LabConnection;
   private readonly batcher: FrameBatcher<LabStreamMessage>;
   private unsubscribe: (() => void) | null = null;
@@ -65,6 +67,7 @@ export class LabSession {
       },
     });
     this.timeline = new TimelineController(store, labId, { history: this.history });
+    this.layout = new LayoutSync(store, labId);
   }
 
   start(): void {
@@ -86,11 +89,13 @@ export class LabSession {
       }
     });
     this.timeline.start();
+    void this.layout.start();
     this.connection.start();
   }
 
   stop(): void {
     this.timeline.stop();
+    this.layout.stop();
     this.connection.stop();
     this.batcher.dispose();
     this.unsubscribe?.();

@@ -20,7 +20,7 @@ export interface CanvasSlice {
   onEdgesChange(changes: EdgeChange<FlowEdge>[]): void;
   /** Remembers where the user dropped a node, so the layout leaves it there. */
   pinNode(id: string, position: Point): void;
-  /** Loads pinned positions saved for this lab (before the first snapshot). */
+  /** Loads pinned positions saved for this lab (in this browser, or kept by the server). */
   loadPinned(pinned: Readonly<Record<string, Point>>): void;
   /** Forgets pinned positions and lays every node out again. */
   relayout(): void;
@@ -89,7 +89,9 @@ export const createCanvasSlice: StateCreator<AppState, [], [], CanvasSlice> = (s
     });
   },
   loadPinned(pinned) {
-    set((state) => ({ canvas: { ...state.canvas, pinned } }));
+    // Positions that arrive after the first snapshot (the lab's layout from the server) move the
+    // cards at once rather than at the next topology change.
+    set((state) => ({ canvas: state.lab.loaded ? followLab({ ...state.canvas, pinned }, state.lab, state.selection, true) : { ...state.canvas, pinned } }));
   },
   relayout() {
     set((state) => ({ canvas: followLab({ ...state.canvas, pinned: {} }, state.lab, state.selection, true), fitRequest: state.fitRequest + 1 }));
