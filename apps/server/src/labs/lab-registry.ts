@@ -3,7 +3,6 @@
  * ports and event log. The registry enforces the lab count and the server's memory limit.
  */
 import { randomBytes } from "node:crypto";
-import { getHeapStatistics } from "node:v8";
 import type { Lab } from "@replica-lab/engine";
 import type { LabSummary } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
@@ -17,7 +16,7 @@ export interface LabRegistryOptions {
   readonly limits: ServerLimits;
   readonly timing: RuntimeTiming;
   readonly bindHost: string;
-  /** Bytes of memory in use; the V8 heap by default (tests inject a fake). */
+  /** Bytes of memory in use, instead of what the labs hold (tests inject a fake). */
   readonly memoryProbe?: () => number;
   /** Outside addresses lab nodes may connect to (default: loopback only). */
   readonly outbound?: OutboundPolicy;
@@ -35,13 +34,13 @@ export interface CreateLabRequest {
   readonly lab?: Lab;
 }
 
-/** How often the memory probe is read (reading it on every request would cost more than it saves). */
+/** How often memory is summed (summing it on every request would cost more than it saves). */
 const MEMORY_SAMPLE_MS = 250;
 
 export class LabRegistry {
   private readonly labs = new Map<string, LabRuntime>();
   private readonly deletedListeners = new Set<(runtime: LabRuntime) => void>();
-  private readonly memoryProbe: () => number;
+  private readonly memoryProbe: (() => number) | null;
   readonly outbound: OutboundPolicy;
   private memorySampledAt = -Infinity;
   private memoryOver = false;
@@ -49,7 +48,7 @@ export class LabRegistry {
   private labCounter = 0;
 
   constructor(readonly options: LabRegistryOptions) {
-    this.memoryProbe = options.memoryProbe ?? (() => getHeapStatistics().used_heap_size);
+    this.memoryProbe = options.memoryProbe ?? null;
     this.outbound = options.outbound ?? new OutboundPolicy();
   }
 
@@ -57,14 +56,31 @@ export class LabRegistry {
     return this.options.limits;
   }
 
-  /** True while the server uses more memory than `maxMemoryBytes`. */
+  /**
+   * True while the server's labs hold more than `maxMemoryBytes` (their machines and input logs),
+   * or its own heap and buffers are over `maxProcessMemoryBytes`. What labs hold drops the moment
+   * a client or a key goes; the heap only when the garbage collector runs, so it is the backstop.
+   */
   overMemory(): boolean {
     const wall = performance.now();
     if (wall - this.memorySampledAt >= MEMORY_SAMPLE_MS) {
       this.memorySampledAt = wall;
-      this.memoryOver = this.memoryProbe() > this.options.limits.maxMemoryBytes;
+      const limit = this.options.limits.maxMemoryBytes;
+      if (this.memoryProbe !== null) {
+        this.memoryOver = this.memoryProbe() > limit;
+      } else {
+        const usage = process.memoryUsage();
+        this.memoryOver = this.labsMemoryBytes() > limit || usage.heapUsed + usage.arrayBuffers > this.options.limits.maxProcessMemoryBytes;
+      }
     }
     return this.memoryOver;
+  }
+
+  /** What every lab holds now (see `LabRuntime.memoryBytes`). */
+  labsMemoryBytes(): number {
+    let total = 0;
+    for (const runtime of this.labs.values()) total += runtime.memoryBytes();
+    return total;
   }
 
   async create(request: CreateLabRequest = {}): Promise<LabRuntime> {

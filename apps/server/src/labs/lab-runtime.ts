@@ -16,7 +16,7 @@ import { Lab, nodeKind, parseConfigFile, type LinkSnapshot, type NodeId, type No
 import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
 import { DEFAULT_EXTERNAL_WATCH, ExternalWatch, type ExternalWatchOptions } from "../external/external-watch.ts";
 import { ApiFailure } from "../http/errors.ts";
-import { MIN_PROTO_MAX_BULK_LEN, type ServerLimits } from "../limits.ts";
+import type { ServerLimits } from "../limits.ts";
 import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../outbound/outbound-policy.ts";
 import { TcpOutboundConnector } from "../outbound/tcp-connector.ts";
 import { RespGateway } from "../resp/resp-gateway.ts";
@@ -96,9 +96,12 @@ export class LabRuntime {
     this.timing = options.timing;
     this.overMemory = options.overMemory;
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
-    this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now() });
+    this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now(), memoryLimitBytes: options.limits.labMemoryBytes });
     this.clock = new LabClock(now(), this.lab.nowMs);
-    this.gateway = new RespGateway({ lab: this.lab, runCurrent: () => this.runCurrent(), overMemory: this.overMemory }, options.bindHost);
+    this.gateway = new RespGateway(
+      { lab: this.lab, runCurrent: () => this.runCurrent(), overMemory: () => this.overMemory() || this.lab.inputs.memoryBytes > this.limits.labLogBytes },
+      options.bindHost,
+    );
     this.writeLoad = new WriteLoad(this.lab);
     this.outboundPolicy = options.outbound ?? new OutboundPolicy();
     this.outbound = new TcpOutboundConnector(
@@ -219,6 +222,12 @@ export class LabRuntime {
     };
   }
 
+  /** What the lab holds in memory: its machine (nodes, data between them) and its input log. */
+  memoryBytes(): number {
+    const memory = this.lab.memory();
+    return memory.machineBytes + memory.logBytes;
+  }
+
   summary(): LabSummary {
     return { id: this.id, name: this.name, seed: this.lab.seed, nodeCount: this.lab.nodeIds().length, createdAt: this.createdAt };
   }
@@ -272,7 +281,7 @@ export class LabRuntime {
         if (binding) await this.gateway.release(binding);
         throw new ApiFailure("unknown-lab", `lab ${this.id} was deleted`);
       }
-      const config = { "proto-max-bulk-len": Math.max(MIN_PROTO_MAX_BULK_LEN, this.limits.maxValueBytes), ...request.config };
+      const config = { ...request.config };
       let snapshot: NodeSnapshot;
       try {
         snapshot = this.lab.addNode({

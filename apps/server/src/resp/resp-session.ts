@@ -7,8 +7,17 @@
 import type { Socket } from "node:net";
 import type { Lab, LabConnection } from "@replica-lab/engine";
 
-/** Output bytes a socket may hold unsent before the session stops reading from it. */
-const OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/**
+ * Reply bytes a socket may hold unsent before the session stops acknowledging replies to the node:
+ * the client is not reading, so what the node says next stays in its own output buffer, where
+ * redis's limits (client-output-buffer-limit, client eviction, the lab's memory) apply to it.
+ */
+const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/**
+ * Replies are acknowledged in batches this large (each acknowledgement is an input in the lab's
+ * log): well under the connection's buffer, so a client that reads never makes the node wait.
+ */
+const ACK_BATCH_BYTES = 512 * 1024;
 /** How often a session held back by the memory limit or a frozen node looks again. */
 const MEMORY_RECHECK_MS = 250;
 /**
@@ -34,6 +43,10 @@ export class RespSession {
   private frozenInputBytes = 0;
   private flushQueued = false;
   private ended = false;
+  /** Reading from the socket is paused until this says it may go on (memory, a frozen node). */
+  private readHold: (() => boolean) | null = null;
+  /** Reply bytes received from the node and not yet acknowledged (flow control). */
+  private unacked = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -46,29 +59,33 @@ export class RespSession {
     const nodeId = host.lab.nodeByAddress(address);
     if (nodeId === undefined) throw new Error(`no lab node at ${address}`);
     const frozen = (): boolean => host.lab.hasNode(nodeId) && host.lab.isFrozen(nodeId);
-    this.connection = host.lab.openConnection(nodeId, peer, {
-      onData: (bytes) => this.queue(bytes),
-      onClose: () => this.closedByNode(),
-    });
+    this.connection = host.lab.openConnection(
+      nodeId,
+      peer,
+      {
+        onData: (bytes) => this.queue(bytes),
+        onClose: () => this.closedByNode(),
+      },
+      // The socket says what the client has read: one that does not read fills the node's buffer.
+      { acks: true },
+    );
     socket.on("data", (chunk: Buffer) => {
       if (this.ended) return;
       this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       host.runCurrent();
-      // Over the memory limit, clients are simply not read from until memory is freed (through the
-      // API): their commands wait in the kernel instead of growing the heap.
-      if (host.overMemory()) this.holdUntil(() => !host.overMemory());
+      // Over the memory limit, clients are simply not read from until memory is freed: their
+      // commands wait in the kernel instead of growing the heap.
+      if (host.overMemory()) this.holdReading(() => !host.overMemory());
       else if (frozen()) {
         this.frozenInputBytes += chunk.length;
-        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdUntil(() => !frozen());
+        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !frozen());
       } else this.frozenInputBytes = 0;
     });
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows and cleans up.
     });
     socket.on("close", () => this.closedBySocket());
-    socket.on("drain", () => {
-      if (!this.ended) socket.resume();
-    });
+    socket.on("drain", () => this.drained());
     // The SYN is delivered at the current virtual time, so the node accepts at once.
     host.runCurrent();
   }
@@ -83,7 +100,9 @@ export class RespSession {
   }
 
   /** Stops reading from the socket until `ready()` says so. */
-  private holdUntil(ready: () => boolean): void {
+  private holdReading(ready: () => boolean): void {
+    if (this.readHold !== null) return;
+    this.readHold = ready;
     this.socket.pause();
     const check = (): void => {
       if (this.ended) return;
@@ -91,6 +110,7 @@ export class RespSession {
         setTimeout(check, MEMORY_RECHECK_MS).unref();
         return;
       }
+      this.readHold = null;
       this.frozenInputBytes = 0;
       this.socket.resume();
     };
@@ -99,6 +119,7 @@ export class RespSession {
 
   private queue(bytes: Uint8Array): void {
     this.pending.push(bytes);
+    this.unacked += bytes.length;
     if (this.flushQueued) return;
     this.flushQueued = true;
     process.nextTick(() => this.flush());
@@ -112,9 +133,28 @@ export class RespSession {
     }
     const chunks = this.pending;
     this.pending = [];
-    this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    // A client that does not read its replies stops being read: it cannot make us buffer without end.
-    if (this.socket.writableLength > OUTPUT_HIGH_WATER_BYTES) this.socket.pause();
+    // One write per reply block, corked into one syscall: never one array holding them all.
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+    // A client that does not read its replies gets no acknowledgement: what the node says next
+    // stays in its output buffer. The 'drain' event acknowledges once the socket has caught up.
+    if (this.unacked >= ACK_BATCH_BYTES && this.socket.writableLength <= OUTPUT_HIGH_WATER_BYTES) this.acknowledge();
+  }
+
+  /** The socket wrote what it held: the node may send more replies. */
+  private drained(): void {
+    if (this.ended) return;
+    if (this.unacked > 0) this.acknowledge();
+  }
+
+  private acknowledge(): void {
+    const count = this.unacked;
+    this.unacked = 0;
+    if (this.connection.closed) return;
+    this.connection.ack(count);
+    // The node may have replies waiting for this room.
+    this.host.runCurrent();
   }
 
   private closedByNode(): void {

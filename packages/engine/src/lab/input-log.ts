@@ -28,9 +28,12 @@ export type LabInput =
   | { readonly op: "config-file"; readonly t: number; readonly node: NodeId; readonly text: string }
   | { readonly op: "write-file"; readonly t: number; readonly node: NodeId; readonly name: string; readonly bytes: LogBytes }
   | { readonly op: "command"; readonly t: number; readonly node: NodeId; readonly argv: readonly LogBytes[] }
-  | { readonly op: "open"; readonly t: number; readonly conn: number; readonly node: NodeId; readonly peer: string }
+  /** `acks`: the client acknowledges what it reads (`ack` inputs); otherwise it reads everything at once. */
+  | { readonly op: "open"; readonly t: number; readonly conn: number; readonly node: NodeId; readonly peer: string; readonly acks?: boolean }
   | { readonly op: "send"; readonly t: number; readonly conn: number; readonly bytes: LogBytes }
   | { readonly op: "close"; readonly t: number; readonly conn: number }
+  /** A client (opened with `acks`) has read `bytes` more of what the node sent it. */
+  | { readonly op: "ack"; readonly t: number; readonly conn: number; readonly bytes: number }
   | { readonly op: "load"; readonly t: number; readonly node: NodeId; readonly count: number }
   | { readonly op: "load-stop"; readonly t: number; readonly node: NodeId }
   | { readonly op: "outbound"; readonly t: number; readonly id: number; readonly event: OutboundLogEvent }
@@ -57,14 +60,18 @@ export interface LabOrigin {
   readonly splitChunks: boolean;
   readonly maxEvents: number;
   readonly defaultLink: LinkSettings;
+  /** The memory the lab's machine has for its nodes (absent: no limit), see `HostMemory`. */
+  readonly memoryLimitBytes?: number;
 }
 
 export class InputLog {
   private readonly entries: LabInput[] = [];
+  private payload = 0;
   private readonly listeners = new Set<(input: LabInput, index: number) => void>();
 
   /** Appends an input; a run of time right after another run merges into it. */
   append(input: LabInput): void {
+    this.payload += payloadBytes(input);
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined && this.listeners.size === 0) {
       if (input.op === "run-until" && (last.op === "run-until" || last.op === "steps")) {
@@ -96,6 +103,11 @@ export class InputLog {
     return this.entries.length;
   }
 
+  /** Bytes the log holds: what clients, outside servers and files brought in, plus each entry. */
+  get memoryBytes(): number {
+    return this.payload + this.entries.length * ENTRY_BYTES;
+  }
+
   at(index: number): LabInput | undefined {
     return this.entries[index];
   }
@@ -112,5 +124,22 @@ export class InputLog {
   subscribe(listener: (input: LabInput, index: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+}
+
+/** What one entry costs besides the bytes it carries (the object and its fields). */
+const ENTRY_BYTES = 64;
+
+function payloadBytes(input: LabInput): number {
+  switch (input.op) {
+    case "send":
+    case "write-file":
+      return input.bytes.length;
+    case "command":
+      return input.argv.reduce((sum, arg) => sum + arg.length, 0);
+    case "outbound":
+      return input.event.type === "data" ? input.event.bytes.length : 0;
+    default:
+      return 0;
   }
 }

@@ -22,6 +22,19 @@ import { writeLoadBatch } from "./write-load.ts";
 import type { LabAction, LabEvent, LabSnapshot, LinkSnapshot, NodeId, NodeSnapshot } from "./types.ts";
 
 export type { CommandOutcome, LabErrorCode } from "./console.ts";
+
+/** A lab's memory, as {@link Lab.memory} reports it. */
+export interface LabMemory {
+  /** The machine's limit (Infinity: none). */
+  readonly limitBytes: number;
+  /** What its nodes and connections use now. */
+  readonly machineBytes: number;
+  /** Of which bytes written and not yet read (in flight, held, waiting for a frozen node). */
+  readonly networkBytes: number;
+  readonly nodes: readonly { readonly id: NodeId; readonly bytes: number }[];
+  /** The input log (kept whole: the lab is rebuilt from it). */
+  readonly logBytes: number;
+}
 export type { LabEndpoint } from "./endpoints.ts";
 
 export interface LabOptions {
@@ -32,6 +45,12 @@ export interface LabOptions {
   readonly splitChunks?: boolean;
   /** Event log capacity (oldest entries are dropped). */
   readonly maxEvents?: number;
+  /**
+   * Bytes of memory the lab's machine has for its nodes and the data between them (default: no
+   * limit). Nodes keep within it as redis keeps within maxmemory and maxmemory-clients: writes are
+   * refused with OOM, large clients are disconnected (see `redis/memory.ts`).
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 export interface AddNodeOptions {
@@ -62,6 +81,12 @@ export interface LabConnection {
   readonly id: number;
   send(bytes: Uint8Array): void;
   close(): void;
+  /**
+   * On a connection opened with `acks`: the client has read `count` more bytes of the replies (its
+   * real socket wrote them). Replies not yet acknowledged fill the connection; past
+   * `SOCKET_BUFFER_BYTES` the node keeps them in its output buffer, where its limits apply.
+   */
+  ack(count: number): void;
   readonly closed: boolean;
 }
 
@@ -124,9 +149,16 @@ export class Lab {
       splitChunks: options.splitChunks ?? false,
       maxEvents: options.maxEvents ?? 5000,
       defaultLink: options.defaultLink ?? DEFAULT_LINK,
+      ...(options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes }),
     };
     this.eventLog = new EventLog(this.origin.maxEvents);
-    this.world = new World({ seed: options.seed ?? 1, epochMs: this.epochMs, defaultLink: this.origin.defaultLink, splitChunks: this.origin.splitChunks });
+    this.world = new World({
+      seed: options.seed ?? 1,
+      epochMs: this.epochMs,
+      defaultLink: this.origin.defaultLink,
+      splitChunks: this.origin.splitChunks,
+      ...(options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes }),
+    });
     this.loadPrng = Prng.fromSeed(options.seed ?? 1).fork("write-load");
     this.world.onTrace(this.onWorldTrace);
     this.world.onExit(this.onWorldExit);
@@ -167,7 +199,7 @@ export class Lab {
 
   /** A replay applied one input at a time (to compare a lab with its replay step by step). */
   static replayer(origin: LabOrigin, inputs: readonly LabInput[]): { readonly lab: Lab; readonly position: number; next(): void } {
-    const lab = new Lab({ seed: origin.seed, epochMs: origin.epochMs, splitChunks: origin.splitChunks, maxEvents: origin.maxEvents, defaultLink: origin.defaultLink });
+    const lab = new Lab(origin);
     for (const input of inputs) lab.noteReplayedInput(input);
     let position = 0;
     return {
@@ -384,12 +416,15 @@ export class Lab {
       case "command":
         return this.applyCommand(input.node, input.argv, IGNORE_OUTCOME);
       case "open":
-        return this.applyOpen(input.conn, input.node, input.peer, NULL_ENDPOINT);
+        return this.applyOpen(input.conn, input.node, input.peer, NULL_ENDPOINT, input.acks === true);
       case "send":
         this.connections.get(input.conn)?.send(input.bytes);
         return;
       case "close":
         this.connections.get(input.conn)?.close();
+        return;
+      case "ack":
+        this.connections.get(input.conn)?.ack(input.bytes);
         return;
       case "load":
         return this.applyLoad(input.node, input.count);
@@ -730,12 +765,13 @@ export class Lab {
    * Opens a client connection into a node (a real socket's bridge): its bytes are logged as
    * inputs. `peer` is the address the node sees.
    */
-  openConnection(id: NodeId, peer: string, endpoint: LabEndpoint): LabConnection {
+  openConnection(id: NodeId, peer: string, endpoint: LabEndpoint, options: { readonly acks?: boolean } = {}): LabConnection {
     this.requireNode(id);
     const conn = this.nextConnectionId;
+    const acks = options.acks === true;
     // Replaying the log opens the same connection with an endpoint that drops replies.
     this.connectionEndpoints.set(conn, endpoint);
-    this.input({ op: "open", t: this.world.nowMs, conn, node: id, peer });
+    this.input(acks ? { op: "open", t: this.world.nowMs, conn, node: id, peer, acks } : { op: "open", t: this.world.nowMs, conn, node: id, peer });
     const live = (): boolean => this.connections.get(conn)?.closed === false;
     return {
       id: conn,
@@ -746,6 +782,9 @@ export class Lab {
       close: (): void => {
         if (live()) this.input({ op: "close", t: this.world.nowMs, conn });
       },
+      ack: (count: number): void => {
+        if (live() && acks) this.input({ op: "ack", t: this.world.nowMs, conn, bytes: count });
+      },
       get closed(): boolean {
         return !live();
       },
@@ -754,11 +793,11 @@ export class Lab {
 
   private readonly connectionEndpoints = new Map<number, LabEndpoint>();
 
-  private applyOpen(conn: number, id: NodeId, peer: string, fallback: LabEndpoint): void {
+  private applyOpen(conn: number, id: NodeId, peer: string, fallback: LabEndpoint, acks: boolean): void {
     this.nextConnectionId = Math.max(this.nextConnectionId, conn + 1);
     const endpoint = this.connectionEndpoints.get(conn) ?? fallback;
     this.connectionEndpoints.delete(conn);
-    const connection = this.world.connectExternal(this.requireNode(id).address, new ClientEndpoint(this.connections, conn, endpoint), peer);
+    const connection = this.world.connectExternal(this.requireNode(id).address, new ClientEndpoint(this.connections, conn, endpoint), peer, acks);
     this.connections.set(conn, connection);
   }
 
@@ -925,6 +964,20 @@ export class Lab {
 
   // ---------------------------------------------------------------------------------------------
   // Snapshots
+
+  /**
+   * What the lab holds in memory: its machine (every node's used_memory, and the bytes between
+   * them) against its limit, and its input log, which grows with every byte clients send.
+   */
+  memory(): LabMemory {
+    const usage = this.world.machine.usage();
+    const nodes: { id: NodeId; bytes: number }[] = [];
+    for (const [address, bytes] of usage.processes) {
+      const id = this.byAddress.get(address);
+      if (id !== undefined) nodes.push({ id, bytes });
+    }
+    return { limitBytes: usage.limitBytes, machineBytes: usage.usedBytes, networkBytes: usage.networkBytes, nodes, logBytes: this.inputs.memoryBytes };
+  }
 
   snapshot(clock: { paused: boolean; speed: number } = { paused: true, speed: 1 }): LabSnapshot {
     const nodes = [...this.nodes.keys()].map((id) => this.nodeSnapshot(id));

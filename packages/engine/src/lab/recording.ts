@@ -70,6 +70,7 @@ export function encodeRecording(recording: Recording): RecordingFile {
       splitChunks: recording.origin.splitChunks,
       maxEvents: recording.origin.maxEvents,
       defaultLink: encodeLink(recording.origin.defaultLink),
+      ...(recording.origin.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: recording.origin.memoryLimitBytes }),
     },
     inputCount: inputs.length,
     endMs: recording.endMs,
@@ -143,11 +144,13 @@ function encodeInput(input: LabInput): { [key: string]: Json } {
     case "command":
       return { op: input.op, t: input.t, node: input.node, argv: input.argv.map(encodeBase64) };
     case "open":
-      return { op: input.op, t: input.t, conn: input.conn, node: input.node, peer: input.peer };
+      return { op: input.op, t: input.t, conn: input.conn, node: input.node, peer: input.peer, ...(input.acks === true ? { acks: true } : {}) };
     case "send":
       return { op: input.op, t: input.t, conn: input.conn, bytes: encodeBase64(input.bytes) };
     case "close":
       return { op: input.op, t: input.t, conn: input.conn };
+    case "ack":
+      return { op: input.op, t: input.t, conn: input.conn, bytes: input.bytes };
     case "load":
       return { op: input.op, t: input.t, node: input.node, count: input.count };
     case "outbound":
@@ -300,7 +303,7 @@ function readRecording(file: Reader): Recording {
 }
 
 function readOrigin(origin: Reader): LabOrigin {
-  origin.only("seed", "epochMs", "splitChunks", "maxEvents", "defaultLink");
+  origin.only("seed", "epochMs", "splitChunks", "maxEvents", "defaultLink", "memoryLimitBytes");
   const seedReader = origin.field("seed");
   const seed = typeof seedReader.value === "number" ? seedReader.integer(0) : seedReader.string(256);
   const { latencyMs, bandwidthBytesPerSec, partitioned } = readLink(origin.field("defaultLink"));
@@ -313,6 +316,7 @@ function readOrigin(origin: Reader): LabOrigin {
     splitChunks: origin.field("splitChunks").boolean(),
     maxEvents: origin.field("maxEvents").integer(1, 1_000_000),
     defaultLink: { latencyMs, bandwidthBytesPerSec, partitioned },
+    ...(origin.has("memoryLimitBytes") ? { memoryLimitBytes: origin.field("memoryLimitBytes").integer(0) } : {}),
   };
 }
 
@@ -407,15 +411,20 @@ function readInput(input: Reader): LabInput {
       if (argv.length === 0) input.field("argv").fail("must not be empty");
       return { op, t, node: input.field("node").node(), argv };
     }
-    case "open":
-      fields("conn", "node", "peer");
-      return { op, t, conn: input.field("conn").integer(1), node: input.field("node").node(), peer: input.field("peer").string(256) };
+    case "open": {
+      fields("conn", "node", "peer", "acks");
+      const opened = { op, t, conn: input.field("conn").integer(1), node: input.field("node").node(), peer: input.field("peer").string(256) };
+      return input.has("acks") && input.field("acks").boolean() ? { ...opened, acks: true } : opened;
+    }
     case "send":
       fields("conn", "bytes");
       return { op, t, conn: input.field("conn").integer(1), bytes: input.field("bytes").bytes() };
     case "close":
       fields("conn");
       return { op, t, conn: input.field("conn").integer(1) };
+    case "ack":
+      fields("conn", "bytes");
+      return { op, t, conn: input.field("conn").integer(1), bytes: input.field("bytes").integer(0) };
     case "load":
       fields("node", "count");
       return { op, t, node: input.field("node").node(), count: input.field("count").integer(0, 10_000_000) };

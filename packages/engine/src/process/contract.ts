@@ -33,6 +33,17 @@ export interface PeerProbe {
   frozen(address: string): boolean;
 }
 
+/**
+ * The memory of the machine a lab's processes share (the lab's budget). A process that knows it
+ * keeps itself and its clients within it, as it keeps within its own configured limits.
+ */
+export interface HostMemory {
+  /** Bytes the machine has for its processes and the data between them (Infinity: no limit). */
+  readonly limitBytes: number;
+  /** Bytes used by everything on the machine but `self`: other processes, data in flight. */
+  othersBytes(self: NodeProcess): number;
+}
+
 /** A replica (or slave) attached to this node, as the node sees it. */
 export interface AttachedPeerView {
   /** The address the replica listens on (host:port), which names it in the lab. */
@@ -69,10 +80,20 @@ export interface NodeProcess<V extends ProcessViewCommon = ProcessViewCommon> {
   connectFailed(nowMs: number, conn: ConnId, reason: string): void;
   /** Runs the timers that are due at `nowMs`. */
   tick(nowMs: number): void;
+  /**
+   * After a `wait-writable` effect: the peer read what it had been sent, and `roomBytes` more may be
+   * written on `conn` before it is full again. A process that never asks is never called (it writes
+   * everything at once, and the network holds it).
+   */
+  writable?(nowMs: number, conn: ConnId, roomBytes: number): void;
   /** When the process next wants `tick` to be called. */
   nextWakeMs(): number;
   /** Takes the effects produced so far. */
   takeEffects(): NodeEffect[];
+  /** Bytes the process holds now (redis's `used_memory`), for its machine's accounting. */
+  memoryBytes?(): number;
+  /** The machine the process runs on; the host calls this once, right after boot. */
+  attachHost?(memory: HostMemory): void;
   /** Bumped at every change a view may show (cheap change detection). */
   readonly changeCount: number;
   /** The process's state as plain data. */

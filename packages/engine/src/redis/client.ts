@@ -2,9 +2,9 @@
  * A connection's server-side state: what redis keeps in `client` for a normal, replica or master
  * connection.
  */
-import { RequestParser } from "./resp/request-parser.ts";
-import { ByteWriter } from "../util/bytes.ts";
-import type { ConnId } from "../process/effects.ts";
+import { RequestParser, type RequestLimits } from "./resp/request-parser.ts";
+import { ReplyBuffer } from "./reply-buffer.ts";
+import { SOCKET_BUFFER_BYTES, type ConnId } from "../process/effects.ts";
 import type { AttachedReplica } from "./replication.ts";
 
 export type ClientKind = "normal" | "replica" | "master";
@@ -20,11 +20,17 @@ export class Client {
   readonly conn: ConnId;
   readonly peer: string;
   readonly parser: RequestParser;
-  readonly out = new ByteWriter(64);
+  /** The reply list: what the client has been answered and not yet sent. */
+  readonly out = new ReplyBuffer();
+  /** Bytes the connection takes before the peer must read (flow control, `wait-writable`). */
+  room = SOCKET_BUFFER_BYTES;
+  /** A `wait-writable` is outstanding for this connection. */
+  waitingWritable = false;
+  /** Unix second since which the output buffer is over its soft limit, or 0 (redis obuf_soft_limit_reached_time). */
+  obufSoftLimitSinceSec = 0;
   kind: ClientKind = "normal";
   db = 0;
   name = "";
-  authenticated: boolean;
   /** Queued commands while in MULTI, or null. */
   multi: QueuedCommand[] | null = null;
   /** An error while queueing makes EXEC fail with EXECABORT. */
@@ -46,13 +52,29 @@ export class Client {
   /** A WAIT that blocks this client. */
   blockedWait: { readonly target: number; readonly wanted: number; readonly deadlineMs: number } | null = null;
 
-  constructor(id: number, conn: ConnId, peer: string, nowMs: number, authenticated: boolean, maxBulkLen: number) {
+  /**
+   * @param limits the node's settings the parser reads at each header (`proto-max-bulk-len`), so a
+   *   CONFIG SET applies to connections already open, as in redis; a number fixes the limit.
+   */
+  constructor(id: number, conn: ConnId, peer: string, nowMs: number, authenticated: boolean, limits: RequestLimits | number) {
     this.id = id;
     this.conn = conn;
     this.peer = peer;
     this.createdMs = nowMs;
     this.lastInteractionMs = nowMs;
+    this.parser = typeof limits === "number" ? new RequestParser({ maxBulkLength: limits }) : new RequestParser({ limits });
     this.authenticated = authenticated;
-    this.parser = new RequestParser({ maxBulkLength: maxBulkLen });
+  }
+
+  /**
+   * The connection has authenticated (or needed not). Until it has, its requests are held to redis's
+   * unauthenticated limits (10 arguments, 16 KiB bulks): the parser follows this flag.
+   */
+  get authenticated(): boolean {
+    return !this.parser.authRequired;
+  }
+
+  set authenticated(value: boolean) {
+    this.parser.authRequired = !value;
   }
 }

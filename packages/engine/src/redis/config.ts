@@ -33,7 +33,25 @@ export interface NodeConfig {
   "replica-announce-port": number;
   /** Lab nodes persist with RDB only; reported so that tools that ask (redis-benchmark) get an answer. */
   appendonly: boolean;
+  /** A client whose unparsed input grows past this is closed (redis client_max_querybuf_len). */
+  "client-query-buffer-limit": number;
+  /**
+   * Output buffer limits per client class, as CONFIG GET prints them:
+   * `normal <hard> <soft> <seconds> slave <hard> <soft> <seconds> pubsub <hard> <soft> <seconds>`.
+   */
+  "client-output-buffer-limit": string;
+  /** Bytes of memory the node may use before the maxmemory policy applies (0: no limit). */
+  maxmemory: number;
+  "maxmemory-policy": MaxmemoryPolicy;
+  /** Memory all normal and pub/sub clients together may use before the largest is evicted; a negative value is a percentage of maxmemory (0: no limit). */
+  "maxmemory-clients": number;
 }
+
+/** What happens when a write would take a node over `maxmemory`. */
+export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
+
+/** The policies in the order redis lists them in its error text. */
+export const MAXMEMORY_POLICIES = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"] as const;
 
 export type ConfigName = keyof NodeConfig;
 
@@ -74,12 +92,19 @@ export function defaultConfig(): NodeConfig {
     "replica-announce-ip": "",
     "replica-announce-port": 0,
     appendonly: false,
+    "client-query-buffer-limit": 1073741824,
+    "client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    maxmemory: 0,
+    "maxmemory-policy": "noeviction",
+    "maxmemory-clients": 0,
   };
 }
 
 type Kind =
   | { type: "bool" }
-  | { type: "int"; min: number; max: number; memory?: boolean }
+  | { type: "int"; min: number; max: number; memory?: boolean; percent?: boolean }
+  | { type: "enum"; values: readonly string[] }
+  | { type: "obuf-limits" }
   | { type: "string"; sensitive?: boolean }
   | { type: "immutable-string" }
   | { type: "immutable-bool" };
@@ -121,6 +146,11 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
   { name: "replica-announce-port", aliases: ["slave-announce-port"], kind: { type: "int", min: 0, max: 65535 } },
   { name: "appendonly", aliases: [], kind: { type: "immutable-bool" } },
+  { name: "client-query-buffer-limit", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
+  { name: "client-output-buffer-limit", aliases: [], kind: { type: "obuf-limits" } },
+  { name: "maxmemory", aliases: [], kind: { type: "int", min: 0, max: LLONG_MAX, memory: true } },
+  { name: "maxmemory-policy", aliases: [], kind: { type: "enum", values: MAXMEMORY_POLICIES } },
+  { name: "maxmemory-clients", aliases: [], kind: { type: "int", min: -100, max: LLONG_MAX, memory: true, percent: true } },
 ];
 
 const BY_NAME = new Map<string, ConfigSpec>();
@@ -147,6 +177,8 @@ export function findConfig(name: string): ConfigName | undefined {
 export function formatConfigValue(config: NodeConfig, name: ConfigName): string {
   const value = config[name];
   if (typeof value === "boolean") return value ? "yes" : "no";
+  // A percentage is kept negative, as redis keeps it, and printed as one.
+  if (typeof value === "number" && value < 0 && BY_NAME.get(name)?.kind.type === "int") return `${-value}%`;
   return String(value);
 }
 
@@ -232,6 +264,13 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
       return { ok: true };
     }
     case "int": {
+      if (spec.kind.percent && value.endsWith("%")) {
+        const percent = parseStrictInt(value.slice(0, -1));
+        if (percent === undefined || percent < 0) return fail("argument must be a memory or percent value");
+        if (percent > 100) return fail("percentage argument must be less or equal to 100");
+        (config as unknown as Record<string, number>)[spec.name] = -percent;
+        return { ok: true };
+      }
       const parsed = spec.kind.memory ? parseMemory(value) : parseStrictInt(value);
       if (parsed === undefined) return fail(spec.kind.memory ? "argument must be a memory value" : "argument couldn't be parsed into an integer");
       if (parsed < spec.kind.min || parsed > spec.kind.max) {
@@ -243,6 +282,18 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
     case "string":
       (config as unknown as Record<string, string>)[spec.name] = value;
       return { ok: true };
+    case "enum": {
+      const v = value.toLowerCase();
+      if (!spec.kind.values.includes(v)) return fail(`argument(s) must be one of the following: ${spec.kind.values.join(", ")}`);
+      (config as unknown as Record<string, string>)[spec.name] = v;
+      return { ok: true };
+    }
+    case "obuf-limits": {
+      const merged = mergeOutputBufferLimits(config["client-output-buffer-limit"], value);
+      if (typeof merged !== "string") return fail(merged.error);
+      config["client-output-buffer-limit"] = merged;
+      return { ok: true };
+    }
     case "immutable-string":
       if (!options.startup) return fail("can't set immutable config");
       (config as unknown as Record<string, string>)[spec.name] = value;
@@ -257,6 +308,51 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
     default:
       return assertNever(spec.kind);
   }
+}
+
+/** One client class's output buffer limits (0: none). */
+export interface OutputBufferLimit {
+  readonly hardBytes: number;
+  readonly softBytes: number;
+  readonly softSeconds: number;
+}
+
+/** The classes `client-output-buffer-limit` configures, in the order CONFIG GET prints them. */
+export const OUTPUT_BUFFER_CLASSES = ["normal", "slave", "pubsub"] as const;
+export type OutputBufferClass = (typeof OUTPUT_BUFFER_CLASSES)[number];
+
+/** Reads the canonical `client-output-buffer-limit` value (as {@link formatConfigValue} prints it). */
+export function outputBufferLimits(value: string): Readonly<Record<OutputBufferClass, OutputBufferLimit>> {
+  const words = value.split(" ");
+  const limits: Record<string, OutputBufferLimit> = {};
+  for (let i = 0; i + 3 < words.length; i += 4) {
+    limits[words[i]!] = { hardBytes: Number(words[i + 1]), softBytes: Number(words[i + 2]), softSeconds: Number(words[i + 3]) };
+  }
+  return limits as Record<OutputBufferClass, OutputBufferLimit>;
+}
+
+/**
+ * updateClientOutputBufferLimit: `<class> <hard> <soft> <seconds>` groups (class `replica` or
+ * `slave`, `normal`, `pubsub`) over the current canonical value; every group is checked before any
+ * applies. Returns the new canonical value or redis's error text.
+ */
+function mergeOutputBufferLimits(current: string, value: string): string | { readonly error: string } {
+  const args = value.split(" ").filter((word) => word !== "");
+  if (args.length % 4 !== 0) return { error: "Wrong number of arguments in buffer limit configuration." };
+  const limits: Record<OutputBufferClass, OutputBufferLimit> = { ...outputBufferLimits(current) };
+  const updates: [OutputBufferClass, OutputBufferLimit][] = [];
+  for (let i = 0; i < args.length; i += 4) {
+    const name = args[i]!.toLowerCase();
+    const klass: OutputBufferClass | null = name === "replica" || name === "slave" ? "slave" : name === "normal" || name === "pubsub" ? name : null;
+    if (klass === null) return { error: "Invalid client class specified in buffer limit configuration." };
+    const hard = parseMemory(args[i + 1]!);
+    const soft = parseMemory(args[i + 2]!);
+    const seconds = /^\d+$/.test(args[i + 3]!) ? Number(args[i + 3]) : undefined;
+    if (hard === undefined || soft === undefined || seconds === undefined) return { error: "Error in hard, soft or soft_seconds setting in buffer limit configuration." };
+    updates.push([klass, { hardBytes: hard, softBytes: soft, softSeconds: seconds }]);
+  }
+  for (const [klass, limit] of updates) limits[klass] = limit;
+  return OUTPUT_BUFFER_CLASSES.map((klass) => `${klass} ${limits[klass].hardBytes} ${limits[klass].softBytes} ${limits[klass].softSeconds}`).join(" ");
 }
 
 function parseStrictInt(text: string): number | undefined {

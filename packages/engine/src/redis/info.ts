@@ -68,16 +68,22 @@ function renderSection(node: RedisNode, section: string): string {
       ]);
     }
     case "memory": {
-      const used = node.usedMemoryBytes();
+      const memory = node.memory;
+      const used = memory.usedBytes();
+      const maxmemory = node.config.maxmemory;
       return lines("Memory", [
         ["used_memory", used],
         ["used_memory_human", humanBytes(used)],
         ["used_memory_peak", used],
         ["used_memory_peak_human", humanBytes(used)],
+        ["used_memory_dataset", node.keyspace.memoryBytes],
+        ["maxmemory", maxmemory],
+        ["maxmemory_human", humanBytes(maxmemory)],
+        ["maxmemory_policy", node.config["maxmemory-policy"]],
+        ["mem_not_counted_for_evict", memory.notCountedBytes()],
         ["mem_replication_backlog", node.replication.memoryBytes()],
-        ["maxmemory", 0],
-        ["maxmemory_human", "0B"],
-        ["maxmemory_policy", "noeviction"],
+        ["mem_clients_slaves", memory.replicaClientsBytes],
+        ["mem_clients_normal", memory.normalClientsBytes],
       ]);
     }
     case "persistence":
@@ -109,7 +115,8 @@ function renderSection(node: RedisNode, section: string): string {
         ["sync_partial_ok", s.syncPartialOk],
         ["sync_partial_err", s.syncPartialErr],
         ["expired_keys", s.expiredKeys],
-        ["evicted_keys", 0],
+        ["evicted_keys", node.memory.evictedKeys],
+        ["evicted_clients", node.memory.evictedClients],
         ["keyspace_hits", 0],
         ["keyspace_misses", 0],
         ["unexpected_error_replies", s.unexpectedErrorReplies],

@@ -56,6 +56,18 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
   nextWakeMs(): number;
   /** beforeSleep: GETACK, feeding replicas, trimming the backlog. */
   beforeSleep(): void;
+  /**
+   * A replica client's next bytes of the replication stream, at most `maxBytes` (what its connection
+   * takes now), written after its reply list; `more` when some are left for later. Versions that
+   * write the stream into the reply list itself leave this out.
+   */
+  replicaOutput?(client: Client, maxBytes: number): { readonly bytes: Uint8Array; readonly more: boolean };
+  /** beforeSleep after clients were written to: trimming what replicas no longer hold. */
+  afterClientWrites?(): void;
+  /** The part of a replica's output buffer that the replication holds for it (its unsent stream). */
+  replicaOutputBufferBytes?(client: Client): number;
+  /** How the log names a replica client (its announced address). */
+  replicaName?(client: Client): string;
 
   /** True when writes here enter a replication stream. */
   shouldPropagate(): boolean;

@@ -19,12 +19,14 @@ import { arityOk, type CommandSpec } from "./commands/command.ts";
 import type { Prng } from "../sim/prng.ts";
 import { buildRdb, checkSavePoints, loadDataFromDisk, loadRdbInto, saveRdb, type LoadedRdb } from "./persistence.ts";
 import { Client } from "./client.ts";
+import { checkClientMemory, queryBufferOverLimit } from "./client-limits.ts";
+import { NodeMemory } from "./memory.ts";
 import { defaultConfig, type NodeConfig } from "./config.ts";
 import type { SimDisk } from "../process/disk.ts";
 import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
-import type { NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
+import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
 
@@ -80,6 +82,12 @@ export interface NodeStats {
   unexpectedErrorReplies: number;
 }
 
+/**
+ * A reply list this long is checked against the client's limits after each command (smaller ones at
+ * the end of the step): a pipeline of large replies stops growing it as soon as it is too much.
+ */
+const OUTPUT_CHECK_BYTES = 64 * 1024;
+
 const MULTI_ARGV = [asciiBytes("MULTI")];
 const DEL_WORD = asciiBytes("DEL");
 const OK_REPLY = asciiBytes("+OK\r\n");
@@ -130,6 +138,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /** Connected clients by connection. */
   readonly clients = new Map<ConnId, Client>();
+  /** used_memory and the limits on it (maxmemory, client eviction, the lab's machine). */
+  readonly memory = new NodeMemory(this);
   private nextClientId = 1;
   private nextConnId = 1;
   private cronLoops = 0;
@@ -200,7 +210,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   accept(nowMs: number, peer: string): ConnId {
     this.enter(nowMs);
     const conn = this.allocConn();
-    const client = new Client(this.nextClientId++, conn, peer, nowMs, this.config.requirepass === "", this.config["proto-max-bulk-len"]);
+    const client = new Client(this.nextClientId++, conn, peer, nowMs, this.config.requirepass === "", this.config);
     this.clients.set(conn, client);
     this.stats.totalConnectionsReceived++;
     this.leave();
@@ -243,6 +253,18 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.leave();
   }
 
+  /** The connection can take more bytes (flow control): its client writes what it holds. */
+  writable(nowMs: number, conn: ConnId, roomBytes: number): void {
+    this.enter(nowMs);
+    const client = this.clients.get(conn);
+    if (client) {
+      client.room = roomBytes;
+      client.waitingWritable = false;
+      this.markOutput(client);
+    }
+    this.leave();
+  }
+
   /** Runs the timers that are due at `nowMs` (serverCron, WAIT timeouts). */
   tick(nowMs: number): void {
     this.enter(nowMs);
@@ -267,6 +289,15 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   busy(peers: PeerProbe): boolean {
     return this.replication.busy(peers);
+  }
+
+  /** used_memory, for the machine's accounting. */
+  memoryBytes(): number {
+    return this.memory.usedBytes();
+  }
+
+  attachHost(memory: HostMemory): void {
+    this.memory.host = memory;
   }
 
   /** Takes the effects produced so far. */
@@ -299,10 +330,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /** Writes a large payload to a client after its pending output, without copying it. */
   sendLarge(client: Client, bytes: Uint8Array): void {
-    this.flushClientOutput(client);
-    this.stats.netOutputBytes += bytes.length;
-    if (client.kind === "replica") this.stats.netReplOutputBytes += bytes.length;
-    this.effects.push({ type: "send", conn: client.conn, bytes });
+    client.out.adopt(bytes);
+    this.markOutput(client);
   }
 
   /** Marks a client as having output to flush at the end of this step. */
@@ -310,9 +339,37 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.dirtyClients.add(client);
   }
 
+  /**
+   * writeToClient: sends what the connection takes of the client's reply list, then (a replica) of
+   * the replication stream; what does not fit stays, and the host is asked to say when it may go on.
+   */
   private flushClientOutput(client: Client): void {
-    if (client.out.length === 0) return;
-    const bytes = client.out.take();
+    let room = client.room;
+    const out = client.out;
+    if (out.length > 0 && room > 0) {
+      for (const bytes of out.takeChunks(room)) {
+        this.emitClientBytes(client, bytes);
+        room -= bytes.length;
+      }
+    }
+    let more = out.length > 0;
+    if (!more && client.replica !== null && this.replication.replicaOutput) {
+      const stream = this.replication.replicaOutput(client, room);
+      if (stream.bytes.length > 0) {
+        this.emitClientBytes(client, stream.bytes);
+        room -= stream.bytes.length;
+      }
+      more = stream.more;
+    }
+    client.room = room;
+    this.memory.update(client);
+    if (more && !client.waitingWritable) {
+      client.waitingWritable = true;
+      this.effects.push({ type: "wait-writable", conn: client.conn });
+    }
+  }
+
+  private emitClientBytes(client: Client, bytes: Uint8Array): void {
     this.stats.netOutputBytes += bytes.length;
     if (client.kind === "replica") this.stats.netReplOutputBytes += bytes.length;
     this.effects.push({ type: "send", conn: client.conn, bytes });
@@ -328,9 +385,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.replication.beforeSleep();
     for (const client of this.dirtyClients) {
       this.flushClientOutput(client);
-      if (client.closing) this.closeClient(client);
+      // CLIENT_CLOSE_AFTER_REPLY: the connection closes once its last reply is written.
+      if (client.closing && client.out.length === 0) this.closeClient(client);
     }
     this.dirtyClients.clear();
+    this.replication.afterClientWrites?.();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -353,6 +412,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   freeClient(client: Client, initiatedByUs: boolean): void {
     if (!this.clients.delete(client.conn)) return;
     this.dirtyClients.delete(client);
+    this.memory.forget(client);
     if (initiatedByUs) this.effects.push({ type: "close", conn: client.conn });
     if (client.kind !== "normal" || client.blockedWait) this.replication.onClientFreed(client);
     this.changeCount++;
@@ -370,7 +430,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
     client.lastInteractionMs = this.nowMs;
     client.parser.push(bytes);
+    if (queryBufferOverLimit(this, client)) return;
     this.processInput(client);
+    checkClientMemory(this, client);
   }
 
   /** Parses and runs every complete request in a client's buffer (processInputBuffer). */
@@ -387,7 +449,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
           this.processCommand(client, argv);
         }
-        if (client.out.length > 0) this.markOutput(client);
+        if (client.out.length > 0) this.afterReply(client);
         continue;
       }
       const request = parser.next();
@@ -405,12 +467,21 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
           return;
         case "command":
           this.processCommand(client, request.argv);
-          if (client.out.length > 0) this.markOutput(client);
+          if (client.out.length > 0) this.afterReply(client);
           continue;
         default:
           return assertNever(request);
       }
     }
+  }
+
+  /**
+   * A command answered: the reply waits for the end of the step, unless the client is now over an
+   * output limit (redis closes it ASAP and reads nothing more from it).
+   */
+  private afterReply(client: Client): void {
+    this.markOutput(client);
+    if (client.out.length >= OUTPUT_CHECK_BYTES) checkClientMemory(this, client);
   }
 
   /**
@@ -424,6 +495,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     const at = b[0]!;
     if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
     if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.replication.minReplicasNotMet()) return false;
+    if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0) return false;
     db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
@@ -481,6 +553,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
     if (!client.authenticated && !spec.flags.noAuth) {
       this.rejectCommand(client, "NOAUTH Authentication required.");
+      return;
+    }
+    const outOfMemory = this.memory.checkCommand(client, spec, name);
+    if (outOfMemory !== null || !this.clients.has(client.conn)) {
+      if (outOfMemory !== null) this.rejectCommand(client, outOfMemory);
       return;
     }
     const isWrite = spec.flags.write === true || (name === "exec" && client.multi?.some((q) => this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.write) === true);
@@ -670,10 +747,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    * overhead, and the replication backlog. It is O(1), so INFO and RDB headers stay cheap.
    */
   usedMemoryBytes(): number {
-    const keys = this.keyspace.totalKeys;
-    let bytes = 900_000 + keys * 72 + this.keyspace.totalExpires * 40;
-    bytes += this.replication.memoryBytes();
-    return bytes;
+    return this.memory.usedBytes();
   }
 
   /** The database a client has SELECTed. */

@@ -64,7 +64,16 @@ export interface Host {
 
 export type Endpoint =
   | { readonly kind: "host"; readonly host: Host; readonly generation: number; conn: ConnId | null }
-  | { readonly kind: "external"; readonly endpoint: ExternalEndpoint; readonly address: string }
+  | {
+      readonly kind: "external";
+      readonly endpoint: ExternalEndpoint;
+      readonly address: string;
+      /**
+       * The client says when it has read what it was given (`ExternalConnection.ack`), as a real
+       * socket's bridge does; otherwise bytes count as read the moment they are handed over.
+       */
+      readonly acks: boolean;
+    }
   | { readonly kind: "outbound"; socket: OutboundSocket | null; readonly address: string };
 
 /** What an {@link OutboundConnector} reports about a connection it opened. */
@@ -94,6 +103,13 @@ export interface OutboundConnector {
 export interface Direction {
   /** When the direction's last byte finishes serializing. */
   busyUntilMs: number;
+  /**
+   * Bytes written into this direction that the reader has not consumed yet: in flight, held by a
+   * partition, waiting for a frozen process or a client that does not read (socket buffers).
+   */
+  unread: number;
+  /** The writer asked to be told when it may write again (`wait-writable`). */
+  writerWaiting: boolean;
   lastArrivalMs: number;
   /** Sends held by a partition, in order. */
   held: ({ kind: "bytes"; bytes: Uint8Array } | { kind: "fin" })[];
@@ -121,6 +137,7 @@ export interface SimConnection {
 export interface ConnectionCarrier {
   sendFrom(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void;
   closeFrom(conn: SimConnection, fromSide: 0 | 1): void;
+  ackExternal(conn: SimConnection, count: number): void;
 }
 
 /** The external side of a connection into the world. */
@@ -136,6 +153,14 @@ export class ExternalConnection {
 
   close(): void {
     this.world.closeFrom(this.connection, 0);
+  }
+
+  /**
+   * For a connection opened with acks: `count` more bytes of what the node sent have been read (a
+   * real socket wrote them). Until they are, they fill the connection, then the node's output buffer.
+   */
+  ack(count: number): void {
+    this.world.ackExternal(this.connection, count);
   }
 
   get closed(): boolean {

@@ -16,12 +16,17 @@
  *   its kernel still accepts connections and buffers bytes.
  * - NET-7 With an outbound connector, connections to addresses no host holds are real sockets
  *   (see `OutboundConnector`); one abandoned while opening closes its socket.
+ * - NET-8 Flow control: a direction holds at most `SOCKET_BUFFER_BYTES` that its reader has not
+ *   consumed (the kernel buffers). A process that asks (`wait-writable`) is told when a quarter of
+ *   that is free again; until then its output waits in its own buffers. A frozen reader, a partition
+ *   or a client that does not read its socket (acks, see `ExternalConnection.ack`) fills the direction.
  */
 import type { NodeKind, PeerProbe } from "../process/contract.ts";
 import { SimDisk } from "../process/disk.ts";
-import type { ConnId, NodeEffect } from "../process/effects.ts";
+import { SOCKET_BUFFER_BYTES, type ConnId, type NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import { EventQueue } from "./event-queue.ts";
+import { Machine } from "./machine.ts";
 import { Prng } from "./prng.ts";
 import { DEFAULT_LINK, ExternalConnection, LOOPBACK, SEGMENT_BYTES, segment, type Direction, type Endpoint, type ExternalEndpoint, type Host, type LinkSettings, type OutboundConnector, type SimConnection } from "./connection.ts";
 
@@ -34,7 +39,8 @@ type WorldEvent =
   | { readonly type: "syn"; readonly conn: SimConnection }
   | { readonly type: "syn-ack"; readonly conn: SimConnection }
   | { readonly type: "refused"; readonly conn: SimConnection; readonly reason: string }
-  | { readonly type: "timer"; readonly host: Host; readonly token: number };
+  | { readonly type: "timer"; readonly host: Host; readonly token: number }
+  | { readonly type: "writable"; readonly conn: SimConnection; readonly side: 0 | 1 };
 
 export interface WorldOptions {
   readonly seed: number | string;
@@ -43,11 +49,15 @@ export interface WorldOptions {
   readonly defaultLink?: LinkSettings;
   /** Split sends into random pieces (exercises every parser at odd boundaries). */
   readonly splitChunks?: boolean;
+  /** Bytes of memory the machine has for its processes and connections (default: no limit). */
+  readonly memoryLimitBytes?: number;
 }
 
 export type WorldTraceListener = (address: string, event: TraceEvent, timeMs: number) => void;
 
 const EPHEMERAL_PORT_BASE = 40000;
+/** A writer waiting for room is told once at least this much of the direction is free. */
+const WRITABLE_ROOM_BYTES = SOCKET_BUFFER_BYTES / 4;
 
 export class World {
   nowMs = 0;
@@ -66,6 +76,10 @@ export class World {
   private readonly traceListeners: WorldTraceListener[] = [];
   private readonly exitListeners: ((address: string, reason: string) => void)[] = [];
   private outbound: OutboundConnector | null = null;
+  /** Events processed so far (a machine's cached memory sum is valid within one). */
+  eventCount = 0;
+  /** The memory every process here shares. */
+  readonly machine: Machine;
 
   constructor(options: WorldOptions) {
     this.epochMs = options.epochMs ?? 1_700_000_000_000;
@@ -73,6 +87,13 @@ export class World {
     this.rootPrng = Prng.fromSeed(options.seed);
     this.netPrng = this.rootPrng.fork("network");
     this.splitChunks = options.splitChunks ?? false;
+    const connections = this.connections;
+    const eventCount = (): number => this.eventCount;
+    this.machine = new Machine(options.memoryLimitBytes ?? Infinity, {
+      hosts: this.hosts,
+      connections: () => connections,
+      eventCount,
+    });
   }
 
   onTrace(listener: WorldTraceListener): void {
@@ -138,6 +159,7 @@ export class World {
       disk: host.disk,
       pid: 1000 + host.bootCount * 97 + (host.port % 1000),
     });
+    host.process.attachHost?.(this.machine);
     host.state = "up";
     this.afterNodeStep(host);
   }
@@ -249,14 +271,14 @@ export class World {
   // Connections
 
   private newDirection(): Direction {
-    return { busyUntilMs: this.nowMs, lastArrivalMs: this.nowMs, held: [], finSent: false };
+    return { busyUntilMs: this.nowMs, lastArrivalMs: this.nowMs, held: [], finSent: false, unread: 0, writerWaiting: false };
   }
 
   /** Opens a connection from an external client to a host address (a console, a test client). */
-  connectExternal(address: string, endpoint: ExternalEndpoint, fromAddress = `127.0.0.1:${this.nextEphemeralPort++}`): ExternalConnection {
+  connectExternal(address: string, endpoint: ExternalEndpoint, fromAddress = `127.0.0.1:${this.nextEphemeralPort++}`, acks = false): ExternalConnection {
     const conn: SimConnection = {
       id: this.nextConnectionId++,
-      sides: [{ kind: "external", endpoint, address: fromAddress }, null],
+      sides: [{ kind: "external", endpoint, address: fromAddress, acks }, null],
       fromAddress,
       toAddress: address,
       dirs: [this.newDirection(), this.newDirection()],
@@ -283,6 +305,7 @@ export class World {
   /** Sends bytes from one side of a connection. */
   sendFrom(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
     if (conn.state === "closed" || conn.dirs[fromSide].finSent || bytes.length === 0) return;
+    conn.dirs[fromSide].unread += bytes.length;
     const link = this.pathOf(conn);
     if (link.partitioned) {
       conn.dirs[fromSide].held.push({ kind: "bytes", bytes });
@@ -328,6 +351,43 @@ export class World {
     }
     pieces.push(bytes.subarray(at));
     return pieces;
+  }
+
+  /** The reader consumed `count` bytes of the direction written by `fromSide` (NET-8). */
+  private consumed(conn: SimConnection, fromSide: 0 | 1, count: number): void {
+    const dir = conn.dirs[fromSide];
+    dir.unread -= count;
+    if (dir.writerWaiting && SOCKET_BUFFER_BYTES - dir.unread >= WRITABLE_ROOM_BYTES) {
+      dir.writerWaiting = false;
+      this.schedule(this.nowMs, { type: "writable", conn, side: fromSide });
+    }
+  }
+
+  /** A process asked to be told when `side` of `conn` may write again. */
+  private waitWritable(conn: SimConnection, side: 0 | 1): void {
+    const dir = conn.dirs[side];
+    if (SOCKET_BUFFER_BYTES - dir.unread >= WRITABLE_ROOM_BYTES) this.schedule(this.nowMs, { type: "writable", conn, side });
+    else dir.writerWaiting = true;
+  }
+
+  private onWritable(conn: SimConnection, side: 0 | 1): void {
+    const end = conn.sides[side];
+    if (conn.state === "closed" || !end || end.kind !== "host") return;
+    const host = end.host;
+    this.runOnHost(host, () => {
+      const process = host.process;
+      if (!process || host.generation !== end.generation || end.conn === null || host.conns.get(end.conn) !== conn) return;
+      if (conn.state === "closed") return;
+      process.writable?.(this.nowMs, end.conn, Math.max(0, SOCKET_BUFFER_BYTES - conn.dirs[side].unread));
+      this.afterNodeStep(host);
+    });
+  }
+
+  /** An external client that acknowledges what it reads has read `count` more bytes. */
+  ackExternal(conn: SimConnection, count: number): void {
+    const end = conn.sides[0];
+    if (end.kind !== "external" || !end.acks || conn.state === "closed" || count <= 0) return;
+    this.consumed(conn, 1, Math.min(count, conn.dirs[1].unread));
   }
 
   /** Closes one side: a FIN follows the bytes already sent. */
@@ -457,6 +517,7 @@ export class World {
   step(): void {
     const next = this.queue.pop();
     if (!next) return;
+    this.eventCount++;
     if (next.timeMs > this.nowMs) this.nowMs = next.timeMs;
     const event = next.value;
     if (event.type !== "timer") this.networkEvents--;
@@ -479,6 +540,9 @@ export class World {
         return;
       case "fin":
         this.onFin(event.conn, event.toSide);
+        return;
+      case "writable":
+        this.onWritable(event.conn, event.side);
         return;
       default:
         assertNever(event);
@@ -596,12 +660,15 @@ export class World {
   private onDeliver(conn: SimConnection, toSide: 0 | 1, bytes: Uint8Array): void {
     const end = conn.sides[toSide];
     if (!end || conn.state === "closed") return;
+    const fromSide = toSide === 0 ? 1 : 0;
     if (end.kind === "external") {
       end.endpoint.onData(bytes);
+      if (!end.acks) this.consumed(conn, fromSide, bytes.length);
       return;
     }
     if (end.kind === "outbound") {
       end.socket?.send(bytes);
+      this.consumed(conn, fromSide, bytes.length);
       return;
     }
     const host = end.host;
@@ -609,6 +676,7 @@ export class World {
       if (!host.process || host.generation !== end.generation || end.conn === null) return;
       if (host.conns.get(end.conn) !== conn) return; // closed locally: the bytes meet a reset
       host.process.receive(this.nowMs, end.conn, bytes);
+      this.consumed(conn, fromSide, bytes.length);
       this.afterNodeStep(host);
     });
   }
@@ -700,6 +768,12 @@ export class World {
         this.connections.add(conn);
         host.conns.set(effect.conn, conn);
         this.scheduleSyn(conn);
+        return;
+      }
+      case "wait-writable": {
+        const conn = host.conns.get(effect.conn);
+        const side = conn ? this.sideOfHost(conn, host, effect.conn) : null;
+        if (conn && side !== null && conn.state !== "closed") this.waitWritable(conn, side);
         return;
       }
       case "trace":

@@ -102,10 +102,35 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * A growable byte buffer for building output (RESP replies, RDB files, stream bytes).
- * `finish()` returns a copy-free view of what was written.
+ * Where encoders write: a contiguous {@link ByteWriter}, or a client's chunked reply list. Encoders
+ * reserve the exact size of what they write, fill {@link raw} in place from the offset `reserve`
+ * returned, then `advance`; the reserved bytes are contiguous even when the sink as a whole is not.
  */
-export class ByteWriter {
+export interface ByteSink {
+  /** Bytes written and not yet taken out. */
+  readonly length: number;
+  /** Makes room for `extra` contiguous bytes and returns their offset in {@link raw}. */
+  reserve(extra: number): number;
+  /** The array `reserve`'s offset points into; valid until the next `reserve`. */
+  raw(): Uint8Array;
+  /** Marks `count` bytes written in place after `reserve`. */
+  advance(count: number): void;
+  byte(value: number): void;
+  bytes(data: Uint8Array, start?: number, end?: number): void;
+  /** Writes an ASCII string (protocol words, decimal numbers). */
+  ascii(text: string): void;
+  /** Writes a byte string (char codes 0..255). */
+  binary(text: string): void;
+  /** Writes a decimal integer. */
+  decimal(value: number): void;
+}
+
+/**
+ * A growable byte buffer for building output (RDB files, stream bytes, encoded commands): one
+ * contiguous array, for what must be contiguous. A client's replies go to its chunked reply list
+ * instead (`redis/reply-buffer.ts`), which has no size limit of its own.
+ */
+export class ByteWriter implements ByteSink {
   private buffer: Uint8Array;
   private used = 0;
 

@@ -23,6 +23,7 @@ import type { FullResyncReason } from "../../process/trace.ts";
 const PING_ARGV = [asciiBytes("ping")];
 const GETACK_ARGV = [asciiBytes("REPLCONF"), asciiBytes("GETACK"), asciiBytes("*")];
 const NEWLINE = asciiBytes("\n");
+const NOTHING = { bytes: new Uint8Array(0), more: false } as const;
 
 export class MasterSide {
   /** Attached replicas in attach order (redis: server.slaves). */
@@ -86,9 +87,20 @@ export class MasterSide {
       const link = linkOf(replica);
       if (link.state !== "online" || link.startStreamOnAck || !link.reader) continue;
       if (link.reader.pendingBytes === 0) continue;
-      replica.out.bytes(link.reader.readAll());
       this.node.markOutput(replica);
     }
+  }
+
+  /**
+   * What a replica's connection takes of the stream now (writeToClient for a replica): up to
+   * `maxBytes` from its reader, which holds its place in the shared buffer until then.
+   */
+  streamFor(client: Client, maxBytes: number): { readonly bytes: Uint8Array; readonly more: boolean } {
+    const link = linkOf(client);
+    const reader = link.reader;
+    if (link.state !== "online" || link.startStreamOnAck || !reader || reader.pendingBytes === 0) return NOTHING;
+    const bytes = reader.read(maxBytes);
+    return { bytes, more: reader.pendingBytes > 0 };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -171,8 +183,9 @@ export class MasterSide {
     this.replicas.push(client);
     writeSimple(client.out, client.replCapaPsync2 ? `CONTINUE ${this.repl.replid}` : "CONTINUE");
     link.reader = backlog.openReader(offset);
-    const pending = link.reader.readAll();
-    client.out.bytes(pending);
+    // addReplyReplicationBacklog: the backlog from the offset goes out after +CONTINUE, as fast as
+    // the connection takes it (the reader keeps its place in the shared buffer meanwhile).
+    const pendingBytes = link.reader.pendingBytes;
     node.markOutput(client);
     node.trace({
       kind: "partial-resync",
@@ -180,10 +193,10 @@ export class MasterSide {
       peer: this.peerName(client),
       replid: this.repl.replid,
       offset,
-      backlogBytes: pending.length,
+      backlogBytes: pendingBytes,
       backlogFirstByte: backlog.firstByteOffset,
       backlogLastByte: backlog.firstByteOffset + backlog.histlen,
-      message: `partial resync accepted for ${this.peerName(client)}: offset ${offset} inside backlog [${backlog.firstByteOffset}, ${backlog.firstByteOffset + backlog.histlen}], sending ${pending.length} bytes`,
+      message: `partial resync accepted for ${this.peerName(client)}: offset ${offset} inside backlog [${backlog.firstByteOffset}, ${backlog.firstByteOffset + backlog.histlen}], sending ${pendingBytes} bytes`,
     });
     this.refreshGoodReplicas();
   }

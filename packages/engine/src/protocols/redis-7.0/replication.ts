@@ -115,7 +115,23 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
       this.masterSide.broadcastGetAck();
     }
     this.masterSide.flushStream();
+  }
+
+  replicaOutputBufferBytes(client: Client): number {
+    return linkOf(client).reader?.outputBufferMemory() ?? 0;
+  }
+
+  replicaName(client: Client): string {
+    return this.masterSide.peerName(client);
+  }
+
+  afterClientWrites(): void {
+    // As in redis's beforeSleep: replicas are written to first, then the backlog is trimmed.
     if (this.backlog) this.backlog.trim();
+  }
+
+  replicaOutput(client: Client, maxBytes: number): { readonly bytes: Uint8Array; readonly more: boolean } {
+    return this.masterSide.streamFor(client, maxBytes);
   }
 
   shouldPropagate(): boolean {

@@ -7,6 +7,7 @@ import { DATABASE_COUNT } from "../store/keyspace.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
+import { clientBufferFields } from "../client-limits.ts";
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word } from "./reply.ts";
 
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -135,7 +136,7 @@ export function clientInfoLine(node: RedisNode, client: Client): string {
   return (
     `id=${client.id} addr=${client.peer} laddr=${laddr} fd=${client.conn + 7} name=${client.name} age=${age} idle=${idle} ` +
     `flags=${clientFlags(client)} db=${client.db} sub=0 psub=0 ssub=0 multi=${client.multi ? client.multi.length : -1} ` +
-    `qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 events=r ` +
+    `${clientBufferFields(node, client)} events=r ` +
     `cmd=${client.lastCommand} user=default redir=-1 resp=2`
   );
 }

@@ -1,6 +1,7 @@
 /**
- * RESP2 encoding into a {@link ByteWriter}: commands (what clients and a master's replication stream
- * send) and replies (what a server answers), byte for byte as redis-server writes them.
+ * RESP2 encoding into a {@link ByteSink} (a contiguous writer, or a client's reply list): commands
+ * (what clients and a master's replication stream send) and replies (what a server answers), byte
+ * for byte as redis-server writes them.
  *
  * These sit on the hottest path of the engine, so each writer reserves its whole size once and fills
  * the writer's buffer in place, and headers for small counts come from precomputed tables.
@@ -10,7 +11,7 @@
  * unaffected by the distinction.
  */
 
-import { ByteWriter, utf8 } from "../../util/bytes.ts";
+import { ByteWriter, utf8, type ByteSink } from "../../util/bytes.ts";
 import type { Reply } from "./reply.ts";
 
 const CR = 0x0d;
@@ -96,7 +97,7 @@ function assertCount(n: number, what: string): void {
 }
 
 /** Writes a command as a RESP multibulk: `*<argc>\r\n` then `$<len>\r\n<bytes>\r\n` per argument. */
-export function writeCommand(w: ByteWriter, argv: readonly Uint8Array[]): void {
+export function writeCommand(w: ByteSink, argv: readonly Uint8Array[]): void {
   const argc = argv.length;
   let size = headerSize(argc);
   for (let i = 0; i < argc; i++) {
@@ -141,7 +142,7 @@ export function encodeCommandStrings(...words: string[]): Uint8Array {
  * programmer error or become spaces. Throws before committing anything, so a failed write leaves `w` as
  * it was.
  */
-function writeLine(w: ByteWriter, prefix: number, text: string, newlines: "reject" | "space"): void {
+function writeLine(w: ByteSink, prefix: number, text: string, newlines: "reject" | "space"): void {
   const length = text.length;
   const at = w.reserve(length + 3);
   const buf = w.raw();
@@ -161,7 +162,7 @@ function writeLine(w: ByteWriter, prefix: number, text: string, newlines: "rejec
 }
 
 /** Writes a simple string reply `+<text>\r\n`. `text` is a byte string without CR or LF. */
-export function writeSimple(w: ByteWriter, text: string): void {
+export function writeSimple(w: ByteSink, text: string): void {
   writeLine(w, PLUS, text, "reject");
 }
 
@@ -170,12 +171,12 @@ export function writeSimple(w: ByteWriter, text: string): void {
  * (`ERR syntax error`), as a byte string. CR and LF in it become spaces, as redis makes them in errors
  * built from user input (`addReplyErrorFormat`, `rejectCommandFormat`), so the reply stays one line.
  */
-export function writeError(w: ByteWriter, message: string): void {
+export function writeError(w: ByteSink, message: string): void {
   writeLine(w, MINUS, message, "space");
 }
 
 /** Writes an integer reply `:<n>\r\n`. A bigint carries 64-bit values exactly (INCR near the limits). */
-export function writeInteger(w: ByteWriter, n: number | bigint): void {
+export function writeInteger(w: ByteSink, n: number | bigint): void {
   if (typeof n === "number" && !Number.isInteger(n)) throw new RangeError(`integer reply must be an integer, got ${n}`);
   w.byte(COLON);
   w.ascii(n.toString());
@@ -184,7 +185,7 @@ export function writeInteger(w: ByteWriter, n: number | bigint): void {
 }
 
 /** Writes a bulk string reply `$<len>\r\n<bytes>\r\n`. */
-export function writeBulk(w: ByteWriter, bytes: Uint8Array): void {
+export function writeBulk(w: ByteSink, bytes: Uint8Array): void {
   const length = bytes.length;
   const size = headerSize(length) + length + 2;
   const at = w.reserve(size);
@@ -198,7 +199,7 @@ export function writeBulk(w: ByteWriter, bytes: Uint8Array): void {
 }
 
 /** Writes a bulk string reply holding the UTF-8 encoding of `text` (INFO, CONFIG GET, CLIENT LIST...). */
-export function writeBulkString(w: ByteWriter, text: string): void {
+export function writeBulkString(w: ByteSink, text: string): void {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0x7f) {
       writeBulk(w, utf8(text));
@@ -219,12 +220,12 @@ export function writeBulkString(w: ByteWriter, text: string): void {
 }
 
 /** Writes the null bulk reply `$-1\r\n` (GET of a missing key). */
-export function writeNullBulk(w: ByteWriter): void {
+export function writeNullBulk(w: ByteSink): void {
   w.bytes(NULL_BULK);
 }
 
 /** Writes an array header `*<n>\r\n`; the caller writes the n elements after it. */
-export function writeArrayHeader(w: ByteWriter, n: number): void {
+export function writeArrayHeader(w: ByteSink, n: number): void {
   assertCount(n, "array length");
   const at = w.reserve(headerSize(n));
   const end = putHeader(w.raw(), at, ARRAY_HEADERS, STAR, n);
@@ -232,12 +233,12 @@ export function writeArrayHeader(w: ByteWriter, n: number): void {
 }
 
 /** Writes the null array reply `*-1\r\n` (BLPOP timing out). */
-export function writeNullArray(w: ByteWriter): void {
+export function writeNullArray(w: ByteSink): void {
   w.bytes(NULL_ARRAY);
 }
 
 /** Writes any {@link Reply}, arrays recursively. */
-export function writeReply(w: ByteWriter, reply: Reply): void {
+export function writeReply(w: ByteSink, reply: Reply): void {
   switch (reply.kind) {
     case "simple":
       writeSimple(w, reply.value);

@@ -7,8 +7,12 @@
 
 const INITIAL_CAPACITY = 16 * 1024;
 
-/** A drained buffer larger than this is replaced by a fresh small one, as redis shrinks idle query buffers. */
-const SHRINK_ABOVE_BYTES = 1024 * 1024;
+/**
+ * A drained buffer larger than this is replaced by a fresh small one when small input comes, as
+ * redis shrinks idle query buffers: a client that once sent a large argument does not keep its
+ * memory (and the client's memory, which limits count, drops back).
+ */
+const SHRINK_ABOVE_BYTES = 64 * 1024;
 
 /** Growable byte array holding received but not yet consumed bytes, `data[start..end)`. */
 export class InputBuffer {
@@ -22,6 +26,11 @@ export class InputBuffer {
   /** Number of unconsumed bytes. */
   get length(): number {
     return this.end - this.start;
+  }
+
+  /** Bytes allocated (what the buffer costs in memory, used or not). */
+  get capacity(): number {
+    return this.data.length;
   }
 
   /**

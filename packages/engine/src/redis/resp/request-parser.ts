@@ -52,13 +52,30 @@ export type ParsedRequest =
   | { readonly kind: "empty"; readonly byteLength: number }
   | { readonly kind: "error"; readonly message: string };
 
+/** The settings a parser reads at each header: a node's config object fits. */
+export interface RequestLimits {
+  readonly "proto-max-bulk-len": number;
+}
+
 /** Options of a {@link RequestParser}. */
 export interface RequestParserOptions {
   /** Initial value of {@link RequestParser.maxBulkLength}; 512 MiB when absent. */
   readonly maxBulkLength?: number;
+  /** Settings read live at each header (a node's config), instead of `maxBulkLength`. */
+  readonly limits?: RequestLimits;
   /** Initial value of {@link RequestParser.fromMaster}. */
   readonly fromMaster?: boolean;
 }
+
+/**
+ * Once the finished arguments of a request still being received hold this many bytes, they are
+ * copied out of the buffer and their bytes dropped from it, as redis makes each argument its own
+ * object and trims its query buffer. The buffer then only ever holds the argument being read, so a
+ * request of any total size (`*2147483647` followed by 1 MiB bulks) never needs one array that big.
+ */
+const COPY_OUT_BYTES = 1024 * 1024;
+/** What one pending argument costs besides its bytes (its view object and bounds), for accounting. */
+const ARG_OVERHEAD_BYTES = 64;
 
 const INCOMPLETE: ParsedRequest = Object.freeze({ kind: "incomplete" });
 
@@ -87,11 +104,23 @@ export class RequestParser {
 
   /**
    * `proto-max-bulk-len`: the largest bulk argument accepted. Redis reads the global setting at each
-   * header, so the owner updates it on `CONFIG SET` for connections already open.
+   * header; a parser made with `limits` reads it from there, so a CONFIG SET reaches open connections.
    */
-  maxBulkLength: number;
+  get maxBulkLength(): number {
+    return this.limits["proto-max-bulk-len"];
+  }
 
+  set maxBulkLength(value: number) {
+    this.limits = { "proto-max-bulk-len": value };
+  }
+
+  private limits: RequestLimits;
   private readonly input = new InputBuffer();
+  /** Arguments of the current request copied out of the buffer (see COPY_OUT_BYTES). */
+  private copied: Uint8Array[] = [];
+  private copiedBytes = 0;
+  /** Bytes of the current request already dropped from the buffer with the copied arguments. */
+  private dropped = 0;
 
   // Progress inside the request starting at input.start. Offsets are relative to that start, so they
   // survive the buffer moving when it compacts or grows.
@@ -113,7 +142,7 @@ export class RequestParser {
   private failure: ParsedRequest | null = null;
 
   constructor(options: RequestParserOptions = {}) {
-    this.maxBulkLength = options.maxBulkLength ?? DEFAULT_PROTO_MAX_BULK_LEN;
+    this.limits = options.limits ?? { "proto-max-bulk-len": options.maxBulkLength ?? DEFAULT_PROTO_MAX_BULK_LEN };
     this.fromMaster = options.fromMaster ?? false;
   }
 
@@ -130,8 +159,31 @@ export class RequestParser {
   }
 
   /**
+   * Memory the connection's input holds: the buffer as allocated, plus the arguments of a request
+   * still being received (redis counts `argv_len_sum` and the argv array in a client's memory).
+   */
+  get memoryBytes(): number {
+    return this.input.capacity + this.copiedBytes + (this.copied.length + (this.argBounds.length >> 1)) * ARG_OVERHEAD_BYTES;
+  }
+
+  /** Arguments read so far of the request being received (CLIENT LIST `argv-mem` counts their bytes). */
+  get pendingArgBytes(): number {
+    let bytes = this.copiedBytes;
+    for (let i = 0; i < this.argBounds.length; i += 2) bytes += this.argBounds[i + 1]! - this.argBounds[i]!;
+    return bytes;
+  }
+
+  /** The first bytes of the buffer, for the log line of a client closed for its query buffer. */
+  bufferHead(maxBytes: number): Uint8Array {
+    const input = this.input;
+    return input.data.subarray(input.start, Math.min(input.end, input.start + maxBytes));
+  }
+
+  /**
    * The raw bytes of the last `command` or `empty` result, exactly `byteLength` long: what a replica
-   * proxies to its own replicas. A view valid until the next {@link push}.
+   * proxies to its own replicas. A view valid until the next {@link push}. A request so large that its
+   * first arguments were copied out of the buffer (never one from a master) has no raw view: this is
+   * then empty.
    */
   lastRaw(): Uint8Array {
     return this.input.data.subarray(this.lastStart, this.lastEnd);
@@ -142,6 +194,8 @@ export class RequestParser {
     if (this.failure !== null) return this.failure;
     const input = this.input;
     if (input.start === input.end) return INCOMPLETE;
+    // Mid-request (its first arguments copied out), the buffer no longer starts with the '*'.
+    if (this.argsLeft > 0) return this.nextMultibulk();
     return input.data[input.start] === STAR ? this.nextMultibulk() : this.nextInline();
   }
 
@@ -331,17 +385,40 @@ export class RequestParser {
       this.scanned = this.cursor;
       this.bulkLength = -1;
       this.argsLeft--;
+      if (this.cursor >= COPY_OUT_BYTES && this.argsLeft > 0 && !this.fromMaster) this.copyOut();
     }
     const base = input.start;
     const bounds = this.argBounds;
-    const argv: Uint8Array[] = new Array<Uint8Array>(bounds.length >> 1);
+    const copied = this.copied;
+    const argv: Uint8Array[] = new Array<Uint8Array>(copied.length + (bounds.length >> 1));
+    for (let i = 0; i < copied.length; i++) argv[i] = copied[i]!;
     // The Uint8Array constructor makes a view about twice as fast as subarray() (no species lookup).
     const data = input.data;
     const buffer = data.buffer;
     const offset = data.byteOffset + base;
-    for (let i = 0; i < bounds.length; i += 2) argv[i >> 1] = new Uint8Array(buffer, offset + bounds[i]!, bounds[i + 1]! - bounds[i]!);
+    for (let i = 0; i < bounds.length; i += 2) argv[copied.length + (i >> 1)] = new Uint8Array(buffer, offset + bounds[i]!, bounds[i + 1]! - bounds[i]!);
     bounds.length = 0;
     return this.complete(this.cursor, argv);
+  }
+
+  /**
+   * Copies the finished arguments of the request being read out of the buffer and drops their bytes
+   * from it (see COPY_OUT_BYTES). Offsets restart at the buffer's new start.
+   */
+  private copyOut(): void {
+    const input = this.input;
+    const data = input.data;
+    const bounds = this.argBounds;
+    for (let i = 0; i < bounds.length; i += 2) {
+      const arg = data.slice(input.start + bounds[i]!, input.start + bounds[i + 1]!);
+      this.copied.push(arg);
+      this.copiedBytes += arg.length;
+    }
+    bounds.length = 0;
+    input.consume(this.cursor);
+    this.dropped += this.cursor;
+    this.cursor = 0;
+    this.scanned = 0;
   }
 
   /**
@@ -366,19 +443,31 @@ export class RequestParser {
 
   private complete(byteLength: number, argv: Uint8Array[] | null): ParsedRequest {
     const input = this.input;
-    this.lastStart = input.start;
+    const dropped = this.dropped;
+    // A request whose first arguments were copied out has no raw view left (never from a master).
+    this.lastStart = dropped > 0 ? input.start + byteLength : input.start;
     this.lastEnd = input.start + byteLength;
     input.consume(byteLength);
     this.cursor = 0;
     this.argsLeft = 0;
     this.scanned = 0;
     this.blocked = false;
-    return argv === null ? { kind: "empty", byteLength } : { kind: "command", argv, byteLength };
+    if (dropped > 0) {
+      this.dropped = 0;
+      this.copied = [];
+      this.copiedBytes = 0;
+    }
+    const total = byteLength + dropped;
+    return argv === null ? { kind: "empty", byteLength: total } : { kind: "command", argv, byteLength: total };
   }
 
   private fail(message: string): ParsedRequest {
     this.failure = Object.freeze({ kind: "error", message });
     this.input.reset();
+    this.argBounds.length = 0;
+    this.copied = [];
+    this.copiedBytes = 0;
+    this.dropped = 0;
     this.lastStart = 0;
     this.lastEnd = 0;
     return this.failure;

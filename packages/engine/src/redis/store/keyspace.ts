@@ -7,11 +7,14 @@
  * its master's DEL arrives); that policy lives in the node, which calls the primitives here.
  */
 
+import { SizedMap } from "./sized-map.ts";
+
 export const DATABASE_COUNT = 16;
 
 /** One logical database (`SELECT n`). */
 export class Database {
-  readonly dict = new Map<string, Uint8Array>();
+  /** Keys and values; it counts the memory they take (`memoryBytes`). */
+  readonly dict = new SizedMap<Uint8Array>();
   readonly expires = new Map<string, number>();
 
   constructor(readonly id: number) {}
@@ -80,6 +83,14 @@ export class Keyspace {
     const db = this.dbs[index];
     if (!db) throw new RangeError(`no database ${index}`);
     return db;
+  }
+
+  /** Memory the keys and values of every database take (used_memory_dataset, roughly). */
+  get memoryBytes(): number {
+    let total = 0;
+    // An expire is one more dict entry (40 bytes) pointing at the key.
+    for (const db of this.dbs) total += db.dict.memoryBytes + db.expires.size * 40;
+    return total;
   }
 
   /** Keys across every database. */

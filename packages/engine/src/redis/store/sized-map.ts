@@ -1,0 +1,70 @@
+/**
+ * A database's dict that keeps count of the memory its entries take, as redis's allocator counts
+ * `used_memory_dataset`: every key and value byte, plus a fixed overhead per key (the dict entry,
+ * the key's sds and the value's object). It is updated on every `set`, `delete` and `clear`, so
+ * the figure is always current and costs nothing to read; a SET of a 1 MiB value counts 1 MiB.
+ *
+ * Strings are exact. An aggregate (list, hash, set, sorted set) changed in place is re-counted when
+ * its db is told (`resize`), at a flat estimate per element: the lab does not weigh each element.
+ */
+
+/** dictEntry + key sds header + value robj, about what `MEMORY USAGE` adds to a short string's bytes. */
+export const KEY_OVERHEAD_BYTES = 56;
+/** An aggregate's own structure, and what each of its elements costs on average. */
+const AGGREGATE_BYTES = 96;
+const AGGREGATE_ELEMENT_BYTES = 64;
+
+/** What a value is made of, for counting: bytes, or a collection with a length. */
+export type SizedValue = Uint8Array | { readonly length: number };
+
+export class SizedMap<V extends SizedValue> extends Map<string, V> {
+  private total = 0;
+  /** What each aggregate's elements were counted at (strings are counted from their length, which never changes). */
+  private readonly counted = new WeakMap<object, number>();
+
+  /** Bytes the entries take (used_memory_dataset, roughly). */
+  get memoryBytes(): number {
+    return this.total;
+  }
+
+  override set(key: string, value: V): this {
+    const old = super.get(key);
+    if (old !== undefined) this.total -= this.entryBytes(key, old);
+    super.set(key, value);
+    this.total += this.countNew(key, value);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old === undefined) return false;
+    super.delete(key);
+    this.total -= this.entryBytes(key, old);
+    return true;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.total = 0;
+  }
+
+  /** The aggregate under `key` changed in place: count it again. */
+  resize(key: string): void {
+    const value = super.get(key);
+    if (value === undefined || value instanceof Uint8Array) return;
+    this.total -= this.entryBytes(key, value);
+    this.total += this.countNew(key, value);
+  }
+
+  private countNew(key: string, value: V): number {
+    if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
+    const bytes = AGGREGATE_BYTES + value.length * AGGREGATE_ELEMENT_BYTES;
+    this.counted.set(value, bytes);
+    return KEY_OVERHEAD_BYTES + key.length + bytes;
+  }
+
+  private entryBytes(key: string, value: V): number {
+    if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
+    return KEY_OVERHEAD_BYTES + key.length + (this.counted.get(value) ?? AGGREGATE_BYTES);
+  }
+}
