@@ -2,8 +2,8 @@
  * Every lesson of `lessons/`, played on a bare engine lab in virtual time with the same player and
  * check evaluator the server uses. For each step: a "try it yourself" step's checks must not hold
  * before the user acts (they wait for the action, not for time), "do it for me" must make them
- * hold within a minute of virtual time, and every step must be passable. Lessons whose node kinds
- * the engine lacks are listed as skipped with the kinds they wait for.
+ * hold within a minute of virtual time, and every step must be passable. A lesson whose node kinds
+ * the engine lacks must be listed as waiting for exactly those kinds (and is played once they exist).
  */
 import { describe, expect, it } from "vitest";
 import { Lab, NODE_VERSIONS } from "@replica-lab/engine";
