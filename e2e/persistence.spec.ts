@@ -83,6 +83,9 @@ test("Shutdown saves the master's keys for its restart; Kill after more writes l
   await expect(card(page, "A")).toHaveAttribute("data-status", "down");
   await expect(card(page, "A").locator('[data-field="down-reason"]')).toHaveAttribute("data-reason", "killed");
   await page.getByTestId("action-restart").click();
+  // The app warns before: A went down with unsaved writes and its replicas hold them.
+  await expect(page.getByTestId("restart-warning")).toHaveAttribute("data-risk", "lost");
+  await page.getByTestId("restart-anyway").click();
   await expect(card(page, "A")).toHaveAttribute("data-status", "up");
   await expect(card(page, "A").locator('[data-field="keys"]')).toHaveText("3");
   // The log warns, and the replicas follow the master's older dataset in their full resync.
