@@ -44,6 +44,11 @@ export interface LabPairOptions {
   readonly seed?: number;
   /** Default link latency between the nodes, in ms. */
   readonly latencyMs?: number;
+  /**
+   * The slave connects to the master itself, without the recording proxy: a process reads what
+   * it is delivered, so only a direct link lets a frozen slave hold its master back (NET-8).
+   */
+  readonly direct?: boolean;
 }
 
 export class LabPair {
@@ -77,7 +82,7 @@ export class LabPair {
     };
     this.files = {
       master: conf({ "replication.binlog.capacity": capacity, ...options.master }),
-      slave: conf({ "replication.binlog.capacity": capacity, "replication.slaveof.host": HOST, "replication.slaveof.port": String(PROXY_PORT), ...options.slave }),
+      slave: conf({ "replication.binlog.capacity": capacity, "replication.slaveof.host": HOST, "replication.slaveof.port": String(options.direct === true ? MASTER_PORT : PROXY_PORT), ...options.slave }),
     };
   }
 

@@ -28,8 +28,11 @@ function writeThenCheckpoint(h: LabPair, label: string, ...argv: string[]): void
   h.checkpoint(label);
 }
 
-/** `records` KSET records in multi_set batches over bulk0..bulk9, values padded with `x`. */
-function bulkWrite(h: LabPair, records: number, valueBytes: number): void {
+/**
+ * `records` KSET records in multi_set batches over bulk0..bulk9, values padded with `x`; a batch
+ * every `pauseMs` of virtual time (the recorder's batches of 2 KB values took about 6 ms each).
+ */
+function bulkWrite(h: LabPair, records: number, valueBytes: number, pauseMs = 0): void {
   const padding = "x".repeat(Math.max(0, valueBytes - 7));
   const batchSize = valueBytes > 100 ? 100 : 1000;
   for (let done = 0; done < records; done += batchSize) {
@@ -37,6 +40,7 @@ function bulkWrite(h: LabPair, records: number, valueBytes: number): void {
     for (let n = done; n < Math.min(records, done + batchSize); n++) argv.push(`bulk${n % 10}`, `${String(n).padStart(7, "0")}${padding}`);
     // Not recorded command by command, as in the recorder.
     h.query("master", ...argv);
+    if (pauseMs > 0) h.sleep(pauseMs);
   }
 }
 
@@ -164,6 +168,29 @@ export const LAB_SCENARIOS: Readonly<Record<string, LabScenario>> = {
     h.waitSlave();
     h.checkpoint("copied");
     for (const argv of MIXED_STREAM) writeThenCheckpoint(h, `streamed ${argv.join(" ")}`, ...argv);
+  },
+
+  frozenSlaveLiveGap: (h) => {
+    loadAndCopy(h, 5);
+    h.freezeSlave(true);
+    h.checkpoint("slave-frozen");
+    bulkWrite(h, 12_000, 2_000, 6);
+    h.waitUntil(
+      "binlog trimmed past the master's cursor for the slave",
+      () => {
+        const info = h.info("master");
+        const cursor = Number(info.replication.find((r) => r.kind === "client")?.fields["last_seq"] ?? 0);
+        return Number(info.binlogs["min_seq"]) > cursor + 1;
+      },
+      60_000,
+      200,
+    );
+    h.checkpoint("trimmed-while-frozen");
+    h.freezeSlave(false);
+    h.waitSlave("OUT_OF_SYNC", 60_000);
+    h.checkpoint("out-of-sync-live");
+    h.sleep(NOOP_WAIT_MS);
+    h.checkpoint("out-of-sync-idle");
   },
 
   recordsPerCommand: (h) => {

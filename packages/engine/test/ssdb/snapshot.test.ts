@@ -189,7 +189,7 @@ describe("seed 002: the snapshot master (SN-*)", () => {
     const db = new SsdbDatabase(disk, { capacity: 10, binlogEnabled: true });
     const sent: Uint8Array[] = [];
     const traces: TraceEvent[] = [];
-    const host: MasterHost = { db, send: (_c, b) => sent.push(b), close: () => {}, trace: (e) => traces.push(e), syncSpeedMBps: -1, servedBefore: () => true, markServed: () => {} };
+    const host: MasterHost = { db, send: (_c, b) => sent.push(b), waitWritable: () => {}, close: () => {}, trace: (e) => traces.push(e), syncSpeedMBps: -1, servedBefore: () => true, markServed: () => {} };
     db.set("a", new TextEncoder().encode("1"));
     const link = new SnapshotMasterLink(host, new SnapshotRegistry(0), 1 as ConnId, "127.0.0.1:9", { lastSeq: 1, lastKey: "", isMirror: false, fourth: "sync" }, 0);
     link.run(0);

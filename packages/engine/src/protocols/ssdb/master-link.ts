@@ -6,7 +6,7 @@
  * model, the way a dead slave is noticed, and the `info` entry. `UpstreamMasterLink` is ssdb 1.9.8;
  * `snapshot-master.ts` is the seed-002 variant. Rules: SPEC.md, MS-* and SN-*.
  */
-import type { ConnId } from "../../process/effects.ts";
+import { SOCKET_BUFFER_BYTES, type ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes, concatBytes } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogType, encodeRecord, type BinlogRecord } from "./binlog.ts";
@@ -19,6 +19,8 @@ import { encodePacket } from "./wire.ts";
 export interface MasterHost {
   readonly db: SsdbDatabase;
   send(conn: ConnId, bytes: Uint8Array): void;
+  /** Asks to be told (`MasterLink.writable`) when the connection can take more bytes. */
+  waitWritable(conn: ConnId): void;
   close(conn: ConnId): void;
   trace(event: TraceEvent): void;
   /** `replication.sync_speed` in MB/s (<= 0: unlimited). */
@@ -92,6 +94,10 @@ export abstract class MasterLink {
   /** The slave closed the connection; the master finds out only when it writes (SPEC MS-9). */
   private peerGone = false;
   private failedSends = 0;
+  /** What the connection can take before a write blocks (the kernel's buffers, NET-8). */
+  private room = SOCKET_BUFFER_BYTES;
+  /** The part of a flush the connection did not take yet: the thread is blocked in `write`. */
+  private unsent: Uint8Array | null = null;
   ended = false;
   /** Copy items sent over this link's life (for the view). */
   copiedItems = 0;
@@ -121,11 +127,28 @@ export abstract class MasterLink {
   /** The slave side of the connection closed (or reset). */
   peerClosed(): void {
     this.peerGone = true;
+    // A write blocked on a peer that goes away fails at once.
+    if (this.unsent !== null) this.end("slave-gone", "send error");
+  }
+
+  /** The thread is blocked in a flush: the slave has not read what it was sent (MS-13). */
+  get blocked(): boolean {
+    return this.unsent !== null;
+  }
+
+  /** The connection can take `roomBytes` more: the blocked flush goes on, and the loop after it. */
+  writable(nowMs: number, roomBytes: number): void {
+    this.room = roomBytes;
+    const rest = this.unsent;
+    if (this.ended || rest === null) return;
+    this.unsent = null;
+    this.write(rest);
+    if (this.unsent === null) this.wakeAtMs = nowMs;
   }
 
   /** Packets are queued and not yet flushed (a lone `copy_end` or CTRL waits for the first tick). */
   get hasPendingOutput(): boolean {
-    return this.out.length > 0;
+    return this.out.length > 0 || this.unsent !== null;
   }
 
   /** The slave is gone but still listed (the master has not failed a send yet). */
@@ -213,8 +236,24 @@ export abstract class MasterLink {
       }
       return true;
     }
-    this.host.send(this.conn, bytes);
+    this.write(bytes);
     return true;
+  }
+
+  /**
+   * A blocking write: what the connection takes goes now; the rest waits for `writable`, and until
+   * then the thread does nothing (its loop, its noops, its copy all stop), as in `link->flush()`.
+   */
+  private write(bytes: Uint8Array): void {
+    const now = Math.min(this.room, bytes.length);
+    if (now > 0) {
+      this.host.send(this.conn, now === bytes.length ? bytes : bytes.subarray(0, now));
+      this.room -= now;
+    }
+    if (now === bytes.length) return;
+    this.unsent = bytes.subarray(now);
+    this.wakeAtMs = Infinity;
+    this.host.waitWritable(this.conn);
   }
 
   /** The thread exits: the link is dropped from `info`, the connection closed. */

@@ -96,6 +96,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     this.masterHost = {
       db: this.db,
       send: (conn, bytes) => this.effects.push({ type: "send", conn, bytes }),
+      waitWritable: (conn) => this.effects.push({ type: "wait-writable", conn }),
       close: (conn) => this.closeConn(conn),
       trace: (event) => this.trace(event),
       syncSpeedMBps: this.settings.syncSpeed,
@@ -226,6 +227,13 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     this.runTimers();
   }
 
+  /** Flow control (NET-8): a master link blocked on a slave that did not read may write again. */
+  writable(nowMs: number, conn: ConnId, roomBytes: number): void {
+    this.enter(nowMs);
+    this.masterConns.get(conn)?.writable(nowMs, roomBytes);
+    this.runTimers();
+  }
+
   nextWakeMs(): number {
     let wake = Infinity;
     if (this.db.binlog.trimDue()) wake = Math.min(wake, this.nextCleanerCheckMs());
@@ -314,7 +322,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     }
     const maxSeq = this.db.binlog.maxSeq;
     for (const link of this.masterLinks) {
-      if (link.isGone) continue;
+      // Gone, or blocked on a slave that does not read (frozen, cut off): waiting, not working.
+      if (link.isGone || link.blocked) continue;
       if (link.hasPendingOutput || link.status === "COPY") return true;
       if (link.status === "SYNC" && link.lastSeq < maxSeq) return true;
     }

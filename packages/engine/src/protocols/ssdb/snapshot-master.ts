@@ -173,8 +173,7 @@ export class SnapshotMasterLink extends MasterLink {
     const sent = this.copyBatch();
     if (sent <= 0) return; // `continue`: the loop sees SYNC next time round
     const batchBytes = this.bufferedBytes;
-    if (!this.flush()) return;
-    if (this.ended) return;
+    if (!this.flush() || this.ended || this.blocked) return;
     // SN-4: the throttle is computed from the batch before the flush, so it really sleeps.
     const speed = this.host.syncSpeedMBps;
     if (speed > 0) this.wakeAtMs = nowMs + (batchBytes / (1024 * 1024) / speed) * 1000;
