@@ -31,7 +31,7 @@ test("a replica killed and restarted comes back as a master, unless replicaof is
   await page.getByTestId("action-restart").click();
   await expect(card(page, "B")).toHaveAttribute("data-status", "up");
   await expect(card(page, "B")).toHaveAttribute("data-role", "master");
-  await expect(restartedEvent(page, "B", "no replicaof in the file")).toHaveCount(1);
+  await expect(restartedEvent(page, "B", "there is no replicaof in its redis.conf")).toHaveCount(1);
   await shot(page, "persistence-01-replica-back-as-master");
 
   // The other half of the lesson: REPLICAOF with "persist in redis.conf".
@@ -50,7 +50,7 @@ test("a replica killed and restarted comes back as a master, unless replicaof is
   await expect(card(page, "B")).toHaveAttribute("data-status", "up");
   await expect(card(page, "B")).toHaveAttribute("data-role", "replica");
   await expect(card(page, "B").locator('[data-field="link"]')).toHaveAttribute("data-state", "connected", { timeout: 30_000 });
-  await expect(restartedEvent(page, "B", "replicaof is in the file")).toHaveCount(1);
+  await expect(restartedEvent(page, "B", "its redis.conf says replicaof")).toHaveCount(1);
   await shot(page, "persistence-02-replica-persisted");
 });
 
