@@ -163,7 +163,7 @@ test("drag back to a full resync, step back, reload there, branch, act in the br
   await expect(card(page, "A").locator('[data-field="keys"]')).toHaveText("4");
 });
 
-test("export a lab, import the file as a new lab, and a bad file shows the server's error", async ({ page, request }) => {
+test("export a lab, import the file (picker and drop) as a new lab, and a bad file shows the server's error", async ({ page, request }) => {
   const labId = await createLab(request, "one-master-two-replicas", "exported");
   await openLab(page, labId);
   await expect(await runInConsole(page, "A", "SET exported yes")).toHaveText("OK");
@@ -182,6 +182,21 @@ test("export a lab, import the file as a new lab, and a bad file shows the serve
   await expect(page.getByTestId("lab-name")).toHaveText(/exported/);
   await expect.poll(() => keysOf(page, "A")).toBe("1");
   await expect.poll(() => keysOf(page, "B")).toBe("1");
+
+  // The same file dropped on the page makes another lab.
+  const imported = page.url();
+  const dropped = await page.evaluateHandle((content) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([content], "dropped.replica-lab.json", { type: "application/json" }));
+    return transfer;
+  }, text);
+  await page.dispatchEvent("body", "dragenter", { dataTransfer: dropped });
+  await expect(page.getByTestId("drop-zone")).toBeVisible();
+  await page.dispatchEvent("body", "drop", { dataTransfer: dropped });
+  await expect(page.getByTestId("drop-zone")).toHaveCount(0);
+  await expect(page).not.toHaveURL(imported);
+  await expect(page.locator(".app[data-loaded='true']")).toBeVisible();
+  await expect.poll(() => keysOf(page, "A")).toBe("1");
 
   // A truncated file: nothing is made, and the notice carries the server's code and words.
   const url = page.url();
