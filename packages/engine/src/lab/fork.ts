@@ -10,7 +10,7 @@
  * - String values are shared, not copied: the engine never changes a string in place (SET,
  *   APPEND, INCR store a new array), so one can belong to many forks. A command that wrote into
  *   a stored string would have to copy it first. Aggregates (lists, hashes, ...) change in place
- *   and are copied.
+ *   and are copied. A database's dict copies itself (`SizedMap.copyForFork`) with its counts.
  * - Input and event log entries are immutable: a fork's log array is new, its entries are not.
  * - Listeners are the host's business: a fork has none. Replies a host waits for go nowhere, and
  *   the endpoints of real sockets become the null endpoint, as in a replay.
@@ -35,7 +35,8 @@ export interface ForkOptions {
 }
 
 const CLASS_RULES = new Map<object, ClassRule>([
-  [Database.prototype, { fields: { dict: { kind: "map-sharing-bytes" }, expires: { kind: "shallow" } } }],
+  // The dict copies itself (SizedMap.copyForFork: strings shared, aggregates copied).
+  [Database.prototype, { fields: { expires: { kind: "shallow" } } }],
   [ReplicationBacklog.prototype, { make: () => new ReplicationBacklog(16_384, 1), fields: { hooks: { kind: "made" } } }],
   [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" } } }],
   [EventLog.prototype, { fields: { log: { kind: "shallow" }, listeners: { kind: "empty" } } }],

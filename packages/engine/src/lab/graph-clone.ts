@@ -10,6 +10,8 @@
  * - class rules, by prototype: fields kept as they are (immutable data), copied one level deep,
  *   emptied, or set to a value; and classes whose constructor makes closures over `this`, whose
  *   copy is built by that constructor (`make`) so the closures belong to the copy.
+ * - an object whose class has a `copyForFork(copyOf)` method copies itself (a structure holding
+ *   what cannot be read from outside, as a WeakMap); `copyOf` copies what it holds.
  *
  * Anything else that is not data (a closure, an iterator, a promise, a weak collection) makes the
  * copy fail with a reason, rather than yield a copy that would share hidden state with its
@@ -22,8 +24,6 @@ export type FieldRule =
   | { readonly kind: "share" }
   /** A new Array, Map or Set holding the same elements (which are immutable by contract). */
   | { readonly kind: "shallow" }
-  /** A new Map with the same keys; values that are byte arrays are shared (immutable by contract), others copied. */
-  | { readonly kind: "map-sharing-bytes" }
   /** A new empty Array, Map or Set. */
   | { readonly kind: "empty" }
   /** This value. */
@@ -118,6 +118,14 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       copies.set(original, copy);
       return copy;
     }
+    const self = (original as { copyForFork?: unknown }).copyForFork;
+    if (typeof self === "function") {
+      stats.objects++;
+      const made = (self as (copyOf: <T>(value: T) => T) => object).call(original, copyOf);
+      copies.set(original, made);
+      if (original instanceof Map || original instanceof Set) stats.entries += original.size;
+      return made;
+    }
     if (!DATA_TAGS.has(tag)) throw new Refused(`an object that is not data (${tag}) in ${where}`);
     const proto = Object.getPrototypeOf(original) as object | null;
     if (Array.isArray(original)) copy = new Array<unknown>(original.length);
@@ -167,7 +175,8 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       const object = value as object;
       if (seen.has(object) || rules.isShared(object) || rules.replace?.has(object)) continue;
       seen.add(object);
-      if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) continue;
+      // Typed arrays hold no objects; an object that copies itself makes what it holds.
+      if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer || typeof (object as { copyForFork?: unknown }).copyForFork === "function") continue;
       if (object instanceof Map) {
         for (const [key, entry] of object) stack.push(key, entry);
         continue;
@@ -256,14 +265,6 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
           return keep ? new Set(value) : new Set();
         }
         throw new Refused(`${where} is not an array, Map or Set`);
-      }
-      case "map-sharing-bytes": {
-        if (!(value instanceof Map)) throw new Refused(`${where} is not a Map`);
-        const out = new Map<unknown, unknown>();
-        stats.objects++;
-        stats.entries += value.size;
-        for (const [entryKey, entry] of value) out.set(copyOf(entryKey), entry instanceof Uint8Array ? entry : copyOf(entry));
-        return out;
       }
       case "made":
         return (copy as Record<PropertyKey, unknown>)[key];

@@ -7,6 +7,7 @@
 import { nodeKind, isNodeVersion, NODE_VERSIONS, type NodeVersion, type ProcessView } from "../kinds.ts";
 import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket } from "../sim/world.ts";
 import { Prng } from "../sim/prng.ts";
+import type { MachineView } from "../sim/machine.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
 import type { Reply } from "../redis/resp/reply.ts";
 import { utf8 } from "../util/bytes.ts";
@@ -229,13 +230,30 @@ export class Lab {
    * `fork.ts`): a real outbound connection, or a frozen node's held events.
    */
   fork(options: ForkOptions = {}): { readonly ok: true; readonly lab: Lab; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
-    if (this.outbound.size > 0) return { ok: false, reason: "the lab has had connections to servers outside it" };
+    if (this.outbound.size > 0) return { ok: false, reason: "a node is connected to a server outside the lab" };
     const replace = new Map<object, Replacement>([
       [this.onWorldTrace, (copyOf) => Lab.traceListenerOf(copyOf(this))],
       [this.onWorldExit, (copyOf) => Lab.exitListenerOf(copyOf(this))],
       [this.worldConnector, (copyOf) => Lab.worldConnectorOf(copyOf(this))],
     ]);
     if (this.liveConnector !== null) replace.set(this.liveConnector, () => null);
+    // The world's machine reads its world through closures (sim/world.ts); the copy's read the copy.
+    const machineView = (this.world.machine as unknown as { world?: MachineView }).world;
+    if (machineView !== undefined) {
+      replace.set(machineView, (copyOf) => {
+        const world = copyOf(this.world);
+        const connections = copyOf(machineView.connections());
+        // Read when used: the copy's world is not filled in yet when this is made.
+        const view: MachineView = {
+          get hosts() {
+            return world.hosts;
+          },
+          connections: () => connections,
+          eventCount: () => world.eventCount,
+        };
+        return view;
+      });
+    }
     for (const endpoint of this.connectionEndpoints.values()) replace.set(endpoint, () => NULL_ENDPOINT);
     const rules = forkRules(() => Lab.probe(), [REPLAYED_SOCKET, REPLAYED_SOCKET.send, REPLAYED_SOCKET.close]);
     const result = cloneGraph<Lab>(this, { ...rules, replace });
@@ -890,7 +908,9 @@ export class Lab {
     if (id <= this.replayedOutboundIds || connector === null) {
       // A replay, or a fork: what happened next is in the log.
       const refused = this.replayedOpenResults.get(id);
-      return refused !== undefined ? { refused } : REPLAYED_SOCKET;
+      if (refused === undefined) return REPLAYED_SOCKET;
+      this.outbound.delete(id);
+      return { refused };
     }
     const logged = (event: OutboundLogEvent): void => this.input({ op: "outbound", t: this.world.nowMs, id, event });
     const result = connector.open(address, fromAddress, {
@@ -900,6 +920,8 @@ export class Lab {
       closed: () => logged({ type: "closed" }),
     });
     if ("refused" in result) {
+      // The world handles a refusal at open itself: nothing will be reported on `events`.
+      this.outbound.delete(id);
       const input: LabInput = { op: "outbound", t: this.world.nowMs, id, event: { type: "refused-at-open", reason: result.refused } };
       this.inputs.append(input);
       this.inputs.announce(input);
@@ -916,10 +938,13 @@ export class Lab {
       case "opened":
         return events.opened();
       case "refused":
+        // Over: the connection's callbacks go (and with them what keeps the lab from forking).
+        this.outbound.delete(id);
         return events.refused(event.reason);
       case "data":
         return events.data(event.bytes);
       case "closed":
+        this.outbound.delete(id);
         return events.closed();
       default:
         return assertNever(event);

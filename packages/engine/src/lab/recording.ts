@@ -64,14 +64,7 @@ export function encodeRecording(recording: Recording): RecordingFile {
   const file: { [key: string]: Json } = {
     format: RECORDING_FORMAT,
     name: recording.name,
-    origin: {
-      seed: recording.origin.seed,
-      epochMs: recording.origin.epochMs,
-      splitChunks: recording.origin.splitChunks,
-      maxEvents: recording.origin.maxEvents,
-      defaultLink: encodeLink(recording.origin.defaultLink),
-      ...(recording.origin.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: recording.origin.memoryLimitBytes }),
-    },
+    origin: encodeOrigin(recording.origin),
     inputCount: inputs.length,
     endMs: recording.endMs,
     checksum: checksumOf(inputs),
@@ -92,8 +85,49 @@ export function decodeRecording(file: unknown): DecodedRecording {
   }
 }
 
+/** One input as a recording writes it (a database keeps the log one row per input so). */
+export function encodeLabInput(input: LabInput): RecordingFile {
+  return encodeInput(input);
+}
+
+/** One input as {@link encodeLabInput} wrote it, or what is wrong with it. */
+export function decodeLabInput(value: unknown): { readonly ok: true; readonly input: LabInput } | { readonly ok: false; readonly error: string } {
+  try {
+    return { ok: true, input: readInput(new Reader(value, "input")) };
+  } catch (error) {
+    if (error instanceof BadRecording) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+/** A lab's origin as a recording writes it. */
+export function encodeLabOrigin(origin: LabOrigin): RecordingFile {
+  return encodeOrigin(origin);
+}
+
+/** An origin as {@link encodeLabOrigin} wrote it, or what is wrong with it. */
+export function decodeLabOrigin(value: unknown): { readonly ok: true; readonly origin: LabOrigin } | { readonly ok: false; readonly error: string } {
+  try {
+    return { ok: true, origin: readOrigin(new Reader(value, "origin")) };
+  } catch (error) {
+    if (error instanceof BadRecording) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
 // -------------------------------------------------------------------------------------------------
 // Writing
+
+function encodeOrigin(origin: LabOrigin): { [key: string]: Json } {
+  return {
+    seed: origin.seed,
+    epochMs: origin.epochMs,
+    splitChunks: origin.splitChunks,
+    maxEvents: origin.maxEvents,
+    defaultLink: encodeLink(origin.defaultLink),
+    ...(origin.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: origin.memoryLimitBytes }),
+  };
+}
 
 function encodeLink(link: Partial<LinkSettings>): { [key: string]: Json } {
   const out: { [key: string]: Json } = {};

@@ -108,13 +108,15 @@ export class ReplayCursor {
 
   /**
    * A cursor at the same place on a copy of this cursor's lab, or the reason the lab cannot be
-   * copied (see `Lab.fork`). The copy keeps no log of its own: `log()` computes one.
+   * copied (see `Lab.fork`). The copy keeps no log of its own: `log()` computes one. It reads
+   * `source`, by default this cursor's log: another log that is the same up to this place (a
+   * branch's) lets a checkpoint serve both.
    */
-  fork(): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
+  fork(source: LogSource = this.source): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
     const forked = this.lab.fork({ inputs: [] });
     if (!forked.ok) return forked;
     const progress = this.progress === null ? null : { steps: this.progress.steps };
-    return { ok: true, cursor: new ReplayCursor(forked.lab, this.source, this.next, progress, this.noted), bytes: forked.bytes };
+    return { ok: true, cursor: new ReplayCursor(forked.lab, source, this.next, progress, source === this.source ? this.noted : 0), bytes: forked.bytes };
   }
 
   /** The log that rebuilds this cursor's lab exactly (see the file comment). */

@@ -48,6 +48,24 @@ export class SizedMap<V extends SizedValue> extends Map<string, V> {
     this.total = 0;
   }
 
+  /**
+   * A copy for a lab fork (`lab/graph-clone.ts`): strings are shared (never changed in place),
+   * aggregates copied by `copyOf`, and the counts carried over (the WeakMap of counted aggregates
+   * cannot be copied from outside).
+   */
+  copyForFork(copyOf: <T>(value: T) => T): SizedMap<V> {
+    const copy = new SizedMap<V>();
+    for (const [key, value] of this) {
+      const copied = value instanceof Uint8Array ? value : copyOf(value);
+      // The base class's set: the counts are copied below, not counted again.
+      Map.prototype.set.call(copy, key, copied);
+      const counted = value instanceof Uint8Array ? undefined : this.counted.get(value);
+      if (counted !== undefined) copy.counted.set(copied, counted);
+    }
+    copy.total = this.total;
+    return copy;
+  }
+
   /** The aggregate under `key` changed in place: count it again. */
   resize(key: string): void {
     const value = super.get(key);
