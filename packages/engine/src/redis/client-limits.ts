@@ -31,10 +31,11 @@ export function outputBufferClass(client: Client): OutputBufferClass {
 
 /** getClientOutputBufferMemoryUsage: CLIENT LIST `omem`. */
 export function outputBufferBytes(node: RedisNode, client: Client): number {
-  const own = client.out.length === 0 ? 0 : client.out.length + REPLY_BLOCK_OVERHEAD_BYTES * client.out.blockCount;
-  if (client.kind !== "replica") return own;
-  // A replica's stream stays in the shared replication buffer: its omem is what its reader holds.
-  return own + (node.replication.replicaOutputBufferBytes?.(client) ?? 0);
+  // A 7.0 replica's stream stays in the shared replication buffer: its omem is what its reader
+  // holds there, and nothing else (an RDB on its way is not output buffer, as in redis).
+  const replicaBytes = client.kind === "replica" ? node.replication.replicaOutputBufferBytes?.(client) : undefined;
+  if (replicaBytes !== undefined) return replicaBytes;
+  return client.out.length === 0 ? 0 : client.out.length + REPLY_BLOCK_OVERHEAD_BYTES * client.out.blockCount;
 }
 
 /** getClientMemoryUsage: CLIENT LIST `tot-mem` (buffers, pending arguments, the client itself). */
@@ -93,7 +94,8 @@ export function outputBufferOverLimit(node: RedisNode, client: Client): { readon
 
 /**
  * closeClientOnOutputBufferLimitReached (async): a client over its output limits is closed now,
- * its unsent output dropped. Returns true when it was.
+ * its unsent output dropped (redis writes nothing more to a client to be closed ASAP). Returns
+ * true when it was.
  */
 export function closeIfOutputOverLimit(node: RedisNode, client: Client): boolean {
   if (!node.clients.has(client.conn)) return false;
@@ -106,7 +108,8 @@ export function closeIfOutputOverLimit(node: RedisNode, client: Client): boolean
     code: "client-output-buffer-limit",
     message: `${who} disconnected: ${check.why}. Client ${clientInfoLine(node, client)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
   });
-  node.closeClient(client);
+  // CLIENT_CLOSE_ASAP: what it has not been sent yet is dropped, never written.
+  node.freeClient(client, true);
   return true;
 }
 

@@ -746,7 +746,9 @@ export class World {
         host.conns.delete(effect.conn);
         const side = this.sideOfHost(conn, host, effect.conn);
         if (side === null) return;
-        if (conn.state === "connecting") {
+        // Only the side that opened it gives up on a connection still opening; the side that
+        // accepted it (its SYN-ACK not yet delivered) closes it as usual, after what it sent.
+        if (conn.state === "connecting" && side === 0) {
           this.abandon(conn);
           return;
         }

@@ -18,6 +18,7 @@ import { selectCommandBytes } from "../../redis/stream.ts";
 import { linkOf, type Psync2Replication } from "./replication.ts";
 import type { Client } from "../../redis/client.ts";
 import { ReplicaLink } from "./replica-link.ts";
+import { closeIfOutputOverLimit } from "../../redis/client-limits.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
 
 const PING_ARGV = [asciiBytes("ping")];
@@ -33,6 +34,8 @@ export class MasterSide {
   /** Replicas that passed the min-replicas-max-lag check at the last refresh. */
   goodReplicas = 0;
   private readonly waiting: Client[] = [];
+  /** The stream offset at the last output-limit check: replicas are checked when it grows. */
+  private limitCheckedAt = 0;
   private replicationCronLoops = 0;
 
   constructor(
@@ -83,7 +86,12 @@ export class MasterSide {
    * its reader, and so its place in the buffer, until it is ready.)
    */
   flushStream(): void {
-    for (const replica of this.replicas) {
+    const grew = this.repl.masterReplOffset !== this.limitCheckedAt;
+    this.limitCheckedAt = this.repl.masterReplOffset;
+    for (const replica of [...this.replicas]) {
+      // feedReplicationBuffer checks every replica's output limits as the stream grows (a replica
+      // whose RDB is still on its way included: its share of the stream waits meanwhile).
+      if (grew && closeIfOutputOverLimit(this.node, replica)) continue;
       const link = linkOf(replica);
       if (link.state !== "online" || link.startStreamOnAck || !link.reader) continue;
       if (link.reader.pendingBytes === 0) continue;
