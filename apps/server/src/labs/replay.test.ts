@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Lab, RedisNode } from "@replica-lab/engine";
+import { Lab, RedisNode, valueFingerprint } from "@replica-lab/engine";
 import { createLab, haveRedisTools, redisCli, sleep, startApp, waitFor } from "../testing/helpers.ts";
 
 let app: FastifyInstance;
@@ -24,7 +24,7 @@ function fingerprint(lab: Lab): string {
   for (const id of lab.nodeIds()) {
     const process = lab.process(id);
     if (!(process instanceof RedisNode)) continue;
-    for (const db of process.keyspace.dbs) for (const [key, value] of db.dict) parts.push(`${id}/${db.id}/${key}=${Array.from(value).join(",")}@${db.expireAt(key)}`);
+    for (const db of process.keyspace.dbs) for (const [key, value] of db.dict) parts.push(`${id}/${db.id}/${key}=${valueFingerprint(value)}@${db.expireAt(key)}`);
   }
   return parts.join("\n");
 }

@@ -35,6 +35,7 @@ const GROUP_OF: Readonly<Record<LabEvent["kind"], EventGroup>> = {
   backlog: "backlog",
   persistence: "other",
   warning: "other",
+  propagation: "sync",
   "node-added": "operator",
   "node-removed": "operator",
   killed: "operator",

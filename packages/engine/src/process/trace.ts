@@ -64,6 +64,14 @@ export type TraceEvent =
       /** The master's binlog window [min_seq, max_seq] when it decided. */
       readonly minSeq?: number;
       readonly maxSeq?: number;
+    })
+  | (TraceBase & {
+      readonly kind: "propagation";
+      /** The command as the client sent it (arguments as text, long ones cut). */
+      readonly command: readonly string[];
+      /** What replicas got instead, or null when the command itself was not propagated. */
+      readonly propagated: readonly string[] | null;
+      readonly reason: string;
     });
 
 /**

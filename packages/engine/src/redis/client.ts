@@ -6,6 +6,8 @@ import { RequestParser, type RequestLimits } from "./resp/request-parser.ts";
 import { ReplyBuffer } from "./reply-buffer.ts";
 import { SOCKET_BUFFER_BYTES, type ConnId } from "../process/effects.ts";
 import type { AttachedReplica } from "./replication.ts";
+import type { WatchedKey } from "./watch.ts";
+import type { BlockedOnKeys } from "./blocking.ts";
 
 export type ClientKind = "normal" | "replica" | "master";
 
@@ -35,6 +37,12 @@ export class Client {
   multi: QueuedCommand[] | null = null;
   /** An error while queueing makes EXEC fail with EXECABORT. */
   multiDirty = false;
+  /** A WATCHed key changed: EXEC answers a null array (CLIENT_DIRTY_CAS). */
+  dirtyCas = false;
+  /** Keys this client WATCHes. */
+  readonly watchedKeys: WatchedKey[] = [];
+  /** A blocking list or sorted-set pop (BLPOP, BLMOVE, BZPOPMIN...) that waits for data. */
+  blocked: BlockedOnKeys | null = null;
   /** The replication offset right after this client's last command (WAIT's target). */
   woff = 0;
   readonly createdMs: number;

@@ -45,6 +45,17 @@ export interface NodeConfig {
   "maxmemory-policy": MaxmemoryPolicy;
   /** Memory all normal and pub/sub clients together may use before the largest is evicted; a negative value is a percentage of maxmemory (0: no limit). */
   "maxmemory-clients": number;
+  /** Data-type encodings (7.0): when a hash, set or sorted set leaves its compact form. */
+  "hash-max-listpack-entries": number;
+  "hash-max-listpack-value": number;
+  "set-max-intset-entries": number;
+  "zset-max-listpack-entries": number;
+  "zset-max-listpack-value": number;
+  /** Quicklist node size (negative: a byte limit class, -2 = 8 KiB); shapes the RDB a list is saved as. */
+  "list-max-listpack-size": number;
+  "list-compress-depth": number;
+  /** DEBUG: refused ("no"), allowed ("yes"), or allowed from loopback connections ("local"). */
+  "enable-debug-command": "no" | "yes" | "local";
 }
 
 /** What happens when a write would take a node over `maxmemory`. */
@@ -97,6 +108,14 @@ export function defaultConfig(): NodeConfig {
     maxmemory: 0,
     "maxmemory-policy": "noeviction",
     "maxmemory-clients": 0,
+    "hash-max-listpack-entries": 512,
+    "hash-max-listpack-value": 64,
+    "set-max-intset-entries": 512,
+    "zset-max-listpack-entries": 128,
+    "zset-max-listpack-value": 64,
+    "list-max-listpack-size": -2,
+    "list-compress-depth": 0,
+    "enable-debug-command": "no",
   };
 }
 
@@ -107,7 +126,8 @@ type Kind =
   | { type: "obuf-limits" }
   | { type: "string"; sensitive?: boolean }
   | { type: "immutable-string" }
-  | { type: "immutable-bool" };
+  | { type: "immutable-bool" }
+  | { type: "immutable-enum"; values: readonly string[] };
 
 interface ConfigSpec {
   readonly name: ConfigName;
@@ -116,6 +136,9 @@ interface ConfigSpec {
 }
 
 const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
+/** LONG_MAX as a JS number (2^63, the nearest double): the bound of size_t settings, printed exactly in errors. */
+const LONG_MAX = 2 ** 63;
 const LLONG_MAX = Number.MAX_SAFE_INTEGER;
 
 const SPECS: readonly ConfigSpec[] = [
@@ -151,6 +174,14 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "maxmemory", aliases: [], kind: { type: "int", min: 0, max: LLONG_MAX, memory: true } },
   { name: "maxmemory-policy", aliases: [], kind: { type: "enum", values: MAXMEMORY_POLICIES } },
   { name: "maxmemory-clients", aliases: [], kind: { type: "int", min: -100, max: LLONG_MAX, memory: true, percent: true } },
+  { name: "hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], kind: { type: "int", min: 0, max: LONG_MAX } },
+  { name: "hash-max-listpack-value", aliases: ["hash-max-ziplist-value"], kind: { type: "int", min: 0, max: LONG_MAX, memory: true } },
+  { name: "set-max-intset-entries", aliases: [], kind: { type: "int", min: 0, max: LONG_MAX } },
+  { name: "zset-max-listpack-entries", aliases: ["zset-max-ziplist-entries"], kind: { type: "int", min: 0, max: LONG_MAX } },
+  { name: "zset-max-listpack-value", aliases: ["zset-max-ziplist-value"], kind: { type: "int", min: 0, max: LONG_MAX, memory: true } },
+  { name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], kind: { type: "int", min: INT_MIN, max: INT_MAX } },
+  { name: "list-compress-depth", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
+  { name: "enable-debug-command", aliases: [], kind: { type: "immutable-enum", values: ["no", "yes", "local"] } },
 ];
 
 const BY_NAME = new Map<string, ConfigSpec>();
@@ -182,66 +213,8 @@ export function formatConfigValue(config: NodeConfig, name: ConfigName): string 
   return String(value);
 }
 
-/**
- * Glob match as redis's `stringmatchlen` does it (`*`, `?`, `[...]`, `\` escapes), used by
- * CONFIG GET and KEYS. Case-sensitive unless `nocase`.
- */
-export function globMatch(pattern: string, text: string, nocase = false): boolean {
-  return matchAt(pattern, 0, text, 0, nocase);
-}
-
-function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean): boolean {
-  const fold = (c: string): string => (nocase ? c.toLowerCase() : c);
-  while (pi < p.length) {
-    const pc = p[pi]!;
-    if (pc === "*") {
-      while (p[pi + 1] === "*") pi++;
-      if (pi + 1 === p.length) return true;
-      for (let k = si; k <= s.length; k++) if (matchAt(p, pi + 1, s, k, nocase)) return true;
-      return false;
-    }
-    if (si >= s.length) return false;
-    if (pc === "?") {
-      pi++;
-      si++;
-      continue;
-    }
-    if (pc === "[") {
-      let i = pi + 1;
-      const negate = p[i] === "^";
-      if (negate) i++;
-      let matched = false;
-      while (i < p.length && p[i] !== "]") {
-        if (p[i] === "\\" && i + 1 < p.length) {
-          i++;
-          if (fold(p[i]!) === fold(s[si]!)) matched = true;
-        } else if (p[i + 1] === "-" && i + 2 < p.length && p[i + 2] !== "]") {
-          let lo = fold(p[i]!);
-          let hi = fold(p[i + 2]!);
-          if (lo > hi) [lo, hi] = [hi, lo];
-          const c = fold(s[si]!);
-          if (c >= lo && c <= hi) matched = true;
-          i += 2;
-        } else if (fold(p[i]!) === fold(s[si]!)) {
-          matched = true;
-        }
-        i++;
-      }
-      if (negate) matched = !matched;
-      if (!matched) return false;
-      pi = i < p.length ? i + 1 : i;
-      si++;
-      continue;
-    }
-    if (pc === "\\" && pi + 1 < p.length) {
-      pi++;
-    }
-    if (fold(p[pi]!) !== fold(s[si]!)) return false;
-    pi++;
-    si++;
-  }
-  return si === s.length;
-}
+/** KEYS, SCAN and CONFIG GET patterns: see glob.ts (bounded, as redis 7.0.15 bounds them). */
+export { globMatch } from "./glob.ts";
 
 export type ConfigSetResult = { ok: true } | { ok: false; message: string };
 
@@ -274,7 +247,7 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
       const parsed = spec.kind.memory ? parseMemory(value) : parseStrictInt(value);
       if (parsed === undefined) return fail(spec.kind.memory ? "argument must be a memory value" : "argument couldn't be parsed into an integer");
       if (parsed < spec.kind.min || parsed > spec.kind.max) {
-        return fail(`argument must be between ${spec.kind.min} and ${spec.kind.max} inclusive`);
+        return fail(`argument must be between ${boundText(spec.kind.min)} and ${boundText(spec.kind.max)} inclusive`);
       }
       (config as unknown as Record<string, number>)[spec.name] = parsed;
       return { ok: true };
@@ -298,6 +271,13 @@ export function setConfigValue(config: NodeConfig, rawName: string, value: strin
       if (!options.startup) return fail("can't set immutable config");
       (config as unknown as Record<string, string>)[spec.name] = value;
       return { ok: true };
+    case "immutable-enum": {
+      const v = value.toLowerCase();
+      if (!options.startup) return fail("can't set immutable config");
+      if (!spec.kind.values.includes(v)) return fail(`argument(s) must be one of the following: ${spec.kind.values.join(", ")}`);
+      (config as unknown as Record<string, string>)[spec.name] = v;
+      return { ok: true };
+    }
     case "immutable-bool": {
       const v = value.toLowerCase();
       if (!options.startup) return fail("can't set immutable config");
@@ -353,6 +333,11 @@ function mergeOutputBufferLimits(current: string, value: string): string | { rea
   }
   for (const [klass, limit] of updates) limits[klass] = limit;
   return OUTPUT_BUFFER_CLASSES.map((klass) => `${klass} ${limits[klass].hardBytes} ${limits[klass].softBytes} ${limits[klass].softSeconds}`).join(" ");
+}
+
+/** LONG_MAX does not survive as a JS number; print it as redis does. */
+function boundText(bound: number): string {
+  return bound === LONG_MAX ? "9223372036854775807" : String(bound);
 }
 
 function parseStrictInt(text: string): number | undefined {

@@ -8,6 +8,8 @@ import { readRdb } from "./rdb/reader.ts";
 import { RdbError } from "./rdb/errors.ts";
 import { asciiBytes } from "../util/bytes.ts";
 import { binaryKeyBytes, type RedisNode } from "./server.ts";
+import { valueFromRdb } from "./store/from-rdb.ts";
+import type { RedisValue } from "./store/value.ts";
 
 const DEL_WORD = asciiBytes("DEL");
 
@@ -71,13 +73,14 @@ export function buildRdb(node: RedisNode): Uint8Array {
         db: db.id,
         size: db.size,
         expires: db.expires.size,
-        forEach(visit: (key: string, value: Uint8Array, expireAtMs: number) => void): void {
+        forEach(visit: (key: string, value: RedisValue, expireAtMs: number) => void): void {
           const hasExpires = db.expires.size > 0;
           for (const [key, value] of db.dict) visit(key, value, hasExpires ? (db.expires.get(key) ?? -1) : -1);
         },
       })),
     compression: node.config.rdbcompression,
     checksum: node.config.rdbchecksum,
+    lists: { fill: node.config["list-max-listpack-size"], packedThreshold: node.quicklistPackedThreshold },
   });
 }
 
@@ -103,21 +106,23 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   let keys = 0;
   let expired = 0;
   const unsupported: string[] = [];
+  const store = (dbIndex: number, key: string, value: RedisValue, expireAtMs: number): void => {
+    const db = node.keyspace.dbs[dbIndex];
+    if (!db) return;
+    if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
+      expired++;
+      if (feedExpiredDels) node.replication.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
+      return;
+    }
+    db.dict.set(key, value);
+    if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
+    keys++;
+  };
   const summary = readRdb(
     rdb,
     {
-      onString: (dbIndex, key, value, expireAtMs) => {
-        const db = node.keyspace.dbs[dbIndex];
-        if (!db) return;
-        if (dropExpired && expireAtMs !== -1 && expireAtMs < now) {
-          expired++;
-          if (feedExpiredDels) node.replication.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
-          return;
-        }
-        db.dict.set(key, value);
-        if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
-        keys++;
-      },
+      onString: store,
+      onAggregate: (dbIndex, key, value, expireAtMs) => store(dbIndex, key, valueFromRdb(node.config, value), expireAtMs),
       onUnsupported: (_db, key, typeName) => {
         unsupported.push(`${typeName}:${key}`);
       },

@@ -27,8 +27,15 @@ import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
 import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
+import type { RedisValue } from "./store/value.ts";
+import { discardTransaction, unwatchAllKeys } from "./watch.ts";
+import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
+import { describePropagation } from "./propagation-trace.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
+
+/** MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once inside MULTI; the rest is queued. */
+const RUN_INSIDE_MULTI = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
 
 export interface NodeOptions {
   /** Address other nodes use to reach this one; the port is also the REPLCONF listening-port. */
@@ -117,6 +124,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   };
   readonly disk: SimDisk;
   readonly prng: Prng;
+  /** Randomness commands draw (SPOP, SRANDMEMBER, RANDOMKEY...): a fork, so replids are unaffected. */
+  readonly random: Prng;
   readonly epochMs: number;
   readonly startMs: number;
   readonly versionString: string;
@@ -148,11 +157,26 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private readonly dirtyClients = new Set<Client>();
   /** Set by SHUTDOWN: the process has exited and accepts nothing more. */
   exited = false;
+  /** EXEC is running its queue (blocking commands must not block: CLIENT_DENY_BLOCKING). */
+  inExec = false;
+  /** DEBUG SET-ACTIVE-EXPIRE: the cron deletes expired keys (redis active_expire_enabled). */
+  activeExpireEnabled = true;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long get plain quicklist nodes. */
+  quicklistPackedThreshold = 1 << 30;
+  /** DEBUG SLEEP: until this virtual time the node runs nothing; input waits (0: awake). */
+  private sleepUntilMs = 0;
+  private sleeper: Client | null = null;
+  private readonly heldInput: { readonly client: Client; readonly bytes: Uint8Array }[] = [];
+  /** Clients blocked on keys (BLPOP...), and those unblocked whose pending input must run. */
+  readonly blockedClients = new Set<Client>();
+  readonly unblockedClients = new Set<Client>();
 
   // Per-call propagation state (redis: server.also_propagate, current client).
   private callDepth = 0;
   private readonly pendingOps: PendingOp[] = [];
   private propagateOverride: readonly Uint8Array[] | null | undefined = undefined;
+  /** Why the running command is propagated differently (for the propagation trace). */
+  private propagateReason = "";
   private currentTouchesArbitraryKeys = false;
   /** The client whose command is running (redis: server.current_client). */
   currentClient: Client | null = null;
@@ -163,6 +187,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.host = options.host;
     this.port = options.port;
     this.prng = options.prng;
+    this.random = options.prng.fork("commands");
     this.epochMs = options.epochMs;
     this.nowMs = options.nowMs;
     this.startMs = options.nowMs;
@@ -268,6 +293,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** Runs the timers that are due at `nowMs` (serverCron, WAIT timeouts). */
   tick(nowMs: number): void {
     this.enter(nowMs);
+    if (this.sleepUntilMs !== 0) {
+      if (nowMs < this.sleepUntilMs) return this.leave();
+      this.wakeUp();
+    }
     if (nowMs >= this.nextCronMs) {
       this.serverCron();
       // redis re-arms the timer relative to when it ran, so a frozen process resumes its phase late.
@@ -275,12 +304,15 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (this.nextCronMs <= nowMs) this.nextCronMs = nowMs + SERVER_CRON_PERIOD_MS;
     }
     this.replication.onTimers();
+    handleBlockedTimeouts(this);
     this.leave();
   }
 
   /** When the node next wants `tick` to be called. */
   nextWakeMs(): number {
-    return Math.min(this.nextCronMs, this.replication.nextWakeMs());
+    if (this.sleepUntilMs !== 0) return this.sleepUntilMs;
+    const wake = Math.min(this.nextCronMs, this.replication.nextWakeMs());
+    return this.blockedClients.size === 0 ? wake : Math.min(wake, nextBlockedDeadlineMs(this));
   }
 
   view(): V {
@@ -382,6 +414,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /** redis beforeSleep: feed replicas, GETACK, trim the backlog, flush output. */
   private leave(): void {
+    if (this.unblockedClients.size > 0) processUnblockedClients(this);
     this.replication.beforeSleep();
     for (const client of this.dirtyClients) {
       this.flushClientOutput(client);
@@ -413,6 +446,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (!this.clients.delete(client.conn)) return;
     this.dirtyClients.delete(client);
     this.memory.forget(client);
+    if (client.blocked) unblockClient(this, client);
+    this.unblockedClients.delete(client);
+    unwatchAllKeys(client);
     if (initiatedByUs) this.effects.push({ type: "close", conn: client.conn });
     if (client.kind !== "normal" || client.blockedWait) this.replication.onClientFreed(client);
     this.changeCount++;
@@ -424,6 +460,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   }
 
   private readFromClient(client: Client, bytes: Uint8Array): void {
+    if (this.sleepUntilMs !== 0) {
+      this.heldInput.push({ client, bytes: bytes.slice() });
+      return;
+    }
     if (client.kind === "master") {
       this.replication.onMasterData(client, bytes);
       return;
@@ -439,7 +479,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   processInput(client: Client): void {
     const parser = client.parser;
     for (;;) {
-      if (client.closing || !this.clients.has(client.conn) || client.blockedWait) return;
+      if (client.closing || !this.clients.has(client.conn) || client.blockedWait || client.blocked || this.sleepUntilMs !== 0) return;
       const count = parser.nextBounds();
       if (count > 0) {
         const data = parser.data;
@@ -497,7 +537,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.replication.minReplicasNotMet()) return false;
     if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
-    if (db.expires.size > 0) return false;
+    if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
     db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.stats.totalCommandsProcessed++;
@@ -551,8 +591,16 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         spec = sub;
       }
     }
+    if (spec.flags.protected && !this.allowsProtected(client)) {
+      this.rejectCommand(client, `ERR ${cmd.name.toUpperCase()} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`);
+      return;
+    }
     if (!client.authenticated && !spec.flags.noAuth) {
       this.rejectCommand(client, "NOAUTH Authentication required.");
+      return;
+    }
+    if (inMulti && spec.flags.noMulti) {
+      this.rejectCommand(client, "ERR Command not allowed inside a transaction");
       return;
     }
     const outOfMemory = this.memory.checkCommand(client, spec, name);
@@ -575,17 +623,27 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       this.rejectCommand(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
       return;
     }
-    if (inMulti && !spec.flags.noMulti) {
+    if (inMulti && !RUN_INSIDE_MULTI.has(cmd.name)) {
       client.multi!.push({ argv: argv.map((a) => a.slice()) });
       writeSimple(client.out, "QUEUED");
       return;
     }
     this.call(client, spec, argv);
+    // A command that created a list or sorted set serves the clients blocked on it.
+    if (this.keyspace.readyKeys.length > 0 && this.callDepth === 0) handleClientsBlockedOnKeys(this);
   }
 
-  /** Rejects a command; inside MULTI this also dooms the transaction (flagTransaction). */
+  /**
+   * Rejects a command; inside MULTI this also dooms the transaction (flagTransaction). A refused
+   * EXEC ends the transaction: -EXECABORT with the reason (execCommandAbort).
+   */
   private rejectCommand(client: Client, message: string): void {
     if (client.multi) client.multiDirty = true;
+    if (client.lastCommand === "exec") {
+      discardTransaction(client);
+      this.replyError(client, `EXECABORT Transaction discarded because of: ${message.startsWith("ERR ") ? message.slice(4) : message}`);
+      return;
+    }
     this.replyError(client, message);
   }
 
@@ -612,6 +670,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.dirty > dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
       this.pendingOps.push({ db: client.db, argv: this.propagateOverride ?? argv });
     }
+    if (this.propagateOverride !== undefined && this.dirty > dirtyBefore && this.replication.shouldPropagate()) {
+      this.trace(describePropagation(argv, this.propagateOverride, this.propagateReason));
+    }
     this.propagateOverride = savedOverride;
     this.currentClient = savedClient;
     if (this.callDepth === 0) {
@@ -622,14 +683,28 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
   }
 
-  /** The running command will be propagated as `argv` instead of the client's argv. */
-  rewriteArgv(argv: readonly Uint8Array[]): void {
+  /**
+   * The running command will be propagated as `argv` instead of the client's argv; `reason` says
+   * why, for the propagation trace (a default per command otherwise).
+   */
+  rewriteArgv(argv: readonly Uint8Array[], reason = ""): void {
     this.propagateOverride = argv;
+    this.propagateReason = reason;
   }
 
-  /** The running command changed data but must not be propagated itself. */
-  preventPropagation(): void {
+  /** The running command changed data but must not be propagated itself (it said what instead). */
+  preventPropagation(reason = ""): void {
     this.propagateOverride = null;
+    this.propagateReason = reason;
+  }
+
+  /**
+   * A blocked client was served by another client's write: `propagated` (the pop it became) goes
+   * to the stream on its own, and the trace says what became of `original`.
+   */
+  propagateServed(db: number, original: readonly Uint8Array[], propagated: readonly Uint8Array[]): void {
+    if (this.replication.shouldPropagate()) this.trace(describePropagation(original, propagated, "served after it blocked: replicas get the pop it became, never the blocking command"));
+    this.alsoPropagate(db, propagated);
   }
 
   /** Queues an extra op for the stream (redis alsoPropagate), e.g. the DEL of a lazily expired key. */
@@ -680,13 +755,13 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   }
 
   /** Reads a key for a read command. */
-  lookupRead(db: Database, key: string): Uint8Array | undefined {
+  lookupRead(db: Database, key: string): RedisValue | undefined {
     if (this.expireIfNeeded(db, key)) return undefined;
     return db.get(key);
   }
 
   /** Reads a key for a write command (a replica's own expired keys are gone for writes too). */
-  lookupWrite(db: Database, key: string): Uint8Array | undefined {
+  lookupWrite(db: Database, key: string): RedisValue | undefined {
     this.expireIfNeeded(db, key);
     if (this.isReplica && this.currentClient?.kind !== "master" && db.isLogicallyExpired(key, this.unixMs())) return undefined;
     return db.get(key);
@@ -694,7 +769,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /** Active expiry: masters delete expired keys on a budget each cron tick (activeExpireCycle). */
   private activeExpireCycle(): void {
-    if (this.isReplica) return;
+    if (this.isReplica || !this.activeExpireEnabled) return;
     const now = this.unixMs();
     for (const db of this.keyspace.dbs) {
       if (db.expires.size === 0) continue;
@@ -704,6 +779,37 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         if (at <= now) this.deleteExpiredKey(db, key);
       }
     }
+  }
+
+  /** allowProtectedAction: `enable-debug-command` yes, or local and the client is on loopback. */
+  private allowsProtected(client: Client): boolean {
+    const setting = this.config["enable-debug-command"];
+    if (setting === "yes") return true;
+    if (setting === "no") return false;
+    return client.kind === "master" || /^(127\.|\[?::1\]?:|localhost)/.test(client.peer) || !client.peer.includes(":");
+  }
+
+  /** DEBUG SLEEP: the node stops for `ms` of virtual time, then `client` gets +OK. */
+  sleep(ms: number, client: Client): void {
+    if (ms <= 0) {
+      writeSimple(client.out, "OK");
+      return;
+    }
+    this.sleepUntilMs = this.nowMs + ms;
+    this.sleeper = client;
+  }
+
+  private wakeUp(): void {
+    this.sleepUntilMs = 0;
+    const sleeper = this.sleeper;
+    this.sleeper = null;
+    if (sleeper && this.clients.has(sleeper.conn)) {
+      writeSimple(sleeper.out, "OK");
+      this.markOutput(sleeper);
+      this.processInput(sleeper);
+    }
+    const held = this.heldInput.splice(0, this.heldInput.length);
+    for (const { client, bytes } of held) if (this.clients.has(client.conn)) this.readFromClient(client, bytes);
   }
 
   // ---------------------------------------------------------------------------------------------

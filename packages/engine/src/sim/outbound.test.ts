@@ -138,8 +138,8 @@ describe("World: outbound connector", () => {
     expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
     expect(info(inside, replica, "stats").unexpected_error_replies).toBe("0");
     const before = inside.nodeSnapshot(replica).masterReplOffset;
-    // A real master's RPUSH, twice, as its stream would carry it.
-    const rpush = encodeCommand(["RPUSH", "list", "a"].map(utf8));
+    // A real master's XADD (streams are not modelled), twice, as its stream would carry it.
+    const rpush = encodeCommand(["XADD", "stream", "1-1", "f", "v"].map(utf8));
     link.events!.data(rpush);
     link.events!.data(rpush);
     inside.runCurrent();
@@ -147,7 +147,7 @@ describe("World: outbound connector", () => {
     expect(info(inside, replica, "stats").unexpected_error_replies).toBe("2");
     const warnings = inside.events().filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed");
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.message).toContain("the master's RPUSH failed here (ERR unknown command 'RPUSH'");
+    expect(warnings[0]!.message).toContain("the master's XADD failed here (ERR unknown command 'XADD'");
     expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
   });
 
@@ -203,12 +203,12 @@ describe("World: outbound connector", () => {
     expect(persistence.rdb_last_load_keys_expired).toBe("0");
     expect(persistence.lab_rdb_last_load_keys_unsupported).toBe("0");
 
-    // A dump holding a list (a type the lab does not model yet) and a string, checksum disabled.
+    // A dump holding an empty stream (a type the lab does not model) and a string, checksum disabled.
     const ascii = (t: string): number[] => [...t].map((c) => c.charCodeAt(0));
     const dump = new Uint8Array([
       ...ascii("REDIS0010"),
       0xfe, 0x00, 0xfb, 0x02, 0x00,
-      0x01, 0x01, ...ascii("l"), 0x02, 0x01, ...ascii("a"), 0x01, ...ascii("b"),
+      0x0f, 0x01, ...ascii("l"), 0x00, 0x00, 0x00, 0x00, 0x00,
       0x00, 0x01, ...ascii("s"), 0x01, ...ascii("v"),
       0xff, 0, 0, 0, 0, 0, 0, 0, 0,
     ]);
@@ -219,6 +219,6 @@ describe("World: outbound connector", () => {
     expect(after.rdb_last_load_keys_loaded).toBe("1");
     expect(after.lab_rdb_last_load_keys_unsupported).toBe("1");
     const warning = inside.events().find((e) => e.nodeId === lone && e.detail.kind === "warning" && e.detail.code === "rdb-unsupported-types");
-    expect(warning?.message).toContain("list:l");
+    expect(warning?.message).toContain("stream:l");
   });
 });

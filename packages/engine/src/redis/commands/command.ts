@@ -12,10 +12,16 @@ export interface CommandFlags {
   readonly stale?: boolean;
   /** Allowed before AUTH. */
   readonly noAuth?: boolean;
-  /** Executed at once even inside MULTI. */
+  /**
+   * Refused inside MULTI with "Command not allowed inside a transaction" (redis CMD_NO_MULTI:
+   * SAVE, SHUTDOWN, SYNC, PSYNC). MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once inside
+   * MULTI by name, as processCommand has them; everything else is queued.
+   */
   readonly noMulti?: boolean;
   /** Administrative (CONFIG, SHUTDOWN...). */
   readonly admin?: boolean;
+  /** Refused unless `enable-debug-command` allows it (redis CMD_PROTECTED: DEBUG). */
+  readonly protected?: boolean;
   /** Allowed while loading. */
   readonly loading?: boolean;
   /** Never propagated even if it changed data (EXEC propagates its parts instead). */

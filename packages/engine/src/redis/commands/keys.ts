@@ -1,14 +1,15 @@
 /**
- * Generic key commands (db.c, expire.c): DEL, EXISTS, KEYS, SCAN, DBSIZE, TYPE, FLUSHDB,
+ * Generic key commands (db.c, expire.c): DEL, EXISTS, KEYS, DBSIZE, TYPE, FLUSHDB,
  * FLUSHALL, and the expiry family with 7.0's PEXPIREAT rewrite.
  */
-import { writeArrayHeader, writeBulk, writeBulkString, writeInteger, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulk, writeInteger, writeSimple } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import { globMatch } from "../config.ts";
 import { binaryKeyBytes, type RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, INT64_MAX, keyOf, parseInt64, parseSafeInt, word } from "./reply.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, INT64_MAX, keyOf, parseInt64, word } from "./reply.ts";
+import { typeOf } from "../store/value.ts";
 
 const DEL = asciiBytes("DEL");
 const PEXPIREAT = asciiBytes("PEXPIREAT");
@@ -46,72 +47,13 @@ function keysCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   for (const key of found) writeBulk(c.out, binaryKeyBytes(key));
 }
 
-/**
- * SCAN walks keys in insertion order; the cursor is a position in that order. Keys added during
- * a scan may or may not be returned and none present throughout is missed unless deleted, which is
- * the guarantee redis gives (its order is the hash table's, which a simulation need not copy).
- */
-function scanCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
-  const cursor = parseInt64(argv[1]!);
-  if (cursor === undefined || cursor < 0n) {
-    node.replyError(c, "ERR invalid cursor");
-    return;
-  }
-  let count = 10;
-  let pattern: string | null = null;
-  let type: string | null = null;
-  for (let i = 2; i < argv.length; i += 2) {
-    const opt = word(argv[i]!);
-    const value = argv[i + 1];
-    if (!value) {
-      node.replyError(c, ERR_SYNTAX);
-      return;
-    }
-    if (opt === "count") {
-      const n = parseSafeInt(value);
-      if (n === undefined) {
-        node.replyError(c, ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        node.replyError(c, ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (opt === "match") {
-      pattern = bytesToBinary(value);
-    } else if (opt === "type") {
-      type = bytesToBinary(value).toLowerCase();
-    } else {
-      node.replyError(c, ERR_SYNTAX);
-      return;
-    }
-  }
-  const db = node.selectedDb(c);
-  const keys = [...db.dict.keys()];
-  const start = Number(cursor);
-  const end = Math.min(keys.length, start + count);
-  const found: string[] = [];
-  const now = node.unixMs();
-  for (let i = start; i < end; i++) {
-    const key = keys[i]!;
-    if (db.isLogicallyExpired(key, now) && c.kind !== "master") continue;
-    if (pattern !== null && !globMatch(pattern, key)) continue;
-    if (type !== null && type !== "string") continue;
-    found.push(key);
-  }
-  writeArrayHeader(c.out, 2);
-  writeBulkString(c.out, end >= keys.length ? "0" : String(end));
-  writeArrayHeader(c.out, found.length);
-  for (const key of found) writeBulk(c.out, binaryKeyBytes(key));
-}
-
 function dbsizeCommand(node: RedisNode, c: Client): void {
   writeInteger(c.out, node.selectedDb(c).size);
 }
 
 function typeCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
-  writeSimple(c.out, node.lookupRead(node.selectedDb(c), keyOf(argv[1]!)) ? "string" : "none");
+  const value = node.lookupRead(node.selectedDb(c), keyOf(argv[1]!));
+  writeSimple(c.out, value === undefined ? "none" : typeOf(value));
 }
 
 function flushOption(node: RedisNode, c: Client, argv: Uint8Array[]): boolean {
@@ -242,7 +184,6 @@ export const keyCommands: readonly CommandSpec[] = [
   { name: "unlink", arity: -2, flags: { write: true }, proc: delCommand, keys: [1, -1, 1] },
   { name: "exists", arity: -2, flags: {}, proc: existsCommand, keys: [1, -1, 1] },
   { name: "keys", arity: 2, flags: {}, proc: keysCommand },
-  { name: "scan", arity: -2, flags: {}, proc: scanCommand },
   { name: "dbsize", arity: 1, flags: {}, proc: dbsizeCommand },
   { name: "type", arity: 2, flags: {}, proc: typeCommand, keys: [1, 1, 1] },
   { name: "flushdb", arity: -1, flags: { write: true }, proc: flushdbCommand },

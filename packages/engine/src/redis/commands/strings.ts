@@ -9,6 +9,9 @@ import type { CommandSpec } from "./command.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word } from "./reply.ts";
+import { lookupTyped } from "./args.ts";
+import { markNonIntString, markRawString, WRONGTYPE } from "../store/value.ts";
+import { add, formatHuman, isInfinite, parseLongDouble } from "../long-double.ts";
 
 const SET = asciiBytes("SET");
 const PXAT = asciiBytes("PXAT");
@@ -74,8 +77,14 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   const db = node.selectedDb(c);
   const key = keyOf(argv[1]!);
-  const old = get || nx || xx ? node.lookupWrite(db, key) : undefined;
-  const exists = get || nx || xx ? old !== undefined : false;
+  // SET ... GET answers the old value, so it must be a string (WRONGTYPE otherwise, nothing set).
+  const found = get || nx || xx ? node.lookupWrite(db, key) : undefined;
+  if (get && found !== undefined && !(found instanceof Uint8Array)) {
+    node.replyError(c, WRONGTYPE);
+    return;
+  }
+  const old = found as Uint8Array | undefined;
+  const exists = get || nx || xx ? found !== undefined : false;
   if ((nx && exists) || (xx && !exists)) {
     if (get && old) writeBulk(c.out, old);
     else writeNullBulk(c.out);
@@ -143,7 +152,8 @@ function setnxCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 }
 
 function getCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
-  const value = node.lookupRead(node.selectedDb(c), keyOf(argv[1]!));
+  const value = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "string", false);
+  if (value === null) return;
   if (value) writeBulk(c.out, value);
   else writeNullBulk(c.out);
 }
@@ -151,7 +161,8 @@ function getCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 function getdelCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const db = node.selectedDb(c);
   const key = keyOf(argv[1]!);
-  const value = node.lookupWrite(db, key);
+  const value = lookupTyped(node, c, db, key, "string", true);
+  if (value === null) return;
   if (!value) {
     writeNullBulk(c.out);
     return;
@@ -165,7 +176,8 @@ function getdelCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 function getsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const db = node.selectedDb(c);
   const key = keyOf(argv[1]!);
-  const old = node.lookupWrite(db, key);
+  const old = lookupTyped(node, c, db, key, "string", true);
+  if (old === null) return;
   db.set(key, argv[2]!.slice());
   node.dirty++;
   node.rewriteArgv([SET, argv[1]!, argv[2]!]);
@@ -196,7 +208,8 @@ function getexCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   const db = node.selectedDb(c);
   const key = keyOf(argv[1]!);
-  const value = node.lookupRead(db, key);
+  const value = lookupTyped(node, c, db, key, "string", false);
+  if (value === null) return;
   if (!value) {
     writeNullBulk(c.out);
     return;
@@ -247,7 +260,7 @@ function mgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   writeArrayHeader(c.out, argv.length - 1);
   for (let i = 1; i < argv.length; i++) {
     const value = node.lookupRead(db, keyOf(argv[i]!));
-    if (value) writeBulk(c.out, value);
+    if (value instanceof Uint8Array) writeBulk(c.out, value);
     else writeNullBulk(c.out);
   }
 }
@@ -255,7 +268,8 @@ function mgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 function appendCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const db = node.selectedDb(c);
   const key = keyOf(argv[1]!);
-  const old = node.lookupWrite(db, key);
+  const old = lookupTyped(node, c, db, key, "string", true);
+  if (old === null) return;
   const extra = argv[2]!;
   let value: Uint8Array;
   if (!old) {
@@ -265,7 +279,7 @@ function appendCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       node.replyError(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
       return;
     }
-    value = new Uint8Array(old.length + extra.length);
+    value = markRawString(new Uint8Array(old.length + extra.length));
     value.set(old, 0);
     value.set(extra, old.length);
   }
@@ -275,13 +289,16 @@ function appendCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 }
 
 function strlenCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
-  writeInteger(c.out, node.lookupRead(node.selectedDb(c), keyOf(argv[1]!))?.length ?? 0);
+  const value = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "string", false);
+  if (value === null) return;
+  writeInteger(c.out, value?.length ?? 0);
 }
 
 function incrBy(node: RedisNode, c: Client, keyArg: Uint8Array, delta: bigint): void {
   const db = node.selectedDb(c);
   const key = keyOf(keyArg);
-  const old = node.lookupWrite(db, key);
+  const old = lookupTyped(node, c, db, key, "string", true);
+  if (old === null) return;
   let current = 0n;
   if (old) {
     const parsed = parseInt64(old);
@@ -298,7 +315,7 @@ function incrBy(node: RedisNode, c: Client, keyArg: Uint8Array, delta: bigint): 
   }
   db.set(key, asciiBytes(next.toString()), true);
   node.dirty++;
-  writeInteger(c.out, Number(next));
+  writeInteger(c.out, next);
 }
 
 function incrCommand(delta: bigint) {
@@ -327,7 +344,9 @@ function getrangeCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, ERR_NOT_INTEGER);
     return;
   }
-  const value = node.lookupRead(node.selectedDb(c), keyOf(argv[1]!)) ?? new Uint8Array(0);
+  const found = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "string", false);
+  if (found === null) return;
+  const value = found ?? new Uint8Array(0);
   let start = Number(start0);
   let end = Number(end0);
   const len = value.length;
@@ -342,6 +361,72 @@ function getrangeCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (end >= len) end = len - 1;
   if (len === 0 || start > end) writeBulk(c.out, new Uint8Array(0));
   else writeBulk(c.out, value.subarray(start, end + 1));
+}
+
+const KEEPTTL = asciiBytes("KEEPTTL");
+
+/**
+ * INCRBYFLOAT: in long double, as redis computes it (see long-double.ts); replicas get
+ * `SET key <result> KEEPTTL`, so float formatting can never make them differ.
+ */
+function incrbyfloatCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const db = node.selectedDb(c);
+  const key = keyOf(argv[1]!);
+  const old = lookupTyped(node, c, db, key, "string", true);
+  if (old === null) return;
+  const value = old === undefined ? parseLongDouble("0") : parseLongDouble(bytesToBinary(old));
+  const incr = value === undefined ? undefined : parseLongDouble(bytesToBinary(argv[2]!));
+  if (value === undefined || incr === undefined) {
+    node.replyError(c, "ERR value is not a valid float");
+    return;
+  }
+  const sum = add(value, incr);
+  if (isInfinite(sum)) {
+    node.replyError(c, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  const text = markNonIntString(asciiBytes(formatHuman(sum)));
+  db.set(key, text, true);
+  node.dirty++;
+  writeBulk(c.out, text);
+  node.rewriteArgv([SET, argv[1]!, text, KEEPTTL], "INCRBYFLOAT goes to replicas as SET with the value computed here (KEEPTTL), so float rounding cannot differ");
+}
+
+/** SETRANGE: overwrites part of a string, padding with zero bytes. */
+function setrangeCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const offset = parseInt64(argv[2]!);
+  if (offset === undefined) {
+    node.replyError(c, ERR_NOT_INTEGER);
+    return;
+  }
+  if (offset < 0n) {
+    node.replyError(c, "ERR offset is out of range");
+    return;
+  }
+  const patch = argv[3]!;
+  const db = node.selectedDb(c);
+  const key = keyOf(argv[1]!);
+  const found = node.lookupWrite(db, key);
+  if (found !== undefined && !(found instanceof Uint8Array)) {
+    node.replyError(c, WRONGTYPE);
+    return;
+  }
+  const current = found ?? new Uint8Array(0);
+  if (patch.length === 0) {
+    writeInteger(c.out, current.length);
+    return;
+  }
+  const start = Number(offset);
+  if (c.kind !== "master" && start + patch.length > node.config["proto-max-bulk-len"]) {
+    node.replyError(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return;
+  }
+  const value = markRawString(new Uint8Array(Math.max(current.length, start + patch.length)));
+  value.set(current, 0);
+  value.set(patch, start);
+  db.set(key, value, true);
+  node.dirty++;
+  writeInteger(c.out, value.length);
 }
 
 /** A key's string value shown in error messages and logs. */
@@ -368,4 +453,7 @@ export const stringCommands: readonly CommandSpec[] = [
   { name: "incrby", arity: 3, flags: { write: true }, proc: incrbyCommand(1n), keys: [1, 1, 1] },
   { name: "decrby", arity: 3, flags: { write: true }, proc: incrbyCommand(-1n), keys: [1, 1, 1] },
   { name: "getrange", arity: 4, flags: {}, proc: getrangeCommand, keys: [1, 1, 1] },
+  { name: "substr", arity: 4, flags: {}, proc: getrangeCommand, keys: [1, 1, 1] },
+  { name: "setrange", arity: 4, flags: { write: true }, proc: setrangeCommand, keys: [1, 1, 1] },
+  { name: "incrbyfloat", arity: 3, flags: { write: true }, proc: incrbyfloatCommand, keys: [1, 1, 1] },
 ];

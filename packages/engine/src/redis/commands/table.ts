@@ -8,9 +8,30 @@ import { keyCommands } from "./keys.ts";
 import { transactionCommands } from "./transactions.ts";
 import { connectionCommands } from "./connection.ts";
 import { serverCommands } from "./server.ts";
+import { listCommands } from "./lists.ts";
+import { hashCommands } from "./hashes.ts";
+import { setCommands } from "./sets.ts";
+import { zsetCommands } from "./zsets.ts";
+import { keyspaceCommands } from "./keyspace-commands.ts";
+import { debugCommands } from "./debug.ts";
 
-/** The command families every Redis version shares. */
-export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [stringCommands, keyCommands, transactionCommands, connectionCommands, serverCommands];
+/**
+ * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
+ * transactions, connection, server and DEBUG commands (a kind may leave out what its version lacks).
+ */
+export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
+  stringCommands,
+  keyCommands,
+  keyspaceCommands,
+  listCommands,
+  hashCommands,
+  setCommands,
+  zsetCommands,
+  transactionCommands,
+  connectionCommands,
+  serverCommands,
+  debugCommands,
+];
 
 /** Most used first within a length, so the common case matches on the first try. */
 const HOT = ["set", "get", "del", "incr", "ping", "exec", "multi", "replconf", "select"];

@@ -17,6 +17,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRdb, type RdbSummary, type RdbUnsupportedKey } from "./reader.ts";
 import { writeRdb, type RdbAux, type RdbDatabase } from "./writer.ts";
+import { valueFromRdb } from "../store/from-rdb.ts";
+import type { RedisValue } from "../store/value.ts";
+import { defaultConfig } from "../config.ts";
 
 const SERVER_TIMEOUT_MS = 60_000;
 
@@ -518,7 +521,7 @@ describe("interop with a real redis-server 7.0", () => {
       await server.client.ok("CONFIG", "SET", "maxmemory-policy", "noeviction");
     });
 
-    it("RDB-15: parses and reports lists, hashes, sets, sorted sets (both encodings), streams and functions", async () => {
+    it("RDB-15: decodes lists, hashes, sets, sorted sets (every encoding); reports streams and functions", async () => {
       const c = server.client;
       await c.ok("SELECT", "0");
       await c.ok("RPUSH", "list:small", "a", "b", "123", "c".repeat(40));
@@ -540,12 +543,18 @@ describe("interop with a real redis-server 7.0", () => {
       await c.ok("FUNCTION", "LOAD", "#!lua name=rdbtest\nredis.register_function('rdbtest_f', function() return 1 end)");
 
       const dump = await save(server);
-      const summary = readRdb(dump, {});
+      const seen = new Map<string, { typeName: string; rdbType: number; expireAtMs: number; size: number }>();
+      const summary = readRdb(dump, {
+        onAggregate: (db, key, value, expireAtMs) => {
+          const size = value.type === "list" ? value.nodes.reduce((n, node) => n + node.items.length, 0) : value.type === "set" ? value.members.length : value.entries.length;
+          seen.set(`${db}/${key}`, { typeName: value.type, rdbType: value.rdbType, expireAtMs, size });
+        },
+      });
       expect(summary.checksum).toBe("verified");
       expect(summary.functionLibraries).toBe(1);
-      const byKey = new Map(summary.unsupported.map((u) => [`${u.db}/${u.key}`, u]));
+      for (const u of summary.unsupported) seen.set(`${u.db}/${u.key}`, { typeName: u.typeName, rdbType: u.rdbType, expireAtMs: u.expireAtMs, size: -1 });
       const expectType = (db: number, key: string, typeName: string, rdbType: number, expireAtMs = -1): void => {
-        const found = byKey.get(`${db}/${key}`);
+        const found = seen.get(`${db}/${key}`);
         expect(found, key).toBeDefined();
         expect([found!.typeName, found!.rdbType, found!.expireAtMs]).toEqual([typeName, rdbType, expireAtMs]);
       };
@@ -560,9 +569,69 @@ describe("interop with a real redis-server 7.0", () => {
       expectType(0, "zset:big", "zset", 5);
       expectType(0, "stream", "stream", 19);
       expectType(3, "list:in3", "list", 18, farFutureMs);
-      expect(summary.unsupported).toHaveLength(11);
+      expect(summary.unsupported).toHaveLength(1);
+      expect(seen.get("0/list:big")!.size).toBe(3000);
+      expect(seen.get("0/hash:big")!.size).toBe(600);
+      expect(seen.get("0/set:big")!.size).toBe(1000);
+      expect(seen.get("0/zset:big")!.size).toBe(300);
       // The strings around them are still all right.
       expectStrings(readBack(dump).strings, expected);
+    });
+  });
+
+  describe("RDB-24: lists, hashes, sets and sorted sets of every encoding, byte for byte", () => {
+    it("reads what redis-server saves, writes it back to the same bytes, and redis-server loads that to the same digest", async () => {
+      const server = await startServer(tempDir(), "dump.rdb", ["--enable-debug-command", "yes"]);
+      const c = server.client;
+      await c.ok("RPUSH", "list:small", "a", "b", "123", "-5", "c".repeat(40), "4294967296");
+      await c.ok("RPUSH", "list:big", ...Array.from({ length: 3000 }, (_, i) => `element-${i}-${"x".repeat(i % 50)}`));
+      await c.ok("RPUSH", "list:ints", ...Array.from({ length: 700 }, (_, i) => String(i * 977 - 300000)));
+      await c.ok("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100");
+      await c.ok("RPUSH", "list:plain", "short", "p".repeat(150), "tail", "q".repeat(5000));
+      await c.ok("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0");
+      await c.ok("HSET", "hash:small", "f1", "v1", "f2", "2", "n", "-70000", "big", "9223372036854775807");
+      await c.ok("HSET", "hash:big", ...Array.from({ length: 600 }, (_, i) => [`field${i}`, `value${i}`]).flat());
+      await c.ok("HSET", "hash:long", "f", "v".repeat(100));
+      await c.ok("SADD", "set:int16", "1", "2", "3", "-70");
+      await c.ok("SADD", "set:int32", "1", "-70000", "5000");
+      await c.ok("SADD", "set:int64", "1", "5000000000", "-9223372036854775808");
+      await c.ok("SADD", "set:strings", "a", "b", "c");
+      await c.ok("SADD", "set:big", ...Array.from({ length: 1000 }, (_, i) => String(i * 7)));
+      await c.ok("ZADD", "zset:small", "1", "a", "2.5", "b", "-3", "c", "1e20", "d", "inf", "e", "-inf", "f", "0.1", "g");
+      await c.ok("ZADD", "zset:big", ...Array.from({ length: 300 }, (_, i) => [String(i / 3), `member${i}`]).flat());
+      await c.ok("ZADD", "zset:long", "1", "m".repeat(100));
+      await c.ok("PEXPIREAT", "zset:long", "4102444800999");
+      await c.ok("SELECT", "4");
+      await c.ok("SADD", "set:in4", "x");
+      await c.ok("SET", "string:in4", "s");
+      const dump = await save(server);
+      const digest = await c.ok("DEBUG", "DIGEST");
+
+      const aux = new Map<string, string>();
+      const order: { db: number; key: string; value: RedisValue; expireAtMs: number }[] = [];
+      readRdb(dump, {
+        onAux: (key, value) => aux.set(key, latin1(value)),
+        onString: (db, key, value, expireAtMs) => order.push({ db, key, value, expireAtMs }),
+        onAggregate: (db, key, value, expireAtMs) => order.push({ db, key, value: valueFromRdb(defaultConfig(), value), expireAtMs }),
+      });
+      const dbs = [...new Set(order.map((e) => e.db))];
+      const written = writeRdb({
+        aux: { redisVer: aux.get("redis-ver")!, ctimeSec: Number(aux.get("ctime")), usedMemBytes: Number(aux.get("used-mem")), replication: null, aofBase: Number(aux.get("aof-base")) },
+        databases: dbs.map((db) => {
+          const entries = order.filter((e) => e.db === db);
+          return { db, size: entries.length, expires: entries.filter((e) => e.expireAtMs !== -1).length, forEach: (visit) => entries.forEach((e) => visit(e.key, e.value, e.expireAtMs)) };
+        }),
+        lists: { fill: -2, packedThreshold: 100 },
+      });
+      expectSameBytes(written, dump);
+
+      const dir = tempDir();
+      writeFileSync(join(dir, "ours.rdb"), written);
+      const loader = await startServer(dir, "ours.rdb", ["--enable-debug-command", "yes"]);
+      expect(await loader.client.ok("DEBUG", "DIGEST")).toEqual(digest);
+      expect(await loader.client.ok("OBJECT", "ENCODING", "list:plain")).toEqual({ t: "bulk", v: binary("quicklist") });
+      await stopServer(loader);
+      await stopServer(server);
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Crc64 } from "./crc64.ts";
 import { RdbError, type RdbErrorCode } from "./errors.ts";
-import { readRdb, type RdbSummary, type RdbVisitor } from "./reader.ts";
+import { readRdb, type RdbAggregate, type RdbSummary, type RdbVisitor } from "./reader.ts";
 import { writeRdb, type RdbDatabase } from "./writer.ts";
 
 // ---- building files by hand ------------------------------------------------------------------------
@@ -104,9 +104,24 @@ function read(data: Uint8Array, options?: Parameters<typeof readRdb>[2]): Seen {
     onSelectDb: (db) => events.push(`select ${db}`),
     onResizeDb: (size, expires) => events.push(`resize ${size} ${expires}`),
     onString: (db, key, value, expireAtMs) => events.push(`string ${db} ${key}=${latin1(value)} ${expireAtMs}`),
+    onAggregate: (db, key, value, expireAtMs) => events.push(`${value.type}/${value.rdbType} ${db} ${key}=${describeAggregate(value)} ${expireAtMs}`),
     onUnsupported: (db, key, typeName, expireAtMs) => events.push(`unsupported ${db} ${key} ${typeName} ${expireAtMs}`),
   };
   return { summary: readRdb(data, visitor, options), events };
+}
+
+/** A decoded aggregate as text: list nodes (plain ones marked *), members, member=score, field=value. */
+function describeAggregate(value: RdbAggregate): string {
+  switch (value.type) {
+    case "list":
+      return value.nodes.map((n) => (n.plain ? "*" : "") + n.items.map(latin1).join(",")).join("|");
+    case "set":
+      return value.members.join(",");
+    case "zset":
+      return value.entries.map(([m, s]) => `${m}=${s}`).join(",");
+    case "hash":
+      return value.entries.map(([f, v]) => `${f}=${latin1(v)}`).join(",");
+  }
 }
 
 function rdbError(run: () => unknown): RdbError {
@@ -313,8 +328,8 @@ describe("readRdb", () => {
     expectError(file([0x07, str("mod"), 0x05, 0x09]), "corrupt", /module value opcode 9/);
   });
 
-  it("RDB-15: every aggregate encoding 7.0 loads is parsed to its end and reported", () => {
-    const textDoubles = [str("m1"), 3, "1.5", str("m2"), 253, str("m3"), 254, str("m4"), 255];
+  it("RDB-15: every aggregate encoding 7.0 loads is decoded; streams are parsed to their end and reported", () => {
+    const textDoubles = [str("m1"), 3, "1.5", str("m3"), 254, str("m4"), 255];
     const streamV1 = [
       0x01, str(bytes(new Uint8Array(16))), str(listpack("f", "v")),
       len(1), len(5), len(6), // length, last id
@@ -332,7 +347,7 @@ describe("readRdb", () => {
     const body = [
       0x01, str("list1"), len(2), str("a"), [0xc0, 0x05],
       0x02, str("set2"), len(2), str("a"), str("b"),
-      0x03, str("zset3"), len(4), textDoubles,
+      0x03, str("zset3"), len(3), textDoubles,
       0x04, str("hash4"), len(1), str("f"), str("v"),
       0x05, str("zset5"), len(1), str("m"), new Uint8Array(8),
       0x09, str("zipmap9"), str(bytes(0x01, 0x01, "f", 0x01, 0x00, "v", 0xff)),
@@ -350,32 +365,33 @@ describe("readRdb", () => {
     ];
     const { summary, events } = read(file(body));
     expect(events).toEqual([
-      "unsupported 0 list1 list -1",
-      "unsupported 0 set2 set -1",
-      "unsupported 0 zset3 zset -1",
-      "unsupported 0 hash4 hash -1",
-      "unsupported 0 zset5 zset -1",
-      "unsupported 0 zipmap9 hash -1",
-      "unsupported 0 ziplist10 list -1",
-      "unsupported 0 intset11 set -1",
-      "unsupported 0 zsetzl12 zset -1",
-      "unsupported 0 hashzl13 hash -1",
-      "unsupported 0 quicklist14 list -1",
+      "list/1 0 list1=a,5 -1",
+      "set/2 0 set2=a,b -1",
+      "zset/3 0 zset3=m1=1.5,m3=Infinity,m4=-Infinity -1",
+      "hash/4 0 hash4=f=v -1",
+      "zset/5 0 zset5=m=0 -1",
+      "hash/9 0 zipmap9=f=v -1",
+      "list/10 0 ziplist10=a,b -1",
+      "set/11 0 intset11=1,2,3 -1",
+      "zset/12 0 zsetzl12=m=1 -1",
+      "hash/13 0 hashzl13=f=v -1",
+      "list/14 0 quicklist14=a|b -1",
       "unsupported 0 stream15 stream -1",
-      "unsupported 0 hashlp16 hash -1",
-      "unsupported 0 zsetlp17 zset -1",
-      "unsupported 0 quicklist18 list -1",
+      "hash/16 0 hashlp16=f=v -1",
+      "zset/17 0 zsetlp17=m=1 -1",
+      "list/18 0 quicklist18=a,b|*plain element -1",
       "unsupported 0 stream19 stream -1",
       "string 0 last=string -1",
     ]);
-    expect(summary.unsupported.map((u) => u.rdbType)).toEqual([1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(summary.unsupported.map((u) => u.rdbType)).toEqual([15, 19]);
     expect(summary.keys).toBe(17);
     expect(summary.stringKeys).toBe(1);
   });
 
-  it("RDB-15: unsupported values keep their expire and db", () => {
+  it("RDB-15: aggregates keep their expire and db; a NaN score is refused as redis refuses it", () => {
     const { events } = read(file([0xfe, 0x02, 0xfc, u32le(1000), u32le(0), 0x02, str("s"), len(1), str("m")]));
-    expect(events).toEqual(["select 2", "unsupported 2 s set 1000"]);
+    expect(events).toEqual(["select 2", "set/2 2 s=m 1000"]);
+    expectError(file([0x03, str("z"), len(1), str("m"), 253]), "corrupt", /NAN score/);
   });
 
   it("RDB-15: refuses containers that fail redis's load-time integrity checks", () => {

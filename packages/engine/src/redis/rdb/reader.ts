@@ -18,6 +18,8 @@ import * as rdbEncoding from "./encoding.ts";
 import { type RdbValueTypeName } from "./encoding.ts";
 import { RdbError } from "./errors.ts";
 import { lzfDecompressInto } from "./lzf.ts";
+import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap } from "./compact.ts";
+import { strtod } from "../numbers.ts";
 
 // Module-local bindings: some loaders (tsx, vite SSR) compile imported bindings into getters,
 // which the per-key loops should not call millions of times.
@@ -82,9 +84,22 @@ export interface RdbVisitor {
    * expired are delivered too (a replica keeps them; dropping them is the loader's policy).
    */
   onString?(db: number, key: string, value: Uint8Array, expireAtMs: number): void;
-  /** A key of a type the lab does not model. Its value has been parsed and skipped. */
+  /** A list, set, sorted set or hash, decoded (the loader picks its in-memory encoding). */
+  onAggregate?(db: number, key: string, value: RdbAggregate, expireAtMs: number): void;
+  /** A key of a type the lab does not model (streams, modules). Its value has been parsed and skipped. */
   onUnsupported?(db: number, key: string, typeName: RdbValueTypeName, expireAtMs: number): void;
 }
+
+/**
+ * A decoded aggregate, with the RDB type it came as (the loader's encoding rules depend on it).
+ * Members and fields are byte strings; list items and hash values are bytes. A list keeps the
+ * node layout it was saved with (plain node or listpack), when the type has one.
+ */
+export type RdbAggregate =
+  | { readonly type: "list"; readonly rdbType: number; readonly nodes: readonly { readonly plain: boolean; readonly items: readonly Uint8Array[] }[] }
+  | { readonly type: "set"; readonly rdbType: number; readonly members: readonly string[] }
+  | { readonly type: "zset"; readonly rdbType: number; readonly entries: readonly (readonly [string, number])[] }
+  | { readonly type: "hash"; readonly rdbType: number; readonly entries: readonly (readonly [string, Uint8Array])[] };
 
 /** Options for `readRdb`. */
 export interface RdbReadOptions {
@@ -350,7 +365,15 @@ class RdbParser {
       } else {
         const typeName = valueTypeName(type);
         if (typeName === null) throw new RdbError("corrupt", `Unknown RDB encoding type ${type}`);
-        if (this.skipValue(type)) {
+        const aggregate = this.readAggregate(type);
+        if (aggregate !== undefined) {
+          if (aggregate === null) {
+            this.emptyKeysSkipped++;
+          } else {
+            this.countKey(expireAtMs);
+            visitor.onAggregate?.(this.db, key, aggregate, expireAtMs);
+          }
+        } else if (this.skipValue(type)) {
           this.countKey(expireAtMs);
           this.unsupported.push({ db: this.db, key, typeName, rdbType: type, expireAtMs });
           visitor.onUnsupported?.(this.db, key, typeName, expireAtMs);
@@ -589,6 +612,129 @@ class RdbParser {
 
   private skipString(): void {
     this.readTransient();
+  }
+
+  // ---- lists, sets, sorted sets, hashes -------------------------------------------------------
+
+  /** A blob (listpack, ziplist, intset, zipmap) as its own bytes. */
+  private readBlob(): Uint8Array {
+    const blob = this.readTransient();
+    return blob.source.slice(blob.start, blob.end);
+  }
+
+  /**
+   * Decodes an aggregate (rdbLoadObject); null for an empty one (which redis drops), undefined for
+   * a type this reader only skips (streams, modules).
+   */
+  private readAggregate(type: number): RdbAggregate | null | undefined {
+    switch (type) {
+      case TYPE_LIST: {
+        const count = this.length();
+        const items: Uint8Array[] = [];
+        for (let i = 0; i < count; i++) items.push(this.readValue());
+        return count === 0 ? null : { type: "list", rdbType: type, nodes: [{ plain: false, items }] };
+      }
+      case TYPE_LIST_QUICKLIST:
+      case TYPE_LIST_QUICKLIST_2: {
+        const nodeCount = this.length();
+        const nodes: { plain: boolean; items: Uint8Array[] }[] = [];
+        for (let i = 0; i < nodeCount; i++) {
+          let plain = false;
+          if (type === TYPE_LIST_QUICKLIST_2) {
+            const container = this.length();
+            if (container !== 1 && container !== 2) throw new RdbError("corrupt", "Quicklist integrity check failed.");
+            plain = container === 1;
+          }
+          const blob = this.readBlob();
+          if (blob.length === 0) throw new RdbError("corrupt", "Quicklist node of length 0");
+          if (plain) {
+            nodes.push({ plain: true, items: [blob] });
+            continue;
+          }
+          const items = type === TYPE_LIST_QUICKLIST_2 ? decodeListpack(blob) : decodeZiplist(blob);
+          if (items.length > 0) nodes.push({ plain: false, items });
+        }
+        return nodes.length === 0 ? null : { type: "list", rdbType: type, nodes };
+      }
+      case TYPE_LIST_ZIPLIST: {
+        const items = decodeZiplist(this.readBlob());
+        return items.length === 0 ? null : { type: "list", rdbType: type, nodes: [{ plain: false, items }] };
+      }
+      case TYPE_SET: {
+        const count = this.length();
+        const members: string[] = [];
+        for (let i = 0; i < count; i++) members.push(this.readBinary());
+        return count === 0 ? null : { type: "set", rdbType: type, members };
+      }
+      case TYPE_SET_INTSET:
+        return { type: "set", rdbType: type, members: decodeIntset(this.readBlob()) };
+      case TYPE_ZSET:
+      case TYPE_ZSET_2: {
+        const count = this.length();
+        const entries: [string, number][] = [];
+        for (let i = 0; i < count; i++) {
+          const member = this.readBinary();
+          const score = type === TYPE_ZSET_2 ? this.binaryDouble() : this.textDouble();
+          if (Number.isNaN(score)) throw new RdbError("corrupt", "Zset with NAN score detected");
+          entries.push([member, score]);
+        }
+        return count === 0 ? null : { type: "zset", rdbType: type, entries };
+      }
+      case TYPE_ZSET_ZIPLIST:
+      case TYPE_ZSET_LISTPACK: {
+        const items = type === TYPE_ZSET_LISTPACK ? decodeListpack(this.readBlob()) : decodeZiplist(this.readBlob());
+        const entries: [string, number][] = [];
+        for (let i = 0; i + 1 < items.length; i += 2) entries.push([bytesToBinary(items[i]!), strtod(bytesToBinary(items[i + 1]!)).value]);
+        return entries.length === 0 ? null : { type: "zset", rdbType: type, entries };
+      }
+      case TYPE_HASH: {
+        const count = this.length();
+        const entries: [string, Uint8Array][] = [];
+        for (let i = 0; i < count; i++) {
+          const field = this.readBinary();
+          entries.push([field, this.readValue()]);
+        }
+        return count === 0 ? null : { type: "hash", rdbType: type, entries };
+      }
+      case TYPE_HASH_ZIPMAP:
+      case TYPE_HASH_ZIPLIST:
+      case TYPE_HASH_LISTPACK: {
+        const blob = this.readBlob();
+        let pairs: [Uint8Array, Uint8Array][];
+        if (type === TYPE_HASH_ZIPMAP) {
+          pairs = decodeZipmap(blob);
+        } else {
+          const items = type === TYPE_HASH_LISTPACK ? decodeListpack(blob) : decodeZiplist(blob);
+          pairs = [];
+          for (let i = 0; i + 1 < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
+        }
+        const entries = pairs.map(([field, value]) => [bytesToBinary(field), value] as const);
+        return entries.length === 0 ? null : { type: "hash", rdbType: type, entries };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** rdbLoadBinaryDoubleValue: little-endian binary64. */
+  private binaryDouble(): number {
+    this.need(8);
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8);
+    this.pos += 8;
+    return view.getFloat64(0, true);
+  }
+
+  /** rdbLoadDoubleValue: a length byte (253 NaN, 254 +inf, 255 -inf) and the number as text. */
+  private textDouble(): number {
+    this.need(1);
+    const length = this.bytes[this.pos++]!;
+    if (length === 255) return -Infinity;
+    if (length === 254) return Infinity;
+    if (length === 253) return Number.NaN;
+    this.need(length);
+    const text = bytesToBinary(this.bytes, this.pos, this.pos + length);
+    this.pos += length;
+    return strtod(text).value;
   }
 
   // ---- values the lab does not model ----------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
  * RDB v10 writer: the file `rdbSaveRio` produces in redis 7.0.15, byte for byte, for a keyspace of
- * strings.
+ * strings, lists, hashes, sets and sorted sets (aggregates: aggregate-writer.ts).
  *
  * Layout: `REDIS0010`, the AUX fields in redis's order, then per non-empty db `FE <db>`,
  * `FB <keys> <expires>` and its entries (`[FC <int64 LE ms>] 00 <key> <value>`), then `FF` and the
@@ -14,6 +14,8 @@ import { ByteWriter } from "../../util/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import * as rdbEncoding from "./encoding.ts";
 import { lzfCompressInto } from "./lzf.ts";
+import type { AggregateValue, RedisValue } from "../store/value.ts";
+import { aggregateBound, rdbTypeOf, writeAggregate, type AggregateSink } from "./aggregate-writer.ts";
 
 // Module-local bindings: some loaders (tsx, vite SSR) compile imported bindings into getters,
 // which the per-key loops should not call millions of times.
@@ -64,7 +66,7 @@ export interface RdbDatabase {
    * Visits every key once, in the order they go into the file (redis: hash-table order).
    * The writer calls it twice, first to size its buffer, so both calls must visit the same entries.
    */
-  forEach(visit: (key: string /* byte string: char codes 0..255 */, value: Uint8Array, expireAtMs: number /* -1 = none */) => void): void;
+  forEach(visit: (key: string /* byte string: char codes 0..255 */, value: RedisValue, expireAtMs: number /* -1 = none */) => void): void;
 }
 
 /** Everything `writeRdb` needs. */
@@ -76,7 +78,19 @@ export interface RdbWriteInput {
   compression?: boolean;
   /** `rdbchecksum`: false writes 8 zero bytes, which loaders accept as "checksum disabled". Default true. */
   checksum?: boolean;
+  /** How lists are cut into quicklist nodes (list-max-listpack-size, the plain-node threshold). */
+  lists?: ListLayout;
 }
+
+/** What shapes a list's quicklist nodes in the file. */
+export interface ListLayout {
+  /** `list-max-listpack-size` (default -2: 8 KiB nodes). */
+  readonly fill: number;
+  /** Elements at least this long get a plain node of their own (DEBUG QUICKLIST-PACKED-THRESHOLD, 1 GiB). */
+  readonly packedThreshold: number;
+}
+
+const DEFAULT_LIST_LAYOUT: ListLayout = { fill: -2, packedThreshold: 1 << 30 };
 
 const AUX_RESERVE_BYTES = 512;
 const DB_HEADER_BYTES = 1 + 9 + 1 + 9 + 9;
@@ -93,11 +107,24 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
   if (input.aux.replication !== null) capacity += input.aux.replication.replid.length;
   for (const database of databases) capacity += DB_HEADER_BYTES + entriesBound(database, compression);
 
-  const encoder = new Encoder(new ByteWriter(capacity), compression);
+  const encoder = new Encoder(new ByteWriter(capacity), compression, input.lists ?? DEFAULT_LIST_LAYOUT);
   encoder.header();
   encoder.auxFields(input.aux);
   for (const database of databases) encoder.database(database);
   return encoder.finish(checksum);
+}
+
+/**
+ * rdbSavedObjectLen: the bytes a value takes in an RDB 10 file (after its type byte and key),
+ * as DEBUG OBJECT reports it in `serializedlength`.
+ */
+export function serializedValueLength(value: RedisValue, compression: boolean, lists: ListLayout = DEFAULT_LIST_LAYOUT): number {
+  const bound = value instanceof Uint8Array ? stringBound(value.length, compression) : aggregateBound(value);
+  const out = new ByteWriter(bound);
+  const encoder = new Encoder(out, compression, lists);
+  if (value instanceof Uint8Array) encoder.bytes(value);
+  else writeAggregate(encoder, value);
+  return out.length;
 }
 
 function sortedNonEmpty(databases: readonly RdbDatabase[]): RdbDatabase[] {
@@ -116,7 +143,8 @@ function stringBound(length: number, compression: boolean): number {
 function entriesBound(database: RdbDatabase, compression: boolean): number {
   let total = 0;
   database.forEach((key, value, expireAtMs) => {
-    total += (expireAtMs === -1 ? 0 : 9) + 1 + stringBound(key.length, compression) + stringBound(value.length, compression);
+    const valueBound = value instanceof Uint8Array ? stringBound(value.length, compression) : aggregateBound(value);
+    total += (expireAtMs === -1 ? 0 : 9) + 1 + stringBound(key.length, compression) + valueBound;
   });
   return total;
 }
@@ -185,7 +213,9 @@ function putInt64LE(buf: Uint8Array, at: number, value: number): void {
   buf[at + 7] = (hi >>> 24) & 0xff;
 }
 
-class Encoder {
+class Encoder implements AggregateSink {
+  /** The file version: 7.0's. */
+  readonly version = RDB_VERSION;
   /** LZF output; strings are compressed here first because the header needs the compressed size. */
   private lzfScratch = new Uint8Array(1024);
   /** Long keys, as bytes, for LZF. */
@@ -194,6 +224,7 @@ class Encoder {
   constructor(
     private readonly out: ByteWriter,
     private readonly compression: boolean,
+    readonly lists: ListLayout,
   ) {}
 
   header(): void {
@@ -239,7 +270,8 @@ class Encoder {
     let expires = 0;
     const compression = this.compression;
     database.forEach((key, value, expireAtMs) => {
-      const start = out.reserve(9 + 1 + stringBound(key.length, compression) + stringBound(value.length, compression));
+      const isString = value instanceof Uint8Array;
+      const start = out.reserve(9 + 1 + stringBound(key.length, compression) + (isString ? stringBound(value.length, compression) : 0));
       const target = out.raw();
       let q = start;
       if (expireAtMs !== -1) {
@@ -248,10 +280,11 @@ class Encoder {
         putInt64LE(target, q + 1, expireAtMs);
         q += 9;
       }
-      target[q++] = TYPE_STRING;
+      target[q++] = isString ? TYPE_STRING : rdbTypeOf(value, this.version);
       q = this.binaryString(target, q, key);
-      q = this.bytesString(target, q, value, 0, value.length);
+      if (isString) q = this.bytesString(target, q, value, 0, value.length);
       out.advance(q - start);
+      if (!isString) writeAggregate(this, value as AggregateValue);
       keys++;
     });
     // The RESIZEDB hint was written from size/expires; a store that disagrees with itself is a bug.
@@ -276,6 +309,31 @@ class Encoder {
     // The size bound is exact for most keyspaces; only copy when it left a noticeable gap.
     const slack = out.raw().length - out.length;
     return slack > out.length >>> 4 ? out.toBytes() : out.view();
+  }
+
+  /** rdbSaveLen, for aggregate bodies. */
+  length(length: number): void {
+    const at = this.out.reserve(9);
+    this.out.advance(putLength(this.out.raw(), at, length) - at);
+  }
+
+  /** rdbSaveRawString of bytes, for aggregate bodies. */
+  bytes(value: Uint8Array): void {
+    const at = this.out.reserve(stringBound(value.length, this.compression));
+    this.out.advance(this.bytesString(this.out.raw(), at, value, 0, value.length) - at);
+  }
+
+  /** rdbSaveRawString of a byte string (members, fields). */
+  binary(text: string): void {
+    const at = this.out.reserve(stringBound(text.length, this.compression));
+    this.out.advance(this.binaryString(this.out.raw(), at, text) - at);
+  }
+
+  /** Raw bytes (binary doubles, text doubles). */
+  raw(bytes: Uint8Array): void {
+    const at = this.out.reserve(bytes.length);
+    this.out.raw().set(bytes, at);
+    this.out.advance(bytes.length);
   }
 
   /**

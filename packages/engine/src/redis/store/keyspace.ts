@@ -1,44 +1,84 @@
 /**
- * The keyspace: 16 databases of string values with optional expiry.
+ * The keyspace: 16 databases of values (strings and the aggregate types, see value.ts) with
+ * optional expiry.
  *
  * Keys are byte strings (one char per byte). Expiry follows redis: a key has an absolute expire
  * time in unix ms kept in a second map, so keys without TTL cost nothing extra. Whether a
  * logically expired key is deleted, hidden or served depends on who asks (a replica keeps it until
  * its master's DEL arrives); that policy lives in the node, which calls the primitives here.
+ *
+ * Every change to a key goes through `set`, `delete`, `setExpire`, `persist`, `clear` or, for an
+ * aggregate changed in place, `touch`: that is where WATCH learns about it (redis
+ * signalModifiedKey / touchWatchedKey), so no command can forget to tell it.
  */
-
+import type { RedisValue } from "./value.ts";
 import { SizedMap } from "./sized-map.ts";
+import { touchAllWatchedKeysInDb, touchWatchedKey, type WatchedKey } from "../watch.ts";
+import type { Client } from "../client.ts";
+
+/** A key that became a list or sorted set while clients wait on it (redis readyList). */
+export interface ReadyKey {
+  readonly db: Database;
+  readonly key: string;
+}
 
 export const DATABASE_COUNT = 16;
 
 /** One logical database (`SELECT n`). */
 export class Database {
   /** Keys and values; it counts the memory they take (`memoryBytes`). */
-  readonly dict = new SizedMap<Uint8Array>();
+  readonly dict = new SizedMap<RedisValue>();
   readonly expires = new Map<string, number>();
+  /** WATCHed keys of this db and who watches them (redis db->watched_keys). */
+  readonly watchedKeys = new Map<string, WatchedKey[]>();
+  /** Keys blocked clients wait on, each with its waiters in blocking order (db->blocking_keys). */
+  readonly blockingKeys = new Map<string, Client[]>();
+  /** Keys of this db already queued as ready (db->ready_keys). */
+  readonly readyKeys = new Set<string>();
 
-  constructor(readonly id: number) {}
+  /** `readyQueue` is the keyspace-wide queue of ready keys (server.ready_keys). */
+  constructor(
+    readonly id: number,
+    private readonly readyQueue: ReadyKey[] = [],
+  ) {}
 
   get size(): number {
     return this.dict.size;
   }
 
   /** Raw lookup, ignoring expiry. */
-  get(key: string): Uint8Array | undefined {
+  get(key: string): RedisValue | undefined {
     return this.dict.get(key);
   }
 
   /** Stores a value and drops any TTL unless `keepTtl` (SET semantics). */
-  set(key: string, value: Uint8Array, keepTtl = false): void {
+  set(key: string, value: RedisValue, keepTtl = false): void {
     this.dict.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
+    if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
+    if (this.blockingKeys.size > 0) this.signalReady(key, value);
+  }
+
+  /** signalKeyAsReady: a list or sorted set now under a key clients wait on. */
+  private signalReady(key: string, value: RedisValue): void {
+    if (value instanceof Uint8Array || (value.type !== "list" && value.type !== "zset")) return;
+    if (!this.blockingKeys.has(key) || this.readyKeys.has(key)) return;
+    this.readyKeys.add(key);
+    this.readyQueue.push({ db: this, key });
   }
 
   /** Removes a key and its TTL; true if it existed. */
   delete(key: string): boolean {
     if (!this.dict.delete(key)) return false;
     if (this.expires.size > 0) this.expires.delete(key);
+    if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
     return true;
+  }
+
+  /** An aggregate stored under `key` was changed in place (LPUSH on an existing list...). */
+  touch(key: string): void {
+    this.dict.resize(key);
+    if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
   }
 
   /** Absolute expire time in unix ms, or -1. */
@@ -49,21 +89,26 @@ export class Database {
 
   setExpire(key: string, atMs: number): void {
     this.expires.set(key, atMs);
+    if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
   }
 
   /** Removes a TTL; true if there was one. */
   persist(key: string): boolean {
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
+    return true;
   }
 
-  /** True if the key exists and its TTL has passed at `nowMs`. */
+  /** True if the key exists and its TTL has passed at `nowMs` (keyIsExpired: now > when). */
   isLogicallyExpired(key: string, nowMs: number): boolean {
     if (this.expires.size === 0) return false;
     const at = this.expires.get(key);
-    return at !== undefined && at <= nowMs;
+    return at !== undefined && at < nowMs;
   }
 
+  /** Empties the db (FLUSHDB, FLUSHALL, a full sync); WATCHers of keys that existed are told. */
   clear(): void {
+    if (this.watchedKeys.size > 0) touchAllWatchedKeysInDb(this);
     this.dict.clear();
     this.expires.clear();
   }
@@ -72,10 +117,12 @@ export class Database {
 /** All databases of a node. */
 export class Keyspace {
   readonly dbs: readonly Database[];
+  /** Keys made ready for blocked clients by the running command, in order (server.ready_keys). */
+  readonly readyKeys: ReadyKey[] = [];
 
   constructor() {
     const dbs: Database[] = [];
-    for (let i = 0; i < DATABASE_COUNT; i++) dbs.push(new Database(i));
+    for (let i = 0; i < DATABASE_COUNT; i++) dbs.push(new Database(i, this.readyKeys));
     this.dbs = dbs;
   }
 
