@@ -14,6 +14,11 @@ import { nodeRoutes } from "./http/node-routes.ts";
 import { createValidators } from "./http/validation.ts";
 import { installWebApp } from "./http/web-app.ts";
 import { LabRegistry } from "./labs/lab-registry.ts";
+import { DEFAULT_TIMELINE, type TimelineOptions } from "./labs/lab-timeline.ts";
+import { TimelineService } from "./labs/timeline-service.ts";
+import { timelineRoutes } from "./http/timeline-routes.ts";
+import { DEFAULT_PERSISTENCE, LabPersistence, type PersistenceOptions } from "./storage/lab-persistence.ts";
+import type { LabStore } from "./storage/lab-store.ts";
 import { LessonCatalogue } from "./lessons/lesson-catalogue.ts";
 import { lessonRoutes } from "./lessons/lesson-routes.ts";
 import { LessonService } from "./lessons/lesson-service.ts";
@@ -28,6 +33,14 @@ import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
 import { streamPlugin } from "./stream/stream-plugin.ts";
 
 export interface AppOptions {
+  /** How labs keep their history: checkpoint interval and memory, offset samples (`labs/lab-timeline.ts`). */
+  readonly timeline?: Partial<TimelineOptions>;
+  /** The store labs are kept in across restarts (`LabStore.open(dataDir)`); none: labs live as long as the process. */
+  readonly store?: LabStore;
+  /** How often labs are written to the store. */
+  readonly persistence?: Partial<PersistenceOptions>;
+  /** Wall ms an imported lab's log may take to replay (default 120 s). */
+  readonly importDeadlineMs?: number;
   readonly limits?: Partial<ServerLimits>;
   readonly timing?: Partial<RuntimeTiming>;
   readonly feed?: Partial<FeedOptions>;
@@ -60,6 +73,10 @@ declare module "fastify" {
     labs: LabRegistry;
     /** Who may use the server: exposure, the operator secret, lab owners. */
     access: Access;
+    /** Past moments, branches, lab files. */
+    timelines: TimelineService;
+    /** The store labs survive restarts in, when the app has one. */
+    persistence: LabPersistence | null;
     /** The lessons, and the labs playing them. */
     lessons: LessonService;
   }
@@ -69,6 +86,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const timing: RuntimeTiming = { ...DEFAULT_TIMING, ...options.timing };
   const feed: FeedOptions = { ...DEFAULT_FEED_OPTIONS, ...options.feed };
+  const timelineOptions: TimelineOptions = { ...DEFAULT_TIMELINE, ...options.timeline };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.bodyLimitBytes,
@@ -90,12 +108,17 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     bindHost: options.respHost ?? "127.0.0.1",
     outbound,
     externalWatch: { ...DEFAULT_EXTERNAL_WATCH, ...options.externalWatch },
+    timeline: timelineOptions,
     ...(options.memoryProbe ? { memoryProbe: options.memoryProbe } : {}),
   });
   const validators = createValidators();
   app.setValidatorCompiler(validators.compiler);
   app.decorate("labs", registry);
   app.decorate("access", access);
+  const timelines = new TimelineService(registry, { timeline: timelineOptions, importDeadlineMs: options.importDeadlineMs ?? 120_000 });
+  app.decorate("timelines", timelines);
+  const persistence = options.store ? new LabPersistence(options.store, registry, access, { ...DEFAULT_PERSISTENCE, ...options.persistence }) : null;
+  app.decorate("persistence", persistence);
   const lessons = new LessonService(options.lessons ?? LessonCatalogue.load(), registry, access);
   app.decorate("lessons", lessons);
   installErrorHandling(app);
@@ -104,6 +127,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
 
   app.register(labRoutes, { prefix: "/api", registry, access });
   app.register(nodeRoutes, { prefix: "/api", registry, access });
+  app.register(timelineRoutes, { prefix: "/api", registry, access, timelines });
   app.register(lessonRoutes, { prefix: "/api", lessons });
   app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict });
   installWebApp(app, options.webRoot ?? null);
@@ -111,6 +135,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.addHook("onClose", async () => {
     forgetOwner();
     lessons.close();
+    // The store first: closing the registry deletes every lab, which it must not write down.
+    await persistence?.close();
     await registry.close();
   });
   return app;

@@ -19,6 +19,8 @@ export interface ServerLimits {
   readonly maxArgs: number;
   /** Bytes of one REST request body (`body-too-large`). */
   readonly bodyLimitBytes: number;
+  /** Bytes of a lab file sent to `POST /api/labs { import }` (`body-too-large`). */
+  readonly maxImportBytes: number;
   /** Bytes of one WebSocket message (`message-too-large`). */
   readonly maxMessageBytes: number;
   /**
@@ -56,6 +58,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxValueBytes: 1024 * 1024,
   maxArgs: 1024,
   bodyLimitBytes: 4 * 1024 * 1024,
+  maxImportBytes: 64 * 1024 * 1024,
   maxMessageBytes: 4 * 1024 * 1024,
   maxMemoryBytes: 1536 * 1024 * 1024,
   labMemoryBytes: 512 * 1024 * 1024,

@@ -3,6 +3,9 @@
  * clean exit on SIGTERM. PORT=0 so the test never depends on a fixed port.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { LabView } from "@replica-lab/protocol";
@@ -10,9 +13,11 @@ import type { LabView } from "@replica-lab/protocol";
 describe("main", () => {
   it("prints the URL once, serves the default lab in sync, and exits on SIGTERM", async () => {
     const root = fileURLToPath(new URL("../../..", import.meta.url));
+    // Its own data directory: the labs it keeps are this test's.
+    const dataDir = mkdtempSync(join(tmpdir(), "replica-lab-main-"));
     const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
       cwd: root,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPLICA_LAB_WEB_ROOT: "/nonexistent" },
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPLICA_LAB_WEB_ROOT: "/nonexistent", REPLICA_LAB_DATA_DIR: dataDir },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -38,6 +43,7 @@ describe("main", () => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGTERM");
     }
     expect(await exited).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
     expect(stdout.split("\n").filter((line) => line.includes("http://"))).toHaveLength(1);
   });
 });

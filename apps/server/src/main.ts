@@ -8,7 +8,9 @@
  * may replicate from outside the lab; default loopback only, nothing when exposed),
  * REPLICA_LAB_SECRET (the operator secret an exposed server requires; default: one made at start
  * and printed in the URL line), REPLICA_LAB_ALLOWED_HOSTS and REPLICA_LAB_ALLOWED_ORIGINS
- * (comma-separated names the server also answers to, and pages also allowed to drive it).
+ * (comma-separated names the server also answers to, and pages also allowed to drive it),
+ * REPLICA_LAB_DATA_DIR (where labs are kept across restarts; default `data/` at the repository's
+ * root, created if missing).
  *
  * A HOST that is not loopback exposes the server: the URL line then carries `?token=<secret>`
  * (a generated secret only; one set in REPLICA_LAB_SECRET is not printed).
@@ -16,6 +18,7 @@
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { buildApp } from "./app.ts";
+import { LabStore } from "./storage/lab-store.ts";
 import { OutboundPolicy } from "./outbound/outbound-policy.ts";
 import { isLoopbackHost } from "./security/addresses.ts";
 
@@ -71,14 +74,26 @@ async function main(): Promise<void> {
   const allowedHosts = [...listFromEnv(process.env.REPLICA_LAB_ALLOWED_HOSTS), ...(isIP(host) === 0 ? [host] : [])];
   const allowedOrigins = listFromEnv(process.env.REPLICA_LAB_ALLOWED_ORIGINS);
   const webRoot = process.env.REPLICA_LAB_WEB_ROOT || fileURLToPath(new URL("../../web/dist", import.meta.url));
+  const dataDir = process.env.REPLICA_LAB_DATA_DIR || fileURLToPath(new URL("../../../data", import.meta.url));
+  let store: LabStore;
+  try {
+    store = await LabStore.open(dataDir);
+  } catch (error) {
+    console.error(`REPLICA_LAB_DATA_DIR: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
   const app = buildApp({
     webRoot,
     logger: { level: "warn" },
     ...(allowOutbound ? { allowOutbound } : {}),
     access: { exposed, allowedHosts, allowedOrigins, ...(secret ? { secret } : {}) },
+    store,
   });
   await app.ready();
-  await app.labs.create({ id: DEFAULT_LAB_ID, name: "default", template: "one-master-two-replicas" });
+  // Labs kept from the last run come back first (on their own ports where free), then the default
+  // lab is made if it was not among them.
+  for (const problem of await app.persistence!.restore(app.timelines)) console.error(`lab ${problem.labId} was not restored: ${problem.error}`);
+  if (!app.labs.has(DEFAULT_LAB_ID)) await app.labs.create({ id: DEFAULT_LAB_ID, name: "default", template: "one-master-two-replicas" });
   await app.listen({ port, host });
   const address = app.server.address();
   const boundPort = typeof address === "object" && address !== null ? address.port : port;

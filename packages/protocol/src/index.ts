@@ -49,6 +49,8 @@ export interface LabSummary {
   readonly seed: string;
   readonly nodeCount: number;
   readonly createdAt: string;
+  /** The lab this one was branched from, and when (null: not a branch). */
+  readonly parent?: LabParent | null;
   /**
    * Who made the lab: "local" on a loopback server, `token:<id>` (an id derived from the secret,
    * never the secret) on an exposed one. Sent by REST; the stream's snapshot leaves it out.
@@ -152,6 +154,80 @@ export interface LabView extends LabSnapshot {
   readonly externalEdges?: readonly ExternalEdgeView[];
   /** Who made the lab (see `LabSummary.owner`); REST answers carry it, the stream does not. */
   readonly owner?: string;
+  /** The lab this one was branched from, and the moment of its history it was branched at. */
+  readonly parent?: LabParent | null;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Time travel (REST: timeline, at, series, branch, export, import, layout)
+
+/** The lab a branch was made from, and the virtual time of its history the branch starts at. */
+export interface LabParent {
+  readonly labId: string;
+  readonly atMs: number;
+}
+
+/** One event of a lab's whole history, as the timeline draws it (`GET .../timeline`). */
+export interface TimelineEvent {
+  readonly seq: number;
+  readonly timeMs: number;
+  readonly kind: LabEvent["kind"];
+  readonly nodeId: NodeId | null;
+  readonly source: LabEvent["source"];
+}
+
+/** A moment the server can replay from without starting over (a copy of the lab kept aside). */
+export interface TimelineCheckpoint {
+  readonly timeMs: number;
+  /** Inputs of the log applied in whole at that moment. */
+  readonly inputIndex: number;
+}
+
+/** `GET /api/labs/:lab/timeline`: the lab's whole history at a glance. */
+export interface TimelineView {
+  /** The lab's virtual time now (the live edge). */
+  readonly nowMs: number;
+  /** Entries in the lab's input log. */
+  readonly inputCount: number;
+  /** Every event since the lab began (not only the bounded event log), oldest first. */
+  readonly events: readonly TimelineEvent[];
+  readonly checkpoints: readonly TimelineCheckpoint[];
+  readonly parent: LabParent | null;
+  /** Estimated memory the lab's checkpoints hold, and what they may hold. */
+  readonly checkpointBytes: number;
+  readonly checkpointBudgetBytes: number;
+  /** Why the latest checkpoint could not be taken (a frozen node holding events, ...), or null. */
+  readonly checkpointRefusal: string | null;
+}
+
+/** `GET /api/labs/:lab/at/:ms`: the lab exactly as it was at virtual time `timeMs`. */
+export interface MomentView {
+  readonly timeMs: number;
+  /** The lab then, shaped as the live view (clock paused at `timeMs`, no write loads, no external nodes). */
+  readonly snapshot: LabView;
+  /** Its newest events up to that moment (at most 500), oldest first. */
+  readonly events: readonly LabEvent[];
+  /** Each running Redis node's `INFO replication` then, by node id. */
+  readonly info: Readonly<Record<string, string>>;
+}
+
+/** `GET /api/labs/:lab/series?points=N`: master_repl_offset of every node over the whole history. */
+export interface SeriesView {
+  /** Virtual times of the samples, ascending. */
+  readonly timeMs: readonly number[];
+  /** Per node id, its offset at each time (null: not there, down, or a kind without offsets). */
+  readonly nodes: Readonly<Record<string, readonly (number | null)[]>>;
+}
+
+/** Where a node is drawn on the canvas. */
+export interface NodePosition {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** `GET/PUT /api/labs/:lab/layout`: node positions the lab keeps (and exports) for the canvas. */
+export interface LayoutView {
+  readonly positions: Readonly<Record<string, NodePosition>>;
 }
 
 /**

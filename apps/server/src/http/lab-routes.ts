@@ -11,6 +11,8 @@ import type { Access } from "../security/access.ts";
 import { runOperation } from "../labs/operations.ts";
 import type { TemplateName } from "../labs/templates.ts";
 import { bodySchemas, eventsQuery, params } from "./schemas.ts";
+import { ApiFailure } from "./errors.ts";
+import type { ServerLimits } from "../limits.ts";
 
 /** Options every route plugin gets from `buildApp`. */
 export interface RoutesOptions {
@@ -31,16 +33,29 @@ export async function missingBodyIsEmpty(request: FastifyRequest): Promise<void>
   if (request.body === undefined) request.body = {};
 }
 
+/** A lab-creating body over the ordinary body limit is `body-too-large` unless it is an import. */
+function onlyImportsAreLarge(limits: ServerLimits): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const length = Number(request.headers["content-length"] ?? 0);
+    const body = request.body as { import?: unknown } | undefined;
+    if (length > limits.bodyLimitBytes && body?.import === undefined) {
+      throw new ApiFailure("body-too-large", `the body is over the server's limit of ${limits.bodyLimitBytes} bytes (only a lab file may be larger)`);
+    }
+  };
+}
+
 export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { registry, access }) => {
   const bodies = bodySchemas(registry.limits);
   const viewOf = (id: string): LabView => ({ ...registry.get(id).view(), owner: access.ownerOf(id) });
 
-  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName; lesson?: string } }>(
+  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName; lesson?: string; import?: unknown } }>(
     "/labs",
-    { schema: { body: bodies.createLab }, preValidation: missingBodyIsEmpty },
+    // A lab file (an import) may be larger than other bodies; only an import may be.
+    { schema: { body: bodies.createLab }, preValidation: [missingBodyIsEmpty, onlyImportsAreLarge(registry.limits)], bodyLimit: Math.max(registry.limits.bodyLimitBytes, registry.limits.maxImportBytes) },
     async (request, reply): Promise<LabView> => {
-      const { lesson, ...create } = request.body;
-      const runtime = lesson === undefined ? await registry.create(create) : await app.lessons.createLab({ lesson, ...create });
+      const { lesson, import: file, ...create } = request.body;
+      const runtime =
+        file !== undefined ? await app.timelines.importLab(file) : lesson === undefined ? await registry.create(create) : await app.lessons.createLab({ lesson, ...create });
       access.setOwner(runtime.id, request.principal);
       reply.code(201);
       return viewOf(runtime.id);

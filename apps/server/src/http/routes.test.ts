@@ -294,6 +294,15 @@ describe("every route", () => {
       { method: "POST", url: `/api/labs/${lab.id}/lesson/do` },
       { method: "POST", url: `/api/labs/${lab.id}/lesson/next` },
       { method: "POST", url: `/api/labs/${lab.id}/lesson/back` },
+      // Time travel: a moment that is not one, a bad query or body, an unknown lab, a bad file.
+      { method: "GET", url: "/api/labs/unknown/timeline" },
+      { method: "GET", url: `/api/labs/${lab.id}/at/-1` },
+      { method: "GET", url: `/api/labs/${lab.id}/series?points=none` },
+      { method: "POST", url: `/api/labs/${lab.id}/branch`, payload: { atMs: "now" } },
+      { method: "GET", url: "/api/labs/unknown/export" },
+      { method: "GET", url: "/api/labs/unknown/layout" },
+      { method: "PUT", url: `/api/labs/${lab.id}/layout`, payload: { positions: [] } },
+      { method: "POST", url: "/api/labs", payload: { import: { format: "replica-lab/0" } } },
     ];
     const covered = new Set<string>();
     for (const c of cases) {
@@ -319,6 +328,7 @@ function routePattern(url: string): string {
   if (parts[3] === undefined) return path;
   parts[3] = parts[2] === "lessons" ? ":lesson" : ":lab";
   if (parts[4] === "nodes" && parts[5] !== undefined) parts[5] = ":node";
+  if (parts[4] === "at" && parts[5] !== undefined) parts[5] = ":ms";
   if (parts[4] === "links") {
     parts[5] = ":from";
     parts[6] = ":to";

@@ -32,8 +32,13 @@ export function bodySchemas(limits: ServerLimits) {
         template: { type: "string", enum: [...TEMPLATES] },
         // A lesson's id: the lab starts at the lesson's first step (not with a template).
         lesson: { type: "string", minLength: 1, maxLength: 64 },
+        // A lab file (GET .../export): checked by the recording reader, which names what is wrong.
+        import: {},
       },
       not: { required: ["lesson", "template"] },
+      // An import is the whole lab: nothing else may be asked for with it.
+      if: { required: ["import"] },
+      then: { maxProperties: 1 },
     },
     addNode: {
       type: "object",

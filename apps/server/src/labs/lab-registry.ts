@@ -11,6 +11,8 @@ import type { ExternalWatchOptions } from "../external/external-watch.ts";
 import { OutboundPolicy } from "../outbound/outbound-policy.ts";
 import { LabRuntime, type RuntimeTiming } from "./lab-runtime.ts";
 import { applyTemplate, type TemplateName } from "./templates.ts";
+import type { LabParent, NodePosition } from "@replica-lab/protocol";
+import { DEFAULT_TIMELINE, type LabTimeline, type TimelineOptions } from "./lab-timeline.ts";
 
 export interface LabRegistryOptions {
   readonly limits: ServerLimits;
@@ -22,6 +24,8 @@ export interface LabRegistryOptions {
   readonly outbound?: OutboundPolicy;
   /** How each lab polls the external servers linked to it. */
   readonly externalWatch?: ExternalWatchOptions;
+  /** How each lab keeps its history (checkpoints, offset samples). */
+  readonly timeline?: TimelineOptions;
 }
 
 export interface CreateLabRequest {
@@ -32,6 +36,11 @@ export interface CreateLabRequest {
   readonly id?: string;
   /** An engine lab to host (rebuilt from a log) instead of a new one; it keeps its own seed. */
   readonly lab?: Lab;
+  /** `lab`'s timeline, already holding its history (a branch, a rebuilt lab). */
+  readonly timeline?: LabTimeline;
+  readonly parent?: LabParent | null;
+  readonly createdAt?: string;
+  readonly layout?: Readonly<Record<string, NodePosition>>;
 }
 
 /** How often memory is summed (summing it on every request would cost more than it saves). */
@@ -40,6 +49,7 @@ const MEMORY_SAMPLE_MS = 250;
 export class LabRegistry {
   private readonly labs = new Map<string, LabRuntime>();
   private readonly deletedListeners = new Set<(runtime: LabRuntime) => void>();
+  private readonly createdListeners = new Set<(runtime: LabRuntime) => void>();
   private readonly memoryProbe: (() => number) | null;
   readonly outbound: OutboundPolicy;
   private memorySampledAt = -Infinity;
@@ -83,11 +93,16 @@ export class LabRegistry {
     return total;
   }
 
-  async create(request: CreateLabRequest = {}): Promise<LabRuntime> {
+  /** Fails as `create` would for want of room (the lab count, memory): before work that leads to one. */
+  requireRoom(): void {
     if (this.labs.size + this.pendingCreates >= this.options.limits.maxLabs) {
       throw new ApiFailure("too-many-labs", `the server already holds ${this.options.limits.maxLabs} labs (the limit); delete one first`);
     }
     if (this.overMemory()) throw new ApiFailure("memory-limit", "the server is over its memory limit; delete labs first");
+  }
+
+  async create(request: CreateLabRequest = {}): Promise<LabRuntime> {
+    this.requireRoom();
     const id = request.id ?? this.newId();
     if (this.labs.has(id)) throw new ApiFailure("bad-request", `a lab with id ${id} exists`);
     this.labCounter++;
@@ -102,6 +117,11 @@ export class LabRegistry {
       outbound: this.outbound,
       ...(this.options.externalWatch ? { externalWatch: this.options.externalWatch } : {}),
       ...(request.lab ? { lab: request.lab } : {}),
+      ...(request.timeline ? { timeline: request.timeline } : {}),
+      ...(request.parent !== undefined ? { parent: request.parent } : {}),
+      ...(request.createdAt !== undefined ? { createdAt: request.createdAt } : {}),
+      ...(request.layout !== undefined ? { layout: request.layout } : {}),
+      timelineOptions: this.options.timeline ?? DEFAULT_TIMELINE,
     });
     this.pendingCreates++;
     try {
@@ -113,7 +133,12 @@ export class LabRegistry {
       this.pendingCreates--;
     }
     this.labs.set(id, runtime);
+    for (const listener of this.createdListeners) listener(runtime);
     return runtime;
+  }
+
+  has(id: string): boolean {
+    return this.labs.has(id);
   }
 
   /** The lab with this id; unknown ids are 404s. */
@@ -132,6 +157,12 @@ export class LabRegistry {
     this.labs.delete(id);
     for (const listener of this.deletedListeners) listener(runtime);
     await runtime.dispose();
+  }
+
+  /** Called with each lab once it is created and hosted (the store starts keeping it). */
+  onCreated(listener: (runtime: LabRuntime) => void): () => void {
+    this.createdListeners.add(listener);
+    return () => this.createdListeners.delete(listener);
   }
 
   /** Called with each lab as it is deleted (the stream closes its sockets). */

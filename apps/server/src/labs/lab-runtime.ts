@@ -21,6 +21,8 @@ import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../o
 import { TcpOutboundConnector } from "../outbound/tcp-connector.ts";
 import { RespGateway } from "../resp/resp-gateway.ts";
 import { LabClock } from "./lab-clock.ts";
+import type { LabParent, NodePosition } from "@replica-lab/protocol";
+import { DEFAULT_TIMELINE, LabTimeline, type TimelineOptions } from "./lab-timeline.ts";
 import { WriteLoad } from "./write-load.ts";
 
 /** How a runtime is driven; tests shrink or stop the timer. */
@@ -61,6 +63,15 @@ export interface LabRuntimeOptions {
   readonly externalWatch?: ExternalWatchOptions;
   /** A lab rebuilt from another's log (a lesson's "back"), instead of a new one from `seed`. */
   readonly lab?: Lab;
+  /** The lab this one was branched from, and when. */
+  readonly parent?: LabParent | null;
+  /** A timeline already holding the lab's history (a rebuild's, a branch's); else a new one. */
+  readonly timeline?: LabTimeline;
+  readonly timelineOptions?: TimelineOptions;
+  /** When the lab was first made (a lab rebuilt at a restart keeps its own). */
+  readonly createdAt?: string;
+  /** Node positions for the canvas. */
+  readonly layout?: Readonly<Record<string, NodePosition>>;
 }
 
 const now = (): number => performance.now();
@@ -68,7 +79,13 @@ const now = (): number => performance.now();
 export class LabRuntime {
   readonly id: string;
   readonly name: string;
-  readonly createdAt = new Date().toISOString();
+  readonly createdAt: string;
+  /** The lab this one was branched from, and when (null: not a branch). */
+  readonly parent: LabParent | null;
+  /** Node positions the canvas saved (kept with the lab, exported with it). */
+  layout: Record<string, NodePosition>;
+  /** The lab's history: every event, checkpoints, offsets; the lab at any past moment. */
+  readonly timeline: LabTimeline;
   readonly lab: Lab;
   readonly clock: LabClock;
   readonly gateway: RespGateway;
@@ -92,6 +109,9 @@ export class LabRuntime {
   constructor(options: LabRuntimeOptions) {
     this.id = options.id;
     this.name = options.name;
+    this.createdAt = options.createdAt ?? new Date().toISOString();
+    this.parent = options.parent ?? null;
+    this.layout = { ...options.layout };
     this.limits = options.limits;
     this.timing = options.timing;
     this.overMemory = options.overMemory;
@@ -125,6 +145,8 @@ export class LabRuntime {
     this.lab.subscribe((event) => {
       if (event.kind === "exited" && event.nodeId !== null) void this.gateway.stop(event.nodeId);
     });
+    this.timeline = options.timeline ?? new LabTimeline(this.lab, options.timelineOptions ?? DEFAULT_TIMELINE, () => !this.overMemory());
+    this.timeline.start();
     if (this.timing.tickIntervalMs > 0) {
       this.timer = setInterval(() => this.tick(), this.timing.tickIntervalMs);
       this.timer.unref();
@@ -216,6 +238,7 @@ export class LabRuntime {
       clock: this.clockView(),
       id: this.id,
       name: this.name,
+      parent: this.parent,
       writeLoads: this.writeLoads(),
       externalNodes,
       externalEdges: this.externals.edges(snapshot.nodes, externalNodes),
@@ -229,7 +252,7 @@ export class LabRuntime {
   }
 
   summary(): LabSummary {
-    return { id: this.id, name: this.name, seed: this.lab.seed, nodeCount: this.lab.nodeIds().length, createdAt: this.createdAt };
+    return { id: this.id, name: this.name, seed: this.lab.seed, nodeCount: this.lab.nodeIds().length, createdAt: this.createdAt, parent: this.parent };
   }
 
   writeLoads(): WriteLoadView[] {
@@ -479,6 +502,7 @@ export class LabRuntime {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.timeline.dispose();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeLoad.stopAll();

@@ -1,0 +1,289 @@
+/**
+ * A lab's timeline: its whole history, and the lab as it was at any moment of it.
+ *
+ * - **Events.** Every event the lab records goes into a compact index (`EventIndex`), so the
+ *   timeline shows the whole history while the lab's own event log keeps only the newest.
+ * - **Checkpoints.** Every `checkpointEveryMs` of virtual time the live lab is forked (`Lab.fork`:
+ *   a copy of its whole state) and the copy is kept aside with the place in the log it stands at.
+ *   A moment is then a fork of the latest checkpoint before it, replayed forward to it
+ *   (`ReplayCursor.seek`), so a seek replays at most one checkpoint interval and checkpoints are
+ *   never used up. Their memory is estimated by the fork and bounded by `checkpointBudgetBytes`:
+ *   past it, every other checkpoint is dropped and the interval doubles. A lab the engine cannot
+ *   fork at a moment (a frozen node holding events, a real outbound connection) gets no checkpoint
+ *   then; the reason is reported, and seeks replay from the checkpoint before.
+ * - **The last moment shown** stays in hand: a seek later than it (and after the checkpoint that
+ *   would serve it) goes on from it instead of forking, which makes stepping forward through
+ *   events cheap.
+ * - **Offsets.** master_repl_offset of every node, sampled as the lab runs (`OffsetSeries`).
+ *
+ * A branch or a rebuilt lab starts with a `TimelineSeed`: the history its log shares with its
+ * parent (events, samples, checkpoints), or what its rebuild recorded.
+ */
+import { RedisNode, ReplayCursor, renderInfo, type Lab, type LabEvent, type LabOrigin, type LogSource } from "@replica-lab/engine";
+import type { LabParent, MomentView, SeriesView, TimelineCheckpoint, TimelineView } from "@replica-lab/protocol";
+import { ApiFailure } from "../http/errors.ts";
+import { EventIndex } from "./timeline-events.ts";
+import { OffsetSeries } from "./timeline-series.ts";
+
+/** How a timeline keeps its lab's history. */
+export interface TimelineOptions {
+  /** Virtual ms between checkpoints to begin with (doubled whenever the budget is reached). */
+  readonly checkpointEveryMs: number;
+  /** Estimated bytes one lab's checkpoints may hold. */
+  readonly checkpointBudgetBytes: number;
+  /** Wall ms between the timeline's looks at its lab (offset samples, checkpoints); 0: none (tests call `poll`). */
+  readonly pollMs: number;
+  /** Offset samples kept per lab (the resolution halves beyond). */
+  readonly maxSamples: number;
+}
+
+export const DEFAULT_TIMELINE: TimelineOptions = {
+  checkpointEveryMs: 10_000,
+  checkpointBudgetBytes: 128 * 1024 * 1024,
+  pollMs: 250,
+  maxSamples: 20_000,
+};
+
+/** Wall ms a series query may spend replaying to fill gaps. */
+const SERIES_FILL_MS = 300;
+
+/** Events a moment carries, newest last. */
+const MOMENT_EVENTS = 500;
+
+/** A copy of the lab kept aside, standing at `timeMs` and input `inputIndex` of the log. */
+export interface Checkpoint {
+  readonly timeMs: number;
+  readonly inputIndex: number;
+  readonly cursor: ReplayCursor;
+  readonly bytes: number;
+  /** A parent's checkpoint a branch reads too (its memory is the parent's). */
+  readonly shared: boolean;
+}
+
+/** What a timeline starts from when its lab's history is not all its own live run. */
+export interface TimelineSeed {
+  readonly events: EventIndex;
+  readonly series: OffsetSeries;
+  readonly checkpoints: readonly Checkpoint[];
+}
+
+export class LabTimeline {
+  private readonly events: EventIndex;
+  private readonly series: OffsetSeries;
+  private checkpoints: Checkpoint[];
+  private everyMs: number;
+  private nextCheckpointMs: number;
+  private refusal: string | null = null;
+  /** The cursor of the last moment shown, kept to go on from. */
+  private hot: ReplayCursor | null = null;
+  private readonly moments = new Map<number, MomentView>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
+  private disposed = false;
+
+  constructor(
+    /** The lab whose history this is (the live lab). */
+    readonly lab: Lab,
+    private readonly options: TimelineOptions,
+    /** Whether the lab may take new checkpoints now (false while the server is over its memory). */
+    private readonly mayGrow: () => boolean,
+    seed?: TimelineSeed,
+  ) {
+    this.events = seed?.events ?? new EventIndex();
+    this.series = seed?.series ?? new OffsetSeries(options.maxSamples);
+    this.checkpoints = [...(seed?.checkpoints ?? [])];
+    this.everyMs = options.checkpointEveryMs;
+    const last = this.checkpoints[this.checkpoints.length - 1];
+    this.nextCheckpointMs = (last?.timeMs ?? 0) + this.everyMs;
+    // Events the seed does not hold (a lab handed over with a longer event log) are indexed too.
+    for (const event of lab.events(this.events.lastSeq)) this.events.add(event);
+    this.unsubscribe = lab.subscribe((event) => this.events.add(event));
+  }
+
+  /** Starts looking at the live lab every `pollMs` (a rebuild feeds the timeline itself first). */
+  start(): void {
+    if (this.timer !== null || this.disposed || this.options.pollMs <= 0) return;
+    this.timer = setInterval(() => this.poll(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  /** Samples the offsets and takes a checkpoint when one is due. */
+  poll(): void {
+    this.sample();
+    if (this.lab.nowMs >= this.nextCheckpointMs && this.mayGrow()) this.checkpoint();
+  }
+
+  /** Records every node's offset as the lab is now. */
+  sample(): void {
+    this.series.sample(this.lab);
+  }
+
+  /** The virtual time the next checkpoint is due at. */
+  get checkpointDueMs(): number {
+    return this.nextCheckpointMs;
+  }
+
+  /** Takes a checkpoint of the live lab now, if the engine can fork it; true if it did. */
+  checkpoint(): boolean {
+    const lab = this.lab;
+    const forked = lab.fork({ inputs: [] });
+    if (!forked.ok) {
+      this.refused(forked.reason);
+      return false;
+    }
+    this.refusal = null;
+    const cursor = ReplayCursor.atEnd(forked.lab, lab.inputs);
+    this.checkpoints.push({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, shared: false });
+    this.nextCheckpointMs = lab.nowMs + this.everyMs;
+    this.keepWithinBudget();
+    return true;
+  }
+
+  /** Notes why a checkpoint due now was not taken; the next try is a quarter interval later. */
+  refused(reason: string): void {
+    this.refusal = reason;
+    // Forking a lab that refuses costs a walk of its state: not again before a while.
+    this.nextCheckpointMs = this.lab.nowMs + this.everyMs / 4;
+  }
+
+  /** Adds a checkpoint a rebuild made (in time order, before the lab runs live). */
+  adopt(checkpoint: Checkpoint): void {
+    this.checkpoints.push(checkpoint);
+    this.nextCheckpointMs = checkpoint.timeMs + this.everyMs;
+    this.keepWithinBudget();
+  }
+
+  get checkpointBytes(): number {
+    return this.checkpoints.reduce((sum, c) => sum + (c.shared ? 0 : c.bytes), 0);
+  }
+
+  view(parent: LabParent | null): TimelineView {
+    return {
+      nowMs: this.lab.nowMs,
+      inputCount: this.lab.inputs.length,
+      events: this.events.list(),
+      checkpoints: this.checkpoints.map((c): TimelineCheckpoint => ({ timeMs: c.timeMs, inputIndex: c.inputIndex })),
+      parent,
+      checkpointBytes: this.checkpointBytes,
+      checkpointBudgetBytes: this.options.checkpointBudgetBytes,
+      checkpointRefusal: this.refusal,
+    };
+  }
+
+  /**
+   * Offsets over the whole history at `points` evenly spread moments. Gaps in the samples (a lab
+   * that ran a long step at once, a template settling) are filled by replay, earliest first, so
+   * the replay goes forward on one cursor; for at most `SERIES_FILL_MS` per query (the next query
+   * goes on).
+   */
+  offsets(points: number): SeriesView {
+    this.sample();
+    const deadline = performance.now() + SERIES_FILL_MS;
+    return this.series.view(points, this.lab.nowMs, (timeMs) => {
+      if (performance.now() > deadline) return false;
+      const cursor = this.cursorAt(timeMs, true);
+      this.series.sample(cursor.lab);
+      this.hot = cursor;
+      return true;
+    });
+  }
+
+  /**
+   * The lab as it was at `timeMs`: its snapshot shaped as the live view, its newest events then,
+   * and each Redis node's INFO replication then. `shape` adds what the runtime knows (id, name).
+   */
+  moment(timeMs: number, shape: (snapshot: ReturnType<Lab["snapshot"]>, lab: Lab) => MomentView["snapshot"]): MomentView {
+    this.requireMoment(timeMs);
+    // A moment already shown is the same lab (the past does not change); the live edge moves.
+    const cached = timeMs < this.lab.nowMs ? this.moments.get(timeMs) : undefined;
+    if (cached !== undefined) return cached;
+    const cursor = this.cursorAt(timeMs, true);
+    const past = cursor.lab;
+    const info: Record<string, string> = {};
+    for (const id of past.nodeIds()) {
+      const process = past.process(id);
+      if (process instanceof RedisNode && past.isUp(id)) info[id] = renderInfo(process, ["replication"]);
+    }
+    const events: LabEvent[] = past.events();
+    const moment: MomentView = {
+      timeMs,
+      snapshot: shape(past.snapshot({ paused: true, speed: 1 }), past),
+      events: events.slice(-MOMENT_EVENTS),
+      info,
+    };
+    this.hot = cursor;
+    this.moments.set(timeMs, moment);
+    if (this.moments.size > 16) this.moments.delete(this.moments.keys().next().value!);
+    return moment;
+  }
+
+  /**
+   * A cursor standing at `timeMs` on a lab of its own (a branch's), which the timeline will not
+   * touch again. Its `log()` rebuilds it.
+   */
+  detachedCursorAt(timeMs: number): ReplayCursor {
+    this.requireMoment(timeMs);
+    return this.cursorAt(timeMs, false);
+  }
+
+  /** The share of this history a branch at `timeMs` inherits; `lastEventSeq` is the branch's. */
+  seedFor(timeMs: number, lastEventSeq: number): TimelineSeed {
+    return {
+      events: this.events.prefix(lastEventSeq),
+      series: this.series.before(timeMs),
+      checkpoints: this.checkpoints.filter((c) => c.timeMs < timeMs).map((c) => ({ ...c, shared: true })),
+    };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.unsubscribe();
+    this.checkpoints = [];
+    this.hot = null;
+    this.moments.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private requireMoment(timeMs: number): void {
+    if (!Number.isFinite(timeMs) || timeMs < 0) throw new ApiFailure("bad-request", `${timeMs} is not a moment (virtual ms, 0 or more)`);
+    if (timeMs > this.lab.nowMs) throw new ApiFailure("bad-request", `${timeMs} ms is after the lab's present (${this.lab.nowMs} ms)`);
+  }
+
+  /** A cursor at `timeMs`: from the hot cursor when it is the nearest start, else a fork of a checkpoint. */
+  private cursorAt(timeMs: number, mayUseHot: boolean): ReplayCursor {
+    const source: LogSource = this.lab.inputs;
+    let start: Checkpoint | null = null;
+    for (const checkpoint of this.checkpoints) if (checkpoint.timeMs <= timeMs && (start === null || checkpoint.timeMs >= start.timeMs)) start = checkpoint;
+    const hot = this.hot;
+    if (mayUseHot && hot !== null && hot.timeMs <= timeMs && hot.timeMs >= (start?.timeMs ?? 0)) {
+      this.hot = null;
+      hot.seek(timeMs);
+      return hot;
+    }
+    let cursor: ReplayCursor | null = null;
+    if (start !== null) {
+      const forked = start.cursor.fork(source);
+      if (forked.ok) cursor = forked.cursor;
+    }
+    cursor ??= ReplayCursor.start(this.origin, source);
+    cursor.seek(timeMs);
+    return cursor;
+  }
+
+  private get origin(): LabOrigin {
+    return this.lab.creation;
+  }
+
+  /** Drops every other checkpoint (the newest kept) until the budget holds them; spacing doubles. */
+  private keepWithinBudget(): void {
+    while (this.checkpointBytes > this.options.checkpointBudgetBytes && this.checkpoints.length > 1) {
+      const newest = this.checkpoints.length - 1;
+      this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 1 || i === newest);
+      this.everyMs *= 2;
+    }
+    if (this.checkpointBytes > this.options.checkpointBudgetBytes) this.checkpoints = this.checkpoints.filter((c) => c.shared);
+  }
+}

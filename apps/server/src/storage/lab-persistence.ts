@@ -1,0 +1,227 @@
+/**
+ * Labs that survive a restart. Every lab the registry hosts is kept in the store (`lab-store.ts`):
+ * its metadata (name, origin, owner, parent, layout, clock, write loads) and its input log, which
+ * rebuilds it exactly. Every `flushMs` the inputs appended since the last write (and the last one
+ * again if a run of time merged into it) go to the store in one transaction, off the labs' thread.
+ * At start, `restore` rebuilds every stored lab under its id (`TimelineService.restore`).
+ *
+ * What a crash loses: a SIGTERM or SIGINT loses nothing (the server writes what is left before it
+ * exits). A SIGKILL, or a machine that stops, loses the inputs of the last `flushMs` and those of
+ * the write in flight: at most about a second of the labs' lives. Labs come back as they were after
+ * their last stored input.
+ */
+import { decodeLabInput, decodeLabOrigin, encodeLabInput, encodeLabOrigin, type LabInput, type NodeId } from "@replica-lab/engine";
+import type { LabParent, NodePosition, WriteLoadView } from "@replica-lab/protocol";
+import type { LabRegistry } from "../labs/lab-registry.ts";
+import type { LabRuntime } from "../labs/lab-runtime.ts";
+import type { TimelineService } from "../labs/timeline-service.ts";
+import type { Access } from "../security/access.ts";
+import type { LabStore } from "./lab-store.ts";
+import type { LabWrite, StoredRows } from "./store-protocol.ts";
+
+/** What the store keeps of a lab besides its log (the `labs.meta` column), version 1. */
+export interface StoredMeta {
+  readonly version: 1;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly origin: unknown;
+  readonly owner: string;
+  readonly parent: LabParent | null;
+  readonly layout: Readonly<Record<string, NodePosition>>;
+  readonly clock: { readonly paused: boolean; readonly speed: number };
+  readonly writeLoads: readonly WriteLoadView[];
+}
+
+export interface PersistenceOptions {
+  /** Wall ms between writes: how much a SIGKILL may lose. */
+  readonly flushMs: number;
+}
+
+export const DEFAULT_PERSISTENCE: PersistenceOptions = { flushMs: 500 };
+
+/** Where a lab's log stands in the store. */
+interface Kept {
+  /** Entries written. */
+  written: number;
+  /** The last entry written, to see it replaced when a run of time merges into it. */
+  last: LabInput | undefined;
+  nextSeq: number;
+  meta: string;
+}
+
+/** A stored lab the restore could not read or rebuild (kept in the store, not hosted). */
+export interface RestoreProblem {
+  readonly labId: string;
+  readonly error: string;
+}
+
+export class LabPersistence {
+  private readonly kept = new Map<string, Kept>();
+  /** State of labs being restored, taken over when the registry hosts them. */
+  private readonly restoring = new Map<string, Kept>();
+  private pending: LabWrite[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly detach: (() => void)[] = [];
+  private closed = false;
+  /** The last write the store refused (the labs keep running; the next write tries again). */
+  lastError: string | null = null;
+
+  constructor(
+    private readonly store: LabStore,
+    private readonly registry: LabRegistry,
+    private readonly access: Access,
+    private readonly options: PersistenceOptions = DEFAULT_PERSISTENCE,
+  ) {
+    this.detach.push(registry.onCreated((runtime) => this.keep(runtime)));
+    this.detach.push(
+      registry.onDeleted((runtime) => {
+        if (this.kept.delete(runtime.id)) this.pending.push({ labId: runtime.id, deleted: true });
+      }),
+    );
+    this.timer = setInterval(() => void this.flush(), options.flushMs);
+    this.timer.unref();
+  }
+
+  get dataDir(): string {
+    return this.store.dir;
+  }
+
+  /** Rebuilds every stored lab; labs that cannot be read or rebuilt are reported and left stored. */
+  async restore(timelines: TimelineService): Promise<RestoreProblem[]> {
+    const problems: RestoreProblem[] = [];
+    const rows = [...(await this.store.load())];
+    const metas = rows.map((row) => ({ row, meta: JSON.parse(row.meta) as StoredMeta }));
+    // Oldest first, so that labs keep their order in the list.
+    metas.sort((a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt));
+    for (const { row, meta } of metas) {
+      try {
+        const origin = decodeLabOrigin(meta.origin);
+        if (!origin.ok) throw new Error(origin.error);
+        const inputs = storedLog(row);
+        // From now on one chunk holds the whole log (seq 0), so the store does not keep a row per
+        // write for ever; written first, then what the lab does next.
+        this.pending.push({ labId: row.labId, replaceChunks: true, chunk: { seq: 0, first: 0, body: JSON.stringify(inputs.map(encodeLabInput)) } });
+        // The hosted lab's log holds these very entries, so a merge into the last one is seen.
+        this.restoring.set(row.labId, { written: inputs.length, last: inputs[inputs.length - 1], nextSeq: 1, meta: "" });
+        const runtime = await timelines.restore({ id: row.labId, name: meta.name, createdAt: meta.createdAt, origin: origin.origin, inputs, parent: meta.parent, layout: meta.layout });
+        this.access.setOwner(runtime.id, meta.owner);
+        const now = performance.now();
+        if (meta.clock.paused) runtime.clock.pause(now, runtime.lab.nowMs);
+        else runtime.clock.resume(now, runtime.lab.nowMs);
+        runtime.clock.setSpeed(meta.clock.speed, now, runtime.lab.nowMs);
+        for (const load of meta.writeLoads) if (runtime.lab.hasNode(load.nodeId)) runtime.setWriteLoad(load.nodeId as NodeId, load.opsPerSec);
+      } catch (error) {
+        problems.push({ labId: row.labId, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        this.restoring.delete(row.labId);
+      }
+    }
+    await this.flush();
+    return problems;
+  }
+
+  /** Writes what the labs did since the last write; resolves once the store has it. */
+  flush(): Promise<void> {
+    for (const id of this.kept.keys()) {
+      const runtime = this.hosted(id);
+      if (runtime !== null) this.collect(runtime);
+    }
+    if (this.pending.length === 0) return this.writing;
+    const batch = this.pending;
+    this.pending = [];
+    // Writes go one after another: a chunk must not overtake the one before.
+    this.writing = this.writing.then(
+      () => this.store.write(batch),
+      () => this.store.write(batch),
+    ).then(
+      () => {
+        this.lastError = null;
+      },
+      (error: unknown) => {
+        this.lastError = error instanceof Error ? error.message : String(error);
+      },
+    );
+    return this.writing;
+  }
+
+  /** Writes what is left and closes the store; labs deleted after this are not forgotten. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const detach of this.detach) detach();
+    await this.flush();
+    await this.store.close();
+  }
+
+  private keep(runtime: LabRuntime): void {
+    if (this.closed) return;
+    const restored = this.restoring.get(runtime.id);
+    this.kept.set(runtime.id, restored ?? { written: 0, last: undefined, nextSeq: 0, meta: "" });
+    this.collect(runtime);
+  }
+
+  private hosted(id: string): LabRuntime | null {
+    try {
+      return this.registry.get(id);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Queues the lab's new inputs and changed metadata. */
+  private collect(runtime: LabRuntime): void {
+    const kept = this.kept.get(runtime.id);
+    if (kept === undefined) return;
+    const log = runtime.lab.inputs;
+    const write: { -readonly [K in keyof LabWrite]: LabWrite[K] } = { labId: runtime.id };
+    const meta = JSON.stringify(this.metaOf(runtime));
+    if (meta !== kept.meta) {
+      write.meta = meta;
+      kept.meta = meta;
+    }
+    let first = kept.written;
+    if (first > 0 && log.at(first - 1) !== kept.last) first--;
+    if (first < log.length) {
+      const entries = [];
+      for (let i = first; i < log.length; i++) entries.push(encodeLabInput(log.at(i)!));
+      write.chunk = { seq: kept.nextSeq++, first, body: JSON.stringify(entries) };
+      kept.written = log.length;
+      kept.last = log.at(log.length - 1);
+    }
+    if (write.meta !== undefined || write.chunk !== undefined) this.pending.push(write);
+  }
+
+  private metaOf(runtime: LabRuntime): StoredMeta {
+    return {
+      version: 1,
+      name: runtime.name,
+      createdAt: runtime.createdAt,
+      origin: encodeLabOrigin(runtime.lab.creation),
+      owner: this.access.ownerOf(runtime.id),
+      parent: runtime.parent,
+      layout: runtime.layout,
+      clock: { paused: runtime.clock.paused, speed: runtime.clock.speed },
+      writeLoads: runtime.writeLoads(),
+    };
+  }
+}
+
+/** The log a lab's chunks hold (later chunks overwrite the entries they share with earlier ones). */
+export function storedLog(rows: StoredRows): LabInput[] {
+  const log: LabInput[] = [];
+  for (const chunk of rows.chunks) {
+    if (chunk.first > log.length) throw new Error(`chunk ${chunk.seq} starts at input ${chunk.first}, after the ${log.length} read`);
+    const entries = JSON.parse(chunk.body) as unknown[];
+    entries.forEach((entry, i) => {
+      const decoded = decodeLabInput(entry);
+      if (!decoded.ok) throw new Error(`chunk ${chunk.seq}: ${decoded.error}`);
+      log[chunk.first + i] = decoded.input;
+    });
+    // A chunk that rewrote the last entry ends the log there (nothing after it was ever written).
+    log.length = chunk.first + entries.length;
+  }
+  return log;
+}

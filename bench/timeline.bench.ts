@@ -1,0 +1,122 @@
+/**
+ * Time-travel benchmarks, one JSON line per figure, on a 3-node lab (a master and two replicas)
+ * with 10 minutes of virtual history at 1,000 writes/s, driven as the server's runtime drives a
+ * lab with a write load (a tick every 10 ms: the tick's writes, then the world up to the tick's
+ * time) while its timeline takes checkpoints and offset samples as the server's does (a look every
+ * 250 ms, default options: a checkpoint every 10 s of virtual time, 128 MiB budget):
+ * - `timeline.seek_p95_ms`: random moments of the history asked for as `GET .../at/:ms` answers
+ *   them (a fork of the nearest checkpoint replayed to the moment, the moment's view, INFO and
+ *   events), p95 over the seeks (goal <= 250 ms);
+ * - `timeline.replay_speed`: the whole log replayed from the start, virtual ms per wall ms (goal
+ *   >= 100x real time);
+ * - `timeline.checkpoint_bytes`: the checkpoints' memory as the timeline estimates it (what its
+ *   budget bounds), with the heap they were measured to hold beside it.
+ *
+ * Run: node --expose-gc --import tsx bench/timeline.bench.ts   (BENCH_QUICK=1: 2 minutes of history)
+ */
+import { Lab, Prng, ReplayCursor, type NodeId } from "../packages/engine/src/index.ts";
+import { DEFAULT_TIMELINE, LabTimeline } from "../apps/server/src/labs/lab-timeline.ts";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const HISTORY_MS = (QUICK ? 2 : 10) * 60_000;
+const WRITES_PER_SEC = 1000;
+const TICK_MS = 10;
+const SEEKS = QUICK ? 15 : 40;
+
+function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function heapBytes(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The lab and its timeline after `HISTORY_MS` of virtual time, as the server would have them. */
+function build(): { lab: Lab; timeline: LabTimeline; buildMs: number } {
+  const lab = new Lab({ seed: "timeline-bench", epochMs: 1_700_000_000_000 });
+  const timeline = new LabTimeline(lab, { ...DEFAULT_TIMELINE, pollMs: 0 }, () => true);
+  const [a, b, c] = ["A", "B", "C"].map((name) => lab.addNode({ name }).id as NodeId);
+  lab.replicaOf(b!, a!);
+  lab.replicaOf(c!, a!);
+  lab.runUntilIdle(60_000);
+  const started = performance.now();
+  let nextPollMs = lab.nowMs;
+  const writesPerTick = (WRITES_PER_SEC * TICK_MS) / 1000;
+  while (lab.nowMs < HISTORY_MS) {
+    lab.writeLoad(a!, writesPerTick);
+    lab.runCurrent();
+    const target = lab.nowMs + TICK_MS;
+    while (lab.nextEventMs() <= target) lab.step();
+    lab.runUntil(target);
+    if (lab.nowMs >= nextPollMs) {
+      timeline.poll();
+      nextPollMs = lab.nowMs + 250;
+    }
+  }
+  return { lab, timeline, buildMs: performance.now() - started };
+}
+
+function main(): void {
+  const { lab, timeline, buildMs } = build();
+  const nowMs = lab.nowMs;
+  const view = timeline.view(null);
+
+  // Replay speed: the whole log from the start, nothing kept aside.
+  gc();
+  let started = performance.now();
+  const cursor = ReplayCursor.start(lab.creation, lab.inputs);
+  cursor.seek(nowMs);
+  const replayMs = performance.now() - started;
+  report("timeline.replay_speed", nowMs / replayMs, "x real time", {
+    goal: ">= 100",
+    virtualMs: Math.round(nowMs),
+    wallMs: Math.round(replayMs),
+    inputs: lab.inputs.length,
+    liveRunSpeed: Math.round((HISTORY_MS / buildMs) * 10) / 10,
+  });
+
+  // Random seeks, as GET .../at/:ms answers them.
+  const rng = Prng.fromSeed("timeline-bench-seeks");
+  const times: number[] = [];
+  for (let i = 0; i < SEEKS; i++) {
+    const at = rng.int(Math.floor(nowMs)) + 0.5;
+    started = performance.now();
+    timeline.moment(at, (snapshot) => ({ ...snapshot, clock: { ...snapshot.clock, lagMs: 0 }, id: "bench", name: "bench", writeLoads: [] }));
+    times.push(performance.now() - started);
+  }
+  times.sort((x, y) => x - y);
+  report("timeline.seek_p95_ms", percentile(times, 95), "ms", {
+    goal: "<= 250",
+    p50: Math.round(percentile(times, 50)),
+    max: Math.round(times[times.length - 1]!),
+    seeks: SEEKS,
+    historyMs: Math.round(nowMs),
+    checkpoints: view.checkpoints.length,
+    checkpointEveryMs: view.checkpoints.length > 1 ? Math.round(nowMs / view.checkpoints.length) : null,
+  });
+
+  // Checkpoint memory: the estimate the budget bounds, and the heap they hold (measured by
+  // dropping them).
+  const estimated = timeline.checkpointBytes;
+  const withCheckpoints = heapBytes();
+  timeline.dispose();
+  const without = heapBytes();
+  report("timeline.checkpoint_bytes", estimated, "bytes", {
+    measuredHeapBytes: withCheckpoints - without,
+    budgetBytes: DEFAULT_TIMELINE.checkpointBudgetBytes,
+    checkpoints: view.checkpoints.length,
+  });
+  // The lab stays alive until here, so the heap difference is the checkpoints' alone.
+  if (lab.nowMs !== nowMs) throw new Error("the live lab moved");
+}
+
+main();
