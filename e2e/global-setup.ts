@@ -3,7 +3,9 @@
  * with its URL, and hands the URL to the tests through REPLICA_LAB_URL. Returns the teardown.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -14,9 +16,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const build = spawnSync("npm", ["run", "build", "-w", "apps/web"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
     if (build.status !== 0) throw new Error("the web app did not build");
   }
+  // Its own data directory: a run starts with no stored labs and never meets another run's.
+  const dataDir = mkdtempSync(join(tmpdir(), "replica-lab-e2e-data-"));
   const server = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1" },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPLICA_LAB_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -49,5 +53,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         resolve();
       });
     });
+    rmSync(dataDir, { recursive: true, force: true });
   };
 }
