@@ -33,6 +33,7 @@ export { NODE_VERSIONS, nodeKind, isNodeVersion } from "./kinds.ts";
 export type { ProcessView } from "./kinds.ts";
 export type { NodeProcess, NodeKind, BootContext, PeerProbe, ProcessViewCommon } from "./process/contract.ts";
 export type { Redis70View } from "./protocols/redis-7.0/view.ts";
+export type { SsdbView, SsdbReplicaView, BinlogWindowView, PinnedSnapshotView } from "./protocols/ssdb/view.ts";
 export { InputLog } from "./lab/input-log.ts";
 export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";
 export type { TimeInput } from "./lab/lab.ts";

@@ -37,6 +37,8 @@ export type {
   ReplState,
   TraceEvent,
   JsonReply,
+  SsdbView,
+  SsdbReplicaView,
 } from "@replica-lab/engine";
 
 /** Bumped on any incompatible change to the messages below. */

@@ -92,9 +92,15 @@ export function externalEdges(nodes: readonly NodeSnapshot[], externals: readonl
       add(e.id, masterId, replica.state === "online" ? "up" : "down");
     }
   };
-  for (const node of nodes) listed({ kind: "lab", id: node.id }, node.replicas);
+  for (const node of nodes) listed({ kind: "lab", id: node.id }, node.replicas.map((r) => ({ address: r.address, state: replicaState(r) })));
   for (const e of externals) if (e.observed) listed({ kind: "external", id: e.id }, e.observed.replicas);
   return [...edges.values()];
+}
+
+/** A lab replica's state in Redis's words: an SSDB master's slave in SYNC counts as online. */
+function replicaState(replica: { readonly state: string } | { readonly status: string }): string {
+  if ("state" in replica) return replica.state;
+  return replica.status === "SYNC" ? "online" : replica.status;
 }
 
 export class ExternalWatch {

@@ -12,6 +12,7 @@ import { useCompactView } from "./zoom.ts";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
 import { isUnsetReplid } from "../format/replid.ts";
+import { asSsdb, replicaOnline } from "../format/ssdb.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
 import { roleWord, statusWord } from "../i18n/words.ts";
 import { appStore, useApp } from "../store/store.ts";
@@ -22,6 +23,7 @@ import { ReplidPill } from "../ui/ReplidPill.tsx";
 import { Term } from "../lessons/Glossary.tsx";
 import { WaitNotes } from "../lessons/WaitNotes.tsx";
 import { BacklogBar } from "./BacklogBar.tsx";
+import { SsdbSection } from "./SsdbSection.tsx";
 import { SOURCE_HANDLE, TARGET_HANDLE, type CardNode } from "./flowModel.ts";
 import { replicaLinkChip } from "./linkState.ts";
 
@@ -91,6 +93,7 @@ function CompactBody({ node }: { readonly node: NodeSnapshot }) {
 
 function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inCycle: boolean }) {
   const { t } = useTranslation();
+  const ssdb = asSsdb(node);
   return (
     <>
       <CardHeader node={node} inCycle={inCycle} />
@@ -124,6 +127,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
         <WaitNotes nodeId={node.id} />
         {node.status !== "down" ? <BacklogBar node={node} variant="card" /> : <DownRow id={node.id} />}
+        {ssdb !== null && <SsdbSection node={ssdb} />}
       </div>
     </>
   );
@@ -241,7 +245,7 @@ function DownRow({ id }: { readonly id: string }) {
 
 function MasterRow({ node }: { readonly node: NodeSnapshot }) {
   const { t } = useTranslation();
-  const online = node.replicas.filter((r) => r.state === "online").length;
+  const online = node.replicas.filter(replicaOnline).length;
   return (
     <div className="card-row">
       <span className="k">{t("card.replicas")}</span>

@@ -5,6 +5,7 @@
  */
 import type { NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/protocol";
 import type { TFunction } from "i18next";
+import { asSsdb, isRedisNode, type SsdbNode } from "../format/ssdb.ts";
 import { formatBytes } from "../format/units.ts";
 
 export type Tone = "good" | "warn" | "bad" | "info" | "muted";
@@ -22,6 +23,7 @@ export interface LinkChip {
 export function replicaLinkChip(node: NodeSnapshot, t: TFunction): LinkChip | null {
   if (node.role !== "replica") return null;
   if (node.status === "down") return { state: "down", tone: "bad", label: t("link.down"), detail: t("link.processDown"), progress: null };
+  if (!isRedisNode(node)) return ssdbLinkChip(asSsdb(node)!, t);
   const downSec = node.masterLinkDownSinceSec !== null && node.masterLinkDownSinceSec >= 0 ? node.masterLinkDownSinceSec : null;
   switch (node.linkPhase) {
     case "connected":
@@ -51,6 +53,25 @@ export function replicaLinkChip(node: NodeSnapshot, t: TFunction): LinkChip | nu
     case "none":
     case null:
       return { state: "down", tone: "bad", label: t("link.down"), detail: downSec === null ? t("link.retrying") : t("link.retryingFor", { sec: downSec }), progress: null };
+  }
+}
+
+/** An SSDB slave's status as a chip: SSDB's own words, the tone of the Redis states they match. */
+function ssdbLinkChip(node: SsdbNode, t: TFunction): LinkChip {
+  const status = node.syncStatus ?? "DISCONNECTED";
+  switch (status) {
+    case "SYNC":
+      return { state: "connected", tone: "good", label: t("link.connected"), detail: status, progress: null };
+    case "COPY":
+      return { state: "transfer", tone: "info", label: t("link.transfer"), detail: status, progress: null };
+    case "INIT":
+      return { state: "handshake", tone: "warn", label: t("link.handshake"), detail: status, progress: null };
+    case "OUT_OF_SYNC":
+      return { state: "down", tone: "bad", label: status, detail: t("ssdb.outOfSyncNote"), progress: null };
+    case "DISCONNECTED":
+      return node.linkPhase === "connecting"
+        ? { state: "connecting", tone: "warn", label: t("link.connecting"), detail: t("link.tcpConnect"), progress: null }
+        : { state: "down", tone: "bad", label: t("link.down"), detail: t("link.retrying"), progress: null };
   }
 }
 

@@ -187,6 +187,16 @@ export const en = {
     minimap: "Mini map",
     handle: "Handle",
   },
+  ssdb: {
+    windowTitle: "binlog records {{min}}..{{max}}: a slave whose last_seq is in this window resumes by sync140; at most {{capacity}} are kept (trimmed once capacity + 10,000 are stored)",
+    markerInside: "{{name}}: seq {{seq}} is in the window: its next sync140 resumes from there",
+    markerBehind: "{{name}}: seq {{seq}} was trimmed: its next sync140 gets OUT_OF_SYNC",
+    markerAhead: "{{name}}: seq {{seq}} is past max_seq (a wiped master?): OUT_OF_SYNC",
+    resumeInside: "seq {{seq}} is in the master's binlog window: a reconnect resumes without a copy",
+    resumeOutside: "seq {{seq}} is outside the master's binlog window: a reconnect gets OUT_OF_SYNC (upstream) or a new copy (snapshot master)",
+    outOfSyncNote: "replication stopped: the master sends only noops until the slave is reset (restart it with a wiped disk)",
+    snapshot: "snapshot pinned for {{host}} at seq {{seq}}: {{status}}",
+  },
   backlog: {
     label: "backlog",
     holds: "backlog holds offsets {{first}}..{{last}}",

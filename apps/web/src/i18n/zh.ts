@@ -186,6 +186,16 @@ export const zh: Catalogue = {
     minimap: "小地图",
     handle: "连接点",
   },
+  ssdb: {
+    windowTitle: "binlog 记录 {{min}}..{{max}}：last_seq 落在这个窗口里的从库用 sync140 接着同步；最多保留 {{capacity}} 条（存满 capacity + 10,000 条时清理）",
+    markerInside: "{{name}}：seq {{seq}} 在窗口内，下次 sync140 从这里继续",
+    markerBehind: "{{name}}：seq {{seq}} 已被清理，下次 sync140 会得到 OUT_OF_SYNC",
+    markerAhead: "{{name}}：seq {{seq}} 超过 max_seq（主库被清空过？）：OUT_OF_SYNC",
+    resumeInside: "seq {{seq}} 在主库的 binlog 窗口内：重连后不用复制就能继续",
+    resumeOutside: "seq {{seq}} 在主库的 binlog 窗口之外：重连会得到 OUT_OF_SYNC（upstream），或重新复制（snapshot 主库）",
+    outOfSyncNote: "复制已停止：在重置从库（清空磁盘后重启）之前，主库只发 noop",
+    snapshot: "为 {{host}} 固定的快照，seq {{seq}}：{{status}}",
+  },
   backlog: {
     label: "积压缓冲区",
     holds: "复制积压缓冲区保存偏移量 {{first}}..{{last}}",

@@ -18,6 +18,8 @@ import { ReplidPill } from "../ui/ReplidPill.tsx";
 import { Term } from "../lessons/Glossary.tsx";
 import { ExternalInspector } from "./ExternalInspector.tsx";
 import { infoReplication } from "./infoReplication.ts";
+import { asSsdb } from "../format/ssdb.ts";
+import { SsdbSection } from "../canvas/SsdbSection.tsx";
 import { LinkControls } from "./LinkControls.tsx";
 import { useShallow } from "zustand/react/shallow";
 import type { NodeSnapshot } from "@replica-lab/protocol";
@@ -97,6 +99,7 @@ function NodeInspector({ id }: { readonly id: string }) {
   if (!node) return <div className="inspector-body muted">{t("inspector.nodeGone")}</div>;
   const loadIndex = Math.max(0, LOAD_STEPS.findIndex((v) => v >= load));
   const up = node.status === "up";
+  const ssdb = asSsdb(node);
   return (
     <div className="inspector-body" data-inspector-node={node.name}>
       <div className="inspector-title">
@@ -180,6 +183,8 @@ function NodeInspector({ id }: { readonly id: string }) {
         <BacklogBar node={node} variant="scaled" />
         <ReplicaOffsets node={node} />
       </section>
+
+      {ssdb !== null && <SsdbSection node={ssdb} />}
 
       <section>
         <h3>{t("inspector.syncCounters")}</h3>

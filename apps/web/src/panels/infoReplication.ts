@@ -4,6 +4,7 @@
  * (slave_priority, replica_announced) are left out rather than guessed.
  */
 import type { NodeSnapshot } from "@replica-lab/protocol";
+import { asSsdb, isRedisNode, ssdbInfoText } from "../format/ssdb.ts";
 
 function splitAddress(address: string): [host: string, port: string] {
   const at = address.lastIndexOf(":");
@@ -13,6 +14,8 @@ function splitAddress(address: string): [host: string, port: string] {
 /** `downNote` is what to print under the header while the node is down (in the language shown). */
 export function infoReplication(node: NodeSnapshot, downNote: string): string {
   if (node.status === "down") return `# Replication\n${downNote}`;
+  // An SSDB node has no INFO replication: its `info` has binlogs and replication entries instead.
+  if (!isRedisNode(node)) return ssdbInfoText(asSsdb(node)!);
   const f: [string, string | number][] = [];
   const isReplica = node.role === "replica";
   f.push(["role", isReplica ? "slave" : "master"]);
