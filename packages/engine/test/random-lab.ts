@@ -3,20 +3,9 @@
  * timeline): `drive` runs a seeded mix of every kind of input, `fingerprint` says everything
  * observable about a lab, so two labs are the same when their fingerprints are.
  */
-import { Lab, Prng, RedisNode, encodeCommand, utf8, type LabConnection, type NodeId } from "../src/index.ts";
+import { Lab, Prng, RedisNode, encodeCommand, utf8, valueFingerprint, type LabConnection, type NodeId } from "../src/index.ts";
 
 const ACTIONS = 60;
-
-/** A stored value as text: a string's bytes, or an aggregate's contents (Maps and Sets as entries). */
-function valueText(value: unknown): string {
-  if (value instanceof Uint8Array) return Array.from(value).join(",");
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Uint8Array) return Array.from(v);
-    if (v instanceof Map) return [...v.entries()];
-    if (v instanceof Set) return [...v.values()];
-    return v;
-  });
-}
 
 /** Everything observable about a lab that a replay, an import or a seek must reproduce. */
 export function fingerprint(lab: Lab): string {
@@ -29,7 +18,7 @@ export function fingerprint(lab: Lab): string {
     }
     const data: string[] = [];
     for (const db of process.keyspace.dbs) {
-      for (const [key, value] of db.dict) data.push(`${db.id}:${key}=${valueText(value)}@${db.expireAt(key)}`);
+      for (const [key, value] of db.dict) data.push(`${db.id}:${key}=${valueFingerprint(value)}@${db.expireAt(key)}`);
     }
     parts.push(`${id}:${data.join(";")}`);
     parts.push(JSON.stringify(process.replication.infoFields()));
@@ -46,7 +35,21 @@ export interface DriveOptions {
    * none, most random labs never finish a sync; with some, replicas sync, stream and resync.
    */
   readonly timeShare?: number;
+  /** Chance that an action also writes a list, hash, set or sorted set (values changed in place). */
+  readonly aggregateShare?: number;
 }
+
+/** Writes to the aggregate types, each changing a value in place. */
+const AGGREGATE_WRITES: readonly (readonly string[])[] = [
+  ["LPUSH", "list", "a", "b"],
+  ["RPOP", "list"],
+  ["HSET", "hash", "f", "1", "g", "2"],
+  ["HINCRBY", "hash", "f", "3"],
+  ["SADD", "set", "x", "y", "z"],
+  ["SREM", "set", "y"],
+  ["ZADD", "zset", "1", "a", "2", "b"],
+  ["ZINCRBY", "zset", "5", "a"],
+];
 
 /**
  * Drives `lab` with seed `seed`: topologies, writes, console commands, REPLICAOF changes, kills,
@@ -91,6 +94,10 @@ export function drive(seed: number, lab: Lab, options: DriveOptions = {}): void 
       else for (let i = rng.int(40); i > 0 && lab.nextEventMs() < Infinity; i--) lab.step();
     }
     if (options.timeShare !== undefined && clock.chance(options.timeShare)) lab.advance(clock.pick([2, 30, 400, 1200, 3000]));
+    if (options.aggregateShare !== undefined && clock.chance(options.aggregateShare)) {
+      const node = clock.pick(ids);
+      if (lab.isUp(node) && !lab.isFrozen(node)) lab.command(node, ...clock.pick(AGGREGATE_WRITES));
+    }
   }
   lab.runUntilIdle(60_000);
 }

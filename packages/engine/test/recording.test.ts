@@ -50,7 +50,7 @@ describe("recordings: a lab exported and imported is the same lab at every step"
       const seen: string[] = [];
       const unsubscribe = original.inputs.subscribe(() => seen.push(fingerprint(original)));
       // Half the labs with time passing often, so that replicas sync and stream.
-      drive(seed, original, seed % 2 === 0 ? { timeShare: 0.3 } : {});
+      drive(seed, original, seed % 2 === 0 ? { timeShare: 0.3, aggregateShare: 0.2 } : {});
       unsubscribe();
       const decoded = decodeRecording(throughText(recordingOf(original, `seed ${seed}`)));
       if (!decoded.ok) throw new Error(`seed ${seed}: ${decoded.error}`);

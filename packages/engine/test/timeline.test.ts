@@ -9,6 +9,9 @@
  * - A branch at t (a fork with the log up to t) is the original up to t, its log rebuilds it,
  *   it goes on as the original under the original's later inputs, and differs after a new one.
  *
+ * The random labs sync, stream, resync, and keep lists, hashes, sets and sorted sets (values the
+ * engine changes in place, which a fork must copy).
+ *
  * "As it was at t": after every input stamped t and every event due by t. While the lab runs,
  * that state is recorded after each input that leaves nothing due at its time.
  * `TIMELINE_SEEDS=<count>` runs more random labs.
@@ -40,7 +43,7 @@ function record(seed: number): Recorded {
     else byTime.delete(lab.nowMs);
   });
   // Time passes often enough that replicas sync, stream and resync (backlogs, transfers in flight).
-  drive(seed, lab, { timeShare: 0.3 });
+  drive(seed, lab, { timeShare: 0.3, aggregateShare: 0.2 });
   unsubscribe();
   return { lab, inputs: lab.inputs.toArray(), byInput, byTime };
 }
