@@ -158,6 +158,23 @@ export interface LabView extends LabSnapshot {
   readonly owner?: string;
   /** The lab this one was branched from, and the moment of its history it was branched at. */
   readonly parent?: LabParent | null;
+  /** Set once the lab's engine failed: the lab is stopped and kept, with its log, for a bug report. */
+  readonly failure?: LabFailureView;
+}
+
+/**
+ * A lab whose engine threw where it never should: stopped, kept with its input log (export it for a
+ * bug report); every other lab goes on.
+ */
+export interface LabFailureView {
+  readonly code: "lab-failed";
+  /** What was thrown, and during what. */
+  readonly message: string;
+  /** The lab's virtual time, and the wall-clock time, when it failed. */
+  readonly atMs: number;
+  readonly at: string;
+  /** Inputs in its log then (the last one is the one that failed). */
+  readonly inputs: number;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -272,7 +289,8 @@ export type ApiErrorCode =
   | "bad-url"
   | "url-too-long"
   | "request-timeout"
-  | "internal-error";
+  | "internal-error"
+  | "lab-failed";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {
@@ -398,6 +416,8 @@ export type ServerMessage =
       readonly lastEventSeq: number;
       /** Server wall-clock ms when this update was computed. */
       readonly serverTimeMs: number;
+      /** Set in the first update after the lab failed (see `LabView.failure`). */
+      readonly failure?: LabFailureView;
     }
   /** New log entries, oldest first; `dropped` counts entries this client's bounded queue lost. */
   | { readonly type: "events"; readonly events: readonly LabEvent[]; readonly dropped: number }

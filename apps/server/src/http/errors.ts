@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   "url-too-long": { statusCode: 414, summary: "A path parameter is over the router's length limit (100 characters)." },
   "request-timeout": { statusCode: 408, summary: "The request was not received in full within the server's request timeout." },
   "internal-error": { statusCode: 500, summary: "A bug in the server; the process keeps running." },
+  "lab-failed": { statusCode: 500, summary: "The lab's engine failed: the lab is stopped and kept, with its log, for a bug report (export it); other labs go on." },
 } as const satisfies Record<ApiErrorCode, ErrorSpec>;
 
 /** Every registered code, for tests and documentation. */

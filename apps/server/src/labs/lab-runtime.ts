@@ -21,6 +21,7 @@ import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../o
 import { TcpOutboundConnector } from "../outbound/tcp-connector.ts";
 import { RespGateway } from "../resp/resp-gateway.ts";
 import { LabClock } from "./lab-clock.ts";
+import { LabFailureGuard } from "./lab-failure.ts";
 import type { LabParent, NodePosition } from "@replica-lab/protocol";
 import { DEFAULT_TIMELINE, LabTimeline, type TimelineOptions } from "./lab-timeline.ts";
 import { WriteLoad } from "./write-load.ts";
@@ -105,6 +106,10 @@ export class LabRuntime {
   private disposed = false;
   /** Bumped when something the engine does not count changes (write loads, clock settings). */
   revision = 0;
+  /** Catches what the engine throws: the lab fails alone, the process goes on (see lab-failure.ts). */
+  readonly guard: LabFailureGuard;
+  /** The last view built, shown (with the failure) once the lab failed and can no longer build one. */
+  private lastView: LabView | null = null;
 
   constructor(options: LabRuntimeOptions) {
     this.id = options.id;
@@ -118,8 +123,14 @@ export class LabRuntime {
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
     this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now(), memoryLimitBytes: options.limits.labMemoryBytes });
     this.clock = new LabClock(now(), this.lab.nowMs);
+    this.guard = new LabFailureGuard(this.lab, this.id, () => this.stopAfterFailure());
     this.gateway = new RespGateway(
-      { lab: this.lab, runCurrent: () => this.runCurrent(), overMemory: () => this.overMemory() || this.lab.inputs.memoryBytes > this.limits.labLogBytes },
+      {
+        lab: this.lab,
+        runCurrent: () => this.runCurrent(),
+        overMemory: () => this.overMemory() || this.lab.inputs.memoryBytes > this.limits.labLogBytes,
+        safely: (during, work) => this.guard.safely(during, work),
+      },
       options.bindHost,
     );
     this.writeLoad = new WriteLoad(this.lab);
@@ -131,6 +142,7 @@ export class LabRuntime {
           const id = this.lab.nodeByAddress(address);
           return id !== undefined && this.lab.isFrozen(id);
         },
+        safely: (during, work) => this.guard.safely(during, work),
       },
       this.outboundPolicy,
     );
@@ -159,12 +171,16 @@ export class LabRuntime {
   /** Processes what is due at the current virtual time (replies on zero-latency console links). */
   runCurrent(): void {
     if (this.disposed) return;
-    this.lab.runCurrent();
+    this.guard.safely("processing", () => this.lab.runCurrent());
   }
 
   /** One timer turn: write loads, then the world up to the clock's target within the budget. */
   tick(): void {
     if (this.disposed) return;
+    this.guard.safely("a clock tick", () => this.tickWork());
+  }
+
+  private tickWork(): void {
     const wall = now();
     const elapsed = wall - this.lastTickWallMs;
     this.lastTickWallMs = wall;
@@ -231,6 +247,36 @@ export class LabRuntime {
   // Views
 
   view(): LabView {
+    const failure = this.guard.view;
+    if (failure === null) {
+      try {
+        this.lastView = this.buildView();
+        return this.lastView;
+      } catch (error) {
+        this.guard.caught("a snapshot", error);
+      }
+    }
+    // A failed lab shows what it was when it last could, and why it stopped.
+    const last = this.lastView ?? { seed: this.lab.seed, clock: this.clockView(), nodes: [], edges: [], links: [], lastEventSeq: this.lab.lastEventSeq, id: this.id, name: this.name, writeLoads: [] };
+    return { ...last, failure: this.guard.view! };
+  }
+
+  /**
+   * After the engine failed: everything that would run it again stops (the timer, write loads, RESP
+   * ports and their clients, outside sockets, polling); the lab itself and its log stay.
+   */
+  private stopAfterFailure(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.writeLoad.forgetAll();
+    // The lab itself is not told (that would be one more input): its sockets just close.
+    this.outbound.closeAll();
+    this.externals.close();
+    void this.gateway.closeAll();
+    this.revision++;
+  }
+
+  private buildView(): LabView {
     const snapshot = this.lab.snapshot({ paused: this.clock.paused, speed: this.clock.speed });
     const externalNodes = this.externals.nodes();
     return {

@@ -14,7 +14,15 @@ import type { LabRuntime } from "./lab-runtime.ts";
 /** What each operation answers with (the REST body, the stream's `op-result.result`). */
 export type OperationResult = NodeSnapshot | CommandResult | LinkSnapshot | LabClockView | readonly WriteLoadView[] | null;
 
-export async function runOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits): Promise<OperationResult> {
+/**
+ * Runs `op` on `runtime`. What the lab's engine throws where it never should fails that lab (and
+ * is answered `lab-failed`), as does any operation on a lab that already failed.
+ */
+export function runOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits): Promise<OperationResult> {
+  return runtime.guard.runAsync(`the operation ${op.kind}`, () => applyOperation(runtime, op, limits));
+}
+
+async function applyOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits): Promise<OperationResult> {
   switch (op.kind) {
     case "add-node":
       return runtime.addNode(op);

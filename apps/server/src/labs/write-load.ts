@@ -44,6 +44,11 @@ export class WriteLoad {
     for (const id of [...this.loads.keys()]) this.set(id, 0);
   }
 
+  /** Drops every load without telling the lab (a lab that failed: it must not be run again). */
+  forgetAll(): void {
+    this.loads.clear();
+  }
+
   list(): { nodeId: NodeId; opsPerSec: number }[] {
     return [...this.loads.entries()].map(([nodeId, load]) => ({ nodeId, opsPerSec: load.opsPerSec }));
   }

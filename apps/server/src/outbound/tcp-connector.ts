@@ -18,6 +18,8 @@ export interface OutboundHost {
   runCurrent(): void;
   /** True while the lab host at `address` is frozen. */
   isFrozen(address: string): boolean;
+  /** Runs work driven by a socket event; what the lab's engine throws fails that lab alone. */
+  safely(during: string, work: () => void): void;
 }
 
 /** How often a socket held for a frozen node looks again. */
@@ -54,8 +56,12 @@ export class TcpOutboundConnector implements OutboundConnector {
       state = "done";
       this.sockets.delete(socket);
       socket.destroy();
-      report();
-      this.host.runCurrent();
+      // After closeAll (a deleted or failed lab) nothing is reported to the lab any more.
+      if (this.closed) return;
+      this.host.safely("an outside server's socket", () => {
+        report();
+        this.host.runCurrent();
+      });
     };
 
     socket.setNoDelay(true);
@@ -67,14 +73,19 @@ export class TcpOutboundConnector implements OutboundConnector {
       state = "open";
       socket.setTimeout(0);
       socket.setKeepAlive(true);
-      events.opened();
-      this.host.runCurrent();
+      if (this.closed) return;
+      this.host.safely("an outside server's socket", () => {
+        events.opened();
+        this.host.runCurrent();
+      });
     });
     socket.on("data", (chunk: Buffer) => {
-      if (state !== "open") return;
-      events.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.host.runCurrent();
-      if (this.host.isFrozen(fromAddress)) this.holdWhileFrozen(socket, fromAddress);
+      if (state !== "open" || this.closed) return;
+      this.host.safely("an outside server's bytes", () => {
+        events.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        this.host.runCurrent();
+        if (this.host.isFrozen(fromAddress)) this.holdWhileFrozen(socket, fromAddress);
+      });
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
       // Before the connection is up this is the refusal the node logs; after it, "close" follows.

@@ -104,8 +104,14 @@ export class RespGateway {
           socket.destroy();
           return;
         }
-        const session = new RespSession(socket, this.host, listener.address, (gone) => listener.sessions.delete(gone));
-        listener.sessions.add(session);
+        let session: RespSession | null = null;
+        const address = listener.address;
+        this.host.safely("a new client", () => {
+          session = new RespSession(socket, this.host, address, (gone) => listener.sessions.delete(gone));
+        });
+        // A lab that failed (now, or before) takes no more clients.
+        if (session === null) socket.destroy();
+        else listener.sessions.add(session);
       });
       const onError = (error: NodeJS.ErrnoException): void => {
         reject(

@@ -34,6 +34,11 @@ export interface SessionHost {
   runCurrent(): void;
   /** True while the server is over its memory limit. */
   overMemory(): boolean;
+  /**
+   * Runs work driven by a socket event: whatever the lab's engine throws fails that lab alone and
+   * never escapes into Node's event loop (see `labs/lab-failure.ts`).
+   */
+  safely(during: string, work: () => void): void;
 }
 
 export class RespSession {
@@ -71,15 +76,17 @@ export class RespSession {
     );
     socket.on("data", (chunk: Buffer) => {
       if (this.ended) return;
-      this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      host.runCurrent();
-      // Over the memory limit, clients are simply not read from until memory is freed: their
-      // commands wait in the kernel instead of growing the heap.
-      if (host.overMemory()) this.holdReading(() => !host.overMemory());
-      else if (frozen()) {
-        this.frozenInputBytes += chunk.length;
-        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !frozen());
-      } else this.frozenInputBytes = 0;
+      host.safely("a client's bytes", () => {
+        this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        host.runCurrent();
+        // Over the memory limit, clients are simply not read from until memory is freed: their
+        // commands wait in the kernel instead of growing the heap.
+        if (host.overMemory()) this.holdReading(() => !host.overMemory());
+        else if (frozen()) {
+          this.frozenInputBytes += chunk.length;
+          if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !frozen());
+        } else this.frozenInputBytes = 0;
+      });
     });
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows and cleans up.
@@ -95,7 +102,9 @@ export class RespSession {
     if (this.ended) return;
     this.ended = true;
     this.socket.destroy();
-    if (!this.connection.closed) this.connection.close();
+    this.host.safely("a client's close", () => {
+      if (!this.connection.closed) this.connection.close();
+    });
     this.onGone(this);
   }
 
@@ -152,9 +161,11 @@ export class RespSession {
     const count = this.unacked;
     this.unacked = 0;
     if (this.connection.closed) return;
-    this.connection.ack(count);
-    // The node may have replies waiting for this room.
-    this.host.runCurrent();
+    this.host.safely("a client's acknowledgement", () => {
+      this.connection.ack(count);
+      // The node may have replies waiting for this room.
+      this.host.runCurrent();
+    });
   }
 
   private closedByNode(): void {
@@ -172,8 +183,10 @@ export class RespSession {
       this.onGone(this);
     }
     if (!this.connection.closed) {
-      this.connection.close();
-      this.host.runCurrent();
+      this.host.safely("a client's close", () => {
+        this.connection.close();
+        this.host.runCurrent();
+      });
     }
   }
 }

@@ -55,6 +55,8 @@ export interface SubscriberState {
   /** External nodes and edges, as one JSON text (they change together, about once a second). */
   externalsJson: string;
   lastEventSeq: number;
+  /** The client has been told that the lab failed (snapshot or update). */
+  failed?: boolean;
 }
 
 interface Frame {
@@ -125,6 +127,7 @@ export class LabFeed {
       loadsJson: JSON.stringify(view.writeLoads),
       externalsJson: externalsJson(view),
       lastEventSeq: view.lastEventSeq,
+      failed: view.failure !== undefined,
     };
     this.deliver(subscriber, encode({ type: "snapshot", protocol: PROTOCOL_VERSION, lab: view, events }));
   }
@@ -169,6 +172,7 @@ export class LabFeed {
         loadsJson: frame.loadsJson,
         externalsJson: frame.externalsJson,
         lastEventSeq: state.lastEventSeq,
+        failed: state.failed === true || frame.view.failure !== undefined,
       };
       if (state.lastEventSeq < frame.view.lastEventSeq) {
         let events = eventMessages.get(state.lastEventSeq);
@@ -228,7 +232,8 @@ export class LabFeed {
     const linksChanged = state.linksJson !== frame.linksJson;
     const loadsChanged = state.loadsJson !== frame.loadsJson;
     const externalsChanged = state.externalsJson !== frame.externalsJson;
-    const changed = nodes.length + nodePatches.length + removedNodeIds.length > 0 || edgesChanged || linksChanged || loadsChanged || externalsChanged;
+    const failure = state.failed === true ? undefined : frame.view.failure;
+    const changed = nodes.length + nodePatches.length + removedNodeIds.length > 0 || edgesChanged || linksChanged || loadsChanged || externalsChanged || failure !== undefined;
     if (!changed && !clockDue) return null;
     const message: Extract<ServerMessage, { type: "update" }> & {
       edges?: readonly ReplicationEdgeSnapshot[];
@@ -245,6 +250,7 @@ export class LabFeed {
       ...(externalsChanged ? { externalNodes: frame.view.externalNodes ?? [], externalEdges: frame.view.externalEdges ?? [] } : {}),
       lastEventSeq: frame.view.lastEventSeq,
       serverTimeMs: Date.now(),
+      ...(failure !== undefined ? { failure } : {}),
     };
     return encode(message);
   }

@@ -559,6 +559,7 @@ export const en = {
     urlTooLong: "The request URL is too long.",
     requestTimeout: "The request took too long to arrive.",
     internalError: "A bug in the server; it keeps running.",
+    labFailed: "This lab's engine failed: the lab is stopped and kept for a bug report (export it). Other labs are not affected.",
     labDeleted: "The lab was deleted.",
   },
   timeline: {

@@ -44,6 +44,7 @@ const SERVER_CODES = {
   "url-too-long": "errors.urlTooLong",
   "request-timeout": "errors.requestTimeout",
   "internal-error": "errors.internalError",
+  "lab-failed": "errors.labFailed",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */

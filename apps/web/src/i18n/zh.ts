@@ -554,6 +554,7 @@ export const zh: Catalogue = {
     urlTooLong: "请求的 URL 太长。",
     requestTimeout: "请求到达得太慢。",
     internalError: "服务器内部错误；服务器仍在运行。",
+    labFailed: "此实验的引擎出错：实验已停止并保留以便提交缺陷报告（可导出）。其他实验不受影响。",
     labDeleted: "实验室已被删除。",
   },
   timeline: {
