@@ -13,7 +13,7 @@
 import { describe, expect, it } from "vitest";
 import { Socket } from "node:net";
 import { Lab, ReplyParser, encodeCommand, utf8, type Reply } from "../src/index.ts";
-import { LiveRedis, liveRedisAvailable } from "./live-redis.ts";
+import { LiveRedis, liveRedisAvailable, RespClient } from "./live-redis.ts";
 import { TypeCommandGenerator, type GeneratedCommand } from "./type-commands.ts";
 import { Prng } from "../src/sim/prng.ts";
 
@@ -201,7 +201,23 @@ describe.skipIf(!liveRedisAvailable())("data types: lab vs live redis-server 7.0
       }
       commands.push(["EXEC"]);
       await Promise.all(commands.map((argv) => real.client.command(...argv)));
-      new LabClient(lab, master).run(commands);
+      const labClient = new LabClient(lab, master);
+      labClient.run(commands);
+      // Blocked clients served by another client's push: replicas get the pops they became.
+      const blocking = [["BLPOP", "bq", "0"], ["BLMOVE", "bm", "bdst", "RIGHT", "LEFT", "0"], ["BZPOPMAX", "bz", "0"], ["BLMPOP", "0", "1", "bq2", "RIGHT", "COUNT", "2"]];
+      const pushes = [["RPUSH", "bq", "x", "y"], ["LPUSH", "bm", "1", "2"], ["ZADD", "bz", "1", "a", "2", "b"], ["RPUSH", "bq2", "p", "q", "r"]];
+      const realWaiter = await RespClient.connect(real.port);
+      const labWaiter = lab.openConnection(master, "127.0.0.1:40003", { onData: () => {}, onClose: () => {} });
+      for (let i = 0; i < blocking.length; i++) {
+        const served = realWaiter.command(...blocking[i]!);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await real.client.command(...pushes[i]!);
+        await served;
+        labWaiter.send(encodeCommand(blocking[i]!.map(utf8)));
+        lab.runUntil(lab.nextEventMs());
+        labClient.run([pushes[i]!]);
+      }
+      realWaiter.close();
       lab.runUntil(lab.nextEventMs() + 1_000);
       await waitFor(() => realStream.length === labStream.length, "the real stream to match the lab's length", 3_000).catch(() => {});
       socket.destroy();

@@ -171,9 +171,11 @@ export class RespSession {
   private closedByNode(): void {
     if (this.ended) return;
     this.ended = true;
-    // Replies written before the node closed (a protocol error, QUIT's +OK) still go out first.
+    // Replies written before the node closed (a protocol error, QUIT's +OK) still go out first;
+    // then the socket closes for good, as redis closes its fd: a client writing on gets a reset,
+    // and nothing it sends is read (a half-close would leave it writing into the void).
     this.flush();
-    this.socket.end();
+    this.socket.end(() => this.socket.destroy());
     this.onGone(this);
   }
 

@@ -21,8 +21,8 @@ const LPOP = asciiBytes("LPOP");
 const RPOP = asciiBytes("RPOP");
 const LMOVE = asciiBytes("LMOVE");
 const RPOPLPUSH = asciiBytes("RPOPLPUSH");
-const LEFT = asciiBytes("LEFT");
-const RIGHT = asciiBytes("RIGHT");
+const LEFT = asciiBytes("left");
+const RIGHT = asciiBytes("right");
 
 type Where = "left" | "right";
 

@@ -1,0 +1,184 @@
+/**
+ * Two clients on one node, lab vs live redis-server 7.0.15 (the live part skips where the binary
+ * is absent): blocking pops served by another client's push (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
+ * BLMPOP, BZPOPMIN, BZMPOP), waiters served in the order they blocked, timeouts, WATCH made dirty
+ * by another client, MULTI refusals (SAVE, SHUTDOWN), REPLICAOF queued, EXEC refused at EXEC time
+ * (EXECABORT ends the transaction) and DEBUG SLEEP holding the other client. Every reply must be
+ * the real server's, in the same order.
+ */
+import { describe, expect, it } from "vitest";
+import { Lab, ReplyParser, encodeCommand, utf8, type Reply } from "../src/index.ts";
+import { LiveRedis, liveRedisAvailable, RespClient } from "./live-redis.ts";
+
+/** A step: who sends what, and whether to wait for the reply before the next step. */
+interface Step {
+  readonly by: "a" | "b";
+  readonly argv: readonly string[];
+  /** The reply comes later (a blocking command): go on without it. */
+  readonly later?: boolean;
+}
+
+const SCENARIOS: Record<string, readonly Step[]> = {
+  "BLPOP served by another client's RPUSH": [
+    { by: "a", argv: ["BLPOP", "q", "other", "0"], later: true },
+    { by: "b", argv: ["RPUSH", "q", "x", "y"] },
+    { by: "b", argv: ["LRANGE", "q", "0", "-1"] },
+  ],
+  "two waiters are served in the order they blocked, one element each": [
+    { by: "a", argv: ["BRPOP", "q", "0"], later: true },
+    { by: "b", argv: ["PING"] },
+    { by: "b", argv: ["LPUSH", "q", "1", "2", "3"] },
+    { by: "b", argv: ["LRANGE", "q", "0", "-1"] },
+  ],
+  "BLMOVE and BRPOPLPUSH served, the element moved": [
+    { by: "a", argv: ["BLMOVE", "src", "dst", "RIGHT", "LEFT", "0"], later: true },
+    { by: "b", argv: ["RPUSH", "src", "a", "b"] },
+    { by: "b", argv: ["LRANGE", "dst", "0", "-1"] },
+    { by: "a", argv: ["BRPOPLPUSH", "empty", "dst", "0"], later: true },
+    { by: "b", argv: ["LPUSH", "empty", "z"] },
+    { by: "b", argv: ["LRANGE", "dst", "0", "-1"] },
+  ],
+  "BLMPOP with COUNT and BZPOPMIN / BZMPOP served": [
+    { by: "a", argv: ["BLMPOP", "0", "2", "l1", "l2", "LEFT", "COUNT", "2"], later: true },
+    { by: "b", argv: ["RPUSH", "l2", "x", "y", "z"] },
+    { by: "a", argv: ["BZPOPMIN", "z1", "0"], later: true },
+    { by: "b", argv: ["ZADD", "z1", "2", "b", "1", "a"] },
+    { by: "a", argv: ["BZMPOP", "0", "1", "z2", "MAX", "COUNT", "5"], later: true },
+    { by: "b", argv: ["ZADD", "z2", "1.5", "m", "2.5", "n"] },
+    { by: "b", argv: ["ZRANGE", "z1", "0", "-1", "WITHSCORES"] },
+  ],
+  "a timeout answers a null array; a wrong type unblocks with WRONGTYPE": [
+    { by: "a", argv: ["BLPOP", "never", "0.05"], later: true },
+    { by: "b", argv: ["DEBUG", "SLEEP", "0.1"] },
+    { by: "a", argv: ["BLMOVE", "s", "t", "LEFT", "LEFT", "0"], later: true },
+    { by: "b", argv: ["SET", "t", "string"] },
+    { by: "b", argv: ["RPUSH", "s", "e"] },
+    { by: "b", argv: ["LRANGE", "s", "0", "-1"] },
+  ],
+  "WATCH made dirty by another client; UNWATCH; a transaction that goes through": [
+    { by: "a", argv: ["WATCH", "k"] },
+    { by: "b", argv: ["SET", "k", "1"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["INCR", "k"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["WATCH", "k"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["INCR", "k"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["WATCH", "h"] },
+    { by: "b", argv: ["HSET", "h", "f", "v"] },
+    { by: "a", argv: ["UNWATCH"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["HGET", "h", "f"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["WATCH", "l"] },
+    { by: "b", argv: ["FLUSHALL"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["EXEC"] },
+  ],
+  "MULTI refuses SAVE and SHUTDOWN, queues REPLICAOF; EXEC refused at EXEC time ends the transaction": [
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["SAVE"] },
+    { by: "a", argv: ["SHUTDOWN", "NOSAVE"] },
+    { by: "a", argv: ["SET", "x", "1"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["GET", "x"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["REPLICAOF", "NO", "ONE"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["SET", "y", "1"] },
+    { by: "b", argv: ["CONFIG", "SET", "min-replicas-to-write", "1"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "b", argv: ["CONFIG", "SET", "min-replicas-to-write", "0"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["EXEC", "extra"] },
+    { by: "a", argv: ["DISCARD"] },
+    { by: "a", argv: ["GET", "y"] },
+  ],
+  "blocking commands inside MULTI do not block": [
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["BLPOP", "nothing", "0"] },
+    { by: "a", argv: ["BZPOPMAX", "nothing", "0"] },
+    { by: "a", argv: ["BLMOVE", "nothing", "x", "LEFT", "LEFT", "0"] },
+    { by: "a", argv: ["EXEC"] },
+  ],
+};
+
+/** The replies each client got, in order. */
+type Transcript = Record<"a" | "b", Reply[]>;
+
+async function runReal(steps: readonly Step[]): Promise<Transcript> {
+  const server = await LiveRedis.start({ "enable-debug-command": "yes" });
+  try {
+    const clients = { a: await RespClient.connect(server.port), b: await RespClient.connect(server.port) };
+    const pending: Promise<Reply>[] = [];
+    const order: ("a" | "b")[] = [];
+    for (const step of steps) {
+      const reply = clients[step.by].command(...step.argv);
+      pending.push(reply);
+      order.push(step.by);
+      // Let a blocking command reach the server before the next step.
+      if (step.later) await new Promise((resolve) => setTimeout(resolve, 50));
+      else await reply;
+    }
+    const replies = await Promise.all(pending);
+    clients.a.close();
+    clients.b.close();
+    const out: Transcript = { a: [], b: [] };
+    replies.forEach((reply, i) => out[order[i]!].push(reply));
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+function runLab(steps: readonly Step[]): Transcript {
+  const lab = new Lab({ seed: "two-clients" });
+  const node = lab.addNode({ config: { save: "", "enable-debug-command": "yes" } }).id;
+  const out: Transcript = { a: [], b: [] };
+  const expected = { a: 0, b: 0 };
+  const open = (who: "a" | "b"): ReturnType<Lab["openConnection"]> => {
+    const parser = new ReplyParser();
+    return lab.openConnection(node, `127.0.0.1:4100${who === "a" ? 1 : 2}`, {
+      onData: (bytes) => {
+        parser.push(bytes);
+        for (let reply = parser.next(); reply !== undefined; reply = parser.next()) {
+          if (reply.kind === "protocol-error") throw new Error(reply.message);
+          out[who].push(reply);
+        }
+      },
+      onClose: () => {},
+    });
+  };
+  const connections = { a: open("a"), b: open("b") };
+  lab.runCurrent();
+  const settle = (who: "a" | "b"): void => {
+    const deadline = lab.nextEventMs() + 60_000;
+    while (out[who].length < expected[who] && lab.nextEventMs() <= deadline) lab.runUntil(lab.nextEventMs());
+  };
+  for (const step of steps) {
+    connections[step.by].send(encodeCommand(step.argv.map(utf8)));
+    if (!step.later) {
+      expected[step.by]++;
+      settle(step.by);
+    } else {
+      lab.runUntil(lab.nextEventMs());
+      expected[step.by]++;
+    }
+  }
+  settle("a");
+  settle("b");
+  return out;
+}
+
+describe.skipIf(!liveRedisAvailable())("two clients: lab vs live redis-server 7.0.15", () => {
+  for (const [name, steps] of Object.entries(SCENARIOS)) {
+    it(name, { timeout: 30_000 }, async () => {
+      const real = await runReal(steps);
+      const lab = runLab(steps);
+      expect(lab).toEqual(real);
+    });
+  }
+});
