@@ -2,16 +2,19 @@
  * Lessons on live labs: starts a lab at a lesson's first step, keeps each lab's `LessonPlayer`, and
  * runs the step actions one at a time per lab (a double click on "next" must not skip a step).
  *
- * "Back" rebuilds the lab from its own input log up to the moment the previous step began
- * (`Lab.replay`), and hosts the rebuilt lab under the same id and the same RESP ports, so the page,
- * a shared link and a redis-cli session all find it again. (The timeline's branches will do the
- * same for any moment; this is the lesson's use of it.)
+ * "Back" is a branch of the lab cut at the input where the previous step began (not at a time:
+ * the step's own operations run at the same virtual millisecond as its start), rebuilt with the
+ * timeline's machinery (`rebuildLab`, its checkpoints, `listenOnNodePorts`) and hosted in place of
+ * the lab, under the same id and on the same RESP ports, so the page, a shared link and a redis-cli
+ * session all find it again and no stale branch is left behind per click.
  */
-import { Lab, type NodeId } from "@replica-lab/engine";
 import type { LessonDefinition, LessonProgress, LessonSummary } from "@replica-lab/protocol";
 import { ApiFailure, toApiFailure } from "../http/errors.ts";
+import { listenOnNodePorts } from "../labs/lab-ports.ts";
+import { rebuildLab } from "../labs/lab-rebuild.ts";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import type { LabRuntime } from "../labs/lab-runtime.ts";
+import { DEFAULT_TIMELINE } from "../labs/lab-timeline.ts";
 import type { Access } from "../security/access.ts";
 import type { LessonCatalogue } from "./lesson-catalogue.ts";
 import { LessonPlayer, LessonStateError } from "./lesson-player.ts";
@@ -99,19 +102,25 @@ export class LessonService {
     return this.queued(labId, async (player) => {
       const { step, mark } = player.backTarget();
       const old = this.registry.get(labId);
-      const lab = Lab.replay(old.lab.creation, old.lab.inputs.toArray(), mark.inputIndex);
+      const { timeline } = await rebuildLab(old.lab.creation, old.lab.inputs.toArray().slice(0, mark.inputIndex), {
+        timeline: this.registry.options.timeline ?? DEFAULT_TIMELINE,
+        mayGrow: () => !this.registry.overMemory(),
+      });
       const owner = this.access.ownerOf(labId);
       this.rebuilding.add(labId);
       let runtime: LabRuntime;
       try {
         // The old lab goes first: its nodes' ports are the rebuilt nodes' addresses.
         await this.registry.delete(labId);
-        runtime = await this.registry.create({ id: labId, name: old.name, lab });
+        runtime = await this.registry.create({ id: labId, name: old.name, lab: timeline.lab, timeline, parent: old.parent, layout: old.layout, createdAt: old.createdAt });
+      } catch (error) {
+        timeline.dispose();
+        throw error;
       } finally {
         this.rebuilding.delete(labId);
       }
       this.access.setOwner(labId, owner);
-      await listenOnNodePorts(runtime);
+      await listenOnNodePorts(runtime, true);
       await player.resumeAt(new RuntimeDriver(runtime), step);
       return player.progress();
     });
@@ -147,25 +156,4 @@ function asFailure(error: unknown): ApiFailure {
   if (error instanceof LessonStateError) return new ApiFailure("lesson-not-ready", error.message);
   if (error instanceof MissingNodeError) return new ApiFailure("unknown-node", error.message);
   return toApiFailure(error);
-}
-
-/**
- * Gives a rebuilt lab's nodes their ports again (their lab addresses are those ports). A port
- * another process took in the meantime leaves its node without one, as a restart would.
- */
-async function listenOnNodePorts(runtime: LabRuntime): Promise<void> {
-  const lab = runtime.lab;
-  for (const id of lab.nodeIds()) {
-    const node = lab.nodeSnapshot(id);
-    if (node.respPort === null) continue;
-    let binding;
-    try {
-      binding = await runtime.gateway.bind(node.respPort);
-    } catch {
-      lab.setRespPort(id as NodeId, null);
-      continue;
-    }
-    runtime.gateway.attach(id, binding, node.address);
-    if (node.status === "down") await runtime.gateway.stop(id);
-  }
 }
