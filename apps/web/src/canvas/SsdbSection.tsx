@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { asSsdb, seqPlace, seqX, type SeqPlace, type SsdbNode } from "../format/ssdb.ts";
 import { formatOffset } from "../format/units.ts";
 import { useNames, useNode } from "../store/selectors.ts";
+import { Term } from "../lessons/Glossary.tsx";
 
 interface Marker {
   readonly key: string;
@@ -41,7 +42,10 @@ export const BinlogWindow = memo(function BinlogWindow({ node, markers }: { read
       </div>
       <div className="backlog-caption">
         <span>
-          <span className="k">binlog</span> [{minSeq}, {maxSeq}]
+          <span className="k">
+            <Term term="binlog_seq">binlog</Term>
+          </span>{" "}
+          [{minSeq}, {maxSeq}]
         </span>
         <span className="muted">capacity {formatOffset(capacity)}</span>
       </div>
@@ -67,7 +71,9 @@ export const SsdbSection = memo(function SsdbSection({ node }: { readonly node: 
     <>
       {node.masterAddress !== null && (
         <div className="card-row figures" data-field="ssdb-slave" data-status={node.syncStatus ?? ""}>
-          <span className="k">last_seq</span>
+          <span className="k">
+            <Term term="binlog_seq">last_seq</Term>
+          </span>
           <span className={`v mono${place === "inside" || place === null ? "" : " warn-text"}`} data-field="last-seq" data-place={place ?? ""} title={place === null ? undefined : t(place === "inside" ? "ssdb.resumeInside" : "ssdb.resumeOutside", { seq: String(node.lastSeq) })}>
             {node.lastSeq ?? "—"}
           </span>
