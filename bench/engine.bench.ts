@@ -6,7 +6,7 @@
  *   load (target ≤ 1.5 s).
  * - engine.idle_node_bytes: heap per idle node (target ≤ 1 MB plus its backlog).
  */
-import { Lab, RedisNode, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
+import { Lab, RedisNode, asPsync2, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
 
 function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
@@ -71,7 +71,7 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
     }
     lab.runUntilIdle();
     const elapsed = performance.now() - start;
-    const offsets = ids.map((id) => lab.nodeSnapshot(id).masterReplOffset);
+    const offsets = ids.map((id) => asPsync2(lab.nodeSnapshot(id)).masterReplOffset);
     if (lab.nodeSnapshot(a).stats.commandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
       throw new Error(`not applied everywhere: offsets ${offsets.join(", ")}`);
     }

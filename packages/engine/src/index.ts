@@ -21,6 +21,8 @@ export type {
   NodeStatsSnapshot,
   NodeConfigSnapshot,
 } from "./lab/types.ts";
+export { asPsync2 } from "./lab/narrow.ts";
+export type { Psync2NodeSnapshot } from "./lab/narrow.ts";
 export { World, DEFAULT_LINK, ExternalConnection } from "./sim/world.ts";
 export type { LinkSettings, ExternalEndpoint, WorldOptions, OutboundConnector, OutboundEvents, OutboundSocket } from "./sim/world.ts";
 export { Prng } from "./sim/prng.ts";
@@ -33,6 +35,8 @@ export { NODE_VERSIONS, nodeKind, isNodeVersion } from "./kinds.ts";
 export type { ProcessView } from "./kinds.ts";
 export type { NodeProcess, NodeKind, BootContext, PeerProbe, ProcessViewCommon } from "./process/contract.ts";
 export type { Redis70View } from "./protocols/redis-7.0/view.ts";
+export type { Redis26View } from "./protocols/redis-2.6/view.ts";
+export type { Redis28View } from "./protocols/redis-2.8/view.ts";
 export type { SsdbView, SsdbReplicaView, BinlogWindowView, PinnedSnapshotView } from "./protocols/ssdb/view.ts";
 export { InputLog } from "./lab/input-log.ts";
 export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";

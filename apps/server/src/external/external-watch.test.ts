@@ -4,7 +4,7 @@
  * transitive discovery, a stopped server shown unreachable, an address the server may not poll).
  */
 import type { FastifyInstance } from "fastify";
-import type { NodeId, NodeSnapshot } from "@replica-lab/engine";
+import { asPsync2, type NodeId, type NodeSnapshot } from "@replica-lab/engine";
 import type { ExternalNodeView, LabView, ServerMessage } from "@replica-lab/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -205,7 +205,7 @@ describe("external nodes of a mixed topology (real redis-server 7.0.15)", () => 
     const topView = byId.get(topId)!;
     expect(topView.observed).toMatchObject({ version: "7.0.15", role: "master", connectedReplicas: 2, syncFull: 2 });
     expect(topView.lastPolledUnixMs).toBeGreaterThan(Date.now() - 5_000);
-    const lab = v.nodes[0]!;
+    const lab = asPsync2(v.nodes[0]!);
     expect(topView.observed!.replid).toBe(lab.replid);
     expect(byId.get(bottomId)!.observed).toMatchObject({ role: "replica", masterAddress: node.address, masterLinkStatus: "up", replid: lab.replid, masterReplOffset: lab.masterReplOffset });
     expect(byId.get(sideId)!.observed).toMatchObject({ role: "replica", masterAddress: topId });

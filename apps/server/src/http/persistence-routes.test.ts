@@ -7,7 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { NodeSnapshot } from "@replica-lab/engine";
+import { asPsync2, type NodeSnapshot } from "@replica-lab/engine";
 import type { ApiError, LabEvent, LabOperation, ServerMessage } from "@replica-lab/protocol";
 import { addNode, canConnect, createLab, freePort, startApp, waitFor } from "../testing/helpers.ts";
 
@@ -90,7 +90,7 @@ describe("the config file", () => {
 
     const restarted = await ok<NodeSnapshot>("POST", `/api/labs/${lab}/nodes/A/restart`, {});
     expect(restarted.config.save).toBe("900 1");
-    expect(restarted.config.replBacklogSize).toBe(2 * 1024 * 1024);
+    expect(asPsync2(restarted).config.replBacklogSize).toBe(2 * 1024 * 1024);
   });
 
   it("can be replaced while the node is down, and refuses bodies that are not a file", async () => {

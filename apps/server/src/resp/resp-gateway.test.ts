@@ -7,7 +7,7 @@ import { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NodeSnapshot } from "@replica-lab/engine";
+import { asPsync2, type NodeSnapshot } from "@replica-lab/engine";
 import type { LabView } from "@replica-lab/protocol";
 import { addNode, canConnect, createLab, haveRedisTools, redisCli, sleep, startApp, waitFor } from "../testing/helpers.ts";
 
@@ -57,7 +57,7 @@ describe("the RESP gateway", () => {
     expect(await raw(port, "*2\r\n$3\r\nGET\r\n$-5\r\n")).toEqual({ data: "-ERR Protocol error: invalid bulk length\r\n", closed: true });
     expect((await raw(port, '"unbalanced\r\n')).data).toBe("-ERR Protocol error: unbalanced quotes in request\r\n");
     const after = await view();
-    const replication = (l: LabView) => l.nodes.map((n) => [n.role, n.replid, n.masterReplOffset, n.linkUp, n.keys, n.stats.syncFull]);
+    const replication = (l: LabView) => l.nodes.map(asPsync2).map((n) => [n.role, n.replid, n.masterReplOffset, n.linkUp, n.keys, n.stats.syncFull]);
     expect(replication(after)).toEqual(replication(before));
     expect(await redisCli(port, "PING")).toBe("PONG");
   });

@@ -105,7 +105,7 @@ describe("the stream", () => {
     expect(burst.length).toBeLessThanOrEqual(88);
     // The master's offset moved in patches, not in whole snapshots.
     const patches = updates.flatMap((m) => (m.type === "update" ? m.nodePatches : []));
-    expect(patches.some((p) => p.id === master.id && p.changes.masterReplOffset !== undefined)).toBe(true);
+    expect(patches.some((p) => p.id === master.id && "masterReplOffset" in p.changes)).toBe(true);
     expect((client.bytes - bytesBefore) / 2).toBeLessThan(50 * 1024);
     client.close();
   });

@@ -18,7 +18,8 @@ export function applyMessage(held: HeldLab | null, message: ServerMessage): Held
       const patches = new Map(message.nodePatches.map((p) => [p.id, p.changes]));
       const nodes = held.nodes.filter((n) => !removed.has(n.id)).map((n) => {
         const changes = patches.get(n.id);
-        return changes ? { ...n, ...changes } : n;
+        // A patch only holds fields of the node's own kind (NodeSnapshot is a union by protocol).
+        return changes ? ({ ...n, ...changes } as typeof n) : n;
       });
       for (const node of message.nodes) if (!nodes.some((n) => n.id === node.id)) nodes.push(node);
       return {

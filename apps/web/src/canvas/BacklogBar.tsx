@@ -5,14 +5,15 @@
  */
 import { memo } from "react";
 import { useTranslation } from "react-i18next";
-import type { NodeSnapshot } from "@replica-lab/protocol";
+import type { OffsetNode } from "../format/kinds.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
 import { useNames } from "../store/selectors.ts";
 import { Term } from "../lessons/Glossary.tsx";
 import { cardBacklogBar, scaledBacklogBar } from "./backlogModel.ts";
 
 export interface BacklogBarProps {
-  readonly node: NodeSnapshot;
+  /** A node whose kind has a backlog (2.8, 4.0, 7.0). */
+  readonly node: OffsetNode;
   /** "card": zoomed on the window; "scaled": the whole repl-backlog-size to scale. */
   readonly variant: "card" | "scaled";
 }

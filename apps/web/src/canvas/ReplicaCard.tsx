@@ -11,6 +11,7 @@ import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { useCompactView } from "./zoom.ts";
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
+import { hasOffsets, hasReplids, replicaLagSec } from "../format/kinds.ts";
 import { isUnsetReplid } from "../format/replid.ts";
 import { asSsdb, replicaOnline } from "../format/ssdb.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
@@ -78,8 +79,8 @@ function CompactBody({ node }: { readonly node: NodeSnapshot }) {
         </span>
       </div>
       <div className="compact-figures">
-        <span className="mono" data-field="offset" data-value={node.masterReplOffset}>
-          {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
+        <span className="mono" data-field="offset" data-value={hasOffsets(node) ? node.masterReplOffset : undefined}>
+          {node.status === "down" || !hasOffsets(node) ? "—" : formatOffset(node.masterReplOffset)}
         </span>
         {chip && (
           <span className={`link-chip tone-${chip.tone}`} data-field="link" data-state={chip.state}>
@@ -98,26 +99,28 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
     <>
       <CardHeader node={node} inCycle={inCycle} />
       <div className="card-body">
-        <div className="card-row">
-          <span className="k">
-              <Term term="replid">{t("card.replid")}</Term>
-            </span>
-          <ReplidPill replid={node.replid} field="replid" />
-          {!isUnsetReplid(node.replid2) && (
-            <>
-              <span className="k">
-                  <Term term="replid2">{t("card.replid2")}</Term>
-                </span>
-              <ReplidPill replid={node.replid2} field="replid2" />
-            </>
-          )}
-        </div>
+        {hasReplids(node) && (
+          <div className="card-row">
+            <span className="k">
+                <Term term="replid">{t("card.replid")}</Term>
+              </span>
+            <ReplidPill replid={node.replid} field="replid" />
+            {!isUnsetReplid(node.replid2) && (
+              <>
+                <span className="k">
+                    <Term term="replid2">{t("card.replid2")}</Term>
+                  </span>
+                <ReplidPill replid={node.replid2} field="replid2" />
+              </>
+            )}
+          </div>
+        )}
         <div className="card-row figures">
           <span className="k">
             <Term term="offset">{t("card.offset")}</Term>
           </span>
-          <span className="v mono" data-field="offset" data-value={node.masterReplOffset}>
-            {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
+          <span className="v mono" data-field="offset" data-value={hasOffsets(node) ? node.masterReplOffset : undefined}>
+            {node.status === "down" || !hasOffsets(node) ? "—" : formatOffset(node.masterReplOffset)}
           </span>
           <span className="k">{t("card.keys")}</span>
           <span className="v mono" data-field="keys">
@@ -126,7 +129,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
         </div>
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
         <WaitNotes nodeId={node.id} />
-        {node.status !== "down" ? <BacklogBar node={node} variant="card" /> : <DownRow id={node.id} />}
+        {node.status === "down" ? <DownRow id={node.id} /> : hasOffsets(node) && <BacklogBar node={node} variant="card" />}
         {ssdb !== null && <SsdbSection node={ssdb} />}
       </div>
     </>
@@ -200,10 +203,17 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
 function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
   const { t } = useTranslation();
   const chip = replicaLinkChip(node, t);
-  const masterOffset = useApp((s) => (node.masterId ? s.lab.nodes[node.masterId]?.masterReplOffset : undefined));
-  const lagSec = useApp((s) => (node.masterId ? s.lab.nodes[node.masterId]?.replicas.find((r) => r.nodeId === node.id)?.lagSec : undefined));
+  // "Behind" compares offsets of one stream: only kinds whose chains share it (replids) have one.
+  const masterOffset = useApp((s) => {
+    const master = node.masterId ? s.lab.nodes[node.masterId] : undefined;
+    return master && hasReplids(master) ? master.masterReplOffset : undefined;
+  });
+  const lagSec = useApp((s) => {
+    const entry = node.masterId ? s.lab.nodes[node.masterId]?.replicas.find((r) => r.nodeId === node.id) : undefined;
+    return entry ? replicaLagSec(entry) : undefined;
+  });
   if (!chip) return null;
-  const behind = masterOffset !== undefined && node.status !== "down" ? Math.max(0, masterOffset - node.masterReplOffset) : null;
+  const behind = masterOffset !== undefined && hasReplids(node) && node.status !== "down" ? Math.max(0, masterOffset - node.masterReplOffset) : null;
   return (
     <div className="card-row link-row">
       <span className="k">

@@ -4,7 +4,7 @@
  * partial resync when r + 1 lies inside [first_byte_offset, master_repl_offset + 1], i.e. when
  * first_byte_offset - 1 ≤ r ≤ master_repl_offset.
  */
-import type { NodeSnapshot } from "@replica-lab/protocol";
+import type { OffsetNode } from "../format/kinds.ts";
 
 export type MarkerPlace = "inside" | "behind" | "ahead";
 
@@ -44,7 +44,7 @@ export function markerPlace(offset: number, first: number, last: number): Marker
 
 type NameOf = (nodeId: string | null, address: string) => string;
 
-function markersFor(node: NodeSnapshot, nameOf: NameOf, from: number, to: number, first: number, last: number): BacklogMarker[] {
+function markersFor(node: OffsetNode, nameOf: NameOf, from: number, to: number, first: number, last: number): BacklogMarker[] {
   const span = Math.max(1, to - from);
   return node.replicas.map((r, i) => {
     const raw = (r.ackOffset - from) / span;
@@ -64,7 +64,7 @@ function markersFor(node: NodeSnapshot, nameOf: NameOf, from: number, to: number
  * The card's bar: zoomed so the window fills most of the bar, with room on the left for replicas
  * that fell behind it.
  */
-export function cardBacklogBar(node: NodeSnapshot, nameOf: NameOf): BacklogBar {
+export function cardBacklogBar(node: OffsetNode, nameOf: NameOf): BacklogBar {
   const { active, firstByteOffset: first, histlen, sizeBytes } = node.backlog;
   const last = active ? first + histlen - 1 : node.masterReplOffset;
   let from = active ? first - 1 : last;
@@ -94,7 +94,7 @@ export function cardBacklogBar(node: NodeSnapshot, nameOf: NameOf): BacklogBar {
  * The inspector's bar, to scale: the full capacity (repl-backlog-size) ending at
  * master_repl_offset, so a small history looks small and a wrapped one fills the bar.
  */
-export function scaledBacklogBar(node: NodeSnapshot, nameOf: NameOf): BacklogBar {
+export function scaledBacklogBar(node: OffsetNode, nameOf: NameOf): BacklogBar {
   const { active, firstByteOffset: first, histlen, sizeBytes } = node.backlog;
   const last = active ? first + histlen - 1 : node.masterReplOffset;
   const capacity = Math.max(sizeBytes, histlen, 1);

@@ -11,6 +11,7 @@ import { BacklogBar } from "../canvas/BacklogBar.tsx";
 import { replicaLinkChip } from "../canvas/linkState.ts";
 import { formatOffset, formatRate, formatVirtualTime } from "../format/units.ts";
 import { isUnsetReplid } from "../format/replid.ts";
+import { hasOffsets, hasReplids, type OffsetNode } from "../format/kinds.ts";
 import type { ReplidChange } from "../store/labData.ts";
 import { useEdge, useEdgeOfReplica, useNode, useNodeChoices, useNodeName } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
@@ -180,8 +181,8 @@ function NodeInspector({ id }: { readonly id: string }) {
         <h3>
           <Term term="backlog">{t("inspector.backlogScaled")}</Term>
         </h3>
-        <BacklogBar node={node} variant="scaled" />
-        <ReplicaOffsets node={node} />
+        {hasOffsets(node) && <BacklogBar node={node} variant="scaled" />}
+        {hasOffsets(node) && <ReplicaOffsets node={node} />}
       </section>
 
       {ssdb !== null && <SsdbSection node={ssdb} />}
@@ -189,12 +190,16 @@ function NodeInspector({ id }: { readonly id: string }) {
       <section>
         <h3>{t("inspector.syncCounters")}</h3>
         <dl className="counters" data-testid="sync-counters">
-          <dt>sync_full</dt>
-          <dd data-field="sync_full">{node.stats.syncFull}</dd>
-          <dt>sync_partial_ok</dt>
-          <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
-          <dt>sync_partial_err</dt>
-          <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
+          {"syncFull" in node.stats && (
+            <>
+              <dt>sync_full</dt>
+              <dd data-field="sync_full">{node.stats.syncFull}</dd>
+              <dt>sync_partial_ok</dt>
+              <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
+              <dt>sync_partial_err</dt>
+              <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
+            </>
+          )}
           <dt>{t("inspector.commands")}</dt>
           <dd>{formatOffset(node.stats.commandsProcessed)}</dd>
           <dt>{t("inspector.connections")}</dt>
@@ -279,22 +284,24 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
           {edge && edge.inCycle && <p className="warn-text">{t("inspector.cycleWarning")}</p>}
         </>
       )}
-      <div className="replid-block">
-        <div>
-          <span className="k">master_replid</span> <ReplidPill replid={node.replid} /> <code className="small">{node.replid || "—"}</code>
+      {hasReplids(node) && (
+        <div className="replid-block">
+          <div>
+            <span className="k">master_replid</span> <ReplidPill replid={node.replid} /> <code className="small">{node.replid || "—"}</code>
+          </div>
+          <div>
+            <span className="k">master_replid2</span> <ReplidPill replid={node.replid2} />{" "}
+            {!isUnsetReplid(node.replid2) && (
+              <span className="small">{t("inspector.validUpTo", { offset: formatOffset(node.secondReplOffset) })}</span>
+            )}
+          </div>
         </div>
-        <div>
-          <span className="k">master_replid2</span> <ReplidPill replid={node.replid2} />{" "}
-          {!isUnsetReplid(node.replid2) && (
-            <span className="small">{t("inspector.validUpTo", { offset: formatOffset(node.secondReplOffset) })}</span>
-          )}
-        </div>
-      </div>
+      )}
     </section>
   );
 }
 
-function ReplicaOffsets({ node }: { readonly node: NodeSnapshot }) {
+function ReplicaOffsets({ node }: { readonly node: OffsetNode }) {
   const names = useApp(useShallow((s) => node.replicas.map((r) => (r.nodeId ? (s.lab.nodes[r.nodeId]?.name ?? r.address) : r.address))));
   const { t } = useTranslation();
   if (node.replicas.length === 0) return <p className="muted small">{t("inspector.noReplicas")}</p>;

@@ -1,9 +1,12 @@
 /**
  * `INFO replication` rendered from a node snapshot, in redis 7.0.15's field order, so the inspector
  * stays live without sending commands to the node. Fields the snapshot does not carry
- * (slave_priority, replica_announced) are left out rather than guessed.
+ * (slave_priority, replica_announced) are left out rather than guessed. For a kind before 7.0 only
+ * the fields every version prints are rendered (its own section is for a later pass: until then
+ * INFO from its console shows them all).
  */
 import type { NodeSnapshot } from "@replica-lab/protocol";
+import { hasReplids, replicaAckOffset, replicaLagSec } from "../format/kinds.ts";
 import { asSsdb, isRedisNode, ssdbInfoText } from "../format/ssdb.ts";
 
 function splitAddress(address: string): [host: string, port: string] {
@@ -27,8 +30,10 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
     f.push(["master_link_status", connected ? "up" : "down"]);
     f.push(["master_last_io_seconds_ago", node.masterLastIoSecAgo ?? -1]);
     f.push(["master_sync_in_progress", node.replState === "transfer" ? 1 : 0]);
-    f.push(["slave_read_repl_offset", node.replicaReadOffset ?? 1]);
-    f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
+    if (node.protocol === "redis-psync2") {
+      f.push(["slave_read_repl_offset", node.replicaReadOffset ?? 1]);
+      f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
+    }
     if (node.transfer) {
       const total = node.transfer.totalBytes;
       f.push(["master_sync_total_bytes", total]);
@@ -37,13 +42,15 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
       f.push(["master_sync_perc", (total > 0 ? (node.transfer.readBytes / total) * 100 : 0).toFixed(2)]);
     }
     if (!connected) f.push(["master_link_down_since_seconds", node.masterLinkDownSinceSec ?? -1]);
-    f.push(["slave_read_only", node.config.replicaReadOnly ? 1 : 0]);
+    f.push(["slave_read_only", ("replicaReadOnly" in node.config ? node.config.replicaReadOnly : node.config.slaveReadOnly) ? 1 : 0]);
   }
   f.push(["connected_slaves", node.replicas.length]);
   node.replicas.forEach((r, i) => {
     const [ip, port] = splitAddress(r.address);
-    f.push([`slave${i}`, `ip=${ip},port=${port},state=${r.state},offset=${r.ackOffset},lag=${r.lagSec}`]);
+    const ack = replicaAckOffset(r);
+    f.push([`slave${i}`, ack === undefined ? `${ip},${port},${r.state}` : `ip=${ip},port=${port},state=${r.state},offset=${ack},lag=${replicaLagSec(r)}`]);
   });
+  if (!hasReplids(node)) return ["# Replication", ...f.map(([k, v]) => `${k}:${v}`)].join("\n");
   f.push(["master_failover_state", "no-failover"]);
   f.push(["master_replid", node.replid]);
   f.push(["master_replid2", node.replid2]);

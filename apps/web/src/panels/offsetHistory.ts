@@ -5,6 +5,7 @@
  * history, and when it fills up it thins its older rows rather than dropping them, so the chart
  * always reaches back to the lab's start.
  */
+import { hasOffsets } from "../format/kinds.ts";
 import type { LabData } from "../store/labData.ts";
 import type { SeriesData } from "../timeline/timelineApi.ts";
 
@@ -39,7 +40,7 @@ export class OffsetHistory {
         this.columns.set(id, column);
       }
       const node = lab.nodes[id];
-      column.push(node && node.status !== "down" ? node.masterReplOffset : null);
+      column.push(node && node.status !== "down" && hasOffsets(node) ? node.masterReplOffset : null);
     }
     for (const [id, column] of this.columns) {
       if (column.length < this.times.length) column.push(null);

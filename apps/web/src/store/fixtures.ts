@@ -5,8 +5,11 @@ import type { LabEvent, LabView, NodeId, NodeSnapshot, ReplicationEdgeSnapshot, 
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export function makeNode(id: string, patch: Partial<Mutable<NodeSnapshot>>): NodeSnapshot {
-  const base: NodeSnapshot = {
+/** A 7.0 node's snapshot (the kind these builders make). */
+type Psync2Node = Extract<NodeSnapshot, { readonly protocol: "redis-psync2" }>;
+
+export function makeNode(id: string, patch: Partial<Mutable<Psync2Node>>): Psync2Node {
+  const base: Psync2Node = {
     id: id as NodeId,
     name: id.toUpperCase(),
     address: `127.0.0.1:${6378 + Number(id.replace(/\D/g, "") || "1")}`,

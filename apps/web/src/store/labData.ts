@@ -17,6 +17,7 @@ import type {
 } from "@replica-lab/protocol";
 import { EMPTY_EXTERNALS, externalTopologyKey, mergeExternals, type ExternalData } from "./externalData.ts";
 import { keepIfEqual } from "./jsonEqual.ts";
+import { hasReplids } from "../format/kinds.ts";
 
 /** The stream messages that change lab data (buffered and applied once per animation frame). */
 export type LabStreamMessage = Extract<ServerMessage, { type: "snapshot" | "update" | "events" | "lab-deleted" }>;
@@ -171,7 +172,8 @@ function applyUpdate(state: LabData, update: Extract<ServerMessage, { type: "upd
         needsResync = true;
         continue;
       }
-      const next: NodeSnapshot = { ...previous, ...patch.changes, id: previous.id };
+      // A patch holds fields of the node's own kind (the snapshot is a union by protocol).
+      const next = { ...previous, ...patch.changes, id: previous.id } as NodeSnapshot;
       const kept = keepIfEqual(previous, next);
       if (kept !== previous) {
         draft[patch.id] = kept;
@@ -282,7 +284,8 @@ function trackReplids(
 ): Readonly<Record<string, readonly ReplidChange[]>> {
   let draft: Record<string, readonly ReplidChange[]> | null = null;
   for (const node of nodes) {
-    if (node.replid === "") continue; // down: no id to show
+    // Kinds without replication ids (2.6, 2.8) have no history of them; a down node has no id.
+    if (!hasReplids(node) || node.replid === "") continue;
     const list = history[node.id] ?? [];
     const last = list[list.length - 1];
     if (last && last.replid === node.replid && last.replid2 === node.replid2 && last.secondReplOffset === node.secondReplOffset) continue;

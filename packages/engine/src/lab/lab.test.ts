@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Lab } from "./lab.ts";
 import type { NodeId } from "./types.ts";
+import { asPsync2 } from "./narrow.ts";
 import { fromUtf8 } from "../util/bytes.ts";
 import type { Reply } from "../redis/resp/reply.ts";
 
@@ -102,11 +103,11 @@ describe("Lab: time-driven replication rules", () => {
     lab.setLink(a, b, { partitioned: true });
     for (let i = 0; i < 10; i++) lab.command(a, "SET", `k${i}`, String(i));
     lab.advance(1_000);
-    expect(lab.nodeSnapshot(b).masterReplOffset).toBeLessThan(lab.nodeSnapshot(a).masterReplOffset);
+    expect(asPsync2(lab.nodeSnapshot(b)).masterReplOffset).toBeLessThan(asPsync2(lab.nodeSnapshot(a)).masterReplOffset);
     expect(lab.snapshot().edges[0]!.partitioned).toBe(true);
     lab.setLink(a, b, { partitioned: false });
     lab.runUntilIdle();
-    expect(lab.nodeSnapshot(b).masterReplOffset).toBe(lab.nodeSnapshot(a).masterReplOffset);
+    expect(asPsync2(lab.nodeSnapshot(b)).masterReplOffset).toBe(asPsync2(lab.nodeSnapshot(a)).masterReplOffset);
     expect(text(lab.command(b, "GET", "k9"))).toBe("9");
     expect(info(lab, a, "stats").sync_partial_ok).toBe("0"); // the connection survived
   });

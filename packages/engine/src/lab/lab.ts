@@ -474,7 +474,7 @@ export class Lab {
   /** Adds and boots a node. Ports are assigned from 6379 upward unless given. */
   addNode(options: AddNodeOptions = {}): NodeSnapshot {
     const version = options.version ?? "7.0";
-    if (!isNodeVersion(version)) throw new LabError("bad-version", `version ${String(version)} is not available (available: 7.0)`);
+    if (!isNodeVersion(version)) throw new LabError("bad-version", `version ${String(version)} is not available (available: ${NODE_VERSIONS.join(", ")})`);
     const name = options.name ?? this.nextFreeName();
     if ([...this.nodes.values()].some((n) => n.name === name)) throw new LabError("name-taken", `a node named ${name} already exists`);
     const host = options.host ?? "127.0.0.1";
@@ -1033,6 +1033,8 @@ export class Lab {
     const process = host.state === "up" ? host.process : null;
     // Every process here was booted by the lab's own kinds, so its view is one of theirs.
     const view = process ? (process.view() as ProcessView) : nodeKind(entry.version).downView(host.disk);
+    // The spread keeps each kind's fields with its protocol tag, replicas included (their shape
+    // follows the tag), which TypeScript cannot follow through a spread of the union: asserted.
     return {
       ...view,
       id,
@@ -1048,7 +1050,7 @@ export class Lab {
       masterId: view.masterAddress ? (this.byAddress.get(view.masterAddress) ?? null) : null,
       replicas: view.replicas.map((replica) => ({ ...replica, nodeId: this.byAddress.get(replica.address) ?? null })),
       configFile: host.disk.readText(host.kind.configFile) ?? "",
-    };
+    } as NodeSnapshot;
   }
 }
 

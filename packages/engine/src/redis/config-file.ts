@@ -4,7 +4,7 @@
  * and rewriteConfig). Runtime changes (CONFIG SET, REPLICAOF) live in the process until rewritten,
  * which is why a replica restarted without `replicaof` in its file comes back as a master.
  */
-import { CONFIG_NAMES, defaultConfig, findConfig, formatConfigValue, setConfigValue, type ConfigName, type NodeConfig } from "./config.ts";
+import { CONFIG_7_0, CONFIG_NAMES, fileNameOf, formatConfigValue, setConfigValue, type ConfigName, type ConfigSchema, type NodeConfig } from "./config.ts";
 
 /** What a config file sets. */
 export interface ParsedConfigFile {
@@ -53,9 +53,12 @@ export function splitConfigArgs(line: string): string[] | null {
   return args;
 }
 
-/** Reads a config file: every directive the lab models, `replicaof`/`slaveof`, comments. */
-export function parseConfigFile(text: string): ConfigFileResult {
-  const config = defaultConfig();
+/**
+ * Reads a config file: every directive the lab models (under the names `configSchema` knows),
+ * `replicaof`/`slaveof` (only `slaveof` before 5.0), comments.
+ */
+export function parseConfigFile(text: string, configSchema: ConfigSchema = CONFIG_7_0): ConfigFileResult {
+  const config = { ...configSchema.defaults };
   let replicaOf: { host: string; port: number } | null = null;
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
@@ -64,20 +67,20 @@ export function parseConfigFile(text: string): ConfigFileResult {
     const args = splitConfigArgs(line);
     if (args === null) return { ok: false, line: n + 1, message: "Unbalanced quotes in configuration line" };
     const name = args[0]!.toLowerCase();
-    if (name === "replicaof" || name === "slaveof") {
+    if (name === "slaveof" || (name === "replicaof" && configSchema.masterDirective === "replicaof")) {
       const port = Number(args[2]);
       if (args.length !== 3 || !Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, line: n + 1, message: `wrong number of arguments or bad port for ${name}` };
       replicaOf = { host: args[1]!, port };
       continue;
     }
-    if (findConfig(name) === undefined) return { ok: false, line: n + 1, message: `Bad directive or wrong number of arguments: ${args[0]}` };
+    if (configSchema.find(name) === undefined) return { ok: false, line: n + 1, message: `Bad directive or wrong number of arguments: ${args[0]}` };
     // `save` takes its pairs as separate arguments; the lab keeps them as one string.
     const value = name === "save" ? args.slice(1).join(" ") : args.length === 2 ? args[1]! : null;
     if (value === null) return { ok: false, line: n + 1, message: `wrong number of arguments for ${name}` };
-    const result = setConfigValue(config, name, value, { startup: true });
+    const result = setConfigValue(config, name, value, { startup: true }, configSchema);
     if (!result.ok) return { ok: false, line: n + 1, message: result.message };
   }
-  const defaults = defaultConfig();
+  const defaults = configSchema.defaults;
   const changed: Partial<NodeConfig> = {};
   for (const key of CONFIG_NAMES) if (config[key] !== defaults[key]) (changed as Record<string, unknown>)[key] = config[key];
   return { ok: true, config: changed, replicaOf };
@@ -96,9 +99,14 @@ function quoteIfNeeded(value: string): string {
   return `${out}"`;
 }
 
-function directive(name: ConfigName, config: NodeConfig): string {
+function directive(name: ConfigName, config: NodeConfig, configSchema: ConfigSchema): string {
   if (name === "save") return config.save === "" ? 'save ""' : `save ${config.save}`;
-  return `${name} ${quoteIfNeeded(formatConfigValue(config, name))}`;
+  return `${fileNameOf(name, configSchema) ?? name} ${quoteIfNeeded(formatConfigValue(config, name))}`;
+}
+
+/** The settings a version has, in a stable order. */
+function namesOf(configSchema: ConfigSchema): ConfigName[] {
+  return CONFIG_NAMES.filter((name) => fileNameOf(name, configSchema) !== undefined);
 }
 
 /**
@@ -106,8 +114,9 @@ function directive(name: ConfigName, config: NodeConfig): string {
  * differ from the defaults and are not in the file are appended after redis's marker line;
  * `replicaof` follows the running role (a master drops it).
  */
-export function rewriteConfigFile(text: string, config: NodeConfig, replicaOf: { host: string; port: number } | null): string {
-  const defaults = defaultConfig();
+export function rewriteConfigFile(text: string, config: NodeConfig, replicaOf: { host: string; port: number } | null, configSchema: ConfigSchema = CONFIG_7_0): string {
+  const defaults = configSchema.defaults;
+  const masterLine = (master: { host: string; port: number }): string => `${configSchema.masterDirective} ${master.host} ${master.port}`;
   const written = new Set<string>();
   const out: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
@@ -120,49 +129,57 @@ export function rewriteConfigFile(text: string, config: NodeConfig, replicaOf: {
     }
     const name = args[0]!.toLowerCase();
     if (name === "replicaof" || name === "slaveof") {
-      if (replicaOf && !written.has("replicaof")) out.push(`replicaof ${replicaOf.host} ${replicaOf.port}`);
+      if (replicaOf && !written.has("replicaof")) out.push(masterLine(replicaOf));
       written.add("replicaof");
       continue;
     }
-    const canonical = findConfig(name);
+    const canonical = configSchema.find(name);
     if (canonical === undefined || written.has(canonical)) continue;
     written.add(canonical);
-    out.push(directive(canonical, config));
+    out.push(directive(canonical, config, configSchema));
   }
   while (out.length > 0 && out[out.length - 1]!.trim() === "") out.pop();
   const appended: string[] = [];
-  for (const name of CONFIG_NAMES) {
+  for (const name of namesOf(configSchema)) {
     if (written.has(name) || config[name] === defaults[name]) continue;
-    appended.push(directive(name, config));
+    appended.push(directive(name, config, configSchema));
   }
-  if (replicaOf && !written.has("replicaof")) appended.push(`replicaof ${replicaOf.host} ${replicaOf.port}`);
+  if (replicaOf && !written.has("replicaof")) appended.push(masterLine(replicaOf));
   if (appended.length > 0) out.push(REWRITE_MARKER, ...appended);
   return `${out.join("\n")}\n`;
 }
 
-/** A new node's config file: a header, then the settings it was created with. */
-export function initialConfigFile(settings: Readonly<Record<string, string>>): { text: string } | { error: string } {
-  const config = defaultConfig();
-  const lines = ["# redis.conf of a Replica Lab node. CONFIG SET and REPLICAOF change only the running", "# process; CONFIG REWRITE writes them here, and a restart starts from this file."];
+/**
+ * A new node's config file: a header, then the settings it was created with. A setting may be
+ * named as `configSchema`'s version names it or by its 7.0 name (the lab's own vocabulary); the
+ * file spells it the version's way. A setting the version does not have is refused.
+ */
+export function initialConfigFile(settings: Readonly<Record<string, string>>, configSchema: ConfigSchema = CONFIG_7_0): { text: string } | { error: string } {
+  const config = { ...configSchema.defaults };
+  const lines =
+    configSchema.masterDirective === "replicaof"
+      ? ["# redis.conf of a Replica Lab node. CONFIG SET and REPLICAOF change only the running", "# process; CONFIG REWRITE writes them here, and a restart starts from this file."]
+      : ["# redis.conf of a Replica Lab node. CONFIG SET and SLAVEOF change only the running", "# process; a restart starts from this file."];
   for (const [name, value] of Object.entries(settings)) {
-    const canonical = findConfig(name);
-    if (canonical === undefined) return { error: `Unknown option or number of arguments for CONFIG SET - '${name}'` };
-    const result = setConfigValue(config, name, value, { startup: true });
+    const canonical = configSchema.find(name) ?? CONFIG_7_0.find(name);
+    const own = canonical === undefined ? undefined : fileNameOf(canonical, configSchema);
+    if (own === undefined) return { error: configSchema.errors === "legacy" ? `Unsupported CONFIG parameter: ${name}` : `Unknown option or number of arguments for CONFIG SET - '${name}'` };
+    const result = setConfigValue(config, own, value, { startup: true }, configSchema);
     if (!result.ok) return { error: result.message };
   }
-  const defaults = defaultConfig();
-  for (const name of CONFIG_NAMES) if (config[name] !== defaults[name]) lines.push(directive(name, config));
+  const defaults = configSchema.defaults;
+  for (const name of namesOf(configSchema)) if (config[name] !== defaults[name]) lines.push(directive(name, config, configSchema));
   return { text: `${lines.join("\n")}\n` };
 }
 
-/** The same file with its `replicaof` set to `master` (or removed). */
-export function setConfigFileMaster(text: string, master: { host: string; port: number } | null): string {
+/** The same file with its `replicaof` (or `slaveof`) set to `master` (or removed). */
+export function setConfigFileMaster(text: string, master: { host: string; port: number } | null, configSchema: ConfigSchema = CONFIG_7_0): string {
   const kept = text.split(/\r?\n/).filter((raw) => {
     const args = splitConfigArgs(raw.trim());
     const name = args?.[0]?.toLowerCase();
     return name !== "replicaof" && name !== "slaveof";
   });
   while (kept.length > 0 && kept[kept.length - 1]!.trim() === "") kept.pop();
-  if (master) kept.push(`replicaof ${master.host} ${master.port}`);
+  if (master) kept.push(`${configSchema.masterDirective} ${master.host} ${master.port}`);
   return `${kept.join("\n")}\n`;
 }

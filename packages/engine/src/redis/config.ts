@@ -1,6 +1,8 @@
 /**
  * Node configuration: the replication settings `CONFIG GET/SET` exposes, with redis 7.0.15's
- * defaults, parsers and error texts.
+ * defaults, parsers and error texts. Older versions know fewer of them, under their old names
+ * (`slave-read-only`, `repl-ping-slave-period`) and with other defaults: a node kind describes
+ * that with a `ConfigSchema` (see `legacyConfigSchema`); every function here defaults to 7.0's.
  */
 
 /** Values a node's configuration holds. Sizes in bytes, periods in seconds as redis has them. */
@@ -33,6 +35,8 @@ export interface NodeConfig {
   "replica-announce-port": number;
   /** Lab nodes persist with RDB only; reported so that tools that ask (redis-benchmark) get an answer. */
   appendonly: boolean;
+  /** Reported only: the simulated network has no Nagle algorithm to turn off. */
+  "repl-disable-tcp-nodelay": boolean;
   /** A client whose unparsed input grows past this is closed (redis client_max_querybuf_len). */
   "client-query-buffer-limit": number;
   /**
@@ -103,6 +107,7 @@ export function defaultConfig(): NodeConfig {
     "replica-announce-ip": "",
     "replica-announce-port": 0,
     appendonly: false,
+    "repl-disable-tcp-nodelay": false,
     "client-query-buffer-limit": 1073741824,
     "client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
     maxmemory: 0,
@@ -169,6 +174,7 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
   { name: "replica-announce-port", aliases: ["slave-announce-port"], kind: { type: "int", min: 0, max: 65535 } },
   { name: "appendonly", aliases: [], kind: { type: "immutable-bool" } },
+  { name: "repl-disable-tcp-nodelay", aliases: [], kind: { type: "bool" } },
   { name: "client-query-buffer-limit", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
   { name: "client-output-buffer-limit", aliases: [], kind: { type: "obuf-limits" } },
   { name: "maxmemory", aliases: [], kind: { type: "int", min: 0, max: LLONG_MAX, memory: true } },
@@ -184,24 +190,67 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "enable-debug-command", aliases: [], kind: { type: "immutable-enum", values: ["no", "yes", "local"] } },
 ];
 
-const BY_NAME = new Map<string, ConfigSpec>();
-for (const spec of SPECS) {
-  BY_NAME.set(spec.name, spec);
-  for (const alias of spec.aliases) BY_NAME.set(alias, spec);
-}
+const SPEC_OF = new Map<ConfigName, ConfigSpec>(SPECS.map((spec) => [spec.name, spec]));
 
 /** Every canonical config name, in a stable order. */
 export const CONFIG_NAMES: readonly ConfigName[] = SPECS.map((s) => s.name);
 
+/**
+ * What one Redis version's configuration looks like from outside: the names it knows (each with
+ * the setting it names), its defaults, the word its config file uses for the master, and how
+ * CONFIG SET words its errors.
+ */
+export interface ConfigSchema {
+  /** Every name CONFIG GET can match, with the setting it names; a setting's first name is how files spell it. */
+  readonly names: readonly (readonly [string, ConfigName])[];
+  readonly defaults: Readonly<NodeConfig>;
+  /** `replicaof` (5.0 on) or `slaveof`: the directive CONFIG REWRITE writes. */
+  readonly masterDirective: "replicaof" | "slaveof";
+  /**
+   * CONFIG SET's error texts: 7.0's ("Unknown option or number of arguments for CONFIG SET - 'x'",
+   * "CONFIG SET failed (possibly related to argument 'x') - ...") or the older ones
+   * ("Unsupported CONFIG parameter: x", "Invalid argument 'v' for CONFIG SET 'x'").
+   */
+  readonly errors: "7.0" | "legacy";
+  /** CONFIG SET takes several name/value pairs at once (7.0) or exactly one. */
+  readonly multiSet: boolean;
+  /** CONFIG REWRITE exists (2.8 on). */
+  readonly rewrite: boolean;
+  /** Looks a name up, case-insensitively. */
+  find(name: string): ConfigName | undefined;
+}
+
+function schema(names: readonly (readonly [string, ConfigName])[], defaults: NodeConfig, rest: Pick<ConfigSchema, "masterDirective" | "errors" | "multiSet" | "rewrite">): ConfigSchema {
+  const byName = new Map<string, ConfigName>(names.map(([name, canonical]) => [name, canonical]));
+  return { names, defaults, ...rest, find: (name) => byName.get(name.toLowerCase()) };
+}
+
+/** Redis 7.0.15's configuration: every setting under its canonical name and its aliases. */
+export const CONFIG_7_0: ConfigSchema = schema(
+  SPECS.flatMap((s) => [[s.name, s.name] as const, ...s.aliases.map((alias) => [alias, s.name] as const)]),
+  defaultConfig(),
+  { masterDirective: "replicaof", errors: "7.0", multiSet: true, rewrite: true },
+);
+
+/**
+ * The configuration of a version older than 5.0: only `names` (each the old spelling of a
+ * setting, e.g. `["slave-read-only", "replica-read-only"]`), with `defaults` over 7.0's.
+ */
+export function legacyConfigSchema(names: readonly (readonly [string, ConfigName])[], defaults: Partial<NodeConfig>, options: { readonly rewrite: boolean }): ConfigSchema {
+  return schema(names, { ...defaultConfig(), ...defaults }, { masterDirective: "slaveof", errors: "legacy", multiSet: false, rewrite: options.rewrite });
+}
+
 /** Every name CONFIG GET can match (canonical names and aliases), with the setting it names. */
-export const CONFIG_NAMES_AND_ALIASES: readonly (readonly [string, ConfigName])[] = SPECS.flatMap((s) => [
-  [s.name, s.name] as const,
-  ...s.aliases.map((alias) => [alias, s.name] as const),
-]);
+export const CONFIG_NAMES_AND_ALIASES: readonly (readonly [string, ConfigName])[] = CONFIG_7_0.names;
 
 /** Looks a parameter up by name or alias, case-insensitively. */
-export function findConfig(name: string): ConfigName | undefined {
-  return BY_NAME.get(name.toLowerCase())?.name;
+export function findConfig(name: string, configSchema: ConfigSchema = CONFIG_7_0): ConfigName | undefined {
+  return configSchema.find(name);
+}
+
+/** How a version's config file spells a setting (its first name for it), or undefined when it has none. */
+export function fileNameOf(name: ConfigName, configSchema: ConfigSchema): string | undefined {
+  return configSchema.names.find(([, canonical]) => canonical === name)?.[0];
 }
 
 /** Renders a value as CONFIG GET prints it. */
@@ -209,7 +258,7 @@ export function formatConfigValue(config: NodeConfig, name: ConfigName): string 
   const value = config[name];
   if (typeof value === "boolean") return value ? "yes" : "no";
   // A percentage is kept negative, as redis keeps it, and printed as one.
-  if (typeof value === "number" && value < 0 && BY_NAME.get(name)?.kind.type === "int") return `${-value}%`;
+  if (typeof value === "number" && value < 0 && SPEC_OF.get(name)?.kind.type === "int") return `${-value}%`;
   return String(value);
 }
 
@@ -219,15 +268,23 @@ export { globMatch } from "./glob.ts";
 export type ConfigSetResult = { ok: true } | { ok: false; message: string };
 
 /**
- * Parses `value` for `name` as CONFIG SET does and stores it. Returns redis's error text on
- * failure and leaves the config unchanged.
+ * Parses `value` for `name` as CONFIG SET does and stores it. Returns redis's error text (without
+ * the `ERR ` prefix) on failure and leaves the config unchanged.
  */
-export function setConfigValue(config: NodeConfig, rawName: string, value: string, options: { readonly startup?: boolean } = {}): ConfigSetResult {
-  const spec = BY_NAME.get(rawName.toLowerCase());
-  if (!spec) return { ok: false, message: `Unknown option or number of arguments for CONFIG SET - '${rawName}'` };
+export function setConfigValue(
+  config: NodeConfig,
+  rawName: string,
+  value: string,
+  options: { readonly startup?: boolean } = {},
+  configSchema: ConfigSchema = CONFIG_7_0,
+): ConfigSetResult {
+  const name = configSchema.find(rawName);
+  const spec = name === undefined ? undefined : SPEC_OF.get(name);
+  const legacy = configSchema.errors === "legacy";
+  if (!spec) return { ok: false, message: legacy ? `Unsupported CONFIG parameter: ${rawName}` : `Unknown option or number of arguments for CONFIG SET - '${rawName}'` };
   const fail = (reason: string): ConfigSetResult => ({
     ok: false,
-    message: `CONFIG SET failed (possibly related to argument '${rawName}') - ${reason}`,
+    message: legacy ? `Invalid argument '${value}' for CONFIG SET '${rawName}'` : `CONFIG SET failed (possibly related to argument '${rawName}') - ${reason}`,
   });
   switch (spec.kind.type) {
     case "bool": {

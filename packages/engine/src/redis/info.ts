@@ -1,6 +1,7 @@
 /**
  * INFO rendering (server.c genRedisInfoString) for the sections the lab models: server, clients,
- * memory, persistence, stats, replication, keyspace. Field order and names follow 7.0.15.
+ * memory, persistence, stats, replication, keyspace. Field order and names follow 7.0.15; the
+ * replication section is the version's own, and the node's dialect drops what older versions lack.
  */
 import type { RedisNode } from "./server.ts";
 
@@ -111,9 +112,13 @@ function renderSection(node: RedisNode, section: string): string {
         ["total_net_repl_input_bytes", s.netReplInputBytes],
         ["total_net_repl_output_bytes", s.netReplOutputBytes],
         ["rejected_connections", s.rejectedConnections],
-        ["sync_full", s.syncFull],
-        ["sync_partial_ok", s.syncPartialOk],
-        ["sync_partial_err", s.syncPartialErr],
+        ...(node.dialect.syncCounters
+          ? ([
+              ["sync_full", s.syncFull],
+              ["sync_partial_ok", s.syncPartialOk],
+              ["sync_partial_err", s.syncPartialErr],
+            ] as const)
+          : []),
         ["expired_keys", s.expiredKeys],
         ["evicted_keys", node.memory.evictedKeys],
         ["evicted_clients", node.memory.evictedClients],
@@ -132,15 +137,37 @@ function renderSection(node: RedisNode, section: string): string {
       ]);
     case "keyspace": {
       const fields: [string, string][] = [];
+      const now = node.unixMs();
       for (const db of node.keyspace.dbs) {
         if (db.size === 0) continue;
-        fields.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]);
+        fields.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${node.isReplica ? 0 : averageTtlMs(db.expires, now)}`]);
       }
       return lines("Keyspace", fields);
     }
     default:
       return "";
   }
+}
+
+/** Keys activeExpireCycle samples per round (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
+const TTL_SAMPLE = 20;
+
+/**
+ * `avg_ttl`: redis keeps a running estimate from the keys activeExpireCycle samples, which runs on
+ * masters only, so a replica prints 0. The lab averages the remaining TTL of the first keys with
+ * one (an O(1) stand-in for the estimate; 0 when none is left).
+ */
+function averageTtlMs(expires: ReadonlyMap<string, number>, nowMs: number): number {
+  let total = 0;
+  let count = 0;
+  for (const at of expires.values()) {
+    if (count === TTL_SAMPLE) break;
+    if (at > nowMs) {
+      total += at - nowMs;
+      count++;
+    }
+  }
+  return count === 0 ? 0 : Math.round(total / count);
 }
 
 /** One INFO section: its title line, then `name:value` lines. */

@@ -57,9 +57,10 @@ export function checkSavePoints(node: RedisNode): void {
 }
 
 
-/** Serializes the dataset as RDB v10. */
+/** Serializes the dataset as the node's version writes it (RDB 10 for 7.0, 8 for 4.0, 6 for 2.6 and 2.8). */
 export function buildRdb(node: RedisNode): Uint8Array {
   return writeRdb({
+    version: node.dialect.rdbVersion,
     aux: {
       redisVer: node.versionString,
       ctimeSec: node.unixSec(),
@@ -127,7 +128,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
         unsupported.push(`${typeName}:${key}`);
       },
     },
-    { verifyChecksum: node.config.rdbchecksum },
+    { verifyChecksum: node.config.rdbchecksum, maxVersion: node.dialect.rdbVersion },
   );
   node.lastLoad = { keysLoaded: keys, keysExpired: expired, keysUnsupported: unsupported.length };
   if (unsupported.length > 0) {

@@ -21,7 +21,8 @@ import { buildRdb, checkSavePoints, loadDataFromDisk, loadRdbInto, saveRdb, type
 import { Client } from "./client.ts";
 import { checkClientMemory, queryBufferOverLimit } from "./client-limits.ts";
 import { NodeMemory } from "./memory.ts";
-import { defaultConfig, type NodeConfig } from "./config.ts";
+import type { ConfigSchema, NodeConfig } from "./config.ts";
+import type { RedisDialect } from "./dialect.ts";
 import type { SimDisk } from "../process/disk.ts";
 import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
@@ -57,12 +58,18 @@ export interface NodeOptions {
   readonly configFile?: string;
 }
 
-/** What a node kind gives the core: its version string, command table and replication. */
+/**
+ * What a node kind gives the core: its version string, command table, configuration, dialect
+ * (where the shared commands, INFO, propagation and RDB differ between versions) and replication.
+ */
 export interface RedisFlavor<V extends ProcessViewCommon = ProcessViewCommon> {
   /** `redis_version` as INFO, HELLO and RDB aux fields report it. */
   readonly versionString: string;
   /** Every command this version understands (shared ones plus its replication commands). */
   readonly commands: CommandTable;
+  /** The settings this version has, under its names, with its defaults. */
+  readonly config: ConfigSchema;
+  readonly dialect: RedisDialect;
   createReplication(node: RedisNode<V>): RedisReplication<V>;
 }
 
@@ -130,6 +137,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   readonly startMs: number;
   readonly versionString: string;
   readonly commands: CommandTable;
+  readonly configSchema: ConfigSchema;
+  readonly dialect: RedisDialect;
   readonly configFile: string | null;
   readonly replication: RedisReplication<V>;
 
@@ -178,6 +187,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** Why the running command is propagated differently (for the propagation trace). */
   private propagateReason = "";
   private currentTouchesArbitraryKeys = false;
+  /** Before 7.0: an EXEC ran a write, so its ops go out as MULTI … EXEC (MULTI under this db). */
+  private transactionMultiDb: number | null = null;
   /** The client whose command is running (redis: server.current_client). */
   currentClient: Client | null = null;
   /** Bumped at every state change a UI may care about (cheap change detection for snapshots). */
@@ -193,7 +204,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.startMs = options.nowMs;
     this.disk = options.disk;
     this.pid = options.pid ?? 1000 + this.prng.int(60000);
-    this.config = { ...defaultConfig(), ...options.config };
+    this.configSchema = flavor.config;
+    this.dialect = flavor.dialect;
+    this.config = { ...flavor.config.defaults, ...options.config };
     this.runId = this.prng.hex(40);
     this.versionString = flavor.versionString;
     this.configFile = options.configFile ?? null;
@@ -571,9 +584,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     client.lastCommand = cmd ? cmd.name : lowerAscii(argv[0]!);
     const name = client.lastCommand;
     if (!cmd) {
-      let args = "";
-      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${printableArg(argv[i]!)}' `;
-      this.rejectCommand(client, `ERR unknown command '${printableArg(argv[0]!)}', with args beginning with: ${args}`);
+      this.rejectCommand(client, this.dialect.unknownCommand(argv));
       return;
     }
     if (!arityOk(cmd.arity, argv.length)) {
@@ -620,7 +631,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
     const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.stale) === true);
     if (this.isReplica && !fromMaster && !this.replication.masterLinkUp && !this.config["replica-serve-stale-data"] && denyStale) {
-      this.rejectCommand(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      this.rejectCommand(client, this.dialect.masterDown);
       return;
     }
     if (inMulti && !RUN_INSIDE_MULTI.has(cmd.name)) {
@@ -676,7 +687,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.propagateOverride = savedOverride;
     this.currentClient = savedClient;
     if (this.callDepth === 0) {
-      this.propagatePendingOps();
+      this.propagatePendingOps(client.db);
       const offset = this.replication.streamOffset;
       if (offset !== offsetBefore) client.woff = offset;
       this.changeCount++;
@@ -707,28 +718,45 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.alsoPropagate(db, propagated);
   }
 
+  /**
+   * Before 7.0, EXEC propagates MULTI as it reaches the transaction's first write command (under
+   * the client's db then) and EXEC at the end, even when nothing in between changed data
+   * (execCommandPropagateMulti). Called by EXEC for kinds whose dialect says so.
+   */
+  beginPropagatedTransaction(db: number): void {
+    if (this.transactionMultiDb === null) this.transactionMultiDb = db;
+  }
+
   /** Queues an extra op for the stream (redis alsoPropagate), e.g. the DEL of a lazily expired key. */
   alsoPropagate(db: number, argv: readonly Uint8Array[]): void {
     this.pendingOps.push({ db, argv });
     if (this.callDepth === 0) this.propagatePendingOps();
   }
 
-  private propagatePendingOps(): void {
+  /** Feeds what the outermost call propagated; `clientDb` is the calling client's db at its end. */
+  private propagatePendingOps(clientDb?: number): void {
     const ops = this.pendingOps;
     const count = ops.length;
-    if (count === 0) return;
+    const multiDb = this.transactionMultiDb;
+    if (count === 0 && multiDb === null) return;
     const replication = this.replication;
     if (replication.shouldPropagate()) {
-      if (count === 1) {
+      if (multiDb !== null) {
+        // Before 7.0: the transaction as EXEC sent it, EXEC under the client's db at its end.
+        replication.feedCommand(multiDb, MULTI_ARGV);
+        for (const op of ops) replication.feedCommand(op.db, op.argv);
+        replication.feedCommand(clientDb ?? multiDb, EXEC_ARGV);
+      } else if (count === 1) {
         const op = ops[0]!;
         replication.feedCommand(op.db, op.argv);
       } else {
-        const wrap = !this.currentTouchesArbitraryKeys;
+        const wrap = !this.currentTouchesArbitraryKeys && !this.dialect.wrapSingleWriteTransactions;
         if (wrap) replication.feedCommand(ops[0]!.db, MULTI_ARGV);
         for (const op of ops) replication.feedCommand(op.db, op.argv);
         if (wrap) replication.feedCommand(ops[count - 1]!.db, EXEC_ARGV);
       }
     }
+    this.transactionMultiDb = null;
     if (count === 1) ops.pop();
     else ops.length = 0;
   }
@@ -873,11 +901,6 @@ export function binaryKeyBytes(key: string): Uint8Array {
   const out = new Uint8Array(key.length);
   for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
   return out;
-}
-
-/** An argument as redis prints it in error messages (truncated to 128 bytes). */
-function printableArg(arg: Uint8Array): string {
-  return bytesToBinary(arg, 0, Math.min(arg.length, 128));
 }
 
 function assertNever(value: never): never {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Lab } from "../lab/lab.ts";
 import type { NodeId } from "../lab/types.ts";
+import { asPsync2 } from "../lab/narrow.ts";
 import type { Reply } from "../redis/resp/reply.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
 import { fromUtf8, utf8 } from "../util/bytes.ts";
@@ -109,8 +110,8 @@ describe("World: outbound connector", () => {
     advance(inside, outside, 50);
     expect(text(inside.command(replica, "GET", "b"))).toBe("2");
     expect(text(inside.command(replica, "GET", "long"))).toBe("x".repeat(500));
-    const m = outside.nodeSnapshot(master);
-    const r = inside.nodeSnapshot(replica);
+    const m = asPsync2(outside.nodeSnapshot(master));
+    const r = asPsync2(inside.nodeSnapshot(replica));
     expect(r.replid).toBe(m.replid);
     expect(r.masterReplOffset).toBe(m.masterReplOffset);
     // The master's replica entry is the inside node's announced port.
@@ -124,7 +125,7 @@ describe("World: outbound connector", () => {
     outside.command(master, "CLIENT", "KILL", "TYPE", "replica");
     advance(inside, outside, 1_500);
     expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
-    expect(outside.nodeSnapshot(master).stats.syncPartialOk).toBe(1);
+    expect(asPsync2(outside.nodeSnapshot(master)).stats.syncPartialOk).toBe(1);
   });
 
   it("a command from the master that the lab does not model is counted and reported once; its bytes still count", () => {
@@ -137,13 +138,13 @@ describe("World: outbound connector", () => {
     advance(inside, outside, 1_500);
     expect(inside.nodeSnapshot(replica).linkUp).toBe(true);
     expect(info(inside, replica, "stats").unexpected_error_replies).toBe("0");
-    const before = inside.nodeSnapshot(replica).masterReplOffset;
+    const before = asPsync2(inside.nodeSnapshot(replica)).masterReplOffset;
     // A real master's XADD (streams are not modelled), twice, as its stream would carry it.
     const rpush = encodeCommand(["XADD", "stream", "1-1", "f", "v"].map(utf8));
     link.events!.data(rpush);
     link.events!.data(rpush);
     inside.runCurrent();
-    expect(inside.nodeSnapshot(replica).masterReplOffset).toBe(before + 2 * rpush.length);
+    expect(asPsync2(inside.nodeSnapshot(replica)).masterReplOffset).toBe(before + 2 * rpush.length);
     expect(info(inside, replica, "stats").unexpected_error_replies).toBe("2");
     const warnings = inside.events().filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed");
     expect(warnings).toHaveLength(1);

@@ -7,8 +7,9 @@
 import type { HandshakeFrame, HandshakeName, HandshakeRecord, RdbSummary } from "./legacy-fixture.ts";
 import { IdClasses, namePorts } from "./legacy-observe.ts";
 import { QUIET_CONFIG } from "./legacy-scenarios.ts";
-import { infoEntries, sleep, type LegacyCluster } from "./legacy-servers.ts";
-import { RecordingProxy, latin1, type RawFrame } from "./recording-proxy.ts";
+import { infoEntries } from "./legacy-servers.ts";
+import type { LegacyBackend, LegacyProxy } from "./legacy-backend.ts";
+import { latin1, type RawFrame } from "./recording-proxy.ts";
 
 const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -57,7 +58,7 @@ function summarizeRdb(payload: Uint8Array, ids: IdClasses): RdbSummary {
 /** The frame kinds a cron emits on a timer: how many and what ACKs carry depend on timing. */
 const PERIODIC_KINDS = new Set(["ack", "ping", "newline"]);
 
-function normalizeFrames(raw: readonly RawFrame[], ids: IdClasses, cluster: LegacyCluster): HandshakeFrame[] {
+function normalizeFrames(raw: readonly RawFrame[], ids: IdClasses, cluster: LegacyBackend): HandshakeFrame[] {
   const text = (bytes: Uint8Array): string => namePorts(ids.inText(latin1.decode(bytes)), cluster);
   const frames = raw.map((frame): HandshakeFrame => {
     switch (frame.kind) {
@@ -97,15 +98,14 @@ function markRepeatedConnections(frames: HandshakeFrame[]): HandshakeFrame[] {
 /** What a capture drives: the servers, the proxy, the step log. */
 class CaptureRun {
   readonly ids = new IdClasses();
-  private proxy: RecordingProxy | null = null;
+  private proxy: LegacyProxy | null = null;
 
-  constructor(readonly cluster: LegacyCluster) {}
+  constructor(readonly cluster: LegacyBackend) {}
 
   /** Starts the proxy in front of `master` and returns its port (known to the cluster as `master`'s). */
   async proxyTo(master: string): Promise<number> {
     if (this.proxy) throw new Error("one proxy per capture");
-    this.proxy = await RecordingProxy.start(this.cluster.port(master));
-    this.cluster.alias(this.proxy.port, master);
+    this.proxy = await this.cluster.startProxy(master);
     return this.proxy.port;
   }
 
@@ -160,7 +160,7 @@ class CaptureRun {
     this.proxy = null;
     if (!proxy) return [];
     await proxy.close();
-    return proxy.frames;
+    return [...proxy.frames];
   }
 }
 
@@ -234,7 +234,7 @@ const CAPTURES: Readonly<Record<HandshakeName, Capture>> = {
       await c.cluster.settle();
       c.step("A killed (SIGKILL)");
       await c.cluster.kill("A");
-      await sleep(2500);
+      await c.cluster.sleep(2500);
       await c.act("B", "SLAVEOF", "NO", "ONE");
       await c.cluster.settle();
       await c.act("B", "SET", "n1", "v1");
@@ -249,7 +249,7 @@ const CAPTURES: Readonly<Record<HandshakeName, Capture>> = {
     async run(c) {
       await chainThroughProxy(c);
       await dropBsLinkWhileFrozen(c, false);
-      await sleep(1500);
+      await c.cluster.sleep(1500);
     },
   },
   pings: {
@@ -260,9 +260,9 @@ const CAPTURES: Readonly<Record<HandshakeName, Capture>> = {
     async run(c) {
       await c.preload("A", ["x1"]);
       await c.attachThroughProxy("B", "A");
-      await sleep(3500);
+      await c.cluster.sleep(3500);
       await c.act("A", "SET", "p1", "v1");
-      await sleep(1000);
+      await c.cluster.sleep(1000);
     },
   },
 };
@@ -270,7 +270,7 @@ const CAPTURES: Readonly<Record<HandshakeName, Capture>> = {
 export const HANDSHAKE_NAMES = Object.keys(CAPTURES) as HandshakeName[];
 
 /** Runs one capture on a fresh cluster made by `makeCluster(config)`, closing it afterwards. */
-export async function captureHandshake(name: HandshakeName, makeCluster: (config: Readonly<Record<string, string>>) => LegacyCluster): Promise<HandshakeRecord> {
+export async function captureHandshake(name: HandshakeName, makeCluster: (config: Readonly<Record<string, string>>) => LegacyBackend): Promise<HandshakeRecord> {
   const capture = CAPTURES[name];
   const cluster = makeCluster(capture.config);
   const run = new CaptureRun(cluster);

@@ -3,7 +3,8 @@
  * equality classes, ports become node names, clocks become placeholders. Everything else stays as
  * printed, in printed order.
  */
-import { infoEntries, type LegacyCluster, type Reply } from "./legacy-servers.ts";
+import { infoEntries, type Reply } from "./legacy-servers.ts";
+import type { LegacyBackend } from "./legacy-backend.ts";
 import type { LegacyCheckpoint, LegacyScenarioRecord, NodeObservation } from "./legacy-fixture.ts";
 
 /** The words of the normalization, stored in each fixture so a reader knows what was replaced. */
@@ -39,7 +40,7 @@ export class IdClasses {
 }
 
 /** Replaces whole-word node ports in `text` by `<name>`. */
-export function namePorts(text: string, cluster: LegacyCluster): string {
+export function namePorts(text: string, cluster: LegacyBackend): string {
   return text.replace(/\b\d{4,5}\b/g, (digits) => {
     const name = cluster.nameOfPort(Number(digits));
     return name === undefined ? digits : `<${name}>`;
@@ -51,7 +52,7 @@ const BYTES_FIELDS = new Set(["master_sync_left_bytes", "master_sync_total_bytes
 /** A `master_link_down_since_seconds` this large is "now minus the epoch": the link was never up. */
 const NEVER_UP_SECONDS = 1_000_000_000;
 
-function normalizeReplicationValue(field: string, value: string, ids: IdClasses, cluster: LegacyCluster): string {
+function normalizeReplicationValue(field: string, value: string, ids: IdClasses, cluster: LegacyBackend): string {
   if (SECONDS_FIELDS.has(field)) return value === "-1" ? value : "<seconds>";
   if (BYTES_FIELDS.has(field)) return "<bytes>";
   if (field === "master_link_down_since_seconds") return Number(value) > NEVER_UP_SECONDS ? "<unixtime>" : "<seconds>";
@@ -90,7 +91,7 @@ export class ScenarioObserver {
   private readonly checkpoints: LegacyCheckpoint[] = [];
   private readonly replies: string[] = [];
 
-  constructor(private readonly cluster: LegacyCluster) {}
+  constructor(private readonly cluster: LegacyBackend) {}
 
   async observe(name: string): Promise<NodeObservation> {
     const info = async (section: string): Promise<[string, string][]> => infoEntries(await this.cluster.command(name, "INFO", section));

@@ -6,8 +6,9 @@
  * returns its checkpoints and replies; `record-legacy.ts` stores them per release.
  */
 import type { LegacyScenarioRecord } from "./legacy-fixture.ts";
+import type { LegacyBackend } from "./legacy-backend.ts";
 import { ScenarioObserver, replyText } from "./legacy-observe.ts";
-import { LegacyClient, sleep, type LegacyCluster, type LegacyVersion, type Reply } from "./legacy-servers.ts";
+import type { LegacyVersion, Reply } from "./legacy-servers.ts";
 
 /** Every scenario node's settings: no master PINGs, so offsets do not depend on timing. */
 export const QUIET_CONFIG: Readonly<Record<string, string>> = { "repl-ping-slave-period": "3600" };
@@ -32,7 +33,7 @@ const PAIR: Links = [["B", "A"]];
 class ScenarioRun {
   readonly obs: ScenarioObserver;
 
-  constructor(readonly cluster: LegacyCluster) {
+  constructor(readonly cluster: LegacyBackend) {
     this.obs = new ScenarioObserver(cluster);
   }
 
@@ -97,7 +98,7 @@ class ScenarioRun {
    */
   async killAAndPromoteB(waitMs: number, label: string): Promise<void> {
     await this.cluster.kill("A");
-    await sleep(waitMs);
+    await this.cluster.sleep(waitMs);
     await this.obs.checkpoint(label);
     await this.slaveOf("B", null);
   }
@@ -359,7 +360,7 @@ const masterRestartsFromRdb: LegacyScenario = {
     await r.reply("A", "SAVE");
     await r.obs.checkpoint("saved");
     await r.cluster.kill("A");
-    await sleep(4000);
+    await r.cluster.sleep(4000);
     await r.obs.checkpoint("A down", ["B"]);
     await r.cluster.restart("A");
     await r.cluster.settle();
@@ -419,10 +420,10 @@ const replies: LegacyScenario = {
     await r.reply("B", "SET", "x", "1");
     await r.reply("B", "ROLE");
     await r.cluster.kill("A");
-    await sleep(1500);
+    await r.cluster.sleep(1500);
     await r.obs.checkpoint("master dead", ["B"]);
     // SYNC/PSYNC on a connection of their own: a server that accepted one would start streaming.
-    const probe = await LegacyClient.connect(r.cluster.port("B"));
+    const probe = await r.cluster.connect("B");
     try {
       for (const argv of [["SYNC"], ["PSYNC", "?", "-1"]]) r.obs.record("B", argv, await probe.send(argv));
     } finally {
@@ -454,7 +455,7 @@ export const LEGACY_SCENARIOS: Readonly<Record<string, LegacyScenario>> = {
 };
 
 /** Runs one scenario on a fresh cluster from `makeCluster`; undefined when it does not apply to `version`. */
-export async function runLegacyScenario(name: string, version: LegacyVersion, makeCluster: () => LegacyCluster): Promise<LegacyScenarioRecord | undefined> {
+export async function runLegacyScenario(name: string, version: LegacyVersion, makeCluster: () => LegacyBackend): Promise<LegacyScenarioRecord | undefined> {
   const scenario = LEGACY_SCENARIOS[name];
   if (!scenario) throw new Error(`no scenario ${name}`);
   if (scenario.applies && !scenario.applies(version)) return undefined;

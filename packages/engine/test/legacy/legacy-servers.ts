@@ -9,6 +9,8 @@ import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LegacyRelease } from "./legacy-fixture.ts";
+import { linkAddressOf, replicationSettled, type LegacyBackend, type LegacyProbe, type LegacyProxy } from "./legacy-backend.ts";
+import { RecordingProxy } from "./recording-proxy.ts";
 
 /** What differs between the legacy releases, as far as driving them goes. */
 export interface LegacyVersion {
@@ -202,7 +204,7 @@ interface LegacyNode {
 }
 
 /** A set of named legacy servers of one release. */
-export class LegacyCluster {
+export class LegacyCluster implements LegacyBackend {
   private readonly nodes = new Map<string, LegacyNode>();
   private readonly root = mkdtempSync(join(tmpdir(), "replica-lab-legacy-"));
   /** Ports that lead to a node without being its own (recording proxies). */
@@ -307,16 +309,9 @@ export class LegacyCluster {
     return this.command(name, "SLAVEOF", "127.0.0.1", String(node.masterPort));
   }
 
-  /**
-   * The address of the one connection on `on` flagged `flag` in CLIENT LIST (S: an attached slave,
-   * M: its own master link), for CLIENT KILL by address, which every version has.
-   */
-  async linkAddress(on: string, flag: "S" | "M"): Promise<string> {
-    const list = await this.command(on, "CLIENT", "LIST");
-    const lines = list.kind === "bulk" && list.value !== null ? list.value.split("\n").filter((line) => new RegExp(`\\bflags=[A-Za-z]*${flag}`).test(line)) : [];
-    const addr = lines.length === 1 ? /\baddr=(\S+)/.exec(lines[0]!)?.[1] : undefined;
-    if (addr === undefined) throw new Error(`${on} has ${lines.length} connections flagged ${flag}`);
-    return addr;
+  /** The address of the one connection on `on` flagged S (an attached slave) or M (its master link). */
+  linkAddress(on: string, flag: "S" | "M"): Promise<string> {
+    return linkAddressOf(this, on, flag);
   }
 
   /** SIGKILL by PID (a crash: nothing saved), then wait until its port refuses connections. */
@@ -356,42 +351,30 @@ export class LegacyCluster {
     node.frozen = false;
   }
 
-  /**
-   * Waits at least `minMs`, then until every live slave whose master is alive has its link up, no
-   * sync in progress, and (2.8 on) its offset equal to its master's with the master's ACK record
-   * caught up too; on 2.6, which has no offsets, until the master shows it online with the same DBSIZE.
-   */
+  /** Waits at least `minMs`, then until replication has settled (`replicationSettled`). */
   async settle(minMs = 1100): Promise<void> {
     await sleep(minMs);
     const deadline = Date.now() + 30_000;
-    while (!(await this.settled())) {
+    const live = (): string[] => [...this.nodes.values()].filter((n) => n.client && !n.frozen).map((n) => n.name);
+    while (!(await replicationSettled(this, live()))) {
       if (Date.now() > deadline) throw new Error(`${this.version.release} servers did not settle within 30 s`);
       await sleep(100);
     }
   }
 
-  private async settled(): Promise<boolean> {
-    const live = [...this.nodes.values()].filter((n) => n.client && !n.frozen);
-    const infos = new Map<string, Map<string, string>>();
-    for (const node of live) infos.set(node.name, new Map(infoEntries(await this.command(node.name, "INFO", "replication"))));
-    for (const node of live) {
-      const fields = infos.get(node.name)!;
-      if (fields.get("role") !== "slave") continue;
-      const masterName = this.nameOfPort(Number(fields.get("master_port")));
-      const master = masterName === undefined ? undefined : infos.get(masterName);
-      if (!masterName || !master) continue;
-      if (fields.get("master_link_status") !== "up" || fields.get("master_sync_in_progress") !== "0") return false;
-      const line = [...master.entries()].filter(([key]) => /^slave\d+$/.test(key)).map(([, value]) => parseSlaveLine(value)).find((s) => s.port === node.port);
-      if (!line || line.state !== "online") return false;
-      if (this.version.hasBacklog) {
-        const masterOffset = Number(master.get("master_repl_offset"));
-        if (Number(fields.get("slave_repl_offset")) !== masterOffset || line.offset !== masterOffset) return false;
-      } else {
-        const [mine, theirs] = [await this.command(node.name, "DBSIZE"), await this.command(masterName, "DBSIZE")];
-        if (mine.kind !== "integer" || theirs.kind !== "integer" || mine.value !== theirs.value) return false;
-      }
-    }
-    return true;
+  sleep(ms: number): Promise<void> {
+    return sleep(ms);
+  }
+
+  async connect(name: string): Promise<LegacyProbe> {
+    return LegacyClient.connect(this.port(name));
+  }
+
+  /** A recording proxy on a free port in front of `master`, known to the cluster as `master`'s. */
+  async startProxy(master: string): Promise<LegacyProxy> {
+    const proxy = await RecordingProxy.start(this.port(master));
+    this.alias(proxy.port, master);
+    return proxy;
   }
 
   /** Kills every process still running (by PID) and removes the directories. */

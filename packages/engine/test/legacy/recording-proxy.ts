@@ -146,11 +146,64 @@ function findBytes(haystack: Uint8Array, needle: Uint8Array, from: number): numb
   return -1;
 }
 
-/** The proxy: one listening port in front of `targetPort`; each accepted connection gets its own upstream. */
-export class RecordingProxy {
+/**
+ * What a proxy records, whatever carries the bytes (real sockets here, the lab's connections in
+ * lab-backend.ts): steps, connections opened and closed (by which side first), and each
+ * direction's bytes cut into units.
+ */
+export class ProxyRecorder {
   readonly frames: RawFrame[] = [];
   private connections = 0;
   private recording = true;
+
+  /** Records an action of the recorder between the frames it causes. */
+  step(text: string): void {
+    if (this.recording) this.frames.push({ kind: "step", text });
+  }
+
+  /** A replica connected through the proxy: its number, and the handlers of its two directions. */
+  open(): { readonly conn: number; fromReplica(chunk: Uint8Array): void; fromMaster(chunk: Uint8Array): void; closed(dir: Direction): void } {
+    const conn = ++this.connections;
+    const replicaBytes = new ReplicaBytes();
+    const masterBytes = new MasterBytes();
+    let closedBy: Direction | null = null;
+    const record = (dir: Direction, units: Unit[]): void => {
+      for (const unit of units) this.push({ ...unit, conn, dir });
+    };
+    this.push({ kind: "connect", conn, dir: "replica->master" });
+    return {
+      conn,
+      fromReplica: (chunk) => record("replica->master", replicaBytes.push(chunk)),
+      fromMaster: (chunk) => record("master->replica", masterBytes.push(chunk)),
+      closed: (dir) => {
+        if (closedBy !== null) return;
+        closedBy = dir;
+        this.push({ kind: "close", conn, dir });
+      },
+    };
+  }
+
+  /** Resolves once connection `conn` has closed (either side), polling with `wait`. */
+  async closeOf(conn: number, wait: (ms: number) => Promise<void>): Promise<void> {
+    for (let waited = 0; !this.frames.some((f) => f.kind === "close" && f.conn === conn); waited += 10) {
+      if (waited > 10_000) throw new Error(`connection ${conn} through the proxy did not close`);
+      await wait(10);
+    }
+  }
+
+  /** Records nothing more. */
+  stop(): void {
+    this.recording = false;
+  }
+
+  private push(frame: RawFrame): void {
+    if (this.recording) this.frames.push(frame);
+  }
+}
+
+/** The proxy: one listening port in front of `targetPort`; each accepted connection gets its own upstream. */
+export class RecordingProxy {
+  private readonly recorder = new ProxyRecorder();
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -174,40 +227,30 @@ export class RecordingProxy {
     return address.port;
   }
 
-  /** Records an action of the recorder between the frames it causes. */
-  step(text: string): void {
-    if (this.recording) this.frames.push({ kind: "step", text });
+  get frames(): readonly RawFrame[] {
+    return this.recorder.frames;
   }
 
-  private push(frame: RawFrame): void {
-    if (this.recording) this.frames.push(frame);
+  /** Records an action of the recorder between the frames it causes. */
+  step(text: string): void {
+    this.recorder.step(text);
   }
 
   private accept(replica: Socket): void {
-    const conn = ++this.connections;
     const master = new Socket();
     this.sockets.add(replica).add(master);
-    const fromReplica = new ReplicaBytes();
-    const fromMaster = new MasterBytes();
-    let closedBy: Direction | null = null;
+    const connection = this.recorder.open();
     const closed = (dir: Direction): void => {
-      if (closedBy === null) {
-        closedBy = dir;
-        this.push({ kind: "close", conn, dir });
-      }
+      connection.closed(dir);
       replica.destroy();
       master.destroy();
     };
-    const record = (dir: Direction, units: Unit[]): void => {
-      for (const unit of units) this.push({ ...unit, conn, dir });
-    };
-    this.push({ kind: "connect", conn, dir: "replica->master" });
     replica.on("data", (chunk: Buffer) => {
-      record("replica->master", fromReplica.push(new Uint8Array(chunk)));
+      connection.fromReplica(new Uint8Array(chunk));
       master.write(chunk);
     });
     master.on("data", (chunk: Buffer) => {
-      record("master->replica", fromMaster.push(new Uint8Array(chunk)));
+      connection.fromMaster(new Uint8Array(chunk));
       replica.write(chunk);
     });
     replica.on("close", () => closed("replica->master"));
@@ -218,16 +261,13 @@ export class RecordingProxy {
   }
 
   /** Resolves once connection `conn` has closed (either side), so later steps are recorded after it. */
-  async closeOf(conn: number): Promise<void> {
-    for (let waited = 0; !this.frames.some((f) => f.kind === "close" && f.conn === conn); waited += 10) {
-      if (waited > 10_000) throw new Error(`connection ${conn} through the proxy did not close`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  closeOf(conn: number): Promise<void> {
+    return this.recorder.closeOf(conn, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Stops recording, then closes the listener and every connection through it. */
   async close(): Promise<void> {
-    this.recording = false;
+    this.recorder.stop();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -106,7 +106,8 @@ export class ReplicationBacklog {
    */
   constructor(sizeBytes: number, startOffset: number) {
     checkCount(sizeBytes, "backlog size");
-    if (!Number.isInteger(startOffset) || startOffset < 1) throw new RangeError(`bad start offset ${startOffset}`);
+    // 0 happens: a replica synced with SYNC from a pre-PSYNC master (2.6) starts at offset -1.
+    if (!Number.isInteger(startOffset) || startOffset < 0) throw new RangeError(`bad start offset ${startOffset}`);
     this.size = sizeBytes;
     this.end = startOffset - 1;
   }

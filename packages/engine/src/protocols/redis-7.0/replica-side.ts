@@ -45,6 +45,11 @@ export interface MasterLinkInfo {
   readReploff: number;
   db: number;
   lastInteractionMs: number;
+  /**
+   * Synced with SYNC after the master refused PSYNC (a 2.6 master: CLIENT_PRE_PSYNC, set when the
+   * initial offset is -1). Such a master gets no REPLCONF ACK: it would answer it with an error.
+   */
+  preSync: boolean;
 }
 
 interface Transfer {
@@ -169,7 +174,7 @@ export class ReplicaSide {
   cacheMasterUsingMyself(db: number): void {
     const node = this.node;
     this.masterInitialOffset = this.repl.masterReplOffset;
-    this.cachedMaster = { replid: this.repl.replid, reploff: this.repl.masterReplOffset, readReploff: this.repl.masterReplOffset, db, lastInteractionMs: node.nowMs };
+    this.cachedMaster = { replid: this.repl.replid, reploff: this.repl.masterReplOffset, readReploff: this.repl.masterReplOffset, db, lastInteractionMs: node.nowMs, preSync: false };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -512,6 +517,7 @@ export class ReplicaSide {
       readReploff: this.masterInitialOffset,
       db: loaded.replication?.streamDb ?? 0,
       lastInteractionMs: node.nowMs,
+      preSync: this.masterInitialOffset === -1,
     };
     this.attachMasterClient(conn, info);
     this.repl.createBacklog();
@@ -675,7 +681,7 @@ export class ReplicaSide {
     if (this.state === "connect" && this.masterHost !== null) {
       this.connectWithMaster();
     }
-    if (this.state === "connected") this.sendAck();
+    if (this.state === "connected" && this.master?.preSync === false) this.sendAck();
   }
 }
 

@@ -8,7 +8,7 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { clientBufferFields } from "../client-limits.ts";
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word } from "./reply.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word } from "./reply.ts";
 
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {
@@ -30,7 +30,7 @@ function selectCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     return;
   }
   if (index < 0 || index >= DATABASE_COUNT) {
-    node.replyError(c, ERR_DB_INDEX);
+    node.replyError(c, node.dialect.dbIndexOutOfRange);
     return;
   }
   c.db = index;
@@ -223,8 +223,13 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   node.replyError(c, `ERR wrong number of arguments for 'client|${sub}' command`);
 }
 
-/** CLIENT KILL addr (old form) or CLIENT KILL <filter> <value> ... (new form). */
+/** CLIENT KILL addr (old form) or CLIENT KILL <filter> <value> ... (new form, 2.8.12 on). */
 function clientKill(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const { types, syntaxError } = node.dialect.clientKill;
+  if (types === null && argv.length !== 3) {
+    node.replyError(c, syntaxError);
+    return;
+  }
   if (argv.length === 3) {
     const addr = bytesToBinary(argv[2]!);
     const target = [...node.clients.values()].find((cl) => cl.peer === addr);
@@ -249,7 +254,7 @@ function clientKill(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     const opt = word(argv[i]!);
     const value = bytesToBinary(argv[i + 1]!);
     if (opt === "type") {
-      type = parseClientType(value);
+      type = types!.includes(value.toLowerCase()) ? parseClientType(value) : null;
       if (type === null) {
         node.replyError(c, `ERR Unknown client type '${value}'`);
         return;

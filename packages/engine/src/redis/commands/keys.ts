@@ -115,7 +115,7 @@ function expireCommand(base: ExpireBase, name: string) {
       node.replyError(c, ERR_NOT_INTEGER);
       return;
     }
-    const invalid = `ERR invalid expire time in '${name}' command`;
+    const invalid = node.dialect.invalidExpireTime(name);
     let when = raw;
     if (base === "rel-sec" || base === "abs-sec") {
       if (when > INT64_MAX / 1000n || when < -INT64_MAX / 1000n) {
@@ -154,7 +154,7 @@ function expireCommand(base: ExpireBase, name: string) {
     }
     db.setExpire(key, at);
     node.dirty++;
-    if (base !== "abs-ms") node.rewriteArgv([PEXPIREAT, argv[1]!, asciiBytes(String(at)), ...argv.slice(3)]);
+    if (base !== "abs-ms" && node.dialect.streamRewrites) node.rewriteArgv([PEXPIREAT, argv[1]!, asciiBytes(String(at)), ...argv.slice(3)]);
     writeInteger(c.out, 1);
   };
 }

@@ -3,7 +3,7 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
-import { MIN_BACKLOG_SIZE, CONFIG_NAMES_AND_ALIASES, formatConfigValue, globMatch, setConfigValue, findConfig, type ConfigName } from "../config.ts";
+import { MIN_BACKLOG_SIZE, formatConfigValue, globMatch, setConfigValue, type ConfigName } from "../config.ts";
 import { renderInfo } from "../info.ts";
 import { rewriteConfigFile } from "../config-file.ts";
 import type { RedisNode } from "../server.ts";
@@ -16,8 +16,23 @@ function infoCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   writeBulk(c.out, asciiBytes(renderInfo(node, sections)));
 }
 
+/** Before 7.0 each CONFIG subcommand takes an exact number of arguments. */
+const LEGACY_CONFIG_ARITY: Readonly<Record<string, number>> = { get: 3, set: 4, resetstat: 2, rewrite: 2 };
+
 function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const sub = word(argv[1]!);
+  const schema = node.configSchema;
+  if (schema.errors === "legacy") {
+    const known = schema.rewrite ? ["get", "set", "resetstat", "rewrite"] : ["get", "set", "resetstat"];
+    if (!known.includes(sub)) {
+      node.replyError(c, `ERR CONFIG subcommand must be one of ${known.map((k) => k.toUpperCase()).join(", ")}`);
+      return;
+    }
+    if (argv.length !== LEGACY_CONFIG_ARITY[sub]) {
+      node.replyError(c, `ERR Wrong number of arguments for CONFIG ${bytesToBinary(argv[1]!)}`);
+      return;
+    }
+  }
   switch (sub) {
     case "get": {
       if (argv.length < 3) break;
@@ -25,7 +40,7 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       const found = new Map<string, ConfigName>();
       for (let i = 2; i < argv.length; i++) {
         const pattern = bytesToBinary(argv[i]!);
-        for (const [shown, canonical] of CONFIG_NAMES_AND_ALIASES) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
+        for (const [shown, canonical] of schema.names) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
       }
       writeArrayHeader(c.out, found.size * 2);
       for (const [shown, canonical] of found) {
@@ -41,13 +56,13 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       const seen = new Set<string>();
       for (let i = 2; i < argv.length; i += 2) {
         const name = bytesToBinary(argv[i]!);
-        const canonical = findConfig(name) ?? name;
+        const canonical = schema.find(name) ?? name;
         if (seen.has(canonical)) {
           node.replyError(c, `ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
           return;
         }
         seen.add(canonical);
-        const result = setConfigValue(draft, name, bytesToBinary(argv[i + 1]!));
+        const result = setConfigValue(draft, name, bytesToBinary(argv[i + 1]!), {}, schema);
         if (!result.ok) {
           node.replyError(c, `ERR ${result.message}`);
           return;
@@ -73,8 +88,8 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
         node.replyError(c, "ERR The server is running without a config file");
         return;
       }
-      node.disk.writeText(file, rewriteConfigFile(node.disk.readText(file) ?? "", node.config, node.replication.configuredMaster));
-      node.trace({ kind: "persistence", action: "config-rewrite", keys: node.keyspace.totalKeys, file, message: `CONFIG REWRITE wrote the running configuration${node.replication.configuredMaster ? " (replicaof included)" : ""} to ${file}` });
+      node.disk.writeText(file, rewriteConfigFile(node.disk.readText(file) ?? "", node.config, node.replication.configuredMaster, schema));
+      node.trace({ kind: "persistence", action: "config-rewrite", keys: node.keyspace.totalKeys, file, message: `CONFIG REWRITE wrote the running configuration${node.replication.configuredMaster ? ` (${schema.masterDirective} included)` : ""} to ${file}` });
       writeSimple(c.out, "OK");
       return;
     }

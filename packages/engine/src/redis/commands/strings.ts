@@ -1,7 +1,8 @@
 /**
  * String commands (t_string.c), with 7.0's replies, errors and propagation rewrites:
  * SET with an expiry becomes `SET k v PXAT <ms>`, GETSET becomes SET, GETDEL becomes DEL,
- * GETEX becomes PEXPIREAT / PERSIST / DEL.
+ * GETEX becomes PEXPIREAT / PERSIST / DEL. Older versions (the node's `RedisDialect`) word the
+ * expire error their way, know fewer SET options and send expiring writes as the client did.
  */
 import { writeBulk, writeInteger, writeNullBulk, writeSimple, writeArrayHeader } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
@@ -28,7 +29,7 @@ type ExpireUnit = "ex" | "px" | "exat" | "pxat";
 function absoluteExpireMs(node: RedisNode, unit: ExpireUnit, arg: Uint8Array, commandName: string): number | string {
   const value = parseInt64(arg);
   if (value === undefined) return ERR_NOT_INTEGER;
-  const invalid = `ERR invalid expire time in '${commandName}' command`;
+  const invalid = node.dialect.invalidExpireTime(commandName);
   if (value <= 0n) return invalid;
   let ms = value;
   if (unit === "ex" || unit === "exat") {
@@ -50,14 +51,15 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   let keepTtl = false;
   let unit: ExpireUnit | null = null;
   let expireArg: Uint8Array | null = null;
+  const { modernOptions, nxWithXxIsError } = node.dialect.set;
   for (let i = 3; i < argv.length; i++) {
     const opt = word(argv[i]!);
     const next = argv[i + 1];
-    if (opt === "nx" && !xx) nx = true;
-    else if (opt === "xx" && !nx) xx = true;
-    else if (opt === "get") get = true;
-    else if (opt === "keepttl" && unit === null) keepTtl = true;
-    else if ((opt === "ex" || opt === "px" || opt === "exat" || opt === "pxat") && unit === null && !keepTtl && next) {
+    if (opt === "nx" && !(xx && nxWithXxIsError)) nx = true;
+    else if (opt === "xx" && !(nx && nxWithXxIsError)) xx = true;
+    else if (opt === "get" && modernOptions) get = true;
+    else if (opt === "keepttl" && unit === null && modernOptions) keepTtl = true;
+    else if ((opt === "ex" || opt === "px" || ((opt === "exat" || opt === "pxat") && modernOptions)) && unit === null && !keepTtl && next) {
       unit = opt;
       expireArg = next;
       i++;
@@ -95,7 +97,7 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   db.set(key, argv[2]!.slice(), keepTtl);
   if (expireAtMs !== -1) db.setExpire(key, expireAtMs);
   node.dirty++;
-  if (expireAtMs !== -1) {
+  if (expireAtMs !== -1 && node.dialect.streamRewrites) {
     node.rewriteArgv([SET, argv[1]!, argv[2]!, PXAT, asciiBytes(String(expireAtMs))]);
   } else if (get) {
     node.rewriteArgv(argv.filter((arg, i) => i < 3 || word(arg) !== "get"));
@@ -134,7 +136,7 @@ function setexCommand(unit: "ex" | "px", name: string) {
     db.set(key, argv[3]!.slice());
     db.setExpire(key, at);
     node.dirty++;
-    node.rewriteArgv([SET, argv[1]!, argv[3]!, PXAT, asciiBytes(String(at))]);
+    if (node.dialect.streamRewrites) node.rewriteArgv([SET, argv[1]!, argv[3]!, PXAT, asciiBytes(String(at))]);
     writeSimple(c.out, "OK");
   };
 }
@@ -180,7 +182,7 @@ function getsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (old === null) return;
   db.set(key, argv[2]!.slice());
   node.dirty++;
-  node.rewriteArgv([SET, argv[1]!, argv[2]!]);
+  if (node.dialect.streamRewrites) node.rewriteArgv([SET, argv[1]!, argv[2]!]);
   if (old) writeBulk(c.out, old);
   else writeNullBulk(c.out);
 }

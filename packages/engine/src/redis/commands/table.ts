@@ -33,6 +33,17 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   debugCommands,
 ];
 
+/**
+ * The shared families as an older version has them: without the commands it lacks (GETDEL, GETEX
+ * and HELLO came with 6.x, UNLINK with 4.0, SCAN and COMMAND with 2.8), and with the STALE flag on
+ * the commands it let a stale replica run (PING had it before 7.0).
+ */
+export function sharedFamiliesFor(options: { readonly absent: readonly string[]; readonly stale: readonly string[] }): CommandSpec[][] {
+  return SHARED_COMMAND_FAMILIES.map((family) =>
+    family.filter((spec) => !options.absent.includes(spec.name)).map((spec) => (options.stale.includes(spec.name) ? { ...spec, flags: { ...spec.flags, stale: true } } : spec)),
+  );
+}
+
 /** Most used first within a length, so the common case matches on the first try. */
 const HOT = ["set", "get", "del", "incr", "ping", "exec", "multi", "replconf", "select"];
 

@@ -1,6 +1,7 @@
 /**
  * MULTI / EXEC / DISCARD / WATCH / UNWATCH (multi.c). EXEC is never propagated itself: the writes
- * it runs are, wrapped in MULTI/EXEC by the node when there are two or more.
+ * it runs are, wrapped in MULTI/EXEC by the node when there are two or more (7.0), or whenever the
+ * transaction holds a write command (before 7.0: `RedisDialect.wrapSingleWriteTransactions`).
  * A WATCHed key that changed (or expired) since makes EXEC answer a null array; blocking commands
  * inside EXEC do not block (they time out at once).
  */
@@ -46,6 +47,7 @@ function execCommand(node: RedisNode, c: Client): void {
         const sub = cmd.subcommands.get(lowerAscii(argv[1]!));
         if (sub && arityOk(sub.arity, argv.length)) spec = sub;
       }
+      if (spec.flags.write && node.dialect.wrapSingleWriteTransactions) node.beginPropagatedTransaction(c.db);
       node.call(c, spec, argv);
     }
   } finally {

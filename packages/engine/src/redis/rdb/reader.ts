@@ -107,6 +107,11 @@ export interface RdbReadOptions {
   verifyChecksum?: boolean;
   /** Number of databases; a SELECTDB at or beyond it is refused, as redis refuses it. Default 16. */
   databases?: number;
+  /**
+   * The newest file version the loading server knows (default 10). An older server refuses a newer
+   * file as rdbLoad does ("Can't handle RDB format version 8"): a 2.8 replica of a 4.0 master.
+   */
+  maxVersion?: number;
 }
 
 /** Replication state carried in AUX fields, parsed the way `rdbLoadRio` parses it. */
@@ -171,7 +176,7 @@ const MODULE_NAME_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
  * checksum is detected before any callback runs.
  */
 export function readRdb(bytes: Uint8Array, visitor: RdbVisitor, options: RdbReadOptions = {}): RdbSummary {
-  return new RdbParser(bytes, visitor, options.verifyChecksum ?? true, options.databases ?? DEFAULT_DATABASES).run();
+  return new RdbParser(bytes, visitor, options.verifyChecksum ?? true, options.databases ?? DEFAULT_DATABASES, Math.min(options.maxVersion ?? RDB_VERSION, RDB_VERSION)).run();
 }
 
 class RdbParser {
@@ -199,6 +204,7 @@ class RdbParser {
     private readonly visitor: RdbVisitor,
     private readonly verifyChecksum: boolean,
     private readonly databases: number,
+    private readonly maxVersion: number = RDB_VERSION,
   ) {}
 
   run(): RdbSummary {
@@ -238,7 +244,7 @@ class RdbParser {
       throw new RdbError("bad-magic", "Wrong signature trying to load DB from file");
     }
     const version = atoi(bytes, 5, 9);
-    if (version < 1 || version > RDB_VERSION) {
+    if (version < 1 || version > this.maxVersion) {
       throw new RdbError("bad-version", `Can't handle RDB format version ${version}`);
     }
     this.version = version;

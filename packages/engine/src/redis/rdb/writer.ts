@@ -1,10 +1,13 @@
 /**
- * RDB v10 writer: the file `rdbSaveRio` produces in redis 7.0.15, byte for byte, for a keyspace of
- * strings, lists, hashes, sets and sorted sets (aggregates: aggregate-writer.ts).
+ * RDB writer: the file `rdbSaveRio` produces in redis 7.0.15 (version 10), 4.0.14 (version 8) or
+ * 2.6/2.8 (version 6), byte for byte, for a keyspace of strings, lists, hashes, sets and sorted sets
+ * (aggregates: aggregate-writer.ts; files before version 10 get their plain forms).
  *
  * Layout: `REDIS0010`, the AUX fields in redis's order, then per non-empty db `FE <db>`,
  * `FB <keys> <expires>` and its entries (`[FC <int64 LE ms>] 00 <key> <value>`), then `FF` and the
- * CRC64 (little-endian; 8 zero bytes when checksums are off).
+ * CRC64 (little-endian; 8 zero bytes when checksums are off). Version 8 has 4.0's AUX fields
+ * (`aof-preamble` where 7.0 has `aof-base`); version 6 has neither AUX fields nor RESIZEDB, which
+ * came with version 7 (3.2).
  *
  * A full sync of a million keys goes through here, so the size is bounded in a first pass, the
  * output is one buffer of that size, and entries are encoded in place with no per-key allocation.
@@ -34,7 +37,6 @@ const {
   OP_EXPIRETIME_MS,
   OP_RESIZEDB,
   OP_SELECTDB,
-  RDB_VERSION,
   TYPE_STRING,
 } = rdbEncoding;
 
@@ -69,8 +71,13 @@ export interface RdbDatabase {
   forEach(visit: (key: string /* byte string: char codes 0..255 */, value: RedisValue, expireAtMs: number /* -1 = none */) => void): void;
 }
 
+/** The file versions the writer produces: 2.6/2.8's, 4.0's, 7.0's. */
+export type RdbWriteVersion = 6 | 8 | 10;
+
 /** Everything `writeRdb` needs. */
 export interface RdbWriteInput {
+  /** The file version (default 10, redis 7.0's). */
+  version?: RdbWriteVersion;
   aux: RdbAux;
   /** Databases in any order; empty ones (size 0) are left out of the file, as redis does. */
   databases: readonly RdbDatabase[];
@@ -107,9 +114,10 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
   if (input.aux.replication !== null) capacity += input.aux.replication.replid.length;
   for (const database of databases) capacity += DB_HEADER_BYTES + entriesBound(database, compression);
 
-  const encoder = new Encoder(new ByteWriter(capacity), compression, input.lists ?? DEFAULT_LIST_LAYOUT);
+  const version = input.version ?? 10;
+  const encoder = new Encoder(new ByteWriter(capacity), compression, version, input.lists ?? DEFAULT_LIST_LAYOUT);
   encoder.header();
-  encoder.auxFields(input.aux);
+  if (version >= 8) encoder.auxFields(input.aux);
   for (const database of databases) encoder.database(database);
   return encoder.finish(checksum);
 }
@@ -121,7 +129,7 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
 export function serializedValueLength(value: RedisValue, compression: boolean, lists: ListLayout = DEFAULT_LIST_LAYOUT): number {
   const bound = value instanceof Uint8Array ? stringBound(value.length, compression) : aggregateBound(value);
   const out = new ByteWriter(bound);
-  const encoder = new Encoder(out, compression, lists);
+  const encoder = new Encoder(out, compression, 10, lists);
   if (value instanceof Uint8Array) encoder.bytes(value);
   else writeAggregate(encoder, value);
   return out.length;
@@ -214,8 +222,6 @@ function putInt64LE(buf: Uint8Array, at: number, value: number): void {
 }
 
 class Encoder implements AggregateSink {
-  /** The file version: 7.0's. */
-  readonly version = RDB_VERSION;
   /** LZF output; strings are compressed here first because the header needs the compressed size. */
   private lzfScratch = new Uint8Array(1024);
   /** Long keys, as bytes, for LZF. */
@@ -224,11 +230,12 @@ class Encoder implements AggregateSink {
   constructor(
     private readonly out: ByteWriter,
     private readonly compression: boolean,
+    readonly version: RdbWriteVersion,
     readonly lists: ListLayout,
   ) {}
 
   header(): void {
-    this.out.ascii(`REDIS${String(RDB_VERSION).padStart(4, "0")}`);
+    this.out.ascii(`REDIS${String(this.version).padStart(4, "0")}`);
   }
 
   /** AUX values are saved through the ordinary string rule, so numbers come out int-encoded. */
@@ -242,7 +249,8 @@ class Encoder implements AggregateSink {
       this.aux("repl-id", aux.replication.replid);
       this.aux("repl-offset", decimal(aux.replication.offset));
     }
-    this.aux("aof-base", decimal(aux.aofBase));
+    // 4.0 calls it aof-preamble; 7.0 renamed it aof-base.
+    this.aux(this.version === 8 ? "aof-preamble" : "aof-base", decimal(aux.aofBase));
   }
 
   private aux(key: string, value: string): void {
@@ -261,9 +269,11 @@ class Encoder implements AggregateSink {
     let p = at;
     buf[p++] = OP_SELECTDB;
     p = putLength(buf, p, database.db);
-    buf[p++] = OP_RESIZEDB;
-    p = putLength(buf, p, database.size);
-    p = putLength(buf, p, database.expires);
+    if (this.version >= 7) {
+      buf[p++] = OP_RESIZEDB;
+      p = putLength(buf, p, database.size);
+      p = putLength(buf, p, database.expires);
+    }
     out.advance(p - at);
 
     let keys = 0;

@@ -1,0 +1,94 @@
+/**
+ * Where one Redis version's shared core (commands, replies, INFO, propagation, RDB) behaves
+ * differently from another's. A node kind hands its dialect to `RedisNode` in its `RedisFlavor`;
+ * the shared commands read it instead of asking which version they run in. Every field says what
+ * differs and which versions do what, from their sources (t_string.c, db.c, networking.c,
+ * server.c / redis.c, multi.c, rdb.c).
+ */
+import { bytesToBinary } from "../util/bytes.ts";
+
+/** The RDB file a version writes (and the newest it can load). */
+export type RdbVersion = 6 | 8 | 10;
+
+export interface RedisDialect {
+  /** The error for a command the table does not have. */
+  unknownCommand(argv: readonly Uint8Array[]): string;
+  /** "invalid expire time" for SET / SETEX / PSETEX / EXPIRE… named `command` (lower case). */
+  invalidExpireTime(command: string): string;
+  /** `SELECT` beyond the last database. */
+  readonly dbIndexOutOfRange: string;
+  /** The -MASTERDOWN text (replica-serve-stale-data no, link down). */
+  readonly masterDown: string;
+  /**
+   * SET's options beyond NX/XX/EX/PX (GET, KEEPTTL, EXAT, PXAT: 6.0–6.2), and whether NX with XX
+   * is a syntax error (4.0 on) or both apply, so nothing is ever set (2.6, 2.8).
+   */
+  readonly set: { readonly modernOptions: boolean; readonly nxWithXxIsError: boolean };
+  /**
+   * Writes enter the stream rewritten as 7.0 does (SET … EX → SET … PXAT, EXPIRE → PEXPIREAT,
+   * SETEX → SET … PXAT, GETSET → SET), or as the client sent them (before 7.0, where only the AOF
+   * translated relative expiries).
+   */
+  readonly streamRewrites: boolean;
+  /**
+   * A transaction's writes are wrapped in MULTI/EXEC only when there are two or more ops (7.0,
+   * propagatePendingCommands), or whenever EXEC ran at least one write (before 7.0,
+   * execCommandPropagateMulti). Before 7.0 a lazily expired key's DEL goes out on its own, ahead of
+   * the command that found it, never wrapped with it.
+   */
+  readonly wrapSingleWriteTransactions: boolean;
+  /**
+   * CLIENT KILL: the filter types `TYPE` accepts (null: 2.6, only `CLIENT KILL ip:port`), and the
+   * error 2.6 gives for anything else.
+   */
+  readonly clientKill: { readonly types: readonly string[] | null; readonly syntaxError: string };
+  /** INFO stats prints sync_full / sync_partial_ok / sync_partial_err (2.8 on). */
+  readonly syncCounters: boolean;
+  /** The RDB version this version writes and the newest it loads. */
+  readonly rdbVersion: RdbVersion;
+}
+
+/** An argument as redis prints it in error messages (at most 128 bytes). */
+function printable(arg: Uint8Array): string {
+  return bytesToBinary(arg, 0, Math.min(arg.length, 128));
+}
+
+/** 7.0: ERR unknown command 'FOOBAR', with args beginning with: 'x' */
+function unknownCommand70(argv: readonly Uint8Array[]): string {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${printable(argv[i]!)}' `;
+  return `ERR unknown command '${printable(argv[0]!)}', with args beginning with: ${args}`;
+}
+
+/** 4.0 (up to 6.0): ERR unknown command `FOOBAR`, with args beginning with: `x`, */
+export function unknownCommand40(argv: readonly Uint8Array[]): string {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `\`${printable(argv[i]!)}\`, `;
+  return `ERR unknown command \`${printable(argv[0]!)}\`, with args beginning with: ${args}`;
+}
+
+/** 2.6, 2.8: ERR unknown command 'FOOBAR' */
+export function unknownCommand26(argv: readonly Uint8Array[]): string {
+  return `ERR unknown command '${printable(argv[0]!)}'`;
+}
+
+/** Redis 7.0.15. */
+export const DIALECT_7_0: RedisDialect = {
+  unknownCommand: unknownCommand70,
+  invalidExpireTime: (command) => `ERR invalid expire time in '${command}' command`,
+  dbIndexOutOfRange: "ERR DB index is out of range",
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  set: { modernOptions: true, nxWithXxIsError: true },
+  streamRewrites: true,
+  wrapSingleWriteTransactions: false,
+  clientKill: { types: ["normal", "slave", "replica", "master", "pubsub"], syntaxError: "ERR syntax error" },
+  syncCounters: true,
+  rdbVersion: 10,
+};
+
+/** What 2.6, 2.8 and 4.0 say alike; each kind completes it. */
+export const LEGACY_DIALECT_BASE = {
+  masterDown: "MASTERDOWN Link with MASTER is down and slave-serve-stale-data is set to 'no'.",
+  streamRewrites: false,
+  wrapSingleWriteTransactions: true,
+} as const;
