@@ -127,8 +127,8 @@ describe("a lab node replicating from a real redis-server 7.0.15 (outbound TCP)"
     master = await RespClient.connect(real.port);
     replica = await RespClient.connect(node.respPort!);
     await seed(master);
-    // Types the lab does not model yet, in a db of their own.
-    await Promise.all([master.text("SELECT", 9), master.text("RPUSH", "list", "a", "b"), master.text("HSET", "hash", "f", "v"), master.text("SELECT", 0)]);
+    // A type the lab does not model (streams), in a db of its own.
+    await Promise.all([master.text("SELECT", 9), master.text("XADD", "s1", "*", "f", "v"), master.text("XADD", "s2", "*", "f", "v"), master.text("SELECT", 0)]);
   });
 
   afterAll(async () => {
@@ -161,18 +161,18 @@ describe("a lab node replicating from a real redis-server 7.0.15 (outbound TCP)"
     expect(persistence.lab_rdb_last_load_keys_unsupported).toBe("2");
     // The same types in the stream: the commands fail here, are counted and reported, and the
     // offsets stay equal.
-    await Promise.all([master.text("SELECT", 9), master.text("RPUSH", "list", "c"), master.text("RPUSH", "list", "d"), master.text("HSET", "hash", "g", "w"), master.text("SELECT", 0)]);
+    await Promise.all([master.text("SELECT", 9), master.text("XADD", "s1", "*", "f", "w"), master.text("XADD", "s2", "*", "f", "w"), master.text("XGROUP", "CREATE", "s1", "g", "$"), master.text("SELECT", 0)]);
     await waitForSamePosition([master, replica]);
     expect((await replica.info("stats")).unexpected_error_replies).toBe("3");
     const response = await app.inject({ method: "GET", url: `/api/labs/${labId}/events` });
     const events = response.json<{ events: LabEvent[] }>().events;
     const warning = events.find((e) => e.detail.kind === "warning" && e.detail.code === "rdb-unsupported-types");
-    expect(warning?.message).toContain("list:list");
-    expect(warning?.message).toContain("hash:hash");
+    expect(warning?.message).toContain("stream:s1");
+    expect(warning?.message).toContain("stream:s2");
     const failed = events.filter((e) => e.detail.kind === "warning" && e.detail.code === "master-command-failed").map((e) => e.message);
     expect(failed).toHaveLength(2);
-    expect(failed[0]).toContain("the master's RPUSH failed here");
-    expect(failed[1]).toContain("the master's HSET failed here");
+    expect(failed[0]).toContain("the master's XADD failed here");
+    expect(failed[1]).toContain("the master's XGROUP failed here");
   });
 
   it("partial resync after CLIENT KILL TYPE master on the lab node: the real master's sync_partial_ok grows", async () => {
