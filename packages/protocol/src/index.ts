@@ -315,7 +315,12 @@ export type LabOperation =
       readonly port?: number;
     }
   | { readonly kind: "remove-node"; readonly nodeId: string }
-  | { readonly kind: "command"; readonly nodeId: string; readonly argv: readonly string[] }
+  /**
+   * A command on a console of its own, as a user's redis-cli: over the stream, the socket's console
+   * for that node; over REST, a fresh connection closed after the reply, or with `session` (an id
+   * of the caller's choosing) that session's console, kept between calls (MULTI, SELECT...).
+   */
+  | { readonly kind: "command"; readonly nodeId: string; readonly argv: readonly string[]; readonly session?: string }
   /**
    * REPLICAOF: `masterId` is a lab node (id, name or address), or a server outside the lab as
    * `host:port` (an external node's id), which the server's outbound policy must allow; null is
@@ -354,6 +359,10 @@ export type LabOperation =
 export interface CommandResult {
   readonly reply: JsonReply;
   readonly text: string;
+  /** The console's selected db after the command, when not 0 (redis-cli's prompt: `127.0.0.1:6379[3]>`). */
+  readonly db?: number;
+  /** A MULTI is open on the console (redis-cli's prompt: `127.0.0.1:6379(TX)>`). */
+  readonly inTransaction?: true;
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -38,10 +38,13 @@ export const nodeRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regis
     return reply.code(204).send();
   });
 
-  app.post<{ Params: NodeParams; Body: { argv: string[] } }>(
+  app.post<{ Params: NodeParams; Body: { argv: string[]; session?: string } }>(
     "/labs/:lab/nodes/:node/command",
     { schema: { params: params.node, body: bodies.command } },
-    async (request) => run(request.params.lab, { kind: "command", nodeId: request.params.node, argv: request.body.argv }),
+    async (request) => {
+      const { argv, session } = request.body;
+      return run(request.params.lab, { kind: "command", nodeId: request.params.node, argv, ...(session === undefined ? {} : { session }) });
+    },
   );
 
   app.put<{ Params: NodeParams; Body: { masterId: string | null; persist?: boolean } }>(

@@ -63,6 +63,8 @@ export function bodySchemas(limits: ServerLimits) {
       required: ["argv"],
       properties: {
         argv: { type: "array", minItems: 1, maxItems: limits.maxArgs, items: { type: "string" } },
+        // The caller's own console, kept between calls (see labs/consoles.ts).
+        session: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._:-]+$" },
       },
     },
     setMaster: {

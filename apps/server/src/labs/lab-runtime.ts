@@ -21,7 +21,8 @@ import { OutboundPolicy, parseOutboundAddress, type OutboundAddress } from "../o
 import { TcpOutboundConnector } from "../outbound/tcp-connector.ts";
 import { RespGateway } from "../resp/resp-gateway.ts";
 import { LabClock } from "./lab-clock.ts";
-import { LabFailureGuard } from "./lab-failure.ts";
+import { LabFailureGuard, type LabFailure } from "./lab-failure.ts";
+import { ConsoleSessions, type ConsoleReply } from "./consoles.ts";
 import type { LabParent, NodePosition } from "@replica-lab/protocol";
 import { DEFAULT_TIMELINE, LabTimeline, type TimelineOptions } from "./lab-timeline.ts";
 import { WriteLoad } from "./write-load.ts";
@@ -110,6 +111,8 @@ export class LabRuntime {
   readonly guard: LabFailureGuard;
   /** The last view built, shown (with the failure) once the lab failed and can no longer build one. */
   private lastView: LabView | null = null;
+  /** Every user's own console connections (stream sockets, REST sessions). */
+  readonly consoles: ConsoleSessions;
 
   constructor(options: LabRuntimeOptions) {
     this.id = options.id;
@@ -123,7 +126,8 @@ export class LabRuntime {
     // Real unix times, so TTLs typed in redis-cli mean what they say; the engine never reads clocks.
     this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now(), memoryLimitBytes: options.limits.labMemoryBytes });
     this.clock = new LabClock(now(), this.lab.nowMs);
-    this.guard = new LabFailureGuard(this.lab, this.id, () => this.stopAfterFailure());
+    this.guard = new LabFailureGuard(this.lab, this.id, (failure) => this.stopAfterFailure(failure));
+    this.consoles = new ConsoleSessions({ lab: this.lab, runCurrent: () => this.runCurrent(), commandTimeoutMs: this.limits.commandTimeoutMs });
     this.gateway = new RespGateway(
       {
         lab: this.lab,
@@ -265,11 +269,13 @@ export class LabRuntime {
    * After the engine failed: everything that would run it again stops (the timer, write loads, RESP
    * ports and their clients, outside sockets, polling); the lab itself and its log stay.
    */
-  private stopAfterFailure(): void {
+  private stopAfterFailure(failure: LabFailure): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.writeLoad.forgetAll();
-    // The lab itself is not told (that would be one more input): its sockets just close.
+    // The lab itself is not told (that would be one more input): its sockets just close, and its
+    // consoles' waiting commands are answered lab-failed.
+    this.consoles.abandon(new ApiFailure("lab-failed", `lab ${this.id} failed and was stopped: ${failure.message}`));
     this.outbound.closeAll();
     this.externals.close();
     void this.gateway.closeAll();
@@ -382,7 +388,19 @@ export class LabRuntime {
     this.runCurrent();
   }
 
-  /** Runs one command on the node's console connection. */
+  /**
+   * Runs one command on a user's own console of the node (see consoles.ts): `owner` names whose
+   * (a stream socket, `rest:<session>`), or null for a fresh connection closed after the reply.
+   */
+  consoleCommand(id: NodeId, argv: readonly string[], owner: string | null): Promise<ConsoleReply> {
+    this.requireUp(id, "a command");
+    return this.consoles.run(id, argv, owner);
+  }
+
+  /**
+   * Runs one command on the lab's operator console of the node (REPLICAOF and SHUTDOWN from the
+   * canvas): it logs in as `redis-cli -a` would on a node with requirepass.
+   */
   command(id: NodeId, argv: readonly string[]): Promise<Reply> {
     this.requireUp(id, "a command");
     return new Promise<Reply>((resolve, reject) => {
@@ -551,8 +569,15 @@ export class LabRuntime {
     this.timeline.dispose();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.writeLoad.stopAll();
-    this.lab.setOutboundConnector(null);
+    // A failed lab is not run again, not even to close its consoles and loads.
+    if (this.guard.failure === null) {
+      this.guard.safely("closing", () => {
+        this.consoles.closeAll();
+        this.writeLoad.stopAll();
+        this.lab.setOutboundConnector(null);
+      });
+    }
+    this.consoles.abandon();
     this.outbound.closeAll();
     this.externals.close();
     await this.gateway.closeAll();

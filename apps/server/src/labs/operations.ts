@@ -18,11 +18,19 @@ export type OperationResult = NodeSnapshot | CommandResult | LinkSnapshot | LabC
  * Runs `op` on `runtime`. What the lab's engine throws where it never should fails that lab (and
  * is answered `lab-failed`), as does any operation on a lab that already failed.
  */
-export function runOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits): Promise<OperationResult> {
-  return runtime.guard.runAsync(`the operation ${op.kind}`, () => applyOperation(runtime, op, limits));
+export function runOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits, caller: OperationCaller = REST_CALLER): Promise<OperationResult> {
+  return runtime.guard.runAsync(`the operation ${op.kind}`, () => applyOperation(runtime, op, limits, caller));
 }
 
-async function applyOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits): Promise<OperationResult> {
+/** Who runs an operation: a stream socket has its own consoles; REST calls name a session or none. */
+export interface OperationCaller {
+  /** The stream socket's console owner id, or null for REST. */
+  readonly streamConsole: string | null;
+}
+
+const REST_CALLER: OperationCaller = { streamConsole: null };
+
+async function applyOperation(runtime: LabRuntime, op: LabOperation, limits: ServerLimits, caller: OperationCaller): Promise<OperationResult> {
   switch (op.kind) {
     case "add-node":
       return runtime.addNode(op);
@@ -31,8 +39,14 @@ async function applyOperation(runtime: LabRuntime, op: LabOperation, limits: Ser
       return null;
     case "command": {
       checkArgv(op.argv, limits);
-      const reply = await runtime.command(runtime.requireNode(op.nodeId), op.argv);
-      return { reply: replyToJson(reply), text: formatReplyForCli(reply, op.argv) };
+      const owner = caller.streamConsole ?? (op.session === undefined ? null : `rest:${op.session}`);
+      const answer = await runtime.consoleCommand(runtime.requireNode(op.nodeId), op.argv, owner);
+      return {
+        reply: replyToJson(answer.reply),
+        text: formatReplyForCli(answer.reply, op.argv),
+        ...(answer.db !== 0 ? { db: answer.db } : {}),
+        ...(answer.inTransaction ? { inTransaction: true as const } : {}),
+      };
     }
     case "set-master": {
       const id = runtime.requireNode(op.nodeId);

@@ -22,7 +22,12 @@ import type { FeedSubscriber, LabFeed, SubscriberState } from "./lab-feed.ts";
 /** Bad messages tolerated in a row before the socket is closed. */
 export const MAX_BAD_MESSAGES_IN_A_ROW = 10;
 
+/** Stream sockets get distinct console owners (one console per node per browser tab). */
+let nextConsoleOwner = 1;
+
 export class StreamClient implements FeedSubscriber {
+  /** Whose consoles this socket's commands run on (see labs/consoles.ts). */
+  private readonly consoleOwner = `stream:${nextConsoleOwner++}`;
   state: SubscriberState = { frameSeq: -1, nodes: new Map(), edgesJson: "", linksJson: "", loadsJson: "", externalsJson: "", lastEventSeq: 0 };
   private badInARow = 0;
 
@@ -33,7 +38,11 @@ export class StreamClient implements FeedSubscriber {
     private readonly limits: ServerLimits,
   ) {
     socket.on("message", (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on("close", () => feed.remove(this));
+    socket.on("close", () => {
+      feed.remove(this);
+      // The tab's consoles go with it, as a redis-cli's connection goes when it exits.
+      feed.runtime.guard.safely("a stream socket's close", () => feed.runtime.consoles.closeOwner(this.consoleOwner));
+    });
     socket.on("error", () => {
       // A broken socket is followed by "close".
     });
@@ -89,7 +98,7 @@ export class StreamClient implements FeedSubscriber {
     switch (message.type) {
       case "op": {
         const { requestId, op } = message;
-        runOperation(this.feed.runtime, op, this.limits).then(
+        runOperation(this.feed.runtime, op, this.limits, { streamConsole: this.consoleOwner }).then(
           (result) => this.reply({ type: "op-result", requestId, ok: true, result }),
           (error: unknown) => this.reply({ type: "op-result", requestId, ok: false, error: toApiFailure(error).toBody().error }),
         );

@@ -27,7 +27,7 @@ export function restRequestFor(labId: string, op: LabOperation): RestRequest | n
     case "remove-node":
       return { method: "DELETE", path: `${lab}/nodes/${enc(op.nodeId)}` };
     case "command":
-      return { method: "POST", path: `${lab}/nodes/${enc(op.nodeId)}/command`, body: { argv: op.argv } };
+      return { method: "POST", path: `${lab}/nodes/${enc(op.nodeId)}/command`, body: op.session === undefined ? { argv: op.argv } : { argv: op.argv, session: op.session } };
     case "set-master":
       return { method: "PUT", path: `${lab}/nodes/${enc(op.nodeId)}/master`, body: op.persist === undefined ? { masterId: op.masterId } : { masterId: op.masterId, persist: op.persist } };
     case "shutdown":

@@ -6,6 +6,7 @@
 import type { LabOperation } from "@replica-lab/protocol";
 import { splitArgs } from "../console/splitArgs.ts";
 import { asCommandResult, consoleOutput } from "../console/replyFormat.ts";
+import { consolePrompt } from "../console/consolePrompt.ts";
 import type { LabRequestError } from "../api/errors.ts";
 import type { LabSession } from "./labSession.ts";
 import { failureText } from "../i18n/errorText.ts";
@@ -55,6 +56,9 @@ function randomToken(length: number): string {
   return out;
 }
 
+/** This tab's console session over REST (the stream gives each socket its own consoles anyway). */
+const TAB_SESSION = `tab-${Math.random().toString(36).slice(2, 12)}`;
+
 export function createActions(session: LabSession): LabActions {
   const store = session.store;
   const state = () => store.getState();
@@ -66,7 +70,7 @@ export function createActions(session: LabSession): LabActions {
   const runConsoleLine = async (id: string, line: string): Promise<void> => {
     const s = state();
     const node = s.lab.nodes[id];
-    const prompt = node?.status === "down" ? "not connected>" : `${node?.address ?? id}>`;
+    const prompt = consolePrompt(node?.address ?? id, node?.status === "down", s.consoles[id]);
     s.consoleRemember(id, line);
     const parsed = splitArgs(line);
     if (!parsed.ok) {
@@ -82,13 +86,15 @@ export function createActions(session: LabSession): LabActions {
     }
     s.consolePrint(id, { kind: "command", text: line, prompt });
     try {
-      const result = asCommandResult(await session.run({ kind: "command", nodeId: id, argv: parsed.argv }, { report: false }));
+      // Over REST (no stream), the tab's own session keeps its console between commands.
+      const result = asCommandResult(await session.run({ kind: "command", nodeId: id, argv: parsed.argv, session: TAB_SESSION }, { report: false }));
       if (result === null) {
         state().consolePrint(id, { kind: "error", text: i18n.t("console.notReply") });
         return;
       }
       const out = consoleOutput(result);
       state().consolePrint(id, { kind: out.isError ? "error" : "reply", text: out.text });
+      state().consoleState(id, result.db ?? 0, result.inTransaction === true);
     } catch (error) {
       const failure = error as LabRequestError;
       state().consolePrint(id, { kind: "error", text: i18n.t("console.serverError", { code: failure.code, message: failureText(failure.code, failure.message, i18n.t) }) });

@@ -8,6 +8,10 @@ import type { JsonReply } from "@replica-lab/protocol";
 export interface CommandResultLike {
   readonly reply: JsonReply;
   readonly text?: string;
+  /** The console's db after the command, when not 0. */
+  readonly db?: number;
+  /** A MULTI is open on the console. */
+  readonly inTransaction?: boolean;
 }
 
 /** Reads a command result from an operation's answer; null when it is not one. */
@@ -15,8 +19,13 @@ export function asCommandResult(value: unknown): CommandResultLike | null {
   if (typeof value !== "object" || value === null || !("reply" in value)) return null;
   const reply = (value as { reply: unknown }).reply;
   if (typeof reply !== "object" || reply === null || typeof (reply as { type?: unknown }).type !== "string") return null;
-  const text = (value as { text?: unknown }).text;
-  return { reply: reply as JsonReply, ...(typeof text === "string" ? { text } : {}) };
+  const { text, db, inTransaction } = value as { text?: unknown; db?: unknown; inTransaction?: unknown };
+  return {
+    reply: reply as JsonReply,
+    ...(typeof text === "string" ? { text } : {}),
+    ...(typeof db === "number" ? { db } : {}),
+    ...(inTransaction === true ? { inTransaction } : {}),
+  };
 }
 
 /** What the console prints for a command's result, and whether it is an error. */

@@ -12,6 +12,7 @@ import { useNode, useNodeChoices } from "../store/selectors.ts";
 import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { appStore, useApp } from "../store/store.ts";
 import type { ConsoleLog } from "../store/slices/consoleSlice.ts";
+import { consolePrompt } from "../console/consolePrompt.ts";
 
 const EMPTY: ConsoleLog = { entries: [], history: [] };
 
@@ -74,8 +75,8 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [entries.length]);
 
-  // redis-cli's prompt: the address it talks to, or "not connected" while the process is down.
-  const prompt = node?.status === "down" ? "not connected>" : `${node?.address ?? nodeId}>`;
+  // redis-cli's prompt: the address it talks to, its db and transaction, or "not connected".
+  const prompt = consolePrompt(node?.address ?? nodeId, node?.status === "down", log);
 
   const submit = async (): Promise<void> => {
     const text = line;

@@ -776,6 +776,13 @@ export class Lab {
     endpoint.connection = connection;
     endpoint.console = console;
     this.consoles.set(id, console);
+    // The operator's console logs in as `redis-cli -a` would: REPLICAOF and SHUTDOWN from the
+    // canvas work on a node with requirepass too. Its answer is nobody's.
+    const login = host.process?.operatorLogin?.() ?? null;
+    if (login !== null) {
+      replies.waiting.push(IGNORE_OUTCOME);
+      connection.send(encodeCommand(login));
+    }
     return console;
   }
 

@@ -94,6 +94,11 @@ export interface NodeProcess<V extends ProcessViewCommon = ProcessViewCommon> {
   memoryBytes?(): number;
   /** The machine the process runs on; the host calls this once, right after boot. */
   attachHost?(memory: HostMemory): void;
+  /**
+   * What the lab's operator console sends first when it connects, to log in as a local operator's
+   * `redis-cli -a <password>` would (AUTH on a node with requirepass), or null.
+   */
+  operatorLogin?(): readonly Uint8Array[] | null;
   /** Bumped at every change a view may show (cheap change detection). */
   readonly changeCount: number;
   /** The process's state as plain data. */

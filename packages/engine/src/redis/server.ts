@@ -103,6 +103,7 @@ export interface NodeStats {
 const OUTPUT_CHECK_BYTES = 64 * 1024;
 
 const MULTI_ARGV = [asciiBytes("MULTI")];
+const AUTH_WORD = asciiBytes("AUTH");
 const DEL_WORD = asciiBytes("DEL");
 const OK_REPLY = asciiBytes("+OK\r\n");
 const EXEC_ARGV = [asciiBytes("EXEC")];
@@ -343,6 +344,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   attachHost(memory: HostMemory): void {
     this.memory.host = memory;
+  }
+
+  operatorLogin(): readonly Uint8Array[] | null {
+    const password = this.config.requirepass;
+    return password === "" ? null : [AUTH_WORD, binaryKeyBytes(password)];
   }
 
   /** Takes the effects produced so far. */

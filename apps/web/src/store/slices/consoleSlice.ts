@@ -18,6 +18,9 @@ export interface ConsoleLog {
   readonly entries: readonly ConsoleEntry[];
   /** Commands typed, oldest first, without repeats in a row. */
   readonly history: readonly string[];
+  /** This tab's console connection as the server last reported it (for the prompt). */
+  readonly db?: number;
+  readonly inTransaction?: boolean;
 }
 
 export interface ConsoleSlice {
@@ -27,6 +30,8 @@ export interface ConsoleSlice {
   consolePrint(nodeId: string, entry: Omit<ConsoleEntry, "id" | "atMs">): void;
   consoleRemember(nodeId: string, line: string): void;
   consoleClear(nodeId: string): void;
+  /** Records the console's db and transaction after a command (the prompt shows them). */
+  consoleState(nodeId: string, db: number, inTransaction: boolean): void;
   showConsole(nodeId: string | null): void;
   /** Forgets every transcript (another lab opens: its nodes may have the same ids). */
   consoleReset(): void;
@@ -62,6 +67,13 @@ export const createConsoleSlice: StateCreator<AppState, [], [], ConsoleSlice> = 
       const log = state.consoles[nodeId];
       if (!log) return state;
       return { consoles: { ...state.consoles, [nodeId]: { ...log, entries: [] } } };
+    });
+  },
+  consoleState(nodeId, db, inTransaction) {
+    set((state) => {
+      const log = state.consoles[nodeId] ?? EMPTY_LOG;
+      if ((log.db ?? 0) === db && (log.inTransaction ?? false) === inTransaction) return state;
+      return { consoles: { ...state.consoles, [nodeId]: { ...log, db, inTransaction } } };
     });
   },
   showConsole(nodeId) {
