@@ -7,8 +7,9 @@
  *   a copy of its whole state) and the copy is kept aside with the place in the log it stands at.
  *   A moment is then a fork of the latest checkpoint before it, replayed forward to it
  *   (`ReplayCursor.seek`), so a seek replays at most one checkpoint interval and checkpoints are
- *   never used up. Their memory is estimated by the fork and bounded by `checkpointBudgetBytes`:
- *   past it, every other checkpoint is dropped and the interval doubles. A lab the engine cannot
+ *   never used up. Their memory is estimated by the fork and bounded by `checkpointBudgetBytes`, and
+ *   by an equal share of `totalCheckpointBudgetBytes` among the labs the process holds: past it,
+ *   every other checkpoint is dropped and the interval doubles. A lab the engine cannot
  *   fork at a moment (a frozen node holding events, a real outbound connection) gets no checkpoint
  *   then; the reason is reported, and seeks replay from the checkpoint before.
  * - **The last moment shown** stays in hand: a seek later than it (and after the checkpoint that
@@ -31,6 +32,8 @@ export interface TimelineOptions {
   readonly checkpointEveryMs: number;
   /** Estimated bytes one lab's checkpoints may hold. */
   readonly checkpointBudgetBytes: number;
+  /** Estimated bytes the checkpoints of all labs may hold: each lab gets at most its share. */
+  readonly totalCheckpointBudgetBytes: number;
   /** Wall ms between the timeline's looks at its lab (offset samples, checkpoints); 0: none (tests call `poll`). */
   readonly pollMs: number;
   /** Offset samples kept per lab (the resolution halves beyond). */
@@ -39,7 +42,8 @@ export interface TimelineOptions {
 
 export const DEFAULT_TIMELINE: TimelineOptions = {
   checkpointEveryMs: 10_000,
-  checkpointBudgetBytes: 128 * 1024 * 1024,
+  checkpointBudgetBytes: 256 * 1024 * 1024,
+  totalCheckpointBudgetBytes: 512 * 1024 * 1024,
   pollMs: 250,
   maxSamples: 20_000,
 };
@@ -68,6 +72,8 @@ export interface TimelineSeed {
 }
 
 export class LabTimeline {
+  /** Every timeline not disposed of, which share `totalCheckpointBudgetBytes`. */
+  private static readonly live = new Set<LabTimeline>();
   private readonly events: EventIndex;
   private readonly series: OffsetSeries;
   private checkpoints: Checkpoint[];
@@ -98,6 +104,14 @@ export class LabTimeline {
     // Events the seed does not hold (a lab handed over with a longer event log) are indexed too.
     for (const event of lab.events(this.events.lastSeq)) this.events.add(event);
     this.unsubscribe = lab.subscribe((event) => this.events.add(event));
+    LabTimeline.live.add(this);
+    // One more lab: every lab's share of the total is smaller now.
+    for (const timeline of LabTimeline.live) timeline.keepWithinBudget();
+  }
+
+  /** What this lab's checkpoints may hold now. */
+  get checkpointBudgetBytes(): number {
+    return Math.min(this.options.checkpointBudgetBytes, this.options.totalCheckpointBudgetBytes / LabTimeline.live.size);
   }
 
   /** Starts looking at the live lab every `pollMs` (a rebuild feeds the timeline itself first). */
@@ -165,7 +179,7 @@ export class LabTimeline {
       checkpoints: this.checkpoints.map((c): TimelineCheckpoint => ({ timeMs: c.timeMs, inputIndex: c.inputIndex })),
       parent,
       checkpointBytes: this.checkpointBytes,
-      checkpointBudgetBytes: this.options.checkpointBudgetBytes,
+      checkpointBudgetBytes: this.checkpointBudgetBytes,
       checkpointRefusal: this.refusal,
     };
   }
@@ -237,6 +251,7 @@ export class LabTimeline {
 
   dispose(): void {
     this.disposed = true;
+    LabTimeline.live.delete(this);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.unsubscribe();
@@ -279,11 +294,12 @@ export class LabTimeline {
 
   /** Drops every other checkpoint (the newest kept) until the budget holds them; spacing doubles. */
   private keepWithinBudget(): void {
-    while (this.checkpointBytes > this.options.checkpointBudgetBytes && this.checkpoints.length > 1) {
+    const budget = this.checkpointBudgetBytes;
+    while (this.checkpointBytes > budget && this.checkpoints.length > 1) {
       const newest = this.checkpoints.length - 1;
       this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 1 || i === newest);
       this.everyMs *= 2;
     }
-    if (this.checkpointBytes > this.options.checkpointBudgetBytes) this.checkpoints = this.checkpoints.filter((c) => c.shared);
+    if (this.checkpointBytes > budget) this.checkpoints = this.checkpoints.filter((c) => c.shared);
   }
 }

@@ -137,7 +137,7 @@ describe("time travel over REST", () => {
     for (const t of moments) fromCheckpoints.push(await call<MomentView>("GET", `${base}/at/${t}`));
     // A timeline without checkpoints replays from the start.
     const { LabTimeline } = await import("./lab-timeline.ts");
-    const bare = new LabTimeline(runtime.lab, { checkpointEveryMs: 1e12, checkpointBudgetBytes: 0, pollMs: 0, maxSamples: 10 }, () => false);
+    const bare = new LabTimeline(runtime.lab, { checkpointEveryMs: 1e12, checkpointBudgetBytes: 0, totalCheckpointBudgetBytes: 0, pollMs: 0, maxSamples: 10 }, () => false);
     try {
       for (const [i, t] of moments.entries()) {
         const replayed = bare.moment(t, (snapshot) => ({ ...fromCheckpoints[i]!.snapshot, ...snapshot, clock: fromCheckpoints[i]!.snapshot.clock }));

@@ -16,11 +16,15 @@
  *   the endpoints of real sockets become the null endpoint, as in a replay.
  * - A replication backlog makes closures over itself in its constructor: its copy is built by the
  *   constructor, then given the original's fields.
+ * - RDB files on a simulated disk (`*.rdb`) are shared: a dump is written whole and replaced by
+ *   the next one, never changed in place, and dumps are most of what a checkpoint would copy.
+ *   Other files (an SSDB binlog appended in place) are copied.
  *
  * What a fork cannot copy, it refuses (`cloneGraph` names it): a closure it does not know, as
  * the world's held events of a frozen node or the callbacks of a real outbound connection are.
  * The caller then replays from an earlier fork instead.
  */
+import { SimDisk } from "../process/disk.ts";
 import { ReplicationBacklog } from "../protocols/redis-7.0/backlog.ts";
 import { Database } from "../redis/store/keyspace.ts";
 import { ReplyQueue } from "./console.ts";
@@ -41,8 +45,16 @@ const CLASS_RULES = new Map<object, ClassRule>([
   [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" } } }],
   [EventLog.prototype, { fields: { log: { kind: "shallow" }, listeners: { kind: "empty" } } }],
   [ReplyQueue.prototype, { fields: { waiting: { kind: "fill", value: IGNORE_OUTCOME } } }],
+  [SimDisk.prototype, { fields: { files: { kind: "custom", copy: copyDiskFiles } } }],
   [ClientEndpoint.prototype, { fields: { endpoint: { kind: "value", value: NULL_ENDPOINT } } }],
 ]);
+
+/** A disk's files: RDB dumps shared, the rest copied (see the rules above). */
+function copyDiskFiles(files: unknown, copyOf: <T>(original: T) => T): Map<string, Uint8Array> {
+  const copy = new Map<string, Uint8Array>();
+  for (const [name, bytes] of files as Map<string, Uint8Array>) copy.set(name, name.endsWith(".rdb") ? bytes : copyOf(bytes));
+  return copy;
+}
 
 let shared: WeakSet<object> | null = null;
 

@@ -31,7 +31,9 @@ export type FieldRule =
   /** An array as long as the original, each element `value`. */
   | { readonly kind: "fill"; readonly value: unknown }
   /** What `make` put there (with its functions standing for the original's). */
-  | { readonly kind: "made" };
+  | { readonly kind: "made" }
+  /** What `copy` makes of the field's value (`copyOf` copies what it holds). */
+  | { readonly kind: "custom"; readonly copy: (value: unknown, copyOf: <T>(original: T) => T) => unknown };
 
 export interface ClassRule {
   /** Builds the copy with the class's constructor, for fields marked `made`; others are copied over. */
@@ -71,7 +73,7 @@ const DATA_TAGS = new Set(["[object Object]", "[object Array]", "[object Map]", 
 
 /** Rough bytes per object and per element, for {@link estimateBytes}. */
 const OBJECT_BYTES = 56;
-const ENTRY_BYTES = 24;
+const ENTRY_BYTES = 36;
 
 /** An estimate of the memory a copy holds beyond what it shares (V8 object and table sizes). */
 export function estimateBytes(stats: CloneStats): number {
@@ -268,6 +270,10 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       }
       case "made":
         return (copy as Record<PropertyKey, unknown>)[key];
+      case "custom":
+        stats.objects++;
+        if (value instanceof Map) stats.entries += value.size;
+        return rule.copy(value, copyOf);
       default:
         return assertNever(rule);
     }
