@@ -17,6 +17,7 @@
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/bytes.ts";
 import { RdbError } from "../../redis/rdb/errors.ts";
+import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
@@ -248,10 +249,19 @@ export class ReplicaSide {
     this.advanceHandshake();
   }
 
+  /**
+   * The next reply line (connSyncReadLine): up to its line end, or its first 255 bytes when no
+   * line end comes that soon, as redis reads it into a 256-byte buffer (so a peer that never ends
+   * its line cannot make the replica buffer it without end).
+   */
   private readLine(): string | null {
     const buf = this.linkBuffer;
-    const nl = buf.indexOf(10);
-    if (nl < 0) return null;
+    const nl = buf.subarray(0, HANDSHAKE_LINE_BYTES + 1).indexOf(10);
+    if (nl < 0) {
+      if (buf.length < HANDSHAKE_LINE_BYTES) return null;
+      this.linkBuffer = buf.subarray(HANDSHAKE_LINE_BYTES);
+      return bytesToBinary(buf, 0, HANDSHAKE_LINE_BYTES);
+    }
     const end = nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl;
     const line = bytesToBinary(buf, 0, end);
     this.linkBuffer = buf.subarray(nl + 1);
@@ -273,7 +283,8 @@ export class ReplicaSide {
       switch (this.state) {
         case "receive_ping_reply": {
           if (!(line.startsWith("+") || line.startsWith("-NOAUTH") || line.startsWith("-NOPERM") || line.startsWith("-ERR operation not permitted"))) {
-            this.failAttempt(`error reply to PING from master: '${line}'`);
+            // A RESP error is quoted as redis quotes it; what a peer that does not speak RESP sent is not.
+            this.failAttempt(`error reply to PING from master: ${isRespLine(line) ? `'${line}'` : shownPeerLine(line)}`);
             return;
           }
           const config = node.config;
@@ -360,8 +371,11 @@ export class ReplicaSide {
       this.failAttempt(`master is currently unable to PSYNC but should be in the future: ${line}`);
       return;
     }
-    // Anything else: an old master. Fall back to SYNC.
-    node.trace({ kind: "warning", code: "psync-unsupported", message: `unexpected reply to PSYNC from master: ${line}; falling back to SYNC` });
+    // Anything else: an old master (or not a Redis server at all). Fall back to SYNC, as redis does.
+    const why = line.startsWith("-ERR")
+      ? `master does not support PSYNC or is in error state (reply: ${line})`
+      : `unexpected reply to PSYNC from master: ${shownPeerLine(line)}`;
+    node.trace({ kind: "warning", code: "psync-unsupported", message: `${why}; retrying with SYNC` });
     if (this.linkConn !== null) node.sendRaw(this.linkConn, asciiBytes("SYNC\r\n"));
     this.pendingMasterReplid = ZERO_REPLID;
     this.state = "transfer";
@@ -450,7 +464,8 @@ export class ReplicaSide {
           return;
         }
         if (!line.startsWith("$")) {
-          this.failAttempt(`bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`);
+          const received = isRespLine(line) ? `'${line}'` : shownPeerLine(line);
+          this.failAttempt(`bad protocol from MASTER, the first byte is not '$' (we received ${received}), are you sure the host and port are right?`);
           return;
         }
         if (line.startsWith("$EOF:") && line.length >= 45) {
