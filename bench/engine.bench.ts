@@ -57,7 +57,7 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
   lab.runCurrent();
   const ids = [a, b, c];
   const run = (n: number): number => {
-    const target = lab.nodeSnapshot(a).stats.commandsProcessed + n;
+    const target = asPsync2(lab.nodeSnapshot(a)).stats.commandsProcessed + n;
     const start = performance.now();
     let next = 0;
     for (let sent = 0; sent < n; ) {
@@ -72,7 +72,7 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
     lab.runUntilIdle();
     const elapsed = performance.now() - start;
     const offsets = ids.map((id) => asPsync2(lab.nodeSnapshot(id)).masterReplOffset);
-    if (lab.nodeSnapshot(a).stats.commandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
+    if (asPsync2(lab.nodeSnapshot(a)).stats.commandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
       throw new Error(`not applied everywhere: offsets ${offsets.join(", ")}`);
     }
     return elapsed;

@@ -77,7 +77,7 @@ describe("the config file", () => {
     expect(written.configFile).toBe(text);
     expect((await ok<{ text: string }>("GET", url)).text).toBe(text);
     // The running process keeps its settings: the file takes effect at the next start.
-    expect(written.config.save).toBe("3600 1 300 100 60 10000");
+    expect(asPsync2(written).config.save).toBe("3600 1 300 100 60 10000");
     expect((await events(lab)).filter((e) => e.kind === "config-file")).toHaveLength(1);
 
     const bad = await call<ApiError>("PUT", url, { text: "appendonly no\nnot-a-directive yes\n" });
@@ -89,7 +89,7 @@ describe("the config file", () => {
     expect((await events(lab)).filter((e) => e.kind === "config-file")).toHaveLength(1);
 
     const restarted = await ok<NodeSnapshot>("POST", `/api/labs/${lab}/nodes/A/restart`, {});
-    expect(restarted.config.save).toBe("900 1");
+    expect(asPsync2(restarted).config.save).toBe("900 1");
     expect(asPsync2(restarted).config.replBacklogSize).toBe(2 * 1024 * 1024);
   });
 
@@ -152,7 +152,7 @@ describe("shutdown", () => {
   it("saves, exits and closes the port; the restart has the keys. Kill loses what came after", async () => {
     const { lab, a } = await pair(false);
     await setKeys(lab, "A", ["k1", "k2", "k3"]);
-    expect((await node(lab, "A")).dirty).toBe(3);
+    expect(asPsync2(await node(lab, "A")).dirty).toBe(3);
 
     const down = await ok<NodeSnapshot>("POST", `/api/labs/${lab}/nodes/A/shutdown`, {});
     expect(down.status).toBe("down");

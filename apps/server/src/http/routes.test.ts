@@ -70,7 +70,7 @@ describe("labs", () => {
     expect([a.role, b.role, c.role]).toEqual(["master", "replica", "replica"]);
     expect(b.masterId).toBe(a.id);
     expect(c.linkUp && b.linkUp).toBe(true);
-    expect(a.replicas.map((r) => r.state)).toEqual(["online", "online"]);
+    expect(asPsync2(a).replicas.map((r) => r.state)).toEqual(["online", "online"]);
     expect(new Set([a, b, c].map((n) => asPsync2(n).replid)).size).toBe(1);
     expect(lab.edges).toHaveLength(2);
     for (const node of lab.nodes) expect(node.respPort).toBe(node.port);

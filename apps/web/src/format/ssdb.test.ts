@@ -55,7 +55,7 @@ describe("SSDB nodes in the web app", () => {
     expect(ssdbInfoText(SLAVE)).toBe(
       "binlogs\n    capacity : 10\n    min_seq  : 0\n    max_seq  : 5\nreplication\nslaveof 127.0.0.1:46327\n    id         : 127.0.0.1|46327\n    type       : sync\n    status     : SYNC\n    last_seq   : 5\n    copy_count : 5\n    sync_count : 0",
     );
-    expect(asSsdb(SLAVE as unknown as NodeSnapshot)).toBe(SLAVE);
+    expect(asSsdb(SLAVE)).toBe(SLAVE);
     expect(asSsdb({ ...SLAVE, protocol: "redis-psync2" } as unknown as NodeSnapshot)).toBeNull();
     expect([replicaOnline({ status: "SYNC" }), replicaOnline({ status: "COPY" }), replicaOnline({ state: "online" })]).toEqual([true, false, true]);
   });

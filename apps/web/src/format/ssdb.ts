@@ -3,26 +3,22 @@
  * status instead of a link state machine, and `info` text as ssdb-server prints it. Components ask
  * `asSsdb` and draw the binlog window where a Redis node has its backlog.
  */
-import type { NodeId, NodeSnapshot, SsdbReplicaView, SsdbView } from "@replica-lab/protocol";
-
-/** What the lab adds to every kind's view (the same for all kinds). */
-type LabFields = Pick<NodeSnapshot, "id" | "name" | "address" | "host" | "port" | "version" | "kindLabel" | "status" | "boots" | "masterId" | "respPort" | "configFile">;
+import type { NodeSnapshot } from "@replica-lab/protocol";
 
 /** The snapshot of an SSDB node: the lab's fields and the SSDB view, slaves resolved to lab nodes. */
-export type SsdbNode = LabFields & Omit<SsdbView, "replicas"> & { readonly replicas: readonly (SsdbReplicaView & { readonly nodeId: NodeId | null })[] };
+export type SsdbNode = Extract<NodeSnapshot, { readonly protocol: "ssdb-binlog" }>;
 
 /** Any Redis kind's snapshot: everything but SSDB. */
 export type RedisNode = Exclude<NodeSnapshot, { readonly protocol: "ssdb-binlog" }>;
 
 /** True for the Redis kinds (narrows the snapshot to theirs); false for SSDB. */
 export function isRedisNode(node: NodeSnapshot): node is RedisNode {
-  return asSsdb(node) === null;
+  return node.protocol !== "ssdb-binlog";
 }
 
 /** The node as an SSDB node's snapshot, or null for another kind. */
 export function asSsdb(node: NodeSnapshot): SsdbNode | null {
-  // Compared as a string: the snapshot union may not list the SSDB view yet where this is built.
-  return (node.protocol as string) === "ssdb-binlog" ? (node as unknown as SsdbNode) : null;
+  return node.protocol === "ssdb-binlog" ? node : null;
 }
 
 /** A replica that is streaming: `online` for a Redis master, `SYNC` for an SSDB one. */

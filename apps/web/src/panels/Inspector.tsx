@@ -19,7 +19,7 @@ import { ReplidPill } from "../ui/ReplidPill.tsx";
 import { Term } from "../lessons/Glossary.tsx";
 import { ExternalInspector } from "./ExternalInspector.tsx";
 import { infoReplication } from "./infoReplication.ts";
-import { asSsdb } from "../format/ssdb.ts";
+import { asSsdb, isRedisNode } from "../format/ssdb.ts";
 import { SsdbSection } from "../canvas/SsdbSection.tsx";
 import { LinkControls } from "./LinkControls.tsx";
 import { useShallow } from "zustand/react/shallow";
@@ -187,29 +187,31 @@ function NodeInspector({ id }: { readonly id: string }) {
 
       {ssdb !== null && <SsdbSection node={ssdb} />}
 
-      <section>
-        <h3>{t("inspector.syncCounters")}</h3>
-        <dl className="counters" data-testid="sync-counters">
-          {"syncFull" in node.stats && (
-            <>
-              <dt>sync_full</dt>
-              <dd data-field="sync_full">{node.stats.syncFull}</dd>
-              <dt>sync_partial_ok</dt>
-              <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
-              <dt>sync_partial_err</dt>
-              <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
-            </>
-          )}
-          <dt>{t("inspector.commands")}</dt>
-          <dd>{formatOffset(node.stats.commandsProcessed)}</dd>
-          <dt>{t("inspector.connections")}</dt>
-          <dd>{node.stats.connectionsReceived}</dd>
-          <dt>{t("inspector.keysExpires")}</dt>
-          <dd>
-            {node.keys} / {node.expires}
-          </dd>
-        </dl>
-      </section>
+      {isRedisNode(node) && (
+        <section>
+          <h3>{t("inspector.syncCounters")}</h3>
+          <dl className="counters" data-testid="sync-counters">
+            {"syncFull" in node.stats && (
+              <>
+                <dt>sync_full</dt>
+                <dd data-field="sync_full">{node.stats.syncFull}</dd>
+                <dt>sync_partial_ok</dt>
+                <dd data-field="sync_partial_ok">{node.stats.syncPartialOk}</dd>
+                <dt>sync_partial_err</dt>
+                <dd data-field="sync_partial_err">{node.stats.syncPartialErr}</dd>
+              </>
+            )}
+            <dt>{t("inspector.commands")}</dt>
+            <dd>{formatOffset(node.stats.commandsProcessed)}</dd>
+            <dt>{t("inspector.connections")}</dt>
+            <dd>{node.stats.connectionsReceived}</dd>
+            <dt>{t("inspector.keysExpires")}</dt>
+            <dd>
+              {node.keys} / {node.expires}
+            </dd>
+          </dl>
+        </section>
+      )}
 
       <ReplidHistory id={id} />
 

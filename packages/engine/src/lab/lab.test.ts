@@ -39,7 +39,7 @@ describe("Lab: time-driven replication rules", () => {
     lab.replicaOf(b, a);
     lab.advance(4_000);
     expect(lab.nodeSnapshot(b).linkPhase).toBe("handshake");
-    expect(lab.nodeSnapshot(a).replicas[0]?.state).toBe("wait_bgsave");
+    expect(asPsync2(lab.nodeSnapshot(a)).replicas[0]?.state).toBe("wait_bgsave");
     lab.advance(1_500);
     expect(lab.nodeSnapshot(b).linkPhase).toBe("connected");
     const rdb = lab.events().find((e) => e.kind === "rdb" && e.nodeId === a)!;
