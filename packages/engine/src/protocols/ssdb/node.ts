@@ -93,40 +93,10 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     this.db = new SsdbDatabase(context.disk, { capacity: this.settings.binlogCapacity, binlogEnabled: this.settings.binlogEnabled });
     this.meta = new MetaStore(context.disk);
     this.snapshots = new SnapshotRegistry(this.startMs);
-    this.masterHost = {
-      db: this.db,
-      send: (conn, bytes) => this.effects.push({ type: "send", conn, bytes }),
-      waitWritable: (conn) => this.effects.push({ type: "wait-writable", conn }),
-      close: (conn) => this.closeConn(conn),
-      trace: (event) => this.trace(event),
-      syncSpeedMBps: this.settings.syncSpeed,
-      servedBefore: (peer) => this.meta.hget(SERVED_PEERS, peer) !== undefined,
-      markServed: (peer) => {
-        if (this.meta.hget(SERVED_PEERS, peer) !== undefined) return;
-        this.meta.hset(SERVED_PEERS, peer, "1");
-        this.meta.flush();
-      },
-    };
-    this.slaveHost = {
-      db: this.db,
-      meta: this.meta,
-      connect: (host, port) => {
-        const conn = this.allocConn();
-        this.effects.push({ type: "connect", conn, host, port });
-        return conn;
-      },
-      send: (conn, bytes) => this.effects.push({ type: "send", conn, bytes }),
-      close: (conn) => this.effects.push({ type: "close", conn }),
-      trace: (event) => this.trace(event),
-    };
-    this.commandHost = {
-      db: this.db,
-      version: SSDB_VERSION,
-      unixMs: () => this.unixMs(),
-      info: (args) => this.info(args),
-      slaveOf: (id, host, port, auth, lastSeq, lastKey) => this.addSlave({ id, host, port, mirror: false, auth, recvTimeoutSec: 30 }, { lastSeq, lastKey }),
-      replicationInUse: () => this.slaves.length > 0 || this.masterLinks.length > 0,
-    };
+    // Classes rather than closures: a lab fork copies the node's graph as data (lab/fork.ts).
+    this.masterHost = new NodeMasterHost(this);
+    this.slaveHost = new NodeSlaveHost(this);
+    this.commandHost = new NodeCommandHost(this);
     for (const conf of this.settings.slaveOf) {
       this.addSlave({ id: conf.id, host: conf.host, port: conf.port, mirror: conf.type === "mirror", auth: conf.auth, recvTimeoutSec: conf.recvTimeoutSec }, null);
     }
@@ -153,8 +123,14 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   // -------------------------------------------------------------------------------------------
   // Effects
 
-  private allocConn(): ConnId {
+  /** A new connection id (for the links' hosts below). */
+  allocConn(): ConnId {
     return this.nextConnId++ as ConnId;
+  }
+
+  /** Queues an effect for the host (for the links' hosts below). */
+  emit(effect: NodeEffect): void {
+    this.effects.push(effect);
   }
 
   trace(event: TraceEvent): void {
@@ -167,7 +143,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     return this.effects.splice(0, this.effects.length);
   }
 
-  private closeConn(conn: ConnId): void {
+  /** Closes a connection this node accepted (a client's, or a slave's on a master link). */
+  closeConn(conn: ConnId): void {
     this.masterConns.delete(conn);
     this.clients.delete(conn);
     this.effects.push({ type: "close", conn });
@@ -389,7 +366,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     return this.slaves.find((s) => s.owns(conn));
   }
 
-  private addSlave(config: SlaveLinkConfig, start: { lastSeq: number; lastKey: string } | null): void {
+  /** Starts a slave link (`replication.slaveof` at boot, or the `slaveof` command). */
+  addSlave(config: SlaveLinkConfig, start: { lastSeq: number; lastKey: string } | null): void {
     // LAB-5: a second `slaveof` to the same address would start a twin link sharing one status key.
     if (this.slaves.some((s) => s.config.host === config.host && s.config.port === config.port)) return;
     this.slaves.push(new SlaveLink(this.slaveHost, config, this.nowMs, start));
@@ -398,6 +376,11 @@ export class SsdbNode implements NodeProcess<SsdbView> {
 
   // -------------------------------------------------------------------------------------------
   // info
+
+  /** A replication link exists in either direction (`flushdb` is refused then). */
+  replicationInUse(): boolean {
+    return this.slaves.length > 0 || this.masterLinks.length > 0;
+  }
 
   /** `proc_info`'s reply after `ok`. */
   info(args: readonly string[]): ReplyBlock[] {
@@ -419,5 +402,102 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   /** The whole `info` text as `redis-cli` or a console prints it (one block per line). */
   infoText(): string {
     return this.info([]).map((b) => (typeof b === "string" ? b : bytesToBinary(b))).join("\n");
+  }
+}
+
+/** The node as its master links (the `sync140` side) see it. */
+class NodeMasterHost implements MasterHost {
+  constructor(private readonly node: SsdbNode) {}
+
+  get db(): SsdbDatabase {
+    return this.node.db;
+  }
+
+  get syncSpeedMBps(): number {
+    return this.node.settings.syncSpeed;
+  }
+
+  send(conn: ConnId, bytes: Uint8Array): void {
+    this.node.emit({ type: "send", conn, bytes });
+  }
+
+  waitWritable(conn: ConnId): void {
+    this.node.emit({ type: "wait-writable", conn });
+  }
+
+  close(conn: ConnId): void {
+    this.node.closeConn(conn);
+  }
+
+  trace(event: TraceEvent): void {
+    this.node.trace(event);
+  }
+
+  servedBefore(peer: string): boolean {
+    return this.node.meta.hget(SERVED_PEERS, peer) !== undefined;
+  }
+
+  markServed(peer: string): void {
+    if (this.servedBefore(peer)) return;
+    this.node.meta.hset(SERVED_PEERS, peer, "1");
+    this.node.meta.flush();
+  }
+}
+
+/** The node as its slave links (the `slaveof` side) see it. */
+class NodeSlaveHost implements SlaveHost {
+  constructor(private readonly node: SsdbNode) {}
+
+  get db(): SsdbDatabase {
+    return this.node.db;
+  }
+
+  get meta(): MetaStore {
+    return this.node.meta;
+  }
+
+  connect(host: string, port: number): ConnId {
+    const conn = this.node.allocConn();
+    this.node.emit({ type: "connect", conn, host, port });
+    return conn;
+  }
+
+  send(conn: ConnId, bytes: Uint8Array): void {
+    this.node.emit({ type: "send", conn, bytes });
+  }
+
+  close(conn: ConnId): void {
+    this.node.emit({ type: "close", conn });
+  }
+
+  trace(event: TraceEvent): void {
+    this.node.trace(event);
+  }
+}
+
+/** The node as its commands see it. */
+class NodeCommandHost implements CommandHost {
+  readonly version = SSDB_VERSION;
+
+  constructor(private readonly node: SsdbNode) {}
+
+  get db(): SsdbDatabase {
+    return this.node.db;
+  }
+
+  unixMs(): number {
+    return this.node.unixMs();
+  }
+
+  info(args: readonly string[]): ReplyBlock[] {
+    return this.node.info(args);
+  }
+
+  slaveOf(id: string, host: string, port: number, auth: string, lastSeq: number, lastKey: string): void {
+    this.node.addSlave({ id, host, port, mirror: false, auth, recvTimeoutSec: 30 }, { lastSeq, lastKey });
+  }
+
+  replicationInUse(): boolean {
+    return this.node.replicationInUse();
   }
 }
