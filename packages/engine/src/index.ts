@@ -37,6 +37,7 @@ export type { NodeProcess, NodeKind, BootContext, PeerProbe, ProcessViewCommon }
 export type { Redis70View } from "./protocols/redis-7.0/view.ts";
 export type { Redis26View } from "./protocols/redis-2.6/view.ts";
 export type { Redis28View } from "./protocols/redis-2.8/view.ts";
+export type { Redis40View } from "./protocols/redis-4.0/view.ts";
 export type { SsdbView, SsdbReplicaView, BinlogWindowView, PinnedSnapshotView } from "./protocols/ssdb/view.ts";
 export { InputLog } from "./lab/input-log.ts";
 export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";

@@ -2,21 +2,31 @@
  * Randomized simulation: random topologies (cycles included: redis allows them), random writes,
  * REPLICAOF changes, kills, restarts, freezes, partitions and latency changes, with invariants
  * checked after every step; then a heal phase after which every replica must equal its master.
+ * The 7.0 kind runs the most seeds; each older kind (2.6, 2.8, 4.0: every node of the lab of that
+ * kind, since an older replica cannot load a newer master's RDB) runs fewer, with the invariants
+ * its protocol has: 4.0's are 7.0's (ids and offsets shared along a chain); 2.8's are about each
+ * node's own stream and what a replica read of its master's; 2.6 has no offsets, only convergence.
  *
- * A failure names the seed; replay one with `SIM_SEED=<n> npx vitest run packages/engine/test/simulation.test.ts`.
- * `SIM_SEEDS=<count>` runs more seeds (CI runs the default).
+ * A failure names the seed; replay one with `SIM_SEED=<n> npx vitest run packages/engine/test/simulation.test.ts`
+ * (`SIM_KIND=2.8` for an older kind). `SIM_SEEDS=<count>` runs more seeds (CI runs the default).
  */
 import { describe, expect, it } from "vitest";
 import { Lab, Prng, type NodeId, type NodeSnapshot } from "../src/index.ts";
 
 const DEFAULT_SEEDS = 40;
+/** Seeds per older kind in a default run. */
+const LEGACY_SEEDS = 8;
 const STEPS = 250;
 
 interface Tracked {
   boots: number;
-  replid: string;
+  /** The history the offset is in: the replid (7.0, 4.0) or the run id (2.8, whose offsets are the node's own). */
+  history: string;
   offset: number;
 }
+
+/** The kinds simulated, each with every node of the lab of that kind. */
+type SimKind = "7.0" | "4.0" | "2.8" | "2.6";
 
 class Simulation {
   readonly lab: Lab;
@@ -28,8 +38,11 @@ class Simulation {
   private readonly fullSynced = new Set<NodeId>();
   private keyCounter = 0;
 
-  constructor(readonly seed: number) {
-    this.rng = Prng.fromSeed(`simulation:${seed}`);
+  constructor(
+    readonly seed: number,
+    readonly kind: SimKind = "7.0",
+  ) {
+    this.rng = Prng.fromSeed(kind === "7.0" ? `simulation:${seed}` : `simulation:${kind}:${seed}`);
     this.lab = new Lab({
       seed,
       splitChunks: true,
@@ -44,7 +57,9 @@ class Simulation {
         "repl-ping-replica-period": String(1 + this.rng.int(10)),
         "repl-timeout": String(5 + this.rng.int(56)),
       };
-      this.ids.push(this.lab.addNode({ config }).id);
+      // 2.6 has neither a backlog nor diskless sync.
+      if (kind === "2.6") for (const name of ["repl-backlog-size", "repl-diskless-sync", "repl-diskless-sync-delay"]) delete config[name];
+      this.ids.push(this.lab.addNode(kind === "7.0" ? { config } : { version: kind, config }).id);
     }
     this.lab.subscribe((event) => {
       if (event.nodeId && event.detail.kind === "rdb" && event.detail.side === "replica") this.fullSynced.add(event.nodeId);
@@ -148,6 +163,17 @@ class Simulation {
         continue;
       }
       const where = `seed ${this.seed}, step ${step}, node ${node.name}`;
+      if (node.protocol === "redis-psync1") {
+        this.checkPsync1(node, snaps, where);
+        continue;
+      }
+      if (node.protocol === "redis-psync2-ring") {
+        // 4.0's ring: the window is consistent while active; a freed ring keeps its last window.
+        if (node.backlog.active) expect(node.backlog.firstByteOffset, `${where}: first byte`).toBe(node.masterReplOffset - node.backlog.histlen + 1);
+        this.checkHistory(node, snaps, where);
+        continue;
+      }
+      if (node.protocol !== "redis-psync2") continue;
       // Backlog windows are consistent.
       if (node.backlog.active) {
         expect(node.backlog.histlen, `${where}: histlen`).toBeGreaterThanOrEqual(0);
@@ -155,22 +181,46 @@ class Simulation {
       } else {
         expect([node.backlog.firstByteOffset, node.backlog.histlen], `${where}: inactive backlog`).toEqual([0, 0]);
       }
-      // Offsets never decrease within one process and one history, except at a full resync: a
-      // node that full-syncs from a master behind it in the same history (possible when a master
-      // is demoted under a node that has not caught up, e.g. in a cycle) takes that master's
-      // offset, as redis 7.0 does, and its unreplicated writes are gone.
-      const before = this.tracked.get(node.id);
-      if (before && before.boots === node.boots && before.replid === node.replid && !this.fullSynced.has(node.id)) {
-        expect(node.masterReplOffset, `${where}: offset went backwards in history ${node.replid}`).toBeGreaterThanOrEqual(before.offset);
+      this.checkHistory(node, snaps, where);
+    }
+  }
+
+  /**
+   * PSYNC2 (7.0, 4.0): offsets never decrease within one process and one history, except at a
+   * full resync: a node that full-syncs from a master behind it in the same history (possible when
+   * a master is demoted under a node that has not caught up, e.g. in a cycle) takes that master's
+   * offset, as redis does, and its unreplicated writes are gone. A replica never reports more than
+   * its master has produced in the same history.
+   */
+  private checkHistory(node: HistoryNode, snaps: ReadonlyMap<NodeId, NodeSnapshot>, where: string): void {
+    const before = this.tracked.get(node.id);
+    if (before && before.boots === node.boots && before.history === node.replid && !this.fullSynced.has(node.id)) {
+      expect(node.masterReplOffset, `${where}: offset went backwards in history ${node.replid}`).toBeGreaterThanOrEqual(before.offset);
+    }
+    this.tracked.set(node.id, { boots: node.boots, history: node.replid, offset: node.masterReplOffset });
+    this.fullSynced.delete(node.id);
+    if (node.role === "replica" && node.linkUp && node.masterId) {
+      const master = snaps.get(node.masterId);
+      if (master && master.status !== "down" && master.protocol === node.protocol && master.replid === node.replid && master.role === "master") {
+        expect(node.masterReplOffset, `${where}: replica ahead of master ${master.name}`).toBeLessThanOrEqual(master.masterReplOffset);
       }
-      this.tracked.set(node.id, { boots: node.boots, replid: node.replid, offset: node.masterReplOffset });
-      this.fullSynced.delete(node.id);
-      // A replica never reports more than its master has produced in the same history.
-      if (node.role === "replica" && node.linkUp && node.masterId) {
-        const master = snaps.get(node.masterId);
-        if (master && master.status !== "down" && master.replid === node.replid && master.role === "master") {
-          expect(node.masterReplOffset, `${where}: replica ahead of master ${master.name}`).toBeLessThanOrEqual(master.masterReplOffset);
-        }
+    }
+  }
+
+  /**
+   * 2.8: each node's own stream (an offset SLAVEOF resets and SLAVEOF NO ONE may take from the
+   * master): the ring's window is consistent while active, and a replica never has read more of its
+   * master's stream than that master has produced.
+   */
+  private checkPsync1(node: Extract<NodeSnapshot, { readonly protocol: "redis-psync1" }>, snaps: ReadonlyMap<NodeId, NodeSnapshot>, where: string): void {
+    if (node.backlog.active) expect(node.backlog.firstByteOffset, `${where}: first byte`).toBe(node.masterReplOffset - node.backlog.histlen + 1);
+    if (node.role === "replica" && node.linkUp && node.masterId && node.masterRunId !== null && node.replicaOffset !== null) {
+      const master = snaps.get(node.masterId);
+      // SLAVEOF resets a master's offset while its replicas' links are still closing: only a link
+      // both ends still hold is checked.
+      const attached = master?.replicas.some((r) => r.address === node.address) ?? false;
+      if (master && attached && master.status !== "down" && master.protocol === "redis-psync1" && master.runId === node.masterRunId && master.role === "master") {
+        expect(node.replicaOffset, `${where}: read past the end of master ${master.name}'s stream`).toBeLessThanOrEqual(master.masterReplOffset);
       }
     }
   }
@@ -205,7 +255,10 @@ class Simulation {
     this.lab.runUntilIdle(300_000);
   }
 
-  /** After healing, every replica holds exactly its master's history and data. */
+  /**
+   * After healing, every replica holds exactly its master's data and, where the kind has them,
+   * its history (7.0, 4.0: the same replid and offset; 2.8: its master's run id, all of its stream).
+   */
   checkConverged(): void {
     for (const id of this.ids) {
       const node = this.lab.nodeSnapshot(id);
@@ -213,8 +266,16 @@ class Simulation {
       const master = this.lab.nodeSnapshot(node.masterId);
       const where = `seed ${this.seed}, after heal, replica ${node.name} of ${master.name}`;
       expect(node.linkUp, `${where}: link up (state ${node.replState})`).toBe(true);
-      expect(node.replid, `${where}: replid`).toBe(master.replid);
-      expect(node.masterReplOffset, `${where}: offset`).toBe(master.masterReplOffset);
+      if ((node.protocol === "redis-psync2" || node.protocol === "redis-psync2-ring") && master.protocol === node.protocol) {
+        expect(node.replid, `${where}: replid`).toBe(master.replid);
+        expect(node.masterReplOffset, `${where}: offset`).toBe(master.masterReplOffset);
+      }
+      // (A 2.8 replica whose PSYNC met an error, as from a master without its own master link, retries
+      // with SYNC on the same link; when that one succeeds it follows without a run id or ACKs.)
+      if (node.protocol === "redis-psync1" && master.protocol === "redis-psync1" && node.masterRunId !== "") {
+        expect(node.masterRunId, `${where}: master run id`).toBe(master.runId);
+        expect(node.replicaOffset, `${where}: offset read`).toBe(master.masterReplOffset);
+      }
       expect(dataOf(this.lab, id), `${where}: keyspace`).toEqual(dataOf(this.lab, node.masterId));
     }
   }
@@ -230,8 +291,11 @@ function dataOf(lab: Lab, id: NodeId): Record<string, string> {
   return out;
 }
 
-function run(seed: number): void {
-  const sim = new Simulation(seed);
+/** A node whose kind has PSYNC2 ids and offsets. */
+type HistoryNode = Extract<NodeSnapshot, { readonly protocol: "redis-psync2" | "redis-psync2-ring" }>;
+
+function run(seed: number, kind: SimKind = "7.0"): void {
+  const sim = new Simulation(seed, kind);
   try {
     for (let step = 0; step < STEPS; step++) {
       sim.step();
@@ -242,15 +306,25 @@ function run(seed: number): void {
     sim.checkConverged();
   } catch (error) {
     const tail = sim.log.slice(-25).join("\n  ");
-    throw new Error(`simulation failed — replay with SIM_SEED=${seed}\n  last steps:\n  ${tail}\n${String(error)}`, { cause: error });
+    throw new Error(`simulation failed — replay with SIM_SEED=${seed}${kind === "7.0" ? "" : ` SIM_KIND=${kind}`}\n  last steps:\n  ${tail}\n${String(error)}`, { cause: error });
   }
 }
 
 describe("randomized replication simulation", () => {
   const only = process.env.SIM_SEED;
+  const onlyKind = process.env.SIM_KIND as SimKind | undefined;
   const seeds = only !== undefined ? [Number(only)] : Array.from({ length: Number(process.env.SIM_SEEDS ?? DEFAULT_SEEDS) }, (_, i) => i + 1);
-  for (const seed of seeds) {
-    it(`seed ${seed}: invariants hold at every step and replicas converge after healing`, () => run(seed));
+  if (onlyKind === undefined || onlyKind === "7.0") {
+    for (const seed of seeds) {
+      it(`seed ${seed}: invariants hold at every step and replicas converge after healing`, () => run(seed));
+    }
+  }
+  for (const kind of ["4.0", "2.8", "2.6"] as const) {
+    if (onlyKind !== undefined && onlyKind !== kind) continue;
+    const kindSeeds = only !== undefined ? seeds : Array.from({ length: Number(process.env.SIM_SEEDS ?? LEGACY_SEEDS) }, (_, i) => i + 1);
+    for (const seed of kindSeeds) {
+      it(`${kind}, seed ${seed}: the kind's invariants hold at every step and replicas converge after healing`, () => run(seed, kind));
+    }
   }
 
   it("is deterministic: the same seed gives the same run", () => {

@@ -33,6 +33,8 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
     if (node.protocol === "redis-psync2") {
       f.push(["slave_read_repl_offset", node.replicaReadOffset ?? 1]);
       f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
+    } else if (node.protocol === "redis-psync2-ring") {
+      f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
     }
     if (node.transfer) {
       const total = node.transfer.totalBytes;
@@ -51,7 +53,7 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
     f.push([`slave${i}`, ack === undefined ? `${ip},${port},${r.state}` : `ip=${ip},port=${port},state=${r.state},offset=${ack},lag=${replicaLagSec(r)}`]);
   });
   if (!hasReplids(node)) return ["# Replication", ...f.map(([k, v]) => `${k}:${v}`)].join("\n");
-  f.push(["master_failover_state", "no-failover"]);
+  if (node.protocol === "redis-psync2") f.push(["master_failover_state", "no-failover"]);
   f.push(["master_replid", node.replid]);
   f.push(["master_replid2", node.replid2]);
   f.push(["master_repl_offset", node.masterReplOffset]);

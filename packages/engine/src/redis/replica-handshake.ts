@@ -44,6 +44,11 @@ function pingAccepted(line: string): boolean {
   return line.startsWith("+") || line.startsWith("-NOAUTH") || line.startsWith("-NOPERM") || line.startsWith("-ERR operation not permitted");
 }
 
+/** Where the handshake writes (the replica's link; an object, not a closure, so labs can be forked). */
+export interface HandshakeSink {
+  send(bytes: Uint8Array): void;
+}
+
 /**
  * One handshake in progress. `start` writes PING; each reply line goes to `onReply`, which writes
  * what follows and says when every step has been answered (the caller then sends SYNC or PSYNC).
@@ -57,7 +62,7 @@ export class ReplicaHandshake {
   constructor(
     private readonly steps: readonly HandshakeStep[],
     private readonly style: HandshakeStyle,
-    private readonly send: (bytes: Uint8Array) => void,
+    private readonly sink: HandshakeSink,
   ) {}
 
   /** The `repl_state` of the step being waited for. */
@@ -90,6 +95,6 @@ export class ReplicaHandshake {
 
   private writeNext(): void {
     const step = this.steps[this.written++]!;
-    this.send(encodeHandshakeCommand(step.argv, this.style));
+    this.sink.send(encodeHandshakeCommand(step.argv, this.style));
   }
 }

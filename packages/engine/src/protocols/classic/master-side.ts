@@ -20,9 +20,18 @@ const NEWLINE = asciiBytes("\n");
 export interface ReplconfOptions {
   /** `capa eof` (2.8.18 on; other capabilities are ignored). */
   readonly capa: boolean;
+  /** `capa psync2` is remembered (4.0: such a replica gets `+CONTINUE <replid>`). */
+  readonly psync2?: boolean;
+  /** `ip-address <ip>` (4.0: slave-announce-ip), shown instead of the peer's address. */
+  readonly ipAddress?: boolean;
   /** `ack <offset>`, answered with nothing (2.8). */
   readonly onAck: ((client: Client, offset: number) => void) | null;
+  /** `getack <any>` from our master, answered with an ACK of our own and nothing else (3.0 on). */
+  readonly onGetack?: (() => void) | null;
 }
+
+/** NET_IP_STR_LEN: an announced ip-address must be shorter. */
+const NET_IP_STR_LEN = 46;
 
 export class ClassicMasterSide {
   /** Attached replicas in attach order (server.slaves). */
@@ -139,7 +148,19 @@ export class ClassicMasterSide {
         }
         client.replListeningPort = port;
       } else if (option === "capa" && options.capa) {
-        if (bytesToBinary(argv[i + 1]!).toLowerCase() === "eof") client.replCapaEof = true;
+        const capa = bytesToBinary(argv[i + 1]!).toLowerCase();
+        if (capa === "eof") client.replCapaEof = true;
+        else if (capa === "psync2" && options.psync2) client.replCapaPsync2 = true;
+      } else if (option === "ip-address" && options.ipAddress) {
+        const ip = bytesToBinary(argv[i + 1]!);
+        if (ip.length >= NET_IP_STR_LEN) {
+          node.replyError(client, `ERR REPLCONF ip-address provided by slave instance is too long: ${ip.length} bytes`);
+          return;
+        }
+        client.replAnnouncedIp = ip;
+      } else if (option === "getack" && options.onGetack) {
+        options.onGetack();
+        return;
       } else if (option === "ack" && options.onAck) {
         const offset = parseSafeInt(argv[i + 1]!);
         if (client.kind === "replica" && offset !== undefined) options.onAck(client, offset);
@@ -179,10 +200,15 @@ export class ClassicMasterSide {
     }
   }
 
-  /** The replica's address as its master names it (ip and REPLCONF listening-port). */
+  /** The replica's address as its master names it (ip or announced ip, and REPLCONF listening-port). */
   peerName(client: Client): string {
-    const host = client.peer.slice(0, client.peer.lastIndexOf(":"));
+    const host = this.replicaIp(client);
     return client.replListeningPort ? `${host}:${client.replListeningPort}` : client.peer;
+  }
+
+  /** The ip INFO and ROLE show for a replica: the one it announced (4.0), else its peer address's. */
+  replicaIp(client: Client): string {
+    return client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
   }
 
   /** The longest a replica waiting for a fork has been idle, in whole seconds, and how many wait. */

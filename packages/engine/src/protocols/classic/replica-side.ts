@@ -13,6 +13,7 @@
 import { RdbError } from "../../redis/rdb/errors.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import type { LoadedRdb } from "../../redis/persistence.ts";
 import { ReplicaHandshake, type HandshakeStep, type HandshakeStyle } from "../../redis/replica-handshake.ts";
 import { SyncPayloadReader } from "../../redis/sync-payload.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
@@ -30,8 +31,11 @@ export interface ClassicReplicaHooks {
   requestSync(side: ClassicReplicaSide): void;
   /** A line answering PSYNC (2.8); the hook moves the side on (`beginTransfer`, `attachMaster`, `fail`). */
   onSyncReply(side: ClassicReplicaSide, line: string): void;
-  /** The RDB is loaded; the link becomes the master client (in db 0, as createClient leaves it) next. */
-  onFullSyncLoaded(keys: number, rdbBytes: number, eofFormat: boolean): void;
+  /**
+   * The RDB is loaded; the link becomes the master client next, in the db this returns (0, as
+   * createClient leaves it; 4.0 selects the file's repl-stream-db).
+   */
+  onFullSyncLoaded(loaded: LoadedRdb, rdbBytes: number, eofFormat: boolean): number;
   /** The master client is gone (link lost or killed), while the node still follows a master. */
   onMasterLost(client: Client): void;
   /** Bytes of the master's stream arrived on the master client (2.8 counts them in reploff). */
@@ -135,7 +139,7 @@ export class ClassicReplicaSide {
     if (conn !== this.linkConn || this.state !== "connecting") return;
     this.transferLastIoMs = this.node.nowMs;
     this.state = "handshake";
-    this.handshake = new ReplicaHandshake(this.hooks.handshakeSteps(), this.style, (bytes) => this.send(bytes));
+    this.handshake = new ReplicaHandshake(this.hooks.handshakeSteps(), this.style, this);
     this.handshake.start();
     this.node.trace({ kind: "link", state: "handshake", masterAddress: this.masterAddress, message: `connected to ${this.masterAddress}; handshake started (PING)` });
   }
@@ -263,8 +267,8 @@ export class ClassicReplicaSide {
     }
     this.transfer = null;
     this.linkConn = null;
-    this.hooks.onFullSyncLoaded(loaded.keys, progress.rdb.length, progress.eofFormat);
-    this.attachMaster(conn, 0);
+    const db = this.hooks.onFullSyncLoaded(loaded, progress.rdb.length, progress.eofFormat);
+    this.attachMaster(conn, db);
     if (progress.rest.length > 0) this.onMasterData(this.masterClient!, progress.rest);
   }
 

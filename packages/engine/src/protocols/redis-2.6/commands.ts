@@ -18,13 +18,18 @@ export interface SlaveofTarget {
 }
 
 /**
- * slaveofCommand as 2.6 and 2.8 have it: `NO ONE`, or a host and a port parsed as a long (no range
- * check), "+OK Already connected to specified master" when nothing changes.
+ * slaveofCommand as 2.6, 2.8 and 4.0 have it: `NO ONE`, or a host and a port parsed as a long (no
+ * range check), "+OK Already connected to specified master" when nothing changes. 4.0 refuses a
+ * new master to a client that is itself a replica (`refuseFromReplica`).
  */
-export function legacySlaveof(node: RedisNode, c: Client, argv: Uint8Array[], target: SlaveofTarget): void {
+export function legacySlaveof(node: RedisNode, c: Client, argv: Uint8Array[], target: SlaveofTarget, refuseFromReplica = false): void {
   if (word(argv[1]!) === "no" && word(argv[2]!) === "one") {
     target.unsetMaster();
     writeSimple(c.out, "OK");
+    return;
+  }
+  if (refuseFromReplica && c.kind === "replica") {
+    node.replyError(c, "ERR Command is not valid when client is a replica.");
     return;
   }
   const port = parseSafeInt(argv[2]!);

@@ -21,7 +21,16 @@ export const LEGACY_CONFIG_NAMES: readonly (readonly [string, ConfigName])[] = [
   ["maxclients", "maxclients"],
   ["hz", "hz"],
   ["appendonly", "appendonly"],
+  ["maxmemory", "maxmemory"],
+  ["maxmemory-policy", "maxmemory-policy"],
+  ["client-output-buffer-limit", "client-output-buffer-limit"],
 ];
 
-/** Defaults as 7.0's (save points included: `3600 1 300 100 60 10000` are compiled into 2.6 too). */
-export const CONFIG_2_6 = legacyConfigSchema(LEGACY_CONFIG_NAMES, {}, { rewrite: false });
+/** maxmemory-policy's default before 3.0 (REDIS_DEFAULT_MAXMEMORY_POLICY; noeviction from 3.0). */
+export const LEGACY_MAXMEMORY_POLICY = "volatile-lru";
+
+/**
+ * Defaults as 7.0's (save points included: `3600 1 300 100 60 10000` are compiled into 2.6 too),
+ * but for maxmemory-policy.
+ */
+export const CONFIG_2_6 = legacyConfigSchema(LEGACY_CONFIG_NAMES, { "maxmemory-policy": LEGACY_MAXMEMORY_POLICY }, { rewrite: false });

@@ -1,6 +1,6 @@
 /**
  * The node kind "2.6": a redis-server 2.6.17 (SYNC only). A `RedisNode` with 2.6's commands (no
- * SCAN, COMMAND, UNLINK, HELLO…; PING allowed on a stale slave), 2.6's config names and replies,
+ * SCAN, COMMAND, UNLINK, HELLO…: only its own command table; PING allowed on a stale slave), 2.6's config names and replies,
  * RDB version 6, and `SyncReplication`.
  */
 import type { NodeKind } from "../../process/contract.ts";
@@ -29,12 +29,23 @@ export const DIALECT_2_6: RedisDialect = {
   rdbVersion: 6,
 };
 
+/** The commands of 2.6's redisCommandTable (redis.c), QUIT included (processCommand answers it). */
+export const REDIS_2_6_COMMANDS: readonly string[] = (
+  "append auth bgrewriteaof bgsave bitcount bitop blpop brpop brpoplpush client config dbsize debug decr decrby del discard dump echo eval evalsha exec " +
+  "exists expire expireat flushall flushdb get getbit getrange getset hdel hexists hget hgetall hincrby hincrbyfloat hkeys hlen hmget hmset hset hsetnx " +
+  "hvals incr incrby incrbyfloat info keys lastsave lindex linsert llen lpop lpush lpushx lrange lrem lset ltrim mget migrate monitor move mset msetnx " +
+  "multi object persist pexpire pexpireat ping psetex psubscribe pttl publish punsubscribe quit randomkey rename renamenx replconf restore rpop rpoplpush " +
+  "rpush rpushx sadd save scard script sdiff sdiffstore select set setbit setex setnx setrange shutdown sinter sinterstore sismember slaveof slowlog " +
+  "smembers smove sort spop srandmember srem strlen subscribe substr sunion sunionstore sync time ttl type unsubscribe unwatch watch zadd zcard zcount " +
+  "zincrby zinterstore zrange zrangebyscore zrank zrem zremrangebyrank zremrangebyscore zrevrange zrevrangebyscore zrevrank zscore zunionstore"
+).split(" ");
+
 let commands: CommandTable | null = null;
 
 const FLAVOR: RedisFlavor<Redis26View> = {
   versionString: REDIS_2_6_VERSION,
   get commands(): CommandTable {
-    commands ??= new CommandTable([...sharedFamiliesFor({ absent: ["command", "getdel", "getex", "hello", "scan", "unlink"], stale: ["ping"] }), syncCommands]);
+    commands ??= new CommandTable([...sharedFamiliesFor({ present: REDIS_2_6_COMMANDS, stale: ["ping"] }), syncCommands]);
     return commands;
   },
   config: CONFIG_2_6,

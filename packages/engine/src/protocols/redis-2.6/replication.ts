@@ -7,6 +7,7 @@
 import type { Client } from "../../redis/client.ts";
 import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import type { LoadedRdb } from "../../redis/persistence.ts";
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
 import { asciiBytes } from "../../util/bytes.ts";
@@ -149,8 +150,9 @@ export class SyncReplication implements RedisReplication<Redis26View>, ClassicRe
     // SYNC has no reply line of its own: the payload follows at once.
   }
 
-  onFullSyncLoaded(keys: number, rdbBytes: number): void {
+  onFullSyncLoaded(loaded: LoadedRdb, rdbBytes: number): number {
     const side = this.replicaSide;
+    const keys = loaded.keys;
     this.node.trace({
       kind: "rdb",
       side: "replica",
@@ -160,6 +162,7 @@ export class SyncReplication implements RedisReplication<Redis26View>, ClassicRe
       mode: "disk",
       message: `MASTER <-> SLAVE sync: loaded ${keys} keys from a ${rdbBytes}-byte RDB`,
     });
+    return 0;
   }
 
   onMasterLost(): void {

@@ -3,7 +3,7 @@
  * min-slaves checks and diskless sync (off by default), under their 2.8 names; CONFIG REWRITE.
  */
 import { legacyConfigSchema, type ConfigName } from "../../redis/config.ts";
-import { LEGACY_CONFIG_NAMES } from "../redis-2.6/config.ts";
+import { LEGACY_CONFIG_NAMES, LEGACY_MAXMEMORY_POLICY } from "../redis-2.6/config.ts";
 
 /** What 2.8 added to 2.6's settings (4.0 has them too). */
 export const PSYNC_CONFIG_NAMES: readonly (readonly [string, ConfigName])[] = [
@@ -16,4 +16,4 @@ export const PSYNC_CONFIG_NAMES: readonly (readonly [string, ConfigName])[] = [
   ["repl-diskless-sync-delay", "repl-diskless-sync-delay"],
 ];
 
-export const CONFIG_2_8 = legacyConfigSchema(PSYNC_CONFIG_NAMES, { "repl-diskless-sync": false }, { rewrite: true });
+export const CONFIG_2_8 = legacyConfigSchema(PSYNC_CONFIG_NAMES, { "repl-diskless-sync": false, "maxmemory-policy": LEGACY_MAXMEMORY_POLICY }, { rewrite: true });

@@ -27,12 +27,24 @@ export const DIALECT_2_8: RedisDialect = {
   rdbVersion: 6,
 };
 
+/** The commands of 2.8's redisCommandTable (redis.c), QUIT included (processCommand answers it). */
+export const REDIS_2_8_COMMANDS: readonly string[] = (
+  "append auth bgrewriteaof bgsave bitcount bitop bitpos blpop brpop brpoplpush client command config dbsize debug decr decrby del discard dump echo eval " +
+  "evalsha exec exists expire expireat flushall flushdb get getbit getrange getset hdel hexists hget hgetall hincrby hincrbyfloat hkeys hlen hmget hmset " +
+  "hscan hset hsetnx hvals incr incrby incrbyfloat info keys lastsave latency lindex linsert llen lpop lpush lpushx lrange lrem lset ltrim mget migrate " +
+  "monitor move mset msetnx multi object persist pexpire pexpireat pfadd pfcount pfdebug pfmerge pfselftest ping psetex psubscribe psync pttl publish " +
+  "pubsub punsubscribe quit randomkey rename renamenx replconf restore role rpop rpoplpush rpush rpushx sadd save scan scard script sdiff sdiffstore " +
+  "select set setbit setex setnx setrange shutdown sinter sinterstore sismember slaveof slowlog smembers smove sort spop srandmember srem sscan strlen " +
+  "subscribe substr sunion sunionstore sync time ttl type unsubscribe unwatch watch zadd zcard zcount zincrby zinterstore zlexcount zrange zrangebylex " +
+  "zrangebyscore zrank zrem zremrangebylex zremrangebyrank zremrangebyscore zrevrange zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunionstore"
+).split(" ");
+
 let commands: CommandTable | null = null;
 
 const FLAVOR: RedisFlavor<Redis28View> = {
   versionString: REDIS_2_8_VERSION,
   get commands(): CommandTable {
-    commands ??= new CommandTable([...sharedFamiliesFor({ absent: ["getdel", "getex", "hello", "unlink"], stale: ["ping"] }), psync1Commands]);
+    commands ??= new CommandTable([...sharedFamiliesFor({ present: REDIS_2_8_COMMANDS, stale: ["ping"] }), psync1Commands]);
     return commands;
   },
   config: CONFIG_2_8,

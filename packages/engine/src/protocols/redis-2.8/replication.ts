@@ -9,6 +9,7 @@
 import type { Client } from "../../redis/client.ts";
 import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import type { LoadedRdb } from "../../redis/persistence.ts";
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
 import { encodeHandshakeCommand, type HandshakeStep } from "../../redis/replica-handshake.ts";
@@ -350,8 +351,9 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
     side.beginTransfer();
   }
 
-  onFullSyncLoaded(keys: number, rdbBytes: number, eofFormat: boolean): void {
+  onFullSyncLoaded(loaded: LoadedRdb, rdbBytes: number, eofFormat: boolean): number {
     const side = this.replicaSide;
+    const keys = loaded.keys;
     this.master = { runId: this.pendingRunId, reploff: this.pendingOffset, db: 0, preSync: this.pendingOffset === -1 };
     this.node.trace({
       kind: "rdb",
@@ -362,6 +364,7 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
       mode: eofFormat ? "diskless" : "disk",
       message: `MASTER <-> SLAVE sync: loaded ${keys} keys from a ${rdbBytes}-byte RDB; the master's stream continues at ${this.pendingOffset}`,
     });
+    return 0;
   }
 
   /** replicationCacheMaster: the run id and offset are kept for the next PSYNC. */

@@ -56,7 +56,8 @@ export interface Redis28View extends ClassicViewBase {
   readonly config: Redis28ConfigView;
 }
 
-function configView(config: NodeConfig): Redis28ConfigView {
+/** The 2.8 settings of a node config, by their 2.8 names (4.0 has the same). */
+export function psync1ConfigView(config: NodeConfig): Redis28ConfigView {
   return {
     replBacklogSize: config["repl-backlog-size"],
     replBacklogTtl: config["repl-backlog-ttl"],
@@ -96,7 +97,7 @@ export function redis28View(node: RedisNode, repl: Psync1Replication): Redis28Vi
     }),
     syncPartialOk: node.stats.syncPartialOk,
     syncPartialErr: node.stats.syncPartialErr,
-    config: configView(node.config),
+    config: psync1ConfigView(node.config),
   };
 }
 
@@ -113,6 +114,6 @@ export function redis28DownView(disk: SimDisk, configFile: string): Redis28View 
     replicas: [],
     syncPartialOk: 0,
     syncPartialErr: 0,
-    config: configView(config),
+    config: psync1ConfigView(config),
   };
 }

@@ -20,6 +20,7 @@ import type { Client } from "../../redis/client.ts";
 import { ReplicaLink } from "./replica-link.ts";
 import { closeIfOutputOverLimit } from "../../redis/client-limits.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
+import { psync2Decision, type Psync2Decision } from "../psync2/psync-decision.ts";
 
 const PING_ARGV = [asciiBytes("ping")];
 const GETACK_ARGV = [asciiBytes("REPLCONF"), asciiBytes("GETACK"), asciiBytes("*")];
@@ -155,31 +156,10 @@ export class MasterSide {
     this.startFullSync(client, !isPsync, reason);
   }
 
-  /** PS-1: the partial-resync rule, with the reason it fails in words. */
-  psyncDecision(replid: string, offset: number): { partial: true } | { partial: false; reason: FullResyncReason; explanation: string } {
-    const idLower = replid.toLowerCase();
-    if (idLower !== this.repl.replid) {
-      if (replid === "?") return { partial: false, reason: "no-replid", explanation: "the replica has no replication id (PSYNC ? -1)" };
-      if (idLower !== this.repl.replid2) {
-        return { partial: false, reason: "replid-mismatch", explanation: `replid ${short(replid)} unknown to this master (replid ${short(this.repl.replid)}, replid2 ${short(this.repl.replid2)})` };
-      }
-      if (offset > this.repl.secondReplidOffset) {
-        return {
-          partial: false,
-          reason: "replid2-offset-too-high",
-          explanation: `replid ${short(replid)} is our previous id, but offset ${offset} is past where it ends (${this.repl.secondReplidOffset})`,
-        };
-      }
-    }
-    const backlog = this.repl.backlog;
-    if (!backlog) return { partial: false, reason: "no-backlog", explanation: "this master has no backlog" };
-    if (offset < backlog.firstByteOffset) {
-      return { partial: false, reason: "offset-before-backlog", explanation: `offset ${offset} precedes the backlog's first byte ${backlog.firstByteOffset}` };
-    }
-    if (offset > backlog.firstByteOffset + backlog.histlen) {
-      return { partial: false, reason: "offset-after-backlog", explanation: `offset ${offset} is beyond the end of the backlog (${backlog.firstByteOffset + backlog.histlen})` };
-    }
-    return { partial: true };
+  /** PS-1: the partial-resync rule (shared with 4.0: psync2/psync-decision.ts), with the reason it fails in words. */
+  psyncDecision(replid: string, offset: number): Psync2Decision {
+    const repl = this.repl;
+    return psync2Decision({ replid: repl.replid, replid2: repl.replid2, secondReplidOffset: repl.secondReplidOffset, backlog: repl.backlog }, replid, offset);
   }
 
   private acceptPartial(client: Client, offset: number): void {

@@ -34,13 +34,15 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
 ];
 
 /**
- * The shared families as an older version has them: without the commands it lacks (GETDEL, GETEX
- * and HELLO came with 6.x, UNLINK with 4.0, SCAN and COMMAND with 2.8), and with the STALE flag on
- * the commands it let a stale replica run (PING had it before 7.0).
+ * The shared families as an older version has them: only the commands in its own command table
+ * (`present`: the names of its redisCommandTable, so the commands newer versions added are
+ * unknown there), with the STALE flag on the commands it let a stale replica run (PING had it
+ * before 7.0).
  */
-export function sharedFamiliesFor(options: { readonly absent: readonly string[]; readonly stale: readonly string[] }): CommandSpec[][] {
+export function sharedFamiliesFor(options: { readonly present: readonly string[]; readonly stale: readonly string[] }): CommandSpec[][] {
+  const present = new Set(options.present);
   return SHARED_COMMAND_FAMILIES.map((family) =>
-    family.filter((spec) => !options.absent.includes(spec.name)).map((spec) => (options.stale.includes(spec.name) ? { ...spec, flags: { ...spec.flags, stale: true } } : spec)),
+    family.filter((spec) => present.has(spec.name)).map((spec) => (options.stale.includes(spec.name) ? { ...spec, flags: { ...spec.flags, stale: true } } : spec)),
   );
 }
 
