@@ -474,6 +474,22 @@ class RdbParser {
     return this.lengthOrEncoding();
   }
 
+  /**
+   * Skips a field redis saves with `rdbSaveLen` but that is a number, not a length: stream ids and
+   * counters span all 64 bits (a consumer group created before its entries were counted stores -1
+   * as 2^64 - 1), so the 2^53 bound of {@link lengthOrEncoding} does not apply.
+   */
+  private skipLength(): void {
+    this.need(1);
+    const first = this.bytes[this.pos]!;
+    if (first === LEN_64BIT) {
+      this.need(9);
+      this.pos += 9;
+      return;
+    }
+    this.lengthOrEncoding();
+  }
+
   /** Reads an INT-encoded string's value. */
   private intEncoded(encoding: number): number {
     const bytes = this.bytes;
@@ -869,21 +885,22 @@ class RdbParser {
       }
     }
     this.length(); // entries
-    this.length(); // last id ms
-    this.length(); // last id seq
+    this.skipLength(); // last id ms
+    this.skipLength(); // last id seq
     if (v2) {
-      this.length(); // first id ms
-      this.length(); // first id seq
-      this.length(); // max deleted id ms
-      this.length(); // max deleted id seq
-      this.length(); // entries added
+      this.skipLength(); // first id ms
+      this.skipLength(); // first id seq
+      this.skipLength(); // max deleted id ms
+      this.skipLength(); // max deleted id seq
+      this.skipLength(); // entries added
     }
     const groups = this.length();
     for (let g = 0; g < groups; g++) {
       this.skipString(); // group name
-      this.length(); // last delivered id ms
-      this.length(); // last delivered id seq
-      if (v2) this.length(); // entries read
+      this.skipLength(); // last delivered id ms
+      this.skipLength(); // last delivered id seq
+      // A group whose read counter is unknown stores SCG_INVALID_ENTRIES_READ, -1 as a uint64.
+      if (v2) this.skipLength(); // entries read
       const pending = this.length();
       for (let i = 0; i < pending; i++) {
         this.need(16 + 8);
