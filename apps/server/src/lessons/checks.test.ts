@@ -4,7 +4,7 @@
  * are INFO's own words (`role:slave`, `master_link_status:up`, flags as 0/1).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { Lab, type NodeId } from "@replica-lab/engine";
+import { encodeCommand, Lab, utf8, type NodeId } from "@replica-lab/engine";
 import type { CheckComparison, CheckStatus, LessonCheck } from "@replica-lab/protocol";
 import { evaluateChecks, readField, type CheckScope } from "./checks.ts";
 import { settleLab } from "./engine-driver.ts";
@@ -95,6 +95,23 @@ describe("data checks", () => {
   it("see the commands typed in a console since the step began", () => {
     expect(one({ kind: "typed", node: "B", command: "SET" })).toEqual({ pass: true, actual: "1" });
     expect(one({ kind: "typed", node: "A", command: "GET" })).toEqual({ pass: false, actual: "0" });
+  });
+
+  it("see the commands a user's console sent on its own connection, opened before the step began", () => {
+    const own = new Lab({ seed: "typed-on-a-connection" });
+    const x = own.addNode({ name: "X" }).id;
+    const endpoint = { onData: () => undefined, onClose: () => undefined };
+    const console = own.openConnection(x, "127.0.0.1:50000", endpoint);
+    console.send(encodeCommand([utf8("GET"), utf8("k")]));
+    const scope: CheckScope = { stepEventSeq: own.lastEventSeq, lessonEventSeq: own.lastEventSeq, stepInputIndex: own.inputs.length };
+    const typed = (command: string): CheckStatus => evaluateChecks(own, [{ kind: "typed", node: "X", command }], scope)[0]!;
+    expect(typed("GET")).toEqual({ pass: false, actual: "0" });
+    // Two commands in one write, and one split across two.
+    const bytes = encodeCommand([utf8("set"), utf8("k"), utf8("v")]);
+    console.send(Uint8Array.from([...bytes, ...bytes.subarray(0, 5)]));
+    console.send(bytes.subarray(5));
+    expect(typed("SET")).toEqual({ pass: true, actual: "2" });
+    expect(typed("GET")).toEqual({ pass: false, actual: "0" });
   });
 });
 

@@ -7,7 +7,7 @@
  * Reading never changes the lab: no command is sent (an `INFO` would be logged as an input), so a
  * figure comes from the node's snapshot, named as `INFO replication` names it.
  */
-import { fromUtf8, parseConfigFile, RedisNode, type Lab, type LabEvent, type NodeId, type NodeSnapshot } from "@replica-lab/engine";
+import { fromUtf8, parseConfigFile, RedisNode, RequestParser, type Lab, type LabEvent, type NodeId, type NodeSnapshot } from "@replica-lab/engine";
 import type { CheckComparison, CheckField, CheckStatus, CheckValue, LessonCheck } from "@replica-lab/protocol";
 
 /** Where "since the step began" and "since the lesson began" start, in the lab's logs. */
@@ -58,14 +58,39 @@ function evaluateCheck(lab: Lab, check: LessonCheck, scope: CheckScope, events: 
     case "typed": {
       const id = lab.resolve(check.node);
       if (id === undefined) return { pass: false, actual: null };
-      let count = 0;
-      for (let i = scope.stepInputIndex; i < lab.inputs.length; i++) {
-        const input = lab.inputs.at(i);
-        if (input?.op === "command" && input.node === id && input.argv[0] !== undefined && fromUtf8(input.argv[0]).toUpperCase() === check.command) count++;
-      }
+      const count = typedCount(lab, id, check.command, scope.stepInputIndex);
       return { pass: count > 0, actual: String(count) };
     }
   }
+}
+
+/**
+ * How many `command`s reached node `id` from a user since input `from`: the lab's own commands
+ * (`op: "command"`) and the requests sent on client connections to the node, which is how a
+ * console (one per user, opened with `Lab.openConnection`) or a real redis-cli sends them. A
+ * connection may have been opened before the step began, so opens are read from the start.
+ */
+function typedCount(lab: Lab, id: NodeId, command: string, from: number): number {
+  const nodeOf = new Map<number, NodeId>();
+  const parsers = new Map<number, RequestParser>();
+  let count = 0;
+  const isCommand = (name: Uint8Array | undefined): boolean => name !== undefined && fromUtf8(name).toUpperCase() === command;
+  for (let i = 0; i < lab.inputs.length; i++) {
+    const input = lab.inputs.at(i);
+    if (input === undefined) continue;
+    if (input.op === "open") nodeOf.set(input.conn, input.node);
+    if (i < from) continue;
+    if (input.op === "command" && input.node === id && isCommand(input.argv[0])) count++;
+    if (input.op === "send" && nodeOf.get(input.conn) === id) {
+      let parser = parsers.get(input.conn);
+      if (parser === undefined) parsers.set(input.conn, (parser = new RequestParser()));
+      parser.push(input.bytes);
+      for (let request = parser.next(); request.kind === "command" || request.kind === "empty"; request = parser.next()) {
+        if (request.kind === "command" && isCommand(request.argv[0])) count++;
+      }
+    }
+  }
+  return count;
 }
 
 // -------------------------------------------------------------------------------------------------
