@@ -12,6 +12,7 @@ import type {
   LinkSnapshot,
   NodeId,
   NodeSnapshot,
+  NodeVersion,
   ReplicationEdgeSnapshot,
 } from "@replica-lab/engine";
 
@@ -307,7 +308,8 @@ export type LabOperation =
   | {
       readonly kind: "add-node";
       readonly name?: string;
-      readonly version?: "7.0";
+      /** The node kind (default "7.0"); a version the server does not have is `bad-version`. */
+      readonly version?: NodeVersion;
       readonly config?: Record<string, string | number | boolean>;
       /** Listen on a real TCP port (default true). */
       readonly resp?: boolean;
@@ -340,7 +342,8 @@ export type LabOperation =
    * the file takes effect at the next start. A file the node could not start from is refused.
    */
   | { readonly kind: "config-file"; readonly nodeId: string; readonly text: string }
-  | { readonly kind: "restart"; readonly nodeId: string; readonly wipe?: boolean }
+  /** Starts the node again from its disk; `version` starts it as another kind, as an upgrade (or downgrade) would. */
+  | { readonly kind: "restart"; readonly nodeId: string; readonly wipe?: boolean; readonly version?: NodeVersion }
   | { readonly kind: "freeze"; readonly nodeId: string }
   | { readonly kind: "thaw"; readonly nodeId: string }
   | {

@@ -9,7 +9,7 @@ import type { LabOperation, LabSummary, LabView } from "@replica-lab/protocol";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import type { Access } from "../security/access.ts";
 import { runOperation } from "../labs/operations.ts";
-import type { TemplateName } from "../labs/templates.ts";
+import { templateRequest, type TemplateName } from "../labs/templates.ts";
 import { bodySchemas, eventsQuery, params } from "./schemas.ts";
 import { ApiFailure } from "./errors.ts";
 import type { ServerLimits } from "../limits.ts";
@@ -48,14 +48,19 @@ export const labRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regist
   const bodies = bodySchemas(registry.limits);
   const viewOf = (id: string): LabView => ({ ...registry.get(id).view(), owner: access.ownerOf(id) });
 
-  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName; lesson?: string; import?: unknown } }>(
+  app.post<{ Body: { name?: string; seed?: string | number; template?: TemplateName; version?: string; lesson?: string; import?: unknown } }>(
     "/labs",
     // A lab file (an import) may be larger than other bodies; only an import may be.
     { schema: { body: bodies.createLab }, preValidation: [missingBodyIsEmpty, onlyImportsAreLarge(registry.limits)], bodyLimit: Math.max(registry.limits.bodyLimitBytes, registry.limits.maxImportBytes) },
     async (request, reply): Promise<LabView> => {
-      const { lesson, import: file, ...create } = request.body;
+      const { lesson, import: file, template, version, ...create } = request.body;
+      if (lesson !== undefined && version !== undefined) throw new ApiFailure("bad-request", "a lesson chooses its own node versions: body.version cannot be given with body.lesson");
       const runtime =
-        file !== undefined ? await app.timelines.importLab(file) : lesson === undefined ? await registry.create(create) : await app.lessons.createLab({ lesson, ...create });
+        file !== undefined
+          ? await app.timelines.importLab(file)
+          : lesson === undefined
+            ? await registry.create({ ...create, ...templateRequest(template, version) })
+            : await app.lessons.createLab({ lesson, ...create });
       access.setOwner(runtime.id, request.principal);
       reply.code(201);
       return viewOf(runtime.id);

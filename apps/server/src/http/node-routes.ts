@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { NodeSnapshot } from "@replica-lab/engine";
 import type { LabOperation } from "@replica-lab/protocol";
 import { runOperation } from "../labs/operations.ts";
+import { requireVersion } from "../labs/templates.ts";
 import { missingBodyIsEmpty, type RoutesOptions } from "./lab-routes.ts";
 import { bodySchemas, params } from "./schemas.ts";
 
@@ -18,11 +19,12 @@ export const nodeRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regis
   const bodies = bodySchemas(registry.limits);
   const run = (labId: string, op: LabOperation) => runOperation(registry.get(labId), op, registry.limits);
 
-  app.post<{ Params: { lab: string }; Body: { name?: string; version?: "7.0"; config?: Record<string, string | number | boolean>; resp?: boolean; port?: number } }>(
+  app.post<{ Params: { lab: string }; Body: { name?: string; version?: string; config?: Record<string, string | number | boolean>; resp?: boolean; port?: number } }>(
     "/labs/:lab/nodes",
     { schema: { params: params.lab, body: bodies.addNode }, preValidation: missingBodyIsEmpty },
     async (request, reply) => {
-      const node = await run(request.params.lab, { kind: "add-node", ...request.body });
+      const { version, ...rest } = request.body;
+      const node = await run(request.params.lab, { kind: "add-node", ...rest, ...(version === undefined ? {} : { version: requireVersion(version) }) });
       reply.code(201);
       return node;
     },
@@ -82,10 +84,13 @@ export const nodeRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { regis
     );
   }
 
-  app.post<{ Params: NodeParams; Body: { wipe?: boolean } }>(
+  app.post<{ Params: NodeParams; Body: { wipe?: boolean; version?: string } }>(
     "/labs/:lab/nodes/:node/restart",
     { schema: { params: params.node, body: bodies.restart }, preValidation: missingBodyIsEmpty },
-    async (request) => run(request.params.lab, { kind: "restart", nodeId: request.params.node, wipe: request.body.wipe === true }),
+    async (request) => {
+      const { wipe, version } = request.body;
+      return run(request.params.lab, { kind: "restart", nodeId: request.params.node, wipe: wipe === true, ...(version === undefined ? {} : { version: requireVersion(version) }) });
+    },
   );
 
   app.put<{ Params: NodeParams; Body: { opsPerSec: number } }>(

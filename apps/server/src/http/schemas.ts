@@ -30,6 +30,8 @@ export function bodySchemas(limits: ServerLimits) {
         name: { type: "string", minLength: 1, maxLength: 64 },
         seed: { anyOf: [{ type: "string", minLength: 1, maxLength: 64 }, { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER }] },
         template: { type: "string", enum: [...TEMPLATES] },
+        // The template's node version; checked against the kinds there are (`bad-version`).
+        version: { type: "string", minLength: 1, maxLength: 16 },
         // A lesson's id: the lab starts at the lesson's first step (not with a template).
         lesson: { type: "string", minLength: 1, maxLength: 64 },
         // A lab file (GET .../export): checked by the recording reader, which names what is wrong.
@@ -87,7 +89,8 @@ export function bodySchemas(limits: ServerLimits) {
     restart: {
       type: "object",
       additionalProperties: false,
-      properties: { wipe: { type: "boolean" } },
+      // `version` starts the node as another kind (an upgrade); unknown ones are `bad-version`.
+      properties: { wipe: { type: "boolean" }, version: { type: "string", minLength: 1, maxLength: 16 } },
     },
     empty: { type: "object", additionalProperties: false, properties: {} },
     link: {

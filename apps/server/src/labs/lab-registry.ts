@@ -3,7 +3,7 @@
  * ports and event log. The registry enforces the lab count and the server's memory limit.
  */
 import { randomBytes } from "node:crypto";
-import type { Lab } from "@replica-lab/engine";
+import type { Lab, NodeVersion } from "@replica-lab/engine";
 import type { LabSummary } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { ServerLimits } from "../limits.ts";
@@ -32,6 +32,8 @@ export interface CreateLabRequest {
   readonly name?: string;
   readonly seed?: string | number;
   readonly template?: TemplateName;
+  /** The version of every node the template adds (default 7.0). */
+  readonly version?: NodeVersion;
   /** A fixed id (the default lab's); REST-created labs get a random one. */
   readonly id?: string;
   /** An engine lab to host (rebuilt from a log) instead of a new one; it keeps its own seed. */
@@ -125,7 +127,7 @@ export class LabRegistry {
     });
     this.pendingCreates++;
     try {
-      await applyTemplate(runtime, request.template ?? "empty");
+      await applyTemplate(runtime, request.template ?? "empty", request.version);
     } catch (error) {
       await runtime.dispose();
       throw error;

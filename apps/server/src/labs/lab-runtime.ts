@@ -12,7 +12,7 @@
  * - Each tick works at most `tickBudgetMs`; a lab with more work than that falls behind, reports it
  *   as `clock.lagMs`, and never keeps more than `maxLagMs` of wall time of backlog (`LabClock.slip`).
  */
-import { Lab, nodeKind, parseConfigFile, type LinkSnapshot, type NodeId, type NodeKind, type NodeSnapshot, type ProcessView, type Reply } from "@replica-lab/engine";
+import { Lab, nodeKind, parseConfigFile, type LinkSnapshot, type NodeId, type NodeKind, type NodeSnapshot, type NodeVersion, type ProcessView, type Reply } from "@replica-lab/engine";
 import type { LabClockView, LabSummary, LabView, WriteLoadView } from "@replica-lab/protocol";
 import { DEFAULT_EXTERNAL_WATCH, ExternalWatch, type ExternalWatchOptions } from "../external/external-watch.ts";
 import { ApiFailure } from "../http/errors.ts";
@@ -516,11 +516,12 @@ export class LabRuntime {
     return this.lab.nodeSnapshot(id);
   }
 
-  async restart(id: NodeId, wipe: boolean): Promise<NodeSnapshot> {
+  /** Kills (when up) and starts the node again; with `version`, as that kind (an upgrade). */
+  async restart(id: NodeId, wipe: boolean, version?: NodeVersion): Promise<NodeSnapshot> {
     this.requireMemory();
     // A running node is killed first, as `systemctl restart` would.
     if (this.isUp(id)) await this.gateway.stop(id);
-    this.lab.restart(id, { wipe });
+    this.lab.restart(id, { wipe, ...(version === undefined ? {} : { version }) });
     this.runCurrent();
     if (this.gateway.portOf(id) !== null) {
       const listening = await this.gateway.start(id);

@@ -10,6 +10,7 @@ import { ApiFailure } from "../http/errors.ts";
 import { DEFAULT_STEP_MS } from "../http/schemas.ts";
 import type { ServerLimits } from "../limits.ts";
 import type { LabRuntime } from "./lab-runtime.ts";
+import { requireVersion } from "./templates.ts";
 
 /** What each operation answers with (the REST body, the stream's `op-result.result`). */
 export type OperationResult = NodeSnapshot | CommandResult | LinkSnapshot | LabClockView | readonly WriteLoadView[] | null;
@@ -60,7 +61,8 @@ async function applyOperation(runtime: LabRuntime, op: LabOperation, limits: Ser
     case "config-file":
       return runtime.setConfigFile(runtime.requireNode(op.nodeId), op.text);
     case "restart":
-      return runtime.restart(runtime.requireNode(op.nodeId), op.wipe === true);
+      // The stream's schema lets any short string through as `version`: check it as REST does.
+      return runtime.restart(runtime.requireNode(op.nodeId), op.wipe === true, op.version === undefined ? undefined : requireVersion(op.version));
     case "freeze":
       return runtime.freeze(runtime.requireNode(op.nodeId));
     case "thaw":
