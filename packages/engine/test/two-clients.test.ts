@@ -3,7 +3,8 @@
  * is absent): blocking pops served by another client's push (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
  * BLMPOP, BZPOPMIN, BZMPOP), waiters served in the order they blocked, timeouts, WATCH made dirty
  * by another client, MULTI refusals (SAVE, SHUTDOWN), REPLICAOF queued, EXEC refused at EXEC time
- * (EXECABORT ends the transaction) and DEBUG SLEEP holding the other client. Every reply must be
+ * (EXECABORT ends the transaction), DEBUG SLEEP holding the other client and inside EXEC, SWAPDB
+ * with watchers and waiters, FUNCTION FLUSH/LIST, INFO's blocked-client counts. Every reply must be
  * the real server's, in the same order.
  */
 import { describe, expect, it } from "vitest";
@@ -16,7 +17,13 @@ interface Step {
   readonly argv: readonly string[];
   /** The reply comes later (a blocking command): go on without it. */
   readonly later?: boolean;
+  /** The command stays blocked to the end: its reply is never awaited. */
+  readonly forever?: boolean;
+  /** An INFO reply: compare only these fields (the rest differ by build and buffers). */
+  readonly fields?: readonly string[];
 }
+
+const BLOCKED_FIELDS = ["blocked_clients", "clients_in_timeout_table"] as const;
 
 const SCENARIOS: Record<string, readonly Step[]> = {
   "BLPOP served by another client's RPUSH": [
@@ -97,6 +104,59 @@ const SCENARIOS: Record<string, readonly Step[]> = {
     { by: "a", argv: ["DISCARD"] },
     { by: "a", argv: ["GET", "y"] },
   ],
+  "SWAPDB dooms watchers of either db and serves a waiter whose key arrives": [
+    { by: "a", argv: ["WATCH", "k"] },
+    { by: "b", argv: ["SELECT", "1"] },
+    { by: "b", argv: ["SET", "k", "v"] },
+    { by: "b", argv: ["SWAPDB", "0", "1"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["GET", "k"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["GET", "k"] },
+    { by: "a", argv: ["BLPOP", "q", "0"], later: true },
+    { by: "b", argv: ["RPUSH", "q", "x", "y"] },
+    { by: "b", argv: ["SWAPDB", "1", "0"] },
+    { by: "b", argv: ["LRANGE", "q", "0", "-1"] },
+    { by: "a", argv: ["LRANGE", "q", "0", "-1"] },
+    { by: "b", argv: ["SWAPDB", "0", "16"] },
+    { by: "b", argv: ["SWAPDB", "x", "1"] },
+    { by: "b", argv: ["SWAPDB", "0", "-1"] },
+    { by: "b", argv: ["SWAPDB", "3", "3"] },
+  ],
+  "DEBUG SLEEP inside EXEC: the queued commands share the time it started; the key expires after": [
+    { by: "a", argv: ["SET", "t", "v", "PX", "100"] },
+    { by: "a", argv: ["MULTI"] },
+    { by: "a", argv: ["DEBUG", "SLEEP", "0.2"] },
+    { by: "a", argv: ["TTL", "t"] },
+    { by: "a", argv: ["GET", "t"] },
+    { by: "a", argv: ["EXEC"] },
+    { by: "a", argv: ["GET", "t"] },
+    { by: "b", argv: ["EXISTS", "t"] },
+  ],
+  "FUNCTION FLUSH and FUNCTION LIST with no library": [
+    { by: "a", argv: ["FUNCTION", "FLUSH"] },
+    { by: "a", argv: ["FUNCTION", "FLUSH", "ASYNC"] },
+    { by: "a", argv: ["FUNCTION", "FLUSH", "sync"] },
+    { by: "a", argv: ["FUNCTION", "FLUSH", "later"] },
+    { by: "a", argv: ["FUNCTION", "FLUSH", "sync", "extra"] },
+    { by: "a", argv: ["FUNCTION", "LIST"] },
+    { by: "a", argv: ["FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "x*"] },
+    { by: "a", argv: ["FUNCTION", "LIST", "WITHCODE", "withcode"] },
+    { by: "a", argv: ["FUNCTION", "LIST", "LIBRARYNAME"] },
+    { by: "a", argv: ["FUNCTION", "LIST", "nope"] },
+    { by: "a", argv: ["FUNCTION"] },
+  ],
+  "INFO clients: blocked pops, and only those with a timeout in the timeout table; WAIT 0 too": [
+    { by: "a", argv: ["BLPOP", "q", "0"], later: true },
+    { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },
+    { by: "b", argv: ["RPUSH", "q", "1"] },
+    { by: "a", argv: ["BZPOPMIN", "z", "30"], later: true },
+    { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },
+    { by: "b", argv: ["ZADD", "z", "1", "m"] },
+    { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },
+    { by: "a", argv: ["WAIT", "1", "0"], forever: true },
+    { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },
+  ],
   "blocking commands inside MULTI do not block": [
     { by: "a", argv: ["MULTI"] },
     { by: "a", argv: ["BLPOP", "nothing", "0"] },
@@ -117,6 +177,10 @@ async function runReal(steps: readonly Step[]): Promise<Transcript> {
     const order: ("a" | "b")[] = [];
     for (const step of steps) {
       const reply = clients[step.by].command(...step.argv);
+      if (step.forever) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
       pending.push(reply);
       order.push(step.by);
       // Let a blocking command reach the server before the next step.
@@ -128,7 +192,7 @@ async function runReal(steps: readonly Step[]): Promise<Transcript> {
     clients.b.close();
     const out: Transcript = { a: [], b: [] };
     replies.forEach((reply, i) => out[order[i]!].push(reply));
-    return out;
+    return pickFields(steps, out);
   } finally {
     await server.stop();
   }
@@ -160,7 +224,9 @@ function runLab(steps: readonly Step[]): Transcript {
   };
   for (const step of steps) {
     connections[step.by].send(encodeCommand(step.argv.map(utf8)));
-    if (!step.later) {
+    if (step.forever) {
+      lab.runUntil(lab.nextEventMs());
+    } else if (!step.later) {
       expected[step.by]++;
       settle(step.by);
     } else {
@@ -170,6 +236,22 @@ function runLab(steps: readonly Step[]): Transcript {
   }
   settle("a");
   settle("b");
+  return pickFields(steps, out);
+}
+
+/** Narrows INFO replies of steps with `fields` to those lines, in the order asked. */
+function pickFields(steps: readonly Step[], transcript: Transcript): Transcript {
+  const out: Transcript = { a: [...transcript.a], b: [...transcript.b] };
+  const index = { a: 0, b: 0 };
+  for (const step of steps) {
+    if (step.forever) continue;
+    const at = index[step.by]++;
+    const reply = out[step.by][at];
+    if (step.fields === undefined || reply === undefined || reply.kind !== "bulk" || reply.value === null) continue;
+    const lines = new TextDecoder().decode(reply.value).split("\r\n");
+    const picked = step.fields.map((field) => lines.find((line) => line.startsWith(`${field}:`)) ?? `${field}: absent`);
+    out[step.by][at] = { kind: "bulk", value: utf8(picked.join("\n")) };
+  }
   return out;
 }
 

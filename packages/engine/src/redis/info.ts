@@ -53,9 +53,18 @@ function renderSection(node: RedisNode, section: string): string {
     case "clients": {
       let normal = 0;
       let blocked = 0;
+      let timed = 0;
       for (const client of node.clients.values()) {
         if (client.kind === "normal") normal++;
-        if (client.blockedWait) blocked++;
+        // Only a client blocked with a timeout sits in redis's timeout table (WAIT 1 0 does not).
+        if (client.blockedWait) {
+          blocked++;
+          if (client.blockedWait.deadlineMs !== Infinity) timed++;
+        }
+        if (client.blocked) {
+          blocked++;
+          if (client.blocked.deadlineMs !== 0) timed++;
+        }
       }
       return lines("Clients", [
         ["connected_clients", normal],
@@ -65,7 +74,7 @@ function renderSection(node: RedisNode, section: string): string {
         ["client_recent_max_output_buffer", 0],
         ["blocked_clients", blocked],
         ["tracking_clients", 0],
-        ["clients_in_timeout_table", blocked],
+        ["clients_in_timeout_table", timed],
       ]);
     }
     case "memory": {

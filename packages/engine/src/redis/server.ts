@@ -167,15 +167,18 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private readonly dirtyClients = new Set<Client>();
   /** Set by SHUTDOWN: the process has exited and accepts nothing more. */
   exited = false;
-  /** EXEC is running its queue (blocking commands must not block: CLIENT_DENY_BLOCKING). */
-  inExec = false;
+  private execRunning = false;
+  /** A DEBUG SLEEP inside EXEC: the clock moves on when EXEC ends (its commands share one time). */
+  private sleepAfterExecMs = 0;
   /** DEBUG SET-ACTIVE-EXPIRE: the cron deletes expired keys (redis active_expire_enabled). */
   activeExpireEnabled = true;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long get plain quicklist nodes. */
   quicklistPackedThreshold = 1 << 30;
-  /** DEBUG SLEEP: until this virtual time the node runs nothing; input waits (0: awake). */
+  /**
+   * DEBUG SLEEP: the node's clock jumped ahead by the sleep; until the world's time catches up with
+   * it (this virtual time) the node reads nothing, runs no timer and sends nothing (0: awake).
+   */
   private sleepUntilMs = 0;
-  private sleeper: Client | null = null;
   private readonly heldInput: { readonly client: Client; readonly bytes: Uint8Array }[] = [];
   /** Clients blocked on keys (BLPOP...), and those unblocked whose pending input must run. */
   readonly blockedClients = new Set<Client>();
@@ -308,7 +311,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   tick(nowMs: number): void {
     this.enter(nowMs);
     if (this.sleepUntilMs !== 0) {
-      if (nowMs < this.sleepUntilMs) return this.leave();
+      if (nowMs < this.sleepUntilMs) return;
       this.wakeUp();
     }
     if (nowMs >= this.nextCronMs) {
@@ -427,12 +430,18 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   }
 
   private enter(nowMs: number): void {
-    if (nowMs < this.nowMs) throw new Error(`time went backwards: ${nowMs} < ${this.nowMs}`);
+    if (nowMs < this.nowMs) {
+      // DEBUG SLEEP moved this node's clock ahead; the world catches up at sleepUntilMs.
+      if (this.sleepUntilMs !== 0 && nowMs <= this.sleepUntilMs) return;
+      throw new Error(`time went backwards: ${nowMs} < ${this.nowMs}`);
+    }
     this.nowMs = nowMs;
   }
 
   /** redis beforeSleep: feed replicas, GETACK, trim the backlog, flush output. */
   private leave(): void {
+    // Asleep (DEBUG SLEEP): nothing goes out until the node wakes up.
+    if (this.sleepUntilMs !== 0) return;
     if (this.unblockedClients.size > 0) processUnblockedClients(this);
     this.replication.beforeSleep();
     for (const client of this.dirtyClients) {
@@ -498,7 +507,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   processInput(client: Client): void {
     const parser = client.parser;
     for (;;) {
-      if (client.closing || !this.clients.has(client.conn) || client.blockedWait || client.blocked || this.sleepUntilMs !== 0) return;
+      if (client.closing || !this.clients.has(client.conn) || client.blockedWait || client.blocked) return;
       const count = parser.nextBounds();
       if (count > 0) {
         const data = parser.data;
@@ -823,25 +832,42 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     return client.kind === "master" || /^(127\.|\[?::1\]?:|localhost)/.test(client.peer) || !client.peer.includes(":");
   }
 
-  /** DEBUG SLEEP: the node stops for `ms` of virtual time, then `client` gets +OK. */
+  /**
+   * DEBUG SLEEP (nanosleep in redis): `ms` pass for this node at once, so what the sleeping command
+   * runs next (the rest of an EXEC, the keys it expires) sees the later time; the world's clock
+   * catches up with it, and meanwhile the node reads nothing and writes nothing, the reply included.
+   */
   sleep(ms: number, client: Client): void {
-    if (ms <= 0) {
-      writeSimple(client.out, "OK");
+    writeSimple(client.out, "OK");
+    if (ms <= 0) return;
+    if (this.execRunning) {
+      this.sleepAfterExecMs += ms;
       return;
     }
-    this.sleepUntilMs = this.nowMs + ms;
-    this.sleeper = client;
+    this.nowMs += ms;
+    this.sleepUntilMs = this.nowMs;
+  }
+
+  /**
+   * EXEC is running its queue: blocking commands must not block (CLIENT_DENY_BLOCKING), and the
+   * clock stands still for its commands (fixed_time_expire) until it ends.
+   */
+  get inExec(): boolean {
+    return this.execRunning;
+  }
+
+  set inExec(running: boolean) {
+    this.execRunning = running;
+    if (!running && this.sleepAfterExecMs > 0) {
+      const ms = this.sleepAfterExecMs;
+      this.sleepAfterExecMs = 0;
+      this.nowMs += ms;
+      this.sleepUntilMs = this.nowMs;
+    }
   }
 
   private wakeUp(): void {
     this.sleepUntilMs = 0;
-    const sleeper = this.sleeper;
-    this.sleeper = null;
-    if (sleeper && this.clients.has(sleeper.conn)) {
-      writeSimple(sleeper.out, "OK");
-      this.markOutput(sleeper);
-      this.processInput(sleeper);
-    }
     const held = this.heldInput.splice(0, this.heldInput.length);
     for (const { client, bytes } of held) if (this.clients.has(client.conn)) this.readFromClient(client, bytes);
   }

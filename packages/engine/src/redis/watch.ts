@@ -68,13 +68,25 @@ export function touchWatchedKey(db: Database, key: string): void {
   }
 }
 
-/** The db is about to be emptied: watchers of keys that exist in it are doomed. */
-export function touchAllWatchedKeysInDb(db: Database): void {
-  for (const [key, list] of db.watchedKeys) {
-    if (!db.dict.has(key)) continue;
+/**
+ * touchAllWatchedKeysInDb: `emptied` is about to lose its keys (a flush: `replacedWith` null) or to
+ * get another db's (SWAPDB). A watched key that exists on either side dooms its watchers, except
+ * that an expired key that goes away, or stays expired, changes nothing.
+ */
+export function touchAllWatchedKeysInDb(emptied: Database, replacedWith: Database | null, nowMs: number): void {
+  for (const [key, list] of emptied.watchedKeys) {
+    const existsInEmptied = emptied.dict.has(key);
+    const existsInReplacement = replacedWith !== null && replacedWith.dict.has(key);
+    if (!existsInEmptied && !existsInReplacement) continue;
     for (const wk of list) {
       if (wk.expired) {
-        wk.expired = false;
+        if (!existsInReplacement) {
+          wk.expired = false;
+          continue;
+        }
+        if (replacedWith!.isLogicallyExpired(key, nowMs)) continue;
+      } else if (!existsInEmptied && replacedWith!.isLogicallyExpired(key, nowMs)) {
+        wk.expired = true;
         continue;
       }
       wk.client.dirtyCas = true;

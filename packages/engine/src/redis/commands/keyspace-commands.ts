@@ -18,7 +18,7 @@ import { cloneValue, encodingOf, refcountOf, typeOf } from "../store/value.ts";
 import { globMatch } from "../glob.ts";
 import { d2string, formatG17 } from "../numbers.ts";
 import { longArg, lookupTyped, writeBinary } from "./args.ts";
-import { ERR_SYNTAX, keyOf, word } from "./reply.ts";
+import { ERR_SYNTAX, keyOf, parseInt64, word } from "./reply.ts";
 
 const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
 
@@ -67,6 +67,30 @@ function dbIndexArg(node: RedisNode, c: Client, arg: Uint8Array): number | undef
     return undefined;
   }
   return index;
+}
+
+/** SWAPDB (db.c swapdbCommand): propagated as sent. */
+function swapdbCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  const ids: number[] = [];
+  for (const [i, which] of [
+    [1, "first"],
+    [2, "second"],
+  ] as const) {
+    const id = parseInt64(argv[i]!);
+    if (id === undefined || id < -2147483648n || id > 2147483647n) {
+      node.replyError(c, `ERR invalid ${which} DB index`);
+      return;
+    }
+    ids.push(Number(id));
+  }
+  const [a, b] = ids as [number, number];
+  if (a < 0 || a >= DATABASE_COUNT || b < 0 || b >= DATABASE_COUNT) {
+    node.replyError(c, "ERR DB index is out of range");
+    return;
+  }
+  node.keyspace.swap(a, b, node.unixMs());
+  node.dirty++;
+  writeSimple(c.out, "OK");
 }
 
 function moveCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -367,6 +391,7 @@ export const keyspaceCommands: readonly CommandSpec[] = [
   { name: "rename", arity: 3, flags: { write: true }, proc: renameGeneric(false), keys: [1, 2, 1] },
   { name: "renamenx", arity: 3, flags: { write: true }, proc: renameGeneric(true), keys: [1, 2, 1] },
   { name: "move", arity: 3, flags: { write: true }, proc: moveCommand, keys: [1, 1, 1] },
+  { name: "swapdb", arity: 3, flags: { write: true }, proc: swapdbCommand },
   { name: "copy", arity: -3, flags: { write: true }, proc: copyCommand, keys: [1, 2, 1] },
   { name: "randomkey", arity: 1, flags: {}, proc: randomkeyCommand },
   { name: "touch", arity: -2, flags: {}, proc: touchCommand, keys: [1, -1, 1] },

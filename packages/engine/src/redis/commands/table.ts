@@ -14,6 +14,7 @@ import { setCommands } from "./sets.ts";
 import { zsetCommands } from "./zsets.ts";
 import { keyspaceCommands } from "./keyspace-commands.ts";
 import { debugCommands } from "./debug.ts";
+import { functionCommands } from "./function.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -31,6 +32,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
   serverCommands,
   debugCommands,
+  functionCommands,
 ];
 
 /**

@@ -27,8 +27,9 @@ export const DATABASE_COUNT = 16;
 /** One logical database (`SELECT n`). */
 export class Database {
   /** Keys and values; it counts the memory they take (`memoryBytes`). */
-  readonly dict = new SizedMap<RedisValue>();
-  readonly expires = new Map<string, number>();
+  // Not readonly: SWAPDB exchanges two dbs' contents, while their watchers and waiters stay.
+  dict = new SizedMap<RedisValue>();
+  expires = new Map<string, number>();
   /** WATCHed keys of this db and who watches them (redis db->watched_keys). */
   readonly watchedKeys = new Map<string, WatchedKey[]>();
   /** Keys blocked clients wait on, each with its waiters in blocking order (db->blocking_keys). */
@@ -106,9 +107,17 @@ export class Database {
     return at !== undefined && at < nowMs;
   }
 
+  /** scanDatabaseForReadyKeys: every waited-on key that now holds a list or sorted set is ready. */
+  signalReadyKeys(): void {
+    for (const key of this.blockingKeys.keys()) {
+      const value = this.dict.get(key);
+      if (value !== undefined) this.signalReady(key, value);
+    }
+  }
+
   /** Empties the db (FLUSHDB, FLUSHALL, a full sync); WATCHers of keys that existed are told. */
   clear(): void {
-    if (this.watchedKeys.size > 0) touchAllWatchedKeysInDb(this);
+    if (this.watchedKeys.size > 0) touchAllWatchedKeysInDb(this, null, 0);
     this.dict.clear();
     this.expires.clear();
   }
@@ -156,5 +165,21 @@ export class Keyspace {
 
   flushAll(): void {
     for (const db of this.dbs) db.clear();
+  }
+
+  /**
+   * SWAPDB (dbSwapDatabases): two dbs exchange their keys and expires; clients keep their db, so
+   * WATCHers of keys on either side are told and clients waiting for a key now there are served.
+   */
+  swap(id1: number, id2: number, nowMs: number): void {
+    if (id1 === id2) return;
+    const a = this.db(id1);
+    const b = this.db(id2);
+    touchAllWatchedKeysInDb(a, b, nowMs);
+    touchAllWatchedKeysInDb(b, a, nowMs);
+    [a.dict, b.dict] = [b.dict, a.dict];
+    [a.expires, b.expires] = [b.expires, a.expires];
+    a.signalReadyKeys();
+    b.signalReadyKeys();
   }
 }
