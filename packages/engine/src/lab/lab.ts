@@ -5,7 +5,7 @@
  * log on a fresh lab with the same seed and epoch rebuilds it exactly (`Lab.replay`).
  */
 import { nodeKind, isNodeVersion, NODE_VERSIONS, type NodeVersion, type ProcessView } from "../kinds.ts";
-import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket } from "../sim/world.ts";
+import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket, type WireTap } from "../sim/world.ts";
 import { Prng } from "../sim/prng.ts";
 import type { MachineView } from "../sim/machine.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
@@ -370,6 +370,14 @@ export class Lab {
   // ---------------------------------------------------------------------------------------------
   // Events
 
+  /**
+   * Tells `tap` about every connection the lab's processes open and every byte they carry (null:
+   * stop). A lab with a tap cannot be forked: the sequence diagram taps a replay of its own.
+   */
+  tapWire(tap: WireTap | null): void {
+    this.world.setWireTap(tap);
+  }
+
   subscribe(listener: (event: LabEvent) => void): () => void {
     return this.eventLog.subscribe(listener);
   }
@@ -439,7 +447,10 @@ export class Lab {
         this.connections.get(input.conn)?.send(input.bytes);
         return;
       case "close":
+        // Closed by its caller: forgotten here at once (the world calls onClose only when the node
+        // closes it), or every connection a lab ever had would stay reachable from it.
         this.connections.get(input.conn)?.close();
+        this.connections.delete(input.conn);
         return;
       case "ack":
         this.connections.get(input.conn)?.ack(input.bytes);
