@@ -53,11 +53,25 @@ function printable(arg: Uint8Array): string {
   return bytesToBinary(arg, 0, Math.min(arg.length, 128));
 }
 
-/** 7.0: ERR unknown command 'FOOBAR', with args beginning with: 'x' */
+/**
+ * An argument as printf's `%.*s` prints it: at most `max` bytes, and nothing from its first NUL on
+ * (redis formats these errors from C strings). Found by the RESP fuzzer against redis-server 7.0.15.
+ */
+function cString(arg: Uint8Array, max: number): string {
+  let end = Math.min(arg.length, Math.max(0, max));
+  const nul = arg.subarray(0, end).indexOf(0);
+  if (nul >= 0) end = nul;
+  return bytesToBinary(arg, 0, end);
+}
+
+/**
+ * 7.0: ERR unknown command 'FOOBAR', with args beginning with: 'x' (processCommand: the name as
+ * `%.128s`, then `'%.*s' ` per argument while the list is under 128 bytes, each cut to what is left).
+ */
 function unknownCommand70(argv: readonly Uint8Array[]): string {
   let args = "";
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${printable(argv[i]!)}' `;
-  return `ERR unknown command '${printable(argv[0]!)}', with args beginning with: ${args}`;
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cString(argv[i]!, 128 - args.length)}' `;
+  return `ERR unknown command '${cString(argv[0]!, 128)}', with args beginning with: ${args}`;
 }
 
 /** 4.0 (up to 6.0): ERR unknown command `FOOBAR`, with args beginning with: `x`, */
