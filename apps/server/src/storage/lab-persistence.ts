@@ -39,6 +39,12 @@ export interface PersistenceOptions {
 
 export const DEFAULT_PERSISTENCE: PersistenceOptions = { flushMs: 500 };
 
+/**
+ * Wall ms one flush may spend encoding inputs before it lets the event loop turn (and goes on right
+ * after): a lab taking thousands of client writes a second must not stall the others' replies.
+ */
+const ENCODE_SLICE_MS = 8;
+
 /** Where a lab's log stands in the store. */
 interface Kept {
   /** Entries written. */
@@ -79,7 +85,7 @@ export class LabPersistence {
         if (this.kept.delete(runtime.id)) this.pending.push({ labId: runtime.id, deleted: true });
       }),
     );
-    this.timer = setInterval(() => void this.flush(), options.flushMs);
+    this.timer = setInterval(() => void this.flush(ENCODE_SLICE_MS), options.flushMs);
     this.timer.unref();
   }
 
@@ -121,12 +127,19 @@ export class LabPersistence {
     return problems;
   }
 
-  /** Writes what the labs did since the last write; resolves once the store has it. */
-  flush(): Promise<void> {
+  /**
+   * Writes what the labs did since the last write; resolves once the store has it. With `sliceMs`
+   * (the periodic flush), encoding stops after that much wall time and the rest is queued at the
+   * next turn of the event loop, so a busy lab's log does not stall every other lab's replies.
+   */
+  flush(sliceMs = Infinity): Promise<void> {
+    const deadline = performance.now() + sliceMs;
+    let more = false;
     for (const id of this.kept.keys()) {
       const runtime = this.hosted(id);
-      if (runtime !== null) this.collect(runtime);
+      if (runtime !== null && !this.collect(runtime, deadline)) more = true;
     }
+    if (more && !this.closed) setImmediate(() => void this.flush(sliceMs));
     if (this.pending.length === 0) return this.writing;
     const batch = this.pending;
     this.pending = [];
@@ -143,6 +156,16 @@ export class LabPersistence {
       },
     );
     return this.writing;
+  }
+
+  /** Inputs the hosted labs logged that no write has taken yet (what a SIGKILL now would lose). */
+  pendingInputs(): number {
+    let count = 0;
+    for (const [id, kept] of this.kept) {
+      const runtime = this.hosted(id);
+      if (runtime !== null) count += runtime.lab.inputs.length - kept.written;
+    }
+    return count;
   }
 
   /** Writes what is left and closes the store; labs deleted after this are not forgotten. */
@@ -171,10 +194,13 @@ export class LabPersistence {
     }
   }
 
-  /** Queues the lab's new inputs and changed metadata. */
-  private collect(runtime: LabRuntime): void {
+  /**
+   * Queues the lab's new inputs and changed metadata; false when it stopped at `deadline` with
+   * inputs left for the next flush.
+   */
+  private collect(runtime: LabRuntime, deadline = Infinity): boolean {
     const kept = this.kept.get(runtime.id);
-    if (kept === undefined) return;
+    if (kept === undefined) return true;
     const log = runtime.lab.inputs;
     const write: { -readonly [K in keyof LabWrite]: LabWrite[K] } = { labId: runtime.id };
     const meta = JSON.stringify(this.metaOf(runtime));
@@ -184,14 +210,21 @@ export class LabPersistence {
     }
     let first = kept.written;
     if (first > 0 && log.at(first - 1) !== kept.last) first--;
-    if (first < log.length) {
+    let end = log.length;
+    if (first < end) {
       const entries = [];
-      for (let i = first; i < log.length; i++) entries.push(encodeLabInput(log.at(i)!));
+      for (let i = first; i < end; i++) {
+        entries.push(encodeLabInput(log.at(i)!));
+        // Checked after every entry (one may be a megabyte of client bytes); a lab always gets at
+        // least one entry further, so every lab's log keeps moving however busy the others are.
+        if (performance.now() > deadline) end = i + 1;
+      }
       write.chunk = { seq: kept.nextSeq++, first, body: JSON.stringify(entries) };
-      kept.written = log.length;
-      kept.last = log.at(log.length - 1);
+      kept.written = end;
+      kept.last = log.at(end - 1);
     }
     if (write.meta !== undefined || write.chunk !== undefined) this.pending.push(write);
+    return end === log.length;
   }
 
   private metaOf(runtime: LabRuntime): StoredMeta {
