@@ -147,7 +147,7 @@ export class TcpOutboundConnector implements OutboundConnector {
 }
 
 /** The message a node logs for a failed connection ("Connection refused", as redis prints it). */
-function describeSocketError(error: NodeJS.ErrnoException): string {
+export function describeSocketError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case "ECONNREFUSED":
       return "Connection refused";
