@@ -101,7 +101,6 @@ export class LabRuntime {
   private readonly timing: RuntimeTiming;
   private readonly overMemory: () => boolean;
   private timer: NodeJS.Timeout | null = null;
-  private lastTickWallMs = now();
   private lagMs = 0;
   private pendingAdds = 0;
   private disposed = false;
@@ -137,7 +136,7 @@ export class LabRuntime {
       },
       options.bindHost,
     );
-    this.writeLoad = new WriteLoad(this.lab);
+    this.writeLoad = new WriteLoad(this.lab, now);
     this.outboundPolicy = options.outbound ?? new OutboundPolicy();
     this.outbound = new TcpOutboundConnector(
       {
@@ -186,10 +185,8 @@ export class LabRuntime {
 
   private tickWork(): void {
     const wall = now();
-    const elapsed = wall - this.lastTickWallMs;
-    this.lastTickWallMs = wall;
     if (!this.clock.paused && this.writeLoad.active && !this.overMemory()) {
-      if (this.writeLoad.run(elapsed)) this.runCurrent();
+      if (this.writeLoad.run(wall)) this.runCurrent();
     }
     this.advance(wall, this.timing.tickBudgetMs);
   }

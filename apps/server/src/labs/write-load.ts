@@ -14,6 +14,8 @@ interface Load {
   opsPerSec: number;
   /** Fractional SETs owed from previous ticks. */
   owed: number;
+  /** Wall ms up to which this load's writes have been sent (its start, at first). */
+  sentUpToMs: number;
 }
 
 export class WriteLoad {
@@ -21,7 +23,11 @@ export class WriteLoad {
   /** SETs sent since creation (for tests and benchmarks). */
   sent = 0;
 
-  constructor(private readonly lab: Lab) {}
+  constructor(
+    private readonly lab: Lab,
+    /** Wall clock in ms, the one the caller's ticks read. */
+    private readonly wallMs: () => number = () => performance.now(),
+  ) {}
 
   /** Sets a node's rate; 0 stops it. */
   set(nodeId: NodeId, opsPerSec: number): void {
@@ -32,7 +38,7 @@ export class WriteLoad {
       return;
     }
     if (existing) existing.opsPerSec = opsPerSec;
-    else this.loads.set(nodeId, { opsPerSec, owed: 0 });
+    else this.loads.set(nodeId, { opsPerSec, owed: 0, sentUpToMs: this.wallMs() });
   }
 
   /** Forgets a node (removed from the lab). */
@@ -57,11 +63,15 @@ export class WriteLoad {
     return this.loads.size > 0;
   }
 
-  /** Sends the writes owed for `elapsedMs` of wall time. Returns true if anything was sent. */
-  run(elapsedMs: number): boolean {
+  /**
+   * Sends the writes owed up to wall time `nowMs`, each load from where it last stood (a load set
+   * between two ticks owes only from when it was set). Returns true if anything was sent.
+   */
+  run(nowMs: number): boolean {
     let sentAny = false;
-    const elapsed = Math.min(elapsedMs, MAX_CATCH_UP_MS);
     for (const [nodeId, load] of this.loads) {
+      const elapsed = Math.min(Math.max(0, nowMs - load.sentUpToMs), MAX_CATCH_UP_MS);
+      load.sentUpToMs = nowMs;
       load.owed += (load.opsPerSec * elapsed) / 1000;
       const count = Math.floor(load.owed);
       if (count === 0) continue;
