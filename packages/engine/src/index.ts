@@ -65,3 +65,8 @@ export { writeRdb } from "./redis/rdb/writer.ts";
 export { readRdb } from "./redis/rdb/reader.ts";
 export { RdbError } from "./redis/rdb/errors.ts";
 export { utf8, fromUtf8 } from "./util/bytes.ts";
+export { ConversationRecorder, conversationAt, labPeers, BATCH_WINDOW_MS } from "./sequence/conversation.ts";
+export type { Conversation, ConversationPeers } from "./sequence/conversation.ts";
+export { WIRE_MESSAGE_KINDS, escapeBytes, shortenIds } from "./sequence/wire-message.ts";
+export type { WireMessage, WireMessageKind } from "./sequence/wire-message.ts";
+export type { WireTap } from "./sim/world.ts";

@@ -111,8 +111,8 @@ export interface Direction {
   /** The writer asked to be told when it may write again (`wait-writable`). */
   writerWaiting: boolean;
   lastArrivalMs: number;
-  /** Sends held by a partition, in order. */
-  held: ({ kind: "bytes"; bytes: Uint8Array } | { kind: "fin" })[];
+  /** Sends held by a partition, in order, with when the process wrote them (a wire tap reports that). */
+  held: ({ kind: "bytes"; bytes: Uint8Array; writtenMs: number } | { kind: "fin"; writtenMs: number })[];
   finSent: boolean;
 }
 

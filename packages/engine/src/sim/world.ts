@@ -55,6 +55,17 @@ export interface WorldOptions {
 
 export type WorldTraceListener = (address: string, event: TraceEvent, timeMs: number) => void;
 
+/**
+ * What a wire tap is told: the connections processes open and every byte they carry, with when it
+ * left and when it arrives (the sequence diagram reads the protocol from these, `sequence/`).
+ */
+export interface WireTap {
+  connect(conn: SimConnection, timeMs: number): void;
+  bytes(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, sentMs: number, arrivalMs: number): void;
+  fin(conn: SimConnection, fromSide: 0 | 1, sentMs: number, arrivalMs: number): void;
+  refused(conn: SimConnection, reason: string, timeMs: number): void;
+}
+
 const EPHEMERAL_PORT_BASE = 40000;
 /** A writer waiting for room is told once at least this much of the direction is free. */
 const WRITABLE_ROOM_BYTES = SOCKET_BUFFER_BYTES / 4;
@@ -76,6 +87,7 @@ export class World {
   private readonly traceListeners: WorldTraceListener[] = [];
   private readonly exitListeners: ((address: string, reason: string) => void)[] = [];
   private outbound: OutboundConnector | null = null;
+  private wireTap: WireTap | null = null;
   /** Events processed so far (a machine's cached memory sum is valid within one). */
   eventCount = 0;
   /** The memory every process here shares. */
@@ -102,6 +114,11 @@ export class World {
 
   onExit(listener: (address: string, reason: string) => void): void {
     this.exitListeners.push(listener);
+  }
+
+  /** Tells `tap` about every connection and byte from now on (null: stop). */
+  setWireTap(tap: WireTap | null): void {
+    this.wireTap = tap;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -260,8 +277,8 @@ export class World {
         const dir = conn.dirs[fromSide];
         const held = dir.held.splice(0, dir.held.length);
         for (const item of held) {
-          if (item.kind === "bytes") this.transmit(conn, fromSide, item.bytes);
-          else this.transmitFin(conn, fromSide);
+          if (item.kind === "bytes") this.transmit(conn, fromSide, item.bytes, item.writtenMs);
+          else this.transmitFin(conn, fromSide, item.writtenMs);
         }
       }
     }
@@ -308,7 +325,7 @@ export class World {
     conn.dirs[fromSide].unread += bytes.length;
     const link = this.pathOf(conn);
     if (link.partitioned) {
-      conn.dirs[fromSide].held.push({ kind: "bytes", bytes });
+      conn.dirs[fromSide].held.push({ kind: "bytes", bytes, writtenMs: this.nowMs });
       return;
     }
     this.transmit(conn, fromSide, bytes);
@@ -321,7 +338,8 @@ export class World {
     return this.links.get(conn.linkKey) ?? this.defaultLink;
   }
 
-  private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
+  /** `writtenMs`: when the process wrote bytes a partition held (a wire tap reports that time). */
+  private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, writtenMs?: number): void {
     const link = this.pathOf(conn);
     const dir = conn.dirs[fromSide];
     let pieces = this.splitChunks && bytes.length > 1 ? this.split(bytes) : [bytes];
@@ -335,6 +353,7 @@ export class World {
       const arrival = Math.max(dir.busyUntilMs + link.latencyMs, dir.lastArrivalMs);
       dir.lastArrivalMs = arrival;
       conn.bytesInFlight += piece.length;
+      this.wireTap?.bytes(conn, fromSide, piece, writtenMs ?? start, arrival);
       this.schedule(arrival, { type: "deliver", conn, toSide: fromSide === 0 ? 1 : 0, bytes: piece });
     }
   }
@@ -396,17 +415,18 @@ export class World {
     if (dir.finSent || conn.state === "closed") return;
     dir.finSent = true;
     if (this.pathOf(conn).partitioned) {
-      dir.held.push({ kind: "fin" });
+      dir.held.push({ kind: "fin", writtenMs: this.nowMs });
       return;
     }
     this.transmitFin(conn, fromSide);
   }
 
-  private transmitFin(conn: SimConnection, fromSide: 0 | 1): void {
+  private transmitFin(conn: SimConnection, fromSide: 0 | 1, writtenMs?: number): void {
     const link = this.pathOf(conn);
     const dir = conn.dirs[fromSide];
     const arrival = Math.max(Math.max(this.nowMs, dir.busyUntilMs) + link.latencyMs, dir.lastArrivalMs);
     dir.lastArrivalMs = arrival;
+    this.wireTap?.fin(conn, fromSide, writtenMs ?? Math.max(this.nowMs, dir.busyUntilMs), arrival);
     this.schedule(arrival, { type: "fin", conn, toSide: fromSide === 0 ? 1 : 0 });
   }
 
@@ -603,10 +623,13 @@ export class World {
         if (!live()) return;
         // Counted like simulated bytes, so the delivery's decrement balances it.
         conn.bytesInFlight += bytes.length;
+        this.wireTap?.bytes(conn, 1, bytes, this.nowMs, this.nowMs);
         this.schedule(this.nowMs, { type: "deliver", conn, toSide: 0, bytes });
       },
       closed: () => {
-        if (live()) this.schedule(this.nowMs, { type: "fin", conn, toSide: 0 });
+        if (!live()) return;
+        this.wireTap?.fin(conn, 1, this.nowMs, this.nowMs);
+        this.schedule(this.nowMs, { type: "fin", conn, toSide: 0 });
       },
     });
     if ("refused" in result) {
@@ -639,6 +662,7 @@ export class World {
 
   private onRefused(conn: SimConnection, reason: string): void {
     if (conn.state !== "connecting") return;
+    this.wireTap?.refused(conn, reason, this.nowMs);
     conn.state = "closed";
     this.connections.delete(conn);
     const initiator = conn.sides[0];
@@ -769,6 +793,7 @@ export class World {
         };
         this.connections.add(conn);
         host.conns.set(effect.conn, conn);
+        this.wireTap?.connect(conn, this.nowMs);
         this.scheduleSyn(conn);
         return;
       }
