@@ -57,8 +57,8 @@ function normalize(lines: readonly Line[]): string[] {
 function fixtureLines(frames: readonly HandshakeFrame[]): Line[] {
   return significantFrames(frames).flatMap((frame): Line[] => {
     if (frame.kind === "step") return [];
-    if (frame.kind === "connect" || frame.kind === "close") return [{ conn: frame.conn, text: `${frame.dir} ${frame.kind}` }];
-    const bytes = Uint8Array.from(frame.text, (c) => c.charCodeAt(0));
+    if (!("text" in frame)) return [{ conn: frame.conn, text: `${frame.dir} ${frame.kind}` }];
+    const bytes = Uint8Array.from(frame.text, (c: string) => c.charCodeAt(0));
     return [{ conn: frame.conn, text: `${frame.dir} ${frame.kind} ${escapeBytes(bytes)}` }];
   });
 }

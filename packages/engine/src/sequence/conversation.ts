@@ -176,15 +176,31 @@ export interface Conversation {
 }
 
 /**
- * The conversation of a lab's links up to virtual time `timeMs`, read from a replay of its log
- * (`origin` and `inputs`, a lab's `creation` and `inputs`).
+ * A replay of a lab's log (`origin` and `inputs`, a lab's `creation` and `inputs`) up to virtual
+ * time `timeMs` with a wire tap: the lab as it was then, and the messages sent by then (one still
+ * travelling has `receivedMs` after it).
  */
-export function conversationAt(origin: LabOrigin, inputs: LogSource | readonly LabInput[], timeMs: number, maxMessages = DEFAULT_MAX_MESSAGES): Conversation {
-  const source: LogSource = Array.isArray(inputs) ? { length: inputs.length, at: (i) => (inputs as readonly LabInput[])[i] } : (inputs as LogSource);
+export function replayWithConversation(
+  origin: LabOrigin,
+  inputs: LogSource | readonly LabInput[],
+  timeMs: number,
+  maxMessages = DEFAULT_MAX_MESSAGES,
+): Conversation & { readonly lab: Lab } {
+  const source: LogSource = isInputArray(inputs) ? { length: inputs.length, at: (i) => inputs[i] } : inputs;
   const cursor = ReplayCursor.start(origin, source);
   const recorder = new ConversationRecorder(labPeers(cursor.lab), maxMessages);
   cursor.lab.tapWire(recorder);
   cursor.seek(timeMs);
   cursor.lab.tapWire(null);
-  return { messages: recorder.messages().filter((m) => m.sentMs <= timeMs), dropped: recorder.dropped, timeMs: cursor.timeMs };
+  return { lab: cursor.lab, messages: recorder.messages().filter((m) => m.sentMs <= timeMs), dropped: recorder.dropped, timeMs: cursor.timeMs };
+}
+
+function isInputArray(inputs: LogSource | readonly LabInput[]): inputs is readonly LabInput[] {
+  return Array.isArray(inputs);
+}
+
+/** The conversation of a lab's links up to virtual time `timeMs` (see {@link replayWithConversation}). */
+export function conversationAt(origin: LabOrigin, inputs: LogSource | readonly LabInput[], timeMs: number, maxMessages = DEFAULT_MAX_MESSAGES): Conversation {
+  const { messages, dropped, timeMs: reached } = replayWithConversation(origin, inputs, timeMs, maxMessages);
+  return { messages, dropped, timeMs: reached };
 }
