@@ -10,10 +10,11 @@ import { resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { nodeKind, parseConfigFile, Prng, REDIS_VERSION, type NodeEffect, type TraceEvent } from "@replica-lab/engine";
 import { parseCommandLine } from "./command-line.ts";
-import { splitConfig, type ConfigLine, type ProcessSettings } from "./directives.ts";
+import { splitConfig, type ProcessSettings } from "./directives.ts";
 import { RedisLog, traceLines } from "./redis-log.ts";
 import { RealDisk } from "./real-disk.ts";
 import { NodeHost, WallClock } from "./node-host.ts";
+import { ProcessConfig, singleCommand } from "./process-config.ts";
 
 const pid = process.pid;
 
@@ -35,15 +36,6 @@ function readConfig(configPath: string | null, overrideLines: readonly string[])
   return `${fileText}\n${overrideLines.join("\n")}\n`;
 }
 
-/**
- * The real config file after a CONFIG REWRITE: the directives the driver owns and those no one
- * models, with their running values, then what the engine rewrote.
- */
-function composeConfig(lines: readonly ConfigLine[], engineText: string): string {
-  const kept = new Map<string, string>();
-  for (const line of lines) if (line.owner !== "engine") kept.set(line.name, line.text);
-  return `${[...kept.values()].join("\n")}\n${engineText}`;
-}
 
 function banner(settings: ProcessSettings): string {
   const pad = " ".repeat(24);
@@ -80,6 +72,33 @@ async function main(): Promise<void> {
     fatal(`Can't chdir to '${settings.dir}': ${(error as Error).message}\n`);
   }
   const log = new RedisLog(pid, settings.logfile, settings.loglevel);
+  const processConfig = new ProcessConfig(
+    config.lines,
+    {
+      port: String(settings.port),
+      bind: settings.bind.join(" "),
+      dir: process.cwd(),
+      logfile: settings.logfile,
+      loglevel: settings.loglevel,
+      pidfile: settings.pidfile,
+      daemonize: settings.daemonize ? "yes" : "no",
+      unixsocket: settings.unixsocket,
+    },
+    {
+      loglevel: (level) => {
+        log.configure(settings.logfile, level as ProcessSettings["loglevel"]);
+        return null;
+      },
+      dir: (path) => {
+        try {
+          process.chdir(path);
+          return null;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    },
+  );
   log.write("C", "warning", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
   log.write("C", "warning", `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${pid}, just started`);
   log.write("C", "warning", commandLine.configPath === null ? "Warning: no config file specified, using the default config. In order to specify a config file use ./redis-server /path/to/redis.conf" : "Configuration loaded");
@@ -112,6 +131,10 @@ async function main(): Promise<void> {
   const host: NodeHost = new NodeHost(clock, {
     trace: onTrace,
     accepted: (peer) => log.write(role, "verbose", `Accepted ${peer}`),
+    intercept: (chunk) => {
+      const argv = singleCommand(chunk);
+      return argv === null ? null : processConfig.answer(argv);
+    },
     exit: () => {
       if (!shutdownLogged) log.write(role, "warning", "User requested shutdown...");
       host.stop();
@@ -161,9 +184,12 @@ async function main(): Promise<void> {
   log.write(role, "warning", "Server initialized");
 
   const disk = new RealDisk({
-    dir: process.cwd(),
+    // Relative to the working directory, which CONFIG SET dir changes as redis's chdir does.
+    dir: ".",
     configPath: commandLine.configPath,
-    composeConfig: (engineText) => composeConfig(config.lines, engineText),
+    // The real file: the process's and the unmodeled settings with their running values, then
+    // what the engine rewrote.
+    composeConfig: (engineText) => `${processConfig.rewriteLines().join("\n")}\n${engineText}`,
     onError: (message) => log.write(role, "warning", message),
   });
   disk.seedConfig(config.engineText);

@@ -18,6 +18,11 @@ export interface HostEvents {
   exit(reason: string, batch: readonly NodeEffect[]): void;
   /** An inbound client was accepted (verbose log). */
   accepted(peer: string): void;
+  /**
+   * A client's bytes before the node sees them: a reply (RESP) for a command the driver answers
+   * itself (CONFIG of the process's own settings), or null to pass them on.
+   */
+  intercept(chunk: Uint8Array): string | null;
 }
 
 /** Bytes a socket may hold unsent before the node is told there is no room (as the kernel's buffer). */
@@ -140,14 +145,19 @@ export class NodeHost {
     const link: Link = { socket, closedByNode: false };
     this.links.set(conn, link);
     this.events.accepted(peer);
-    this.wire(conn, link, socket);
+    this.wire(conn, link, socket, true);
     this.afterStep();
   }
 
   /** Bytes and the end of a socket go to the node; a socket the node closed reports nothing. */
-  private wire(conn: ConnId, link: Link, socket: Socket): void {
+  private wire(conn: ConnId, link: Link, socket: Socket, client: boolean): void {
     socket.on("data", (chunk: Buffer) => {
       if (link.closedByNode || !this.node) return;
+      const answered = client ? this.events.intercept(chunk) : null;
+      if (answered !== null) {
+        socket.write(answered);
+        return;
+      }
       this.node.receive(this.clock.now(), conn, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.afterStep();
     });
@@ -182,7 +192,7 @@ export class NodeHost {
       this.node.connectFailed(this.clock.now(), conn, describeSocketError(error));
       this.afterStep();
     });
-    this.wire(conn, link, socket);
+    this.wire(conn, link, socket, false);
     socket.connect(port, host);
   }
 
