@@ -21,6 +21,7 @@ import { buildApp } from "./app.ts";
 import { LabStore } from "./storage/lab-store.ts";
 import { OutboundPolicy } from "./outbound/outbound-policy.ts";
 import { isLoopbackHost } from "./security/addresses.ts";
+import { warmUpForks } from "./labs/warm-up.ts";
 
 const DEFAULT_LAB_ID = "default";
 
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     store,
   });
   await app.ready();
+  warmUpForks();
   // Labs kept from the last run come back first (on their own ports where free), then the default
   // lab is made if it was not among them.
   for (const problem of await app.persistence!.restore(app.timelines)) console.error(`lab ${problem.labId} was not restored: ${problem.error}`);
