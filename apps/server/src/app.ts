@@ -17,6 +17,8 @@ import { LabRegistry } from "./labs/lab-registry.ts";
 import { DEFAULT_TIMELINE, type TimelineOptions } from "./labs/lab-timeline.ts";
 import { TimelineService } from "./labs/timeline-service.ts";
 import { timelineRoutes } from "./http/timeline-routes.ts";
+import { sequenceRoutes } from "./http/sequence-routes.ts";
+import { SequenceService } from "./labs/sequence-service.ts";
 import { DEFAULT_PERSISTENCE, LabPersistence, type PersistenceOptions } from "./storage/lab-persistence.ts";
 import type { LabStore } from "./storage/lab-store.ts";
 import { LessonCatalogue } from "./lessons/lesson-catalogue.ts";
@@ -128,6 +130,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.register(labRoutes, { prefix: "/api", registry, access });
   app.register(nodeRoutes, { prefix: "/api", registry, access });
   app.register(timelineRoutes, { prefix: "/api", registry, access, timelines });
+  app.register(sequenceRoutes, { prefix: "/api", sequences: new SequenceService(registry) });
   app.register(lessonRoutes, { prefix: "/api", lessons });
   app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict });
   installWebApp(app, options.webRoot ?? null);

@@ -446,3 +446,6 @@ export function assertNever(value: never): never {
 
 // Lessons (their files, as the API serves them, and a lab's progress through one).
 export * from "./lessons.ts";
+
+// The sequence diagram and the protocol comparison (issue 10).
+export * from "./sequence.ts";

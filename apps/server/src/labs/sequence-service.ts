@@ -1,0 +1,105 @@
+/**
+ * The sequence diagram's messages and the protocol comparison for the labs a server holds
+ * (issue 10). Both are read from replays of a lab's log with a wire tap, on labs of their own: the
+ * hosted lab is never touched.
+ *
+ * A diagram that follows the live edge asks again and again for a later moment, so each lab keeps
+ * one tapped replay (`hot`) that only goes forward; asking for an earlier moment than it stands
+ * at starts a new one from the log's beginning (the past does not change, so the answer is the
+ * same; a checkpoint cannot be reused, since a tap must see every byte from the start).
+ */
+import {
+  COMPARE_VERSIONS,
+  ConversationRecorder,
+  ReplayCursor,
+  compareProtocols,
+  labPeers,
+  type Lab,
+  type NodeVersion,
+  type WireMessage,
+} from "@replica-lab/engine";
+import type { CompareView, SequenceLane, SequenceView } from "@replica-lab/protocol";
+import { ApiFailure } from "../http/errors.ts";
+import type { LabRegistry } from "./lab-registry.ts";
+
+/** Messages a diagram answer holds at most. */
+export const MAX_SEQUENCE_MESSAGES = 5000;
+/** Messages a tapped replay keeps (older ones are dropped, counted in `omitted`). */
+const KEPT_MESSAGES = 20_000;
+
+interface TappedReplay {
+  readonly cursor: ReplayCursor;
+  readonly recorder: ConversationRecorder;
+}
+
+export class SequenceService {
+  private readonly hot = new Map<string, TappedReplay>();
+
+  constructor(private readonly registry: LabRegistry) {
+    registry.onDeleted((runtime) => this.hot.delete(runtime.id));
+  }
+
+  /** The messages sent in [fromMs, atMs] (atMs: the lab's present by default), the newest `limit`. */
+  sequence(labId: string, query: { readonly atMs?: number; readonly fromMs?: number; readonly limit?: number }): SequenceView {
+    const runtime = this.registry.get(labId);
+    const lab = runtime.lab;
+    const atMs = this.moment(lab, query.atMs);
+    const replay = this.replayAt(labId, lab, atMs);
+    const fromMs = query.fromMs ?? 0;
+    const limit = Math.min(query.limit ?? MAX_SEQUENCE_MESSAGES, MAX_SEQUENCE_MESSAGES);
+    const window = replay.recorder.messages().filter((m) => m.sentMs >= fromMs && m.sentMs <= atMs);
+    window.sort((a, b) => a.sentMs - b.sentMs || a.seq - b.seq);
+    const messages = window.length > limit ? window.slice(window.length - limit) : window;
+    return {
+      timeMs: atMs,
+      lanes: lanesOf([replay.cursor.lab, lab], messages),
+      messages,
+      omitted: window.length - messages.length + replay.recorder.dropped,
+    };
+  }
+
+  /** The lab's story up to `atMs` told under each of `versions` (all kinds by default). */
+  compare(labId: string, request: { readonly versions?: readonly NodeVersion[]; readonly atMs?: number }): CompareView {
+    const lab = this.registry.get(labId).lab;
+    const atMs = this.moment(lab, request.atMs);
+    const lanes = compareProtocols(lab.creation, lab.inputs.toArray(), atMs, request.versions ?? COMPARE_VERSIONS);
+    const names: Record<string, string> = {};
+    for (const id of lab.nodeIds()) names[id] = lab.nodeSnapshot(id).name;
+    return { timeMs: atMs, names, lanes };
+  }
+
+  private moment(lab: Lab, atMs: number | undefined): number {
+    if (atMs === undefined) return lab.nowMs;
+    if (atMs > lab.nowMs) throw new ApiFailure("bad-request", `${atMs} ms is after the lab's present (${lab.nowMs} ms)`);
+    return atMs;
+  }
+
+  private replayAt(labId: string, lab: Lab, atMs: number): TappedReplay {
+    let replay = this.hot.get(labId);
+    if (replay === undefined || replay.cursor.timeMs > atMs) {
+      const cursor = ReplayCursor.start(lab.creation, lab.inputs);
+      const recorder = new ConversationRecorder(labPeers(cursor.lab), KEPT_MESSAGES);
+      cursor.lab.tapWire(recorder);
+      replay = { cursor, recorder };
+      this.hot.set(labId, replay);
+    }
+    replay.cursor.seek(atMs);
+    return replay;
+  }
+}
+
+/** One lane per node of the lab then (or now), then one per outside address the messages name. */
+function lanesOf(labs: readonly Lab[], messages: readonly WireMessage[]): SequenceLane[] {
+  const lanes = new Map<string, SequenceLane>();
+  for (const lab of labs) {
+    for (const id of lab.nodeIds()) {
+      if (lanes.has(id)) continue;
+      const node = lab.nodeSnapshot(id);
+      lanes.set(id, { id, name: node.name, version: node.version });
+    }
+  }
+  for (const m of messages) {
+    for (const end of [m.from, m.to]) if (!lanes.has(end)) lanes.set(end, { id: end, name: end, version: null });
+  }
+  return [...lanes.values()];
+}
