@@ -4,7 +4,7 @@
 # The tree is yours (e.g. `git archive 7.0.15` of github.com/redis/redis); this script only points
 # its src/redis-server at the launcher and src/redis-cli, src/redis-benchmark at the installed ones,
 # then runs each file as `./runtest --single integration/<name> --durable --clients 1` and prints
-# "<name> passed=N failed=N" per file. REDIS_BASEPORT moves the ports (default 34600).
+# "<name> passed=N failed=N" per file. REDIS_BASEPORT moves the ports (default 25100, below the ephemeral range).
 set -u
 tree=${1:?usage: run-redis-tests.sh <redis tree> [tests...]}
 shift
@@ -19,7 +19,7 @@ ln -sf "$(command -v redis-benchmark)" src/redis-benchmark
 mkdir -p dropin-results
 for name in $tests; do
   out="dropin-results/$name.log"
-  ./runtest --single "integration/$name" --durable --clients 1 --baseport "${REDIS_BASEPORT:-34600}" --portcount 300 >"$out" 2>&1
+  ./runtest --single "integration/$name" --durable --clients 1 --baseport "${REDIS_BASEPORT:-25100}" --portcount 300 >"$out" 2>&1
   plain=$(sed 's/\x1b\[[0-9;]*m//g' "$out")
   ok=$(printf '%s\n' "$plain" | grep -c '^\[ok\]')
   err=$(printf '%s\n' "$plain" | grep -c '^\[err\]\|^\[exception\]')
