@@ -12,7 +12,6 @@ import { LANGUAGES, type Language } from "../i18n/language.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { urlWithMoment } from "./labUrl.ts";
-import { isChoosableVersion, VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionLabel } from "../format/versions.ts";
 import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -63,7 +62,6 @@ export function Header() {
         <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" title={t("header.addNodeTitle")}>
           {t("header.addNode")}
         </button>
-        <NewNodeVersion />
         <button type="button" className="btn" onClick={() => relayout()} title={t("header.layoutTitle")}>
           {t("header.layout")}
         </button>
@@ -86,31 +84,6 @@ export function Header() {
         </button>
       </div>
     </header>
-  );
-}
-
-/** The version the next added node gets (the button, N and a double-click on the canvas). */
-function NewNodeVersion() {
-  const version = useApp((s) => s.newNodeVersion);
-  const setVersion = useApp((s) => s.setNewNodeVersion);
-  const { t } = useTranslation();
-  return (
-    <select
-      className="version-select"
-      value={version}
-      onChange={(e) => {
-        if (isChoosableVersion(e.target.value)) setVersion(e.target.value);
-      }}
-      aria-label={t("versions.newNodeLabel")}
-      title={t(VERSION_PROTOCOL_KEYS[version])}
-      data-testid="add-node-version"
-    >
-      {VERSION_CHOICES.map((v) => (
-        <option key={v} value={v} title={t(VERSION_PROTOCOL_KEYS[v])}>
-          {versionLabel(v)}
-        </option>
-      ))}
-    </select>
   );
 }
 
