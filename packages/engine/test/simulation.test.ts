@@ -6,15 +6,23 @@
  * kind, since an older replica cannot load a newer master's RDB) runs fewer, with the invariants
  * its protocol has: 4.0's are 7.0's (ids and offsets shared along a chain); 2.8's are about each
  * node's own stream and what a replica read of its master's; 2.6 has no offsets, only convergence.
+ * Mixed labs ("mixed") give each node one of the four versions and point a node only at masters of
+ * its version or older, the pairs that work on real servers (mixed-versions.test.ts): a 7.0 or 4.0
+ * replica of a 2.6 master falls back to SYNC, a 7.0 or 4.0 replica of a 2.8 master takes its run id;
+ * an older replica cannot load a newer master's RDB, so the simulation never makes that pair. A
+ * restart may upgrade a node when none of its replicas is older than the new version. Each node is
+ * checked with its own kind's invariants, histories compared only between nodes of one protocol;
+ * after healing every replica holds its master's keyspace.
  *
  * A failure names the seed; replay one with `SIM_SEED=<n> npx vitest run packages/engine/test/simulation.test.ts`
- * (`SIM_KIND=2.8` for an older kind). `SIM_SEEDS=<count>` runs more seeds (CI runs the default).
+ * (`SIM_KIND=2.8` for an older kind, `SIM_KIND=mixed` for mixed labs; `SIM_EVENTS=<node id>` or
+ * `all` prints the lab's last events on a failure). `SIM_SEEDS=<count>` runs more seeds (CI runs the default).
  */
 import { describe, expect, it } from "vitest";
 import { Lab, Prng, type NodeId, type NodeSnapshot } from "../src/index.ts";
 
 const DEFAULT_SEEDS = 40;
-/** Seeds per older kind in a default run. */
+/** Seeds per older kind, and of mixed labs, in a default run. */
 const LEGACY_SEEDS = 8;
 const STEPS = 250;
 
@@ -25,8 +33,12 @@ interface Tracked {
   offset: number;
 }
 
-/** The kinds simulated, each with every node of the lab of that kind. */
-type SimKind = "7.0" | "4.0" | "2.8" | "2.6";
+/** The kinds simulated, each with every node of the lab of that kind, or mixed labs. */
+type SimKind = "7.0" | "4.0" | "2.8" | "2.6" | "mixed";
+
+/** The Redis versions, oldest first: a replica may follow a master of its version or older. */
+const VERSIONS = ["2.6", "2.8", "4.0", "7.0"] as const;
+type RedisVersion = (typeof VERSIONS)[number];
 
 class Simulation {
   readonly lab: Lab;
@@ -36,6 +48,8 @@ class Simulation {
   private readonly tracked = new Map<NodeId, Tracked>();
   /** Nodes that loaded an RDB from a master since the last check. */
   private readonly fullSynced = new Set<NodeId>();
+  /** Each node's version (they differ only in mixed labs). */
+  private readonly versions = new Map<NodeId, RedisVersion>();
   private keyCounter = 0;
 
   constructor(
@@ -50,6 +64,7 @@ class Simulation {
     });
     const count = 3 + this.rng.int(3);
     for (let i = 0; i < count; i++) {
+      const version: RedisVersion = kind === "mixed" ? this.rng.pick(VERSIONS) : kind;
       const config: Record<string, string> = {
         "repl-backlog-size": this.rng.pick(["16384", "65536", "1048576"]),
         "repl-diskless-sync": this.rng.pick(["yes", "no"]),
@@ -58,8 +73,10 @@ class Simulation {
         "repl-timeout": String(5 + this.rng.int(56)),
       };
       // 2.6 has neither a backlog nor diskless sync.
-      if (kind === "2.6") for (const name of ["repl-backlog-size", "repl-diskless-sync", "repl-diskless-sync-delay"]) delete config[name];
-      this.ids.push(this.lab.addNode(kind === "7.0" ? { config } : { version: kind, config }).id);
+      if (version === "2.6") for (const name of ["repl-backlog-size", "repl-diskless-sync", "repl-diskless-sync-delay"]) delete config[name];
+      const id = this.lab.addNode(kind === "7.0" ? { config } : { version, config }).id;
+      this.ids.push(id);
+      this.versions.set(id, version);
     }
     this.lab.subscribe((event) => {
       if (event.nodeId && event.detail.kind === "rdb" && event.detail.side === "replica") this.fullSynced.add(event.nodeId);
@@ -93,8 +110,9 @@ class Simulation {
       this.note(`${name}: ${argv.join(" ")} -> ${reply.kind}`);
     } else if (roll < 55) {
       if (!this.usable(id)) return;
-      const others = this.ids.filter((o) => o !== id);
-      const target = this.rng.chance(0.2) ? null : this.rng.pick(others);
+      // Only masters of its version or older: a replica cannot load a newer version's RDB.
+      const others = this.ids.filter((o) => o !== id && rank(this.versions.get(o)!) <= rank(this.versions.get(id)!));
+      const target = this.rng.chance(0.2) || others.length === 0 ? null : this.rng.pick(others);
       this.lab.replicaOf(id, target);
       this.note(`${name}: REPLICAOF ${target ? this.name(target) : "NO ONE"}`);
     } else if (roll < 59) {
@@ -102,8 +120,10 @@ class Simulation {
       this.note(`${name}: kill`);
     } else if (roll < 64) {
       const wipe = this.rng.chance(0.5);
-      this.lab.restart(id, { wipe });
-      this.note(`${name}: restart${wipe ? " (wiped)" : ""}`);
+      const upgrade = this.kind === "mixed" && this.rng.chance(0.3) ? this.upgradeFor(id) : null;
+      this.lab.restart(id, upgrade === null ? { wipe } : { wipe, version: upgrade });
+      if (upgrade !== null) this.versions.set(id, upgrade);
+      this.note(`${name}: restart${wipe ? " (wiped)" : ""}${upgrade !== null ? ` as ${upgrade}` : ""}`);
     } else if (roll < 68) {
       if (!this.usable(id)) return;
       this.lab.freeze(id);
@@ -126,6 +146,17 @@ class Simulation {
       this.lab.advance(ms);
       this.note(`advance ${ms} ms`);
     }
+  }
+
+  /**
+   * A newer version `id` may restart as: none of the nodes following it may be older than that
+   * (a restart keeps what the others' REPLICAOF says). Null when it is the newest it can be.
+   */
+  private upgradeFor(id: NodeId): RedisVersion | null {
+    const followers = this.ids.filter((o) => this.lab.nodeSnapshot(o).masterId === id).map((o) => rank(this.versions.get(o)!));
+    const ceiling = Math.min(VERSIONS.length - 1, ...followers);
+    const from = rank(this.versions.get(id)!);
+    return ceiling > from ? VERSIONS[from + 1 + this.rng.int(ceiling - from)]! : null;
   }
 
   private randomWrite(): string[] {
@@ -264,9 +295,13 @@ class Simulation {
       const node = this.lab.nodeSnapshot(id);
       if (node.role !== "replica" || !node.masterId) continue;
       const master = this.lab.nodeSnapshot(node.masterId);
-      const where = `seed ${this.seed}, after heal, replica ${node.name} of ${master.name}`;
+      const versions = this.kind === "mixed" ? ` (${this.versions.get(id)} of ${this.versions.get(node.masterId)}, which follows ${master.masterId ? `${this.name(master.masterId)} (${this.versions.get(master.masterId)})` : "none"})` : "";
+      const where = `seed ${this.seed}, after heal, replica ${node.name} of ${master.name}${versions}`;
       expect(node.linkUp, `${where}: link up (state ${node.replState})`).toBe(true);
-      if ((node.protocol === "redis-psync2" || node.protocol === "redis-psync2-ring") && master.protocol === node.protocol) {
+      // (A PSYNC2 replica that took an empty replid from a 2.6 master sends its next PSYNC inline with
+      // that empty id, as 4.0 sends the handshake: the master splits it into two arguments and
+      // answers an error, so the replica falls back to SYNC and follows with no replid and offset -1.)
+      if ((node.protocol === "redis-psync2" || node.protocol === "redis-psync2-ring") && master.protocol === node.protocol && node.replid !== "") {
         expect(node.replid, `${where}: replid`).toBe(master.replid);
         expect(node.masterReplOffset, `${where}: offset`).toBe(master.masterReplOffset);
       }
@@ -279,6 +314,10 @@ class Simulation {
       expect(dataOf(this.lab, id), `${where}: keyspace`).toEqual(dataOf(this.lab, node.masterId));
     }
   }
+}
+
+function rank(version: RedisVersion): number {
+  return VERSIONS.indexOf(version);
 }
 
 /** Every key, value and TTL of a node, per database. */
@@ -306,6 +345,7 @@ function run(seed: number, kind: SimKind = "7.0"): void {
     sim.checkConverged();
   } catch (error) {
     const tail = sim.log.slice(-25).join("\n  ");
+    if (process.env.SIM_EVENTS) console.log(sim.lab.events().filter((e) => e.nodeId === process.env.SIM_EVENTS || process.env.SIM_EVENTS === "all").slice(-60).map((e) => `t=${Math.round(e.timeMs)} ${e.nodeId}: ${e.message}`).join("\n"));
     throw new Error(`simulation failed — replay with SIM_SEED=${seed}${kind === "7.0" ? "" : ` SIM_KIND=${kind}`}\n  last steps:\n  ${tail}\n${String(error)}`, { cause: error });
   }
 }
@@ -319,7 +359,7 @@ describe("randomized replication simulation", () => {
       it(`seed ${seed}: invariants hold at every step and replicas converge after healing`, () => run(seed));
     }
   }
-  for (const kind of ["4.0", "2.8", "2.6"] as const) {
+  for (const kind of ["4.0", "2.8", "2.6", "mixed"] as const) {
     if (onlyKind !== undefined && onlyKind !== kind) continue;
     const kindSeeds = only !== undefined ? seeds : Array.from({ length: Number(process.env.SIM_SEEDS ?? LEGACY_SEEDS) }, (_, i) => i + 1);
     for (const seed of kindSeeds) {
