@@ -11,6 +11,13 @@ export async function createLab(request: APIRequestContext, template: "empty" | 
   return body.id;
 }
 
+/** A lab created as the default lab (A master, B and C replicas, in sync) of a node version. */
+export async function createVersionLab(request: APIRequestContext, version: "7.0" | "4.0" | "2.8" | "2.6" | "ssdb", name?: string): Promise<string> {
+  const response = await request.post("/api/labs", { data: { version, ...(name ? { name } : {}) } });
+  expect(response.status(), await response.text()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
 export async function openLab(page: Page, labId: string): Promise<void> {
   await page.goto(`/?lab=${encodeURIComponent(labId)}`);
   await expect(page.locator(".app[data-loaded='true']")).toBeVisible();

@@ -12,6 +12,7 @@ import { LANGUAGES, type Language } from "../i18n/language.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { urlWithMoment } from "./labUrl.ts";
+import { VersionSelect } from "../ui/VersionSelect.tsx";
 import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -62,6 +63,7 @@ export function Header() {
         <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" title={t("header.addNodeTitle")}>
           {t("header.addNode")}
         </button>
+        <NewNodeVersion />
         <button type="button" className="btn" onClick={() => relayout()} title={t("header.layoutTitle")}>
           {t("header.layout")}
         </button>
@@ -85,6 +87,14 @@ export function Header() {
       </div>
     </header>
   );
+}
+
+/** The version the next added node gets (the button, N and a double-click on the canvas). */
+function NewNodeVersion() {
+  const version = useApp((s) => s.newNodeVersion);
+  const setVersion = useApp((s) => s.setNewNodeVersion);
+  const { t } = useTranslation();
+  return <VersionSelect value={version} onChange={setVersion} label={t("versions.newNodeLabel")} testId="add-node-version" />;
 }
 
 const LANGUAGE_NAMES = { en: "language.en", zh: "language.zh" } as const satisfies Record<Language, string>;

@@ -3,7 +3,7 @@
  * canvas gestures. Each goes through the session (so failures are shown), and none changes the lab
  * locally: the server's next update is the truth.
  */
-import type { LabOperation } from "@replica-lab/protocol";
+import type { LabOperation, NodeVersion } from "@replica-lab/protocol";
 import { splitArgs } from "../console/splitArgs.ts";
 import { asCommandResult, consoleOutput } from "../console/replyFormat.ts";
 import { consolePrompt } from "../console/consolePrompt.ts";
@@ -22,7 +22,8 @@ export interface LinkPatch {
 export type ClockAction = { readonly action: "pause" | "resume" } | { readonly action: "step"; readonly stepMs: number } | { readonly action: "speed"; readonly speed: number };
 
 export interface LabActions {
-  addNode(): void;
+  /** Adds a node of `version`, or of the version chosen in the header. */
+  addNode(version?: NodeVersion): void;
   removeNode(id: string): void;
   /** REPLICAOF; with `persist`, also written into (or out of) the node's redis.conf. */
   setMaster(id: string, masterId: string | null, persist?: boolean): void;
@@ -36,7 +37,8 @@ export interface LabActions {
    * `bad-config-file` with its `line`), which the editor shows itself.
    */
   saveConfigFile(id: string, text: string): Promise<void>;
-  restart(id: string, wipe: boolean): void;
+  /** Starts the node again from its disk; with `version`, as that version (an upgrade or a downgrade). */
+  restart(id: string, wipe: boolean, version?: NodeVersion): void;
   freeze(id: string): void;
   thaw(id: string): void;
   toggleFreeze(id: string): void;
@@ -102,7 +104,11 @@ export function createActions(session: LabSession): LabActions {
   };
 
   const actions: LabActions = {
-    addNode: () => fire({ kind: "add-node" }),
+    addNode: (version) => {
+      const chosen = version ?? state().newNodeVersion;
+      // 7.0 is the server's default: the operation stays as it always was for it.
+      fire(chosen === "7.0" ? { kind: "add-node" } : { kind: "add-node", version: chosen });
+    },
     removeNode: (id) => fire({ kind: "remove-node", nodeId: id }),
     setMaster: (id, masterId, persist) => fire(persist === true ? { kind: "set-master", nodeId: id, masterId, persist } : { kind: "set-master", nodeId: id, masterId }),
     removeEdge: (edgeId) => {
@@ -115,7 +121,11 @@ export function createActions(session: LabSession): LabActions {
       await session.run({ kind: "config-file", nodeId: id, text }, { report: false });
     },
     // A restart that would make replicas drop data asks first (SAVE first, restart anyway, cancel).
-    restart: (id, wipe) => guardRestart(store, id, wipe, { restart: () => fire({ kind: "restart", nodeId: id, wipe }), save: () => runConsoleLine(id, "SAVE") }),
+    restart: (id, wipe, version) =>
+      guardRestart(store, id, wipe, {
+        restart: () => fire(version === undefined ? { kind: "restart", nodeId: id, wipe } : { kind: "restart", nodeId: id, wipe, version }),
+        save: () => runConsoleLine(id, "SAVE"),
+      }),
     freeze: (id) => fire({ kind: "freeze", nodeId: id }),
     thaw: (id) => fire({ kind: "thaw", nodeId: id }),
     toggleFreeze: (id) => {

@@ -9,12 +9,13 @@ import { memo } from "react";
 import { useTranslation } from "react-i18next";
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { useCompactView } from "./zoom.ts";
-import type { NodeSnapshot } from "@replica-lab/protocol";
+import type { NodeSnapshot, NodeVersion } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
-import { hasOffsets, hasReplids, replicaLagSec } from "../format/kinds.ts";
+import { hasOffsets, hasReplids, offsetInMasterStream, replicaLagSec, syncCounts } from "../format/kinds.ts";
 import { isUnsetReplid } from "../format/replid.ts";
 import { asSsdb, replicaOnline } from "../format/ssdb.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
+import { VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel, versionShort } from "../format/versions.ts";
 import { roleWord, statusWord } from "../i18n/words.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { useInCycle, useNode, useNodeName } from "../store/selectors.ts";
@@ -25,6 +26,7 @@ import { Term } from "../lessons/Glossary.tsx";
 import { WaitNotes } from "../lessons/WaitNotes.tsx";
 import { BacklogBar } from "./BacklogBar.tsx";
 import { SsdbSection } from "./SsdbSection.tsx";
+import "./versions.css";
 import { SOURCE_HANDLE, TARGET_HANDLE, type CardNode } from "./flowModel.ts";
 import { replicaLinkChip } from "./linkState.ts";
 
@@ -79,9 +81,15 @@ function CompactBody({ node }: { readonly node: NodeSnapshot }) {
         </span>
       </div>
       <div className="compact-figures">
-        <span className="mono" data-field="offset" data-value={hasOffsets(node) ? node.masterReplOffset : undefined}>
-          {node.status === "down" || !hasOffsets(node) ? "—" : formatOffset(node.masterReplOffset)}
-        </span>
+        {hasOffsets(node) ? (
+          <span className="mono" data-field="offset" data-value={node.masterReplOffset}>
+            {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
+          </span>
+        ) : (
+          <span className="mono" data-field="keys">
+            {t("card.keysCount", { count: node.keys })}
+          </span>
+        )}
         {chip && (
           <span className={`link-chip tone-${chip.tone}`} data-field="link" data-state={chip.state}>
             {chip.label}
@@ -115,13 +123,23 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
             )}
           </div>
         )}
+        {node.protocol === "redis-psync1" && <RunIdRow node={node} />}
         <div className="card-row figures">
-          <span className="k">
-            <Term term="offset">{t("card.offset")}</Term>
-          </span>
-          <span className="v mono" data-field="offset" data-value={hasOffsets(node) ? node.masterReplOffset : undefined}>
-            {node.status === "down" || !hasOffsets(node) ? "—" : formatOffset(node.masterReplOffset)}
-          </span>
+          {hasOffsets(node) && (
+            <>
+              <span className="k">
+                <Term term="offset">{t("card.offset")}</Term>
+              </span>
+              <span className="v mono" data-field="offset" data-value={node.masterReplOffset}>
+                {node.status === "down" ? "—" : formatOffset(node.masterReplOffset)}
+              </span>
+            </>
+          )}
+          {node.protocol === "redis-sync" && (
+            <span className="k muted" data-field="no-offset" title={t("card.syncOnlyTitle")}>
+              {t("card.syncOnly")}
+            </span>
+          )}
           <span className="k">{t("card.keys")}</span>
           <span className="v mono" data-field="keys">
             {node.keys}
@@ -167,6 +185,13 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
       { label: t("menu.restart"), hint: "R", onSelect: () => actions.restart(node.id, false) },
       { label: t("menu.restartWipe"), hint: "⇧R", onSelect: () => actions.restart(node.id, true) },
       "separator",
+      // A new version starts from the same disk, as an upgrade (or a downgrade) would.
+      { heading: t("menu.restartAs") },
+      ...VERSION_CHOICES.filter((v) => v !== node.version).map((v) => ({
+        label: t("menu.restartAsVersion", { version: versionLabel(v) }),
+        onSelect: () => actions.restart(node.id, false, v),
+      })),
+      "separator",
       { label: t("menu.remove"), hint: "Del", danger: true, onSelect: () => actions.removeNode(node.id) },
     ];
   };
@@ -190,9 +215,7 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
       <span className={`status-chip ${node.status}`} data-field="status">
         {node.status === "frozen" ? t("status.frozenChip") : statusWord(node.status, t)}
       </span>
-      <span className="version muted" title={t("card.versionTitle")}>
-        {node.version}
-      </span>
+      <VersionBadge version={node.version} />
       <Menu label={t("card.menu", { name: node.name })} items={items} testId={`menu-${node.name}`} className="btn icon card-menu">
         ⋯
       </Menu>
@@ -200,20 +223,57 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
   );
 }
 
+/** The version on every card, coloured per version, its replication in one line as the tooltip. */
+function VersionBadge({ version }: { readonly version: NodeVersion }) {
+  const { t } = useTranslation();
+  return (
+    <span className={`version-badge ${versionClass(version)}`} title={`${versionLabel(version)}: ${t(VERSION_PROTOCOL_KEYS[version])}`} data-field="version" data-version={version}>
+      {versionShort(version)}
+    </span>
+  );
+}
+
+type Psync1Node = Extract<NodeSnapshot, { readonly protocol: "redis-psync1" }>;
+
+/**
+ * 2.8 names a stream by the process that writes it: the node's run id (new at every start), and
+ * for a replica the run id of the master it follows, which its next PSYNC will name.
+ */
+function RunIdRow({ node }: { readonly node: Psync1Node }) {
+  const { t } = useTranslation();
+  return (
+    <div className="card-row">
+      <span className="k">
+        <Term term="run_id">run_id</Term>
+      </span>
+      <ReplidPill replid={node.runId} field="run-id" />
+      {node.masterRunId !== null && (
+        <>
+          <span className="k" title={t("card.masterRunIdTitle")}>
+            {t("card.masterRunId")}
+          </span>
+          <ReplidPill replid={node.masterRunId} field="master-run-id" />
+        </>
+      )}
+    </div>
+  );
+}
+
 function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
   const { t } = useTranslation();
   const chip = replicaLinkChip(node, t);
-  // "Behind" compares offsets of one stream: only kinds whose chains share it (replids) have one.
+  // "Behind" compares offsets of the master's own stream (2.8, 4.0, 7.0; not 2.6 or SSDB).
   const masterOffset = useApp((s) => {
     const master = node.masterId ? s.lab.nodes[node.masterId] : undefined;
-    return master && hasReplids(master) ? master.masterReplOffset : undefined;
+    return master && hasOffsets(master) ? master.masterReplOffset : undefined;
   });
   const lagSec = useApp((s) => {
     const entry = node.masterId ? s.lab.nodes[node.masterId]?.replicas.find((r) => r.nodeId === node.id) : undefined;
     return entry ? replicaLagSec(entry) : undefined;
   });
   if (!chip) return null;
-  const behind = masterOffset !== undefined && hasReplids(node) && node.status !== "down" ? Math.max(0, masterOffset - node.masterReplOffset) : null;
+  const read = offsetInMasterStream(node);
+  const behind = masterOffset !== undefined && read !== null && node.status !== "down" ? Math.max(0, masterOffset - read) : null;
   return (
     <div className="card-row link-row">
       <span className="k">
@@ -256,13 +316,29 @@ function DownRow({ id }: { readonly id: string }) {
 function MasterRow({ node }: { readonly node: NodeSnapshot }) {
   const { t } = useTranslation();
   const online = node.replicas.filter(replicaOnline).length;
+  const syncs = syncCounts(node);
   return (
-    <div className="card-row">
-      <span className="k">{t("card.replicas")}</span>
-      <span className="v" data-field="replicas">
-        {node.replicas.length === 0 ? t("card.replicasNone") : t("card.replicasCount", { count: node.replicas.length, online })}
-      </span>
-    </div>
+    <>
+      <div className="card-row">
+        <span className="k">{t("card.replicas")}</span>
+        <span className="v" data-field="replicas">
+          {node.replicas.length === 0 ? t("card.replicasNone") : t("card.replicasCount", { count: node.replicas.length, online })}
+        </span>
+      </div>
+      {/* What this master served: the lesson of each version is in these two figures. */}
+      {syncs !== null && (syncs.full > 0 || (syncs.partial ?? 0) > 0) && (
+        <div className="card-row figures" title={t("card.syncsTitle")}>
+          <span className="k">{t("card.syncsFull")}</span>
+          <span className="v mono" data-field="sync-full" data-value={syncs.full}>
+            {syncs.full}
+          </span>
+          <span className="k">{t("card.syncsPartial")}</span>
+          <span className="v mono" data-field="sync-partial" data-value={syncs.partial ?? undefined} title={syncs.partial === null ? t("card.syncsNoPartial") : undefined}>
+            {syncs.partial ?? "—"}
+          </span>
+        </div>
+      )}
+    </>
   );
 }
 

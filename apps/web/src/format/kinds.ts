@@ -38,3 +38,35 @@ export function replicaLagSec(replica: AttachedReplica): number | undefined {
 export function replicaAckOffset(replica: AttachedReplica): number | undefined {
   return acks(replica) ? replica.ackOffset : undefined;
 }
+
+/**
+ * How far a replica has read of its master's stream: a chain that shares replids (4.0, 7.0) has one
+ * offset for both; a 2.8 replica counts its master's stream apart from its own (slave_repl_offset).
+ * Null where the kind has no offsets (2.6, SSDB) or the node is not reading a master.
+ */
+export function offsetInMasterStream(node: NodeSnapshot): number | null {
+  if (hasReplids(node)) return node.masterReplOffset;
+  return node.protocol === "redis-psync1" ? node.replicaOffset : null;
+}
+
+/** A master's own count of the syncs it served: full ones, and partial ones where the kind has them. */
+export interface SyncCounts {
+  readonly full: number;
+  /** Null on 2.6, which has no partial resync to count. */
+  readonly partial: number | null;
+}
+
+/** sync_full and sync_partial_ok as the node counts them (2.6: the lab's count of SYNCs served); null for SSDB. */
+export function syncCounts(node: NodeSnapshot): SyncCounts | null {
+  switch (node.protocol) {
+    case "redis-psync2":
+      return { full: node.stats.syncFull, partial: node.stats.syncPartialOk };
+    case "redis-psync2-ring":
+    case "redis-psync1":
+      return { full: node.stats.fullSyncs, partial: node.syncPartialOk };
+    case "redis-sync":
+      return { full: node.stats.fullSyncs, partial: null };
+    case "ssdb-binlog":
+      return null;
+  }
+}

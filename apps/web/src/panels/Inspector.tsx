@@ -22,8 +22,11 @@ import { infoReplication } from "./infoReplication.ts";
 import { asSsdb, isRedisNode } from "../format/ssdb.ts";
 import { SsdbSection } from "../canvas/SsdbSection.tsx";
 import { LinkControls } from "./LinkControls.tsx";
+import { RingBacklog } from "./RingBacklog.tsx";
 import { useShallow } from "zustand/react/shallow";
-import type { NodeSnapshot } from "@replica-lab/protocol";
+import type { NodeSnapshot, NodeVersion } from "@replica-lab/protocol";
+import { VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel } from "../format/versions.ts";
+import { VersionSelect } from "../ui/VersionSelect.tsx";
 import { ConfigFileSection, DiskSection, DownNote } from "./DiskSection.tsx";
 import { replicaOfInFile } from "./configFileText.ts";
 
@@ -113,7 +116,7 @@ function NodeInspector({ id }: { readonly id: string }) {
         </button>
       </div>
       <p className="muted small">
-        {t("inspector.about", { address: node.address, version: node.version, boots: node.boots })}
+        {t("inspector.about", { address: node.address, version: versionLabel(node.version), boots: node.boots })}
         {node.respPort !== null && (
           <>
             {" "}
@@ -155,6 +158,7 @@ function NodeInspector({ id }: { readonly id: string }) {
             {t("inspector.remove")} <kbd>Del</kbd>
           </button>
         </div>
+        <VersionControl node={node} />
         <label className="load-control">
           <span>
             {t("inspector.writeLoad")} <strong data-testid="write-load-value">{formatRate(load)}</strong> {t("inspector.writeLoadUnit")}
@@ -177,13 +181,16 @@ function NodeInspector({ id }: { readonly id: string }) {
       <DiskSection node={node} />
       <ConfigFileSection key={node.id} node={node} />
 
-      <section>
-        <h3>
-          <Term term="backlog">{t("inspector.backlogScaled")}</Term>
-        </h3>
-        {hasOffsets(node) && <BacklogBar node={node} variant="scaled" />}
-        {hasOffsets(node) && <ReplicaOffsets node={node} />}
-      </section>
+      {hasOffsets(node) && (
+        <section>
+          <h3>
+            <Term term="backlog">{node.protocol === "redis-psync2" ? t("inspector.backlogScaled") : t("inspector.backlogRing")}</Term>
+          </h3>
+          <RingBacklog node={node} />
+          <BacklogBar node={node} variant="scaled" />
+          <ReplicaOffsets node={node} />
+        </section>
+      )}
 
       {ssdb !== null && <SsdbSection node={ssdb} />}
 
@@ -222,6 +229,28 @@ function NodeInspector({ id }: { readonly id: string }) {
           {infoReplication(node, t("inspector.infoDown"))}
         </pre>
       </section>
+    </div>
+  );
+}
+
+/**
+ * The node's version and a restart as another one: the process starts again from the same disk
+ * (dump.rdb, the config file), as an upgrade or a downgrade of the binary would.
+ */
+function VersionControl({ node }: { readonly node: NodeSnapshot }) {
+  const actions = useActions();
+  const [target, setTarget] = useState<NodeVersion>(() => VERSION_CHOICES.find((v) => v !== node.version) ?? "7.0");
+  const { t } = useTranslation();
+  return (
+    <div className="control-row version-control">
+      <span className="k">{t("inspector.version")}</span>
+      <span className={`version-badge ${versionClass(node.version)}`} data-field="inspector-version" title={t(VERSION_PROTOCOL_KEYS[node.version])}>
+        {versionLabel(node.version)}
+      </span>
+      <VersionSelect value={target} onChange={setTarget} label={t("inspector.restartAsLabel", { name: node.name })} testId="restart-version" />
+      <button type="button" className="btn" disabled={target === node.version} onClick={() => actions.restart(node.id, false, target)} title={t("inspector.restartAsTitle")} data-testid="action-restart-as">
+        {t("inspector.restartAs", { version: versionLabel(target) })}
+      </button>
     </div>
   );
 }
@@ -285,6 +314,19 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
           {node.masterId && <LinkControls a={node.id} b={node.masterId} aName={node.name} bName={masterName ?? node.masterId} />}
           {edge && edge.inCycle && <p className="warn-text">{t("inspector.cycleWarning")}</p>}
         </>
+      )}
+      {node.protocol === "redis-psync1" && (
+        <div className="replid-block" data-testid="run-ids">
+          <div>
+            <span className="k">run_id</span> <ReplidPill replid={node.runId} /> <code className="small">{node.runId || "—"}</code>
+          </div>
+          {node.masterRunId !== null && (
+            <div title={t("card.masterRunIdTitle")}>
+              <span className="k">{t("card.masterRunId")}</span> <ReplidPill replid={node.masterRunId} /> <code className="small">{node.masterRunId}</code>
+            </div>
+          )}
+          <p className="muted small">{t("inspector.runIdNote")}</p>
+        </div>
       )}
       {hasReplids(node) && (
         <div className="replid-block">

@@ -95,8 +95,41 @@ describe("event explanations from structured events", () => {
   });
 
   it("show a kind newer than this client by its name and the server's line", () => {
-    const future = { ...makeEvent(30), kind: "binlog-sync", message: "binlog sync started", detail: { kind: "binlog-sync", message: "binlog sync started" } } as unknown as LabEvent;
-    expect(explainEvent(future, zh, ctx)).toEqual({ head: "binlog-sync", reason: null, serverText: "binlog sync started" });
+    const future = { ...makeEvent(30), kind: "vector-clock", message: "something new", detail: { kind: "vector-clock", message: "something new" } } as unknown as LabEvent;
+    expect(explainEvent(future, zh, ctx)).toEqual({ head: "vector-clock", reason: null, serverText: "something new" });
     expect(eventKindLabel("full-resync", zh)).toBe("全量复制");
+  });
+});
+
+describe("each version's decisions in its own terms", () => {
+  const versioned = (version: string): EventContext => ({ ...ctx, versionOf: (id) => (id === null ? null : version) });
+  const node = { source: "node" as const, nodeId: "n1" as NodeId, nodeName: "A" };
+
+  it("2.6: a SYNC on every reconnect, a full SYNC for every replica", () => {
+    const sync = makeEvent(40, { ...node, kind: "psync-request", detail: { kind: "psync-request", side: "replica", replid: "", offset: -1, masterAddress: C, message: "" } });
+    expect(eventLine(explainEvent(sync, en, versioned("2.6")), en)).toBe("SYNC sent to C: 2.6 has no partial resync: full SYNC on every reconnect");
+    expect(eventLine(explainEvent(sync, zh, versioned("2.6")), zh)).toBe("向 C 发送 SYNC：2.6 没有部分重同步：每次重连都全量 SYNC");
+    const full = makeEvent(41, { ...node, kind: "full-resync", detail: { kind: "full-resync", side: "master", peer: C, replid: "", offset: 0, reason: "sync-command", message: "" } });
+    expect(eventLine(explainEvent(full, en, versioned("2.6")), en)).toBe("full SYNC for C: 2.6 has no partial resync: full SYNC on every reconnect");
+    const loaded = makeEvent(42, { ...node, kind: "full-resync", detail: { kind: "full-resync", side: "replica", peer: C, replid: "", offset: 0, reason: "sync-command", message: "" } });
+    expect(explainEvent(loaded, en, versioned("2.6")).head).toBe("full SYNC from master C");
+  });
+
+  it("2.8: run ids, not replids, in the refusal and the +CONTINUE", () => {
+    const refused = { ...fullForC, detail: { ...fullForC.detail, reason: "replid-mismatch" as const } } as LabEvent;
+    expect(eventLine(explainEvent(refused, en, versioned("2.8")), en)).toBe("2.8 partial resync refused for C: run id 3f2a9c… is not mine (8f1c2b…): a run id names a process, and this is another one");
+    expect(eventLine(explainEvent(refused, zh, versioned("2.8")), zh)).toBe("2.8 拒绝了 C 的部分重同步：run id 3f2a9c… 不是我的（8f1c2b…）：run id 标识一个进程，而这是另一个进程");
+    const accepted = makeEvent(43, { ...node, kind: "partial-resync", detail: { kind: "partial-resync", side: "master", peer: C, replid: "53b9aa0000000000000000000000000000000000", offset: 120, backlogBytes: 30, backlogFirstByte: 2, backlogLastByte: 150, message: "" } });
+    expect(explainEvent(accepted, en, versioned("2.8")).reason).toBe("run id 53b9aa… is mine and offset 120 is inside the ring backlog [2, 150]: +CONTINUE, sending 30 bytes from it");
+  });
+
+  it("SSDB: seqs against the binlog window", () => {
+    const out = makeEvent(44, { ...node, kind: "binlog-sync", detail: { kind: "binlog-sync", side: "master", peer: C, decision: "out-of-sync", seq: 55, minSeq: 10066, maxSeq: 10075, message: "" } });
+    expect(eventLine(explainEvent(out, en, versioned("ssdb")), en)).toBe(
+      "C is OUT_OF_SYNC: seq 55 not in [10066, 10075]: the records it needs were trimmed; upstream sends only noops until the slave is reset by hand",
+    );
+    const recover = makeEvent(45, { ...node, kind: "binlog-sync", detail: { kind: "binlog-sync", side: "master", peer: C, decision: "sync-recover", seq: 33, minSeq: 20, maxSeq: 40, message: "" } });
+    expect(eventLine(explainEvent(recover, zh, versioned("ssdb")), zh)).toBe("为 C 恢复同步（sync recover）：seq 33 在 binlog [20, 40] 内：无需复制");
+    expect(eventKindLabel("binlog-sync", en)).toBe("binlog sync");
   });
 });

@@ -11,6 +11,7 @@ import type { LabEvent, TraceEvent } from "@replica-lab/protocol";
 import type { ParseKeys, TFunction } from "i18next";
 import { shortReplid } from "../format/replid.ts";
 import { formatOffset } from "../format/units.ts";
+import { versionLabel } from "../format/versions.ts";
 
 export interface EventText {
   readonly head: string;
@@ -65,6 +66,7 @@ const KIND_LABELS: Readonly<Partial<Record<LabEvent["kind"], ParseKeys>>> = {
   "link-changed": "events.kind.linkChanged",
   "config-file": "events.kind.configFile",
   exited: "events.kind.exited",
+  "binlog-sync": "events.kind.binlogSync",
 };
 
 /** The label of an event kind, for the log's kind column; a kind newer than this client shows its own name. */
@@ -85,7 +87,7 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
     case "node-added": {
       const address = ctx.addressOf(event.nodeId);
       const version = ctx.versionOf(event.nodeId);
-      return text(address !== null && version !== null ? t("events.explain.nodeAddedAt", { name, address, version }) : t("events.explain.nodeAdded", { name }));
+      return text(address !== null && version !== null ? t("events.explain.nodeAddedAt", { name, address, version: versionLabel(version) }) : t("events.explain.nodeAdded", { name }));
     }
     case "node-removed":
       return text(t("events.explain.nodeRemoved", { name }));
@@ -135,27 +137,42 @@ export function explainEvent(event: LabEvent, t: TFunction, ctx: EventContext): 
     }
     case "psync-request": {
       const master = ctx.nameOf(detail.masterAddress);
+      // A SYNC (2.6, or a newer replica falling back) names no stream and no offset.
+      if (detail.replid === "" && detail.offset < 0) {
+        return text(t("events.explain.syncSent", { master }), ctx.versionOf(event.nodeId) === "2.6" ? t("events.explain.fullReason.syncOnly26") : t("events.explain.syncSentFallbackWhy"));
+      }
       if (detail.replid === "?") return text(t("events.explain.psyncFull", { master }), t("events.explain.psyncFullWhy"));
-      return text(t("events.explain.psyncPartial", { master }), t("events.explain.psyncPartialWhy", { replid: `${shortReplid(detail.replid)}…`, offset: formatOffset(detail.offset) }));
+      const replid = `${shortReplid(detail.replid)}…`;
+      if (ctx.versionOf(event.nodeId) === "2.8") return text(t("events.explain.psyncPartial", { master }), t("events.explain.psyncPartialWhyRunId", { replid, offset: formatOffset(detail.offset) }));
+      return text(t("events.explain.psyncPartial", { master }), t("events.explain.psyncPartialWhy", { replid, offset: formatOffset(detail.offset) }));
     }
     case "full-resync": {
       const peer = ctx.nameOf(detail.peer);
+      const version = ctx.versionOf(event.nodeId);
       if (detail.side === "replica") {
-        return text(t("events.explain.fullFromMaster", { peer }), t("events.explain.fullFromMasterWhy", { replid: `${shortReplid(detail.replid)}…`, offset: formatOffset(detail.offset) }));
+        // After a SYNC there is no id or offset to report: the payload came straight away.
+        if (detail.replid === "") return text(t("events.explain.fullSyncFromMaster", { peer }), t("events.explain.fullSyncFromMasterWhy"));
+        const why = version === "2.8" ? "events.explain.fullFromMasterWhyRunId" : "events.explain.fullFromMasterWhy";
+        return text(t("events.explain.fullFromMaster", { peer }), t(why, { replid: `${shortReplid(detail.replid)}…`, offset: formatOffset(detail.offset) }));
       }
+      if (version === "2.6") return text(t("events.explain.fullSyncFor", { peer }), t("events.explain.fullReason.syncOnly26"));
       // The detail has the master's own id; what the replica asked for is in its psync-request event.
       const asked = own === null ? null : ctx.psyncBefore(event.seq, detail.peer, own);
+      if (version === "2.8") return text(t("events.explain.fullForReplica28", { peer }), fullResyncReason28(detail.reason, detail.replid, asked, detail.backlogFirstByte ?? 0, t));
       return text(t("events.explain.fullForReplica", { peer }), fullResyncReason(detail.reason, detail.replid, asked, detail.backlogFirstByte ?? 0, t));
     }
     case "partial-resync": {
       const peer = ctx.nameOf(detail.peer);
       if (detail.side === "replica") return text(t("events.explain.partialDone", { peer }), t("events.explain.partialDoneWhy", { offset: formatOffset(detail.offset) }));
       // Offsets as redis prints them (no grouping), so the window reads like INFO's figures.
-      return text(
-        t("events.explain.partialAccepted", { peer }),
-        t("events.explain.partialAcceptedWhy", { offset: String(detail.offset), first: String(detail.backlogFirstByte ?? "?"), last: String(detail.backlogLastByte ?? "?"), bytes: formatOffset(detail.backlogBytes) }),
-      );
+      const figures = { offset: String(detail.offset), first: String(detail.backlogFirstByte ?? "?"), last: String(detail.backlogLastByte ?? "?"), bytes: formatOffset(detail.backlogBytes) };
+      if (ctx.versionOf(event.nodeId) === "2.8") {
+        return text(t("events.explain.partialAccepted", { peer }), t("events.explain.partialAcceptedWhyRunId", { ...figures, runId: `${shortReplid(detail.replid)}…` }));
+      }
+      return text(t("events.explain.partialAccepted", { peer }), t("events.explain.partialAcceptedWhy", figures));
     }
+    case "binlog-sync":
+      return explainBinlogSync(detail, ctx.nameOf(detail.peer), t);
     case "rdb": {
       const peer = ctx.nameOf(detail.peer);
       const figures = { keys: formatOffset(detail.keys), bytes: formatOffset(detail.bytes) };
@@ -257,6 +274,75 @@ function fullResyncReason(reason: Extract<TraceEvent, { kind: "full-resync" }>["
   }
 }
 
+/**
+ * 2.8 names a stream by its master's run id, which is new at every start: the same refusals as
+ * PSYNC2, in those terms.
+ */
+function fullResyncReason28(reason: Extract<TraceEvent, { kind: "full-resync" }>["reason"], ownRunId: string, asked: PsyncSent | null, backlogFirstByte: number, t: TFunction): string {
+  if (reason === "replid-mismatch") {
+    const own = `${shortReplid(ownRunId)}…`;
+    return asked ? t("events.explain.fullReason.runIdMismatch", { runId: `${shortReplid(asked.replid)}…`, own }) : t("events.explain.fullReason.runIdMismatchUnknown", { own });
+  }
+  return fullResyncReason(reason, ownRunId, asked, backlogFirstByte, t);
+}
+
+/** Catalogue keys of SSDB's binlog-sync decisions (heads; each reason below has its figures). */
+const BINLOG_HEADS: Readonly<Record<Extract<TraceEvent, { kind: "binlog-sync" }>["decision"], ParseKeys>> = {
+  "copy-begin": "events.explain.binlog.copyBegin",
+  "copy-recover": "events.explain.binlog.copyRecover",
+  "sync-recover": "events.explain.binlog.syncRecover",
+  "copy-end": "events.explain.binlog.copyEnd",
+  "out-of-sync": "events.explain.binlog.outOfSync",
+  recopy: "events.explain.binlog.recopy",
+  "snapshot-abort": "events.explain.binlog.snapshotAbort",
+  "snapshot-resume": "events.explain.binlog.snapshotResume",
+  "snapshot-released": "events.explain.binlog.snapshotReleased",
+  "slave-gone": "events.explain.binlog.slaveGone",
+};
+
+/** Heads of the decisions a slave reports (the master's heads name the slave as `peer`). */
+const SLAVE_BINLOG_HEADS: Readonly<Partial<Record<Extract<TraceEvent, { kind: "binlog-sync" }>["decision"], ParseKeys>>> = {
+  "copy-begin": "events.explain.binlog.copyBeginFrom",
+  "copy-end": "events.explain.binlog.copyEndFrom",
+  "out-of-sync": "events.explain.binlog.outOfSyncFrom",
+};
+
+/**
+ * An SSDB decision in SSDB's terms: seqs against the master's binlog window [min_seq, max_seq]
+ * ("seq 55 not in [10066, 10075]: OUT_OF_SYNC"). The window is on the master's events only.
+ */
+function explainBinlogSync(detail: Extract<TraceEvent, { kind: "binlog-sync" }>, peer: string, t: TFunction): EventText {
+  // A slave reports what it received from its master: the same decisions, seen from the other end.
+  const slaveHead = detail.side === "replica" ? SLAVE_BINLOG_HEADS[detail.decision] : undefined;
+  const head = t(slaveHead ?? BINLOG_HEADS[detail.decision], { peer });
+  const seq = String(detail.seq);
+  const hasWindow = detail.minSeq !== undefined && detail.maxSeq !== undefined;
+  const window = { seq, min: String(detail.minSeq ?? "?"), max: String(detail.maxSeq ?? "?") };
+  switch (detail.decision) {
+    case "out-of-sync":
+      if (detail.side === "replica") return text(head, t("events.explain.binlog.outOfSyncSlaveWhy"));
+      return text(head, hasWindow ? t("events.explain.binlog.outOfSyncWhy", window) : null);
+    case "recopy":
+      return text(head, hasWindow ? t("events.explain.binlog.recopyWhy", window) : t("events.explain.binlog.recopyWhyPlain"));
+    case "sync-recover":
+      return text(head, t("events.explain.binlog.syncRecoverWhy", window));
+    case "copy-recover":
+      return text(head, t("events.explain.binlog.copyRecoverWhy", { seq }));
+    case "copy-begin":
+      // The slave's copy_begin record carries no seq worth showing: the master's event has the anchor.
+      if (detail.side === "replica") return text(head);
+      return text(head, detail.seq === 0 ? t("events.explain.binlog.copyBeginWhyEmpty") : t("events.explain.binlog.copyBeginWhy", { seq }));
+    case "copy-end":
+      return text(head, t("events.explain.binlog.copyEndWhy", { seq, next: String(detail.seq + 1) }));
+    case "snapshot-abort":
+    case "snapshot-resume":
+    case "snapshot-released":
+      return text(head, t("events.explain.binlog.snapshotWhy", { seq }));
+    case "slave-gone":
+      return text(head, t("events.explain.binlog.slaveGoneWhy"));
+  }
+}
+
 /** Catalogue keys of the warnings the engine raises, by code. */
 const WARNING_HEADS: Readonly<Record<string, ParseKeys>> = {
   "rdb-unsupported-types": "events.explain.warningRdbUnsupported",
@@ -264,6 +350,8 @@ const WARNING_HEADS: Readonly<Record<string, ParseKeys>> = {
   "psync-unsupported": "events.explain.warningPsyncUnsupported",
   "master-protocol-error": "events.explain.warningMasterProtocol",
   "master-command-failed": "events.explain.warningMasterCommand",
+  "replicas-dropped": "events.explain.warningReplicasDropped",
+  "ssdb-silent-divergence": "events.explain.warningSsdbDivergence",
 };
 
 function warningHead(code: string, t: TFunction): string {

@@ -1,5 +1,6 @@
 /** Viewer preferences: theme, event filter, motion, the help overlay. */
 import type { StateCreator } from "zustand/vanilla";
+import type { NodeVersion } from "@replica-lab/protocol";
 import { NO_FILTER, type EventFilter } from "../eventGroups.ts";
 import type { AppState } from "../appState.ts";
 
@@ -14,11 +15,14 @@ export interface PrefsSlice {
   readonly helpOpen: boolean;
   /** Presentation mode: the canvas alone, large, for a projector. */
   readonly presenting: boolean;
+  /** The version a new node gets (the header's choice; N and a double-click use it too). */
+  readonly newNodeVersion: NodeVersion;
   setTheme(theme: Theme): void;
   setEventFilter(patch: Partial<EventFilter>): void;
   setAnimateEdges(on: boolean): void;
   setHelpOpen(open: boolean): void;
   setPresenting(on: boolean): void;
+  setNewNodeVersion(version: NodeVersion): void;
 }
 
 export const createPrefsSlice: StateCreator<AppState, [], [], PrefsSlice> = (set) => ({
@@ -27,6 +31,7 @@ export const createPrefsSlice: StateCreator<AppState, [], [], PrefsSlice> = (set
   animateEdges: true,
   helpOpen: false,
   presenting: false,
+  newNodeVersion: "7.0",
   setTheme(theme) {
     set({ theme });
   },
@@ -38,6 +43,9 @@ export const createPrefsSlice: StateCreator<AppState, [], [], PrefsSlice> = (set
   },
   setHelpOpen(open) {
     set({ helpOpen: open });
+  },
+  setNewNodeVersion(version) {
+    set({ newNodeVersion: version });
   },
   setPresenting(on) {
     set((state) => ({ presenting: on, fitRequest: state.fitRequest + 1 }));

@@ -18,6 +18,11 @@ export interface RingBacklogView {
   readonly lastByteOffset: number;
   /** The ring has gone round at least once: the oldest bytes were overwritten. */
   readonly wrapped: boolean;
+  /**
+   * Bytes written since the ring was made: `fedBytes / sizeBytes` is how many times the write
+   * index has gone round, which the inspector counts so a wrap can be seen happening.
+   */
+  readonly fedBytes: number;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface RingBacklogView {
  */
 export function ringBacklogView(ring: RingBacklog | null, configuredSize: number, last: { readonly firstByteOffset: number; readonly histlen: number }): RingBacklogView {
   if (!ring) {
-    return { active: false, sizeBytes: configuredSize, idx: 0, histlen: last.histlen, firstByteOffset: last.firstByteOffset, lastByteOffset: last.firstByteOffset + last.histlen - 1, wrapped: false };
+    return { active: false, sizeBytes: configuredSize, idx: 0, histlen: last.histlen, firstByteOffset: last.firstByteOffset, lastByteOffset: last.firstByteOffset + last.histlen - 1, wrapped: false, fedBytes: 0 };
   }
   return {
     active: true,
@@ -36,5 +41,6 @@ export function ringBacklogView(ring: RingBacklog | null, configuredSize: number
     firstByteOffset: ring.firstByteOffset,
     lastByteOffset: ring.endOffset,
     wrapped: ring.wrapped,
+    fedBytes: ring.fedBytes,
   };
 }
