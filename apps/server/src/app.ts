@@ -33,6 +33,9 @@ import { installRequestGuard } from "./security/request-guard.ts";
 import type { ListeningAddress } from "./security/served-hosts.ts";
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from "./stream/lab-feed.ts";
 import { streamPlugin } from "./stream/stream-plugin.ts";
+import { ClassroomService } from "./classroom/classroom-service.ts";
+import { installClassroomGuard } from "./classroom/classroom-guard.ts";
+import { classroomRoutes } from "./classroom/classroom-routes.ts";
 
 export interface AppOptions {
   /** How labs keep their history: checkpoint interval and memory, offset samples (`labs/lab-timeline.ts`). */
@@ -81,6 +84,8 @@ declare module "fastify" {
     persistence: LabPersistence | null;
     /** The lessons, and the labs playing them. */
     lessons: LessonService;
+    /** Classroom sessions: an instructor's lab, its followers. */
+    classroom: ClassroomService;
   }
 }
 
@@ -125,6 +130,9 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.decorate("lessons", lessons);
   installErrorHandling(app);
   installRequestGuard(app, access);
+  const classroom = new ClassroomService(registry);
+  app.decorate("classroom", classroom);
+  installClassroomGuard(app, classroom);
   const forgetOwner = registry.onDeleted((runtime) => access.forget(runtime.id));
 
   app.register(labRoutes, { prefix: "/api", registry, access });
@@ -132,12 +140,14 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.register(timelineRoutes, { prefix: "/api", registry, access, timelines });
   app.register(sequenceRoutes, { prefix: "/api", sequences: new SequenceService(registry) });
   app.register(lessonRoutes, { prefix: "/api", lessons });
-  app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict });
+  app.register(classroomRoutes, { prefix: "/api", registry, access, classroom, timelines });
+  app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict, classroom });
   installWebApp(app, options.webRoot ?? null);
 
   app.addHook("onClose", async () => {
     forgetOwner();
     lessons.close();
+    classroom.close();
     // The store first: closing the registry deletes every lab, which it must not write down.
     await persistence?.close();
     await registry.close();

@@ -291,7 +291,9 @@ export type ApiErrorCode =
   | "url-too-long"
   | "request-timeout"
   | "internal-error"
-  | "lab-failed";
+  | "lab-failed"
+  | "classroom-read-only"
+  | "unknown-classroom";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {
@@ -446,6 +448,9 @@ export function assertNever(value: never): never {
 
 // Lessons (their files, as the API serves them, and a lab's progress through one).
 export * from "./lessons.ts";
+
+// The classroom: an instructor's session, followers, forks.
+export * from "./classroom.ts";
 
 // The sequence diagram and the protocol comparison (issue 10).
 export * from "./sequence.ts";

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   "request-timeout": { statusCode: 408, summary: "The request was not received in full within the server's request timeout." },
   "internal-error": { statusCode: 500, summary: "A bug in the server; the process keeps running." },
   "lab-failed": { statusCode: 500, summary: "The lab's engine failed: the lab is stopped and kept, with its log, for a bug report (export it); other labs go on." },
+  "classroom-read-only": { statusCode: 403, summary: "The lab is in a classroom session and only its instructor may change it: followers watch, and fork to act on a branch of their own." },
+  "unknown-classroom": { statusCode: 404, summary: "No classroom session has this join code (it ended, or it was never started)." },
 } as const satisfies Record<ApiErrorCode, ErrorSpec>;
 
 /** Every registered code, for tests and documentation. */

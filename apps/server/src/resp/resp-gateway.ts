@@ -28,6 +28,11 @@ export interface NodeListener {
 
 export class RespGateway {
   private readonly byNode = new Map<NodeId, NodeListener>();
+  /**
+   * Who may connect: null lets everyone in; otherwise a refusal for the client's address (sent as
+   * a RESP error before the close), or null to let it in. A classroom session sets it.
+   */
+  admit: ((remoteAddress: string | undefined) => string | null) | null = null;
 
   constructor(
     private readonly host: SessionHost,
@@ -102,6 +107,11 @@ export class RespGateway {
       server.on("connection", (socket) => {
         if (listener.address === null) {
           socket.destroy();
+          return;
+        }
+        const refusal = this.admit?.(socket.remoteAddress) ?? null;
+        if (refusal !== null) {
+          socket.end(`-ERR ${refusal.replace(/[\r\n]/g, " ")}\r\n`);
           return;
         }
         let session: RespSession | null = null;

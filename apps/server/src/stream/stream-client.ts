@@ -36,6 +36,8 @@ export class StreamClient implements FeedSubscriber {
     private readonly feed: LabFeed,
     private readonly validate: ValidateFunction,
     private readonly limits: ServerLimits,
+    /** Throws an `ApiFailure` when this socket may not change the lab now (a classroom follower). */
+    private readonly mayAct?: () => void,
   ) {
     socket.on("message", (data, isBinary) => this.onMessage(data, isBinary));
     socket.on("close", () => {
@@ -98,7 +100,12 @@ export class StreamClient implements FeedSubscriber {
     switch (message.type) {
       case "op": {
         const { requestId, op } = message;
-        runOperation(this.feed.runtime, op, this.limits, { streamConsole: this.consoleOwner }).then(
+        new Promise<void>((resolve) => {
+          this.mayAct?.();
+          resolve();
+        })
+          .then(() => runOperation(this.feed.runtime, op, this.limits, { streamConsole: this.consoleOwner }))
+          .then(
           (result) => this.reply({ type: "op-result", requestId, ok: true, result }),
           (error: unknown) => this.reply({ type: "op-result", requestId, ok: false, error: toApiFailure(error).toBody().error }),
         );

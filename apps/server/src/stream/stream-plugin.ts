@@ -12,14 +12,18 @@ import { params, clientMessageSchema } from "../http/schemas.ts";
 import type { LabRuntime } from "../labs/lab-runtime.ts";
 import { LabFeed, type FeedOptions } from "./lab-feed.ts";
 import { StreamClient } from "./stream-client.ts";
+import { streamGate } from "../classroom/classroom-guard.ts";
+import type { ClassroomService } from "../classroom/classroom-service.ts";
 
 export interface StreamOptions extends RoutesOptions {
   readonly feed: FeedOptions;
   /** The strict validator REST bodies use, so messages are checked by the same rules. */
   readonly ajv: Ajv;
+  /** Classroom sessions: a follower's socket may watch the lab, not change it. */
+  readonly classroom?: ClassroomService;
 }
 
-export const streamPlugin: FastifyPluginAsync<StreamOptions> = async (app, { registry, feed: feedOptions, ajv }) => {
+export const streamPlugin: FastifyPluginAsync<StreamOptions> = async (app, { registry, feed: feedOptions, ajv, classroom }) => {
   const limits = registry.limits;
   // Twice the limit: messages in between are answered `message-too-large`, larger frames are
   // refused by ws with close code 1009 before they are buffered.
@@ -64,7 +68,7 @@ export const streamPlugin: FastifyPluginAsync<StreamOptions> = async (app, { reg
     wsHandler: (socket, request) => {
       const runtime = registry.get(request.params.lab);
       const feed = feedOf(runtime);
-      new StreamClient(socket, feed, validate, limits);
+      new StreamClient(socket, feed, validate, limits, classroom ? streamGate(classroom, runtime.id, request) : undefined);
       const stopWatching = registry.onDeleted((deleted) => {
         if (deleted === runtime) socket.close(STREAM_CLOSE_CODES.labDeleted, "lab deleted");
       });

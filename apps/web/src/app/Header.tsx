@@ -14,6 +14,7 @@ import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { urlWithMoment } from "./labUrl.ts";
 import { VersionSelect } from "../ui/VersionSelect.tsx";
 import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
+import { ClassroomBar } from "../classroom/ClassroomBar.tsx";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
 const STEPS_MS = [10, 100, 1000] as const;
@@ -70,6 +71,7 @@ export function Header() {
       </div>
       <ClockControls />
       <div className="header-right">
+        <ClassroomBar />
         <ConnectionIndicator />
         <LanguageSwitch />
         <button type="button" className={`btn ghost small${presenting ? " on" : ""}`} onClick={() => setPresenting(!presenting)} aria-pressed={presenting} title={t("header.presentTitle")} data-testid="present-toggle">

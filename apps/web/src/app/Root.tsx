@@ -17,6 +17,7 @@ import { labIdFromUrl, urlWithLab } from "./labUrl.ts";
 import { loadPinned, loadTheme } from "./persist.ts";
 import { LabList } from "../timeline/LabList.tsx";
 import { NAVIGATE_EVENT } from "../timeline/navigation.ts";
+import { labOfJoinLink } from "../classroom/classroomLab.ts";
 
 type Phase =
   | { readonly kind: "resolving" }
@@ -25,8 +26,14 @@ type Phase =
   | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
 async function resolveLab(): Promise<Phase> {
-  const wanted = labIdFromUrl(location.href);
+  let wanted = labIdFromUrl(location.href);
   try {
+    // A join link (`?class=CODE`) opens the session's lab.
+    const joined = wanted === null ? await labOfJoinLink(location.href) : null;
+    if (joined !== null) {
+      wanted = joined;
+      history.replaceState(null, "", urlWithLab(location.href, joined));
+    }
     if (wanted !== null) {
       await getLab(wanted);
       return { kind: "ready", labId: wanted };

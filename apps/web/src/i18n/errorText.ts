@@ -45,6 +45,8 @@ const SERVER_CODES = {
   "request-timeout": "errors.requestTimeout",
   "internal-error": "errors.internalError",
   "lab-failed": "errors.labFailed",
+  "classroom-read-only": "errors.classroomReadOnly",
+  "unknown-classroom": "errors.unknownClassroom",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */

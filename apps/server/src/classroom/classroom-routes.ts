@@ -1,0 +1,108 @@
+/**
+ * `/api/classroom`: start a session on a lab (the instructor), join it with its code (a student),
+ * poll it (everyone in it: the follower count, the instructor's selection, the last "bring everyone
+ * back"), fork the lab at its current moment into a running branch of one's own, and end it. The
+ * server README's "Classroom" section documents them.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { ClassroomGather, ClassroomJoined, ClassroomStarted, ClassroomView, FollowerMode, LabView } from "@replica-lab/protocol";
+import { params, type Schema } from "../http/schemas.ts";
+import type { RoutesOptions } from "../http/lab-routes.ts";
+import type { TimelineService } from "../labs/timeline-service.ts";
+import { INSTRUCTOR_COOKIE_PREFIX, type ClassroomService } from "./classroom-service.ts";
+import { shownTokens } from "./classroom-guard.ts";
+
+export interface ClassroomRoutesOptions extends RoutesOptions {
+  readonly classroom: ClassroomService;
+  readonly timelines: TimelineService;
+}
+
+interface CodeParams {
+  code: string;
+}
+
+const codeParams = {
+  type: "object",
+  required: ["code"],
+  properties: { code: { type: "string", minLength: 4, maxLength: 12, pattern: "^[A-Za-z0-9]+$" } },
+} as const satisfies Schema;
+
+const startBody = { type: "object", additionalProperties: false, required: ["lab"], properties: { lab: params.lab.properties.lab } } as const satisfies Schema;
+
+const pollQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { follower: { type: "string", minLength: 1, maxLength: 64 }, mode: { type: "string", enum: ["following", "forked"] } },
+} as const satisfies Schema;
+
+const selectBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["nodeId"],
+  properties: { nodeId: { anyOf: [{ type: "null" }, { type: "string", minLength: 1, maxLength: 64 }] } },
+} as const satisfies Schema;
+
+const gatherBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["atMs"],
+  properties: { atMs: { anyOf: [{ type: "null" }, { type: "number", minimum: 0 }] } },
+} as const satisfies Schema;
+
+export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async (app, { registry, access, classroom, timelines }) => {
+  app.post<{ Body: { lab: string } }>("/classroom", { schema: { body: startBody } }, async (request, reply): Promise<ClassroomStarted> => {
+    const started = classroom.start(request.body.lab, shownTokens(request));
+    // The instructor's browser keeps the token, so its REST calls and its stream carry it unasked.
+    reply.header("set-cookie", `${INSTRUCTOR_COOKIE_PREFIX}${started.code}=${encodeURIComponent(started.instructorToken)}; Path=/; HttpOnly; SameSite=Strict`);
+    reply.code(201);
+    return started;
+  });
+
+  app.post<{ Params: CodeParams }>("/classroom/:code/join", { schema: { params: codeParams } }, async (request, reply): Promise<ClassroomJoined> => {
+    reply.code(201);
+    return classroom.join(request.params.code);
+  });
+
+  app.get<{ Params: CodeParams; Querystring: { follower?: string; mode?: FollowerMode } }>(
+    "/classroom/:code",
+    { schema: { params: codeParams, querystring: pollQuery } },
+    async (request): Promise<ClassroomView> => {
+      const { follower, mode } = request.query;
+      return classroom.view(request.params.code, shownTokens(request), follower === undefined ? undefined : { followerId: follower, mode: mode ?? "following" });
+    },
+  );
+
+  app.put<{ Params: CodeParams; Body: { nodeId: string | null } }>(
+    "/classroom/:code/selection",
+    { schema: { params: codeParams, body: selectBody } },
+    async (request, reply) => {
+      classroom.select(request.params.code, shownTokens(request), request.body.nodeId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: CodeParams; Body: { atMs: number | null } }>(
+    "/classroom/:code/gather",
+    { schema: { params: codeParams, body: gatherBody } },
+    async (request): Promise<ClassroomGather> => classroom.gatherAt(request.params.code, shownTokens(request), request.body.atMs),
+  );
+
+  // A fork is the lab's branch at its current moment, running at the lab's speed unless the lab
+  // is paused, and owned by whoever forked it: they may do anything there.
+  app.post<{ Params: CodeParams }>("/classroom/:code/fork", { schema: { params: codeParams } }, async (request, reply): Promise<LabView> => {
+    const view = classroom.view(request.params.code, shownTokens(request));
+    const parent = registry.get(view.labId);
+    const parentClock = parent.view().clock;
+    const branch = await timelines.branch(view.labId, parent.lab.nowMs);
+    access.setOwner(branch.id, request.principal);
+    if (!parentClock.paused) branch.clockAction("resume", parentClock.speed, 0);
+    reply.code(201);
+    return { ...branch.view(), owner: access.ownerOf(branch.id) };
+  });
+
+  app.delete<{ Params: CodeParams }>("/classroom/:code", { schema: { params: codeParams } }, async (request, reply) => {
+    classroom.end(request.params.code, shownTokens(request));
+    reply.header("set-cookie", `${INSTRUCTOR_COOKIE_PREFIX}${request.params.code.toUpperCase()}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    return reply.code(204).send();
+  });
+};
