@@ -1,12 +1,13 @@
 /**
  * Engine benchmarks (wall-clock figures on this machine; virtual time is free):
  * - engine.set_throughput: pipelined SETs into a master with two replicas, counted once applied on
- *   all three (target ≥ 1,000,000 ops/s).
+ *   all three (target ≥ 1,000,000 ops/s); `_2_8` and `_4_0` the same with 2.8 and 4.0 nodes (the
+ *   ring backlog, PSYNC1/PSYNC2-ring replication; same target).
  * - engine.full_sync_1m: full sync of 1,000,000 keys with 16-byte values: RDB write, transfer and
  *   load (target ≤ 1.5 s).
  * - engine.idle_node_bytes: heap per idle node (target ≤ 1 MB plus its backlog).
  */
-import { Lab, RedisNode, asPsync2, encodeCommand, utf8, type NodeId } from "../packages/engine/src/index.ts";
+import { Lab, RedisNode, encodeCommand, utf8, type NodeId, type NodeSnapshot, type NodeVersion } from "../packages/engine/src/index.ts";
 
 function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
@@ -16,13 +17,13 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** A master and two synced replicas on an unlimited-bandwidth network. */
-function threeNodes(seed: string, config: Record<string, string> = {}): { lab: Lab; a: NodeId; b: NodeId; c: NodeId } {
+/** A master and two synced replicas of `version` on an unlimited-bandwidth network. */
+function threeNodes(seed: string, config: Record<string, string> = {}, version: NodeVersion = "7.0"): { lab: Lab; a: NodeId; b: NodeId; c: NodeId } {
   const lab = new Lab({ seed, defaultLink: { latencyMs: 1, bandwidthBytesPerSec: Infinity, partitioned: false } });
   const settings = { "repl-diskless-sync-delay": "0", ...config };
-  const a = lab.addNode({ config: settings }).id;
-  const b = lab.addNode({ config: settings }).id;
-  const c = lab.addNode({ config: settings }).id;
+  const a = lab.addNode({ config: settings, version }).id;
+  const b = lab.addNode({ config: settings, version }).id;
+  const c = lab.addNode({ config: settings, version }).id;
   lab.replicaOf(b, a);
   lab.replicaOf(c, a);
   lab.runUntilIdle();
@@ -35,8 +36,24 @@ function threeNodes(seed: string, config: Record<string, string> = {}): { lab: L
  * Keys follow redis-benchmark: the literal key `key:__rand_int__` unless `distinctKeys` > 1, 3-byte
  * values.
  */
-function setThroughput(bench: string, clients: number, pipeline: number, distinctKeys: number, count: number, note: string): void {
-  const { lab, a, b, c } = threeNodes(`bench:${bench}`);
+/**
+ * Commands a node processed, and how far it is in its master's stream (its own for the master): a
+ * 2.8 replica counts its master's stream apart from its own (slave_repl_offset), 4.0 and 7.0 share it.
+ */
+function progress(node: NodeSnapshot): { readonly commands: number; readonly offset: number } {
+  switch (node.protocol) {
+    case "redis-psync2":
+    case "redis-psync2-ring":
+      return { commands: node.stats.commandsProcessed, offset: node.masterReplOffset };
+    case "redis-psync1":
+      return { commands: node.stats.commandsProcessed, offset: node.replicaOffset ?? node.masterReplOffset };
+    default:
+      throw new Error(`no offsets to compare on ${node.protocol}`);
+  }
+}
+
+function setThroughput(bench: string, clients: number, pipeline: number, distinctKeys: number, count: number, note: string, version: NodeVersion = "7.0"): void {
+  const { lab, a, b, c } = threeNodes(`bench:${bench}`, {}, version);
   const batches: Uint8Array[] = [];
   const batchCount = Math.max(1, Math.ceil(distinctKeys / pipeline));
   for (let batch = 0; batch < batchCount; batch++) {
@@ -57,7 +74,7 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
   lab.runCurrent();
   const ids = [a, b, c];
   const run = (n: number): number => {
-    const target = asPsync2(lab.nodeSnapshot(a)).stats.commandsProcessed + n;
+    const target = progress(lab.nodeSnapshot(a)).commands + n;
     const start = performance.now();
     let next = 0;
     for (let sent = 0; sent < n; ) {
@@ -71,8 +88,8 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
     }
     lab.runUntilIdle();
     const elapsed = performance.now() - start;
-    const offsets = ids.map((id) => asPsync2(lab.nodeSnapshot(id)).masterReplOffset);
-    if (asPsync2(lab.nodeSnapshot(a)).stats.commandsProcessed < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
+    const offsets = ids.map((id) => progress(lab.nodeSnapshot(id)).offset);
+    if (progress(lab.nodeSnapshot(a)).commands < target || offsets[1] !== offsets[0] || offsets[2] !== offsets[0]) {
       throw new Error(`not applied everywhere: offsets ${offsets.join(", ")}`);
     }
     return elapsed;
@@ -80,7 +97,7 @@ function setThroughput(bench: string, clients: number, pipeline: number, distinc
   run(Math.min(200_000, count)); // warm-up
   gc();
   const elapsed = run(count);
-  report(bench, (count / elapsed) * 1000, "ops/s", { clients, pipeline, distinctKeys, note });
+  report(bench, (count / elapsed) * 1000, "ops/s", { clients, pipeline, distinctKeys, ...(version === "7.0" ? {} : { version }), note });
 }
 
 /** The Redis process behind a lab node (benchmarks fill keyspaces directly). */
@@ -121,6 +138,8 @@ function idleNodeBytes(): void {
 }
 
 setThroughput("engine.set_throughput", 10, 1000, 1, 2_000_000, "target >= 1000000; bulk pipelines, redis-benchmark's key and value");
+setThroughput("engine.set_throughput_2_8", 10, 1000, 1, 2_000_000, "target >= 1000000; as engine.set_throughput with 2.8 nodes", "2.8");
+setThroughput("engine.set_throughput_4_0", 10, 1000, 1, 2_000_000, "target >= 1000000; as engine.set_throughput with 4.0 nodes", "4.0");
 setThroughput("engine.set_throughput_p16_c50", 50, 16, 1, 1_000_000, "redis-benchmark -t set -P 16 shape (real redis with two replicas: about 335000 here)");
 setThroughput("engine.set_throughput_100k_keys", 10, 1000, 100_000, 1_000_000, "100,000 distinct keys");
 fullSync1m();
