@@ -111,7 +111,7 @@ export function followClassroom(code: string, host: ClassroomHost): () => void {
 async function poll(code: string, host: ClassroomHost): Promise<ClassroomView> {
   const { followerId, view } = classroomStore.getState();
   if (followerId === null) {
-    const seen = view ?? (await pollClassroom(code, null));
+    const seen = await pollClassroom(code, null);
     if (seen.role === "instructor") return seen;
     const joined = await joinClassroom(code);
     storeFollower(code, joined.followerId);

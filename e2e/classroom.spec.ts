@@ -1,0 +1,89 @@
+/**
+ * The classroom in three browser contexts (three people, three cookie jars): an instructor starts a
+ * session with the header's "Teach", two students open the join link and follow. The students see
+ * the instructor's writes and selection live; one forks and writes on the fork while the
+ * instructor's lab stays as it was; the other, still following, is refused (403
+ * classroom-read-only) when it sends a command to the instructor's lab over REST; "Bring everyone
+ * back" returns the forked student to following.
+ */
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { card, createLab, openLab, runInConsole, selectNode } from "./helpers.ts";
+
+const keysOf = (page: Page, node: string) => card(page, node).locator('[data-field="keys"]').first();
+const bar = (page: Page) => page.getByTestId("classroom-bar");
+
+async function student(browser: Browser, joinLink: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(joinLink);
+  await expect(page.locator(".app[data-loaded='true']")).toBeVisible();
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-status", "open");
+  await expect(bar(page)).toHaveAttribute("data-role", "following", { timeout: 20_000 });
+  return { context, page };
+}
+
+test("an instructor and two students: follow live, fork, a refused REST write, bring everyone back", async ({ browser, request }) => {
+  test.setTimeout(180_000);
+  const labId = await createLab(request, "one-master-two-replicas", "classroom");
+  const teacherContext = await browser.newContext();
+  const teacher = await teacherContext.newPage();
+  await openLab(teacher, labId);
+
+  // The instructor starts the session; the page reloads into it with the instructor's cookie.
+  await teacher.getByTestId("classroom-start").click();
+  await expect(bar(teacher)).toHaveAttribute("data-role", "instructor", { timeout: 20_000 });
+  await expect(teacher.getByTestId("connection")).toHaveAttribute("data-status", "open");
+  const code = (await teacher.getByTestId("classroom-code").textContent())?.trim() ?? "";
+  expect(code).toMatch(/^[A-Z2-9]{6}$/);
+  const joinLink = await teacher.getByTestId("classroom-link").inputValue();
+  expect(joinLink).toContain(`?class=${code}`);
+
+  const one = await student(browser, joinLink);
+  const two = await student(browser, joinLink);
+  for (const s of [one, two]) expect(new URL(s.page.url()).searchParams.get("lab")).toBe(labId);
+  await expect(teacher.getByTestId("classroom-followers")).toHaveAttribute("data-following", "2", { timeout: 20_000 });
+
+  // The instructor acts; both students see it live: the keys, and the instructor's selection.
+  await expect(await runInConsole(teacher, "A", "MSET k1 a k2 b k3 c")).toContainText("OK");
+  for (const s of [one, two]) await expect(keysOf(s.page, "A")).toContainText("3", { timeout: 20_000 });
+  await selectNode(teacher, "B");
+  for (const s of [one, two]) await expect(s.page.locator('[data-inspector-node="B"]')).toBeVisible({ timeout: 20_000 });
+
+  // Student one forks and writes on the fork.
+  await one.page.getByTestId("classroom-fork").click();
+  await expect(bar(one.page)).toHaveAttribute("data-role", "forked", { timeout: 20_000 });
+  const forkId = new URL(one.page.url()).searchParams.get("lab");
+  expect(forkId).not.toBe(labId);
+  await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open");
+  await expect(await runInConsole(one.page, "A", "SET mine forked")).toContainText("OK");
+  await expect(keysOf(one.page, "A")).toContainText("4", { timeout: 20_000 });
+  await expect(teacher.getByTestId("classroom-followers")).toHaveAttribute("data-forked", "1", { timeout: 20_000 });
+  await expect(teacher.getByTestId("classroom-followers")).toHaveAttribute("data-following", "1");
+
+  // Student two, still following, tries to write to the instructor's lab over REST: 403.
+  const refused = await two.page.evaluate(async (lab) => {
+    const response = await fetch(`/api/labs/${encodeURIComponent(lab)}/nodes/A/command`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ argv: ["SET", "intruder", "1"] }),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { code?: string } } };
+  }, labId);
+  expect(refused.status).toBe(403);
+  expect(refused.body.error?.code).toBe("classroom-read-only");
+  // And through the page's own console (the stream) too.
+  await expect(await runInConsole(two.page, "A", "SET intruder 2")).toContainText("classroom");
+
+  // The instructor's lab is unchanged by either student.
+  await expect(await runInConsole(teacher, "A", "EXISTS mine intruder")).toContainText("0");
+  await expect(keysOf(teacher, "A")).toContainText("3");
+  await expect(keysOf(two.page, "A")).toContainText("3");
+
+  // Bring everyone back: the forked student follows the instructor's lab again.
+  await teacher.getByTestId("classroom-gather").click();
+  await expect(bar(one.page)).toHaveAttribute("data-role", "following", { timeout: 20_000 });
+  expect(new URL(one.page.url()).searchParams.get("lab")).toBe(labId);
+  await expect(keysOf(one.page, "A")).toContainText("3", { timeout: 20_000 });
+
+  await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
+});
