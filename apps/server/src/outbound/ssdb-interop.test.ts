@@ -7,6 +7,15 @@
  * - labSlaveOfReal: a lab SSDB slave of a real master copies 5 keys and a 2-field hash, then takes
  *   3 streamed writes (a set, an hset, a del).
  * - realSlaveOfLab: a real slave of a lab SSDB master, the same data and writes.
+ * - frozenRealSlaveOfLab (live only: its log holds megabytes of writes): the live gap (MS-13)
+ *   measured against the real server. The same workload runs on a real master with a real slave,
+ *   then on a lab master (capacity 10) with a real slave: 3 paced batches of 1,000 records of 200
+ *   bytes that the running slave keeps up with, SIGSTOP on the slave, 27 more, SIGCONT. Both
+ *   masters must leave the slave OUT_OF_SYNC at the same cursor with the same binlog window (on
+ *   this machine: seq 10007, window [21998, 30007] for both).
+ *   The batches are paced (400 ms apart) because an idle 1.9.8 master sleeps 300 ms between
+ *   passes (MS-9): a burst written faster than that is trimmed past even a running slave, as a real
+ *   master and slave do too (30,000 records in 0.3 s left a real running slave OUT_OF_SYNC at seq 1).
  *
  * Two parts:
  *
@@ -33,7 +42,7 @@ import { SsdbClient } from "../../../../packages/engine/test/ssdb/ssdb-client.ts
 import { parseSsdbInfo } from "../../../../packages/engine/test/ssdb/ssdb-info.ts";
 import { SsdbServerProcess } from "../../../../packages/engine/test/ssdb/ssdb-server.ts";
 import { encodePacket, escapeBytes, parsePacket } from "../../../../packages/engine/test/ssdb/ssdb-wire.ts";
-import { addNode, createLab, freePort, startApp, waitFor } from "../testing/helpers.ts";
+import { addNode, createLab, freePort, sleep, startApp, waitFor } from "../testing/helpers.ts";
 
 const FIXTURE = fileURLToPath(new URL("../../../../packages/engine/test/fixtures/ssdb-interop-1.9.8.json", import.meta.url));
 const SSDB_BIN = process.env.SSDB_SERVER_BIN;
@@ -257,6 +266,60 @@ if (SSDB_BIN !== undefined) {
       expect([s.replication[0]?.copy_count, s.replication[0]?.sync_count]).toEqual(["7", "3"]);
       recorded.push({ name: "realSlaveOfLab", labNode: "M", real: { keys: realKeys, binlogs: s.binlogs, replication: s.replication[0]! }, recording: await exportLab(labId) });
     });
+
+    /**
+     * The frozen-slave workload on `master` (a client) with a real `slave` process: 3 paced batches
+     * the running slave keeps up with, SIGSTOP, 27 more, SIGCONT; resolves with the master's
+     * stalled cursor (as the slave then shows it) and window.
+     */
+    const frozenGap = async (master: SsdbClient, real: SsdbServerProcess, slavePort: number): Promise<{ cursor: number; window: string }> => {
+      await writeInitial(master);
+      await real.start();
+      const slave = await connect(slavePort);
+      await waitFor(async () => (await infoOf(slave)).replication[0]?.status === "SYNC", 15_000, "the real slave's copy");
+      const value = "v".repeat(200);
+      let batch = 0;
+      const writeBatches = async (count: number): Promise<void> => {
+        for (let done = 0; done < count; done++, batch++) {
+          const argv = ["multi_set"];
+          for (let i = 0; i < 1_000; i++) argv.push(`f${batch}-${i}`, value);
+          await master.request(...argv);
+          await sleep(400);
+        }
+      };
+      await writeBatches(3);
+      await waitFor(async () => (await infoOf(slave)).replication[0]?.last_seq === (await infoOf(master)).binlogs.max_seq, 10_000, "the running slave keeping up");
+      real.pause(true);
+      await writeBatches(27);
+      real.pause(false);
+      await waitFor(async () => (await infoOf(slave)).replication[0]?.status === "OUT_OF_SYNC", 15_000, "OUT_OF_SYNC on the real slave");
+      const [m, sl] = await Promise.all([infoOf(master), infoOf(slave)]);
+      const cursor = Number(sl.replication[0]?.last_seq);
+      expect(m.replication.find((r) => r.status === "OUT_OF_SYNC")?.last_seq, "the master's cursor = the slave's last_seq").toBe(String(cursor));
+      return { cursor, window: `[${m.binlogs.min_seq}, ${m.binlogs.max_seq}]` };
+    };
+
+    it("frozenRealSlaveOfLab: a real slave stopped under a lab master gets OUT_OF_SYNC at the seq and window a real master gives it", async () => {
+      // The real pair first.
+      const realMasterPort = await freePort();
+      const realMaster = new SsdbServerProcess("gap-master", SSDB_BIN, join(dir, "gap-master"), { port: realMasterPort, binlogCapacity: 10, slaveOf: null });
+      servers.push(realMaster);
+      await realMaster.start();
+      const slavePortA = await freePort();
+      const slaveA = new SsdbServerProcess("gap-slave-a", SSDB_BIN, join(dir, "gap-slave-a"), { port: slavePortA, binlogCapacity: 10, slaveOf: { host: "127.0.0.1", port: realMasterPort } });
+      servers.push(slaveA);
+      const realGap = await frozenGap(await connect(realMasterPort), slaveA, slavePortA);
+      // Then the lab master with a real slave.
+      const labId = (await createLab(app, { name: "ssdb-frozen" })).id;
+      const node = await addNode(app, labId, { name: "M", version: "ssdb", config: { "replication.binlog.capacity": 10 } });
+      const slavePortB = await freePort();
+      const slaveB = new SsdbServerProcess("gap-slave-b", SSDB_BIN, join(dir, "gap-slave-b"), { port: slavePortB, binlogCapacity: 10, slaveOf: { host: "127.0.0.1", port: node.respPort! } });
+      servers.push(slaveB);
+      const labGap = await frozenGap(await connect(node.respPort!), slaveB, slavePortB);
+      console.log(`frozen slave live gap: real master ${JSON.stringify(realGap)}, lab master ${JSON.stringify(labGap)}`);
+      expect(labGap).toEqual(realGap);
+      expect(realGap.cursor).toBeLessThan(20_000);
+    }, 120_000);
 
     it("the replayed logs of this run match the real servers as the recorded part checks them", async () => {
       expect(recorded).toHaveLength(2);
