@@ -135,6 +135,17 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
               </span>
             </>
           )}
+          {node.protocol === "redis-psync1" && node.replicaOffset !== null && node.status !== "down" && (
+            // 2.8 counts its master's stream apart from its own: what it has read of it is slave_repl_offset.
+            <>
+              <span className="k" title={t("card.readOffsetTitle")}>
+                {t("card.readOffset")}
+              </span>
+              <span className="v mono" data-field="replica-offset" data-value={node.replicaOffset}>
+                {formatOffset(node.replicaOffset)}
+              </span>
+            </>
+          )}
           {node.protocol === "redis-sync" && (
             <span className="k muted" data-field="no-offset" title={t("card.syncOnlyTitle")}>
               {t("card.syncOnly")}

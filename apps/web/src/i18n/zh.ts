@@ -6,7 +6,7 @@
  */
 import type { Catalogue } from "./en.ts";
 import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
-import { classroomZh } from "../classroom/strings.zh.ts";
+import { compareZh, sequenceZh } from "../sequence/strings.zh.ts";
 
 export const zh: Catalogue = {
   app: {
@@ -122,6 +122,8 @@ export const zh: Catalogue = {
     syncsPartial: "部分",
     syncsTitle: "这个主节点提供的同步：全量（整个数据集的 RDB）和部分（从积压缓冲区 +CONTINUE），即 INFO 的 sync_full 和 sync_partial_ok",
     syncsNoPartial: "2.6 没有部分重同步：每次同步都是全量",
+    readOffset: "已读",
+    readOffsetTitle: "slave_repl_offset：这个 2.8 从节点读到主节点复制流的位置（它自己的偏移量只计它转发出去的部分）",
     menu: "{{name}} 的操作",
     replid: "复制ID",
     replid2: "复制ID2",
@@ -606,8 +608,6 @@ export const zh: Catalogue = {
     messageTooLarge: "消息太大。",
     forbiddenOrigin: "服务器拒绝来自本页面来源（Origin）的请求。",
     forbiddenHost: "服务器拒绝这个主机名。",
-    classroomReadOnly: "这个实验正在上课：只有老师可以改动它。创建分支，在自己的副本上尝试。",
-    unknownClassroom: "没有使用这个加入码的课堂（已结束，或从未开始）。",
     unauthorized: "这个请求需要服务器的密钥。",
     headerTooLarge: "请求头太大。",
     badUrl: "请求的 URL 不合法。",
@@ -704,5 +704,6 @@ export const zh: Catalogue = {
   gestures: gesturesZh,
   waits: waitsZh,
   restartWarning: restartWarningZh,
-  classroom: classroomZh,
+  sequence: sequenceZh,
+  compare: compareZh,
 };

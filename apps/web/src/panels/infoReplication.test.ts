@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { NodeId } from "@replica-lab/protocol";
+import type { NodeId, NodeSnapshot } from "@replica-lab/protocol";
 import { infoReplication } from "./infoReplication.ts";
 import { makeNode } from "../store/fixtures.ts";
 
@@ -28,6 +28,24 @@ describe("infoReplication", () => {
       "repl_backlog_first_byte_offset:1",
       "repl_backlog_histlen:14",
     ]);
+  });
+
+  it("renders a 2.8 master's fields as 2.8.24 prints them: offsets and the ring's window, no replids", () => {
+    // A 7.0 fixture node without what 2.8 does not have.
+    const { replid: _replid, replid2: _replid2, secondReplOffset: _second, ...base } = makeNode("n1", { masterReplOffset: 0 });
+    const node = {
+      ...base,
+      protocol: "redis-psync1",
+      runId: "53b9aa0000000000000000000000000000000000",
+      masterRunId: null,
+      replicaOffset: null,
+      backlog: { active: false, sizeBytes: 1048576, idx: 0, histlen: 0, firstByteOffset: 0, lastByteOffset: -1, wrapped: false, fedBytes: 0 },
+      syncPartialOk: 0,
+      syncPartialErr: 0,
+    } as unknown as NodeSnapshot;
+    // packages/engine/test/fixtures/real-redis-2.8.24.json, oneMasterTwoReplicas, first checkpoint, A.
+    const recorded = { role: "master", connected_slaves: "0", master_repl_offset: "0", repl_backlog_active: "0", repl_backlog_size: "1048576", repl_backlog_first_byte_offset: "0", repl_backlog_histlen: "0" };
+    expect(infoReplication(node, "(down)").split("\n")).toEqual(["# Replication", ...Object.entries(recorded).map(([k, v]) => `${k}:${v}`)]);
   });
 
   it("renders a replica's link fields", () => {

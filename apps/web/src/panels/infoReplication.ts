@@ -1,9 +1,9 @@
 /**
  * `INFO replication` rendered from a node snapshot, in redis 7.0.15's field order, so the inspector
  * stays live without sending commands to the node. Fields the snapshot does not carry
- * (slave_priority, replica_announced) are left out rather than guessed. For a kind before 7.0 only
- * the fields every version prints are rendered (its own section is for a later pass: until then
- * INFO from its console shows them all).
+ * (slave_priority, replica_announced) are left out rather than guessed. A kind before 7.0 shows the
+ * fields its version prints that the snapshot carries (2.6's `slaveN:ip,port,state`, 2.8's offsets
+ * and backlog without replids); INFO from its console shows them all.
  */
 import type { NodeSnapshot } from "@replica-lab/protocol";
 import { hasReplids, replicaAckOffset, replicaLagSec } from "../format/kinds.ts";
@@ -33,7 +33,7 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
     if (node.protocol === "redis-psync2") {
       f.push(["slave_read_repl_offset", node.replicaReadOffset ?? 1]);
       f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
-    } else if (node.protocol === "redis-psync2-ring") {
+    } else if (node.protocol === "redis-psync2-ring" || node.protocol === "redis-psync1") {
       f.push(["slave_repl_offset", node.replicaOffset ?? 1]);
     }
     if (node.transfer) {
@@ -52,6 +52,14 @@ export function infoReplication(node: NodeSnapshot, downNote: string): string {
     const ack = replicaAckOffset(r);
     f.push([`slave${i}`, ack === undefined ? `${ip},${port},${r.state}` : `ip=${ip},port=${port},state=${r.state},offset=${ack},lag=${replicaLagSec(r)}`]);
   });
+  if (node.protocol === "redis-psync1") {
+    // 2.8.24 has no replids; it keeps printing the last window once its backlog is freed.
+    f.push(["master_repl_offset", node.masterReplOffset]);
+    f.push(["repl_backlog_active", node.backlog.active ? 1 : 0]);
+    f.push(["repl_backlog_size", node.backlog.sizeBytes]);
+    f.push(["repl_backlog_first_byte_offset", node.backlog.firstByteOffset]);
+    f.push(["repl_backlog_histlen", node.backlog.histlen]);
+  }
   if (!hasReplids(node)) return ["# Replication", ...f.map(([k, v]) => `${k}:${v}`)].join("\n");
   if (node.protocol === "redis-psync2") f.push(["master_failover_state", "no-failover"]);
   f.push(["master_replid", node.replid]);
