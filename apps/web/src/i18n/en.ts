@@ -5,7 +5,7 @@
  * Words that redis itself prints (INFO fields, `wait_bgsave`, command names) are not translated.
  */
 import { gesturesEn, glossaryEn, lessonsEn, restartWarningEn, waitsEn } from "../lessons/strings.en.ts";
-import { compareEn, sequenceEn } from "../sequence/strings.en.ts";
+import { classroomEn } from "../classroom/strings.en.ts";
 
 export const en = {
   app: {
@@ -614,6 +614,8 @@ export const en = {
     messageTooLarge: "A message is too large.",
     forbiddenOrigin: "The server refuses requests from this page's origin.",
     forbiddenHost: "The server refuses this host name.",
+    classroomReadOnly: "This lab is in a classroom session: only the instructor may change it. Fork it to try things yourself.",
+    unknownClassroom: "No classroom session has this code (it ended, or it never started).",
     unauthorized: "The server needs its secret for this request.",
     headerTooLarge: "The request headers are too large.",
     badUrl: "The request URL is not valid.",
@@ -714,9 +716,8 @@ export const en = {
   gestures: gesturesEn,
   waits: waitsEn,
   restartWarning: restartWarningEn,
-  // The sequence diagram and the protocol comparison: sequence/strings.en.ts.
-  sequence: sequenceEn,
-  compare: compareEn,
+  // The instructor's session and its followers: classroom/strings.en.ts.
+  classroom: classroomEn,
 } as const;
 
 /** The English catalogue's type: the source of the key types. */

@@ -6,7 +6,7 @@
  */
 import type { Catalogue } from "./en.ts";
 import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
-import { compareZh, sequenceZh } from "../sequence/strings.zh.ts";
+import { classroomZh } from "../classroom/strings.zh.ts";
 
 export const zh: Catalogue = {
   app: {
@@ -608,6 +608,8 @@ export const zh: Catalogue = {
     messageTooLarge: "消息太大。",
     forbiddenOrigin: "服务器拒绝来自本页面来源（Origin）的请求。",
     forbiddenHost: "服务器拒绝这个主机名。",
+    classroomReadOnly: "这个实验正在上课：只有老师可以改动它。创建分支，在自己的副本上尝试。",
+    unknownClassroom: "没有使用这个加入码的课堂（已结束，或从未开始）。",
     unauthorized: "这个请求需要服务器的密钥。",
     headerTooLarge: "请求头太大。",
     badUrl: "请求的 URL 不合法。",
@@ -704,6 +706,5 @@ export const zh: Catalogue = {
   gestures: gesturesZh,
   waits: waitsZh,
   restartWarning: restartWarningZh,
-  sequence: sequenceZh,
-  compare: compareZh,
+  classroom: classroomZh,
 };
