@@ -681,7 +681,9 @@ export class Lab {
       configFile: host.kind.configFile,
       message: `node ${node.name} restarted${wipe ? " with a wiped disk" : ""} from its ${host.kind.configFile}${master ? `, as a replica of ${master} (replicaof is in the file)` : ", as a master (no replicaof in the file)"}`,
     });
-    if (running && master === null) this.warnIfReplicasWillDropKeys(node, running.keys);
+    // (An SSDB slave never drops keys for its master's: it resumes, stops OUT_OF_SYNC, or is copied
+    // again over what it holds.)
+    if (running && master === null && running.protocol !== "ssdb-binlog") this.warnIfReplicasWillDropKeys(node, running.keys);
   }
 
   /** A master back with less data than the replicas still pointing at it: say what they will lose. */

@@ -75,6 +75,20 @@ describe("SSDB nodes in a Lab", () => {
     expect(lab.events().some((e) => e.detail.kind === "binlog-sync" && e.detail.decision === "sync-recover")).toBe(true);
   });
 
+  it("a wiped SSDB master's restart does not say its slaves will drop keys: they keep them (OUT_OF_SYNC here)", () => {
+    const lab = new Lab({ seed: 10 });
+    const a = lab.addNode({ version: "ssdb" }).id;
+    const b = lab.addNode({ version: "ssdb" }).id;
+    for (let i = 0; i < 3; i++) lab.command(a, "SET", `k${i}`, "v");
+    lab.replicaOf(b, a);
+    lab.runUntilIdle();
+    lab.kill(a);
+    lab.restart(a, { wipe: true });
+    lab.advance(3_000);
+    expect(lab.events().some((e) => e.detail.kind === "warning" && e.detail.code === "replicas-will-drop-keys")).toBe(false);
+    expect(ssdb(lab.nodeSnapshot(b))).toMatchObject({ syncStatus: "OUT_OF_SYNC", keys: 3 });
+  });
+
   it("runUntilIdle settles once nothing is left to send, whichever master the slave follows", () => {
     for (const copy of ["upstream", "snapshot"]) {
       const lab = new Lab({ seed: 8 });
