@@ -75,6 +75,19 @@ describe("SSDB scenarios against ssdb-server 1.9.8", () => {
     });
   }
 
+  it("wipedMaster: the lab says the silent divergence the real pair shows (both SYNC, the slave missing the wiped master's seqs 1..8)", () => {
+    // The real pair shows it only in the keyspaces (compared at every checkpoint above); the lab
+    // also says it (LAB-1), once, when the wiped master accepts the slave's seq 8 as a sync recover.
+    const recorded = fixture.scenarios["wipedMaster"]!;
+    const real = recorded.checkpoints.find((c) => c.label === "silent-divergence")!;
+    const link = real.nodes.slave.up ? real.nodes.slave.info.replication.find((r) => r.kind === "slaveof")?.fields : undefined;
+    expect(link?.["status"]).toBe("SYNC");
+    const lab = runLabScenario("wipedMaster", { binlogCapacity: recorded.binlogCapacity });
+    const warnings = lab.traces.filter((t) => t.event.kind === "warning" && t.event.code === "ssdb-silent-divergence");
+    expect(warnings.map((t) => t.node)).toEqual(["master"]);
+    expect(warnings[0]?.event.message).toContain("resumes from seq 8");
+  });
+
   it("frozenSlaveLiveGap: the master blocks on a frozen slave, the binlog is trimmed past its cursor, and the thaw brings OUT_OF_SYNC with that cursor", () => {
     // Where the cursor stalls depends on the sockets' buffer sizes (the recording's loopback and
     // proxy held about 8 MB, the lab's link 4 MiB), so the checkpoints are compared through the
