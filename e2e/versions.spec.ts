@@ -91,6 +91,11 @@ test("a 4.0 master's ring backlog wraps in the inspector and overwrites a frozen
   await ring.scrollIntoViewIfNeeded();
   await expect(ring.locator(".ring-hand")).toBeVisible();
   await shot(page, "versions-40-ring-wrapped");
+  // The same in 中文.
+  await page.getByTestId("language-zh").click();
+  await expect(ring).toContainText("已绕了");
+  await expect(ring.locator('[data-marker="C"] title')).toContainText("已被覆盖");
+  await shot(page, "versions-40-ring-zh");
 });
 
 test("SSDB: a slave falls out of the binlog window (OUT_OF_SYNC); a seed-002 master copies it again by itself", async ({ page, request }) => {

@@ -12,16 +12,18 @@ import { useNames } from "../store/selectors.ts";
 import { Term } from "../lessons/Glossary.tsx";
 import { arcPath, pointAt, ringOf } from "../canvas/ringModel.ts";
 
-const SIZE = 220;
+const SIZE = 240;
 const C = SIZE / 2;
-const R = 78;
+const R = 80;
 
 export const RingBacklog = memo(function RingBacklog({ node }: { readonly node: OffsetNode }) {
   const names = useNames(node.replicas.map((r) => [r.nodeId, r.address] as const));
   const { t } = useTranslation();
   const ring = ringOf(node, (_id, address) => names[node.replicas.findIndex((r) => r.address === address)] ?? address);
   if (ring === null) return null;
-  const hand = pointAt(C, C, R + 14, ring.idxTurn);
+  // The write index as a pointer across the ring, clear of the centre's text.
+  const handFrom = pointAt(C, C, R - 22, ring.idxTurn);
+  const hand = pointAt(C, C, R + 16, ring.idxTurn);
   const full = ring.histlen >= ring.sizeBytes;
   return (
     <div
@@ -40,11 +42,11 @@ export const RingBacklog = memo(function RingBacklog({ node }: { readonly node: 
         {ring.active && ring.histlen > 0 && <path className="ring-history" d={arcPath(C, C, R, ring.historyStartTurn, ring.idxTurn, full)} />}
         {/* Index 0: where the buffer starts, and where the writer wraps back to. */}
         <line className="ring-zero" x1={C} y1={C - R - 8} x2={C} y2={C - R + 8} />
-        {ring.active && <line className="ring-hand" x1={C} y1={C} x2={hand.x} y2={hand.y} data-field="ring-idx" />}
+        {ring.active && <line className="ring-hand" x1={handFrom.x} y1={handFrom.y} x2={hand.x} y2={hand.y} data-field="ring-idx" />}
         {ring.active &&
           ring.markers.map((m) => {
             const p = pointAt(C, C, R, m.turn);
-            const label = pointAt(C, C, R - 20, m.turn);
+            const label = pointAt(C, C, R + 22, m.turn);
             return (
               <g key={m.key} className={`ring-marker ${m.place}`} data-marker={m.label} data-place={m.place} data-index={m.index}>
                 <title>{t(m.place === "inside" ? "ring.markerInside" : m.place === "ahead" ? "ring.markerAhead" : "ring.markerOverwritten", { name: m.label, offset: formatOffset(m.ackOffset), bytes: formatOffset(Math.max(0, m.behindBytes)) })}</title>
@@ -64,7 +66,7 @@ export const RingBacklog = memo(function RingBacklog({ node }: { readonly node: 
           </text>
         )}
       </svg>
-      <dl className="counters ring-figures">
+      <dl className="ring-figures">
         <dt>
           <Term term="backlog">repl_backlog_size</Term>
         </dt>
