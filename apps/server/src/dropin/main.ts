@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       pidfile: settings.pidfile,
       daemonize: settings.daemonize ? "yes" : "no",
       unixsocket: settings.unixsocket,
+      "always-show-logo": settings.alwaysShowLogo ? "yes" : "no",
     },
     {
       loglevel: (level) => {

@@ -37,7 +37,7 @@ const ACCEPTED_UNMODELED = new Set([
 ]);
 
 /** Settings the driver acts on, with how CONFIG GET shows them. */
-const PROCESS_NAMES = new Set(["port", "bind", "dir", "logfile", "loglevel", "pidfile", "daemonize", "unixsocket", "unixsocketperm"]);
+const PROCESS_NAMES = new Set(["port", "bind", "dir", "logfile", "loglevel", "pidfile", "daemonize", "unixsocket", "unixsocketperm", "always-show-logo"]);
 
 /** What the driver needs to act on a changed setting. */
 export interface ProcessConfigHooks {
@@ -63,7 +63,8 @@ export class ProcessConfig {
   ) {
     for (const [name, value] of Object.entries(initial)) this.values.set(name, value);
     for (const line of lines) {
-      if (line.owner !== "unmodeled") continue;
+      // The process's own settings come with their running values; the rest keep the file's.
+      if (line.owner === "engine" || (line.owner === "process" && line.name in initial)) continue;
       this.values.set(line.name, line.text.slice(line.name.length).trim().replace(/^"(.*)"$/, "$1"));
     }
   }
@@ -112,6 +113,7 @@ export class ProcessConfig {
       case "unixsocket":
       case "daemonize":
       case "pidfile":
+      case "always-show-logo":
         return "can't set immutable config";
       case "loglevel":
         if (!LOG_LEVELS.has(value.toLowerCase())) return "argument(s) must be one of the following: debug, verbose, notice, warning, nothing";
