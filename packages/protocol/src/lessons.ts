@@ -116,6 +116,7 @@ export const CHECK_EVENTS = [
   "backlog",
   "persistence",
   "warning",
+  "binlog-sync",
   "node-added",
   "node-removed",
   "killed",

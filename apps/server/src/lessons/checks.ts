@@ -235,7 +235,7 @@ function eventMatches(lab: Lab, event: LabEvent, check: Extract<LessonCheck, { k
 
 /** The one word that tells events of a kind apart: a resync's reason, a warning's code, and so on. */
 function eventDetail(detail: Readonly<Record<string, unknown>>): string | null {
-  for (const key of ["reason", "code", "action", "state", "cause", "role"]) {
+  for (const key of ["reason", "code", "action", "state", "cause", "role", "decision"]) {
     if (typeof detail[key] === "string") return detail[key] as string;
   }
   return null;
