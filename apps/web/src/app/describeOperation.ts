@@ -2,6 +2,7 @@
 import type { LabOperation } from "@replica-lab/protocol";
 import type { TFunction } from "i18next";
 import type { LabData } from "../store/labData.ts";
+import { versionLabel } from "../format/versions.ts";
 
 export function nodeName(lab: Pick<LabData, "nodes">, id: string | null): string {
   if (id === null) return "?";
@@ -12,7 +13,8 @@ export function describeOperation(op: LabOperation, lab: Pick<LabData, "nodes">,
   const name = (id: string | null): string => nodeName(lab, id);
   switch (op.kind) {
     case "add-node":
-      return op.name ? t("ops.addNamedNode", { name: op.name }) : t("ops.addNode");
+      if (op.name) return t("ops.addNamedNode", { name: op.name });
+      return op.version === undefined ? t("ops.addNode") : t("ops.addVersionNode", { version: versionLabel(op.version) });
     case "remove-node":
       return t("ops.removeNode", { name: name(op.nodeId) });
     case "command":
@@ -26,6 +28,7 @@ export function describeOperation(op: LabOperation, lab: Pick<LabData, "nodes">,
     case "config-file":
       return t("ops.configFile", { name: name(op.nodeId) });
     case "restart":
+      if (op.version !== undefined) return t("ops.restartAs", { name: name(op.nodeId), version: versionLabel(op.version) });
       return op.wipe ? t("ops.restartWipe", { name: name(op.nodeId) }) : t("ops.restart", { name: name(op.nodeId) });
     case "freeze":
       return t("ops.freeze", { name: name(op.nodeId) });

@@ -552,6 +552,7 @@ export const en = {
   ops: {
     addNode: "add a node",
     addNamedNode: "add node {{name}}",
+    addVersionNode: "add a {{version}} node",
     removeNode: "delete {{name}}",
     command: "run {{command}} on {{name}}",
     aCommand: "a command",
@@ -563,6 +564,7 @@ export const en = {
     configFile: "save the config file of {{name}}",
     restart: "restart {{name}}",
     restartWipe: "restart {{name}} with a wiped disk",
+    restartAs: "restart {{name}} as {{version}}",
     freeze: "freeze {{name}}",
     thaw: "thaw {{name}}",
     link: "change the link {{a}} ↔ {{b}}",

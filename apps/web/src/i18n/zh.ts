@@ -546,6 +546,7 @@ export const zh: Catalogue = {
   ops: {
     addNode: "添加节点",
     addNamedNode: "添加节点 {{name}}",
+    addVersionNode: "添加 {{version}} 节点",
     removeNode: "删除 {{name}}",
     command: "在 {{name}} 上执行 {{command}}",
     aCommand: "命令",
@@ -557,6 +558,7 @@ export const zh: Catalogue = {
     configFile: "保存 {{name}} 的配置文件",
     restart: "重启 {{name}}",
     restartWipe: "清空磁盘并重启 {{name}}",
+    restartAs: "以 {{version}} 重启 {{name}}",
     freeze: "冻结 {{name}}",
     thaw: "解冻 {{name}}",
     link: "修改连线 {{a}} ↔ {{b}}",
