@@ -683,7 +683,7 @@ export class Lab {
     });
     // (An SSDB slave never drops keys for its master's: it resumes, stops OUT_OF_SYNC, or is copied
     // again over what it holds.)
-    if (running && master === null && running.protocol !== "ssdb-binlog") this.warnIfReplicasWillDropKeys(node, running.keys);
+    if (running && master === null && host.kind.version !== "ssdb") this.warnIfReplicasWillDropKeys(node, running.keys);
   }
 
   /** A master back with less data than the replicas still pointing at it: say what they will lose. */
