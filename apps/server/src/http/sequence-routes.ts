@@ -1,8 +1,8 @@
 /**
  * The sequence diagram and the protocol comparison (issue 10): `GET /labs/:lab/sequence` (the
  * messages of every replication link up to a moment) and `POST /labs/:lab/compare` (the lab's
- * story told under every protocol, with what each cost). The README's "Sequence diagram" section
- * documents them.
+ * story told under every protocol, with what each cost). The answers' shapes are in
+ * packages/protocol/src/sequence.ts.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { NODE_VERSIONS, type NodeVersion } from "@replica-lab/engine";

@@ -18,6 +18,7 @@ import { LessonsToggle } from "../lessons/LessonsToggle.tsx";
 import { useLessons } from "../lessons/lessonStore.ts";
 import { watchForRestarts } from "../lessons/restartGuard.ts";
 import { RestartWarning } from "../lessons/RestartWarning.tsx";
+import { SequenceDrawer } from "../sequence/SequenceDrawer.tsx";
 import { appStore, useApp } from "../store/store.ts";
 import { BranchOffer } from "../timeline/BranchOffer.tsx";
 import { FileDrop } from "../timeline/FileDrop.tsx";
@@ -93,6 +94,7 @@ export function App() {
           </div>
         )}
         <Notices />
+        {!presenting && <SequenceDrawer />}
         <HelpOverlay />
         <RestartWarning />
         <BranchOffer />

@@ -5,6 +5,7 @@
  * Words that redis itself prints (INFO fields, `wait_bgsave`, command names) are not translated.
  */
 import { gesturesEn, glossaryEn, lessonsEn, restartWarningEn, waitsEn } from "../lessons/strings.en.ts";
+import { compareEn, sequenceEn } from "../sequence/strings.en.ts";
 import { classroomEn } from "../classroom/strings.en.ts";
 
 export const en = {
@@ -718,6 +719,9 @@ export const en = {
   gestures: gesturesEn,
   waits: waitsEn,
   restartWarning: restartWarningEn,
+  // The sequence diagram and the protocol comparison: sequence/strings.en.ts.
+  sequence: sequenceEn,
+  compare: compareEn,
   // The instructor's session and its followers: classroom/strings.en.ts.
   classroom: classroomEn,
 } as const;

@@ -7,6 +7,7 @@
 import type { Catalogue } from "./en.ts";
 import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
 import { classroomZh } from "../classroom/strings.zh.ts";
+import { compareZh, sequenceZh } from "../sequence/strings.zh.ts";
 
 export const zh: Catalogue = {
   app: {
@@ -708,5 +709,7 @@ export const zh: Catalogue = {
   gestures: gesturesZh,
   waits: waitsZh,
   restartWarning: restartWarningZh,
+  sequence: sequenceZh,
+  compare: compareZh,
   classroom: classroomZh,
 };

@@ -11,6 +11,7 @@ import { useShallow } from "zustand/react/shallow";
 import type { LabEvent } from "@replica-lab/protocol";
 import { formatVirtualTime } from "../format/units.ts";
 import { EVENT_GROUP_LABEL_KEYS, EVENT_GROUPS, eventGroup, eventTone, matchesFilter, type EventGroup } from "../store/eventGroups.ts";
+import { sequenceStore, useSequence } from "../sequence/sequenceStore.ts";
 import { useNodeChoices } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
 import { eventKindLabel, eventLine, explainEvent, type EventContext, type PsyncSent } from "./eventText.ts";
@@ -153,9 +154,15 @@ const EventRow = memo(function EventRow({ event, ctx }: { readonly event: LabEve
   const { t } = useTranslation();
   const { head, reason, serverText } = explainEvent(event, t, ctx);
   const group = eventGroup(event.kind);
+  // Linked with the sequence diagram: a click selects the event there, and the events of the
+  // message selected there are lit here.
+  const linked = useSequence((s) => s.litEvents.includes(event.seq));
   return (
     <li
-      className={`event tone-${eventTone(event)}`}
+      className={`event tone-${eventTone(event)}${linked ? " linked" : ""}`}
+      data-seq={event.seq}
+      data-linked={linked}
+      onClick={() => sequenceStore.getState().select({ kind: "event", seq: event.seq })}
       data-kind={event.kind}
       data-group={group}
       data-node={event.nodeName ?? ""}

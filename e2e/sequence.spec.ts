@@ -1,0 +1,70 @@
+/**
+ * The sequence diagram and the protocol comparison in a real browser against the real server
+ * (issue 10): open the diagram on the default lab and see the handshake; drop C's link (A kills
+ * it, the path is cut for 2 s) and see C's PSYNC answered with +CONTINUE; click that arrow and
+ * read its bytes, with its event lit in the log; select an event in the log and see its arrows
+ * lit; open Compare and see 2.6 sync C in full where 7.0 resyncs it partially.
+ */
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import type { LabView } from "@replica-lab/protocol";
+import { api, createLab, openLab, shot } from "./helpers.ts";
+
+async function labView(request: APIRequestContext, labId: string): Promise<LabView> {
+  const response = await request.get(`/api/labs/${labId}`);
+  expect(response.ok()).toBe(true);
+  return (await response.json()) as LabView;
+}
+
+test("the diagram draws the PSYNC exchange after a dropped link, links with the event log, and Compare shows 2.6's full resync beside 7.0's partial", async ({ page, request }) => {
+  const labId = await createLab(request, "one-master-two-replicas", "sequence");
+  await openLab(page, labId);
+
+  await page.getByTestId("sequence-open").click();
+  const drawer = page.getByTestId("sequence-drawer");
+  await expect(drawer).toBeVisible();
+  const messages = drawer.getByTestId("sequence-message");
+  // The default lab's two first syncs: the replicas' PSYNCs and the master's +FULLRESYNC and RDB.
+  await expect(messages.filter({ has: page.locator("text=/^PSYNC /") }).first()).toBeAttached();
+  await expect(drawer.locator('[data-testid="sequence-message"][data-kind="rdb"]').first()).toBeAttached();
+  await expect(drawer.locator('[data-testid="sequence-message"][data-kind="reply"][data-text^="+FULLRESYNC"]').first()).toBeAttached();
+
+  // Drop C's link: A kills it, and the path between them is cut for 2 s.
+  const view = await labView(request, labId);
+  const a = view.nodes.find((n) => n.name === "A")!;
+  const c = view.nodes.find((n) => n.name === "C")!;
+  await api(request, "POST", `/api/labs/${labId}/nodes/${a.id}/command`, { argv: ["CLIENT", "KILL", c.address] });
+  await api(request, "PATCH", `/api/labs/${labId}/links/${a.id}/${c.id}`, { partitioned: true });
+  await api(request, "POST", `/api/labs/${labId}/nodes/${a.id}/command`, { argv: ["SET", "while-away", "1"] });
+  await page.waitForTimeout(2000);
+  await api(request, "PATCH", `/api/labs/${labId}/links/${a.id}/${c.id}`, { partitioned: false });
+
+  // C reconnects at its next cron: PSYNC <replid> <offset+1>, answered +CONTINUE.
+  const cont = drawer.locator('[data-testid="sequence-message"][data-kind="reply"][data-text^="+CONTINUE"]').first();
+  await expect(cont).toBeAttached({ timeout: 20_000 });
+  await cont.scrollIntoViewIfNeeded();
+  await cont.click();
+  const raw = drawer.getByTestId("sequence-raw");
+  await expect(raw).toHaveText(/^\+CONTINUE [0-9a-f]{40}\\r\\n$/);
+  // The arrow's events light up in the log (C's partial resync verdict on A, or C's own line).
+  await expect(page.locator('.event[data-linked="true"]').first()).toBeAttached();
+  await shot(page, "sequence-continue");
+
+  // The other way: an event selected in the log lights its arrows.
+  const verdict = page.locator('.event[data-kind="partial-resync"]').last();
+  if ((await verdict.count()) > 0) {
+    await verdict.click();
+    await expect(drawer.locator('[data-testid="sequence-message"].lit').first()).toBeAttached();
+  }
+
+  // Compare: the same story under every protocol.
+  await page.getByTestId("compare-open").click();
+  const panel = page.getByTestId("compare-panel");
+  await expect(panel).toBeVisible();
+  const old = panel.getByTestId("compare-syncs-2.6");
+  const modern = panel.getByTestId("compare-syncs-7.0");
+  await expect(old.locator('li[data-kind="full"]')).toHaveCount(3, { timeout: 30_000 });
+  await expect(old.locator('li[data-kind="partial"]')).toHaveCount(0);
+  await expect(modern.locator('li[data-kind="partial"]')).toHaveCount(1);
+  await expect(panel.getByTestId("compare-differences")).toContainText("2.6");
+  await shot(page, "sequence-compare");
+});
