@@ -8,12 +8,13 @@
  * in the order they blocked, each as the pop it becomes, and that pop is what replicas get: a
  * served BLPOP reaches them as LPOP, a BLMOVE as LMOVE, a BZPOPMIN as ZPOPMIN.
  */
-import { writeNullArray } from "./resp/encode.ts";
+import {  } from "./resp/encode.ts";
 import type { Client } from "./client.ts";
 import type { Database } from "./store/keyspace.ts";
 import type { RedisNode } from "./server.ts";
 import { serveClientBlockedOnList } from "./commands/lists.ts";
 import { serveClientBlockedOnZset } from "./commands/zsets.ts";
+import { replyNullArray } from "./commands/reply.ts";
 
 /** What a blocked client waits for. */
 export interface BlockedOnKeys {
@@ -97,7 +98,7 @@ export function handleBlockedTimeouts(node: RedisNode): void {
   for (const c of [...node.blockedClients]) {
     const deadline = c.blocked!.deadlineMs;
     if (deadline !== 0 && deadline <= now) {
-      writeNullArray(c.out);
+      replyNullArray(c);
       unblockClient(node, c);
     }
   }

@@ -31,6 +31,8 @@ export class Client {
   /** Unix second since which the output buffer is over its soft limit, or 0 (redis obuf_soft_limit_reached_time). */
   obufSoftLimitSinceSec = 0;
   kind: ClientKind = "normal";
+  /** The protocol HELLO chose (redis c->resp): 3 answers nulls, maps, sets and doubles in RESP3. */
+  resp: 2 | 3 = 2;
   db = 0;
   name = "";
   /** Queued commands while in MULTI, or null. */

@@ -148,6 +148,18 @@ export function writeDouble(out: ByteWriter, value: number): void {
   writeBulkString(out, formatG17(value));
 }
 
+/** addReplyDouble: a bulk string in RESP2, `,<%.17g>` (`,inf`, `,-inf`) in RESP3. */
+export function replyDouble(c: Client, value: number): void {
+  if (c.resp !== 3) {
+    writeDouble(c.out, value);
+    return;
+  }
+  c.out.byte(0x2c);
+  c.out.ascii(formatG17(value));
+  c.out.byte(0x0d);
+  c.out.byte(0x0a);
+}
+
 /** A byte-string key or member as a bulk reply. */
 export function writeBinary(out: ByteWriter, text: string): void {
   const bytes = new Uint8Array(text.length);

@@ -1,14 +1,14 @@
 /**
  * Connection commands: PING, ECHO, SELECT, AUTH, HELLO, QUIT, CLIENT.
  */
-import { writeArrayHeader, writeBulk, writeBulkString, writeInteger, writeNullBulk, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulk, writeBulkString, writeInteger, writeSimple } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import { DATABASE_COUNT } from "../store/keyspace.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { clientBufferFields } from "../client-limits.ts";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word } from "./reply.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word, replyMapHeader, replyNullBulk } from "./reply.ts";
 
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {
@@ -62,16 +62,18 @@ function authCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 
 function helloCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   let i = 1;
+  let protocol: 2 | 3 | null = null;
   if (argv.length >= 2) {
     const version = parseSafeInt(argv[1]!);
     if (version === undefined) {
       node.replyError(c, "ERR Protocol version is not an integer or out of range");
       return;
     }
-    if (version !== 2) {
-      node.replyError(c, "NOPROTO unsupported protocol version (Replica Lab speaks RESP2 only)");
+    if (version !== 2 && version !== 3) {
+      node.replyError(c, "NOPROTO unsupported protocol version");
       return;
     }
+    protocol = version;
     i = 2;
   }
   for (; i < argv.length; i++) {
@@ -97,13 +99,15 @@ function helloCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     return;
   }
-  writeArrayHeader(c.out, 14);
+  // The protocol changes before the reply, so HELLO 3 is itself answered with a RESP3 map.
+  if (protocol !== null) c.resp = protocol;
+  replyMapHeader(c, 7);
   writeBulkString(c.out, "server");
   writeBulkString(c.out, "redis");
   writeBulkString(c.out, "version");
   writeBulkString(c.out, node.versionString);
   writeBulkString(c.out, "proto");
-  writeInteger(c.out, 2);
+  writeInteger(c.out, c.resp);
   writeBulkString(c.out, "id");
   writeInteger(c.out, c.id);
   writeBulkString(c.out, "mode");
@@ -171,7 +175,7 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     case "getname":
       if (argv.length !== 2) break;
       if (c.name) writeBulkString(c.out, c.name);
-      else writeNullBulk(c.out);
+      else replyNullBulk(c);
       return;
     case "setname": {
       if (argv.length !== 3) break;

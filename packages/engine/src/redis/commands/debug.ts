@@ -4,7 +4,7 @@
  * RELOAD (save, flush, load the RDB back), OBJECT, SET-ACTIVE-EXPIRE, SLEEP (the node, not the
  * process, sleeps, in virtual time), QUICKLIST-PACKED-THRESHOLD, PROTOCOL and HELP.
  */
-import { writeArrayHeader, writeBulkString, writeInteger, writeNullBulk, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulkString, writeInteger, writeSimple } from "../resp/encode.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -16,8 +16,9 @@ import { quicklistNodes } from "../rdb/aggregate-writer.ts";
 import { encodeListpack } from "../rdb/compact.ts";
 import { parseMemory } from "../config.ts";
 import { strtod } from "../numbers.ts";
-import { keyOf, word } from "./reply.ts";
+import { keyOf, word, replyNullBulk } from "./reply.ts";
 import { RdbError } from "../rdb/errors.ts";
+import { debugPopulate } from "./debug-populate.ts";
 
 const HELP = [
   "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -126,7 +127,7 @@ function debugProtocol(node: RedisNode, c: Client, type: string): void {
     case "bignum":
       return writeBulkString(c.out, "1234567999999999999999999999999999999");
     case "null":
-      return writeNullBulk(c.out);
+      return replyNullBulk(c);
     case "array":
     case "set":
       writeArrayHeader(c.out, 3);
@@ -177,6 +178,8 @@ function debugCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     // (long long)(dtime * 1000000) microseconds; the node stops for that long in virtual time.
     const micros = Math.trunc(seconds * 1_000_000);
     node.sleep(Number.isFinite(micros) && micros > 0 ? micros / 1000 : 0, c);
+  } else if (sub === "populate" && argc >= 3 && argc <= 5) {
+    debugPopulate(node, c, argv);
   } else if (sub === "set-active-expire" && argc === 3) {
     node.activeExpireEnabled = atoi(bytesToBinary(argv[2]!)) !== 0;
     writeSimple(c.out, "OK");

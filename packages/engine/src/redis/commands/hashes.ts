@@ -4,7 +4,7 @@
  * `hash-max-listpack-entries` fields. HINCRBYFLOAT goes to replicas as HSET with the value it
  * computed, so that float formatting can never make a replica differ.
  */
-import { writeArrayHeader, writeBulk, writeInteger, writeNullBulk, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulk, writeInteger, writeSimple } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -12,7 +12,7 @@ import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { HashValue } from "../store/hash.ts";
 import { existingForWrite, lookupTyped, removeEach, replyLength, writeBinary } from "./args.ts";
-import { INT64_MAX, INT64_MIN, keyOf, parseInt64 } from "./reply.ts";
+import { INT64_MAX, INT64_MIN, keyOf, parseInt64, replyMapHeader, replyNullBulk } from "./reply.ts";
 import { add, formatHuman, fromInteger, isInfinite, parseLongDouble } from "../long-double.ts";
 import { parseRandomCount, randomSample } from "./random.ts";
 
@@ -162,7 +162,7 @@ function hgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (hash === null) return;
   const value = hash?.fields.get(bytesToBinary(argv[2]!));
   if (value) writeBulk(c.out, value);
-  else writeNullBulk(c.out);
+  else replyNullBulk(c);
 }
 
 function hmgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -172,7 +172,7 @@ function hmgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   for (let i = 2; i < argv.length; i++) {
     const value = hash?.fields.get(bytesToBinary(argv[i]!));
     if (value) writeBulk(c.out, value);
-    else writeNullBulk(c.out);
+    else replyNullBulk(c);
   }
 }
 
@@ -203,11 +203,11 @@ function hgetallCommand(what: "keys" | "values" | "both") {
   return (node: RedisNode, c: Client, argv: Uint8Array[]): void => {
     const hash = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "hash", false);
     if (hash === null) return;
-    if (hash === undefined) {
-      writeArrayHeader(c.out, 0);
-      return;
-    }
-    writeArrayHeader(c.out, what === "both" ? hash.length * 2 : hash.length);
+    // HGETALL is a map in RESP3 (an empty one for a missing key); HKEYS and HVALS stay arrays.
+    const length = hash === undefined ? 0 : hash.length;
+    if (what === "both") replyMapHeader(c, length);
+    else writeArrayHeader(c.out, length);
+    if (hash === undefined) return;
     for (const [field, value] of hash.fields) {
       if (what !== "values") writeBinary(c.out, field);
       if (what !== "keys") writeBulk(c.out, value);
@@ -228,8 +228,10 @@ function hrandfieldCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void
     }
     const fields = [...hash.fields.keys()];
     const picked = randomSample(node.random, fields, l, hash.encoding === "listpack");
-    writeArrayHeader(c.out, withValues ? picked.length * 2 : picked.length);
+    // WITHVALUES: flat in RESP2, one [field, value] pair per field in RESP3.
+    writeArrayHeader(c.out, withValues && c.resp === 2 ? picked.length * 2 : picked.length);
     for (const field of picked) {
+      if (withValues && c.resp === 3) writeArrayHeader(c.out, 2);
       writeBinary(c.out, field);
       if (withValues) writeBulk(c.out, hash.fields.get(field)!);
     }
@@ -238,7 +240,7 @@ function hrandfieldCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void
   const hash = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "hash", false);
   if (hash === null) return;
   if (hash === undefined) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   const fields = [...hash.fields.keys()];

@@ -8,7 +8,7 @@
  * Here a cursor is a position in the insertion order of the db (or of a hash-table-encoded
  * value); listpack and intset values answer in one call with cursor 0, as redis does.
  */
-import { writeArrayHeader, writeBulkString, writeInteger, writeNullBulk, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulkString, writeInteger, writeSimple } from "../resp/encode.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -18,7 +18,7 @@ import { cloneValue, encodingOf, refcountOf, typeOf } from "../store/value.ts";
 import { globMatch } from "../glob.ts";
 import { d2string, formatG17 } from "../numbers.ts";
 import { longArg, lookupTyped, writeBinary } from "./args.ts";
-import { ERR_SYNTAX, keyOf, parseInt64, word } from "./reply.ts";
+import { ERR_SYNTAX, keyOf, parseInt64, word, replyNullBulk } from "./reply.ts";
 
 const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
 
@@ -173,7 +173,7 @@ function randomkeyCommand(node: RedisNode, c: Client): void {
   const allVolatile = db.size === db.expires.size;
   for (;;) {
     if (db.size === 0) {
-      writeNullBulk(c.out);
+      replyNullBulk(c);
       return;
     }
     const key = randomKeyOf(node, db);
@@ -244,7 +244,7 @@ function objectCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if ((sub === "refcount" || sub === "encoding" || sub === "idletime" || sub === "freq") && argv.length === 3) {
     const value = node.lookupRead(node.selectedDb(c), keyOf(argv[2]!));
     if (value === undefined) {
-      writeNullBulk(c.out);
+      replyNullBulk(c);
       return;
     }
     if (sub === "refcount") writeInteger(c.out, refcountOf(value));

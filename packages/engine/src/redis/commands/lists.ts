@@ -5,7 +5,7 @@
  * command that has to wait is not propagated at all; when another client's push serves it, the
  * pop it became is (see blocking.ts).
  */
-import { writeArrayHeader, writeBulk, writeInteger, writeNullArray, writeNullBulk, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulk, writeInteger, writeSimple } from "../resp/encode.ts";
 import { asciiBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -14,7 +14,7 @@ import type { CommandSpec } from "./command.ts";
 import { ListValue } from "../store/list.ts";
 import { blockForKeys, type BlockedOnKeys } from "../blocking.ts";
 import { existingForWrite, listPositionArg, longArg, lookupTyped, positiveLongArg, rangeLongArg, replyLength, LONG_MAX } from "./args.ts";
-import { keyOf, word } from "./reply.ts";
+import { keyOf, word, replyNullBulk, replyNullArray } from "./reply.ts";
 import { parseLongDouble, timeoutMs } from "../long-double.ts";
 
 const LPOP = asciiBytes("LPOP");
@@ -111,14 +111,14 @@ function lindexCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const list = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "list", false);
   if (list === null) return;
   if (list === undefined) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   const index = longArg(node, c, argv[2]!);
   if (index === undefined) return;
   const item = list.at(index < 0 ? list.length + index : index);
   if (item) writeBulk(c.out, item);
-  else writeNullBulk(c.out);
+  else replyNullBulk(c);
 }
 
 function lsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -185,8 +185,8 @@ function popCommand(where: Where) {
     const list = lookupTyped(node, c, db, key, "list", true);
     if (list === null) return;
     if (list === undefined) {
-      if (hasCount) writeNullArray(c.out);
-      else writeNullBulk(c.out);
+      if (hasCount) replyNullArray(c);
+      else replyNullBulk(c);
       return;
     }
     if (hasCount && count === 0) {
@@ -254,7 +254,7 @@ function blockingPop(node: RedisNode, c: Client, argv: Uint8Array[], keyArgs: Ui
     return;
   }
   if (denyBlocking(node, c)) {
-    writeNullArray(c.out);
+    replyNullArray(c);
     return;
   }
   const keys = [...new Set(keyArgs.map(keyOf))];
@@ -309,7 +309,7 @@ function lmpopCommand(blocking: boolean) {
       node.rewriteArgv(rewritten, `LMPOP goes to replicas as the ${bytesToBinary(rewritten[0]!)} of the one list it popped from`);
       return;
     }
-    writeNullArray(c.out);
+    replyNullArray(c);
   };
 }
 
@@ -401,7 +401,7 @@ function lposCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (list === null) return;
   if (list === undefined) {
     if (count !== -1) writeArrayHeader(c.out, 0);
-    else writeNullBulk(c.out);
+    else replyNullBulk(c);
     return;
   }
   const length = list.length;
@@ -428,7 +428,7 @@ function lposCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   } else if (single !== -1) {
     writeInteger(c.out, single);
   } else {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
   }
 }
 
@@ -478,7 +478,7 @@ function lmoveGeneric(node: RedisNode, c: Client, argv: Uint8Array[], from: Wher
   const src = lookupTyped(node, c, db, srcKey, "list", true);
   if (src === null) return;
   if (src === undefined || src.length === 0) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   const dstKey = keyOf(argv[2]!);
@@ -511,7 +511,7 @@ function blmoveGeneric(node: RedisNode, c: Client, argv: Uint8Array[], from: Whe
   if (src === null) return;
   if (src === undefined) {
     if (denyBlocking(node, c)) {
-      writeNullBulk(c.out);
+      replyNullBulk(c);
       return;
     }
     blockForKeys(node, c, { type: "list", db, keys: [keyOf(argv[1]!)], deadlineMs: deadline, from, to, target: argv[2]!.slice(), count: -1, command, argv: argv.map((a) => a.slice()) });

@@ -2,6 +2,8 @@
  * Shared argument parsing and error texts for commands, with redis's exact wording.
  */
 import { bytesToBinary } from "../../util/bytes.ts";
+import { writeArrayHeader, writeNullArray, writeNullBulk } from "../resp/encode.ts";
+import type { Client } from "../client.ts";
 
 export const ERR_SYNTAX = "ERR syntax error";
 export const ERR_NOT_INTEGER = "ERR value is not an integer or out of range";
@@ -40,3 +42,39 @@ export function parseSafeInt(arg: Uint8Array): number | undefined {
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
+
+// RESP3 (networking.c addReplyNull, addReplyNullArray, addReplyMapLen, addReplySetLen): a client
+// that said HELLO 3 gets the typed forms; every other client the RESP2 ones, byte for byte as before.
+
+const RESP3_NULL = new Uint8Array([0x5f, 0x0d, 0x0a]);
+
+/** addReplyNull: `$-1` in RESP2, `_` in RESP3. */
+export function replyNullBulk(c: Client): void {
+  if (c.resp === 3) c.out.bytes(RESP3_NULL);
+  else writeNullBulk(c.out);
+}
+
+/** addReplyNullArray: `*-1` in RESP2, `_` in RESP3. */
+export function replyNullArray(c: Client): void {
+  if (c.resp === 3) c.out.bytes(RESP3_NULL);
+  else writeNullArray(c.out);
+}
+
+/** addReplyMapLen: `%n` in RESP3; in RESP2 a flat array of 2n elements. */
+export function replyMapHeader(c: Client, pairs: number): void {
+  if (c.resp === 3) writeTypedHeader(c, 0x25, pairs);
+  else writeArrayHeader(c.out, pairs * 2);
+}
+
+/** addReplySetLen: `~n` in RESP3, an array in RESP2. */
+export function replySetHeader(c: Client, n: number): void {
+  if (c.resp === 3) writeTypedHeader(c, 0x7e, n);
+  else writeArrayHeader(c.out, n);
+}
+
+function writeTypedHeader(c: Client, type: number, n: number): void {
+  c.out.byte(type);
+  c.out.ascii(String(n));
+  c.out.byte(0x0d);
+  c.out.byte(0x0a);
+}

@@ -9,7 +9,7 @@ import { rewriteConfigFile } from "../config-file.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
-import { ERR_SYNTAX, word } from "./reply.ts";
+import { ERR_SYNTAX, word, replyMapHeader } from "./reply.ts";
 
 function infoCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const sections = argv.slice(1).map((a) => bytesToBinary(a));
@@ -42,7 +42,7 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
         const pattern = bytesToBinary(argv[i]!);
         for (const [shown, canonical] of schema.names) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
       }
-      writeArrayHeader(c.out, found.size * 2);
+      replyMapHeader(c, found.size);
       for (const [shown, canonical] of found) {
         writeBulkString(c.out, shown);
         writeBulkString(c.out, formatConfigValue(node.config, canonical));

@@ -6,7 +6,7 @@
  * replica drawing its own random members would diverge; SRANDMEMBER changes nothing and is not
  * propagated at all.
  */
-import { writeArrayHeader, writeInteger, writeNullBulk } from "../resp/encode.ts";
+import { writeArrayHeader, writeInteger } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary, binaryToBytes } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -14,7 +14,7 @@ import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { isInt64String, SetValue } from "../store/set.ts";
 import { existingForWrite, lookupTyped, positiveLongArg, rangeLongArg, removeEach, replyLength, storeResult, writeBinary, LONG_MAX } from "./args.ts";
-import { ERR_SYNTAX, keyOf, word } from "./reply.ts";
+import { ERR_SYNTAX, keyOf, word, replyNullBulk, replySetHeader } from "./reply.ts";
 import { randomSample } from "./random.ts";
 
 const SREM = asciiBytes("SREM");
@@ -120,8 +120,10 @@ function scardCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   replyLength(node, c, argv[1]!, "set");
 }
 
-function writeMembers(c: Client, members: readonly string[]): void {
-  writeArrayHeader(c.out, members.length);
+/** Members as a set reply (`~` in RESP3: SMEMBERS, SUNION, SPOP with a count) or a plain array (SRANDMEMBER). */
+function writeMembers(c: Client, members: readonly string[], asSet = true): void {
+  if (asSet) replySetHeader(c, members.length);
+  else writeArrayHeader(c.out, members.length);
   for (const member of members) writeBinary(c.out, member);
 }
 
@@ -139,7 +141,7 @@ function spopWithCount(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const set = lookupTyped(node, c, db, key, "set", true);
   if (set === null) return;
   if (set === undefined || count === 0) {
-    writeArrayHeader(c.out, 0);
+    replySetHeader(c, 0);
     return;
   }
   const size = set.length;
@@ -153,7 +155,7 @@ function spopWithCount(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.rewriteArgv([DEL, argv[1]!], "SPOP took the whole set: replicas get DEL, whatever order it came out in");
     return;
   }
-  writeArrayHeader(c.out, count);
+  replySetHeader(c, count);
   const remaining = size - count;
   const ops: Uint8Array[][] = [];
   if (remaining * 5 > count) {
@@ -197,7 +199,7 @@ function spopCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const set = lookupTyped(node, c, db, key, "set", true);
   if (set === null) return;
   if (set === undefined) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   const member = randomMember(node, set);
@@ -220,7 +222,8 @@ function srandmemberCommand(node: RedisNode, c: Client, argv: Uint8Array[]): voi
       writeArrayHeader(c.out, 0);
       return;
     }
-    writeMembers(c, randomSample(node.random, set.ordered(), l, false));
+    // An array even when the count covers the whole set (7.0.15 answers it with addReplyArrayLen).
+    writeMembers(c, randomSample(node.random, set.ordered(), l, false), false);
     return;
   }
   if (argv.length > 3) {
@@ -230,7 +233,7 @@ function srandmemberCommand(node: RedisNode, c: Client, argv: Uint8Array[]): voi
   const set = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "set", false);
   if (set === null) return;
   if (set === undefined) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   writeBinary(c.out, randomMember(node, set));
@@ -265,7 +268,7 @@ function sinterGeneric(node: RedisNode, c: Client, keyArgs: readonly Uint8Array[
     } else if (cardinalityOnly) {
       writeInteger(c.out, 0);
     } else {
-      writeArrayHeader(c.out, 0);
+      replySetHeader(c, 0);
     }
     return;
   }

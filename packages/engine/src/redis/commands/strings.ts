@@ -4,12 +4,12 @@
  * GETEX becomes PEXPIREAT / PERSIST / DEL. Older versions (the node's `RedisDialect`) word the
  * expire error their way, know fewer SET options and send expiring writes as the client did.
  */
-import { writeBulk, writeInteger, writeNullBulk, writeSimple, writeArrayHeader } from "../resp/encode.ts";
+import { writeBulk, writeInteger, writeSimple, writeArrayHeader } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import type { CommandSpec } from "./command.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
-import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word } from "./reply.ts";
+import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word, replyNullBulk } from "./reply.ts";
 import { lookupTyped } from "./args.ts";
 import { markNonIntString, markRawString, WRONGTYPE } from "../store/value.ts";
 import { add, formatHuman, isInfinite, parseLongDouble } from "../long-double.ts";
@@ -89,7 +89,7 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const exists = get || nx || xx ? found !== undefined : false;
   if ((nx && exists) || (xx && !exists)) {
     if (get && old) writeBulk(c.out, old);
-    else writeNullBulk(c.out);
+    else replyNullBulk(c);
     return;
   }
   // lookupKeyWrite's side effect: a logically expired key is deleted (and the DEL propagated) first.
@@ -104,7 +104,7 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   if (get) {
     if (old) writeBulk(c.out, old);
-    else writeNullBulk(c.out);
+    else replyNullBulk(c);
   } else {
     c.out.bytes(OK_REPLY);
   }
@@ -157,7 +157,7 @@ function getCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const value = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "string", false);
   if (value === null) return;
   if (value) writeBulk(c.out, value);
-  else writeNullBulk(c.out);
+  else replyNullBulk(c);
 }
 
 function getdelCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -166,7 +166,7 @@ function getdelCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const value = lookupTyped(node, c, db, key, "string", true);
   if (value === null) return;
   if (!value) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   db.delete(key);
@@ -184,7 +184,7 @@ function getsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   node.dirty++;
   if (node.dialect.streamRewrites) node.rewriteArgv([SET, argv[1]!, argv[2]!]);
   if (old) writeBulk(c.out, old);
-  else writeNullBulk(c.out);
+  else replyNullBulk(c);
 }
 
 function getexCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -213,7 +213,7 @@ function getexCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const value = lookupTyped(node, c, db, key, "string", false);
   if (value === null) return;
   if (!value) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   if (unit && at <= node.unixMs() && !node.isReplica) {
@@ -263,7 +263,7 @@ function mgetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   for (let i = 1; i < argv.length; i++) {
     const value = node.lookupRead(db, keyOf(argv[i]!));
     if (value instanceof Uint8Array) writeBulk(c.out, value);
-    else writeNullBulk(c.out);
+    else replyNullBulk(c);
   }
 }
 

@@ -5,13 +5,13 @@
  * A WATCHed key that changed (or expired) since makes EXEC answer a null array; blocking commands
  * inside EXEC do not block (they time out at once).
  */
-import { writeArrayHeader, writeNullArray, writeSimple } from "../resp/encode.ts";
+import { writeArrayHeader, writeSimple } from "../resp/encode.ts";
 import { lowerAscii } from "../../util/bytes.ts";
 import { arityOk, type CommandSpec } from "./command.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import { discardTransaction, isWatchedKeyExpired, unwatchAllKeys, watchKey } from "../watch.ts";
-import { keyOf } from "./reply.ts";
+import { keyOf, replyNullArray } from "./reply.ts";
 
 function multiCommand(node: RedisNode, c: Client): void {
   if (c.multi) {
@@ -32,7 +32,7 @@ function execCommand(node: RedisNode, c: Client): void {
   if (isWatchedKeyExpired(c, node.unixMs())) c.dirtyCas = true;
   if (c.multiDirty || c.dirtyCas) {
     if (c.multiDirty) node.replyError(c, "EXECABORT Transaction discarded because of previous errors.");
-    else writeNullArray(c.out);
+    else replyNullArray(c);
     discardTransaction(c);
     return;
   }

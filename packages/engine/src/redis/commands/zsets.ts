@@ -5,15 +5,15 @@
  * print as `%.17g`. A blocking pop that finds data reaches replicas as ZPOPMIN/ZPOPMAX, ZMPOP as
  * ZPOPMIN/ZPOPMAX with the count popped.
  */
-import { writeArrayHeader, writeBulk, writeInteger, writeNullArray, writeNullBulk } from "../resp/encode.ts";
+import { writeArrayHeader, writeBulk, writeInteger } from "../resp/encode.ts";
 import { asciiBytes, binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { ZsetValue, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexRange, type ScoreRange, type ZNode } from "../store/zset.ts";
 import type { SetValue } from "../store/set.ts";
-import { doubleArg, existingForWrite, longArg, lookupTyped, positiveLongArg, rangeLongArg, removeEach, replyLength, storeResult, writeBinary, writeDouble, LONG_MAX } from "./args.ts";
-import { ERR_SYNTAX, keyOf, word } from "./reply.ts";
+import { doubleArg, existingForWrite, longArg, lookupTyped, positiveLongArg, rangeLongArg, removeEach, replyLength, storeResult, writeBinary, replyDouble, LONG_MAX } from "./args.ts";
+import { ERR_SYNTAX, keyOf, word, replyNullBulk, replyNullArray } from "./reply.ts";
 import { strtod } from "../numbers.ts";
 import { parseRandomCount, randomSample } from "./random.ts";
 import { blockForKeys, type BlockedOnKeys } from "../blocking.ts";
@@ -216,8 +216,8 @@ function zaddGeneric(node: RedisNode, c: Client, argv: Uint8Array[], incrCommand
     node.dirty += added + updated;
   }
   if (incr) {
-    if (processed) writeDouble(c.out, lastScore);
-    else writeNullBulk(c.out);
+    if (processed) replyDouble(c, lastScore);
+    else replyNullBulk(c);
   } else {
     writeInteger(c.out, ch ? added + updated : added);
   }
@@ -466,11 +466,8 @@ function zsetOperation(op: "union" | "inter" | "diff", numkeysIndex: number, sto
     } else if (cardinalityOnly) {
       writeInteger(c.out, cardinality);
     } else {
-      writeArrayHeader(c.out, withScores ? result.length * 2 : result.length);
-      for (const n of result) {
-        writeBinary(c.out, n.member);
-        if (withScores) writeDouble(c.out, n.score);
-      }
+      writeScoredHeader(c, result.length, withScores);
+      for (const n of result) writeScored(c, n, withScores);
     }
   };
 }
@@ -625,11 +622,8 @@ function zrangeGeneric(node: RedisNode, c: Client, argv: Uint8Array[], argcStart
     return;
   }
   const scores = withScores;
-  writeArrayHeader(c.out, scores ? nodes.length * 2 : nodes.length);
-  for (const n of nodes) {
-    writeBinary(c.out, n.member);
-    if (scores) writeDouble(c.out, n.score);
-  }
+  writeScoredHeader(c, nodes.length, scores);
+  for (const n of nodes) writeScored(c, n, scores);
 }
 
 /**
@@ -680,8 +674,8 @@ function zscoreCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const zset = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "zset", false);
   if (zset === null) return;
   const score = zset?.score(bytesToBinary(argv[2]!));
-  if (score === undefined) writeNullBulk(c.out);
-  else writeDouble(c.out, score);
+  if (score === undefined) replyNullBulk(c);
+  else replyDouble(c, score);
 }
 
 function zmscoreCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -690,8 +684,8 @@ function zmscoreCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   writeArrayHeader(c.out, argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
     const score = zset?.score(bytesToBinary(argv[j]!));
-    if (score === undefined) writeNullBulk(c.out);
-    else writeDouble(c.out, score);
+    if (score === undefined) replyNullBulk(c);
+    else replyDouble(c, score);
   }
 }
 
@@ -704,11 +698,11 @@ function zrankCommand(reverse: boolean) {
     const zset = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "zset", false);
     if (zset === null) return;
     if (zset === undefined) {
-      writeNullBulk(c.out);
+      replyNullBulk(c);
       return;
     }
     const rank = zset.rank(bytesToBinary(argv[2]!));
-    if (rank < 0) writeNullBulk(c.out);
+    if (rank < 0) replyNullBulk(c);
     else writeInteger(c.out, reverse ? zset.length - 1 - rank : rank);
   };
 }
@@ -723,6 +717,21 @@ interface PopShape {
   readonly nested: boolean;
   /** A null array (not an empty one) when no key holds a sorted set. */
   readonly nilWhenEmpty: boolean;
+}
+
+/**
+ * A WITHSCORES reply's array (zrangeResultBeginClient): members and scores flat in RESP2, one
+ * [member, score] pair per member in RESP3.
+ */
+function writeScoredHeader(c: Client, count: number, withScores: boolean): void {
+  writeArrayHeader(c.out, withScores && c.resp === 2 ? count * 2 : count);
+}
+
+/** One member of a reply that {@link writeScoredHeader} began. */
+function writeScored(c: Client, n: { readonly member: string; readonly score: number }, withScores: boolean): void {
+  if (withScores && c.resp === 3) writeArrayHeader(c.out, 2);
+  writeBinary(c.out, n.member);
+  if (withScores) replyDouble(c, n.score);
 }
 
 /**
@@ -742,7 +751,7 @@ function genericZpop(node: RedisNode, c: Client, keyArgs: readonly Uint8Array[],
     break;
   }
   if (!found || !keyArg) {
-    if (shape.nilWhenEmpty) writeNullArray(c.out);
+    if (shape.nilWhenEmpty) replyNullArray(c);
     else writeArrayHeader(c.out, 0);
     return null;
   }
@@ -755,6 +764,8 @@ function genericZpop(node: RedisNode, c: Client, keyArgs: readonly Uint8Array[],
   const popped = Math.min(wanted, length);
   if (!shape.nested && !shape.emitKey) {
     writeArrayHeader(c.out, popped * 2);
+  } else if (!shape.emitKey) {
+    writeArrayHeader(c.out, popped);
   } else if (!shape.nested) {
     writeArrayHeader(c.out, popped * 2 + 1);
     writeBulk(c.out, keyArg);
@@ -770,7 +781,7 @@ function genericZpop(node: RedisNode, c: Client, keyArgs: readonly Uint8Array[],
     node.dirty++;
     if (shape.nested) writeArrayHeader(c.out, 2);
     writeBinary(c.out, member);
-    writeDouble(c.out, score);
+    replyDouble(c, score);
   }
   const key = keyOf(keyArg);
   if (found.length === 0) db.delete(key);
@@ -790,7 +801,8 @@ function zpopCommand(where: Where) {
       if (parsed === undefined) return;
       count = parsed;
     }
-    genericZpop(node, c, [argv[1]!], where, count, { emitKey: false, nested: false, nilWhenEmpty: false });
+    // RESP3 pairs each member with its score, except for a plain ZPOPMIN without a count.
+    genericZpop(node, c, [argv[1]!], where, count, { emitKey: false, nested: c.resp === 3 && count !== -1, nilWhenEmpty: false });
   };
 }
 
@@ -814,7 +826,7 @@ function blockingZpop(node: RedisNode, c: Client, argv: Uint8Array[], keyArgs: r
     return;
   }
   if (denyBlocking(node, c)) {
-    writeNullArray(c.out);
+    replyNullArray(c);
     return;
   }
   const keys = [...new Set(keyArgs.map(keyOf))];
@@ -894,17 +906,14 @@ function zrandmemberCommand(node: RedisNode, c: Client, argv: Uint8Array[]): voi
     }
     const all = [...zset];
     const picked = randomSample(node.random, all, l, zset.encoding === "listpack");
-    writeArrayHeader(c.out, withScores ? picked.length * 2 : picked.length);
-    for (const n of picked) {
-      writeBinary(c.out, n.member);
-      if (withScores) writeDouble(c.out, n.score);
-    }
+    writeScoredHeader(c, picked.length, withScores);
+    for (const n of picked) writeScored(c, n, withScores);
     return;
   }
   const zset = lookupTyped(node, c, node.selectedDb(c), keyOf(argv[1]!), "zset", false);
   if (zset === null) return;
   if (zset === undefined) {
-    writeNullBulk(c.out);
+    replyNullBulk(c);
     return;
   }
   writeBinary(c.out, zset.byRank(node.random.int(zset.length))!.member);
