@@ -9,15 +9,14 @@ import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 
-/** getPositiveLongFromObjectOrReply: a whole number, 0 or more, written plainly. */
+/**
+ * getPositiveLongFromObjectOrReply: a whole number, 0 or more, written plainly; anything else
+ * (not a number, negative) gets the one range error, as 7.0.15 answers both.
+ */
 function positiveLong(node: RedisNode, c: Client, arg: Uint8Array): number | null {
   const text = bytesToBinary(arg);
   const value = /^(0|-?[1-9]\d*)$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value)) {
-    node.replyError(c, "ERR value is not an integer or out of range");
-    return null;
-  }
-  if (value < 0) {
+  if (!Number.isSafeInteger(value) || value < 0) {
     node.replyError(c, "ERR value is out of range, must be positive");
     return null;
   }
