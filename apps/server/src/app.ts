@@ -128,6 +128,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.decorate("persistence", persistence);
   const lessons = new LessonService(options.lessons ?? LessonCatalogue.load(), registry, access);
   app.decorate("lessons", lessons);
+  // A lesson lab restored after a restart goes on at the step it was on.
+  if (persistence) persistence.lessons = lessons;
   installErrorHandling(app);
   installRequestGuard(app, access);
   const classroom = new ClassroomService(registry);

@@ -17,6 +17,15 @@ export interface StepMark {
   readonly eventSeq: number;
 }
 
+/** What a lab keeps of its way through a lesson, so the lesson survives a server restart. */
+export interface SavedLessonState {
+  readonly lessonId: string;
+  readonly step: number;
+  readonly marks: readonly StepMark[];
+  readonly lessonMark: StepMark;
+  readonly done: boolean;
+}
+
 /** A step action that does not apply now (the caller turns it into a 409). */
 export class LessonStateError extends Error {
   constructor(message: string) {
@@ -36,6 +45,27 @@ export class LessonPlayer {
     readonly lesson: LessonDefinition,
     private driver: LessonDriver,
   ) {}
+
+  /**
+   * A player that goes on where a saved one stood, on the lab rebuilt from the same log (its input
+   * and event positions are the saved ones), or null when the state does not fit the lesson.
+   */
+  static resumed(lesson: LessonDefinition, driver: LessonDriver, saved: SavedLessonState): LessonPlayer | null {
+    const fits = (m: StepMark): boolean => Number.isInteger(m.inputIndex) && Number.isInteger(m.eventSeq) && m.inputIndex <= driver.lab.inputs.length;
+    if (saved.lessonId !== lesson.id || !Number.isInteger(saved.step) || saved.step < 0 || saved.step > lesson.steps.length) return null;
+    if (saved.marks.length !== Math.min(saved.step + 1, lesson.steps.length + 1) || !saved.marks.every(fits) || !fits(saved.lessonMark)) return null;
+    const player = new LessonPlayer(lesson, driver);
+    player.stepIndex = saved.step;
+    player.marks.push(...saved.marks.map((m) => ({ inputIndex: m.inputIndex, eventSeq: m.eventSeq })));
+    player.lessonMark = { ...saved.lessonMark };
+    player.doneHere = saved.done === true;
+    return player;
+  }
+
+  /** The state to keep across a restart. */
+  saved(): SavedLessonState {
+    return { lessonId: this.lesson.id, step: this.stepIndex, marks: [...this.marks], lessonMark: this.lessonMark, done: this.doneHere };
+  }
 
   /** Sets up a fresh lab (the lesson's `setup`, then settled) and enters the first step. */
   async begin(): Promise<void> {

@@ -17,7 +17,7 @@ import type { LabRuntime } from "../labs/lab-runtime.ts";
 import { DEFAULT_TIMELINE } from "../labs/lab-timeline.ts";
 import type { Access } from "../security/access.ts";
 import type { LessonCatalogue } from "./lesson-catalogue.ts";
-import { LessonPlayer, LessonStateError } from "./lesson-player.ts";
+import { LessonPlayer, LessonStateError, type SavedLessonState } from "./lesson-player.ts";
 import { MissingNodeError } from "./operations.ts";
 import { RuntimeDriver } from "./runtime-driver.ts";
 
@@ -124,6 +124,23 @@ export class LessonService {
       await player.resumeAt(new RuntimeDriver(runtime), step);
       return player.progress();
     });
+  }
+
+  /** What the store keeps of the lab's lesson (null: the lab plays none). */
+  savedOf(labId: string): SavedLessonState | null {
+    return this.players.get(labId)?.saved() ?? null;
+  }
+
+  /**
+   * Takes a lab restored after a restart back into its lesson, at the step it was on. A lesson
+   * that is gone or changed shape since leaves the lab without one; the lab itself is kept.
+   */
+  adopt(runtime: LabRuntime, saved: SavedLessonState): boolean {
+    const lesson = this.catalogue.get(saved.lessonId);
+    const player = lesson ? LessonPlayer.resumed(lesson, new RuntimeDriver(runtime), saved) : null;
+    if (player === null) return false;
+    this.players.set(runtime.id, player);
+    return true;
   }
 
   close(): void {

@@ -18,6 +18,7 @@ import type { TimelineService } from "../labs/timeline-service.ts";
 import type { Access } from "../security/access.ts";
 import type { LabStore } from "./lab-store.ts";
 import type { LabWrite, StoredRows } from "./store-protocol.ts";
+import type { SavedLessonState } from "../lessons/lesson-player.ts";
 
 /** What the store keeps of a lab besides its log (the `labs.meta` column), version 1. */
 export interface StoredMeta {
@@ -30,6 +31,14 @@ export interface StoredMeta {
   readonly layout: Readonly<Record<string, NodePosition>>;
   readonly clock: { readonly paused: boolean; readonly speed: number };
   readonly writeLoads: readonly WriteLoadView[];
+  /** The lesson the lab plays and where it stands (absent: none, or a store from before lessons were kept). */
+  readonly lesson?: SavedLessonState;
+}
+
+/** Where the lessons of labs are kept and taken back (the app's `LessonService`). */
+export interface LessonKeeper {
+  savedOf(labId: string): SavedLessonState | null;
+  adopt(runtime: LabRuntime, saved: SavedLessonState): boolean;
 }
 
 export interface PersistenceOptions {
@@ -72,6 +81,8 @@ export class LabPersistence {
   private closed = false;
   /** The last write the store refused (the labs keep running; the next write tries again). */
   lastError: string | null = null;
+  /** Where lesson labs' progress comes from and goes back to (set by `buildApp`). */
+  lessons: LessonKeeper | null = null;
 
   constructor(
     private readonly store: LabStore,
@@ -117,6 +128,8 @@ export class LabPersistence {
         else runtime.clock.resume(now, runtime.lab.nowMs);
         runtime.clock.setSpeed(meta.clock.speed, now, runtime.lab.nowMs);
         for (const load of meta.writeLoads) if (runtime.lab.hasNode(load.nodeId)) runtime.setWriteLoad(load.nodeId as NodeId, load.opsPerSec);
+        // A lesson that is gone or changed shape since leaves the lab without one: the lab is kept.
+        if (meta.lesson !== undefined) this.lessons?.adopt(runtime, meta.lesson);
       } catch (error) {
         problems.push({ labId: row.labId, error: error instanceof Error ? error.message : String(error) });
       } finally {
@@ -238,6 +251,7 @@ export class LabPersistence {
       layout: runtime.layout,
       clock: { paused: runtime.clock.paused, speed: runtime.clock.speed },
       writeLoads: runtime.writeLoads(),
+      ...lessonOf(this.lessons?.savedOf(runtime.id) ?? null),
     };
   }
 }
@@ -257,4 +271,9 @@ export function storedLog(rows: StoredRows): LabInput[] {
     log.length = chunk.first + entries.length;
   }
   return log;
+}
+
+/** The meta's `lesson` field, or nothing for a lab without a lesson (older metas stay byte-equal). */
+function lessonOf(saved: SavedLessonState | null): { readonly lesson?: SavedLessonState } {
+  return saved === null ? {} : { lesson: saved };
 }
