@@ -20,6 +20,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Lab, Prng, type NodeId, type NodeSnapshot } from "../src/index.ts";
+import { randomLinkChange } from "./sim-faults.ts";
 
 const DEFAULT_SEEDS = 40;
 /** Seeds per older kind, and of mixed labs, in a default run. */
@@ -131,16 +132,8 @@ class Simulation {
     } else if (roll < 73) {
       this.lab.thaw(id);
       this.note(`${name}: thaw`);
-    } else if (roll < 79) {
-      const other = this.rng.pick(this.ids.filter((o) => o !== id));
-      const partitioned = this.rng.chance(0.5);
-      this.lab.setLink(id, other, { partitioned });
-      this.note(`${name}-${this.name(other)}: ${partitioned ? "partition" : "heal"}`);
     } else if (roll < 82) {
-      const other = this.rng.pick(this.ids.filter((o) => o !== id));
-      const latencyMs = this.rng.int(200);
-      this.lab.setLink(id, other, { latencyMs });
-      this.note(`${name}-${this.name(other)}: latency ${latencyMs}`);
+      this.note(randomLinkChange(this.lab, this.rng, roll < 79 ? "cut" : "latency", id, this.ids, (n) => this.name(n)));
     } else {
       const ms = this.rng.pick([5, 50, 500, 1500, 4000, 12000]);
       this.lab.advance(ms);

@@ -35,6 +35,7 @@ import { TRIM_HYSTERESIS } from "../../src/protocols/ssdb/binlog.ts";
 import { decodeQueueItemKey, QITEM_MIN_SEQ, ssdbEscape } from "../../src/protocols/ssdb/keys.ts";
 import { SsdbNode } from "../../src/protocols/ssdb/node.ts";
 import { bytesToBinary } from "../../src/util/bytes.ts";
+import { randomLinkChange } from "../sim-faults.ts";
 
 /** Random steps per run before the heal. */
 export const STEPS = 200;
@@ -290,17 +291,8 @@ export class SsdbSimulation {
     } else if (roll < 72) {
       this.lab.thaw(id);
       this.note(`${name}: thaw`);
-    } else if (roll < 78) {
-      const other = this.rng.pick(this.ids.filter((o) => o !== id));
-      const partitioned = this.rng.chance(0.5);
-      if (partitioned) this.noteInterruptedCopy(id);
-      this.lab.setLink(id, other, { partitioned });
-      this.note(`${name}-${this.name(other)}: ${partitioned ? "partition" : "heal"}`);
     } else if (roll < 81) {
-      const other = this.rng.pick(this.ids.filter((o) => o !== id));
-      const latencyMs = this.rng.int(200);
-      this.lab.setLink(id, other, { latencyMs });
-      this.note(`${name}-${this.name(other)}: latency ${latencyMs}`);
+      this.note(randomLinkChange(this.lab, this.rng, roll < 78 ? "cut" : "latency", id, this.ids, (n) => this.name(n), () => this.noteInterruptedCopy(id)));
     } else {
       const ms = this.rng.pick([5, 50, 300, 1500, 4000, 12000, 35000]);
       this.lab.advance(ms);
