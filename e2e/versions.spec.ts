@@ -151,4 +151,15 @@ test("a node's version: chosen when adding, changed by a restart from the menu",
   await expect(card(page, "A").locator('[data-field="version"]')).toHaveAttribute("data-version", "4.0");
   await expect(card(page, "A").locator('[data-field="replid"]')).toBeVisible();
   await expect(page.getByTestId("event-log").locator('.event[data-kind="restarted"]').last()).toContainText("restarted");
+
+  // An SSDB node beside it: the menu says, before the link is made, that the two never sync.
+  await page.getByTestId("add-node-version").selectOption("ssdb");
+  await page.getByTestId("add-node").click();
+  await expect(card(page, "B").locator('[data-field="version"]')).toHaveAttribute("data-version", "ssdb");
+  await page.getByTestId("menu-B").click();
+  await expect(page.getByRole("menuitem", { name: /^A\s+⚠ never syncs/ })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await selectNode(page, "B");
+  await page.getByTestId("master-select").selectOption({ label: "A  ⚠ never syncs" });
+  await expect(page.getByTestId("pairing-note")).toContainText("sync140");
 });

@@ -15,7 +15,7 @@ import { hasOffsets, hasReplids, offsetInMasterStream, replicaLagSec, syncCounts
 import { isUnsetReplid } from "../format/replid.ts";
 import { asSsdb, replicaOnline } from "../format/ssdb.ts";
 import { formatBytes, formatOffset } from "../format/units.ts";
-import { VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel, versionShort } from "../format/versions.ts";
+import { pairingNeverSyncs, VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel, versionShort } from "../format/versions.ts";
 import { roleWord, statusWord } from "../i18n/words.ts";
 import { appStore, useApp } from "../store/store.ts";
 import { useInCycle, useNode, useNodeName } from "../store/selectors.ts";
@@ -177,10 +177,15 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
       { label: t("menu.setKey"), hint: "S", disabled: node.status !== "up", onSelect: () => actions.setRandomKey(node.id) },
       "separator",
       { heading: t("menu.replicateFrom") },
-      ...others.map((otherId) => ({
-        label: `${lab.nodes[otherId]?.name ?? otherId}${otherId === node.masterId ? "  ✓" : ""}`,
-        onSelect: () => actions.setMaster(node.id, otherId),
-      })),
+      ...others.map((otherId) => {
+        const other = lab.nodes[otherId];
+        // Said before the link is made: an SSDB node and a Redis node never sync with each other.
+        const never = other !== undefined && pairingNeverSyncs(node.version, other.version);
+        return {
+          label: `${other?.name ?? otherId}${otherId === node.masterId ? "  ✓" : ""}${never ? `  ⚠ ${t("versions.pair.never")}` : ""}`,
+          onSelect: () => actions.setMaster(node.id, otherId),
+        };
+      }),
       // Servers outside the lab that the lab already knows of (external nodes): REPLICAOF their address.
       ...lab.externals.nodeIds.map((address) => ({
         label: `${t("menu.external", { address })}${node.masterId === null && address === node.masterAddress ? "  ✓" : ""}`,

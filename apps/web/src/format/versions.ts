@@ -36,3 +36,21 @@ export function versionClass(version: string): string {
 export function isChoosableVersion(value: string): value is NodeVersion {
   return (VERSION_CHOICES as readonly string[]).includes(value);
 }
+
+/**
+ * What happens when a node of `replica` version follows a master of `master` version, where that
+ * is not an ordinary sync: SSDB and Redis cannot replicate from each other (each speaks its own
+ * replication protocol), and a replica of a 2.6 master falls back from PSYNC to SYNC. Null for an
+ * ordinary pairing. Shown before the user makes the link.
+ */
+export function pairingNoteKey(replica: string, master: string): ParseKeys | null {
+  if (replica === "ssdb" && master !== "ssdb") return "versions.pair.ssdbFromRedis";
+  if (replica !== "ssdb" && master === "ssdb") return "versions.pair.redisFromSsdb";
+  if (master === "2.6" && replica !== "2.6") return "versions.pair.psyncToSync26";
+  return null;
+}
+
+/** The pairing can never sync (not merely a fallback). */
+export function pairingNeverSyncs(replica: string, master: string): boolean {
+  return (replica === "ssdb") !== (master === "ssdb");
+}

@@ -693,6 +693,12 @@ export const en = {
   },
   versions: {
     newNodeLabel: "Version of new nodes",
+    pair: {
+      never: "never syncs",
+      ssdbFromRedis: "An SSDB slave sends sync140, which a Redis master does not speak: the link drops and the slave reconnects every second without ever syncing.",
+      redisFromSsdb: "SSDB has no Redis replication: it answers PSYNC with an unknown-command error and closes the link at SYNC, so the replica retries every second without ever syncing.",
+      psyncToSync26: "A 2.6 master does not know PSYNC: the replica falls back to SYNC, so every reconnect is a full copy.",
+    },
     protocol: {
       v70: "PSYNC2 with replid/replid2; the backlog is a list of shared blocks",
       v40: "PSYNC2 with replid/replid2 (4.0 to 6.2); the backlog is a ring buffer",

@@ -685,6 +685,12 @@ export const zh: Catalogue = {
   },
   versions: {
     newNodeLabel: "新节点的版本",
+    pair: {
+      never: "永远不会同步",
+      ssdbFromRedis: "SSDB 从节点发送 sync140，而 Redis 主节点不懂这个协议：连接断开，从节点每秒重连，却永远不会同步。",
+      redisFromSsdb: "SSDB 没有 Redis 的复制：它对 PSYNC 回复未知命令错误，在 SYNC 时关闭连接，所以从节点每秒重试，却永远不会同步。",
+      psyncToSync26: "2.6 主节点不认识 PSYNC：从节点退回到 SYNC，所以每次重连都是全量复制。",
+    },
     protocol: {
       v70: "PSYNC2，带 replid/replid2；积压缓冲区是共享块链表",
       v40: "PSYNC2，带 replid/replid2（4.0 到 6.2）；积压缓冲区是环形缓冲区",

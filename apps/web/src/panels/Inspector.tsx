@@ -25,7 +25,7 @@ import { LinkControls } from "./LinkControls.tsx";
 import { RingBacklog } from "./RingBacklog.tsx";
 import { useShallow } from "zustand/react/shallow";
 import type { NodeSnapshot, NodeVersion } from "@replica-lab/protocol";
-import { VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel } from "../format/versions.ts";
+import { pairingNeverSyncs, pairingNoteKey, VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel } from "../format/versions.ts";
 import { VersionSelect } from "../ui/VersionSelect.tsx";
 import { ConfigFileSection, DiskSection, DownNote } from "./DiskSection.tsx";
 import { replicaOfInFile } from "./configFileText.ts";
@@ -264,6 +264,9 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
   const [persist, setPersist] = useState(false);
   const { t } = useTranslation();
   const chip = replicaLinkChip(node, t);
+  const choiceVersions = useApp(useShallow((s) => Object.fromEntries(choices.map(([cid]) => [cid, s.lab.nodes[cid]?.version ?? ""] as const))));
+  const masterVersion = node.masterId === null ? null : (choiceVersions[node.masterId] ?? null);
+  const pairingKey = masterVersion === null ? null : pairingNoteKey(node.version, masterVersion);
   const fileMaster = replicaOfInFile(node.configFile);
   const fileMasterName = useApp((s) => (fileMaster === null ? null : (Object.values(s.lab.nodes).find((n) => n.address === fileMaster)?.name ?? fileMaster)));
   return (
@@ -284,10 +287,16 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
             .map(([cid, name]) => (
               <option key={cid} value={cid}>
                 {name}
+                {choiceVersions[cid] !== undefined && pairingNeverSyncs(node.version, choiceVersions[cid]) ? `  ⚠ ${t("versions.pair.never")}` : ""}
               </option>
             ))}
         </select>
       </label>
+      {pairingKey !== null && (
+        <p className={`small ${masterVersion !== null && pairingNeverSyncs(node.version, masterVersion) ? "warn-text" : "muted"}`} data-testid="pairing-note">
+          {t(pairingKey)}
+        </p>
+      )}
       <label className="persist-toggle small" title={t("inspector.persistTitle")}>
         <input type="checkbox" checked={persist} onChange={(e) => setPersist(e.target.checked)} data-testid="persist-master" />
         {t("inspector.persist")}
