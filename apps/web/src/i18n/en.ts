@@ -693,6 +693,7 @@ export const en = {
   },
   versions: {
     newNodeLabel: "Version of new nodes",
+    newLabLabel: "Version of the new lab's nodes",
     pair: {
       never: "never syncs",
       ssdbFromRedis: "An SSDB slave sends sync140, which a Redis master does not speak: the link drops and the slave reconnects every second without ever syncing.",

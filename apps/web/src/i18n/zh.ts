@@ -685,6 +685,7 @@ export const zh: Catalogue = {
   },
   versions: {
     newNodeLabel: "新节点的版本",
+    newLabLabel: "新实验室节点的版本",
     pair: {
       never: "永远不会同步",
       ssdbFromRedis: "SSDB 从节点发送 sync140，而 Redis 主节点不懂这个协议：连接断开，从节点每秒重连，却永远不会同步。",

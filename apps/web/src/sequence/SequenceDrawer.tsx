@@ -46,8 +46,8 @@ const KIND_LABEL_KEYS = {
 
 /** How often the live diagram asks again (wall ms). */
 const LIVE_REFRESH_MS = 1000;
-/** Messages asked for (the newest). */
-const FETCH_LIMIT = 2000;
+/** Messages asked for (the newest): a little more than the diagram draws, so a filter still fills it. */
+const FETCH_LIMIT = 600;
 
 export function SequenceDrawer() {
   const open = useSequence((s) => s.open);

@@ -111,7 +111,7 @@ export class ConversationRecorder implements WireTap {
       from: link.ends[side],
       to: link.ends[side === 0 ? 1 : 0],
       kind: unit.kind,
-      text: unit.text,
+      text: typeof unit.text === "string" ? unit.text : unit.text(),
       sentMs: unit.sentMs,
       receivedMs: unit.arrivalMs,
       bytes: unit.bytes,

@@ -111,13 +111,15 @@ export class RespDirectionReader implements DirectionReader {
   }
 
   private multibulk(buf: Uint8Array, pos: number, eol: number): Parsed {
-    const count = Number(latin1Text(buf.subarray(pos + 1, eol)).trim());
+    const count = decimalAt(buf, pos + 1, eol);
     const argv: Uint8Array[] = [];
     let at = eol + 1;
     for (let i = 0; i < count; i++) {
       const lineEnd = buf.indexOf(LF, at);
       if (lineEnd < 0) return INCOMPLETE;
-      const length = Number(latin1Text(buf.subarray(at + 1, lineEnd)).trim());
+      const length = decimalAt(buf, at + 1, lineEnd);
+      // Not RESP after all (a peer that is not redis): its first line as words, and read on.
+      if (Number.isNaN(length)) return { type: "line", end: eol + 1, text: latin1Text(buf.subarray(pos, eol)).trim(), inline: true };
       const body = lineEnd + 1;
       if (body + length + 2 > buf.length) return INCOMPLETE;
       argv.push(buf.subarray(body, body + length));
@@ -137,10 +139,7 @@ export class RespDirectionReader implements DirectionReader {
         else this.reply(parsed.text, base);
         return;
       case "multibulk":
-        this.command(
-          parsed.argv.map((arg) => latin1Text(arg.subarray(0, ARG_TEXT_LIMIT * 2))),
-          base,
-        );
+        this.command(parsed.argv, base);
         return;
       case "rdb": {
         const draft = this.sink.emit({ ...base, kind: "rdb", text: "RDB", raw: "" });
@@ -160,18 +159,29 @@ export class RespDirectionReader implements DirectionReader {
     this.sink.emit({ ...base, kind: "reply", text: shortenIds(text) });
   }
 
-  private command(argv: readonly string[], base: { bytes: number; sentMs: number; arrivalMs: number; raw: Uint8Array }): void {
-    const name = (argv[0] ?? "").toUpperCase();
-    const sub = (argv[1] ?? "").toUpperCase();
-    const text = argv.map((arg) => shortenIds(arg.length > ARG_TEXT_LIMIT ? `${arg.slice(0, ARG_TEXT_LIMIT)}…` : arg)).join(" ");
+  private command(argv: readonly (string | Uint8Array)[], base: { bytes: number; sentMs: number; arrivalMs: number; raw: Uint8Array }): void {
+    const word = (i: number): string => {
+      const arg = argv[i];
+      return arg === undefined ? "" : typeof arg === "string" ? arg : latin1Text(arg.subarray(0, ARG_TEXT_LIMIT + 1));
+    };
+    const name = word(0).toUpperCase();
+    const sub = name === "REPLCONF" ? word(1).toUpperCase() : "";
+    // Words are made only for a message's first unit: a write joining a batch needs none (10,000 writes/s).
+    const text = (): string =>
+      argv
+        .map((_, i) => {
+          const arg = word(i);
+          return shortenIds(arg.length > ARG_TEXT_LIMIT ? `${arg.slice(0, ARG_TEXT_LIMIT)}…` : arg);
+        })
+        .join(" ");
     if (this.role === "replica") {
       if (name === "REPLCONF" && sub === "ACK") {
-        const offset = Number(argv[2]);
+        const offset = Number(word(2));
         this.sink.emit({ ...base, kind: "ack", text, ...(Number.isFinite(offset) ? { offsets: { before: offset, after: offset } } : {}) });
         return;
       }
       if (name === "PSYNC") {
-        const offset = Number(argv[2]);
+        const offset = Number(word(2));
         this.link.psyncOffset = Number.isFinite(offset) ? offset : null;
       }
       if (name === "SYNC") this.link.streamOffset = null;
@@ -224,6 +234,17 @@ export class RespDirectionReader implements DirectionReader {
     rdb.draft.text = rdb.remaining === 0 && (rdb.mark === null || rdb.payload > 0) ? `RDB ${size}` : `RDB ${size}…`;
     rdb.draft.raw = `${shortenIds(rdb.header)}\\r\\n<RDB ${size}>`;
   }
+}
+
+/** The decimal number in `buf[from, to)`, a trailing CR ignored (a RESP length line). */
+function decimalAt(buf: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    if (c >= 0x30 && c <= 0x39) value = value * 10 + (c - 0x30);
+    else if (c !== CR) return NaN;
+  }
+  return value;
 }
 
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {

@@ -9,7 +9,8 @@ import type { WireMessageKind } from "./wire-message.ts";
 /** One unit read from one direction of a connection. */
 export interface WireUnit {
   readonly kind: WireMessageKind;
-  readonly text: string;
+  /** The unit's words, or how to make them (made only when the unit starts a message). */
+  readonly text: string | (() => string);
   readonly bytes: number;
   readonly sentMs: number;
   readonly arrivalMs: number;
