@@ -162,4 +162,9 @@ test("a node's version: chosen when adding, changed by a restart from the menu",
   await selectNode(page, "B");
   await page.getByTestId("master-select").selectOption({ label: "A  ⚠ never syncs" });
   await expect(page.getByTestId("pairing-note")).toContainText("sync140");
+
+  // A link a teacher can hand out: a new default lab of one version.
+  await page.goto("/?version=2.6");
+  await expect(page.locator(".app[data-loaded='true']")).toBeVisible();
+  for (const name of ["A", "B", "C"]) await expect(card(page, name).locator('[data-field="version"]')).toHaveAttribute("data-version", "2.6");
 });

@@ -2,7 +2,7 @@
  * The REST side of the API: creating and loading labs, and every lab operation mapped onto its
  * route (used when the socket is not open).
  */
-import type { LabOperation, LabView } from "@replica-lab/protocol";
+import type { LabOperation, LabView, NodeVersion } from "@replica-lab/protocol";
 import { apiErrorOf, LabRequestError } from "./errors.ts";
 
 export interface RestRequest {
@@ -93,7 +93,8 @@ export async function sendRest(request: RestRequest, fetchImpl: typeof fetch = f
 
 export type LabTemplate = "empty" | "one-master-two-replicas";
 
-export function createLab(options: { name?: string; template?: LabTemplate; seed?: string }, fetchImpl?: typeof fetch): Promise<LabView> {
+/** A new lab; `version` makes the template's nodes that version (the default template: one master, two replicas). */
+export function createLab(options: { name?: string; template?: LabTemplate; seed?: string; version?: NodeVersion }, fetchImpl?: typeof fetch): Promise<LabView> {
   return sendRest({ method: "POST", path: "/api/labs", body: options }, fetchImpl) as Promise<LabView>;
 }
 

@@ -18,6 +18,7 @@ import { loadPinned, loadTheme } from "./persist.ts";
 import { LabList } from "../timeline/LabList.tsx";
 import { NAVIGATE_EVENT } from "../timeline/navigation.ts";
 import { labOfJoinLink } from "../classroom/classroomLab.ts";
+import { isChoosableVersion } from "../format/versions.ts";
 
 type Phase =
   | { readonly kind: "resolving" }
@@ -38,7 +39,9 @@ async function resolveLab(): Promise<Phase> {
       await getLab(wanted);
       return { kind: "ready", labId: wanted };
     }
-    const lab = await createLab({ template: "one-master-two-replicas" });
+    // `?version=2.6` (2.8, 4.0, 7.0, ssdb) opens a new default lab of that version: a link a teacher can hand out.
+    const version = new URL(location.href).searchParams.get("version");
+    const lab = await createLab({ template: "one-master-two-replicas", ...(version !== null && isChoosableVersion(version) ? { version } : {}) });
     history.replaceState(null, "", urlWithLab(location.href, lab.id));
     return { kind: "ready", labId: lab.id };
   } catch (error) {

@@ -1,12 +1,13 @@
 /** The labs the server holds, to open one (after the lab shown was deleted or lost), or a new one. */
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { LabSummary } from "@replica-lab/protocol";
+import type { LabSummary, NodeVersion } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
 import { createLab } from "../api/rest.ts";
 import { failureText } from "../i18n/errorText.ts";
 import { openLab } from "./navigation.ts";
 import { listLabs } from "./timelineApi.ts";
+import { VersionSelect } from "../ui/VersionSelect.tsx";
 
 type Listing = { readonly kind: "loading" } | { readonly kind: "ready"; readonly labs: readonly LabSummary[] } | { readonly kind: "failed"; readonly text: string };
 
@@ -14,6 +15,7 @@ export function LabList({ exclude }: { readonly exclude?: string }) {
   const { t } = useTranslation();
   const [listing, setListing] = useState<Listing>({ kind: "loading" });
   const [creating, setCreating] = useState(false);
+  const [version, setVersion] = useState<NodeVersion>("7.0");
 
   useEffect(() => {
     let cancelled = false;
@@ -33,7 +35,7 @@ export function LabList({ exclude }: { readonly exclude?: string }) {
 
   const createNew = (): void => {
     setCreating(true);
-    createLab({ template: "one-master-two-replicas" }).then(
+    createLab({ template: "one-master-two-replicas", ...(version === "7.0" ? {} : { version }) }).then(
       (lab) => openLab(lab.id, null),
       (error: unknown) => {
         setCreating(false);
@@ -66,7 +68,8 @@ export function LabList({ exclude }: { readonly exclude?: string }) {
       <p>
         <button type="button" className="btn primary" onClick={createNew} disabled={creating} data-testid="lab-list-new">
           {t("app.createNew")}
-        </button>
+        </button>{" "}
+        <VersionSelect value={version} onChange={setVersion} label={t("versions.newLabLabel")} testId="lab-list-version" />
       </p>
     </div>
   );
