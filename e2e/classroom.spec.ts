@@ -87,3 +87,39 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
 
   await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
 });
+
+test("a lesson taught: followers see the instructor's step, the instructor's Back keeps the class, presentation mode teaches too", async ({ browser, request }) => {
+  test.setTimeout(180_000);
+  const created = await request.post("/api/labs", { data: { lesson: "one-master-two-replicas" } });
+  expect(created.status()).toBe(201);
+  const labId = ((await created.json()) as { id: string }).id;
+  const teacherContext = await browser.newContext();
+  const teacher = await teacherContext.newPage();
+  await openLab(teacher, labId);
+  await teacher.getByTestId("classroom-start").click();
+  await expect(bar(teacher)).toHaveAttribute("data-role", "instructor", { timeout: 20_000 });
+  const joinLink = await teacher.getByTestId("classroom-link").inputValue();
+  const one = await student(browser, joinLink);
+
+  const stepOf = (page: Page) => page.getByTestId("lesson-step");
+  await expect(stepOf(one.page)).toHaveAttribute("data-step-id", "three-masters");
+  await expect(teacher.getByTestId("lesson-next")).toBeEnabled({ timeout: 40_000 });
+  await teacher.getByTestId("lesson-next").click();
+  await expect(stepOf(teacher)).toHaveAttribute("data-step-id", "first-replica");
+  await expect(stepOf(one.page)).toHaveAttribute("data-step-id", "first-replica", { timeout: 20_000 });
+
+  // Back rebuilds the lab under its id: the class goes on, and the follower's page follows it.
+  await teacher.getByTestId("lesson-back").click();
+  await expect(stepOf(teacher)).toHaveAttribute("data-step-id", "three-masters", { timeout: 30_000 });
+  await expect(bar(teacher)).toHaveAttribute("data-role", "instructor", { timeout: 20_000 });
+  await expect(stepOf(one.page)).toHaveAttribute("data-step-id", "three-masters", { timeout: 30_000 });
+  await expect(bar(one.page)).toHaveAttribute("data-role", "following", { timeout: 20_000 });
+
+  // Presenting, the instructor still teaches: the selection reaches the follower.
+  await teacher.getByTestId("present-toggle").click();
+  await expect(bar(teacher)).toBeVisible();
+  await card(teacher, "C").locator(".card-name").click();
+  await expect(one.page.locator('[data-inspector-node="C"]')).toBeVisible({ timeout: 20_000 });
+
+  await Promise.all([one.context.close(), teacherContext.close()]);
+});

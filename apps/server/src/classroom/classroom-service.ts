@@ -52,17 +52,21 @@ export interface ShownTokens {
 export class ClassroomService {
   private readonly byCode = new Map<string, Session>();
   private readonly byLab = new Map<string, Session>();
-  private readonly stopWatching: () => void;
+  private readonly stopWatching: (() => void)[];
 
   constructor(
     private readonly registry: LabRegistry,
     private readonly now: () => number = Date.now,
   ) {
-    // A deleted lab ends its session (and its code can be given out again).
-    this.stopWatching = registry.onDeleted((runtime) => {
-      const session = this.byLab.get(runtime.id);
-      if (session) this.drop(session);
-    });
+    // A lab deleted for good ends its session, but a lesson's "back" deletes the lab and hosts
+    // its rebuild under the same id a moment later: the session waits for that (and the new
+    // runtime's ports get the same admission). Sessions whose lab never came back are dropped
+    // when the next session starts or their code is asked for.
+    this.stopWatching = [
+      registry.onCreated((runtime) => {
+        if (this.byLab.has(runtime.id)) runtime.gateway.admit = loopbackOnly(this.byLab.get(runtime.id)!.code);
+      }),
+    ];
   }
 
   /** Starts a session on a lab, or hands its instructor the running one again. */
@@ -74,6 +78,7 @@ export class ClassroomService {
       this.requireInstructor(running, shown);
       throw new ApiFailure("bad-argument", `the lab already has a classroom session (code ${running.code}); end it first to start another`);
     }
+    this.forgetLabless();
     if (this.byCode.size >= MAX_SESSIONS) throw new ApiFailure("too-many-labs", `the server holds ${MAX_SESSIONS} classroom sessions already`);
     let code = newCode();
     while (this.byCode.has(code)) code = newCode();
@@ -155,12 +160,16 @@ export class ClassroomService {
   }
 
   close(): void {
-    this.stopWatching();
+    for (const stop of this.stopWatching) stop();
     for (const session of [...this.byCode.values()]) this.drop(session);
   }
 
   private session(code: string): Session {
     const session = this.byCode.get(code.toUpperCase());
+    if (session && !this.registry.has(session.labId)) {
+      // Deleted, or between a lesson's "back" and its rebuild: unknown until it is back.
+      throw new ApiFailure("unknown-classroom", `the lab of classroom session ${session.code} is gone`);
+    }
     if (!session) throw new ApiFailure("unknown-classroom", `no classroom session has the code ${JSON.stringify(code)}`);
     return session;
   }
@@ -181,6 +190,10 @@ export class ClassroomService {
   private forgetStale(session: Session): void {
     const now = this.now();
     for (const [id, follower] of session.followers) if (now - follower.seenAtMs > FOLLOWER_STALE_MS) session.followers.delete(id);
+  }
+
+  private forgetLabless(): void {
+    for (const session of [...this.byCode.values()]) if (!this.registry.has(session.labId)) this.drop(session);
   }
 
   private drop(session: Session): void {

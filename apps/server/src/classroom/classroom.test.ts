@@ -179,4 +179,22 @@ describe("a classroom session", () => {
     expect((await app.inject({ method: "DELETE", url: `/api/labs/${other.id}`, headers: { [INSTRUCTOR_HEADER]: second.started.instructorToken } })).statusCode).toBe(204);
     expect((await app.inject({ method: "GET", url: `/api/classroom/${second.started.code}` })).statusCode).toBe(404);
   });
+
+  it("outlives the instructor's lesson \"back\" (the lab rebuilt under its id), and followers see the lesson's step", async () => {
+    const lessonLab = (await app.inject({ method: "POST", url: "/api/labs", payload: { lesson: "one-master-two-replicas" } })).json<LabView>();
+    const session = await start(lessonLab.id);
+    const as = { [INSTRUCTOR_HEADER]: session.started.instructorToken };
+    const lesson = (headers: Record<string, string> = {}) => app.inject({ method: "GET", url: `/api/labs/${lessonLab.id}/lesson`, headers });
+    await waitFor(async () => (await lesson()).json<{ passed: boolean }>().passed, 30_000, "step 1's checks");
+    expect((await app.inject({ method: "POST", url: `/api/labs/${lessonLab.id}/lesson/next` })).statusCode).toBe(403);
+    expect((await app.inject({ method: "POST", url: `/api/labs/${lessonLab.id}/lesson/next`, headers: as })).statusCode).toBe(200);
+    // A follower reads the step the instructor is on.
+    expect((await lesson()).json<{ step: number }>().step).toBe(1);
+    expect((await app.inject({ method: "POST", url: `/api/labs/${lessonLab.id}/lesson/back`, headers: as })).statusCode).toBe(200);
+    expect((await lesson()).json<{ step: number }>().step).toBe(0);
+    const view = await app.inject({ method: "GET", url: `/api/classroom/${session.started.code}` });
+    expect(view.statusCode).toBe(200);
+    expect((await command(lessonLab.id, ["SET", "k", "follower"])).statusCode).toBe(403);
+    expect(app.labs.get(lessonLab.id).gateway.admit).not.toBeNull();
+  });
 });

@@ -28,6 +28,7 @@ export function ClassroomBar() {
       store: session.store,
       showMoment: (atMs) => (atMs === null ? session.timeline.live() : session.timeline.seek(atMs)),
       openLab,
+      reload: () => location.reload(),
     });
   }, [code, session]);
 

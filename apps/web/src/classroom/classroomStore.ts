@@ -13,6 +13,7 @@ import type { ClassroomView, FollowerMode } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
 import type { AppStore } from "../store/store.ts";
 import { selectedNodeId } from "../canvas/canvasState.ts";
+import { liveLabOf } from "../store/slices/timelineSlice.ts";
 import { joinClassroom, pollClassroom, shareSelection } from "./classroomApi.ts";
 import { storedFollower, storeFollower } from "./classroomUrl.ts";
 
@@ -45,6 +46,8 @@ export interface ClassroomHost {
   showMoment(atMs: number | null): void;
   /** Opens another lab, at a moment or live. */
   openLab(labId: string, atMs: number | null): void;
+  /** Opens this page's lab afresh. */
+  reload(): void;
 }
 
 /**
@@ -74,6 +77,12 @@ export function followClassroom(code: string, host: ClassroomHost): () => void {
   };
 
   const mirror = (view: ClassroomView): void => {
+    // The instructor's "back" in a lesson rebuilds the lab under the same id: the stream said it
+    // was deleted, the session (answering again) says it is back, so open it afresh.
+    if (host.labId === view.labId && liveLabOf(host.store.getState()).deleted) {
+      host.reload();
+      return;
+    }
     const previous = gatherSeen;
     gatherSeen = view.gather.seq;
     if (previous !== null && view.gather.seq > previous) {
