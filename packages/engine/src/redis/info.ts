@@ -1,30 +1,53 @@
 /**
  * INFO rendering (server.c genRedisInfoString) for the sections the lab models: server, clients,
- * memory, persistence, stats, replication, keyspace. Field order and names follow 7.0.15; the
+ * memory, persistence, stats, replication, commandstats, errorstats, keyspace. Field order and names follow 7.0.15; the
  * replication section is the version's own, and the node's dialect drops what older versions lack.
  */
 import type { RedisNode } from "./server.ts";
 
-const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace"];
+/** What "all" and "everything" add to the default sections (genRedisInfoString). */
+const ALL_ONLY_SECTIONS = ["commandstats"];
+/** Every section, in the order redis prints them. */
+const SECTION_ORDER = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats", "keyspace"];
 
 /** Renders INFO for the requested sections ("default", "all", "everything" or names). */
 export function renderInfo(node: RedisNode, requested: readonly string[]): string {
   const wanted = new Set<string>();
   if (requested.length === 0) DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
   for (const name of requested.map((s) => s.toLowerCase())) {
-    if (name === "default" || name === "all" || name === "everything") DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+    if (name === "default") DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+    else if (name === "all" || name === "everything") [...DEFAULT_SECTIONS, ...ALL_ONLY_SECTIONS].forEach((s) => wanted.add(s));
     else wanted.add(name);
   }
   const parts: string[] = [];
-  for (const section of DEFAULT_SECTIONS) {
+  for (const section of SECTION_ORDER) {
     if (!wanted.has(section)) continue;
     parts.push(renderSection(node, section));
   }
   return parts.join("\r\n");
 }
 
+/** `cmdstat_<name>` lines: commands that were called, rejected or failed; subcommands as `config|get`. */
+function renderCommandStats(node: RedisNode): string {
+  const out: [string, string][] = [];
+  for (const [name, stat] of node.commandStats) {
+    if (stat.calls === 0 && stat.rejected === 0 && stat.failed === 0) continue;
+    // Commands take no virtual time, so usec is 0.
+    out.push([`cmdstat_${name}`, `calls=${stat.calls},usec=0,usec_per_call=0.00,rejected_calls=${stat.rejected},failed_calls=${stat.failed}`]);
+  }
+  return lines("Commandstats", out);
+}
+
 function renderSection(node: RedisNode, section: string): string {
   switch (section) {
+    case "commandstats":
+      return renderCommandStats(node);
+    case "errorstats":
+      return lines(
+        "Errorstats",
+        [...node.errorStats].map(([code, count]) => [`errorstat_${code}`, `count=${count}`]),
+      );
     case "server":
       return lines("Server", [
         ["redis_version", node.versionString],
@@ -90,6 +113,8 @@ function renderSection(node: RedisNode, section: string): string {
         ["maxmemory", maxmemory],
         ["maxmemory_human", humanBytes(maxmemory)],
         ["maxmemory_policy", node.config["maxmemory-policy"]],
+        // The lab counts bytes by its own model, not jemalloc's size classes (see MEMORY USAGE).
+        ["mem_allocator", "libc"],
         ["mem_not_counted_for_evict", memory.notCountedBytes()],
         ["mem_replication_backlog", node.replication.memoryBytes()],
         ["mem_clients_slaves", memory.replicaClientsBytes],

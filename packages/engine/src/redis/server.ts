@@ -78,6 +78,32 @@ interface PendingOp {
   readonly argv: readonly Uint8Array[];
 }
 
+/** One command's INFO commandstats counters (redis calls, rejected_calls, failed_calls). */
+export interface CommandStat {
+  calls: number;
+  rejected: number;
+  failed: number;
+}
+
+/**
+ * 7.0's container commands whose subcommands the lab runs inside one proc: INFO commandstats
+ * names a known subcommand `config|get` as redis's subcommand table does.
+ */
+const CONTAINER_SUBCOMMANDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ["config", new Set(["get", "set", "resetstat", "rewrite", "help"])],
+  ["object", new Set(["encoding", "freq", "idletime", "refcount", "help"])],
+  ["command", new Set(["count", "docs", "getkeys", "getkeysandflags", "info", "list", "help"])],
+  ["client", new Set(["caching", "getname", "getredir", "id", "info", "kill", "list", "no-evict", "pause", "reply", "setname", "tracking", "trackinginfo", "unblock", "unpause", "help"])],
+]);
+
+/** The name INFO commandstats counts a call under. */
+function statName(spec: CommandSpec, argv: readonly Uint8Array[] | null): string {
+  const subs = CONTAINER_SUBCOMMANDS.get(spec.name);
+  if (subs === undefined || argv === null || argv.length < 2) return spec.name;
+  const sub = lowerAscii(argv[1]!);
+  return subs.has(sub) ? `${spec.name}|${sub}` : spec.name;
+}
+
 /** Counters reported by INFO stats. */
 export interface NodeStats {
   totalConnectionsReceived: number;
@@ -115,6 +141,12 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   readonly runId: string;
   readonly config: NodeConfig;
   readonly keyspace = new Keyspace();
+  /** INFO commandstats, by command spec (CONFIG GET apart from CONFIG SET), and errorstats by code. */
+  readonly commandStats = new Map<string, CommandStat>();
+  private readonly statBySpec = new Map<CommandSpec, CommandStat>();
+  readonly errorStats = new Map<string, number>();
+  private errorsCountedUpTo = 0;
+  private plainSetStat: CommandStat | undefined;
   readonly stats: NodeStats = {
     totalConnectionsReceived: 0,
     totalCommandsProcessed: 0,
@@ -569,6 +601,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.stats.totalCommandsProcessed++;
+    this.plainSetStat ??= this.commandStat(this.commands.lookup("set")!, null);
+    this.plainSetStat.calls++;
     client.lastCommand = "set";
     if (this.replication.shouldPropagate()) {
       // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
@@ -585,6 +619,12 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** Replies with an error and counts it (redis addReplyError). */
   replyError(client: Client, message: string): void {
     this.stats.totalErrorReplies++;
+    // errorstats: by the error's code, its first word (afterErrorReply); redis keeps at most 128.
+    const space = message.indexOf(" ");
+    const code = space < 0 ? message : message.slice(0, space);
+    const count = this.errorStats.get(code);
+    if (count !== undefined) this.errorStats.set(code, count + 1);
+    else if (this.errorStats.size < 128) this.errorStats.set(code, 1);
     writeError(client.out, message);
   }
 
@@ -599,11 +639,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     client.lastCommand = cmd ? cmd.name : lowerAscii(argv[0]!);
     const name = client.lastCommand;
     if (!cmd) {
-      this.rejectCommand(client, this.dialect.unknownCommand(argv));
+      this.rejectCommand(client, this.dialect.unknownCommand(argv), null);
       return;
     }
     if (!arityOk(cmd.arity, argv.length)) {
-      this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}' command`);
+      this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}' command`, cmd, argv);
       return;
     }
     let spec = cmd;
@@ -611,42 +651,42 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       const sub = cmd.subcommands.get(lowerAscii(argv[1]!));
       if (sub) {
         if (!arityOk(sub.arity, argv.length)) {
-          this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}|${sub.name}' command`);
+          this.rejectCommand(client, `ERR wrong number of arguments for '${cmd.name}|${sub.name}' command`, sub, argv);
           return;
         }
         spec = sub;
       }
     }
     if (spec.flags.protected && !this.allowsProtected(client)) {
-      this.rejectCommand(client, `ERR ${cmd.name.toUpperCase()} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`);
+      this.rejectCommand(client, `ERR ${cmd.name.toUpperCase()} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`, spec, argv);
       return;
     }
     if (!client.authenticated && !spec.flags.noAuth) {
-      this.rejectCommand(client, "NOAUTH Authentication required.");
+      this.rejectCommand(client, "NOAUTH Authentication required.", spec, argv);
       return;
     }
     if (inMulti && spec.flags.noMulti) {
-      this.rejectCommand(client, "ERR Command not allowed inside a transaction");
+      this.rejectCommand(client, "ERR Command not allowed inside a transaction", spec, argv);
       return;
     }
     const outOfMemory = this.memory.checkCommand(client, spec, name);
     if (outOfMemory !== null || !this.clients.has(client.conn)) {
-      if (outOfMemory !== null) this.rejectCommand(client, outOfMemory);
+      if (outOfMemory !== null) this.rejectCommand(client, outOfMemory, spec, argv);
       return;
     }
     const isWrite = spec.flags.write === true || (name === "exec" && client.multi?.some((q) => this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.write) === true);
     const fromMaster = client.kind === "master";
     if (isWrite && !fromMaster && !this.isReplica && this.replication.minReplicasNotMet()) {
-      this.rejectCommand(client, "NOREPLICAS Not enough good replicas to write.");
+      this.rejectCommand(client, "NOREPLICAS Not enough good replicas to write.", spec, argv);
       return;
     }
     if (isWrite && !fromMaster && this.isReplica && this.config["replica-read-only"]) {
-      this.rejectCommand(client, this.replication.readOnlyError);
+      this.rejectCommand(client, this.replication.readOnlyError, spec, argv);
       return;
     }
     const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.stale) === true);
     if (this.isReplica && !fromMaster && !this.replication.masterLinkUp && !this.config["replica-serve-stale-data"] && denyStale) {
-      this.rejectCommand(client, this.dialect.masterDown);
+      this.rejectCommand(client, this.dialect.masterDown, spec, argv);
       return;
     }
     if (inMulti && !RUN_INSIDE_MULTI.has(cmd.name)) {
@@ -663,14 +703,56 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    * Rejects a command; inside MULTI this also dooms the transaction (flagTransaction). A refused
    * EXEC ends the transaction: -EXECABORT with the reason (execCommandAbort).
    */
-  private rejectCommand(client: Client, message: string): void {
+  private rejectCommand(client: Client, message: string, spec: CommandSpec | null, argv: readonly Uint8Array[] | null = null): void {
     if (client.multi) client.multiDirty = true;
     if (client.lastCommand === "exec") {
       discardTransaction(client);
       this.replyError(client, `EXECABORT Transaction discarded because of: ${message.startsWith("ERR ") ? message.slice(4) : message}`);
-      return;
+    } else {
+      this.replyError(client, message);
     }
-    this.replyError(client, message);
+    this.countErrors(spec, argv, "rejected");
+  }
+
+  /** INFO commandstats' counters for a command (a subcommand has its own). */
+  private commandStat(spec: CommandSpec, argv: readonly Uint8Array[] | null): CommandStat {
+    // Most commands count under one name whatever their arguments: their counters are found by spec.
+    const fixed = this.statBySpec.get(spec);
+    if (fixed !== undefined) return fixed;
+    const perArgs = CONTAINER_SUBCOMMANDS.has(spec.name);
+    const name = perArgs ? statName(spec, argv) : this.fullCommandName(spec);
+    let stat = this.commandStats.get(name);
+    if (stat === undefined) {
+      stat = { calls: 0, rejected: 0, failed: 0 };
+      this.commandStats.set(name, stat);
+    }
+    if (!perArgs) this.statBySpec.set(spec, stat);
+    return stat;
+  }
+
+  /** CONFIG RESETSTAT: every command's counters back to 0 (resetCommandTableStats). */
+  resetCommandStats(): void {
+    this.commandStats.clear();
+    this.statBySpec.clear();
+    this.plainSetStat = undefined;
+  }
+
+  /** `function|flush` for a subcommand in a command's subcommand table, the name otherwise. */
+  private fullCommandName(spec: CommandSpec): string {
+    for (const top of this.commands.all()) {
+      if (top === spec) return spec.name;
+      for (const sub of top.subcommands?.values() ?? []) if (sub === spec) return `${top.name}|${sub.name}`;
+    }
+    return spec.name;
+  }
+
+  /**
+   * incrCommandStatsOnError: error replies since the last check count against `spec` once, as a
+   * rejection (before it ran) or a failure (it ran and answered an error).
+   */
+  private countErrors(spec: CommandSpec | null, argv: readonly Uint8Array[] | null, how: "rejected" | "failed"): void {
+    if (spec !== null && this.stats.totalErrorReplies > this.errorsCountedUpTo) this.commandStat(spec, argv)[how]++;
+    this.errorsCountedUpTo = this.stats.totalErrorReplies;
   }
 
   /**
@@ -692,6 +774,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       this.callDepth--;
     }
     this.stats.totalCommandsProcessed++;
+    const stat = this.commandStat(spec, argv);
+    stat.calls++;
+    if (this.stats.totalErrorReplies > this.errorsCountedUpTo) stat.failed++;
+    this.errorsCountedUpTo = this.stats.totalErrorReplies;
     // Only growth counts: SAVE resets the counter, and that is no write (redis clamps dirty at 0).
     if (this.dirty > dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
       this.pendingOps.push({ db: client.db, argv: this.propagateOverride ?? argv });

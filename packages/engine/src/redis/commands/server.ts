@@ -79,6 +79,8 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     case "resetstat":
       if (argv.length !== 2) break;
       for (const key of Object.keys(node.stats) as (keyof typeof node.stats)[]) node.stats[key] = 0;
+      node.resetCommandStats();
+      node.errorStats.clear();
       writeSimple(c.out, "OK");
       return;
     case "rewrite": {

@@ -15,6 +15,7 @@ import { zsetCommands } from "./zsets.ts";
 import { keyspaceCommands } from "./keyspace-commands.ts";
 import { debugCommands } from "./debug.ts";
 import { functionCommands } from "./function.ts";
+import { memoryCommands } from "./memory.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -33,6 +34,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   serverCommands,
   debugCommands,
   functionCommands,
+  memoryCommands,
 ];
 
 /**

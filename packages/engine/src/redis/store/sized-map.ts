@@ -66,6 +66,12 @@ export class SizedMap<V extends SizedValue> extends Map<string, V> {
     return copy;
   }
 
+  /** What the entry under `key` is counted at (MEMORY USAGE), or undefined when there is none. */
+  sizeOf(key: string): number | undefined {
+    const value = super.get(key);
+    return value === undefined ? undefined : this.entryBytes(key, value);
+  }
+
   /** The aggregate under `key` changed in place: count it again. */
   resize(key: string): void {
     const value = super.get(key);
