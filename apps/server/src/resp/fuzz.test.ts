@@ -26,10 +26,10 @@ import { Socket } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { LabView } from "@replica-lab/protocol";
 import { ReplyParser, type NodeSnapshot } from "@replica-lab/engine";
 import { haveRedisTools, RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
+import { latencyFigures, percentile, startLatencyProbe, stopLatencyProbe, within } from "../testing/latency-probe.ts";
 import { RespFuzzer, type FuzzCase } from "../testing/resp-fuzz.ts";
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 100_000);
@@ -101,47 +101,6 @@ function exchange(port: number, bytes: Uint8Array): Promise<Exchange> {
   });
 }
 
-/**
- * A worker that PINGs `port` every 20 ms and reports each round trip with when it was sent (ms on
- * the shared wall clock), off the fuzzer's event loop.
- */
-const LATENCY_WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const net = require("node:net");
-const samples = [];
-let stop = false;
-parentPort.on("message", () => { stop = true; });
-const socket = net.connect(workerData.port, "127.0.0.1");
-socket.setNoDelay(true);
-let sentAt = 0;
-let buffer = "";
-const now = () => performance.timeOrigin + performance.now();
-socket.on("data", (chunk) => {
-  buffer += chunk.toString("latin1");
-  if (!buffer.endsWith("\\r\\n")) return;
-  buffer = "";
-  samples.push([sentAt, now() - sentAt]);
-  if (stop) { socket.destroy(); parentPort.postMessage(samples); return; }
-  setTimeout(() => { sentAt = now(); socket.write("PING\\r\\n"); }, 20);
-});
-socket.on("connect", () => { sentAt = now(); socket.write("PING\\r\\n"); });
-socket.on("error", (error) => { parentPort.postMessage({ error: String(error) }); });
-`;
-
-/** Round trips (ms) of the PINGs sent within [from, to). */
-function within(samples: readonly (readonly [number, number])[], from: number, to: number): number[] {
-  return samples
-    .filter(([at]) => at >= from && at < to)
-    .map(([, ms]) => ms)
-    .sort((a, b) => a - b);
-}
-
-/** p50, p99 and max of sorted round trips, to 0.1 ms. */
-function latencyFigures(sorted: readonly number[]): { samples: number; p50: number; p99: number; max: number } {
-  const round = (ms: number): number => Math.round(ms * 10) / 10;
-  return { samples: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) };
-}
-
 /** Replies in what a server sent (up to a reply it cut short). */
 function replyCount(bytes: Uint8Array): number {
   const parser = new ReplyParser();
@@ -156,9 +115,6 @@ function shown(bytes: Uint8Array): string {
   return JSON.stringify(Buffer.from(bytes.subarray(0, 600)).toString("latin1"));
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
 /** Resident memory of a process, from /proc (Linux). */
 function rssBytes(pid: number): number {
@@ -226,7 +182,7 @@ describe("the RESP fuzzer against a real server process", () => {
 
   it(`${INPUTS} malformed and hostile inputs: the process stays up, another lab answers with p99 under 100 ms, every answer is redis-server 7.0.15's`, async () => {
     const now = (): number => performance.timeOrigin + performance.now();
-    const worker = new Worker(LATENCY_WORKER, { eval: true, workerData: { port: bystanderPort } });
+    const worker = startLatencyProbe(bystanderPort);
     // The other lab's round trips without the fuzzer first: what the machine itself gives.
     const quietFrom = now();
     await sleep(BASELINE_MS);
@@ -294,11 +250,7 @@ describe("the RESP fuzzer against a real server process", () => {
     await Promise.all(running);
     const elapsedMs = performance.now() - started;
     const fuzzTo = now();
-    const samples = await new Promise<[number, number][]>((resolve) => {
-      worker.once("message", (values: [number, number][]) => resolve(values));
-      worker.postMessage("stop");
-    });
-    await worker.terminate();
+    const samples = await stopLatencyProbe(worker);
     peakRss = Math.max(peakRss, rssBytes(child.pid!));
     const quiet = within(samples, quietFrom, fuzzFrom);
     const busy = within(samples, fuzzFrom, fuzzTo);

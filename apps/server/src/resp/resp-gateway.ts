@@ -10,6 +10,7 @@
 import { createServer, type Server } from "node:net";
 import type { NodeId } from "@replica-lab/engine";
 import { ApiFailure } from "../http/errors.ts";
+import { ReadBudget } from "./read-budget.ts";
 import { RespSession, type SessionHost } from "./resp-session.ts";
 
 /** A bound port, before and after it is given to a node. */
@@ -33,6 +34,8 @@ export class RespGateway {
    * a RESP error before the close), or null to let it in. A classroom session sets it.
    */
   admit: ((remoteAddress: string | undefined) => string | null) | null = null;
+  /** The lab's clients' share of each turn of the event loop (`read-budget.ts`). */
+  private readonly budget = new ReadBudget();
 
   constructor(
     private readonly host: SessionHost,
@@ -117,7 +120,7 @@ export class RespGateway {
         let session: RespSession | null = null;
         const address = listener.address;
         this.host.safely("a new client", () => {
-          session = new RespSession(socket, this.host, address, (gone) => listener.sessions.delete(gone));
+          session = new RespSession(socket, this.host, address, (gone) => listener.sessions.delete(gone), this.budget);
         });
         // A lab that failed (now, or before) takes no more clients.
         if (session === null) socket.destroy();

@@ -6,6 +6,7 @@
  */
 import type { Socket } from "node:net";
 import type { Lab, LabConnection } from "@replica-lab/engine";
+import type { ReadBudget } from "./read-budget.ts";
 
 /**
  * Reply bytes a socket may hold unsent before the session stops acknowledging replies to the node:
@@ -52,18 +53,27 @@ export class RespSession {
   private readHold: (() => boolean) | null = null;
   /** Reply bytes received from the node and not yet acknowledged (flow control). */
   private unacked = 0;
+  /**
+   * Chunks read from the socket that wait for the lab's next turn (its read budget was used up, or
+   * reading is held), oldest first; the socket is paused while any wait.
+   */
+  private backlog: Buffer[] = [];
+  private drainQueued = false;
+  private readonly frozen: () => boolean;
 
   constructor(
     private readonly socket: Socket,
     private readonly host: SessionHost,
     address: string,
     private readonly onGone: (session: RespSession) => void,
+    /** The lab's share of each turn of the event loop, shared by all its clients. */
+    private readonly budget: ReadBudget,
   ) {
     socket.setNoDelay(true);
     const peer = `${socket.remoteAddress ?? "127.0.0.1"}:${socket.remotePort ?? 0}`;
     const nodeId = host.lab.nodeByAddress(address);
     if (nodeId === undefined) throw new Error(`no lab node at ${address}`);
-    const frozen = (): boolean => host.lab.hasNode(nodeId) && host.lab.isFrozen(nodeId);
+    this.frozen = (): boolean => host.lab.hasNode(nodeId) && host.lab.isFrozen(nodeId);
     this.connection = host.lab.openConnection(
       nodeId,
       peer,
@@ -76,17 +86,26 @@ export class RespSession {
     );
     socket.on("data", (chunk: Buffer) => {
       if (this.ended) return;
-      host.safely("a client's bytes", () => {
-        this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        host.runCurrent();
-        // Over the memory limit, clients are simply not read from until memory is freed: their
-        // commands wait in the kernel instead of growing the heap.
-        if (host.overMemory()) this.holdReading(() => !host.overMemory());
-        else if (frozen()) {
-          this.frozenInputBytes += chunk.length;
-          if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !frozen());
-        } else this.frozenInputBytes = 0;
-      });
+      // Behind earlier chunks, past the lab's share of this turn, or while reading is held: the
+      // chunk waits, whole, and the socket stops reading.
+      if (this.backlog.length > 0 || this.budget.exhausted || this.readHold !== null) {
+        this.backlog.push(chunk);
+        this.socket.pause();
+        this.queueDrain();
+        return;
+      }
+      this.budget.spend(() => this.received(chunk));
+    });
+    // The client half-closed after its last bytes (as `redis-cli < file` does). Node ends this side
+    // right after this event (allowHalfOpen is off, as redis closes once it reads the end), so
+    // chunks still waiting for the lab's budget go to the node now, and its replies are written
+    // before that end; otherwise the client would get nothing.
+    socket.prependListener("end", () => {
+      if (this.ended || this.backlog.length === 0) return;
+      const rest = this.backlog;
+      this.backlog = [];
+      for (const chunk of rest) this.received(chunk);
+      this.flush();
     });
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows and cleans up.
@@ -97,10 +116,56 @@ export class RespSession {
     host.runCurrent();
   }
 
+  /** Gives one chunk from the socket to the node. */
+  private received(chunk: Buffer): void {
+    this.host.safely("a client's bytes", () => {
+      this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.host.runCurrent();
+      // Over the memory limit, clients are simply not read from until memory is freed: their
+      // commands wait in the kernel instead of growing the heap.
+      if (this.host.overMemory()) this.holdReading(() => !this.host.overMemory());
+      else if (this.frozen()) {
+        this.frozenInputBytes += chunk.length;
+        if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !this.frozen());
+      } else this.frozenInputBytes = 0;
+    });
+  }
+
+  private queueDrain(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    this.budget.later(() => this.drainBacklog());
+  }
+
+  /** Gives waiting chunks to the node within the lab's budget; reads again once none wait. */
+  private drainBacklog(): void {
+    this.drainQueued = false;
+    while (this.backlog.length > 0 && !this.ended && this.readHold === null && !this.budget.exhausted) {
+      const chunk = this.backlog.shift()!;
+      this.budget.spend(() => this.received(chunk));
+    }
+    if (this.ended) {
+      this.backlog = [];
+      return;
+    }
+    // A hold reads again (through resumeReading) once it lifts.
+    if (this.readHold !== null) return;
+    if (this.backlog.length > 0) this.queueDrain();
+    else this.socket.resume();
+  }
+
+  /** Reading may go on (a hold lifted): waiting chunks first. */
+  private resumeReading(): void {
+    if (this.ended || this.readHold !== null) return;
+    if (this.backlog.length > 0) this.queueDrain();
+    else this.socket.resume();
+  }
+
   /** Drops the client at once (its node was killed or removed). */
   destroy(): void {
     if (this.ended) return;
     this.ended = true;
+    this.backlog = [];
     this.socket.destroy();
     this.host.safely("a client's close", () => {
       if (!this.connection.closed) this.connection.close();
@@ -121,7 +186,7 @@ export class RespSession {
       }
       this.readHold = null;
       this.frozenInputBytes = 0;
-      this.socket.resume();
+      this.resumeReading();
     };
     setTimeout(check, MEMORY_RECHECK_MS).unref();
   }
@@ -171,6 +236,7 @@ export class RespSession {
   private closedByNode(): void {
     if (this.ended) return;
     this.ended = true;
+    this.backlog = [];
     // Replies written before the node closed (a protocol error, QUIT's +OK) still go out first;
     // then the socket closes for good, as redis closes its fd: a client writing on gets a reset,
     // and nothing it sends is read (a half-close would leave it writing into the void).
@@ -184,8 +250,13 @@ export class RespSession {
       this.ended = true;
       this.onGone(this);
     }
+    // What the client sent before it went still reaches the node first, as the kernel hands a
+    // process the bytes it holds before the end of the stream.
+    const rest = this.backlog;
+    this.backlog = [];
     if (!this.connection.closed) {
       this.host.safely("a client's close", () => {
+        for (const chunk of rest) if (!this.connection.closed) this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
         this.connection.close();
         this.host.runCurrent();
       });
