@@ -39,8 +39,12 @@ export class SequenceService {
     registry.onDeleted((runtime) => this.hot.delete(runtime.id));
   }
 
-  /** The messages sent in [fromMs, atMs] (atMs: the lab's present by default), the newest `limit`. */
-  sequence(labId: string, query: { readonly atMs?: number; readonly fromMs?: number; readonly limit?: number }): SequenceView {
+  /**
+   * The messages sent in [fromMs, atMs] (atMs: the lab's present by default), the newest `limit`.
+   * With `raw: false` their bytes are left out (a diagram polling every second asks for them only
+   * for the message selected, `message`), which keeps a live diagram's traffic small.
+   */
+  sequence(labId: string, query: { readonly atMs?: number; readonly fromMs?: number; readonly limit?: number; readonly raw?: boolean }): SequenceView {
     const runtime = this.registry.get(labId);
     const lab = runtime.lab;
     const atMs = this.moment(lab, query.atMs);
@@ -49,13 +53,25 @@ export class SequenceService {
     const limit = Math.min(query.limit ?? MAX_SEQUENCE_MESSAGES, MAX_SEQUENCE_MESSAGES);
     const window = replay.recorder.messages().filter((m) => m.sentMs >= fromMs && m.sentMs <= atMs);
     window.sort((a, b) => a.sentMs - b.sentMs || a.seq - b.seq);
-    const messages = window.length > limit ? window.slice(window.length - limit) : window;
+    const newest = window.length > limit ? window.slice(window.length - limit) : window;
+    const messages = query.raw === false ? newest.map((m) => ({ ...m, raw: "" })) : newest;
     return {
       timeMs: atMs,
       lanes: lanesOf([replay.cursor.lab, lab], messages),
       messages,
       omitted: window.length - messages.length + replay.recorder.dropped,
     };
+  }
+
+  /** One message as it stood at `atMs` (a batch grows as writes join it), bytes included. */
+  message(labId: string, seq: number, atMs: number | undefined): WireMessage {
+    const lab = this.registry.get(labId).lab;
+    const moment = this.moment(lab, atMs);
+    const found = this.replayAt(labId, lab, moment)
+      .recorder.messages()
+      .find((m) => m.seq === seq && m.sentMs <= moment);
+    if (found === undefined) throw new ApiFailure("not-found", `no message ${seq} was sent by ${moment} ms (or it is older than the ${KEPT_MESSAGES} kept)`);
+    return found;
   }
 
   /** The lab's story up to `atMs` told under each of `versions` (all kinds by default). */

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompareView, LabView, SequenceView } from "@replica-lab/protocol";
+import type { CompareView, LabView, SequenceMessage, SequenceView } from "@replica-lab/protocol";
 import { createLab, startApp } from "../testing/helpers.ts";
 
 let app: FastifyInstance;
@@ -67,6 +67,13 @@ describe("GET /api/labs/:lab/sequence", () => {
     expect(past.messages.every((m) => m.sentMs <= beforeDropMs)).toBe(true);
     const again = now.messages.filter((m) => m.sentMs <= beforeDropMs).map((m) => m.seq);
     expect(past.messages.map((m) => m.seq)).toEqual(again);
+    // A polling diagram leaves the bytes out and asks for the selected message's alone.
+    const light = await call<SequenceView>("GET", `${base}/sequence?raw=false`);
+    expect(light.messages.map((m) => m.seq)).toEqual(now.messages.map((m) => m.seq));
+    expect(light.messages.every((m) => m.raw === "")).toBe(true);
+    const one = await call<SequenceMessage>("GET", `${base}/sequence/${cont!.seq}`);
+    expect(one).toEqual(cont);
+    expect((await app.inject({ method: "GET", url: `${base}/sequence/999999` })).statusCode).toBe(404);
     const window = await call<SequenceView>("GET", `${base}/sequence?fromMs=${beforeDropMs}&limit=3`);
     expect(window.messages.length).toBe(3);
     expect(window.omitted).toBeGreaterThan(0);

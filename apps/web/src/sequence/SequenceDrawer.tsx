@@ -12,7 +12,7 @@ import type { SequenceMessage, SequenceMessageKind, SequenceView } from "@replic
 import { asLabRequestError } from "../api/errors.ts";
 import { ComparePanel } from "../compare/ComparePanel.tsx";
 import { useApp } from "../store/store.ts";
-import { fetchSequence } from "./sequenceApi.ts";
+import { fetchMessage, fetchSequence } from "./sequenceApi.ts";
 import { DIAGRAM_ROWS, SequenceDiagram, SequenceLanesHead } from "./SequenceDiagram.tsx";
 import { eventsOfMessage, filterMessages, MESSAGE_GROUPS, messagesOfEvent, orderLanes, sequenceText, type MessageGroup } from "./sequenceModel.ts";
 import { sequenceStore, useSequence } from "./sequenceStore.ts";
@@ -47,7 +47,7 @@ const KIND_LABEL_KEYS = {
 /** How often the live diagram asks again (wall ms). */
 const LIVE_REFRESH_MS = 1000;
 /** Messages asked for (the newest): a little more than the diagram draws, so a filter still fills it. */
-const FETCH_LIMIT = 600;
+const FETCH_LIMIT = 450;
 
 export function SequenceDrawer() {
   const open = useSequence((s) => s.open);
@@ -97,7 +97,8 @@ function useSequenceFetch(labId: string | null, atMs: number | null): void {
       busy = true;
       sequenceStore.getState().setLoading(true);
       try {
-        const view = await fetchSequence(labId, { atMs, limit: FETCH_LIMIT });
+        // Bytes only for the message selected (MessageDetail): a second's poll stays small.
+        const view = await fetchSequence(labId, { atMs, limit: FETCH_LIMIT, raw: false });
         if (!cancelled) sequenceStore.getState().setView(view);
       } catch (error) {
         if (!cancelled) sequenceStore.getState().setError(asLabRequestError(error).message);
@@ -215,7 +216,7 @@ function DiagramTab() {
           )}
         </div>
         </div>
-        <MessageDetail message={selected} nameOf={nameOf} eventSeq={selectedEvent?.seq ?? null} litCount={lit.size} />
+        <MessageDetail message={selected} nameOf={nameOf} eventSeq={selectedEvent?.seq ?? null} litCount={lit.size} labId={labId} atMs={atMs} />
       </div>
     </div>
   );
@@ -225,10 +226,42 @@ function omittedCount(view: SequenceView, shown: readonly SequenceMessage[]): nu
   return view.omitted + Math.max(0, shown.length - DIAGRAM_ROWS);
 }
 
-function MessageDetail({ message, nameOf, eventSeq, litCount }: { readonly message: SequenceMessage | null; readonly nameOf: (id: string) => string; readonly eventSeq: number | null; readonly litCount: number }) {
+interface MessageDetailProps {
+  readonly message: SequenceMessage | null;
+  readonly nameOf: (id: string) => string;
+  readonly eventSeq: number | null;
+  readonly litCount: number;
+  readonly labId: string | null;
+  readonly atMs: number | null;
+}
+
+/** The selected message's bytes, asked for once per selection and moment (the list comes without them). */
+function useMessageBytes(labId: string | null, seq: number | null, atMs: number | null, bytes: number | null): SequenceMessage | null {
+  const [loaded, setLoaded] = useState<SequenceMessage | null>(null);
+  useEffect(() => {
+    setLoaded(null);
+    if (labId === null || seq === null) return;
+    let cancelled = false;
+    fetchMessage(labId, seq, atMs)
+      .then((message) => {
+        if (!cancelled) setLoaded(message);
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) sequenceStore.getState().setError(asLabRequestError(error).message);
+      });
+    return () => {
+      cancelled = true;
+    };
+    // A batch that grew (more bytes) is asked for again.
+  }, [labId, seq, atMs, bytes]);
+  return loaded;
+}
+
+function MessageDetail({ message, nameOf, eventSeq, litCount, labId, atMs }: MessageDetailProps) {
   const { t } = useTranslation();
   const events = useApp((s) => s.lab.events);
   const litEvents = useSequence((s) => s.litEvents);
+  const detail = useMessageBytes(labId, message?.seq ?? null, atMs, message?.bytes ?? null);
   if (message === null) {
     return (
       <aside className="seq-detail" data-testid="sequence-detail">
@@ -251,10 +284,10 @@ function MessageDetail({ message, nameOf, eventSeq, litCount }: { readonly messa
         {message.offsets !== undefined && <> · {t("sequence.detailOffsets", message.offsets)}</>}
       </p>
       <h4>
-        {t("sequence.detailRaw")} {message.rawTruncated && <span className="muted">{t("sequence.detailTruncated")}</span>}
+        {t("sequence.detailRaw")} {detail?.rawTruncated === true && <span className="muted">{t("sequence.detailTruncated")}</span>}
       </h4>
       <pre className="seq-raw mono" data-testid="sequence-raw">
-        {message.raw}
+        {detail?.raw ?? t("sequence.loading")}
       </pre>
       <h4>{t("sequence.detailEvents")}</h4>
       {linked.length === 0 ? (

@@ -2,7 +2,7 @@
  * The sequence diagram's and the comparison's side of the REST API (issue 10). Answers are checked
  * at the border: a malformed answer becomes a `bad-response` failure, never a half-read object.
  */
-import type { CompareView, SequenceView } from "@replica-lab/protocol";
+import type { CompareView, SequenceMessage, SequenceView } from "@replica-lab/protocol";
 import { LabRequestError } from "../api/errors.ts";
 import { sendRest } from "../api/rest.ts";
 
@@ -13,8 +13,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** `GET /api/labs/:lab/sequence`: the messages up to `atMs` (null: the present), the newest `limit`. */
-export async function fetchSequence(labId: string, query: { readonly atMs: number | null; readonly fromMs?: number; readonly limit?: number }, fetchImpl?: typeof fetch): Promise<SequenceView> {
+export async function fetchSequence(
+  labId: string,
+  query: { readonly atMs: number | null; readonly fromMs?: number; readonly limit?: number; readonly raw?: boolean },
+  fetchImpl?: typeof fetch,
+): Promise<SequenceView> {
   const params = new URLSearchParams();
+  if (query.raw === false) params.set("raw", "false");
   if (query.atMs !== null) params.set("atMs", String(query.atMs));
   if (query.fromMs !== undefined) params.set("fromMs", String(query.fromMs));
   if (query.limit !== undefined) params.set("limit", String(query.limit));
@@ -33,4 +38,12 @@ export async function fetchCompare(labId: string, atMs: number | null, fetchImpl
     throw new LabRequestError("bad-response", "the compare answer is not a compare view");
   }
   return body as unknown as CompareView;
+}
+
+/** `GET /api/labs/:lab/sequence/:seq`: one message, its bytes included, as it stood at `atMs` (null: now). */
+export async function fetchMessage(labId: string, seq: number, atMs: number | null, fetchImpl?: typeof fetch): Promise<SequenceMessage> {
+  const suffix = atMs === null ? "" : `?atMs=${atMs}`;
+  const body = await sendRest({ method: "GET", path: `/api/labs/${enc(labId)}/sequence/${seq}${suffix}` }, fetchImpl);
+  if (!isObject(body) || typeof body.raw !== "string" || typeof body.seq !== "number") throw new LabRequestError("bad-response", "the message answer is not a message");
+  return body as unknown as SequenceMessage;
 }
