@@ -7,114 +7,15 @@
  * steps. Expected figures are read from the real servers, live. Without redis-server installed these
  * tests fail; they never skip.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, haveRedisTools, RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
+import { haveRedisTools, RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
+import { type Launcher, launcher, LOG_LINE, logTexts, matching, withClient } from "./launcher-process.ts";
 import { dumpKeyspace, keyspaceDifferences, RespClient, stat, waitForSamePosition } from "../testing/resp-client.ts";
-
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../bin/replica-lab-server");
-/** Starting node with tsx takes a few seconds on a loaded 2-core machine. */
-const START_MS = 30_000;
-/** A redis log line: `pid:role dd Mon yyyy hh:mm:ss.mmm L text`. */
-const LOG_LINE = /^(\d+):([CMS]) \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.\-*#] (.*)$/;
 
 function requireRedisServer(): void {
   if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
-}
-
-/** The texts of a redis log (without pid, role and time), in order. */
-function logTexts(path: string): string[] {
-  if (!existsSync(path)) return [];
-  const texts: string[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const match = LOG_LINE.exec(line);
-    if (match) texts.push(match[3]!);
-    else if (/signal-handler/.test(line)) texts.push(line.replace(/^\d+:signal-handler \(\d+\) /, ""));
-  }
-  return texts;
-}
-
-/** Lines of `texts` that start with one of `prefixes`, by prefix, in order of appearance. */
-function matching(texts: readonly string[], prefixes: readonly string[]): string[] {
-  return texts.flatMap((text) => prefixes.filter((prefix) => text.startsWith(prefix)));
-}
-
-/** One launcher process, started as redis's test suite starts src/redis-server. */
-class Launcher {
-  private child: ChildProcess | null = null;
-  exitCode: number | null = null;
-
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-    readonly configPath: string,
-  ) {}
-
-  get logPath(): string {
-    return join(this.dir, "log");
-  }
-
-  get pid(): number {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new Error("launcher not running");
-    return pid;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(BIN, [this.configPath, "--port", String(this.port), "--dir", this.dir, "--logfile", this.logPath, "--daemonize", "no"], { stdio: "ignore" });
-    this.child = child;
-    this.exitCode = null;
-    child.once("exit", (code, signal) => {
-      this.exitCode = code ?? (signal === null ? -1 : 128);
-    });
-    await waitFor(async () => {
-      try {
-        const client = await RespClient.connect(this.port);
-        const pong = await client.text("PING");
-        client.close();
-        return pong === "PONG";
-      } catch {
-        return false;
-      }
-    }, START_MS, `replica-lab-server on ${this.port}`);
-  }
-
-  signal(name: NodeJS.Signals): void {
-    process.kill(this.pid, name);
-  }
-
-  async exited(timeoutMs = 20_000): Promise<number> {
-    await waitFor(() => this.exitCode !== null, timeoutMs, `launcher ${this.port} to exit`);
-    return this.exitCode!;
-  }
-
-  async kill(): Promise<void> {
-    if (!this.child || this.exitCode !== null) return;
-    this.signal("SIGKILL");
-    await this.exited();
-  }
-}
-
-async function launcher(root: string, name: string, configText: string): Promise<Launcher> {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  const configPath = join(dir, "redis.conf");
-  writeFileSync(configPath, configText);
-  const node = new Launcher(await freePort(), dir, configPath);
-  await node.start();
-  return node;
-}
-
-async function withClient<T>(port: number, work: (client: RespClient) => Promise<T>): Promise<T> {
-  const client = await RespClient.connect(port);
-  try {
-    return await work(client);
-  } finally {
-    client.close();
-  }
 }
 
 /** The config both kinds of server get: save points, no diskless delay, no PINGs moving offsets. */
@@ -244,6 +145,12 @@ describe("bin/replica-lab-server against redis-server 7.0.15", () => {
     const node = launchers[0]!;
     const realReplica = reals[1]!;
     await withClient(realReplica.port, (client) => client.text("REPLICAOF", "127.0.0.1", String(master.port)));
+    // The real replica's own resync is done before the master's counters are read.
+    const [m0, r0] = await Promise.all([RespClient.connect(master.port), RespClient.connect(realReplica.port)]);
+    await waitForSamePosition([m0, r0], 30_000).finally(() => {
+      m0.close();
+      r0.close();
+    });
     const before = await withClient(master.port, (client) => stat(client, "sync_partial_ok"));
     // Both replicas of the real master write replicaof into their config files and restart.
     await withClient(node.port, (client) => client.text("CONFIG", "REWRITE"));
