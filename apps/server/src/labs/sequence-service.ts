@@ -6,7 +6,8 @@
  * A diagram that follows the live edge asks again and again for a later moment, so each lab keeps
  * one tapped replay (`hot`) that only goes forward; asking for an earlier moment than it stands
  * at starts a new one from the log's beginning (the past does not change, so the answer is the
- * same; a checkpoint cannot be reused, since a tap must see every byte from the start).
+ * same; a checkpoint cannot be reused, since a tap must see every byte from the start). A replay
+ * holds a whole copy of its lab, so one nobody asked for in 5 minutes is dropped.
  */
 import {
   COMPARE_VERSIONS,
@@ -27,9 +28,13 @@ export const MAX_SEQUENCE_MESSAGES = 5000;
 /** Messages a tapped replay keeps (older ones are dropped, counted in `omitted`). */
 const KEPT_MESSAGES = 20_000;
 
+/** A replay nobody asked for in this long (wall ms) is dropped: it holds a whole copy of its lab. */
+const IDLE_REPLAY_MS = 5 * 60_000;
+
 interface TappedReplay {
   readonly cursor: ReplayCursor;
   readonly recorder: ConversationRecorder;
+  usedAt: number;
 }
 
 export class SequenceService {
@@ -91,14 +96,17 @@ export class SequenceService {
   }
 
   private replayAt(labId: string, lab: Lab, atMs: number): TappedReplay {
+    const now = performance.now();
+    for (const [id, idle] of this.hot) if (now - idle.usedAt > IDLE_REPLAY_MS) this.hot.delete(id);
     let replay = this.hot.get(labId);
     if (replay === undefined || replay.cursor.timeMs > atMs) {
       const cursor = ReplayCursor.start(lab.creation, lab.inputs);
       const recorder = new ConversationRecorder(labPeers(cursor.lab), KEPT_MESSAGES);
       cursor.lab.tapWire(recorder);
-      replay = { cursor, recorder };
+      replay = { cursor, recorder, usedAt: now };
       this.hot.set(labId, replay);
     }
+    replay.usedAt = now;
     replay.cursor.seek(atMs);
     return replay;
   }
