@@ -2,7 +2,7 @@
  * RESP3 (HELLO 3), lab vs live redis-server 7.0.15: each command's reply bytes must be the real
  * server's exactly: nulls as `_`, HGETALL and CONFIG GET as maps, SMEMBERS and SPOP's sets, scores
  * as doubles and WITHSCORES / WITHVALUES as pairs, ZPOPMIN's nesting only with a count; HELLO 2
- * goes back to RESP2. The replies are framed here by type byte alone, so no RESP2 parser guesses.
+ * goes back to RESP2; DEBUG PROTOCOL's every type (bignum, bool, verbatim, attribute, push) in both. The replies are framed here by type byte alone, so no RESP2 parser guesses.
  */
 import { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
@@ -50,6 +50,7 @@ const COMMANDS: readonly (readonly string[])[] = [
   ["ZRANGE", "inf", "0", "-1", "WITHSCORES"],
   ["BLPOP", "missing", "0.01"],
   ["CONFIG", "GET", "maxmemory-policy"],
+  ...["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "true", "false", "verbatim"].map((type) => ["DEBUG", "PROTOCOL", type]),
   ["MULTI"],
   ["GET", "missing"],
   ["EXEC"],
@@ -58,6 +59,7 @@ const COMMANDS: readonly (readonly string[])[] = [
   ["HGETALL", "h"],
   ["ZRANGE", "inf", "0", "-1", "WITHSCORES"],
   ["HELLO", "4"],
+  ...["double", "bignum", "set", "map", "attrib", "push", "true", "verbatim"].map((type) => ["DEBUG", "PROTOCOL", type]),
 ];
 
 /** Length of the first complete RESP2/RESP3 reply in `buf`, or 0 when it is not all there yet. */
@@ -84,7 +86,8 @@ function frame(buf: Uint8Array, at = 0): number {
     case "|": {
       const n = Number(head);
       let p = after;
-      const items = n < 0 ? 0 : type === "%" || type === "|" ? n * 2 : n;
+      // An attribute and a push message are each followed by the reply they come with: one frame.
+      const items = (n < 0 ? 0 : type === "%" || type === "|" ? n * 2 : n) + (type === "|" || type === ">" ? 1 : 0);
       for (let i = 0; i < items; i++) {
         const len = frame(buf, p);
         if (len === 0) return 0;
@@ -147,7 +150,7 @@ async function runReal(): Promise<string[]> {
 
 function runLab(): string[] {
   const lab = new Lab({ seed: "resp3" });
-  const node = lab.addNode({ config: { save: "" } }).id;
+  const node = lab.addNode({ config: { save: "", "enable-debug-command": "yes" } }).id;
   const chunks: Uint8Array[] = [];
   const conn = lab.openConnection(node, "127.0.0.1:41003", { onData: (bytes) => chunks.push(bytes.slice()), onClose: () => {} });
   lab.runCurrent();

@@ -16,7 +16,8 @@ import { quicklistNodes } from "../rdb/aggregate-writer.ts";
 import { encodeListpack } from "../rdb/compact.ts";
 import { parseMemory } from "../config.ts";
 import { strtod } from "../numbers.ts";
-import { keyOf, word, replyNullBulk } from "./reply.ts";
+import { keyOf, word, replyMapHeader, replyNullBulk, replySetHeader } from "./reply.ts";
+import { replyDouble } from "./args.ts";
 import { RdbError } from "../rdb/errors.ts";
 import { debugPopulate } from "./debug-populate.ts";
 
@@ -117,42 +118,77 @@ function debugReload(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 }
 
 function debugProtocol(node: RedisNode, c: Client, type: string): void {
+  // RESP3 types for a client that said HELLO 3 (addReplyDouble, addReplyBigNum, addReplyBool...);
+  // a RESP2 client gets each one's RESP2 form.
+  const resp3 = c.resp === 3;
   switch (type) {
     case "string":
       return writeBulkString(c.out, "Hello World");
     case "integer":
       return writeInteger(c.out, 12345);
     case "double":
-      return writeBulkString(c.out, "3.141");
+      return replyDouble(c, 3.141);
     case "bignum":
+      if (resp3) return protoLine(c, "(1234567999999999999999999999999999999");
       return writeBulkString(c.out, "1234567999999999999999999999999999999");
     case "null":
       return replyNullBulk(c);
     case "array":
     case "set":
-      writeArrayHeader(c.out, 3);
+      if (type === "set") replySetHeader(c, 3);
+      else writeArrayHeader(c.out, 3);
       for (let j = 0; j < 3; j++) writeInteger(c.out, j);
       return;
     case "map":
-      writeArrayHeader(c.out, 6);
+      replyMapHeader(c, 3);
       for (let j = 0; j < 3; j++) {
         writeInteger(c.out, j);
-        writeInteger(c.out, j === 1 ? 1 : 0);
+        replyBool(c, j === 1);
       }
       return;
     case "attrib":
+      if (resp3) {
+        protoLine(c, "|1");
+        writeBulkString(c.out, "key-popularity");
+        writeArrayHeader(c.out, 2);
+        writeBulkString(c.out, "key:123");
+        writeInteger(c.out, 90);
+      }
       return writeBulkString(c.out, "Some real reply following the attribute");
     case "push":
-      return node.replyError(c, "ERR RESP2 is not supported by this command");
+      if (!resp3) return node.replyError(c, "ERR RESP2 is not supported by this command");
+      protoLine(c, ">2");
+      writeBulkString(c.out, "server-cpu-usage");
+      writeInteger(c.out, 42);
+      return writeBulkString(c.out, "Some real reply following the push reply");
     case "true":
-      return writeInteger(c.out, 1);
     case "false":
-      return writeInteger(c.out, 0);
-    case "verbatim":
-      return writeBulkString(c.out, "This is a verbatim\nstring");
+      return replyBool(c, type === "true");
+    case "verbatim": {
+      const text = "This is a verbatim\nstring";
+      if (resp3) {
+        protoLine(c, `=${text.length + 4}`);
+        protoLine(c, `txt:${text}`);
+        return;
+      }
+      return writeBulkString(c.out, text);
+    }
     default:
       return node.replyError(c, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
   }
+}
+
+/** A RESP3 line written as is, CRLF added. */
+function protoLine(c: Client, line: string): void {
+  c.out.ascii(line);
+  c.out.byte(0x0d);
+  c.out.byte(0x0a);
+}
+
+/** addReplyBool: `#t` / `#f` in RESP3, `:1` / `:0` in RESP2. */
+function replyBool(c: Client, value: boolean): void {
+  if (c.resp === 3) protoLine(c, value ? "#t" : "#f");
+  else writeInteger(c.out, value ? 1 : 0);
 }
 
 function debugCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
