@@ -1,7 +1,7 @@
 /**
  * The classroom in three browser contexts (three people, three cookie jars): an instructor starts a
  * session with the header's "Teach", two students open the join link and follow. The students see
- * the instructor's writes and selection live; one forks and writes on the fork while the
+ * the instructor's writes, selection and pointer live; one forks and writes on the fork while the
  * instructor's lab stays as it was; the other, still following, is refused (403
  * classroom-read-only) when it sends a command to the instructor's lab over REST; "Bring everyone
  * back" returns the forked student to following.
@@ -48,6 +48,21 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   for (const s of [one, two]) await expect(keysOf(s.page, "A")).toContainText("3", { timeout: 20_000 });
   await selectNode(teacher, "B");
   for (const s of [one, two]) await expect(s.page.locator('[data-inspector-node="B"]')).toBeVisible({ timeout: 20_000 });
+  // The instructor's pointer over card C shows on the students' canvases, over their card C.
+  const cBox = await card(teacher, "C").boundingBox();
+  if (!cBox) throw new Error("card C is not on the instructor's screen");
+  await teacher.mouse.move(cBox.x + cBox.width / 2, cBox.y + cBox.height / 2, { steps: 4 });
+  for (const s of [one, two]) {
+    const mark = s.page.getByTestId("instructor-pointer");
+    await expect(mark).toBeVisible({ timeout: 20_000 });
+    const at = await mark.boundingBox();
+    const theirs = await card(s.page, "C").boundingBox();
+    if (!at || !theirs) throw new Error("no pointer or card C on a student's screen");
+    expect(at.x + at.width / 2).toBeGreaterThan(theirs.x);
+    expect(at.x + at.width / 2).toBeLessThan(theirs.x + theirs.width);
+    expect(at.y + at.height / 2).toBeGreaterThan(theirs.y);
+    expect(at.y + at.height / 2).toBeLessThan(theirs.y + theirs.height);
+  }
 
   // Student one forks and writes on the fork.
   await one.page.getByTestId("classroom-fork").click();

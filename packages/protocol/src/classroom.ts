@@ -37,6 +37,12 @@ export interface ClassroomGather {
   readonly atMs: number | null;
 }
 
+/** A point on the canvas (React Flow's coordinates, the same whatever the viewer's zoom). */
+export interface ClassroomPointer {
+  readonly x: number;
+  readonly y: number;
+}
+
 /** `GET /api/classroom/:code`: the session as the asker sees it (polled by every page in it). */
 export interface ClassroomView {
   readonly code: string;
@@ -46,5 +52,7 @@ export interface ClassroomView {
   readonly followers: { readonly following: number; readonly forked: number };
   /** The node the instructor has selected, which followers' pages select too. */
   readonly selectedNodeId: string | null;
+  /** Where the instructor's pointer is on the canvas, in the canvas's own coordinates; null when off it. */
+  readonly pointer: ClassroomPointer | null;
   readonly gather: ClassroomGather;
 }

@@ -5,7 +5,7 @@
  * server README's "Classroom" section documents them.
  */
 import type { FastifyPluginAsync } from "fastify";
-import type { ClassroomGather, ClassroomJoined, ClassroomStarted, ClassroomView, FollowerMode, LabView } from "@replica-lab/protocol";
+import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomStarted, ClassroomView, FollowerMode, LabView } from "@replica-lab/protocol";
 import { params, type Schema } from "../http/schemas.ts";
 import type { RoutesOptions } from "../http/lab-routes.ts";
 import type { TimelineService } from "../labs/timeline-service.ts";
@@ -40,6 +40,16 @@ const selectBody = {
   additionalProperties: false,
   required: ["nodeId"],
   properties: { nodeId: { anyOf: [{ type: "null" }, { type: "string", minLength: 1, maxLength: 64 }] } },
+} as const satisfies Schema;
+
+const coordinate = { type: "number", minimum: -1e9, maximum: 1e9 } as const;
+const pointerBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["at"],
+  properties: {
+    at: { anyOf: [{ type: "null" }, { type: "object", additionalProperties: false, required: ["x", "y"], properties: { x: coordinate, y: coordinate } }] },
+  },
 } as const satisfies Schema;
 
 const gatherBody = {
@@ -77,6 +87,15 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
     { schema: { params: codeParams, body: selectBody } },
     async (request, reply) => {
       classroom.select(request.params.code, shownTokens(request), request.body.nodeId);
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Params: CodeParams; Body: { at: ClassroomPointer | null } }>(
+    "/classroom/:code/pointer",
+    { schema: { params: codeParams, body: pointerBody } },
+    async (request, reply) => {
+      classroom.point(request.params.code, shownTokens(request), request.body.at);
       return reply.code(204).send();
     },
   );

@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomInt, timingSafeEqual, createHash } from "node:crypto";
 import { isIP } from "node:net";
-import type { ClassroomGather, ClassroomJoined, ClassroomRole, ClassroomStarted, ClassroomView, FollowerMode } from "@replica-lab/protocol";
+import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomRole, ClassroomStarted, ClassroomView, FollowerMode } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import { isLoopbackAddress } from "../security/addresses.ts";
@@ -38,6 +38,7 @@ interface Session {
   readonly tokenDigest: Buffer;
   readonly followers: Map<string, Follower>;
   selectedNodeId: string | null;
+  pointer: ClassroomPointer | null;
   gather: ClassroomGather;
 }
 
@@ -83,7 +84,7 @@ export class ClassroomService {
     let code = newCode();
     while (this.byCode.has(code)) code = newCode();
     const instructorToken = randomBytes(18).toString("base64url");
-    const session: Session = { code, labId, tokenDigest: digest(instructorToken), followers: new Map(), selectedNodeId: null, gather: { seq: 0, atMs: null } };
+    const session: Session = { code, labId, tokenDigest: digest(instructorToken), followers: new Map(), selectedNodeId: null, pointer: null, gather: { seq: 0, atMs: null } };
     this.byCode.set(code, session);
     this.byLab.set(labId, session);
     runtime.gateway.admit = loopbackOnly(code);
@@ -120,7 +121,7 @@ export class ClassroomService {
       if (follower.mode === "following") following++;
       else forked++;
     }
-    return { code: session.code, labId: session.labId, role, followers: { following, forked }, selectedNodeId: session.selectedNodeId, gather: session.gather };
+    return { code: session.code, labId: session.labId, role, followers: { following, forked }, selectedNodeId: session.selectedNodeId, pointer: session.pointer, gather: session.gather };
   }
 
   /** The instructor's selection, which followers' pages mirror. */
@@ -128,6 +129,13 @@ export class ClassroomService {
     const session = this.session(code);
     this.requireInstructor(session, shown);
     session.selectedNodeId = nodeId;
+  }
+
+  /** The instructor's pointer on the canvas (null: off it), which followers' pages draw. */
+  point(code: string, shown: ShownTokens, at: ClassroomPointer | null): void {
+    const session = this.session(code);
+    this.requireInstructor(session, shown);
+    session.pointer = at === null ? null : { x: at.x, y: at.y };
   }
 
   /** Brings every follower back to following, at a moment of the lab (null: live). */

@@ -119,14 +119,17 @@ describe("a classroom session", () => {
     expect((await poll("?follower=unknown")).role).toBe("visitor");
   });
 
-  it("shares the instructor's selection and gathers, both refused to followers", async () => {
+  it("shares the instructor's selection and pointer, and gathers, all refused to followers", async () => {
     const url = `/api/classroom/${started.code}`;
     expect((await app.inject({ method: "PUT", url: `${url}/selection`, payload: { nodeId: "B" } })).statusCode).toBe(403);
     expect((await app.inject({ method: "PUT", url: `${url}/selection`, payload: { nodeId: "B" }, headers: instructor })).statusCode).toBe(204);
     expect((await app.inject({ method: "POST", url: `${url}/gather`, payload: { atMs: 10 } })).statusCode).toBe(403);
     const gather = await app.inject({ method: "POST", url: `${url}/gather`, payload: { atMs: 10 }, headers: instructor });
     expect(gather.json()).toEqual({ seq: 1, atMs: 10 });
+    expect((await app.inject({ method: "PUT", url: `${url}/pointer`, payload: { at: { x: 1, y: 2 } } })).statusCode).toBe(403);
+    expect((await app.inject({ method: "PUT", url: `${url}/pointer`, payload: { at: { x: 12.5, y: -40 } }, headers: instructor })).statusCode).toBe(204);
     const view = (await app.inject({ method: "GET", url })).json<ClassroomView>();
+    expect(view.pointer).toEqual({ x: 12.5, y: -40 });
     expect(view.selectedNodeId).toBe("B");
     expect(view.gather).toEqual({ seq: 1, atMs: 10 });
   });

@@ -15,6 +15,7 @@ import { openLab } from "../timeline/navigation.ts";
 import { endClassroom, forkClassroom, gatherClassroom, startClassroom } from "./classroomApi.ts";
 import { classroomStore, followClassroom, useClassroom } from "./classroomStore.ts";
 import { classCodeFromUrl, joinLink, urlWithClass } from "./classroomUrl.ts";
+import { InstructorPointer, PointerShare } from "./InstructorPointer.tsx";
 import "./classroom.css";
 
 export function ClassroomBar() {
@@ -94,6 +95,7 @@ function SessionBar({ code, labId }: { readonly code: string; readonly labId: st
     const link = joinLink(location.href, code);
     return (
       <div className="classroom-bar instructor" data-testid="classroom-bar" data-role="instructor">
+        <PointerShare code={code} />
         <span className="classroom-code" title={t("classroom.codeTitle")} data-testid="classroom-code">
           {code}
         </span>
@@ -134,6 +136,7 @@ function SessionBar({ code, labId }: { readonly code: string; readonly labId: st
   return (
     <div className={`classroom-bar follower${following ? "" : " forked"}`} data-testid="classroom-bar" data-role={following ? "following" : "forked"}>
       <span className="classroom-code">{code}</span>
+      {following && <InstructorPointer at={view.pointer} />}
       <span>{following ? t("classroom.youFollow") : t("classroom.youForked")}</span>
       {following ? (
         <button

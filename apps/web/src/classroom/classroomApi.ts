@@ -43,3 +43,8 @@ export function forkClassroom(code: string): Promise<LabView> {
 export async function endClassroom(code: string): Promise<void> {
   await sendRest({ method: "DELETE", path: base(code) });
 }
+
+/** The instructor's pointer on the canvas (canvas coordinates), or null when it left the canvas. */
+export async function sharePointer(code: string, at: { readonly x: number; readonly y: number } | null): Promise<void> {
+  await sendRest({ method: "PUT", path: `${base(code)}/pointer`, body: { at } });
+}

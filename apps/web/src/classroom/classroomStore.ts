@@ -18,7 +18,7 @@ import { joinClassroom, pollClassroom, shareSelection } from "./classroomApi.ts"
 import { storedFollower, storeFollower } from "./classroomUrl.ts";
 
 /** How often every page in a session asks for it. */
-export const CLASSROOM_POLL_MS = 1000;
+export const CLASSROOM_POLL_MS = 500;
 
 export interface ClassroomState {
   /** The join code the URL names, or null. */

@@ -29,4 +29,5 @@ export const classroomEn = {
   forkFailed: "Could not fork the lab",
   return: "Back to following",
   returnTitle: "Leave your fork and follow the instructor's lab again",
+  pointer: "The instructor's pointer",
 } as const;

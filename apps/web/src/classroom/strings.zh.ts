@@ -27,4 +27,5 @@ export const classroomZh: Catalogue<typeof classroomEn> = {
   forkFailed: "无法创建分支",
   return: "回到跟随",
   returnTitle: "离开你的分支，重新跟随老师的实验",
+  pointer: "老师的指针",
 };
