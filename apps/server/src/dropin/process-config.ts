@@ -138,8 +138,10 @@ export class ProcessConfig {
 export function singleCommand(chunk: Uint8Array): string[] | null {
   // Quick refusal for anything not a CONFIG command: the bytes "onfig" or "ONFIG" must be there.
   if (chunk.length < 20 || chunk[0] !== 0x2a) return null;
+  // The command's name comes first (`*3\r\n$6\r\nCONFIG\r\n`): look there before reading the rest,
+  // so a pipeline of SETs costs one short look per chunk.
+  if (!/^\*\d+\r\n\$6\r\nconfig\r\n/i.test(Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(24, chunk.length)).toString("latin1"))) return null;
   const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("latin1");
-  if (!/onfig/i.test(text)) return null;
   let pos = 0;
   const line = (): string | null => {
     const end = text.indexOf("\r\n", pos);
