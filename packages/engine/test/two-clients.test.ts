@@ -175,6 +175,15 @@ const SCENARIOS: Record<string, readonly Step[]> = {
     { by: "a", argv: ["CONFIG", "RESETSTAT"] },
     { by: "a", argv: ["INFO", "errorstats"], stats: true },
   ],
+  "INCRBYFLOAT and HINCRBYFLOAT never answer -0": [
+    { by: "a", argv: ["INCRBYFLOAT", "f", "0.024390243902439025"] },
+    { by: "a", argv: ["INCRBYFLOAT", "f", "-0.024390243902439025"] },
+    { by: "a", argv: ["GET", "f"] },
+    { by: "a", argv: ["INCRBYFLOAT", "g", "-0.000000000000000000001"] },
+    { by: "a", argv: ["HINCRBYFLOAT", "h", "x", "0.1"] },
+    { by: "a", argv: ["HINCRBYFLOAT", "h", "x", "-0.1"] },
+    { by: "a", argv: ["HINCRBYFLOAT", "h", "y", "-0.000000000000000000001"] },
+  ],
   "INFO clients: blocked pops, and only those with a timeout in the timeout table; WAIT 0 too": [
     { by: "a", argv: ["BLPOP", "q", "0"], later: true },
     { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },

@@ -157,6 +157,8 @@ export function formatHuman(value: LongDouble): string {
   let text = `${digits.slice(0, digits.length - 17)}.${digits.slice(digits.length - 17)}`;
   text = text.replace(/0+$/, "").replace(/\.$/, "");
   digits = text;
+  // ld2string turns "-0" into "0" (a negative zero, or a tiny negative value rounded away).
+  if (digits === "0") return "0";
   return (negative ? "-" : "") + digits;
 }
 
