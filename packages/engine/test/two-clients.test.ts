@@ -184,6 +184,18 @@ const SCENARIOS: Record<string, readonly Step[]> = {
     { by: "a", argv: ["HINCRBYFLOAT", "h", "x", "-0.1"] },
     { by: "a", argv: ["HINCRBYFLOAT", "h", "y", "-0.000000000000000000001"] },
   ],
+  "CLIENT UNBLOCK (timeout and error) and CLIENT LIST ID arguments": [
+    { by: "a", argv: ["BLPOP", "q", "0"], later: true },
+    { by: "b", argv: ["CLIENT", "UNBLOCK", "$a", "nope"] },
+    { by: "b", argv: ["CLIENT", "UNBLOCK", "$b"] },
+    { by: "b", argv: ["CLIENT", "LIST", "ID", "0"] },
+    { by: "b", argv: ["CLIENT", "LIST", "ID", "x"] },
+    { by: "b", argv: ["CLIENT", "UNBLOCK", "$a"] },
+    { by: "a", argv: ["BZPOPMAX", "z", "0"], later: true },
+    { by: "b", argv: ["CLIENT", "UNBLOCK", "$a", "ERROR"] },
+    { by: "b", argv: ["CLIENT", "UNBLOCK", "x"] },
+    { by: "a", argv: ["PING"] },
+  ],
   "INFO clients: blocked pops, and only those with a timeout in the timeout table; WAIT 0 too": [
     { by: "a", argv: ["BLPOP", "q", "0"], later: true },
     { by: "b", argv: ["INFO", "clients"], fields: BLOCKED_FIELDS },
@@ -211,10 +223,11 @@ async function runReal(steps: readonly Step[]): Promise<Transcript> {
   const server = await LiveRedis.start({ "enable-debug-command": "yes" });
   try {
     const clients = { a: await RespClient.connect(server.port), b: await RespClient.connect(server.port) };
+    const ids = { a: await clientId(clients.a), b: await clientId(clients.b) };
     const pending: Promise<Reply>[] = [];
     const order: ("a" | "b")[] = [];
     for (const step of steps) {
-      const reply = clients[step.by].command(...step.argv);
+      const reply = clients[step.by].command(...withIds(step.argv, ids));
       if (step.forever) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
@@ -255,13 +268,21 @@ function runLab(steps: readonly Step[]): Transcript {
     });
   };
   const connections = { a: open("a"), b: open("b") };
+  const ids = { a: 0, b: 0 };
+  for (const who of ["a", "b"] as const) {
+    connections[who].send(encodeCommand([utf8("CLIENT"), utf8("ID")]));
+    lab.runUntil(lab.nextEventMs());
+    const reply = out[who].shift();
+    if (reply?.kind !== "integer") throw new Error("CLIENT ID did not answer an integer");
+    ids[who] = Number(reply.value);
+  }
   lab.runCurrent();
   const settle = (who: "a" | "b"): void => {
     const deadline = lab.nextEventMs() + 60_000;
     while (out[who].length < expected[who] && lab.nextEventMs() <= deadline) lab.runUntil(lab.nextEventMs());
   };
   for (const step of steps) {
-    connections[step.by].send(encodeCommand(step.argv.map(utf8)));
+    connections[step.by].send(encodeCommand(withIds(step.argv, ids).map(utf8)));
     if (step.forever) {
       lab.runUntil(lab.nextEventMs());
     } else if (!step.later) {
@@ -275,6 +296,17 @@ function runLab(steps: readonly Step[]): Transcript {
   settle("a");
   settle("b");
   return pickFields(steps, out);
+}
+
+async function clientId(client: RespClient): Promise<number> {
+  const reply = await client.command("CLIENT", "ID");
+  if (reply.kind !== "integer") throw new Error("CLIENT ID did not answer an integer");
+  return Number(reply.value);
+}
+
+/** `$a` / `$b` in a step stand for that client's CLIENT ID, which differs between the servers. */
+function withIds(argv: readonly string[], ids: Record<"a" | "b", number>): string[] {
+  return argv.map((arg) => (arg === "$a" ? String(ids.a) : arg === "$b" ? String(ids.b) : arg));
 }
 
 /** Bulk strings as text, so that a difference reads as words rather than byte lists. */

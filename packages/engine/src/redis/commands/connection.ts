@@ -8,7 +8,8 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { clientBufferFields } from "../client-limits.ts";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, parseSafeInt, word, replyMapHeader, replyNullBulk } from "./reply.ts";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64, parseSafeInt, word, replyMapHeader, replyNullArray, replyNullBulk } from "./reply.ts";
+import { unblockClient } from "../blocking.ts";
 
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {
@@ -128,7 +129,7 @@ function clientFlags(client: Client): string {
   if (client.kind === "replica") flags += "S";
   if (client.kind === "master") flags += "M";
   if (client.multi) flags += "x";
-  if (client.blockedWait) flags += "b";
+  if (client.blockedWait || client.blocked) flags += "b";
   return flags || "N";
 }
 
@@ -141,7 +142,7 @@ export function clientInfoLine(node: RedisNode, client: Client): string {
     `id=${client.id} addr=${client.peer} laddr=${laddr} fd=${client.conn + 7} name=${client.name} age=${age} idle=${idle} ` +
     `flags=${clientFlags(client)} db=${client.db} sub=0 psub=0 ssub=0 multi=${client.multi ? client.multi.length : -1} ` +
     `${clientBufferFields(node, client)} events=r ` +
-    `cmd=${client.lastCommand} user=default redir=-1 resp=2`
+    `cmd=${client.lastCommand} user=default redir=-1 resp=${client.resp}`
   );
 }
 
@@ -194,11 +195,23 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       return;
     case "list": {
       let type: string | null = null;
+      let ids: Set<number> | null = null;
       if (argv.length === 4 && word(argv[2]!) === "type") {
         type = parseClientType(bytesToBinary(argv[3]!));
         if (type === null) {
           node.replyError(c, `ERR Unknown client type '${bytesToBinary(argv[3]!)}'`);
           return;
+        }
+      } else if (argv.length > 3 && word(argv[2]!) === "id") {
+        // CLIENT LIST ID id [id ...]: ids that name no client are left out.
+        ids = new Set();
+        for (let j = 3; j < argv.length; j++) {
+          const id = parseInt64(argv[j]!);
+          if (id === undefined) {
+            node.replyError(c, "ERR Invalid client ID");
+            return;
+          }
+          ids.add(Number(id));
         }
       } else if (argv.length !== 2) {
         node.replyError(c, ERR_SYNTAX);
@@ -207,6 +220,7 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       let text = "";
       for (const client of node.clients.values()) {
         if (type !== null && clientTypeOf(client) !== type) continue;
+        if (ids !== null && !ids.has(client.id)) continue;
         text += `${clientInfoLine(node, client)}\n`;
       }
       writeBulk(c.out, asciiBytes(text));
@@ -216,6 +230,10 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       clientKill(node, c, argv);
       return;
     }
+    case "unblock":
+      if (argv.length !== 3 && argv.length !== 4) break;
+      clientUnblock(node, c, argv);
+      return;
     case "help":
       writeArrayHeader(c.out, 1);
       writeSimple(c.out, "CLIENT <subcommand> [<arg> ...]. Subcommands: ID, INFO, LIST, KILL, GETNAME, SETNAME.");
@@ -225,6 +243,37 @@ function clientCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       return;
   }
   node.replyError(c, `ERR wrong number of arguments for 'client|${sub}' command`);
+}
+
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client blocked on keys gets what its timeout would have
+ * given it (a null array) or an -UNBLOCKED error, and 1; anything else 0. (A WAIT is not
+ * unblocked this way in the lab: its reply belongs to the replication side.)
+ */
+function clientUnblock(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  let asError = false;
+  if (argv.length === 4) {
+    const reason = word(argv[3]!);
+    if (reason === "error") asError = true;
+    else if (reason !== "timeout") {
+      node.replyError(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  const id = parseInt64(argv[2]!);
+  if (id === undefined) {
+    node.replyError(c, ERR_NOT_INTEGER);
+    return;
+  }
+  const target = [...node.clients.values()].find((client) => BigInt(client.id) === id);
+  if (target === undefined || !target.blocked) {
+    writeInteger(c.out, 0);
+    return;
+  }
+  if (asError) node.replyError(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  else replyNullArray(target);
+  unblockClient(node, target);
+  writeInteger(c.out, 1);
 }
 
 /** CLIENT KILL addr (old form) or CLIENT KILL <filter> <value> ... (new form, 2.8.12 on). */
