@@ -7,6 +7,9 @@
  *   requestAnimationFrame over a few seconds while the stream updates every card (target >= 50).
  *   The 95th-percentile frame interval is printed too, with what the page received meanwhile, and
  *   `web.fps_100_nodes_full_detail`: the same, zoomed in so every card renders in full detail.
+ * - `web.trace_fps`: the default lab (one master, two replicas) at 10,000 SET/s with the sequence
+ *   diagram open (issue 10), frames counted the same way (target >= 50), and
+ *   `web.trace_bytes_per_sec`: what the diagram's polls of `GET .../sequence` bring per second.
  *
  * The writes come pipelined over the master's real RESP port, over 1,000 keys: the server's own
  * write load draws from 100,000 keys, which on 100 nodes is ten million keys and trips the server's
@@ -224,6 +227,44 @@ async function countFrames(page: Page): Promise<FpsResult> {
   };
 }
 
+/** The sequence diagram open on a small lab under 10,000 SET/s: frames, and the bytes its polls bring. */
+async function measureTrace(base: string): Promise<{ fps: FpsResult; bytesPerSec: number }> {
+  const lab = await json<LabView>(base, "POST", "/api/labs", { template: "one-master-two-replicas", name: "bench: sequence diagram" });
+  const masterPort = lab.nodes.find((n) => n.name === "A")?.respPort ?? 0;
+  if (masterPort === 0) throw new Error("the master has no RESP port");
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    let counting = false;
+    let bytes = 0;
+    page.on("response", (response) => {
+      if (!counting || !response.url().includes("/sequence")) return;
+      response.body().then(
+        (body) => (bytes += body.length),
+        () => undefined,
+      );
+    });
+    await page.goto(`${base}/?lab=${encodeURIComponent(lab.id)}`);
+    await page.locator(".app[data-loaded='true']").waitFor();
+    const writes = startWrites(masterPort, WRITES_PER_SEC);
+    await page.locator('[data-testid="sequence-open"]').click();
+    await page.locator('[data-testid="sequence-diagram"]').waitFor();
+    await sleep(QUICK ? 1500 : 3000);
+    counting = true;
+    const started = performance.now();
+    const fps = await countFrames(page);
+    const seconds = (performance.now() - started) / 1000;
+    counting = false;
+    await writes.stop();
+    return { fps, bytesPerSec: bytes / seconds };
+  } finally {
+    await browser.close();
+  }
+}
+
 function reportFps(bench: string, result: FpsResult, extra: Record<string, unknown>): void {
   report(bench, result.fps, "fps", {
     ...extra,
@@ -255,6 +296,9 @@ async function main(): Promise<void> {
     reportFps("web.fps_100_nodes", overview, { target: ">= 50", view: "whole lab in view (compact cards)" });
     report("web.frame_p95_ms_100_nodes", overview.p95Ms, "ms");
     reportFps("web.fps_100_nodes_full_detail", detailed, { view: "zoomed in: every card in full detail" });
+    const trace = await measureTrace(base);
+    report("web.trace_fps", trace.fps.fps, "fps", { target: ">= 50", p95FrameMs: Math.round(trace.fps.p95Ms * 10) / 10, writesPerSec: WRITES_PER_SEC, view: "default lab, sequence diagram open" });
+    report("web.trace_bytes_per_sec", Math.round(trace.bytesPerSec), "B/s", { target: "<= 100000", what: "GET /api/labs/:lab/sequence polls of one open diagram" });
   } finally {
     await app.close();
   }
