@@ -7,7 +7,7 @@
  */
 import { parseConfigFile, splitConfigArgs } from "@replica-lab/engine";
 
-/** The settings the driver itself acts on, with redis 7.0.15's defaults. */
+/** The settings the driver itself acts on. */
 export interface ProcessSettings {
   port: number;
   /** Addresses to listen on (`bind`), in order. */
@@ -41,8 +41,12 @@ export type SplitConfig =
 const PROCESS_DIRECTIVES = new Set(["port", "bind", "dir", "logfile", "loglevel", "pidfile", "daemonize", "unixsocket", "unixsocketperm", "always-show-logo", "include", "syslog-enabled", "syslog-ident", "syslog-facility"]);
 const LOG_LEVELS = new Set(["debug", "verbose", "notice", "warning", "nothing"]);
 
+/**
+ * redis 7.0's defaults, but for `bind`: the lab node has no protected mode, so without a `bind` it
+ * listens on loopback only (as the redis.conf redis ships has it), never on every interface.
+ */
 export function defaultProcessSettings(): ProcessSettings {
-  return { port: 6379, bind: ["*", "-::*"], dir: ".", logfile: "", loglevel: "notice", pidfile: "", daemonize: false, unixsocket: "", alwaysShowLogo: false };
+  return { port: 6379, bind: ["127.0.0.1", "-::1"], dir: ".", logfile: "", loglevel: "notice", pidfile: "", daemonize: false, unixsocket: "", alwaysShowLogo: false };
 }
 
 function yesNo(value: string | undefined): boolean | null {
