@@ -20,7 +20,8 @@
  *   engine: a slave written to directly; a node that got a master while it held data (a copy keeps
  *   the slave's keys) or one it had followed before (it resumes from an old seq); a slave whose
  *   master was wiped (silent divergence, MS-3/LAB-1); a slave copied again while holding data (SN-6:
- *   keys deleted meanwhile survive). A wipe of the slave itself clears its taint.
+ *   keys deleted meanwhile survive), or holding TTLs of its own (its expiry thread deletes a key its
+ *   master sent again without one). A wipe of the slave itself clears its taint.
  *
  * Cycles are not made: a node applies its master's records to its own binlog, so two SSDB nodes
  * with `type: sync` following each other echo every write forever (the real ones do too). A node
@@ -32,6 +33,7 @@
 import { expect } from "vitest";
 import { Lab, Prng, type NodeId, type NodeSnapshot } from "../../src/index.ts";
 import { TRIM_HYSTERESIS } from "../../src/protocols/ssdb/binlog.ts";
+import { EXPIRE_LIST } from "../../src/protocols/ssdb/database.ts";
 import { decodeQueueItemKey, QITEM_MIN_SEQ, ssdbEscape } from "../../src/protocols/ssdb/keys.ts";
 import { SsdbNode } from "../../src/protocols/ssdb/node.ts";
 import { bytesToBinary } from "../../src/util/bytes.ts";
@@ -45,7 +47,8 @@ type SsdbSnapshot = Extract<NodeSnapshot, { readonly protocol: "ssdb-binlog" }>;
 /**
  * Why a slave's keyspace need not equal its master's after healing. `extra`: it kept keys of its
  * own through a copy (a copy never deletes on the slave), so it holds every key, field and member
- * of its master with the master's value, and maybe more. `diverged`: it missed records or holds
+ * of its master with the master's value, and maybe more (only while none of its own keys has a TTL:
+ * its expiry list would delete them when due, even once its master has sent them again). `diverged`: it missed records or holds
  * other writes (written to directly, resumed from a seq of another history), so nothing is checked.
  */
 interface Taint {
@@ -182,7 +185,19 @@ export class SsdbSimulation {
     return process instanceof SsdbNode && process.db.store.size > 0;
   }
 
+  private holdsTtls(id: NodeId): boolean {
+    const process = this.lab.process(id);
+    return process instanceof SsdbNode && process.db.zsize(EXPIRE_LIST) > 0;
+  }
+
   private taint(id: NodeId, level: Taint["level"], why: string): void {
+    // A slave's expiry list is its own: a TTL it set (or kept through a copy) deletes the key when
+    // due, even after its master sent the key again without one (applying a KSET leaves the list
+    // alone), so the slave may lack a key its master has.
+    if (level === "extra" && this.holdsTtls(id)) {
+      level = "diverged";
+      why = `${why}, with TTLs of its own`;
+    }
     const before = this.taints.get(id);
     if (before?.level === "diverged" || before?.level === level) return;
     this.note(`${this.name(id)} tainted (${level}): ${why}`);
