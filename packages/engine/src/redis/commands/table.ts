@@ -16,6 +16,7 @@ import { keyspaceCommands } from "./keyspace-commands.ts";
 import { debugCommands } from "./debug.ts";
 import { functionCommands } from "./function.ts";
 import { memoryCommands } from "./memory.ts";
+import { bitCommands } from "./bits.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -35,6 +36,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   debugCommands,
   functionCommands,
   memoryCommands,
+  bitCommands,
 ];
 
 /**
