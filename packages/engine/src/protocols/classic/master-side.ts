@@ -95,19 +95,22 @@ export class ClassicMasterSide {
   }
 
   /** Stream bytes for one replica: into its output buffer, or kept while it is held back. */
-  writeTo(client: Client, bytes: Uint8Array): void {
+  writeTo(client: Client, bytes: Uint8Array, start = 0, end = bytes.length): void {
     const link = classicLinkOf(client);
     if (link.putOnlineOnAck) {
-      link.held.bytes(bytes);
+      link.held.bytes(bytes, start, end);
       return;
     }
-    client.out.bytes(bytes);
+    client.out.bytes(bytes, start, end);
     this.node.markOutput(client);
   }
 
-  /** Stream bytes for every replica that is not waiting for its fork to start. */
-  writeAll(bytes: Uint8Array): void {
-    for (const client of this.replicas) if (!classicLinkOf(client).waitingForFork) this.writeTo(client, bytes);
+  /**
+   * Stream bytes `bytes[start, end)` for every replica that is not waiting for its fork to start
+   * (copied into each replica's output, so the caller may reuse its buffer afterwards).
+   */
+  writeAll(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    for (const client of this.replicas) if (!classicLinkOf(client).waitingForFork) this.writeTo(client, bytes, start, end);
   }
 
   /** putSlaveOnline after a diskless transfer: the held stream goes out. */

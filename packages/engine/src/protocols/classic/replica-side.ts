@@ -12,6 +12,7 @@
  */
 import { RdbError } from "../../redis/rdb/errors.ts";
 import { Client } from "../../redis/client.ts";
+import type { RequestParser } from "../../redis/resp/request-parser.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { LoadedRdb } from "../../redis/persistence.ts";
 import { ReplicaHandshake, type HandshakeStep, type HandshakeStyle } from "../../redis/replica-handshake.ts";
@@ -40,8 +41,11 @@ export interface ClassicReplicaHooks {
   onMasterLost(client: Client): void;
   /** Bytes of the master's stream arrived on the master client (2.8 counts them in reploff). */
   onStreamBytes(count: number): void;
-  /** One whole command from the master was applied; `raw` are its bytes as received (4.0 proxies them). */
-  onCommandApplied(raw: Uint8Array): void;
+  /**
+   * One whole command from the master was applied; `parser.lastRaw()` gives its bytes as received
+   * (4.0 proxies them). The parser rather than the bytes, so versions that ignore them make no view.
+   */
+  onCommandApplied(parser: RequestParser): void;
 }
 
 export class ClassicReplicaSide {
@@ -325,7 +329,7 @@ export class ClassicReplicaSide {
         client.out.clear();
         if (this.masterClient !== client) return;
       }
-      this.hooks.onCommandApplied(client.parser.lastRaw());
+      this.hooks.onCommandApplied(client.parser);
     }
   }
 

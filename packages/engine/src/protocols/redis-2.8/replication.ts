@@ -22,7 +22,7 @@ import { RingBacklog } from "../ring-backlog/ring-backlog.ts";
 import { ClassicMasterSide } from "../classic/master-side.ts";
 import { classicLinkOf, type ClassicReplicaLink } from "../classic/replica-link.ts";
 import { ClassicReplicaSide, type ClassicReplicaHooks } from "../classic/replica-side.ts";
-import { classicBusy, plainSetArgv } from "../classic/view.ts";
+import { classicBusy } from "../classic/view.ts";
 import { psync1Commands } from "./commands.ts";
 import { psync1InfoFields } from "./info.ts";
 import { redis28View, type Redis28View } from "./view.ts";
@@ -126,14 +126,14 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
   }
 
   /** Appends bytes to the stream: the backlog (and the offset) if there is one, then every replica. */
-  private feedBytes(bytes: Uint8Array): void {
+  private feedBytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const ring = this.ring;
     if (ring) {
-      ring.feed(bytes);
+      ring.feed(bytes, start, end);
       this.masterReplOffset = ring.endOffset;
       this.syncBacklogVars();
     }
-    this.masterSide.writeAll(bytes);
+    this.masterSide.writeAll(bytes, start, end);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -141,16 +141,22 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
 
   /** replicationFeedSlaves: SELECT when the stream's db differs, then the command. */
   feedCommand(db: number, argv: readonly Uint8Array[]): void {
-    if (this.ring === null && this.masterSide.replicas.length === 0) return;
+    if (this.feedSelect(db)) this.feedBytes(encodeCommand(argv));
+  }
+
+  /** The start of replicationFeedSlaves: false with no stream to feed; else SELECT when the db differs. */
+  private feedSelect(db: number): boolean {
+    if (this.ring === null && this.masterSide.replicas.length === 0) return false;
     if (this.slaveseldb !== db) {
       this.feedBytes(selectCommandBytes(db));
       this.slaveseldb = db;
     }
-    this.feedBytes(encodeCommand(argv));
+    return true;
   }
 
-  feedPlainSet(db: number, data: Uint8Array, _start: number, _end: number, b: Int32Array): number {
-    this.feedCommand(db, plainSetArgv(data, b));
+  feedPlainSet(db: number, data: Uint8Array, start: number, end: number): number {
+    // Canonical RESP: `data[start, end)` is exactly encodeCommand's bytes for the argv, fed as it is.
+    if (this.feedSelect(db)) this.feedBytes(data, start, end);
     return this.masterReplOffset;
   }
 

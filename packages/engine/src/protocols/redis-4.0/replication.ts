@@ -13,6 +13,7 @@ import type { LoadedRdb } from "../../redis/persistence.ts";
 import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import { encodeCommand } from "../../redis/resp/encode.ts";
+import type { RequestParser } from "../../redis/resp/request-parser.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
 import { encodeHandshakeCommand, type HandshakeStep } from "../../redis/replica-handshake.ts";
 import { ReplicaWaiters, type AckSource } from "../../redis/replica-waiters.ts";
@@ -25,7 +26,7 @@ import { RingBacklog } from "../ring-backlog/ring-backlog.ts";
 import { ClassicMasterSide } from "../classic/master-side.ts";
 import { classicLinkOf, type ClassicReplicaLink } from "../classic/replica-link.ts";
 import { ClassicReplicaSide, type ClassicReplicaHooks } from "../classic/replica-side.ts";
-import { classicBusy, plainSetArgv } from "../classic/view.ts";
+import { classicBusy } from "../classic/view.ts";
 import { psync2Decision, type Psync2Decision } from "../psync2/psync-decision.ts";
 import { psync2RingCommands } from "./commands.ts";
 import { psync2RingInfoFields } from "./info.ts";
@@ -170,10 +171,10 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
   }
 
   /** feedReplicationBacklog: the offset moves only while there is a backlog to feed. */
-  private feedBacklog(bytes: Uint8Array): void {
+  private feedBacklog(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const ring = this.ring;
     if (!ring) return;
-    ring.feed(bytes);
+    ring.feed(bytes, start, end);
     this.masterReplOffset = ring.endOffset;
     this.syncBacklogVars();
   }
@@ -187,21 +188,35 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
    * replica not waiting for its fork.
    */
   feedCommand(db: number, argv: readonly Uint8Array[]): void {
-    if (this.isReplica) return;
-    if (this.ring === null && this.masterSide.replicas.length === 0) return;
+    if (!this.feedSelect(db)) return;
+    const bytes = encodeCommand(argv);
+    this.feedBacklog(bytes);
+    this.masterSide.writeAll(bytes);
+  }
+
+  /**
+   * The start of replicationFeedSlaves: false when this node makes no stream; else SELECT first
+   * when the stream's db differs.
+   */
+  private feedSelect(db: number): boolean {
+    if (this.isReplica) return false;
+    if (this.ring === null && this.masterSide.replicas.length === 0) return false;
     if (this.slaveseldb !== db) {
       const select = selectCommandBytes(db);
       this.feedBacklog(select);
       this.masterSide.writeAll(select);
       this.slaveseldb = db;
     }
-    const bytes = encodeCommand(argv);
-    this.feedBacklog(bytes);
-    this.masterSide.writeAll(bytes);
+    return true;
   }
 
-  feedPlainSet(db: number, data: Uint8Array, _start: number, _end: number, b: Int32Array): number {
-    this.feedCommand(db, plainSetArgv(data, b));
+  feedPlainSet(db: number, data: Uint8Array, start: number, end: number): number {
+    // The request was canonical RESP, so `data[start, end)` is exactly what encodeCommand would
+    // make of its argv: it goes to the backlog and replicas as it is, with no argv or copy made.
+    if (this.feedSelect(db)) {
+      this.feedBacklog(data, start, end);
+      this.masterSide.writeAll(data, start, end);
+    }
     return this.masterReplOffset;
   }
 
@@ -477,13 +492,21 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
    * A command from the master was applied: its bytes go on to our backlog and replicas exactly as
    * they came (replicationFeedSlavesFromMasterStream), a transaction as a whole once EXEC ran.
    */
-  onCommandApplied(raw: Uint8Array): void {
+  onCommandApplied(parser: RequestParser): void {
     const client = this.replicaSide.masterClient;
     const master = this.master;
     if (!client || !master) return;
-    this.unproxied.bytes(raw);
-    if (client.multi !== null) return;
-    const bytes = this.unproxied.take();
+    const raw = parser.lastRaw();
+    if (client.multi !== null) {
+      this.unproxied.bytes(raw);
+      return;
+    }
+    let bytes = raw;
+    if (this.unproxied.length > 0) {
+      this.unproxied.bytes(raw);
+      bytes = this.unproxied.take();
+    }
+    // `raw` views the parser's input: the backlog and each replica's output copy it before it can change.
     master.reploff += bytes.length;
     this.feedBacklog(bytes);
     this.masterSide.writeAll(bytes);

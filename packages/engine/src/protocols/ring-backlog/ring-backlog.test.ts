@@ -59,4 +59,22 @@ describe("ring backlog", () => {
     expect([...ring.contents()]).toEqual([5, 6, 7, 8, 9, 10, 11]);
     expect(ring.endOffset).toBe(7);
   });
+
+  it("RB-2 small pieces (copied byte by byte) and large ones (copied as a block) keep the same stream", () => {
+    // Sizes either side of the byte-loop threshold, ranges inside larger buffers, a ring large
+    // enough that its lazily grown buffer grows while wrapping.
+    const prng = Prng.fromSeed("ring-mixed");
+    const ring = new RingBacklog(5000, 1);
+    const fed: number[] = [];
+    for (let round = 0; round < 400; round++) {
+      const data = Uint8Array.from({ length: 1 + prng.int(130) }, () => prng.int(256));
+      const start = prng.int(data.length);
+      const end = start + prng.int(data.length - start + 1);
+      ring.feed(data, start, end);
+      fed.push(...data.subarray(start, end));
+      expect(ring.idx).toBe(fed.length % 5000);
+    }
+    expect(ring.wrapped).toBe(true);
+    expect([...ring.contents()]).toEqual(fed.slice(-5000));
+  });
 });

@@ -66,15 +66,22 @@ export class RingBacklog {
       this.idx = (this.idx + skip) % this.size;
       at += skip;
     }
+    let idx = this.idx;
     while (at < end) {
-      const room = this.size - this.idx;
-      const chunk = Math.min(room, end - at);
-      this.ensureCapacity(this.idx + chunk);
-      this.buf.set(data.subarray(at, at + chunk), this.idx);
-      this.idx += chunk;
-      if (this.idx === this.size) this.idx = 0;
+      const chunk = Math.min(this.size - idx, end - at);
+      if (this.buf.length < idx + chunk) this.grow(idx + chunk);
+      const buf = this.buf;
+      if (chunk <= 64) {
+        // A propagated command is a few dozen bytes: a plain loop beats making a subarray per feed.
+        for (let i = 0; i < chunk; i++) buf[idx + i] = data[at + i]!;
+      } else {
+        buf.set(data.subarray(at, at + chunk), idx);
+      }
+      idx += chunk;
+      if (idx === this.size) idx = 0;
       at += chunk;
     }
+    this.idx = idx;
   }
 
   /**
@@ -100,8 +107,8 @@ export class RingBacklog {
     return this.copyFrom(this.firstByteOffset);
   }
 
-  private ensureCapacity(needed: number): void {
-    if (this.buf.length >= needed) return;
+  /** Grows the buffer (never past `size`) to hold at least `needed` bytes. */
+  private grow(needed: number): void {
     const grown = new Uint8Array(Math.min(this.size, Math.max(needed, this.buf.length * 2, 4096)));
     grown.set(this.buf);
     this.buf = grown;
