@@ -37,6 +37,11 @@ export interface ConsoleReply {
 export interface ConsoleHost {
   readonly lab: Lab;
   runCurrent(): void;
+  /**
+   * Brings the world up to the clock's target, so a command runs at the wall clock's virtual time;
+   * false when the lab failed.
+   */
+  catchUp(): boolean;
   /** Wall ms a command may wait for its reply. */
   readonly commandTimeoutMs: number;
 }
@@ -210,6 +215,8 @@ export class ConsoleSessions {
    * kept for its next command, or with `owner` null a fresh one, closed after the reply.
    */
   async run(nodeId: NodeId, argv: readonly string[], owner: string | null): Promise<ConsoleReply> {
+    // Before the console is looked up: catching up may close it (a node that exits on its own).
+    if (!this.host.catchUp()) throw new ApiFailure("lab-failed", "the lab failed and was stopped (its view says why)");
     if (owner === null) {
       const once = this.open(nodeId, null);
       try {

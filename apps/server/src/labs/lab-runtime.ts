@@ -4,9 +4,11 @@
  * REST and from the stream alike (through `operations.ts`).
  *
  * Clock rules (also in the README):
- * - Bytes from a real socket, console commands and write loads are delivered at the world's current
- *   virtual time and processed at once (`runCurrent`), so a reply that needs no time comes back
- *   immediately, paused or not.
+ * - Bytes from a real socket and console commands first bring the world up to the clock's target
+ *   (`catchUp`, the same work a tick does, so logged as the same time inputs), then are delivered at
+ *   that virtual time and processed at once (`runCurrent`): a reply that needs no time comes back
+ *   immediately, paused or not, and a key whose TTL ran out on the wall clock is gone, as on redis.
+ *   Write loads are delivered at the world's current virtual time.
  * - Whatever needs time to pass (replication over the simulated network, timeouts, cron, WAIT) waits
  *   for the clock: a timer runs the world up to the clock's target every `tickIntervalMs`.
  * - Each tick works at most `tickBudgetMs`; a lab with more work than that falls behind, reports it
@@ -78,6 +80,13 @@ export interface LabRuntimeOptions {
 
 const now = (): number => performance.now();
 
+/**
+ * Virtual ms the world must be behind its clock's target before a client's bytes bring it up to
+ * date: each catch-up is one more input in the lab's log, and redis's own clock only counts whole
+ * milliseconds, so a pipelining client does not add one per chunk it sends.
+ */
+const CATCH_UP_MIN_MS = 1;
+
 export class LabRuntime {
   readonly id: string;
   readonly name: string;
@@ -126,11 +135,12 @@ export class LabRuntime {
     this.lab = options.lab ?? new Lab({ seed: options.seed, epochMs: Date.now(), memoryLimitBytes: options.limits.labMemoryBytes });
     this.clock = new LabClock(now(), this.lab.nowMs);
     this.guard = new LabFailureGuard(this.lab, this.id, (failure) => this.stopAfterFailure(failure));
-    this.consoles = new ConsoleSessions({ lab: this.lab, runCurrent: () => this.runCurrent(), commandTimeoutMs: this.limits.commandTimeoutMs });
+    this.consoles = new ConsoleSessions({ lab: this.lab, runCurrent: () => this.runCurrent(), catchUp: () => this.catchUp(), commandTimeoutMs: this.limits.commandTimeoutMs });
     this.gateway = new RespGateway(
       {
         lab: this.lab,
         runCurrent: () => this.runCurrent(),
+        catchUp: () => this.catchUp(),
         overMemory: () => this.overMemory() || this.lab.inputs.memoryBytes > this.limits.labLogBytes,
         safely: (during, work) => this.guard.safely(during, work),
       },
@@ -175,6 +185,26 @@ export class LabRuntime {
   runCurrent(): void {
     if (this.disposed) return;
     this.guard.safely("processing", () => this.lab.runCurrent());
+  }
+
+  /**
+   * Brings the world up to the clock's target before a real client's bytes or a console command are
+   * delivered, as a tick would (same budget, same lag rules, same logged time inputs, so a replay is
+   * exact): without it a command landed at the last tick's time, up to a tick behind the wall clock,
+   * and `SET k v PX 1`, a 2 ms wait, `EXISTS k` still found the key. A paused clock's target is where
+   * the world already is, so nothing moves; a lab already behind leaves the backlog to its ticks, so
+   * a client cannot make it spend more than its budget per tick. False when the lab has failed (now
+   * or before): nothing more may be delivered, so its log stays as the failure left it.
+   */
+  catchUp(): boolean {
+    if (!this.disposed && this.lagMs <= 0) {
+      this.guard.safely("catching up with the clock", () => {
+        const wall = now();
+        if (this.clock.targetMs(wall) - this.lab.nowMs < CATCH_UP_MIN_MS) return;
+        this.advance(wall, this.timing.tickBudgetMs);
+      });
+    }
+    return this.guard.failure === null;
   }
 
   /** One timer turn: write loads, then the world up to the clock's target within the budget. */

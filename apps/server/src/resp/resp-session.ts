@@ -33,6 +33,11 @@ export interface SessionHost {
   readonly lab: Lab;
   /** Processes what the delivered bytes made due at the current virtual time. */
   runCurrent(): void;
+  /**
+   * Brings the world up to the clock's target, so bytes arrive at the wall clock's virtual time;
+   * false when the lab failed (nothing more is delivered).
+   */
+  catchUp(): boolean;
   /** True while the server is over its memory limit. */
   overMemory(): boolean;
   /**
@@ -119,6 +124,8 @@ export class RespSession {
   /** Gives one chunk from the socket to the node. */
   private received(chunk: Buffer): void {
     this.host.safely("a client's bytes", () => {
+      // A command reads the clock when it runs (TTLs, PXAT): it must see the time the wall says.
+      if (!this.host.catchUp() || this.connection.closed) return;
       this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.host.runCurrent();
       // Over the memory limit, clients are simply not read from until memory is freed: their
@@ -256,6 +263,7 @@ export class RespSession {
     this.backlog = [];
     if (!this.connection.closed) {
       this.host.safely("a client's close", () => {
+        if (!this.host.catchUp()) return;
         for (const chunk of rest) if (!this.connection.closed) this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
         this.connection.close();
         this.host.runCurrent();
