@@ -303,6 +303,19 @@ describe("every route", () => {
       { method: "GET", url: "/api/labs/unknown/layout" },
       { method: "PUT", url: `/api/labs/${lab.id}/layout`, payload: { positions: [] } },
       { method: "POST", url: "/api/labs", payload: { import: { format: "replica-lab/0" } } },
+      // The sequence diagram and the protocol comparison: a bad limit, message number and version.
+      { method: "GET", url: `/api/labs/${lab.id}/sequence?limit=0` },
+      { method: "GET", url: `/api/labs/${lab.id}/sequence/0` },
+      { method: "POST", url: `/api/labs/${lab.id}/compare`, payload: { versions: ["9.9"] } },
+      // The classroom: a bad lab to teach, codes that name no session, bad bodies.
+      { method: "POST", url: "/api/classroom", payload: { lab: 7 } },
+      { method: "POST", url: "/api/classroom/NOSUCH/join" },
+      { method: "GET", url: "/api/classroom/NOSUCH" },
+      { method: "PUT", url: "/api/classroom/NOSUCH/selection", payload: { nodeId: 5 } },
+      { method: "PUT", url: "/api/classroom/NOSUCH/pointer", payload: { at: { x: "left" } } },
+      { method: "POST", url: "/api/classroom/NOSUCH/gather", payload: { atMs: -1 } },
+      { method: "POST", url: "/api/classroom/NOSUCH/fork" },
+      { method: "DELETE", url: "/api/classroom/NOSUCH" },
     ];
     const covered = new Set<string>();
     for (const c of cases) {
@@ -326,7 +339,8 @@ function routePattern(url: string): string {
   const path = url.split("?")[0]!;
   const parts = path.split("/");
   if (parts[3] === undefined) return path;
-  parts[3] = parts[2] === "lessons" ? ":lesson" : ":lab";
+  parts[3] = parts[2] === "lessons" ? ":lesson" : parts[2] === "classroom" ? ":code" : ":lab";
+  if (parts[4] === "sequence" && parts[5] !== undefined) parts[5] = ":seq";
   if (parts[4] === "nodes" && parts[5] !== undefined) parts[5] = ":node";
   if (parts[4] === "at" && parts[5] !== undefined) parts[5] = ":ms";
   if (parts[4] === "links") {
