@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), "replica-lab-e2e-data-"));
   const server = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPLICA_LAB_DATA_DIR: dataDir },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REPLICA_LAB_DATA_DIR: dataDir, REPLICA_LAB_MAX_LABS: "200" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -56,6 +56,17 @@ function allowOutboundFromEnv(text: string | undefined): readonly string[] | und
   return entries;
 }
 
+/** `REPLICA_LAB_MAX_LABS`: how many labs the server holds at once (a classroom needs more than the default). */
+function maxLabsFromEnv(text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 10_000) {
+    console.error("REPLICA_LAB_MAX_LABS must be a whole number from 1 to 10000");
+    process.exit(2);
+  }
+  return value;
+}
+
 function secretFromEnv(text: string | undefined): string | undefined {
   if (text === undefined || text === "") return undefined;
   if (text.length < 8) {
@@ -71,6 +82,7 @@ async function main(): Promise<void> {
   const host = process.env.HOST || "127.0.0.1";
   const exposed = !isLoopbackHost(host);
   const secret = secretFromEnv(process.env.REPLICA_LAB_SECRET);
+  const maxLabs = maxLabsFromEnv(process.env.REPLICA_LAB_MAX_LABS);
   // A HOST given by name is one of the names the server answers to.
   const allowedHosts = [...listFromEnv(process.env.REPLICA_LAB_ALLOWED_HOSTS), ...(isIP(host) === 0 ? [host] : [])];
   const allowedOrigins = listFromEnv(process.env.REPLICA_LAB_ALLOWED_ORIGINS);
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
     logger: { level: "warn" },
     ...(allowOutbound ? { allowOutbound } : {}),
     access: { exposed, allowedHosts, allowedOrigins, ...(secret ? { secret } : {}) },
+    ...(maxLabs !== undefined ? { limits: { maxLabs } } : {}),
     store,
   });
   await app.ready();
