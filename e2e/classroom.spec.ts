@@ -55,13 +55,21 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   for (const s of [one, two]) {
     const mark = s.page.getByTestId("instructor-pointer");
     await expect(mark).toBeVisible({ timeout: 20_000 });
-    const at = await mark.boundingBox();
-    const theirs = await card(s.page, "C").boundingBox();
-    if (!at || !theirs) throw new Error("no pointer or card C on a student's screen");
-    expect(at.x + at.width / 2).toBeGreaterThan(theirs.x);
-    expect(at.x + at.width / 2).toBeLessThan(theirs.x + theirs.width);
-    expect(at.y + at.height / 2).toBeGreaterThan(theirs.y);
-    expect(at.y + at.height / 2).toBeLessThan(theirs.y + theirs.height);
+    // The mark may first show a point of the pointer's way there (it is sent at most five times a
+    // second and polled twice): wait for it to come to rest over the student's card C.
+    await expect
+      .poll(
+        async () => {
+          const at = await mark.boundingBox();
+          const theirs = await card(s.page, "C").boundingBox();
+          if (!at || !theirs) return "no pointer or card C on a student's screen";
+          const x = at.x + at.width / 2;
+          const y = at.y + at.height / 2;
+          return x > theirs.x && x < theirs.x + theirs.width && y > theirs.y && y < theirs.y + theirs.height ? "inside C" : `at ${x},${y}, outside C`;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe("inside C");
   }
 
   // Student one forks and writes on the fork.
