@@ -21,7 +21,9 @@
  *   the slave's keys) or one it had followed before (it resumes from an old seq); a slave whose
  *   master was wiped (silent divergence, MS-3/LAB-1); a slave copied again while holding data (SN-6:
  *   keys deleted meanwhile survive), or holding TTLs of its own (its expiry thread deletes a key its
- *   master sent again without one). A wipe of the slave itself clears its taint.
+ *   master sent again without one); a slave whose upstream copy ran while its master's binlog had
+ *   queue records past the copy's starting cursor (its queues may hold an item twice or miss one:
+ *   see `queueRecordsSince`). A wipe of the slave itself clears its taint.
  *
  * Cycles are not made: a node applies its master's records to its own binlog, so two SSDB nodes
  * with `type: sync` following each other echo every write forever (the real ones do too). A node
@@ -32,7 +34,7 @@
  */
 import { expect } from "vitest";
 import { Lab, Prng, type NodeId, type NodeSnapshot } from "../../src/index.ts";
-import { TRIM_HYSTERESIS } from "../../src/protocols/ssdb/binlog.ts";
+import { BinlogCommand, TRIM_HYSTERESIS } from "../../src/protocols/ssdb/binlog.ts";
 import { EXPIRE_LIST } from "../../src/protocols/ssdb/database.ts";
 import { decodeQueueItemKey, QITEM_MIN_SEQ, ssdbEscape } from "../../src/protocols/ssdb/keys.ts";
 import { SsdbNode } from "../../src/protocols/ssdb/node.ts";
@@ -90,6 +92,8 @@ export class SsdbSimulation {
   private readonly byAddress = new Map<string, NodeId>();
   /** Slaves (by address) whose master started a copy over, until their last_seq is back under its cursor. */
   private readonly reset = new Set<string>();
+  /** Per upstream master and slave address (`master|peer`): the seq from which the copy under way may re-send what it copied. */
+  private readonly copyAnchors = new Map<string, number>();
   private pendingFailure: string | null = null;
   private valueCounter = 0;
 
@@ -144,12 +148,22 @@ export class SsdbSimulation {
         }
         case "copy-begin":
           this.reset.add(detail.peer);
+          this.anchorCopy(event.nodeId, detail.peer, this.snap(event.nodeId).binlog.maxSeq);
           // A copy keeps the slave's own keys: any it holds now may be ones its master no longer has.
           if (slave !== undefined && this.holdsData(slave)) this.taint(slave, "extra", `copied again while holding ${this.lab.nodeSnapshot(slave).keys} keys`);
           break;
         case "copy-recover":
           coverage.copyRecover++;
+          this.anchorCopy(event.nodeId, detail.peer, detail.seq);
           break;
+        case "copy-end": {
+          const anchor = this.copyAnchors.get(`${event.nodeId}|${detail.peer}`);
+          this.copyAnchors.delete(`${event.nodeId}|${detail.peer}`);
+          if (anchor === undefined || slave === undefined || this.snap(event.nodeId).copyMode !== "upstream") break;
+          const records = queueRecordsSince(this.lab, event.nodeId, anchor);
+          if (records > 0) this.taint(slave, "extra", `copied by ${this.name(event.nodeId)} with ${records} queue records past seq ${anchor} (its queues may count an item twice or miss one)`);
+          break;
+        }
         case "snapshot-resume":
           coverage.snapshotResume++;
           break;
@@ -160,6 +174,12 @@ export class SsdbSimulation {
           break;
       }
     });
+  }
+
+  /** An upstream copy of `peer` by `master` starts or resumes with its cursor at `seq` (an interrupted session's earlier anchor stands). */
+  private anchorCopy(master: NodeId, peer: string, seq: number): void {
+    const key = `${master}|${peer}`;
+    this.copyAnchors.set(key, Math.min(seq, this.copyAnchors.get(key) ?? seq));
   }
 
   note(text: string): void {
@@ -518,6 +538,39 @@ function contentOf(lab: Lab, id: NodeId): Map<string, string> {
     out.set(`queue ${ssdbEscape(item.name)}[${index}]`, text);
   }
   return out;
+}
+
+/**
+ * How many queue records (pushes, pops, sets) `master`'s binlog holds past `anchor`. Upstream 1.9.8
+ * copies by iterator while it streams: `Client::sync` skips a record whose key sorts after
+ * `last_key` (and drops the iterator) but sends one at or before it, and stops at the first sent
+ * record, so the iterator `Client::copy` builds next sees every write made so far, including those
+ * past the cursor. When the copy then passes a queue item whose push record the cursor has not
+ * reached, the item goes once as a COPY item and again as a SYNC record (during the copy, its key
+ * now at or before `last_key`, or streamed after `copy_end`). Re-sending is harmless for KSET, HSET
+ * and ZSET (values are read when sent), but `Slave::proc_sync` applies QPUSH_BACK/QPUSH_FRONT with
+ * `qpush_back`/`qpush_front`, a push where the slave's queue ends, not a write at the item's key: the
+ * item is there twice. Likewise a pop the copied queue already reflects can be applied once more,
+ * and a QSET (keyed by the item) lands at the slave's own numbering (the pop and QSET cases follow
+ * from the same code; the push was checked live). Live, ssdb-server 1.9.8 (SPEC MS-14,
+ * `copy-race.test.ts`): after `set kc`, `set ka`, `qpush_back q1 v`, a `sync140 1 kkb sync` gets
+ * `ka` as SYNC seq 2, the copy (`kc`, q1's pointers and item `v`) and `copy_end` at seq 2, then item
+ * `v` again as SYNC QPUSH_BACK seq 3. Counting every queue record past the anchor over-approximates
+ * the race; the slave's other keys still match (the `extra` taint compares no queue).
+ */
+function queueRecordsSince(lab: Lab, master: NodeId, anchor: number): number {
+  const process = lab.process(master);
+  if (!(process instanceof SsdbNode)) return 0;
+  const binlog = process.db.binlog;
+  const queueCommands: ReadonlySet<number> = new Set([BinlogCommand.QPUSH_BACK, BinlogCommand.QPUSH_FRONT, BinlogCommand.QPOP_BACK, BinlogCommand.QPOP_FRONT, BinlogCommand.QSET]);
+  let count = 0;
+  for (let seq = anchor + 1; seq <= binlog.maxSeq; seq++) {
+    const record = binlog.findNext(seq);
+    if (record === undefined) break;
+    seq = record.seq;
+    if (queueCommands.has(record.cmd)) count++;
+  }
+  return count;
 }
 
 function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
