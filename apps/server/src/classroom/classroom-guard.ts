@@ -8,8 +8,11 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { INSTRUCTOR_COOKIE_PREFIX, INSTRUCTOR_HEADER, type ClassroomService, type ShownTokens } from "./classroom-service.ts";
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
-/** Routes under a lab that change something else than the lab: a branch is a new lab. */
-const OPEN_ROUTES: ReadonlySet<string> = new Set(["/api/labs/:lab/branch"]);
+/**
+ * POST routes under a lab that do not change it: a branch is a new lab, and a comparison tells the
+ * lab's story again on labs of its own.
+ */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(["/api/labs/:lab/branch", "/api/labs/:lab/compare"]);
 
 /** The instructor tokens a request shows (the header, and the classroom cookies by code). */
 export function shownTokens(request: FastifyRequest): ShownTokens {

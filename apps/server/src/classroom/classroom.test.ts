@@ -90,8 +90,10 @@ describe("a classroom session", () => {
       const answer = await app.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
       expect(answer.statusCode, `${method} ${url}`).toBe(403);
     }
-    // Reading stays open, and the key is the instructor's.
+    // Reading stays open, and so does comparing protocols (it replays the story on labs of its own).
     expect((await app.inject({ method: "GET", url: `/api/labs/${lab.id}` })).statusCode).toBe(200);
+    const compared = await app.inject({ method: "POST", url: `/api/labs/${lab.id}/compare`, payload: { versions: ["2.6", "7.0"] } });
+    expect(compared.statusCode, compared.body).toBe(200);
     expect((await command(lab.id, ["GET", "k"], instructor)).json<{ text: string }>().text).toContain("instructor");
   });
 
