@@ -40,7 +40,7 @@ function connect(port: number): Promise<Socket> {
 }
 
 describe("labs sharing the server's event loop", () => {
-  it("a client sending 8 MiB of pipelined commands to one lab: another lab's median PING round trip stays under 1% of the flood's length", async () => {
+  it("a client sending 8 MiB of pipelined commands to one lab: another lab's median PING round trip grows by under 2% of the flood's length", async () => {
     const flood = await connect(busy.nodes.find((n) => n.role === "master")!.respPort!);
     const probe = startLatencyProbe(other.nodes.find((n) => n.role === "master")!.respPort!);
     // The probe's first round trips, before the flood.
@@ -62,14 +62,19 @@ describe("labs sharing the server's event loop", () => {
     flood.destroy();
     const samples = await stopLatencyProbe(probe);
     const during = within(samples, from, to);
-    const figures = { floodMs: Math.round(to - from), probe: latencyFigures(during), probeBefore: latencyFigures(within(samples, 0, from)) };
+    const before = within(samples, 0, from);
+    const figures = { floodMs: Math.round(to - from), probe: latencyFigures(during), probeBefore: latencyFigures(before) };
     console.log(JSON.stringify(figures));
     expect(during.length).toBeGreaterThan(5);
     // Without the read budget the server ran a burst of up to 32 reads of the flood (2 MiB) before
     // it read the other lab's PING: the median round trip was 4-5% of the flood's length (120-175
-    // ms on a loaded machine), against 0.2-0.4% with it. (The slowest ones are not from reading:
-    // other periodic work of the server's, also there without the flood.)
-    expect(percentile(during, 50)).toBeLessThan((to - from) / 100);
+    // ms on a loaded machine), against 0.2-0.4% with it. The bound is 2% over the round trip the
+    // probe had before the flood: on a busy CI machine (other test files running) a round trip
+    // costs a few ms with no flood at all, which a short flood's 1% did not leave room for (5.8 ms
+    // against a 493 ms flood in one run). (The slowest ones are not from reading: other periodic
+    // work of the server's, also there without the flood.)
+    expect(before.length).toBeGreaterThan(0);
+    expect(percentile(during, 50)).toBeLessThan(percentile(before, 50) + (to - from) / 50);
   }, 120_000);
 
   it("clients that send a few commands and half-close while another client of the same lab floods it still get every reply", async () => {
