@@ -386,7 +386,7 @@ export const en = {
       other: "Other",
     },
     kind: {
-      psyncRequest: "PSYNC",
+      psyncRequest: "sync request",
       fullResync: "full resync",
       partialResync: "partial resync",
       rdb: "RDB",

@@ -381,7 +381,7 @@ export const zh: Catalogue = {
       other: "其他",
     },
     kind: {
-      psyncRequest: "PSYNC",
+      psyncRequest: "同步请求",
       fullResync: "全量复制",
       partialResync: "部分重同步",
       rdb: "RDB",

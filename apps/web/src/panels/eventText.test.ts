@@ -98,6 +98,9 @@ describe("event explanations from structured events", () => {
     const future = { ...makeEvent(30), kind: "vector-clock", message: "something new", detail: { kind: "vector-clock", message: "something new" } } as unknown as LabEvent;
     expect(explainEvent(future, zh, ctx)).toEqual({ head: "vector-clock", reason: null, serverText: "something new" });
     expect(eventKindLabel("full-resync", zh)).toBe("全量复制");
+    // A 2.6 replica sends SYNC, 2.8 and later PSYNC: the kind names neither, the line says which.
+    expect(eventKindLabel("psync-request", en)).toBe("sync request");
+    expect(eventKindLabel("psync-request", zh)).toBe("同步请求");
   });
 });
 
