@@ -63,7 +63,10 @@ interface Frame {
   readonly seq: number;
   readonly view: LabView;
   readonly nodes: ReadonlyMap<NodeId, NodeSnapshot>;
-  readonly nodeJson: ReadonlyMap<NodeId, string>;
+  /** What changed in each node since the previous frame (nodes that did not change are absent). */
+  readonly patches: ReadonlyMap<NodeId, Partial<NodeSnapshot>>;
+  /** The frame before this one, which `patches` are relative to (null for the first). */
+  readonly previousSeq: number | null;
   readonly edgesJson: string;
   readonly linksJson: string;
   readonly loadsJson: string;
@@ -194,19 +197,28 @@ export class LabFeed {
   private buildFrame(previous: Frame | null): Frame {
     const view = this.runtime.view();
     const nodes = new Map<NodeId, NodeSnapshot>();
-    const nodeJson = new Map<NodeId, string>();
+    const patches = new Map<NodeId, Partial<NodeSnapshot>>();
     for (const node of view.nodes) {
-      const json = JSON.stringify(node);
-      // Same content keeps the same object: identity is the node's version.
-      const same = previous?.nodeJson.get(node.id) === json;
-      nodes.set(node.id, same ? previous!.nodes.get(node.id)! : node);
-      nodeJson.set(node.id, json);
+      const before = previous?.nodes.get(node.id);
+      if (before === undefined) {
+        nodes.set(node.id, node);
+        continue;
+      }
+      // Same content keeps the same object: identity is the node's version. The patch is kept, so
+      // clients that hold the previous frame (the usual case) need no diff of their own.
+      const changes = diffNode(before, node);
+      if (changes === null) nodes.set(node.id, before);
+      else {
+        nodes.set(node.id, node);
+        patches.set(node.id, changes);
+      }
     }
     return {
       seq: ++this.frameSeq,
       view,
       nodes,
-      nodeJson,
+      patches,
+      previousSeq: previous?.seq ?? null,
       edgesJson: JSON.stringify(view.edges),
       linksJson: JSON.stringify(view.links),
       loadsJson: JSON.stringify(view.writeLoads),
@@ -219,11 +231,12 @@ export class LabFeed {
     const nodes: NodeSnapshot[] = [];
     const nodePatches: NodePatch[] = [];
     const removedNodeIds: NodeId[] = [];
+    const fromPrevious = state.frameSeq === frame.previousSeq;
     for (const [id, node] of frame.nodes) {
       const held = state.nodes.get(id);
       if (held === undefined) nodes.push(node);
       else if (held !== node) {
-        const changes = diffNode(held, node);
+        const changes = fromPrevious ? frame.patches.get(id) : diffNode(held, node);
         if (changes) nodePatches.push({ id, changes });
       }
     }
