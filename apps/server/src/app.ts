@@ -131,8 +131,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   // A lesson lab restored after a restart goes on at the step it was on.
   if (persistence) persistence.lessons = lessons;
   installErrorHandling(app);
-  installRequestGuard(app, access);
   const classroom = new ClassroomService(registry);
+  installRequestGuard(app, access, classroom);
   app.decorate("classroom", classroom);
   installClassroomGuard(app, classroom);
   const forgetOwner = registry.onDeleted((runtime) => access.forget(runtime.id));

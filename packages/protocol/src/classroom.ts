@@ -28,6 +28,13 @@ export interface ClassroomJoined {
   readonly code: string;
   readonly labId: string;
   readonly followerId: string;
+  /**
+   * The student's own token, made by this join: a browser keeps it in the HttpOnly cookie the same
+   * answer sets, a script sends it as the `x-classroom-token` header. It reads the session's lab on
+   * a server exposed beyond loopback, and owns the forks made with it. Null when the request
+   * already showed this session's student token (it joined again as the same student).
+   */
+  readonly studentToken: string | null;
 }
 
 /** The moment the instructor brought everyone back to; `seq` grows with each call. */

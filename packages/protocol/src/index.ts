@@ -293,7 +293,9 @@ export type ApiErrorCode =
   | "internal-error"
   | "lab-failed"
   | "classroom-read-only"
-  | "unknown-classroom";
+  | "unknown-classroom"
+  | "not-lab-owner"
+  | "outside-classroom";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {

@@ -5,7 +5,8 @@
  * /api/labs/:lab/branch`) stays open to all, since it makes a lab of the follower's own.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { INSTRUCTOR_COOKIE_PREFIX, INSTRUCTOR_HEADER, type ClassroomService, type ShownTokens } from "./classroom-service.ts";
+import { shownTokens as tokensIn, type ShownTokens } from "../security/credentials.ts";
+import type { ClassroomService } from "./classroom-service.ts";
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
@@ -14,21 +15,9 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 const OPEN_ROUTES: ReadonlySet<string> = new Set(["/api/labs/:lab/branch", "/api/labs/:lab/compare"]);
 
-/** The instructor tokens a request shows (the header, and the classroom cookies by code). */
+/** The classroom tokens a request shows (the header, and the classroom cookies by code). */
 export function shownTokens(request: FastifyRequest): ShownTokens {
-  const header = request.headers[INSTRUCTOR_HEADER];
-  const cookies = new Map<string, string>();
-  for (const pair of (request.headers.cookie ?? "").split(";")) {
-    const at = pair.indexOf("=");
-    const name = at < 0 ? "" : pair.slice(0, at).trim();
-    if (!name.startsWith(INSTRUCTOR_COOKIE_PREFIX)) continue;
-    try {
-      cookies.set(name.slice(INSTRUCTOR_COOKIE_PREFIX.length), decodeURIComponent(pair.slice(at + 1).trim()));
-    } catch {
-      // A malformed cookie is no token.
-    }
-  }
-  return { header: typeof header === "string" && header !== "" ? header : null, cookies };
+  return tokensIn(request.headers);
 }
 
 /** Installs the REST check on the root instance (after the request guard, so Host and Origin come first). */

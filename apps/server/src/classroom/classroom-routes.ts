@@ -9,7 +9,8 @@ import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomStart
 import { params, type Schema } from "../http/schemas.ts";
 import type { RoutesOptions } from "../http/lab-routes.ts";
 import type { TimelineService } from "../labs/timeline-service.ts";
-import { INSTRUCTOR_COOKIE_PREFIX, type ClassroomService } from "./classroom-service.ts";
+import { INSTRUCTOR_COOKIE_PREFIX, STUDENT_COOKIE_PREFIX, tokenCookie } from "../security/credentials.ts";
+import type { ClassroomService } from "./classroom-service.ts";
 import { shownTokens } from "./classroom-guard.ts";
 
 export interface ClassroomRoutesOptions extends RoutesOptions {
@@ -63,14 +64,19 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
   app.post<{ Body: { lab: string } }>("/classroom", { schema: { body: startBody } }, async (request, reply): Promise<ClassroomStarted> => {
     const started = classroom.start(request.body.lab, shownTokens(request));
     // The instructor's browser keeps the token, so its REST calls and its stream carry it unasked.
-    reply.header("set-cookie", `${INSTRUCTOR_COOKIE_PREFIX}${started.code}=${encodeURIComponent(started.instructorToken)}; Path=/; HttpOnly; SameSite=Strict`);
+    reply.header("set-cookie", tokenCookie(INSTRUCTOR_COOKIE_PREFIX, started.code, started.instructorToken));
     reply.code(201);
     return started;
   });
 
+  // The join code is the only thing a student needs: the answer hands it a token of its own (the
+  // cookie for its browser, `studentToken` for a script), which reads the session's lab on an
+  // exposed server and owns the student's forks.
   app.post<{ Params: CodeParams }>("/classroom/:code/join", { schema: { params: codeParams } }, async (request, reply): Promise<ClassroomJoined> => {
+    const joined = classroom.join(request.params.code, shownTokens(request));
+    if (joined.studentToken !== null) reply.header("set-cookie", tokenCookie(STUDENT_COOKIE_PREFIX, joined.code, joined.studentToken));
     reply.code(201);
-    return classroom.join(request.params.code);
+    return joined;
   });
 
   app.get<{ Params: CodeParams; Querystring: { follower?: string; mode?: FollowerMode } }>(
@@ -107,13 +113,15 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
   );
 
   // A fork is the lab's branch at its current moment, running at the lab's speed unless the lab
-  // is paused, and owned by whoever forked it: they may do anything there.
+  // is paused, and owned by whoever forked it (the student whose token the request shows): they
+  // may do anything there, and other students nothing.
   app.post<{ Params: CodeParams }>("/classroom/:code/fork", { schema: { params: codeParams } }, async (request, reply): Promise<LabView> => {
     const view = classroom.view(request.params.code, shownTokens(request));
+    const owner = classroom.forkOwner(view.code, request.credentials.flatMap((c) => (c.kind === "operator" ? [] : [c])), request.principal);
     const parent = registry.get(view.labId);
     const parentClock = parent.view().clock;
     const branch = await timelines.branch(view.labId, parent.lab.nowMs);
-    access.setOwner(branch.id, request.principal);
+    access.setOwner(branch.id, owner);
     if (!parentClock.paused) branch.clockAction("resume", parentClock.speed, 0);
     reply.code(201);
     return { ...branch.view(), owner: access.ownerOf(branch.id) };
@@ -121,7 +129,7 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
 
   app.delete<{ Params: CodeParams }>("/classroom/:code", { schema: { params: codeParams } }, async (request, reply) => {
     classroom.end(request.params.code, shownTokens(request));
-    reply.header("set-cookie", `${INSTRUCTOR_COOKIE_PREFIX}${request.params.code.toUpperCase()}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    reply.header("set-cookie", tokenCookie(INSTRUCTOR_COOKIE_PREFIX, request.params.code.toUpperCase(), null));
     return reply.code(204).send();
   });
 };

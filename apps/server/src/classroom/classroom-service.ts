@@ -4,7 +4,13 @@
  * instructor token may change the lab (REST, stream operations), and the lab's RESP ports take
  * clients from loopback only; everyone else may read it and fork it into a branch of their own.
  *
- * Sessions live in memory: a server restart ends them (the labs themselves are persisted).
+ * Each join hands the student a token of its own (a cookie, or the `x-classroom-token` header for
+ * scripts): on a server exposed beyond loopback it is the student's whole credential (read the
+ * session's lab, fork it, act on its own forks: `security/scope.ts`), and it makes the student the
+ * owner of its forks. Tokens are kept as SHA-256 digests only.
+ *
+ * Sessions live in memory unless the app has a store: then `ClassroomRecord`s are written beside
+ * the labs and `restore` brings the sessions back after a restart.
  */
 import { randomBytes, randomInt, timingSafeEqual, createHash } from "node:crypto";
 import { isIP } from "node:net";
@@ -12,20 +18,17 @@ import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomRole,
 import { ApiFailure } from "../http/errors.ts";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import { isLoopbackAddress } from "../security/addresses.ts";
+import { studentOwnerId, type ClassroomCredential, type CredentialSource, type ShownTokens, type StudentCredential } from "../security/credentials.ts";
 
 /** Join codes use letters and digits nobody misreads on a projector (no 0/O, 1/I/L). */
 const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LENGTH = 6;
 /** A follower not heard from for this long no longer counts (its page polls every second or so). */
 export const FOLLOWER_STALE_MS = 5_000;
-/** Followers one session keeps track of, so a script cannot grow the map without end. */
-const MAX_FOLLOWERS = 500;
+/** Students one session hands tokens to (and so followers it counts), so a script cannot grow the maps without end. */
+const MAX_STUDENTS = 500;
 /** Sessions the server holds at once. */
 const MAX_SESSIONS = 200;
-/** The cookie a browser keeps a session's instructor token in, one per code. */
-export const INSTRUCTOR_COOKIE_PREFIX = "replica_lab_class_";
-/** The header scripts send the instructor token in. */
-export const INSTRUCTOR_HEADER = "x-classroom-token";
 
 interface Follower {
   mode: FollowerMode;
@@ -36,23 +39,40 @@ interface Session {
   readonly code: string;
   readonly labId: string;
   readonly tokenDigest: Buffer;
+  /** Every student who joined: id (the follower id) to the digest of its token. */
+  readonly students: Map<string, Buffer>;
+  /** Students whose page polled lately: id to what it does. */
   readonly followers: Map<string, Follower>;
   selectedNodeId: string | null;
   pointer: ClassroomPointer | null;
   gather: ClassroomGather;
 }
 
-const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
-
-/** The tokens a request shows: the header and every classroom cookie. */
-export interface ShownTokens {
-  readonly header: string | null;
-  readonly cookies: ReadonlyMap<string, string>;
+/** A session as the store keeps it (no presence, no pointer: they are a moment's). */
+export interface ClassroomRecord {
+  readonly code: string;
+  readonly labId: string;
+  /** Hex SHA-256 of the instructor token. */
+  readonly instructorDigest: string;
+  /** Student id to the hex SHA-256 of its token. */
+  readonly students: Readonly<Record<string, string>>;
 }
 
-export class ClassroomService {
+/** Where a token's digest leads. */
+type TokenEntry = { readonly kind: "instructor"; readonly session: Session } | { readonly kind: "student"; readonly session: Session; readonly studentId: string };
+
+const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
+
+export class ClassroomService implements CredentialSource {
   private readonly byCode = new Map<string, Session>();
   private readonly byLab = new Map<string, Session>();
+  /**
+   * Every live token's digest (hex) to what it is. Looking a digest up in a map leaks nothing a
+   * guesser can use: it controls the token, not its SHA-256.
+   */
+  private readonly byDigest = new Map<string, TokenEntry>();
+  /** Called after a session starts, changes its students or ends (the store writes it down). */
+  onChange: (() => void) | null = null;
   private readonly stopWatching: (() => void)[];
 
   constructor(
@@ -83,22 +103,86 @@ export class ClassroomService {
     if (this.byCode.size >= MAX_SESSIONS) throw new ApiFailure("too-many-labs", `the server holds ${MAX_SESSIONS} classroom sessions already`);
     let code = newCode();
     while (this.byCode.has(code)) code = newCode();
-    const instructorToken = randomBytes(18).toString("base64url");
-    const session: Session = { code, labId, tokenDigest: digest(instructorToken), followers: new Map(), selectedNodeId: null, pointer: null, gather: { seq: 0, atMs: null } };
-    this.byCode.set(code, session);
-    this.byLab.set(labId, session);
+    const instructorToken = newToken();
+    this.host({ code, labId, instructorDigest: digest(instructorToken).toString("hex"), students: {} });
     runtime.gateway.admit = loopbackOnly(code);
+    this.onChange?.();
     return { code, labId, instructorToken, joinPath: `/?class=${code}` };
   }
 
-  /** A new follower of the session. */
-  join(code: string): ClassroomJoined {
+  /**
+   * A follower of the session. A request that already shows a student token of this session (a
+   * reloaded page, a second tab) joins as that student again, so it keeps its forks.
+   */
+  join(code: string, shown: ShownTokens): ClassroomJoined {
     const session = this.session(code);
-    this.forgetStale(session);
-    if (session.followers.size >= MAX_FOLLOWERS) throw new ApiFailure("bad-argument", `the session has ${MAX_FOLLOWERS} followers already`);
-    const followerId = randomBytes(12).toString("base64url");
-    session.followers.set(followerId, { mode: "following", seenAtMs: this.now() });
-    return { code: session.code, labId: session.labId, followerId };
+    const known = this.resolve(shown).find((c): c is StudentCredential => c.kind === "student" && c.code === session.code);
+    const now = this.now();
+    if (known) {
+      session.followers.set(known.studentId, { mode: "following", seenAtMs: now });
+      return { code: session.code, labId: session.labId, followerId: known.studentId, studentToken: null };
+    }
+    if (session.students.size >= MAX_STUDENTS) throw new ApiFailure("bad-argument", `the session has ${MAX_STUDENTS} students already`);
+    const studentId = randomBytes(12).toString("base64url");
+    const token = newToken();
+    this.addStudent(session, studentId, digest(token).toString("hex"));
+    session.followers.set(studentId, { mode: "following", seenAtMs: now });
+    this.onChange?.();
+    return { code: session.code, labId: session.labId, followerId: studentId, studentToken: token };
+  }
+
+  /**
+   * The classroom credentials among the tokens shown (`CredentialSource`): unknown tokens, and a
+   * cookie under another session's code, are none.
+   */
+  resolve(shown: ShownTokens): ClassroomCredential[] {
+    const credentials: ClassroomCredential[] = [];
+    const add = (token: string, kind: TokenEntry["kind"] | null, code: string | null): void => {
+      const entry = this.byDigest.get(digest(token).toString("hex"));
+      if (!entry || (kind !== null && entry.kind !== kind) || (code !== null && entry.session.code !== code)) return;
+      const { labId } = entry.session;
+      credentials.push(
+        entry.kind === "instructor"
+          ? { kind: "instructor", code: entry.session.code, labId }
+          : { kind: "student", code: entry.session.code, labId, studentId: entry.studentId, ownerId: studentOwnerId(entry.studentId) },
+      );
+    };
+    if (shown.header !== null) add(shown.header, null, null);
+    for (const [code, token] of shown.instructorCookies) add(token, "instructor", code);
+    for (const [code, token] of shown.studentCookies) add(token, "student", code);
+    return credentials;
+  }
+
+  /**
+   * The owner of a fork of the session made by this request: the student whose token it shows,
+   * else the request's own principal (the operator, or anyone on loopback).
+   */
+  forkOwner(code: string, credentials: readonly ClassroomCredential[], principal: string): string {
+    const session = this.session(code);
+    const student = credentials.find((c): c is StudentCredential => c.kind === "student" && c.code === session.code);
+    return student?.ownerId ?? principal;
+  }
+
+  /** Every session, as the store keeps them. */
+  records(): ClassroomRecord[] {
+    return [...this.byCode.values()].map((session) => ({
+      code: session.code,
+      labId: session.labId,
+      instructorDigest: session.tokenDigest.toString("hex"),
+      students: Object.fromEntries([...session.students].map(([id, token]) => [id, token.toString("hex")])),
+    }));
+  }
+
+  /**
+   * Sessions read back from the store after a restart, on labs that came back too (a lab not
+   * restored ends its session). Their tokens work as before; presence starts empty.
+   */
+  restore(records: readonly ClassroomRecord[]): void {
+    for (const record of records) {
+      if (this.byCode.has(record.code) || this.byLab.has(record.labId) || !this.registry.has(record.labId)) continue;
+      this.host(record);
+      this.registry.get(record.labId).gateway.admit = loopbackOnly(record.code);
+    }
   }
 
   /** The session as the asker sees it; a follower's poll also says it is still there and what it does. */
@@ -106,13 +190,10 @@ export class ClassroomService {
     const session = this.session(code);
     const now = this.now();
     let role: ClassroomRole = this.isInstructor(session, shown) ? "instructor" : "visitor";
-    if (role === "visitor" && presence !== undefined) {
-      const follower = session.followers.get(presence.followerId);
-      if (follower) {
-        follower.mode = presence.mode;
-        follower.seenAtMs = now;
-        role = "follower";
-      }
+    // A student's poll says it is there (again, after a sleep past the staleness window).
+    if (role === "visitor" && presence !== undefined && session.students.has(presence.followerId)) {
+      session.followers.set(presence.followerId, { mode: presence.mode, seenAtMs: now });
+      role = "follower";
     }
     this.forgetStale(session);
     let following = 0;
@@ -151,6 +232,7 @@ export class ClassroomService {
     const session = this.session(code);
     this.requireInstructor(session, shown);
     this.drop(session);
+    this.onChange?.();
   }
 
   /** The code of the session running on a lab, if any. */
@@ -183,8 +265,31 @@ export class ClassroomService {
   }
 
   private isInstructor(session: Session, shown: ShownTokens): boolean {
-    const candidates = [shown.header, shown.cookies.get(session.code) ?? null];
+    const candidates = [shown.header, shown.instructorCookies.get(session.code) ?? null];
     return candidates.some((token) => token !== null && timingSafeEqual(digest(token), session.tokenDigest));
+  }
+
+  /** Holds a session (new, or read back from the store) and indexes its tokens. */
+  private host(record: ClassroomRecord): void {
+    const session: Session = {
+      code: record.code,
+      labId: record.labId,
+      tokenDigest: Buffer.from(record.instructorDigest, "hex"),
+      students: new Map(),
+      followers: new Map(),
+      selectedNodeId: null,
+      pointer: null,
+      gather: { seq: 0, atMs: null },
+    };
+    this.byCode.set(session.code, session);
+    this.byLab.set(session.labId, session);
+    this.byDigest.set(record.instructorDigest, { kind: "instructor", session });
+    for (const [studentId, tokenDigest] of Object.entries(record.students)) this.addStudent(session, studentId, tokenDigest);
+  }
+
+  private addStudent(session: Session, studentId: string, tokenDigest: string): void {
+    session.students.set(studentId, Buffer.from(tokenDigest, "hex"));
+    this.byDigest.set(tokenDigest, { kind: "student", session, studentId });
   }
 
   private requireInstructor(session: Session, shown: ShownTokens): void {
@@ -201,15 +306,22 @@ export class ClassroomService {
   }
 
   private forgetLabless(): void {
-    for (const session of [...this.byCode.values()]) if (!this.registry.has(session.labId)) this.drop(session);
+    const gone = [...this.byCode.values()].filter((session) => !this.registry.has(session.labId));
+    for (const session of gone) this.drop(session);
+    if (gone.length > 0) this.onChange?.();
   }
 
   private drop(session: Session): void {
     this.byCode.delete(session.code);
     this.byLab.delete(session.labId);
+    this.byDigest.delete(session.tokenDigest.toString("hex"));
+    for (const tokenDigest of session.students.values()) this.byDigest.delete(tokenDigest.toString("hex"));
     if (this.registry.has(session.labId)) this.registry.get(session.labId).gateway.admit = null;
   }
 }
+
+/** A token: 144 random bits, URL-safe. */
+const newToken = (): string => randomBytes(18).toString("base64url");
 
 function newCode(): string {
   let code = "";

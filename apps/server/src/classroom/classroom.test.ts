@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { ClassroomJoined, ClassroomStarted, ClassroomView, LabView, ServerMessage } from "@replica-lab/protocol";
 import { createLab, startApp, waitFor } from "../testing/helpers.ts";
-import { INSTRUCTOR_COOKIE_PREFIX, INSTRUCTOR_HEADER } from "./classroom-service.ts";
+import { CLASSROOM_TOKEN_HEADER as INSTRUCTOR_HEADER, INSTRUCTOR_COOKIE_PREFIX } from "../security/credentials.ts";
 
 let app: FastifyInstance;
 let wsUrl: string;

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   "lab-failed": { statusCode: 500, summary: "The lab's engine failed: the lab is stopped and kept, with its log, for a bug report (export it); other labs go on." },
   "classroom-read-only": { statusCode: 403, summary: "The lab is in a classroom session and only its instructor may change it: followers watch, and fork to act on a branch of their own." },
   "unknown-classroom": { statusCode: 404, summary: "No classroom session has this join code (it ended, or it was never started)." },
+  "not-lab-owner": { statusCode: 403, summary: "The lab belongs to someone else: a classroom join reaches its session's lab (to read) and the forks its holder made, no other lab." },
+  "outside-classroom": { statusCode: 403, summary: "A classroom credential does not reach this: without the server's secret a student reads the session's lab, forks it and acts on its own forks, and makes or lists no labs." },
 } as const satisfies Record<ApiErrorCode, ErrorSpec>;
 
 /** Every registered code, for tests and documentation. */

@@ -12,25 +12,48 @@
  *    `?token=` is answered 303 to the same address without it, setting the cookie (HttpOnly,
  *    SameSite=Strict), so the secret leaves the address bar and the history, and the page's own
  *    requests and stream carry it from then on.
+ * 4. Without the secret, a classroom credential (an instructor's or a student's token, from the
+ *    classroom cookies or `x-classroom-token`) goes as far as `scope.ts` says, else 403 with the
+ *    scope's code; a join code alone opens its session's view and join. No credential at all is
+ *    still 401.
  *
- * The request's owner id ends up in `request.principal`.
+ * The request's owner id ends up in `request.principal`, its credentials in `request.credentials`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiFailure } from "../http/errors.ts";
 import { ANONYMOUS, TOKEN_COOKIE, type Access } from "./access.ts";
+import { shownTokens, type ClassroomCredential, type Credential, type CredentialSource } from "./credentials.ts";
+import { decideScope, opensWithCode, type ScopeTarget } from "./scope.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
     /** Who sent the request: "local" on loopback, the secret's owner id, or "anonymous". */
     principal: string;
+    /** What the request showed: the operator (the secret, or loopback) and any classroom tokens. */
+    readonly credentials: readonly Credential[];
   }
 }
 
+
+const NO_CREDENTIALS: readonly Credential[] = Object.freeze([]);
+const credentialsOf = new WeakMap<FastifyRequest, readonly Credential[]>();
+
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** Installs the hook on the root instance (before any route plugin, so it covers them all). */
-export function installRequestGuard(app: FastifyInstance, access: Access): void {
+/**
+ * Installs the hook on the root instance (before any route plugin, so it covers them all).
+ * `classroom` resolves classroom tokens; without it only the secret counts.
+ */
+export function installRequestGuard(app: FastifyInstance, access: Access, classroom?: CredentialSource): void {
   app.decorateRequest("principal", ANONYMOUS);
+  // Fastify refuses a shared array as a default, so a getter reads each request's own list, which
+  // only this hook writes (routes cannot grant themselves more).
+  app.decorateRequest("credentials", {
+    getter(this: FastifyRequest): readonly Credential[] {
+      return credentialsOf.get(this) ?? NO_CREDENTIALS;
+    },
+  });
+  const scoped = (request: FastifyRequest): readonly ClassroomCredential[] => classroom?.resolve(shownTokens(request.headers)) ?? [];
   app.addHook("onRequest", async (request, reply) => {
     const host = request.headers.host;
     if (!access.hosts.servesHost(host)) {
@@ -43,6 +66,7 @@ export function installRequestGuard(app: FastifyInstance, access: Access): void 
     }
     if (!access.exposed()) {
       request.principal = access.principal();
+      credentialsOf.set(request, [{ kind: "operator", ownerId: request.principal }, ...scoped(request)]);
       return;
     }
 
@@ -52,6 +76,7 @@ export function installRequestGuard(app: FastifyInstance, access: Access): void 
     const shown = [bearerToken(request.headers.authorization), fromQuery, cookieToken(request.headers.cookie)];
     if (shown.some((token) => token !== null && access.isSecret(token))) {
       request.principal = access.principal();
+      credentialsOf.set(request, [{ kind: "operator", ownerId: request.principal }, ...scoped(request)]);
       if (!api && !changesState && fromQuery !== null && access.isSecret(fromQuery)) {
         return reply
           .code(303)
@@ -61,15 +86,33 @@ export function installRequestGuard(app: FastifyInstance, access: Access): void 
       }
       return;
     }
-    if (api || changesState) {
-      reply.header("www-authenticate", 'Bearer realm="replica-lab"');
-      return refuse(
-        request,
-        reply,
-        new ApiFailure("unauthorized", "this server listens beyond loopback and needs its secret: open the address it printed at start (with ?token=), or send Authorization: Bearer <secret>"),
-      );
+    if (!api && !changesState) return;
+    const credentials = scoped(request);
+    credentialsOf.set(request, credentials);
+    const target = scopeTarget(request);
+    if (credentials.length > 0 || opensWithCode(target)) {
+      const verdict = decideScope(target, credentials, (labId) => access.ownerOf(labId));
+      if (verdict.allowed) return;
+      return refuse(request, reply, new ApiFailure(verdict.code, verdict.message));
     }
+    reply.header("www-authenticate", 'Bearer realm="replica-lab"');
+    return refuse(
+      request,
+      reply,
+      new ApiFailure("unauthorized", "this server listens beyond loopback and needs its secret (open the address it printed at start, with ?token=, or send Authorization: Bearer <secret>), or a classroom join (open the join link)"),
+    );
   });
+}
+
+/** The route and the lab or session a request names, as the scope rules read them. */
+function scopeTarget(request: FastifyRequest): ScopeTarget {
+  const params = (request.params ?? {}) as { lab?: unknown; code?: unknown };
+  return {
+    method: request.method,
+    route: request.routeOptions.url,
+    labId: typeof params.lab === "string" ? params.lab : null,
+    code: typeof params.code === "string" ? params.code.toUpperCase() : null,
+  };
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, failure: ApiFailure): FastifyReply {

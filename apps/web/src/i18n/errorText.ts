@@ -47,6 +47,8 @@ const SERVER_CODES = {
   "lab-failed": "errors.labFailed",
   "classroom-read-only": "errors.classroomReadOnly",
   "unknown-classroom": "errors.unknownClassroom",
+  "not-lab-owner": "errors.notLabOwner",
+  "outside-classroom": "errors.outsideClassroom",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */
