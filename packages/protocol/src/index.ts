@@ -456,3 +456,6 @@ export * from "./classroom.ts";
 
 // The sequence diagram and the protocol comparison (issue 10).
 export * from "./sequence.ts";
+
+// The keyspace browser and the cards' dataset digests (issue 17).
+export * from "./keyspace.ts";

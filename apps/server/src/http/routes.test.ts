@@ -288,6 +288,9 @@ describe("every route", () => {
       { method: "PATCH", url: `/api/labs/${lab.id}/links/${node.id}/unknown`, payload: { latencyMs: "slow" } },
       { method: "POST", url: `/api/labs/${lab.id}/clock`, payload: { action: 1 } },
       { method: "GET", url: `/api/labs/${lab.id}/events?after=x` },
+      // The keyspace browser and the cards' digests: a bad page size, an unknown lab.
+      { method: "GET", url: `/api/labs/${lab.id}/nodes/${node.id}/keyspace?count=0` },
+      { method: "GET", url: "/api/labs/unknown/digests" },
       // Lessons: an unknown lesson, and a lab that plays none.
       { method: "GET", url: "/api/lessons/unknown" },
       { method: "GET", url: `/api/labs/${lab.id}/lesson` },

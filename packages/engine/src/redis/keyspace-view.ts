@@ -1,0 +1,129 @@
+/**
+ * What the web inspector's keyspace browser and the cards' digests read from a redis node, without
+ * running a command: reading must not count as a client's command (no keyspace hits, no LRU
+ * touch, no lazy expiry, nothing in the input log), so that looking never changes what is seen.
+ */
+import type { RedisNode } from "./server.ts";
+import { datasetDigest } from "./digest.ts";
+import { encodingOf, type RedisValue } from "./store/value.ts";
+import { fromUtf8 } from "../util/bytes.ts";
+
+/** One key as the browser lists it (the protocol package's KeyView). */
+export interface KeyView {
+  /** The key, its bytes read as UTF-8. */
+  readonly key: string;
+  readonly type: "string" | "list" | "hash" | "set" | "zset";
+  /** OBJECT ENCODING. */
+  readonly encoding: string;
+  /** Milliseconds left to live, or null without an expiry. */
+  readonly ttlMs: number | null;
+  /** STRLEN, LLEN, HLEN, SCARD or ZCARD. */
+  readonly length: number;
+  /**
+   * The first elements: a string's text; list elements in order; `field=value` pairs; set
+   * members; `member (score)` from the lowest score. Each cut at {@link PREVIEW_CHARS}.
+   */
+  readonly preview: readonly string[];
+}
+
+/** A page of one db's keys. */
+export interface KeyspacePage {
+  readonly db: number;
+  /** Keys per non-empty db (counting keys whose TTL has passed but that are not deleted yet). */
+  readonly dbs: readonly { readonly db: number; readonly keys: number }[];
+  /** Live keys of `db`. */
+  readonly total: number;
+  readonly offset: number;
+  readonly keys: readonly KeyView[];
+}
+
+/** Characters of one previewed element at most. */
+export const PREVIEW_CHARS = 80;
+/** Above this many keys in a db, keys are listed in insertion order rather than sorted. */
+const SORT_LIMIT = 10_000;
+
+function text(bytes: Uint8Array): string {
+  const shown = fromUtf8(bytes.length > PREVIEW_CHARS * 4 ? bytes.subarray(0, PREVIEW_CHARS * 4) : bytes);
+  return shown.length > PREVIEW_CHARS ? `${shown.slice(0, PREVIEW_CHARS)}…` : shown;
+}
+
+/** Keys are byte strings (char codes 0..255); shown as the UTF-8 they usually are. */
+function keyText(key: string): string {
+  const bytes = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+  return fromUtf8(bytes);
+}
+
+function score(value: number): string {
+  return Number.isFinite(value) ? String(value) : value > 0 ? "inf" : "-inf";
+}
+
+function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "length" | "preview"> {
+  if (value instanceof Uint8Array) return { type: "string", length: value.length, preview: [text(value)] };
+  const preview: string[] = [];
+  switch (value.type) {
+    case "list":
+      for (const item of value) {
+        if (preview.length >= items) break;
+        preview.push(text(item));
+      }
+      return { type: "list", length: value.length, preview };
+    case "hash":
+      for (const [field, v] of value.fields) {
+        if (preview.length >= items) break;
+        preview.push(`${keyText(field)}=${text(v)}`);
+      }
+      return { type: "hash", length: value.length, preview };
+    case "set": {
+      // An intset answers in numeric order, as SMEMBERS does.
+      const members = value.encoding === "intset" ? value.ordered() : value.members;
+      for (const member of members) {
+        if (preview.length >= items) break;
+        preview.push(keyText(member));
+      }
+      return { type: "set", length: value.length, preview };
+    }
+    case "zset":
+      for (const node of value) {
+        if (preview.length >= items) break;
+        preview.push(`${keyText(node.member)} (${score(node.score)})`);
+      }
+      return { type: "zset", length: value.length, preview };
+  }
+}
+
+/**
+ * A page of db `db`'s live keys (sorted by key while the db is small), each with `items` preview
+ * elements. Keys whose TTL has passed are left out, as KEYS leaves them out.
+ */
+export function keyspacePage(node: RedisNode, options: { readonly db: number; readonly offset: number; readonly count: number; readonly items: number }): KeyspacePage {
+  const dbs = node.keyspace.dbs.filter((d) => d.size > 0).map((d) => ({ db: d.id, keys: d.size }));
+  const database = node.keyspace.dbs[options.db];
+  if (database === undefined) return { db: options.db, dbs, total: 0, offset: 0, keys: [] };
+  const now = node.unixMs();
+  const live: string[] = [];
+  for (const key of database.dict.keys()) {
+    const expireAt = database.expires.get(key);
+    if (expireAt === undefined || expireAt > now) live.push(key);
+  }
+  if (live.length <= SORT_LIMIT) live.sort();
+  const keys = live.slice(options.offset, options.offset + options.count).map((key): KeyView => {
+    const value = database.dict.get(key)!;
+    const expireAt = database.expires.get(key);
+    return { key: keyText(key), encoding: encodingOf(value), ttlMs: expireAt === undefined ? null : expireAt - now, ...describe(value, options.items) };
+  });
+  return { db: options.db, dbs, total: live.length, offset: options.offset, keys };
+}
+
+/**
+ * DEBUG DIGEST of the node's dataset as hex, or null when it holds more than `maxKeys` keys (a
+ * SHA1 of every key and value: a caller polling it bounds what one look may cost).
+ */
+export function datasetDigestHex(node: RedisNode, maxKeys: number): string | null {
+  let keys = 0;
+  for (const db of node.keyspace.dbs) keys += db.size;
+  if (keys > maxKeys) return null;
+  let hex = "";
+  for (const byte of datasetDigest(node.keyspace)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
