@@ -30,7 +30,6 @@ export { RedisNode } from "./redis/server.ts";
 export { renderInfo } from "./redis/info.ts";
 export { valueFingerprint } from "./redis/store/value.ts";
 export { keyspacePage, datasetDigestHex } from "./redis/keyspace-view.ts";
-export type { KeyView, KeyspacePage } from "./redis/keyspace-view.ts";
 export type { RedisValue } from "./redis/store/value.ts";
 export { REDIS_7_0_VERSION as REDIS_VERSION } from "./protocols/redis-7.0/kind.ts";
 export { NODE_VERSIONS, nodeKind, isNodeVersion } from "./kinds.ts";

@@ -8,33 +8,17 @@ import { datasetDigest } from "./digest.ts";
 import { encodingOf, type RedisValue } from "./store/value.ts";
 import { fromUtf8 } from "../util/bytes.ts";
 
-/** One key as the browser lists it (the protocol package's KeyView). */
-export interface KeyView {
-  /** The key, its bytes read as UTF-8. */
+/**
+ * One key as the browser lists it. The wire types (KeyView, KeyspacePage) live in the protocol
+ * package, which the engine does not depend on; the server checks these shapes against them.
+ */
+interface KeyView {
   readonly key: string;
   readonly type: "string" | "list" | "hash" | "set" | "zset";
-  /** OBJECT ENCODING. */
   readonly encoding: string;
-  /** Milliseconds left to live, or null without an expiry. */
   readonly ttlMs: number | null;
-  /** STRLEN, LLEN, HLEN, SCARD or ZCARD. */
   readonly length: number;
-  /**
-   * The first elements: a string's text; list elements in order; `field=value` pairs; set
-   * members; `member (score)` from the lowest score. Each cut at {@link PREVIEW_CHARS}.
-   */
   readonly preview: readonly string[];
-}
-
-/** A page of one db's keys. */
-export interface KeyspacePage {
-  readonly db: number;
-  /** Keys per non-empty db (counting keys whose TTL has passed but that are not deleted yet). */
-  readonly dbs: readonly { readonly db: number; readonly keys: number }[];
-  /** Live keys of `db`. */
-  readonly total: number;
-  readonly offset: number;
-  readonly keys: readonly KeyView[];
 }
 
 /** Characters of one previewed element at most. */
@@ -96,7 +80,7 @@ function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "len
  * A page of db `db`'s live keys (sorted by key while the db is small), each with `items` preview
  * elements. Keys whose TTL has passed are left out, as KEYS leaves them out.
  */
-export function keyspacePage(node: RedisNode, options: { readonly db: number; readonly offset: number; readonly count: number; readonly items: number }): KeyspacePage {
+export function keyspacePage(node: RedisNode, options: { readonly db: number; readonly offset: number; readonly count: number; readonly items: number }) {
   const dbs = node.keyspace.dbs.filter((d) => d.size > 0).map((d) => ({ db: d.id, keys: d.size }));
   const database = node.keyspace.dbs[options.db];
   if (database === undefined) return { db: options.db, dbs, total: 0, offset: 0, keys: [] };
