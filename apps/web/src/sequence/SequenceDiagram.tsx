@@ -96,6 +96,8 @@ export const SequenceDiagram = memo(function SequenceDiagram({ lanes, messages, 
             data-seq={m.seq}
             data-kind={m.kind}
             data-text={m.text}
+            data-from={m.from}
+            data-to={m.to}
             role="button"
             tabIndex={0}
             onClick={() => onSelect(m.seq)}
