@@ -3,8 +3,9 @@
  * session with the header's "Teach", two students open the join link and follow. The students see
  * the instructor's writes, selection and pointer live; one forks and writes on the fork while the
  * instructor's lab stays as it was; the other, still following, is refused (403
- * classroom-read-only) when it sends a command to the instructor's lab over REST; "Bring everyone
- * back" returns the forked student to following.
+ * classroom-read-only) when it sends a command to the instructor's lab over REST, and its page's
+ * controls that act on the lab are disabled, saying why, while they work on the fork; "Bring
+ * everyone back" returns the forked student to following.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { card, createLab, openLab, runInConsole, selectNode } from "./helpers.ts";
@@ -94,8 +95,17 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   }, labId);
   expect(refused.status).toBe(403);
   expect(refused.body.error?.code).toBe("classroom-read-only");
-  // And through the page's own console (the stream) too.
-  await expect(await runInConsole(two.page, "A", "SET intruder 2")).toContainText("classroom");
+  // Its page says so beforehand: the controls that act on the lab are disabled, the tooltip says
+  // why; on student one's fork they work.
+  await selectNode(two.page, "A");
+  for (const id of ["add-node", "clock-toggle", "action-kill", "console-input"]) {
+    await expect(two.page.getByTestId(id)).toBeDisabled();
+    await expect(two.page.getByTestId(id)).toHaveAttribute("title", /fork/i);
+  }
+  await expect(two.page.getByTestId("menu-A")).toBeDisabled();
+  await expect(two.page.getByTestId("classroom-fork")).toBeEnabled();
+  await selectNode(one.page, "A");
+  for (const id of ["add-node", "clock-toggle", "action-kill", "console-input"]) await expect(one.page.getByTestId(id)).toBeEnabled();
 
   // The instructor's lab is unchanged by either student.
   await expect(await runInConsole(teacher, "A", "EXISTS mine intruder")).toContainText("0");

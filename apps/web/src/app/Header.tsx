@@ -15,6 +15,7 @@ import { urlWithMoment } from "./labUrl.ts";
 import { VersionSelect } from "../ui/VersionSelect.tsx";
 import type { ConnectionInfo, ConnectionReason } from "../store/slices/connectionSlice.ts";
 import { ClassroomBar } from "../classroom/ClassroomBar.tsx";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
 const STEPS_MS = [10, 100, 1000] as const;
@@ -32,6 +33,7 @@ export function Header() {
   const setPresenting = useApp((s) => s.setPresenting);
   const setAnimate = useApp((s) => s.setAnimateEdges);
   const [copied, setCopied] = useState(false);
+  const lock = useFollowLock();
   const { t } = useTranslation();
 
   const copyLink = (): void => {
@@ -61,7 +63,7 @@ export function Header() {
         </button>
       </div>
       <div className="toolbar" role="toolbar" aria-label={t("header.toolbar")}>
-        <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" title={t("header.addNodeTitle")}>
+        <button type="button" className="btn primary" onClick={() => actions.addNode()} data-testid="add-node" {...lockable(lock, t("header.addNodeTitle"))}>
           {t("header.addNode")}
         </button>
         <NewNodeVersion />
@@ -131,6 +133,7 @@ function ClockControls() {
   const speed = useApp((s) => s.lab.clock.speed);
   const timeMs = useApp((s) => Math.floor(s.lab.clock.timeMs / 100) * 100);
   const [stepMs, setStepMs] = useState<number>(100);
+  const lock = useFollowLock();
   return (
     <div className="clock" role="group" aria-label={t("clock.group")}>
       <span className="clock-time mono" title={t("clock.timeTitle")} data-testid="clock-time">
@@ -141,11 +144,11 @@ function ClockControls() {
         className={`btn${paused ? " primary" : ""}`}
         onClick={() => actions.clock({ action: paused ? "resume" : "pause" })}
         data-testid="clock-toggle"
-        title={paused ? t("clock.resumeTitle") : t("clock.pauseTitle")}
+        {...lockable(lock, paused ? t("clock.resumeTitle") : t("clock.pauseTitle"))}
       >
         {paused ? t("clock.resume") : t("clock.pause")}
       </button>
-      <button type="button" className="btn" onClick={() => actions.clock({ action: "step", stepMs })} title={t("clock.stepTitle")} data-testid="clock-step">
+      <button type="button" className="btn" onClick={() => actions.clock({ action: "step", stepMs })} {...lockable(lock, t("clock.stepTitle"))} data-testid="clock-step">
         {t("clock.step")}
       </button>
       <select value={stepMs} onChange={(e) => setStepMs(Number(e.target.value))} aria-label={t("clock.stepSize")}>
@@ -156,7 +159,7 @@ function ClockControls() {
         ))}
       </select>
       <label className="speed" title={t("clock.speedTitle")}>
-        <select value={speed} onChange={(e) => actions.clock({ action: "speed", speed: Number(e.target.value) })} aria-label={t("clock.speed")} data-testid="clock-speed">
+        <select value={speed} onChange={(e) => actions.clock({ action: "speed", speed: Number(e.target.value) })} aria-label={t("clock.speed")} data-testid="clock-speed" {...lockable(lock)}>
           {(SPEEDS as readonly number[]).concat(SPEEDS.includes(speed as (typeof SPEEDS)[number]) ? [] : [speed]).map((s) => (
             <option key={s} value={s}>
               {formatSpeed(s)}

@@ -29,9 +29,14 @@ type Phase =
 async function resolveLab(): Promise<Phase> {
   let wanted = labIdFromUrl(location.href);
   try {
-    // A join link (`?class=CODE`) opens the session's lab.
-    const joined = wanted === null ? await labOfJoinLink(location.href) : null;
-    if (joined !== null) {
+    // A join link (`?class=CODE`) opens the session's lab; a student joins first, even on its fork
+    // (`?class=CODE&lab=fork`), since the join is what lets it read labs on an exposed server. A
+    // lab named in the URL opens even if the session ended (the classroom bar says so).
+    const joined = await labOfJoinLink(location.href).catch((error: unknown) => {
+      if (wanted === null) throw error;
+      return null;
+    });
+    if (joined !== null && wanted === null) {
       wanted = joined;
       history.replaceState(null, "", urlWithLab(location.href, joined));
     }

@@ -31,6 +31,7 @@ import type { FlowEdge, FlowNode } from "./externalFlow.ts";
 import { ExternalLinkEdge } from "./ExternalLinkEdge.tsx";
 import { ReplicaCard } from "./ReplicaCard.tsx";
 import { ReplicationEdge } from "./ReplicationEdge.tsx";
+import { useFollowLock } from "../classroom/followLock.ts";
 
 // Module scope: a new object on each render would remount every node and edge.
 const nodeTypes: NodeTypes = { replica: ReplicaCard, external: ExternalCard };
@@ -85,6 +86,8 @@ export function Canvas() {
   const onEdgesChange = useApp((s) => s.onEdgesChange);
   const theme = useApp((s) => s.theme);
   const actions = useActions();
+  // A follower's drags and double-clicks would only be refused: the canvas takes none.
+  const lock = useFollowLock();
   const session = useSession();
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const laidOut = useApp((s) => s.canvas.laidOutVersion);
@@ -190,7 +193,8 @@ export function Canvas() {
         onConnect={onConnect}
         isValidConnection={isValidConnection}
         onNodeDragStop={onNodeDragStop}
-        onDoubleClick={onDoubleClick}
+        onDoubleClick={lock === null ? onDoubleClick : undefined}
+        nodesConnectable={lock === null}
         onMoveEnd={onMoveEnd}
         zoomOnDoubleClick={false}
         deleteKeyCode={null}

@@ -13,7 +13,8 @@ import type { NodeSnapshot, NodeVersion } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
 import { hasOffsets, hasReplids, offsetInMasterStream, replicaLagSec, syncCounts } from "../format/kinds.ts";
 import { isUnsetReplid } from "../format/replid.ts";
-import { asSsdb, replicaOnline } from "../format/ssdb.ts";
+import { asSsdb, isRedisNode, replicaOnline } from "../format/ssdb.ts";
+import { DigestRow } from "../keyspace/DigestRow.tsx";
 import { formatBytes, formatOffset } from "../format/units.ts";
 import { pairingNeverSyncs, VERSION_CHOICES, VERSION_PROTOCOL_KEYS, versionClass, versionLabel, versionShort } from "../format/versions.ts";
 import { roleWord, statusWord } from "../i18n/words.ts";
@@ -29,6 +30,7 @@ import { SsdbSection } from "./SsdbSection.tsx";
 import "./versions.css";
 import { SOURCE_HANDLE, TARGET_HANDLE, type CardNode } from "./flowModel.ts";
 import { replicaLinkChip } from "./linkState.ts";
+import { useFollowLock } from "../classroom/followLock.ts";
 
 function ReplicaCardImpl({ data, selected }: NodeProps<CardNode>) {
   const id = data.nodeId;
@@ -156,6 +158,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
             {node.keys}
           </span>
         </div>
+        {isRedisNode(node) && <DigestRow nodeId={node.id} />}
         {node.role === "replica" ? <ReplicaLinkRow node={node} /> : <MasterRow node={node} />}
         <WaitNotes nodeId={node.id} />
         {node.status === "down" ? <DownRow id={node.id} /> : hasOffsets(node) && <BacklogBar node={node} variant="card" />}
@@ -167,6 +170,7 @@ function FullBody({ node, inCycle }: { readonly node: NodeSnapshot; readonly inC
 
 function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly inCycle: boolean }) {
   const actions = useActions();
+  const lock = useFollowLock();
   const masterName = useNodeName(node.masterId);
   const { t } = useTranslation();
   // Built when the menu opens, from the store as it is then: the card subscribes to nothing extra.
@@ -232,7 +236,7 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
         {node.status === "frozen" ? t("status.frozenChip") : statusWord(node.status, t)}
       </span>
       <VersionBadge version={node.version} />
-      <Menu label={t("card.menu", { name: node.name })} items={items} testId={`menu-${node.name}`} className="btn icon card-menu">
+      <Menu label={t("card.menu", { name: node.name })} items={items} testId={`menu-${node.name}`} className="btn icon card-menu" lock={lock}>
         ⋯
       </Menu>
     </div>

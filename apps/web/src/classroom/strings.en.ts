@@ -30,4 +30,5 @@ export const classroomEn = {
   return: "Back to following",
   returnTitle: "Leave your fork and follow the instructor's lab again",
   pointer: "The instructor's pointer",
+  followLocked: "You are following the instructor's lab, which only the instructor can change: fork it to try this on a copy of your own",
 } as const;

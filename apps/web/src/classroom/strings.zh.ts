@@ -28,4 +28,5 @@ export const classroomZh: Catalogue<typeof classroomEn> = {
   return: "回到跟随",
   returnTitle: "离开你的分支，重新跟随老师的实验",
   pointer: "老师的指针",
+  followLocked: "你正在跟随老师的实验，只有老师可以改动它：创建分支，在自己的副本上尝试",
 };

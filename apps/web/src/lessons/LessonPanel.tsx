@@ -16,6 +16,7 @@ import { checkText } from "./checkText.ts";
 import { attachLab, goBack, POLL_MS, refreshProgress, runStepAction, setPanelOpen, startLesson, useLessons } from "./lessonStore.ts";
 import { codeRuns, fillPlaceholders, type NamedAddress } from "./narration.ts";
 import "./lessons.css";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 /** The panel (nothing while closed); it also finds out whether the open lab plays a lesson. */
 export function LessonPanel() {
@@ -200,20 +201,22 @@ function StepButtons({ lesson, progress }: { readonly lesson: LessonDefinition; 
   const busy = useLessons((s) => s.busy);
   const session = useSession();
   const { t } = useTranslation();
+  // A follower watches the instructor's lesson: its steps are the instructor's to take.
+  const lock = useFollowLock();
   const step = lesson.steps[progress.step];
   const last = progress.step === progress.stepCount - 1;
   return (
     <div className="lesson-buttons">
-      <button type="button" className="btn" disabled={!progress.canBack || busy !== null} title={t("lessons.backTitle")} onClick={() => void goBack(() => session.stop())} data-testid="lesson-back">
+      <button type="button" className="btn" {...lockable(lock, t("lessons.backTitle"), !progress.canBack || busy !== null)} onClick={() => void goBack(() => session.stop())} data-testid="lesson-back">
         {t("lessons.back")}
       </button>
       {step && step.do.length > 0 && (
-        <button type="button" className="btn" disabled={busy !== null || progress.passed || progress.done} title={t("lessons.doItTitle")} onClick={() => void runStepAction("do")} data-testid="lesson-do">
+        <button type="button" className="btn" {...lockable(lock, t("lessons.doItTitle"), busy !== null || progress.passed || progress.done)} onClick={() => void runStepAction("do")} data-testid="lesson-do">
           {t("lessons.doIt")}
         </button>
       )}
       {step && (
-        <button type="button" className="btn primary" disabled={!progress.passed || busy !== null} title={t("lessons.nextTitle")} onClick={() => void runStepAction("next")} data-testid="lesson-next">
+        <button type="button" className="btn primary" {...lockable(lock, t("lessons.nextTitle"), !progress.passed || busy !== null)} onClick={() => void runStepAction("next")} data-testid="lesson-next">
           {last ? t("lessons.finish") : t("lessons.next")}
         </button>
       )}

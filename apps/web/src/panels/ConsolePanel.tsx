@@ -13,6 +13,7 @@ import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { appStore, useApp } from "../store/store.ts";
 import type { ConsoleLog } from "../store/slices/consoleSlice.ts";
 import { consolePrompt } from "../console/consolePrompt.ts";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 const EMPTY: ConsoleLog = { entries: [], history: [] };
 
@@ -63,6 +64,7 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
   const until = useApp(viewedMs);
   const entries = useMemo(() => (until === null ? log.entries : log.entries.filter((e) => e.atMs <= until)), [log.entries, until]);
   const actions = useActions();
+  const lock = useFollowLock();
   const [line, setLine] = useState("");
   const [cursor, setCursor] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
@@ -152,7 +154,8 @@ function NodeConsole({ nodeId }: { readonly nodeId: string }) {
           autoComplete="off"
           aria-label={t("console.inputLabel", { name: node?.name ?? nodeId })}
           data-testid="console-input"
-          placeholder={until !== null ? t("timeline.consolePast") : busy ? t("console.waiting") : t("console.placeholder")}
+          {...lockable(lock)}
+          placeholder={lock ?? (until !== null ? t("timeline.consolePast") : busy ? t("console.waiting") : t("console.placeholder"))}
         />
       </div>
     </div>

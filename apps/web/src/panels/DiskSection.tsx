@@ -12,6 +12,7 @@ import { asLabRequestError } from "../api/errors.ts";
 import { failureText, isClientCode } from "../i18n/errorText.ts";
 import { downReasonKey, useDownReason } from "../store/downReason.ts";
 import { lineRange, savePoints } from "./configFileText.ts";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 /**
  * The config file's name on the node's disk. Every kind the lab has so far is a redis-server; a
@@ -83,6 +84,7 @@ type SaveState =
  */
 export function ConfigFileSection({ node }: { readonly node: NodeSnapshot }) {
   const actions = useActions();
+  const lock = useFollowLock();
   const { t } = useTranslation();
   const editor = useRef<HTMLTextAreaElement>(null);
   const [draft, setDraft] = useState<{ readonly text: string; readonly base: string } | null>(null);
@@ -132,7 +134,7 @@ export function ConfigFileSection({ node }: { readonly node: NodeSnapshot }) {
       />
       {draft !== null && draft.base !== node.configFile && <p className="warn-text small">{t("inspector.configFileChanged")}</p>}
       <div className="config-file-actions">
-        <button type="button" className="btn primary" disabled={draft === null || state.kind === "saving"} onClick={() => void save()} data-testid="config-file-save">
+        <button type="button" className="btn primary" {...lockable(lock, undefined, draft === null || state.kind === "saving")} onClick={() => void save()} data-testid="config-file-save">
           {state.kind === "saving" ? t("inspector.configFileSaving") : t("inspector.configFileSave")}
         </button>
         <button

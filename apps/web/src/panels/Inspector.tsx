@@ -29,6 +29,8 @@ import { pairingNeverSyncs, pairingNoteKey, VERSION_CHOICES, VERSION_PROTOCOL_KE
 import { VersionSelect } from "../ui/VersionSelect.tsx";
 import { ConfigFileSection, DiskSection, DownNote } from "./DiskSection.tsx";
 import { replicaOfInFile } from "./configFileText.ts";
+import { KeyspaceBrowser } from "../keyspace/KeyspaceBrowser.tsx";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 export function Inspector() {
   const selection = useApp((s) => s.selection);
@@ -52,6 +54,7 @@ function LabOverview() {
   const choices = useNodeChoices();
   const select = useApp((s) => s.select);
   const actions = useActions();
+  const lock = useFollowLock();
   const seed = useApp((s) => s.lab.seed);
   const { t } = useTranslation();
   return (
@@ -67,7 +70,7 @@ function LabOverview() {
           </li>
         ))}
       </ul>
-      <button type="button" className="btn primary" onClick={() => actions.addNode()}>
+      <button type="button" className="btn primary" onClick={() => actions.addNode()} {...lockable(lock)}>
         {t("inspector.addNode")}
       </button>
       <p className="muted small">{t("inspector.seed", { seed })}</p>
@@ -97,6 +100,7 @@ const LOAD_STEPS = [0, 1, 10, 50, 100, 500, 1000, 2500, 5000, 10000] as const;
 function NodeInspector({ id }: { readonly id: string }) {
   const node = useNode(id);
   const actions = useActions();
+  const lock = useFollowLock();
   const select = useApp((s) => s.select);
   const load = useApp((s) => s.lab.writeLoads[id] ?? 0);
   const { t } = useTranslation();
@@ -129,32 +133,32 @@ function NodeInspector({ id }: { readonly id: string }) {
       <section>
         <h3>{t("inspector.drive")}</h3>
         <div className="button-grid">
-          <button type="button" className="btn" disabled={!up} onClick={() => actions.setRandomKey(id)} data-testid="action-set">
+          <button type="button" className="btn" {...lockable(lock, undefined, !up)} onClick={() => actions.setRandomKey(id)} data-testid="action-set">
             {t("inspector.setKey")} <kbd>S</kbd>
           </button>
           {node.status === "frozen" ? (
-            <button type="button" className="btn frozen" onClick={() => actions.thaw(id)} data-testid="action-thaw">
+            <button type="button" className="btn frozen" {...lockable(lock)} onClick={() => actions.thaw(id)} data-testid="action-thaw">
               {t("inspector.thaw")} <kbd>F</kbd>
             </button>
           ) : (
-            <button type="button" className="btn" disabled={node.status === "down"} onClick={() => actions.freeze(id)} data-testid="action-freeze">
+            <button type="button" className="btn" {...lockable(lock, undefined, node.status === "down")} onClick={() => actions.freeze(id)} data-testid="action-freeze">
               {t("inspector.freeze")} <kbd>F</kbd>
             </button>
           )}
           {/* Left column: the restarts; right column: the two ways down, graceful above crash. */}
-          <button type="button" className="btn" onClick={() => actions.restart(id, false)} data-testid="action-restart">
+          <button type="button" className="btn" {...lockable(lock)} onClick={() => actions.restart(id, false)} data-testid="action-restart">
             {t("inspector.restart")} <kbd>R</kbd>
           </button>
-          <button type="button" className="btn" disabled={!up} onClick={() => actions.shutdown(id)} title={t("inspector.shutdownTitle")} data-testid="action-shutdown">
+          <button type="button" className="btn" {...lockable(lock, t("inspector.shutdownTitle"), !up)} onClick={() => actions.shutdown(id)} data-testid="action-shutdown">
             {t("inspector.shutdown")}
           </button>
-          <button type="button" className="btn" onClick={() => actions.restart(id, true)} data-testid="action-restart-wipe">
+          <button type="button" className="btn" {...lockable(lock)} onClick={() => actions.restart(id, true)} data-testid="action-restart-wipe">
             {t("inspector.restartWipe")} <kbd>⇧R</kbd>
           </button>
-          <button type="button" className="btn danger" disabled={node.status === "down"} onClick={() => actions.kill(id)} title={t("inspector.killTitle")} data-testid="action-kill">
+          <button type="button" className="btn danger" {...lockable(lock, t("inspector.killTitle"), node.status === "down")} onClick={() => actions.kill(id)} data-testid="action-kill">
             {t("inspector.kill")} <kbd>K</kbd>
           </button>
-          <button type="button" className="btn danger" onClick={() => actions.removeNode(id)} data-testid="action-delete">
+          <button type="button" className="btn danger" {...lockable(lock)} onClick={() => actions.removeNode(id)} data-testid="action-delete">
             {t("inspector.remove")} <kbd>Del</kbd>
           </button>
         </div>
@@ -169,7 +173,7 @@ function NodeInspector({ id }: { readonly id: string }) {
             max={LOAD_STEPS.length - 1}
             step={1}
             value={loadIndex}
-            disabled={!up}
+            {...lockable(lock, undefined, !up)}
             aria-label={t("inspector.writeLoadLabel", { name: node.name })}
             data-testid="write-load"
             onChange={(e) => actions.setWriteLoad(id, LOAD_STEPS[Number(e.target.value)] ?? 0)}
@@ -178,6 +182,7 @@ function NodeInspector({ id }: { readonly id: string }) {
       </section>
 
       <ReplicationSection node={node} />
+      {isRedisNode(node) && <KeyspaceBrowser key={node.id} nodeId={node.id} />}
       <DiskSection node={node} />
       <ConfigFileSection key={node.id} node={node} />
 
@@ -239,6 +244,7 @@ function NodeInspector({ id }: { readonly id: string }) {
  */
 function VersionControl({ node }: { readonly node: NodeSnapshot }) {
   const actions = useActions();
+  const lock = useFollowLock();
   const [target, setTarget] = useState<NodeVersion>(() => VERSION_CHOICES.find((v) => v !== node.version) ?? "7.0");
   const { t } = useTranslation();
   return (
@@ -248,7 +254,7 @@ function VersionControl({ node }: { readonly node: NodeSnapshot }) {
         {versionLabel(node.version)}
       </span>
       <VersionSelect value={target} onChange={setTarget} label={t("inspector.restartAsLabel", { name: node.name })} testId="restart-version" />
-      <button type="button" className="btn" disabled={target === node.version} onClick={() => actions.restart(node.id, false, target)} title={t("inspector.restartAsTitle")} data-testid="action-restart-as">
+      <button type="button" className="btn" {...lockable(lock, t("inspector.restartAsTitle"), target === node.version)} onClick={() => actions.restart(node.id, false, target)} data-testid="action-restart-as">
         {t("inspector.restartAs", { version: versionLabel(target) })}
       </button>
     </div>
@@ -257,6 +263,7 @@ function VersionControl({ node }: { readonly node: NodeSnapshot }) {
 
 function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
   const actions = useActions();
+  const lock = useFollowLock();
   const choices = useNodeChoices();
   const masterName = useNodeName(node.masterId);
   const edge = useEdgeOfReplica(node.id);
@@ -278,6 +285,7 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
           value={node.masterId ?? (node.masterAddress ? "external" : "")}
           onChange={(e) => actions.setMaster(node.id, e.target.value === "" ? null : e.target.value, persist)}
           data-testid="master-select"
+          {...lockable(lock)}
           aria-label={t("inspector.masterOf", { name: node.name })}
         >
           <option value="">{t("inspector.noOne")}</option>
@@ -308,7 +316,7 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
       )}
       {node.role === "replica" && (
         <>
-          <button type="button" className="btn" onClick={() => actions.setMaster(node.id, null, persist)} data-testid="action-promote">
+          <button type="button" className="btn" {...lockable(lock)} onClick={() => actions.setMaster(node.id, null, persist)} data-testid="action-promote">
             {t("inspector.promote")} <kbd>P</kbd>
           </button>
           {chip && (
@@ -423,6 +431,7 @@ function ReplidHistory({ id }: { readonly id: string }) {
 function EdgeInspector({ id }: { readonly id: string }) {
   const edge = useEdge(id);
   const actions = useActions();
+  const lock = useFollowLock();
   const select = useApp((s) => s.select);
   const replicaName = useNodeName(edge?.replicaId ?? null);
   const masterName = useNodeName(edge?.masterId ?? null);
@@ -467,7 +476,7 @@ function EdgeInspector({ id }: { readonly id: string }) {
             {t("inspector.inspectNode", { name: masterName ?? edge.masterId })}
           </button>
         )}
-        <button type="button" className="btn danger" onClick={() => actions.removeEdge(edge.id)} data-testid="action-remove-edge">
+        <button type="button" className="btn danger" {...lockable(lock)} onClick={() => actions.removeEdge(edge.id)} data-testid="action-remove-edge">
           {t("inspector.removeLink", { name: replicaName ?? edge.replicaId })} <kbd>Del</kbd>
         </button>
       </div>

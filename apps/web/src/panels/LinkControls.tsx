@@ -7,6 +7,7 @@ import { useActions } from "../app/AppContext.tsx";
 import { formatBandwidth } from "../format/units.ts";
 import { useShallow } from "zustand/react/shallow";
 import { useApp } from "../store/store.ts";
+import { lockable, useFollowLock } from "../classroom/followLock.ts";
 
 const LATENCIES_MS = [0, 1, 5, 20, 50, 100, 250, 500, 1000, 2000] as const;
 /** Bytes per second: 1 Gbit/s down to 10 kbit/s; 12.5 MB/s (100 Mbit/s) is the lab's default. */
@@ -42,6 +43,7 @@ function withCurrent(values: readonly number[], current: number): number[] {
 
 export function LinkControls({ a, b, aName, bName }: { readonly a: string; readonly b: string; readonly aName: string; readonly bName: string }) {
   const actions = useActions();
+  const lock = useFollowLock();
   const link = useLinkSettings(a, b);
   const { t } = useTranslation();
   return (
@@ -51,6 +53,7 @@ export function LinkControls({ a, b, aName, bName }: { readonly a: string; reado
           type="button"
           className={`btn ${link.partitioned ? "danger active" : ""}`}
           aria-pressed={link.partitioned}
+          {...lockable(lock)}
           onClick={() => actions.patchLink(a, b, { partitioned: !link.partitioned })}
           data-testid="toggle-partition"
         >
@@ -59,7 +62,7 @@ export function LinkControls({ a, b, aName, bName }: { readonly a: string; reado
       </div>
       <label className="control-row">
         <span className="k">{t("network.latency")}</span>
-        <select value={link.latencyMs} onChange={(e) => actions.patchLink(a, b, { latencyMs: Number(e.target.value) })} data-testid="latency">
+        <select value={link.latencyMs} onChange={(e) => actions.patchLink(a, b, { latencyMs: Number(e.target.value) })} data-testid="latency" {...lockable(lock)}>
           {withCurrent(LATENCIES_MS, link.latencyMs).map((ms) => (
             <option key={ms} value={ms}>
               {t("network.latencyValue", { ms })}
@@ -69,7 +72,7 @@ export function LinkControls({ a, b, aName, bName }: { readonly a: string; reado
       </label>
       <label className="control-row">
         <span className="k">{t("network.bandwidth")}</span>
-        <select value={link.bandwidthBytesPerSec} onChange={(e) => actions.patchLink(a, b, { bandwidthBytesPerSec: Number(e.target.value) })} data-testid="bandwidth">
+        <select value={link.bandwidthBytesPerSec} onChange={(e) => actions.patchLink(a, b, { bandwidthBytesPerSec: Number(e.target.value) })} data-testid="bandwidth" {...lockable(lock)}>
           {withCurrent(BANDWIDTHS, link.bandwidthBytesPerSec).map((bps) => (
             <option key={bps} value={bps}>
               {formatBandwidth(bps)}

@@ -23,9 +23,11 @@ export interface MenuProps {
   readonly children: ReactNode;
   readonly className?: string;
   readonly testId?: string;
+  /** Why the menu's actions are out of reach now (a follower's page), or null: set, the button is disabled with it as its tooltip. */
+  readonly lock?: string | null;
 }
 
-export function Menu({ label, items, children, className, testId }: MenuProps) {
+export function Menu({ label, items, children, className, testId, lock = null }: MenuProps) {
   const { open, setOpen, place, button, popover } = usePopover(240, "right");
 
   return (
@@ -35,7 +37,8 @@ export function Menu({ label, items, children, className, testId }: MenuProps) {
         type="button"
         className={`nodrag ${className ?? "btn icon"}`}
         aria-label={label}
-        title={label}
+        title={lock ?? label}
+        disabled={lock !== null}
         aria-haspopup="menu"
         aria-expanded={open}
         data-testid={testId}
