@@ -7,6 +7,7 @@
 import { gesturesEn, glossaryEn, lessonsEn, restartWarningEn, waitsEn } from "../lessons/strings.en.ts";
 import { compareEn, sequenceEn } from "../sequence/strings.en.ts";
 import { classroomEn } from "../classroom/strings.en.ts";
+import { keyspaceEn } from "../keyspace/strings.en.ts";
 
 export const en = {
   app: {
@@ -733,6 +734,8 @@ export const en = {
   compare: compareEn,
   // The instructor's session and its followers: classroom/strings.en.ts.
   classroom: classroomEn,
+  // The keyspace browser and the cards' digests: keyspace/strings.en.ts.
+  keyspace: keyspaceEn,
 } as const;
 
 /** The English catalogue's type: the source of the key types. */

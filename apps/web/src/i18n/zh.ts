@@ -7,6 +7,7 @@
 import type { Catalogue } from "./en.ts";
 import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
 import { classroomZh } from "../classroom/strings.zh.ts";
+import { keyspaceZh } from "../keyspace/strings.zh.ts";
 import { compareZh, sequenceZh } from "../sequence/strings.zh.ts";
 
 export const zh: Catalogue = {
@@ -721,4 +722,5 @@ export const zh: Catalogue = {
   sequence: sequenceZh,
   compare: compareZh,
   classroom: classroomZh,
+  keyspace: keyspaceZh,
 };

@@ -1,0 +1,38 @@
+/**
+ * English strings of the keyspace browser and the cards' digests. Spliced into `i18n/en.ts` as
+ * `keyspace`, so the keys are typed and checked like every other string.
+ */
+export const keyspaceEn = {
+  title: "Keyspace",
+  hint: "The node's keys as it holds them now: type, encoding, time to live and the first elements. Reading them runs no command.",
+  db: "db",
+  dbLabel: "Database to browse",
+  dbOption: "db {{db}} ({{count}} keys)",
+  refresh: "Refresh",
+  auto: "live",
+  autoTitle: "Refresh every second",
+  total_one: "{{count}} key",
+  total_other: "{{count}} keys",
+  range: "{{from}}–{{to}} of {{total}}",
+  previous: "Previous",
+  next: "Next",
+  empty: "No keys in this database.",
+  down: "The node is down: its keys are in no process to read.",
+  notRedis: "This node is not a redis server; its keyspace is not shown here.",
+  failed: "Could not read the keyspace: {{message}}",
+  loading: "Reading…",
+  key: "key",
+  type: "type",
+  encoding: "encoding",
+  ttl: "TTL",
+  value: "value",
+  noTtl: "—",
+  ttlSeconds: "{{seconds}} s",
+  length: "{{count}} elements",
+  more_one: "… and {{count}} more",
+  more_other: "… and {{count}} more",
+  digest: "digest",
+  digestTitle: "DEBUG DIGEST of the node's whole dataset: {{digest}}. Nodes holding the same data show the same digest and colour.",
+  digestEmpty: "The dataset is empty (the digest is all zeros)",
+  digestNone: "No digest shown: the node is down, or holds more than 2,000 keys (DEBUG DIGEST in the console computes it)",
+};

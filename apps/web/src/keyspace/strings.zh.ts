@@ -1,0 +1,36 @@
+/** 中文: the strings of `strings.en.ts`. Typed against English, so a missing key fails to compile. */
+import type { Catalogue } from "../i18n/en.ts";
+import type { keyspaceEn } from "./strings.en.ts";
+
+export const keyspaceZh: Catalogue<typeof keyspaceEn> = {
+  title: "键空间",
+  hint: "节点此刻持有的键：类型、编码、剩余生存时间和前几个元素。读取它们不执行任何命令。",
+  db: "数据库",
+  dbLabel: "要浏览的数据库",
+  dbOption: "db {{db}}（{{count}} 个键）",
+  refresh: "刷新",
+  auto: "实时",
+  autoTitle: "每秒刷新一次",
+  total_other: "{{count}} 个键",
+  range: "第 {{from}}–{{to}} 个，共 {{total}} 个",
+  previous: "上一页",
+  next: "下一页",
+  empty: "这个数据库里没有键。",
+  down: "节点已停止：它的键不在任何进程中，无法读取。",
+  notRedis: "这个节点不是 redis 服务器，这里不显示它的键空间。",
+  failed: "无法读取键空间：{{message}}",
+  loading: "读取中…",
+  key: "键",
+  type: "类型",
+  encoding: "编码",
+  ttl: "TTL",
+  value: "值",
+  noTtl: "—",
+  ttlSeconds: "{{seconds}} 秒",
+  length: "{{count}} 个元素",
+  more_other: "……还有 {{count}} 个",
+  digest: "摘要",
+  digestTitle: "节点整个数据集的 DEBUG DIGEST：{{digest}}。持有相同数据的节点显示相同的摘要和颜色。",
+  digestEmpty: "数据集为空（摘要全为零）",
+  digestNone: "不显示摘要：节点已停止，或持有超过 2,000 个键（在控制台用 DEBUG DIGEST 计算）",
+};
