@@ -132,6 +132,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   if (persistence) persistence.lessons = lessons;
   installErrorHandling(app);
   const classroom = new ClassroomService(registry);
+  // A class restored after a restart goes on: its code and tokens.
+  if (persistence) persistence.classrooms = classroom;
   installRequestGuard(app, access, classroom);
   app.decorate("classroom", classroom);
   installClassroomGuard(app, classroom);
@@ -149,9 +151,10 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.addHook("onClose", async () => {
     forgetOwner();
     lessons.close();
-    classroom.close();
-    // The store first: closing the registry deletes every lab, which it must not write down.
+    // The store first: closing the registry deletes every lab, which it must not write down; and
+    // the classes are written with their labs before they end.
     await persistence?.close();
+    classroom.close();
     await registry.close();
   });
   return app;

@@ -9,8 +9,9 @@
  * session's lab, fork it, act on its own forks: `security/scope.ts`), and it makes the student the
  * owner of its forks. Tokens are kept as SHA-256 digests only.
  *
- * Sessions live in memory unless the app has a store: then `ClassroomRecord`s are written beside
- * the labs and `restore` brings the sessions back after a restart.
+ * Sessions live in memory; with a store, each lab's stored metadata carries its session
+ * (`recordOf`: the code, the token digests), and `adopt` brings it back with the lab after a
+ * restart, so a class goes on where it was (the forks' owners are the labs' own metadata).
  */
 import { randomBytes, randomInt, timingSafeEqual, createHash } from "node:crypto";
 import { isIP } from "node:net";
@@ -71,8 +72,6 @@ export class ClassroomService implements CredentialSource {
    * guesser can use: it controls the token, not its SHA-256.
    */
   private readonly byDigest = new Map<string, TokenEntry>();
-  /** Called after a session starts, changes its students or ends (the store writes it down). */
-  onChange: (() => void) | null = null;
   private readonly stopWatching: (() => void)[];
 
   constructor(
@@ -106,7 +105,6 @@ export class ClassroomService implements CredentialSource {
     const instructorToken = newToken();
     this.host({ code, labId, instructorDigest: digest(instructorToken).toString("hex"), students: {} });
     runtime.gateway.admit = loopbackOnly(code);
-    this.onChange?.();
     return { code, labId, instructorToken, joinPath: `/?class=${code}` };
   }
 
@@ -127,7 +125,6 @@ export class ClassroomService implements CredentialSource {
     const token = newToken();
     this.addStudent(session, studentId, digest(token).toString("hex"));
     session.followers.set(studentId, { mode: "following", seenAtMs: now });
-    this.onChange?.();
     return { code: session.code, labId: session.labId, followerId: studentId, studentToken: token };
   }
 
@@ -163,26 +160,28 @@ export class ClassroomService implements CredentialSource {
     return student?.ownerId ?? principal;
   }
 
-  /** Every session, as the store keeps them. */
-  records(): ClassroomRecord[] {
-    return [...this.byCode.values()].map((session) => ({
+  /** The session running on a lab as the store keeps it, or null. */
+  recordOf(labId: string): ClassroomRecord | null {
+    const session = this.byLab.get(labId);
+    if (!session) return null;
+    return {
       code: session.code,
       labId: session.labId,
       instructorDigest: session.tokenDigest.toString("hex"),
       students: Object.fromEntries([...session.students].map(([id, token]) => [id, token.toString("hex")])),
-    }));
+    };
   }
 
   /**
-   * Sessions read back from the store after a restart, on labs that came back too (a lab not
-   * restored ends its session). Their tokens work as before; presence starts empty.
+   * A session read back from the store with its lab after a restart: its code and tokens work as
+   * before (presence, selection and pointer start empty). False if the lab is not hosted or the
+   * code or the lab has a session already.
    */
-  restore(records: readonly ClassroomRecord[]): void {
-    for (const record of records) {
-      if (this.byCode.has(record.code) || this.byLab.has(record.labId) || !this.registry.has(record.labId)) continue;
-      this.host(record);
-      this.registry.get(record.labId).gateway.admit = loopbackOnly(record.code);
-    }
+  adopt(record: ClassroomRecord): boolean {
+    if (this.byCode.has(record.code) || this.byLab.has(record.labId) || !this.registry.has(record.labId)) return false;
+    this.host(record);
+    this.registry.get(record.labId).gateway.admit = loopbackOnly(record.code);
+    return true;
   }
 
   /** The session as the asker sees it; a follower's poll also says it is still there and what it does. */
@@ -232,7 +231,6 @@ export class ClassroomService implements CredentialSource {
     const session = this.session(code);
     this.requireInstructor(session, shown);
     this.drop(session);
-    this.onChange?.();
   }
 
   /** The code of the session running on a lab, if any. */
@@ -308,7 +306,6 @@ export class ClassroomService implements CredentialSource {
   private forgetLabless(): void {
     const gone = [...this.byCode.values()].filter((session) => !this.registry.has(session.labId));
     for (const session of gone) this.drop(session);
-    if (gone.length > 0) this.onChange?.();
   }
 
   private drop(session: Session): void {

@@ -19,6 +19,7 @@ import type { Access } from "../security/access.ts";
 import type { LabStore } from "./lab-store.ts";
 import type { LabWrite, StoredRows } from "./store-protocol.ts";
 import type { SavedLessonState } from "../lessons/lesson-player.ts";
+import type { ClassroomRecord } from "../classroom/classroom-service.ts";
 
 /** What the store keeps of a lab besides its log (the `labs.meta` column), version 1. */
 export interface StoredMeta {
@@ -33,6 +34,14 @@ export interface StoredMeta {
   readonly writeLoads: readonly WriteLoadView[];
   /** The lesson the lab plays and where it stands (absent: none, or a store from before lessons were kept). */
   readonly lesson?: SavedLessonState;
+  /** The classroom session running on the lab (absent: none, or a store from before sessions were kept). */
+  readonly classroom?: ClassroomRecord;
+}
+
+/** Where the classroom sessions of labs are kept and taken back (the app's `ClassroomService`). */
+export interface ClassroomKeeper {
+  recordOf(labId: string): ClassroomRecord | null;
+  adopt(record: ClassroomRecord): boolean;
 }
 
 /** Where the lessons of labs are kept and taken back (the app's `LessonService`). */
@@ -83,6 +92,8 @@ export class LabPersistence {
   lastError: string | null = null;
   /** Where lesson labs' progress comes from and goes back to (set by `buildApp`). */
   lessons: LessonKeeper | null = null;
+  /** Where labs' classroom sessions come from and go back to (set by `buildApp`). */
+  classrooms: ClassroomKeeper | null = null;
 
   constructor(
     private readonly store: LabStore,
@@ -130,6 +141,8 @@ export class LabPersistence {
         for (const load of meta.writeLoads) if (runtime.lab.hasNode(load.nodeId)) runtime.setWriteLoad(load.nodeId as NodeId, load.opsPerSec);
         // A lesson that is gone or changed shape since leaves the lab without one: the lab is kept.
         if (meta.lesson !== undefined) this.lessons?.adopt(runtime, meta.lesson);
+        // The class goes on: its code, the instructor's and the students' tokens.
+        if (meta.classroom !== undefined) this.classrooms?.adopt(meta.classroom);
       } catch (error) {
         problems.push({ labId: row.labId, error: error instanceof Error ? error.message : String(error) });
       } finally {
@@ -252,6 +265,7 @@ export class LabPersistence {
       clock: { paused: runtime.clock.paused, speed: runtime.clock.speed },
       writeLoads: runtime.writeLoads(),
       ...lessonOf(this.lessons?.savedOf(runtime.id) ?? null),
+      ...classroomOf(this.classrooms?.recordOf(runtime.id) ?? null),
     };
   }
 }
@@ -276,4 +290,9 @@ export function storedLog(rows: StoredRows): LabInput[] {
 /** The meta's `lesson` field, or nothing for a lab without a lesson (older metas stay byte-equal). */
 function lessonOf(saved: SavedLessonState | null): { readonly lesson?: SavedLessonState } {
   return saved === null ? {} : { lesson: saved };
+}
+
+/** The meta's `classroom` field, or nothing for a lab without a session (older metas stay byte-equal). */
+function classroomOf(record: ClassroomRecord | null): { readonly classroom?: ClassroomRecord } {
+  return record === null ? {} : { classroom: record };
 }
