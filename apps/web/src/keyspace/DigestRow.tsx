@@ -13,9 +13,11 @@ const EMPTY_DIGEST = "0".repeat(40);
 export const DigestRow = memo(function DigestRow({ nodeId }: { readonly nodeId: string }) {
   const labId = useApp((s) => s.lab.labId);
   const digest = useDigest(labId, nodeId);
+  // The digest is the node's data now: a card showing a past moment leaves it out.
+  const past = useApp((s) => s.timeView.kind === "past");
   const { t } = useTranslation();
-  useEffect(() => (labId === null ? undefined : retainDigests(labId)), [labId]);
-  if (digest === undefined) return null;
+  useEffect(() => (labId === null || past ? undefined : retainDigests(labId)), [labId, past]);
+  if (digest === undefined || past) return null;
   const known = digest !== null && digest !== EMPTY_DIGEST;
   const colors = known ? replidColors(digest) : replidColors("");
   const title = digest === null ? t("keyspace.digestNone") : digest === EMPTY_DIGEST ? t("keyspace.digestEmpty") : t("keyspace.digestTitle", { digest });

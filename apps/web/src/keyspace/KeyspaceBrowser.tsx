@@ -50,6 +50,7 @@ export function KeyspaceBrowser({ nodeId }: { readonly nodeId: string }) {
   const [live, setLive] = useState(true);
   const [refreshes, setRefreshes] = useState(0);
   const loaded = useKeyspace(labId, nodeId, db, offset, live, refreshes);
+  const past = useApp((s) => s.timeView.kind === "past");
   const { t } = useTranslation();
   const page = loaded.kind === "answer" && loaded.answer.kind === "keys" ? loaded.answer.page : null;
   // The db choice lists the non-empty dbs and always the one shown.
@@ -58,6 +59,11 @@ export function KeyspaceBrowser({ nodeId }: { readonly nodeId: string }) {
     <section className="keyspace" data-testid="keyspace">
       <h3>{t("keyspace.title")}</h3>
       <p className="muted small">{t("keyspace.hint")}</p>
+      {past && (
+        <p className="warn-text small" data-testid="keyspace-past">
+          {t("keyspace.pastNote")}
+        </p>
+      )}
       <div className="keyspace-controls">
         <label>
           <span className="muted">{t("keyspace.db")}</span>{" "}

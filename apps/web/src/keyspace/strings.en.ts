@@ -8,6 +8,7 @@ export const keyspaceEn = {
   db: "db",
   dbLabel: "Database to browse",
   dbOption: "db {{db}} ({{count}} keys)",
+  pastNote: "These are the node's keys now, not at the past moment the canvas shows.",
   refresh: "Refresh",
   auto: "live",
   autoTitle: "Refresh every second",

@@ -8,6 +8,7 @@ export const keyspaceZh: Catalogue<typeof keyspaceEn> = {
   db: "数据库",
   dbLabel: "要浏览的数据库",
   dbOption: "db {{db}}（{{count}} 个键）",
+  pastNote: "这里是节点此刻的键，而不是画布所显示的过去时刻的键。",
   refresh: "刷新",
   auto: "实时",
   autoTitle: "每秒刷新一次",
