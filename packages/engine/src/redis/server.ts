@@ -600,17 +600,48 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
     db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
     this.dirty++;
+    this.countPlainSet(client);
+    this.propagatePlainSet(client, data, b);
+    client.out.bytes(OK_REPLY);
+    this.changeCount++;
+    return true;
+  }
+
+  /**
+   * `SET key value` from our master's stream (canonical RESP, `b` as for {@link tryPlainSet}) on a
+   * kind whose replica runs its master's commands through call(): the effect of processCommand and
+   * setCommand for the master client (store, count, re-feed the stream as call() would: 2.6 and
+   * 2.8 replicas feed their own) without building argv. False sends the request down the full path:
+   * not a SET, inside MULTI, or under maxmemory (2.8 and 4.0 replicas evict for their master's writes).
+   */
+  applyPlainSetFromMaster(client: Client, data: Uint8Array, b: Int32Array): boolean {
+    const at = b[0]!;
+    if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
+    if (client.kind !== "master" || client.multi !== null || !client.authenticated || !this.isReplica || this.memory.limited) return false;
+    // A replica never expires keys for its master's commands (expireIfNeeded), so TTLs do not matter
+    // here; the SET itself drops the key's TTL as setCommand's does.
+    this.keyspace.dbs[client.db]!.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+    this.dirty++;
+    this.countPlainSet(client);
+    this.propagatePlainSet(client, data, b);
+    this.changeCount++;
+    return true;
+  }
+
+  /** call()'s counting for a SET run by a fast path: INFO stats and commandstats. */
+  countPlainSet(client: Client): void {
     this.stats.totalCommandsProcessed++;
     this.plainSetStat ??= this.commandStat(this.commands.lookup("set")!, null);
     this.plainSetStat.calls++;
     client.lastCommand = "set";
+  }
+
+  /** call()'s propagation of a SET run by a fast path, from the request's own bytes. */
+  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array): void {
     if (this.replication.shouldPropagate()) {
       // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
       client.woff = this.replication.feedPlainSet(client.db, data, client.parser.lastRawStart, client.parser.lastRawEnd, b);
     }
-    client.out.bytes(OK_REPLY);
-    this.changeCount++;
-    return true;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -314,10 +314,29 @@ export class ClassicReplicaSide {
     this.hooks.onStreamBytes(bytes.length);
     this.lastInteractionMs = node.nowMs;
     client.lastInteractionMs = node.nowMs;
-    client.parser.push(bytes);
+    const parser = client.parser;
+    parser.push(bytes);
     for (;;) {
       if (this.masterClient !== client) return;
-      const request = client.parser.next();
+      if (client.multi === null) {
+        // Hot path: a whole canonical request read straight from the input buffer; a plain
+        // `SET k v` is applied without building argv.
+        const count = parser.nextBounds();
+        if (count > 0) {
+          const data = parser.data;
+          const b = parser.bounds;
+          if (!(count === 3 && b[1] === 3 && node.applyPlainSetFromMaster(client, data, b))) {
+            const argv: Uint8Array[] = new Array<Uint8Array>(count);
+            for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
+            node.processCommand(client, argv);
+            client.out.clear();
+            if (this.masterClient !== client) return;
+          }
+          this.hooks.onCommandApplied(parser);
+          continue;
+        }
+      }
+      const request = parser.next();
       if (request.kind === "incomplete") return;
       if (request.kind === "error") {
         node.trace({ kind: "warning", code: "master-protocol-error", message: `protocol error from master: ${request.message}; closing the link` });
@@ -329,7 +348,7 @@ export class ClassicReplicaSide {
         client.out.clear();
         if (this.masterClient !== client) return;
       }
-      this.hooks.onCommandApplied(client.parser);
+      this.hooks.onCommandApplied(parser);
     }
   }
 

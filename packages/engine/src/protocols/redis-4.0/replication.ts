@@ -496,20 +496,23 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     const client = this.replicaSide.masterClient;
     const master = this.master;
     if (!client || !master) return;
-    const raw = parser.lastRaw();
-    if (client.multi !== null) {
+    if (client.multi !== null || this.unproxied.length > 0) {
+      const raw = parser.lastRaw();
       this.unproxied.bytes(raw);
+      if (client.multi !== null) return;
+      this.proxy(master, this.unproxied.take(), 0);
       return;
     }
-    let bytes = raw;
-    if (this.unproxied.length > 0) {
-      this.unproxied.bytes(raw);
-      bytes = this.unproxied.take();
-    }
-    // `raw` views the parser's input: the backlog and each replica's output copy it before it can change.
-    master.reploff += bytes.length;
-    this.feedBacklog(bytes);
-    this.masterSide.writeAll(bytes);
+    // The hot path: one command, passed on as a range of the parser's input (no view made). The
+    // backlog and each replica's output copy it before the input can change.
+    this.proxy(master, parser.data, parser.lastRawStart, parser.lastRawEnd);
+  }
+
+  /** replicationFeedSlavesFromMasterStream for `bytes[start, end)`, counted as applied. */
+  private proxy(master: Psync2RingMaster, bytes: Uint8Array, start: number, end = bytes.length): void {
+    master.reploff += end - start;
+    this.feedBacklog(bytes, start, end);
+    this.masterSide.writeAll(bytes, start, end);
   }
 
   /** replicationSendAck: `REPLCONF ACK <applied offset>` to a master that speaks PSYNC. */

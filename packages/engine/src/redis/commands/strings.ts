@@ -120,7 +120,8 @@ const OK_REPLY = asciiBytes("+OK\r\n");
 export function applyPlainSetFromMaster(node: RedisNode, c: Client, key: string, value: Uint8Array): void {
   node.selectedDb(c).set(key, value);
   node.dirty++;
-  node.stats.totalCommandsProcessed++;
+  // call() counts a replicated command like any other (cmdstat_set on a replica).
+  node.countPlainSet(c);
 }
 
 function setexCommand(unit: "ex" | "px", name: string) {
