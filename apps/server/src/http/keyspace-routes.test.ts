@@ -75,6 +75,23 @@ describe("the keyspace browser's read", () => {
     expect(await keyspace(lab.id, "A")).toEqual({ kind: "unavailable", reason: "down" });
   });
 
+  it("pages a db of more than 10,000 keys in insertion order, without the expired ones", async () => {
+    const lab = await createLab(app, { name: "keyspace-large" });
+    await addNode(app, lab.id, { name: "A", config: { "enable-debug-command": "yes" } });
+    await command(lab.id, "A", "DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    for (let from = 0; from < 10_500; from += 500) {
+      await command(lab.id, "A", "MSET", ...Array.from({ length: 500 }, (_, i) => [`k${from + i}`, "v"]).flat());
+    }
+    await command(lab.id, "A", "PEXPIRE", "k11", "1");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A command first brings the lab's clock up to the host's (past k11's expiry).
+    await command(lab.id, "A", "PING");
+    const answer = await keyspace(lab.id, "A", "?offset=10&count=3&items=0");
+    if (answer.kind !== "keys") throw new Error(JSON.stringify(answer));
+    expect(answer.page.total).toBe(10_499);
+    expect(answer.page.keys.map((k) => k.key)).toEqual(["k10", "k12", "k13"]);
+  });
+
   it("digests: DEBUG DIGEST per node, the master's on a replica in sync, null for a node that is down", async () => {
     const lab = await createLab(app, { name: "digests" });
     const config = { "enable-debug-command": "yes" };

@@ -77,7 +77,7 @@ function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "len
 }
 
 /**
- * A page of db `db`'s live keys (sorted by key while the db is small), each with `items` preview
+ * A page of db `db`'s live keys (sorted by key up to 10,000 keys, else in insertion order), each with `items` preview
  * elements. Keys whose TTL has passed are left out, as KEYS leaves them out.
  */
 export function keyspacePage(node: RedisNode, options: { readonly db: number; readonly offset: number; readonly count: number; readonly items: number }) {
@@ -85,18 +85,37 @@ export function keyspacePage(node: RedisNode, options: { readonly db: number; re
   const database = node.keyspace.dbs[options.db];
   if (database === undefined) return { db: options.db, dbs, total: 0, offset: 0, keys: [] };
   const now = node.unixMs();
-  const live: string[] = [];
-  for (const key of database.dict.keys()) {
+  const isLive = (key: string): boolean => {
     const expireAt = database.expires.get(key);
-    if (expireAt === undefined || expireAt > now) live.push(key);
+    return expireAt === undefined || expireAt > now;
+  };
+  let total: number;
+  let shown: string[];
+  if (database.size <= SORT_LIMIT) {
+    const live = [...database.dict.keys()].filter(isLive).sort();
+    total = live.length;
+    shown = live.slice(options.offset, options.offset + options.count);
+  } else {
+    // A large db is paged in insertion order, walking only up to the page (a second's refresh of
+    // an open browser must not sort a million keys).
+    let expired = 0;
+    for (const expireAt of database.expires.values()) if (expireAt <= now) expired++;
+    total = database.size - expired;
+    shown = [];
+    let skipped = 0;
+    for (const key of database.dict.keys()) {
+      if (shown.length >= options.count) break;
+      if (!isLive(key)) continue;
+      if (skipped < options.offset) skipped++;
+      else shown.push(key);
+    }
   }
-  if (live.length <= SORT_LIMIT) live.sort();
-  const keys = live.slice(options.offset, options.offset + options.count).map((key): KeyView => {
+  const keys = shown.map((key): KeyView => {
     const value = database.dict.get(key)!;
     const expireAt = database.expires.get(key);
     return { key: keyText(key), encoding: encodingOf(value), ttlMs: expireAt === undefined ? null : expireAt - now, ...describe(value, options.items) };
   });
-  return { db: options.db, dbs, total: live.length, offset: options.offset, keys };
+  return { db: options.db, dbs, total, offset: options.offset, keys };
 }
 
 /**
