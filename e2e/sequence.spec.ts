@@ -57,7 +57,7 @@ test("the diagram draws the PSYNC exchange after a dropped link, links with the 
   await api(request, "POST", `/api/labs/${labId}/clock`, { action: "step", stepMs: 2000 });
   await api(request, "PATCH", `/api/labs/${labId}/links/${a.id}/${c.id}`, { partitioned: false });
   await api(request, "POST", `/api/labs/${labId}/clock`, { action: "resume" });
-  const healedAfter = (await labEvents(request, labId)).findLast((e) => e.kind === "link-changed")!.seq;
+  const healedAfter = (await labEvents(request, labId)).filter((e) => e.kind === "link-changed").at(-1)!.seq;
 
   // C reconnects at its next cron: PSYNC <replid> <offset+1>, answered +CONTINUE, and C reports
   // the partial resync (an earlier reconnect, before the cut, may have had its own +CONTINUE).

@@ -48,11 +48,6 @@ export interface RedisDialect {
   readonly rdbVersion: RdbVersion;
 }
 
-/** An argument as redis prints it in error messages (at most 128 bytes). */
-function printable(arg: Uint8Array): string {
-  return bytesToBinary(arg, 0, Math.min(arg.length, 128));
-}
-
 /**
  * An argument as printf's `%.*s` prints it: at most `max` bytes, and nothing from its first NUL on
  * (redis formats these errors from C strings). Found by the RESP fuzzer against redis-server 7.0.15.
@@ -74,16 +69,20 @@ function unknownCommand70(argv: readonly Uint8Array[]): string {
   return `ERR unknown command '${cString(argv[0]!, 128)}', with args beginning with: ${args}`;
 }
 
-/** 4.0 (up to 6.0): ERR unknown command `FOOBAR`, with args beginning with: `x`, */
+/**
+ * 4.0 (up to 6.0): ERR unknown command `FOOBAR`, with args beginning with: `x`, (processCommand: the
+ * name as `%s`, whole; then `` `%.*s`, `` per argument while the list is under 128 bytes, each cut to
+ * what is left of them).
+ */
 export function unknownCommand40(argv: readonly Uint8Array[]): string {
   let args = "";
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `\`${printable(argv[i]!)}\`, `;
-  return `ERR unknown command \`${printable(argv[0]!)}\`, with args beginning with: ${args}`;
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `\`${cString(argv[i]!, 128 - args.length)}\`, `;
+  return `ERR unknown command \`${cString(argv[0]!, argv[0]!.length)}\`, with args beginning with: ${args}`;
 }
 
-/** 2.6, 2.8: ERR unknown command 'FOOBAR' */
+/** 2.6, 2.8: ERR unknown command 'FOOBAR' (the name as `%s`, whole up to a NUL). */
 export function unknownCommand26(argv: readonly Uint8Array[]): string {
-  return `ERR unknown command '${printable(argv[0]!)}'`;
+  return `ERR unknown command '${cString(argv[0]!, argv[0]!.length)}'`;
 }
 
 /** Redis 7.0.15. */
