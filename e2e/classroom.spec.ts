@@ -5,8 +5,12 @@
  * instructor's lab stays as it was; the other, still following, is refused (403
  * classroom-read-only) when it sends a command to the instructor's lab over REST, and its page's
  * controls that act on the lab are disabled, saying why, while they work on the fork; "Bring
- * everyone back" returns the forked student to following.
+ * everyone back" returns the forked student to following. On a server exposed beyond loopback the
+ * join link is all a student needs: it follows, forks and works on its fork without the secret,
+ * and another student is kept off that fork.
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { card, createLab, openLab, runInConsole, selectNode } from "./helpers.ts";
 
@@ -155,4 +159,82 @@ test("a lesson taught: followers see the instructor's step, the instructor's Bac
   await expect(one.page.locator('[data-inspector-node="C"]')).toBeVisible({ timeout: 20_000 });
 
   await Promise.all([one.context.close(), teacherContext.close()]);
+});
+
+/**
+ * A server of its own that is exposed beyond loopback (as HOST=0.0.0.0 makes it; bound to
+ * 127.0.0.1 all the same), serving the web app global-setup built. Resolves with its address and
+ * the child to stop.
+ */
+async function exposedServer(secret: string): Promise<{ base: string; child: ChildProcess }> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const script = [
+    `const { buildApp } = await import("./apps/server/src/app.ts");`,
+    `const app = buildApp({ access: { exposed: true, secret: ${JSON.stringify(secret)} }, webRoot: ${JSON.stringify(`${root}apps/web/dist`)} });`,
+    `await app.listen({ port: 0, host: "127.0.0.1" });`,
+    `console.log("listening on " + app.server.address().port);`,
+    `process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));`,
+  ].join("\n");
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`the exposed server did not start in time: ${out}`)), 60_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (\d+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the exposed server exited (${code}): ${out}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, child };
+}
+
+test("on an exposed server the join link is a student's credential: follow, fork, work on the fork; another student is kept off it", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const secret = "e2e-exposed-secret-5150";
+  const server = await exposedServer(secret);
+  try {
+    // The instructor opens the address with the secret (it becomes a cookie) and starts a class.
+    const teacherContext = await browser.newContext();
+    const teacher = await teacherContext.newPage();
+    await teacher.goto(`${server.base}/?token=${secret}`);
+    await expect(teacher.locator(".app[data-loaded='true']")).toBeVisible();
+    await teacher.getByTestId("classroom-start").click();
+    await expect(bar(teacher)).toHaveAttribute("data-role", "instructor", { timeout: 20_000 });
+    const joinLink = await teacher.getByTestId("classroom-link").inputValue();
+    expect(joinLink).not.toContain(secret);
+
+    // A student with only the link follows the lab live, its controls disabled.
+    const one = await student(browser, joinLink);
+    await expect(one.page.getByTestId("add-node")).toBeDisabled();
+    const fetchFrom = (page: Page, method: string, path: string, body?: unknown) =>
+      page.evaluate(
+        async ({ method, path, body }) => {
+          const response = await fetch(path, { method, ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
+          return { status: response.status, code: ((await response.json()) as { error?: { code?: string } }).error?.code ?? null };
+        },
+        { method, path, body },
+      );
+    expect(await fetchFrom(one.page, "GET", "/api/labs")).toEqual({ status: 403, code: "outside-classroom" });
+
+    // It forks and works on its fork.
+    await one.page.getByTestId("classroom-fork").click();
+    await expect(bar(one.page)).toHaveAttribute("data-role", "forked", { timeout: 20_000 });
+    const forkId = new URL(one.page.url()).searchParams.get("lab") ?? "";
+    await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open");
+    await expect(one.page.getByTestId("add-node")).toBeEnabled();
+    await expect(await runInConsole(one.page, "A", "SET mine forked")).toContainText("OK");
+
+    // A second student may read the class's lab but not touch the first one's fork.
+    const two = await student(browser, joinLink);
+    expect(await fetchFrom(two.page, "POST", `/api/labs/${encodeURIComponent(forkId)}/nodes/A/command`, { argv: ["SET", "mine", "stolen"] })).toEqual({ status: 403, code: "not-lab-owner" });
+    await expect(await runInConsole(one.page, "A", "GET mine")).toContainText("forked");
+
+    await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
+  } finally {
+    server.child.kill("SIGTERM");
+  }
 });
