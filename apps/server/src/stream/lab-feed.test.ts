@@ -1,6 +1,7 @@
 /**
  * The feed without sockets: a slow client is skipped, then catches up with one coalesced update;
- * event backlogs are bounded and counted.
+ * event backlogs are bounded and counted; frames where only figures moved go out every other frame,
+ * anything else in the next one.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerMessage } from "@replica-lab/protocol";
@@ -78,6 +79,40 @@ describe("LabFeed", () => {
     for (let i = 0; i < 10; i++) feed.tick();
     const updates = client.messages.filter((m) => m.type === "update");
     expect(updates.length).toBe(10 / DEFAULT_FEED_OPTIONS.clockOnlyEveryFrames);
+    feed.close();
+  });
+
+  it("sends figures-only frames every other frame and a setting in the next frame", async () => {
+    const runtime = makeRuntime();
+    const a = await runtime.addNode({ name: "A", resp: false });
+    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, clockOnlyEveryFrames: 1000 });
+    const client = new FakeSubscriber();
+    feed.add(client);
+    const updates = (): Extract<ServerMessage, { type: "update" }>[] => client.messages.filter((m): m is Extract<ServerMessage, { type: "update" }> => m.type === "update");
+    feed.tick();
+    const first = updates().length;
+    // Each frame a write moves the key count and the counters: figures only.
+    for (let i = 0; i < 10; i++) {
+      await runtime.command(a.id, ["SET", `k${i}`, "v"]);
+      feed.tick();
+    }
+    expect(updates().length - first).toBe(5);
+    for (const update of updates().slice(first)) {
+      for (const patch of update.nodePatches) expect(Object.keys(patch.changes)).not.toContain("config");
+    }
+    // A frame the figures would wait in: a setting still goes out in it.
+    await runtime.command(a.id, ["SET", "odd", "v"]);
+    feed.tick();
+    const before = updates().length;
+    await runtime.command(a.id, ["CONFIG", "SET", "repl-backlog-ttl", "77"]);
+    feed.tick();
+    expect(updates().length).toBe(before + 1);
+    const last = updates().at(-1)!;
+    const changes = last.nodePatches.find((p) => p.id === a.id)?.changes as { config?: { replBacklogTtl?: number } } | undefined;
+    expect(changes?.config?.replBacklogTtl).toBe(77);
+    let held: HeldLab | null = null;
+    for (const message of client.messages) held = applyMessage(held, message);
+    expect(held?.nodes).toEqual(runtime.view().nodes);
     feed.close();
   });
 });

@@ -5,8 +5,15 @@
  * snapshot of the lab and gives each node snapshot an identity that only changes when its content
  * does. Each client holds the identities it last received, so its update carries only what changed
  * since then: new nodes whole, changed nodes as field patches, removed ids, and the edge, link and
- * write-load lists when they changed. Clients that received the previous frame (the usual case)
- * share one serialized message per frame, so 100 clients cost one `JSON.stringify`, not 100.
+ * write-load lists when they changed. Clients that hold the same frame (the usual case) share one
+ * serialized message per frame, so 100 clients cost one `JSON.stringify`, not 100.
+ *
+ * A frame in which only figures moved (offsets, counters, bytes in flight: numbers in an unchanged
+ * shape, settings excepted) is sent to a client that got the previous frame only every
+ * `figuresOnlyEveryFrames` frames: under a write load every frame moves some offset, and a viewer
+ * sees no difference between 20 and 10 such updates a second, while the server (one snapshot, one
+ * message and one socket write per client per frame) and the browser do half the work. Anything
+ * else (a setting, a role, a link state, a node, an edge, a failure) goes out in the next frame.
  *
  * A slow client (more than `slowClientBytes` waiting in its socket) is skipped; when it drains, its
  * next update is computed from what it holds, so it catches up in one message. Nothing is queued per
@@ -17,7 +24,7 @@
 import { PROTOCOL_VERSION, type LabView, type NodePatch, type ServerMessage } from "@replica-lab/protocol";
 import type { LinkSnapshot, NodeId, NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/engine";
 import type { LabRuntime } from "../labs/lab-runtime.ts";
-import { diffNode } from "./node-patch.ts";
+import { diffNode, onlyFiguresMoved, onlyNumbersDiffer } from "./node-patch.ts";
 
 /** Tuning of a feed; tests shorten the interval. */
 export interface FeedOptions {
@@ -28,6 +35,8 @@ export interface FeedOptions {
   readonly snapshotEvents: number;
   /** A frame with nothing but the clock changed is sent only every this many frames. */
   readonly clockOnlyEveryFrames: number;
+  /** A frame in which only figures moved is sent at most every this many frames (1: every frame). */
+  readonly figuresOnlyEveryFrames: number;
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = {
@@ -36,6 +45,7 @@ export const DEFAULT_FEED_OPTIONS: FeedOptions = {
   maxEventsPerMessage: 500,
   snapshotEvents: 200,
   clockOnlyEveryFrames: 5,
+  figuresOnlyEveryFrames: 2,
 };
 
 /** A client as the feed sees it (the socket side lives in `stream-client.ts`). */
@@ -67,6 +77,11 @@ interface Frame {
   readonly patches: ReadonlyMap<NodeId, Partial<NodeSnapshot>>;
   /** The frame before this one, which `patches` are relative to (null for the first). */
   readonly previousSeq: number | null;
+  /**
+   * Against the previous frame, something changed and it was only figures moving (see the module
+   * comment): a client that got the previous frame may wait a frame for it.
+   */
+  readonly figuresOnly: boolean;
   readonly edgesJson: string;
   readonly linksJson: string;
   readonly loadsJson: string;
@@ -154,37 +169,41 @@ export class LabFeed {
     const frame = this.buildFrame(previous);
     this.frame = frame;
     const clockDue = frame.seq % this.options.clockOnlyEveryFrames === 0;
-    let shared: Buffer | null | undefined;
+    // Only figures moved, and not time for them: clients that got the previous frame wait a frame.
+    const figuresWait = frame.figuresOnly && !clockDue && frame.seq % this.options.figuresOnlyEveryFrames !== 0;
+    // Clients holding the same frame get the same message (a snapshot's state is its client's own).
+    const updates = new Map<number, Buffer | null>();
     const eventMessages = new Map<number, Buffer | null>();
     for (const subscriber of this.subscribers) {
       if (subscriber.bufferedAmount > this.options.slowClientBytes) continue;
       const state = subscriber.state;
-      let message: Buffer | null;
-      if (previous !== null && state.frameSeq === previous.seq) {
-        if (shared === undefined) shared = this.update(state, frame, clockDue);
-        message = shared;
-      } else {
-        message = this.update(state, frame, clockDue);
+      if (!(figuresWait && state.frameSeq === frame.previousSeq)) {
+        let message = state.frameSeq < 0 ? undefined : updates.get(state.frameSeq);
+        if (message === undefined) {
+          message = this.update(state, frame, clockDue);
+          if (state.frameSeq >= 0) updates.set(state.frameSeq, message);
+        }
+        if (message) this.deliver(subscriber, message);
+        subscriber.state = {
+          frameSeq: frame.seq,
+          nodes: frame.nodes,
+          edgesJson: frame.edgesJson,
+          linksJson: frame.linksJson,
+          loadsJson: frame.loadsJson,
+          externalsJson: frame.externalsJson,
+          lastEventSeq: state.lastEventSeq,
+          failed: state.failed === true || frame.view.failure !== undefined,
+        };
       }
-      if (message) this.deliver(subscriber, message);
-      subscriber.state = {
-        frameSeq: frame.seq,
-        nodes: frame.nodes,
-        edgesJson: frame.edgesJson,
-        linksJson: frame.linksJson,
-        loadsJson: frame.loadsJson,
-        externalsJson: frame.externalsJson,
-        lastEventSeq: state.lastEventSeq,
-        failed: state.failed === true || frame.view.failure !== undefined,
-      };
-      if (state.lastEventSeq < frame.view.lastEventSeq) {
-        let events = eventMessages.get(state.lastEventSeq);
+      const held = subscriber.state;
+      if (held.lastEventSeq < frame.view.lastEventSeq) {
+        let events = eventMessages.get(held.lastEventSeq);
         if (events === undefined) {
-          events = this.eventsAfter(state.lastEventSeq);
-          eventMessages.set(state.lastEventSeq, events);
+          events = this.eventsAfter(held.lastEventSeq);
+          eventMessages.set(held.lastEventSeq, events);
         }
         if (events) this.deliver(subscriber, events);
-        subscriber.state.lastEventSeq = frame.view.lastEventSeq;
+        held.lastEventSeq = frame.view.lastEventSeq;
       }
     }
   }
@@ -198,10 +217,12 @@ export class LabFeed {
     const view = this.runtime.view();
     const nodes = new Map<NodeId, NodeSnapshot>();
     const patches = new Map<NodeId, Partial<NodeSnapshot>>();
+    let figuresOnly = previous !== null && previous.nodes.size === view.nodes.length;
     for (const node of view.nodes) {
       const before = previous?.nodes.get(node.id);
       if (before === undefined) {
         nodes.set(node.id, node);
+        figuresOnly = false;
         continue;
       }
       // Same content keeps the same object: identity is the node's version. The patch is kept, so
@@ -211,7 +232,25 @@ export class LabFeed {
       else {
         nodes.set(node.id, node);
         patches.set(node.id, changes);
+        if (figuresOnly && !onlyFiguresMoved(before, changes)) figuresOnly = false;
       }
+    }
+    const edgesJson = JSON.stringify(view.edges);
+    const linksJson = JSON.stringify(view.links);
+    const loadsJson = JSON.stringify(view.writeLoads);
+    const externals = externalsJson(view);
+    if (previous !== null && figuresOnly) {
+      // Edges carry bytes in flight, external servers their offsets: figures too. Links and loads
+      // are settings.
+      const edgesMoved = edgesJson !== previous.edgesJson;
+      const externalsMoved = externals !== previous.externalsJson;
+      figuresOnly =
+        linksJson === previous.linksJson &&
+        loadsJson === previous.loadsJson &&
+        (!edgesMoved || onlyNumbersDiffer(previous.view.edges, view.edges)) &&
+        (!externalsMoved || onlyNumbersDiffer([previous.view.externalNodes ?? [], previous.view.externalEdges ?? []], [view.externalNodes ?? [], view.externalEdges ?? []])) &&
+        (patches.size > 0 || edgesMoved || externalsMoved) &&
+        (view.failure === undefined) === (previous.view.failure === undefined);
     }
     return {
       seq: ++this.frameSeq,
@@ -219,10 +258,11 @@ export class LabFeed {
       nodes,
       patches,
       previousSeq: previous?.seq ?? null,
-      edgesJson: JSON.stringify(view.edges),
-      linksJson: JSON.stringify(view.links),
-      loadsJson: JSON.stringify(view.writeLoads),
-      externalsJson: externalsJson(view),
+      figuresOnly,
+      edgesJson,
+      linksJson,
+      loadsJson,
+      externalsJson: externals,
     };
   }
 

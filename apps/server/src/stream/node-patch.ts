@@ -12,19 +12,20 @@ import type { NodeSnapshot } from "@replica-lab/engine";
 type Key = keyof NodeSnapshot;
 
 /**
- * True when two JSON-like values (what a snapshot holds: primitives, arrays, plain objects) would
- * serialize to the same text, key order aside. A key holding `undefined` counts as present, which
- * at worst sends a field that did not change.
+ * Compares two JSON-like values (what a snapshot holds: primitives, arrays, plain objects), key
+ * order aside. With `anyNumbers`, two numbers always count as alike, so the answer is whether the
+ * values have the same shape and differ at most in numbers.
  */
-export function sameJson(a: unknown, b: unknown): boolean {
+function alike(a: unknown, b: unknown, anyNumbers: boolean): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
-    // NaN serializes as null, like every NaN; other distinct primitives differ.
-    return typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b);
+    if (typeof a !== "number" || typeof b !== "number") return false;
+    // NaN serializes as null, like every NaN.
+    return anyNumbers || (Number.isNaN(a) && Number.isNaN(b));
   }
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!alike(a[i], b[i], anyNumbers)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -34,10 +35,27 @@ export function sameJson(a: unknown, b: unknown): boolean {
   for (const key in ra) {
     if (!Object.hasOwn(ra, key)) continue;
     count++;
-    if (!Object.hasOwn(rb, key) || !sameJson(ra[key], rb[key])) return false;
+    if (!Object.hasOwn(rb, key) || !alike(ra[key], rb[key], anyNumbers)) return false;
   }
   for (const key in rb) if (Object.hasOwn(rb, key)) count--;
   return count === 0;
+}
+
+/**
+ * True when two JSON-like values would serialize to the same text, key order aside. A key holding
+ * `undefined` counts as present, which at worst sends a field that did not change.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return alike(a, b, false);
+}
+
+/**
+ * True when `a` and `b` differ only in numbers: same shape (same keys, same array lengths, same
+ * strings, booleans and nulls), numbers anywhere. Offsets, counters and byte counts move like this
+ * under a write load; a role, a state, a link or a new replica does not.
+ */
+export function onlyNumbersDiffer(a: unknown, b: unknown): boolean {
+  return alike(a, b, true);
 }
 
 /** Top-level fields of `next` that differ from `previous` (nested values compared by value). */
@@ -52,4 +70,17 @@ export function diffNode(previous: NodeSnapshot, next: NodeSnapshot): Partial<No
     changes[key] = b;
   }
   return changes as Partial<NodeSnapshot> | null;
+}
+
+/**
+ * True when a node's patch only moves figures (see {@link onlyNumbersDiffer}). Settings are never
+ * figures, numbers or not: a `CONFIG SET` is something a user did and waits to see.
+ */
+export function onlyFiguresMoved(previous: NodeSnapshot, changes: Partial<NodeSnapshot>): boolean {
+  const before = previous as unknown as Record<string, unknown>;
+  const after = changes as Record<string, unknown>;
+  for (const key in after) {
+    if (key === "config" || !onlyNumbersDiffer(before[key], after[key])) return false;
+  }
+  return true;
 }
