@@ -113,6 +113,22 @@ describe("data checks", () => {
     expect(typed("SET")).toEqual({ pass: true, actual: "2" });
     expect(typed("GET")).toEqual({ pass: false, actual: "0" });
   });
+
+  it("counts what was sent between two progress requests, a command split across them included", () => {
+    const own = new Lab({ seed: "typed-between-polls" });
+    const x = own.addNode({ name: "X" }).id;
+    const console = own.openConnection(x, "127.0.0.1:50001", { onData: () => undefined, onClose: () => undefined });
+    const scope: CheckScope = { stepEventSeq: own.lastEventSeq, lessonEventSeq: own.lastEventSeq, stepInputIndex: own.inputs.length };
+    const typed = (): CheckStatus => evaluateChecks(own, [{ kind: "typed", node: "X", command: "SET" }], scope)[0]!;
+    const bytes = encodeCommand([utf8("SET"), utf8("k"), utf8("v")]);
+    console.send(bytes);
+    console.send(bytes.subarray(0, 7));
+    expect(typed()).toEqual({ pass: true, actual: "1" });
+    console.send(bytes.subarray(7));
+    own.command(x, "SET", "k2", "v");
+    expect(typed()).toEqual({ pass: true, actual: "3" });
+    expect(typed()).toEqual({ pass: true, actual: "3" });
+  });
 });
 
 describe("a node that is down", () => {

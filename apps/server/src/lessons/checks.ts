@@ -64,33 +64,57 @@ function evaluateCheck(lab: Lab, check: LessonCheck, scope: CheckScope, events: 
   }
 }
 
+/** How far a `typed` count has read the input log, so the next progress request reads only what is new. */
+interface TypedScan {
+  /** Inputs read so far. */
+  next: number;
+  /** The node each open client connection belongs to (from the start of the log). */
+  readonly nodeOf: Map<number, NodeId>;
+  /** A request parser per connection to the node, for requests split across sends. */
+  readonly parsers: Map<number, RequestParser>;
+  count: number;
+}
+
+/** Scans kept per lab; a progress request polls the same few (node, command, step) keys. */
+const typedScans = new WeakMap<Lab, Map<string, TypedScan>>();
+const MAX_SCANS_PER_LAB = 32;
+
 /**
  * How many `command`s reached node `id` from a user since input `from`: the lab's own commands
  * (`op: "command"`) and the requests sent on client connections to the node, which is how a
  * console (one per user, opened with `Lab.openConnection`) or a real redis-cli sends them. A
- * connection may have been opened before the step began, so opens are read from the start.
+ * connection may have been opened before the step began, so opens are read from the start. The
+ * log only grows, so each (node, command, step) scan resumes where the last request left it:
+ * a progress poll costs what was logged since, not the lab's whole history.
  */
 function typedCount(lab: Lab, id: NodeId, command: string, from: number): number {
-  const nodeOf = new Map<number, NodeId>();
-  const parsers = new Map<number, RequestParser>();
-  let count = 0;
+  let scans = typedScans.get(lab);
+  if (scans === undefined) typedScans.set(lab, (scans = new Map()));
+  const key = `${id}\u0000${command}\u0000${from}`;
+  let scan = scans.get(key);
+  if (scan === undefined || scan.next > lab.inputs.length) {
+    if (scans.size >= MAX_SCANS_PER_LAB) scans.delete(scans.keys().next().value!);
+    scan = { next: 0, nodeOf: new Map(), parsers: new Map(), count: 0 };
+    scans.set(key, scan);
+  }
   const isCommand = (name: Uint8Array | undefined): boolean => name !== undefined && fromUtf8(name).toUpperCase() === command;
-  for (let i = 0; i < lab.inputs.length; i++) {
+  for (; scan.next < lab.inputs.length; scan.next++) {
+    const i = scan.next;
     const input = lab.inputs.at(i);
     if (input === undefined) continue;
-    if (input.op === "open") nodeOf.set(input.conn, input.node);
+    if (input.op === "open") scan.nodeOf.set(input.conn, input.node);
     if (i < from) continue;
-    if (input.op === "command" && input.node === id && isCommand(input.argv[0])) count++;
-    if (input.op === "send" && nodeOf.get(input.conn) === id) {
-      let parser = parsers.get(input.conn);
-      if (parser === undefined) parsers.set(input.conn, (parser = new RequestParser()));
+    if (input.op === "command" && input.node === id && isCommand(input.argv[0])) scan.count++;
+    if (input.op === "send" && scan.nodeOf.get(input.conn) === id) {
+      let parser = scan.parsers.get(input.conn);
+      if (parser === undefined) scan.parsers.set(input.conn, (parser = new RequestParser()));
       parser.push(input.bytes);
       for (let request = parser.next(); request.kind === "command" || request.kind === "empty"; request = parser.next()) {
-        if (request.kind === "command" && isCommand(request.argv[0])) count++;
+        if (request.kind === "command" && isCommand(request.argv[0])) scan.count++;
       }
     }
   }
-  return count;
+  return scan.count;
 }
 
 // -------------------------------------------------------------------------------------------------
