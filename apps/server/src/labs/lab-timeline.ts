@@ -48,6 +48,14 @@ export const DEFAULT_TIMELINE: TimelineOptions = {
   maxSamples: 20_000,
 };
 
+/**
+ * Wall ms between two checkpoints of the process's timer-driven polls, whichever labs they are of.
+ * A fork stops the event loop for a few ms (more as the lab grows), and labs created together come
+ * due together: 25 of them forking in one turn held every stream update back by over 200 ms. A lab
+ * whose turn has not come takes its checkpoint at a later poll.
+ */
+const FORK_SPACING_MS = 30;
+
 /** Wall ms a series query may spend replaying to fill gaps. */
 const SERIES_FILL_MS = 300;
 
@@ -74,6 +82,8 @@ export interface TimelineSeed {
 export class LabTimeline {
   /** Every timeline not disposed of, which share `totalCheckpointBudgetBytes`. */
   private static readonly live = new Set<LabTimeline>();
+  /** The wall time (performance.now) before which no timer-driven poll forks (`FORK_SPACING_MS`). */
+  private static nextForkAt = 0;
   private readonly events: EventIndex;
   private readonly series: OffsetSeries;
   private checkpoints: Checkpoint[];
@@ -117,14 +127,24 @@ export class LabTimeline {
   /** Starts looking at the live lab every `pollMs` (a rebuild feeds the timeline itself first). */
   start(): void {
     if (this.timer !== null || this.disposed || this.options.pollMs <= 0) return;
-    this.timer = setInterval(() => this.poll(), this.options.pollMs);
+    this.timer = setInterval(() => this.poll(true), this.options.pollMs);
     this.timer.unref();
   }
 
-  /** Samples the offsets and takes a checkpoint when one is due. */
-  poll(): void {
+  /**
+   * Samples the offsets and takes a checkpoint when one is due; `spaced` (the timer's polls) waits
+   * for the process's next fork turn (`FORK_SPACING_MS`).
+   */
+  poll(spaced = false): void {
     this.sample();
-    if (this.lab.nowMs >= this.nextCheckpointMs && this.mayGrow()) this.checkpoint();
+    if (this.lab.nowMs < this.nextCheckpointMs || !this.mayGrow()) return;
+    if (spaced && performance.now() < LabTimeline.nextForkAt) return;
+    try {
+      this.checkpoint();
+    } finally {
+      // Counted from the fork's end: a long fork leaves the others the same room.
+      if (spaced) LabTimeline.nextForkAt = performance.now() + FORK_SPACING_MS;
+    }
   }
 
   /** Records every node's offset as the lab is now. */
