@@ -107,6 +107,12 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
     await expect(two.page.getByTestId(id)).toHaveAttribute("title", /fork/i);
   }
   await expect(two.page.getByTestId("menu-A")).toBeDisabled();
+  // An action's key (K: kill the selected node) only says why; A stays up.
+  await two.page.locator(".canvas").click({ position: { x: 5, y: 5 } });
+  await selectNode(two.page, "A");
+  await two.page.keyboard.press("k");
+  await expect(two.page.getByTestId("notices")).toContainText(/fork/i);
+  await expect(card(teacher, "A")).toHaveAttribute("data-status", "up");
   await expect(two.page.getByTestId("classroom-fork")).toBeEnabled();
   await selectNode(one.page, "A");
   for (const id of ["add-node", "clock-toggle", "action-kill", "console-input"]) await expect(one.page.getByTestId(id)).toBeEnabled();

@@ -26,6 +26,7 @@ import { LabGone } from "../timeline/LabGone.tsx";
 import { PastBanner } from "../timeline/PastBanner.tsx";
 import { TimelineBar } from "../timeline/TimelineBar.tsx";
 import { useActions, useSession } from "./AppContext.tsx";
+import { lockedActions, useFollowLock } from "../classroom/followLock.ts";
 import { Header } from "./Header.tsx";
 import { Notices } from "./Notices.tsx";
 import { savePinned, saveTheme } from "./persist.ts";
@@ -38,6 +39,8 @@ export function App() {
   const past = useApp((s) => s.timeView.kind === "past");
   const lessonsOpen = useLessons((s) => s.panelOpen);
   const actions = useActions();
+  // A follower's action keys only say why they do nothing (the controls are disabled the same way).
+  const lock = useFollowLock();
   const timeline = useSession().timeline;
   const { t } = useTranslation();
 
@@ -66,11 +69,13 @@ export function App() {
         return;
       }
       const focusConsole = (): void => document.querySelector<HTMLInputElement>('[data-testid="console-input"]')?.focus();
-      if (handleShortcut(event, { state: appStore.getState(), actions, focusConsole, timeline })) event.preventDefault();
+      const state = appStore.getState();
+      const explain = (): void => void state.notify({ level: "info", title: lock ?? "", message: "", fromServer: false, code: null });
+      if (handleShortcut(event, { state, actions: lock === null ? actions : lockedActions(explain), focusConsole, timeline })) event.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [actions, timeline]);
+  }, [actions, timeline, lock]);
 
   return (
     <ReactFlowProvider>

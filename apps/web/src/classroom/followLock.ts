@@ -4,6 +4,7 @@
  * the lab is disabled, its tooltip saying why; on the student's own fork they all work again.
  */
 import { useTranslation } from "react-i18next";
+import type { LabActions } from "../app/actions.ts";
 import { useSession } from "../app/AppContext.tsx";
 import { useClassroom } from "./classroomStore.ts";
 
@@ -21,4 +22,32 @@ export function useFollowLock(): string | null {
  */
 export function lockable(lock: string | null, title?: string, disabled = false): { readonly disabled: boolean; readonly title: string | undefined } {
   return lock === null ? { disabled, title } : { disabled: true, title: lock };
+}
+
+/**
+ * The lab's actions as a following page's keyboard shortcuts reach them: none goes to the server
+ * (it would refuse it); each only says why, in the language shown. View shortcuts (select, help,
+ * theme, time travel) do not go through actions and keep working.
+ */
+export function lockedActions(explain: () => void): LabActions {
+  const refuse = (): void => explain();
+  const refuseLater = async (): Promise<void> => explain();
+  return {
+    addNode: refuse,
+    removeNode: refuse,
+    setMaster: refuse,
+    removeEdge: refuse,
+    kill: refuse,
+    shutdown: refuse,
+    saveConfigFile: refuseLater,
+    restart: refuse,
+    freeze: refuse,
+    thaw: refuse,
+    toggleFreeze: refuse,
+    setRandomKey: refuse,
+    setWriteLoad: refuse,
+    patchLink: refuse,
+    clock: refuse,
+    runConsoleLine: refuseLater,
+  };
 }
