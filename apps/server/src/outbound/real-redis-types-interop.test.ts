@@ -89,6 +89,17 @@ describe("every data type and encoding, full-synced between lab nodes and real r
     await waitForSamePosition([master, replica], 30_000);
   }
 
+  /** A real and a lab replica of the real master, and a real replica of the lab master, synced. */
+  async function threeReplicas(tag: string, config: Record<string, string> = {}): Promise<[RespClient, RespClient, RespClient]> {
+    const realOfReal = await real(`R-of-R${tag}`, config);
+    const labOfReal = await lab(`L-of-R${tag}`, config);
+    const realOfLab = await real(`R-of-L${tag}`, config);
+    await replicate(realOfReal, realMasterPort, realMaster);
+    await replicate(labOfReal, realMasterPort, realMaster);
+    await replicate(realOfLab, labMasterPort, labMaster);
+    return [realOfReal, labOfReal, realOfLab];
+  }
+
   beforeAll(async () => {
     if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
     scratch = scratchDir("replica-lab-types-interop-");
@@ -125,12 +136,7 @@ describe("every data type and encoding, full-synced between lab nodes and real r
   });
 
   it("real and lab replicas of the real master, and a real replica of the lab master: same digests; the replicas' encodings alike", { timeout: 120_000 }, async () => {
-    const realOfReal = await real("R-of-R");
-    const labOfReal = await lab("L-of-R");
-    const realOfLab = await real("R-of-L");
-    await replicate(realOfReal, realMasterPort, realMaster);
-    await replicate(labOfReal, realMasterPort, realMaster);
-    await replicate(realOfLab, labMasterPort, labMaster);
+    const [realOfReal, labOfReal, realOfLab] = await threeReplicas("");
     const [r, l, rr, lr, rl] = await Promise.all([realMaster, labMaster, realOfReal, labOfReal, realOfLab].map(facts));
     expectSameData({ R: r!, L: l!, "R-of-R": rr!, "L-of-R": lr!, "R-of-L": rl! });
     expectSameEncodings({ "R-of-R": rr!.keys, "L-of-R": lr!.keys, "R-of-L": rl!.keys });
@@ -142,12 +148,7 @@ describe("every data type and encoding, full-synced between lab nodes and real r
   });
 
   it("replicas with small thresholds convert while loading, the lab replica as the real ones", { timeout: 120_000 }, async () => {
-    const realOfReal = await real("R-of-R-small", SMALL_THRESHOLDS);
-    const labOfReal = await lab("L-of-R-small", SMALL_THRESHOLDS);
-    const realOfLab = await real("R-of-L-small", SMALL_THRESHOLDS);
-    await replicate(realOfReal, realMasterPort, realMaster);
-    await replicate(labOfReal, realMasterPort, realMaster);
-    await replicate(realOfLab, labMasterPort, labMaster);
+    const [realOfReal, labOfReal, realOfLab] = await threeReplicas("-small", SMALL_THRESHOLDS);
     const [r, rr, lr, rl] = await Promise.all([realMaster, realOfReal, labOfReal, realOfLab].map(facts));
     expectSameData({ R: r!, "R-of-R": rr!, "L-of-R": lr!, "R-of-L": rl! });
     expectSameEncodings({ "R-of-R": rr!.keys, "L-of-R": lr!.keys, "R-of-L": rl!.keys });
@@ -182,12 +183,7 @@ describe("every data type and encoding, full-synced between lab nodes and real r
     // The masters' digests before anything reads the stale key (KEYS on a master would delete it).
     const [realDigest, labDigest] = await Promise.all([realMaster.text("DEBUG", "DIGEST"), labMaster.text("DEBUG", "DIGEST")]);
     expect(labDigest).toBe(realDigest);
-    const realOfReal = await real("R-of-R-late");
-    const labOfReal = await lab("L-of-R-late");
-    const realOfLab = await real("R-of-L-late");
-    await replicate(realOfReal, realMasterPort, realMaster);
-    await replicate(labOfReal, realMasterPort, realMaster);
-    await replicate(realOfLab, labMasterPort, labMaster);
+    const [realOfReal, labOfReal, realOfLab] = await threeReplicas("-late");
     const [rr, lr, rl] = await Promise.all([realOfReal, labOfReal, realOfLab].map(facts));
     expectSameData({ "R-of-R": rr!, "L-of-R": lr!, "R-of-L": rl! });
     expect(rr!.digest).toBe(realDigest);
@@ -217,12 +213,7 @@ describe("every data type and encoding, full-synced between lab nodes and real r
       expectSameData({ R: r, L: l });
       expect(differences(plainOnly(r.keys), plainOnly(l.keys), ["encoding", "serialized"])).toEqual([]);
       expect(r.keys.get("0:list:plain")?.serialized).toContain("ql_nodes:5");
-      const realOfReal = await real("R-of-R-plain");
-      const labOfReal = await lab("L-of-R-plain");
-      const realOfLab = await real("R-of-L-plain");
-      await replicate(realOfReal, realMasterPort, realMaster);
-      await replicate(labOfReal, realMasterPort, realMaster);
-      await replicate(realOfLab, labMasterPort, labMaster);
+      const [realOfReal, labOfReal, realOfLab] = await threeReplicas("-plain");
       const [rr, lr, rl] = await Promise.all([realOfReal, labOfReal, realOfLab].map(facts));
       expectSameData({ R: r, "R-of-R": rr!, "L-of-R": lr!, "R-of-L": rl! });
       // The real master's file and the lab master's hold the same plain nodes.

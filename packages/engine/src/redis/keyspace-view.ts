@@ -8,18 +8,8 @@ import { datasetDigest } from "./digest.ts";
 import { encodingOf, type RedisValue } from "./store/value.ts";
 import { fromUtf8 } from "../util/bytes.ts";
 
-/**
- * One key as the browser lists it. The wire types (KeyView, KeyspacePage) live in the protocol
- * package, which the engine does not depend on; the server checks these shapes against them.
- */
-interface KeyView {
-  readonly key: string;
-  readonly type: "string" | "list" | "hash" | "set" | "zset";
-  readonly encoding: string;
-  readonly ttlMs: number | null;
-  readonly length: number;
-  readonly preview: readonly string[];
-}
+// The shapes returned here are the protocol package's KeyView and KeyspacePage (the engine does
+// not depend on it; the server checks them against those types).
 
 /** Characters of one previewed element at most. */
 export const PREVIEW_CHARS = 80;
@@ -42,8 +32,8 @@ function score(value: number): string {
   return Number.isFinite(value) ? String(value) : value > 0 ? "inf" : "-inf";
 }
 
-function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "length" | "preview"> {
-  if (value instanceof Uint8Array) return { type: "string", length: value.length, preview: [text(value)] };
+function describe(value: RedisValue, items: number) {
+  if (value instanceof Uint8Array) return { type: "string" as const, length: value.length, preview: [text(value)] };
   const preview: string[] = [];
   switch (value.type) {
     case "list":
@@ -51,13 +41,13 @@ function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "len
         if (preview.length >= items) break;
         preview.push(text(item));
       }
-      return { type: "list", length: value.length, preview };
+      return { type: "list" as const, length: value.length, preview };
     case "hash":
       for (const [field, v] of value.fields) {
         if (preview.length >= items) break;
         preview.push(`${keyText(field)}=${text(v)}`);
       }
-      return { type: "hash", length: value.length, preview };
+      return { type: "hash" as const, length: value.length, preview };
     case "set": {
       // An intset answers in numeric order, as SMEMBERS does.
       const members = value.encoding === "intset" ? value.ordered() : value.members;
@@ -65,14 +55,14 @@ function describe(value: RedisValue, items: number): Pick<KeyView, "type" | "len
         if (preview.length >= items) break;
         preview.push(keyText(member));
       }
-      return { type: "set", length: value.length, preview };
+      return { type: "set" as const, length: value.length, preview };
     }
     case "zset":
       for (const node of value) {
         if (preview.length >= items) break;
         preview.push(`${keyText(node.member)} (${score(node.score)})`);
       }
-      return { type: "zset", length: value.length, preview };
+      return { type: "zset" as const, length: value.length, preview };
   }
 }
 
@@ -110,7 +100,7 @@ export function keyspacePage(node: RedisNode, options: { readonly db: number; re
       else shown.push(key);
     }
   }
-  const keys = shown.map((key): KeyView => {
+  const keys = shown.map((key) => {
     const value = database.dict.get(key)!;
     const expireAt = database.expires.get(key);
     return { key: keyText(key), encoding: encodingOf(value), ttlMs: expireAt === undefined ? null : expireAt - now, ...describe(value, options.items) };
