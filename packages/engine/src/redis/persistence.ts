@@ -115,7 +115,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
       if (feedExpiredDels) node.replication.feedCommand(dbIndex, [DEL_WORD, binaryKeyBytes(key)]);
       return;
     }
-    db.dict.set(key, value);
+    db.dict.load(key, value);
     if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
     keys++;
   };

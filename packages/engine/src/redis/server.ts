@@ -28,7 +28,7 @@ import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
 import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
-import type { RedisValue } from "./store/value.ts";
+import { ownBytes, type RedisValue } from "./store/value.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
@@ -598,7 +598,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
-    db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+    db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);
@@ -620,7 +620,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (client.kind !== "master" || client.multi !== null || !client.authenticated || !this.isReplica || this.memory.limited) return false;
     // A replica never expires keys for its master's commands (expireIfNeeded), so TTLs do not matter
     // here; the SET itself drops the key's TTL as setCommand's does.
-    this.keyspace.dbs[client.db]!.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+    this.keyspace.dbs[client.db]!.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);

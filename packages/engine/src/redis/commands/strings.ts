@@ -11,7 +11,7 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word, replyNullBulk } from "./reply.ts";
 import { lookupTyped } from "./args.ts";
-import { markNonIntString, markRawString, WRONGTYPE } from "../store/value.ts";
+import { markNonIntString, markRawString, ownBytes, WRONGTYPE } from "../store/value.ts";
 import { add, formatHuman, isInfinite, parseLongDouble } from "../long-double.ts";
 
 const SET = asciiBytes("SET");
@@ -94,7 +94,7 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   // lookupKeyWrite's side effect: a logically expired key is deleted (and the DEL propagated) first.
   if (!nx && !xx && !get) node.expireIfNeeded(db, key);
-  db.set(key, argv[2]!.slice(), keepTtl);
+  db.set(key, ownBytes(argv[2]!, 0, argv[2]!.length), keepTtl);
   if (expireAtMs !== -1) db.setExpire(key, expireAtMs);
   node.dirty++;
   if (expireAtMs !== -1 && node.dialect.streamRewrites) {
