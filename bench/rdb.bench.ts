@@ -2,8 +2,8 @@
  * RDB benchmarks for the full-sync path (run by `npm run bench`, or `node --import tsx bench/rdb.bench.ts`).
  *
  * Builds 1,000,000 string keys (`key:0000001`, 16-byte values), then times writeRdb, readRdb with
- * a visitor that only counts, readRdb into a Map (what a keyspace would do), and a bare CRC64 pass
- * over the file. Prints one JSON line per figure (median and best of several rounds, in ms).
+ * a visitor that only counts, readRdb into a Map, readRdb into a db's counting dict (what a
+ * replica's load does), and a bare CRC64 pass over the file. Prints one JSON line per figure (median and best of several rounds, in ms).
  * The budget it guards: a million-key sync within 1.5 s end to end, writer and reader each well
  * under 0.5 s.
  */
@@ -11,6 +11,7 @@
 import { Crc64 } from "../packages/engine/src/redis/rdb/crc64.ts";
 import { readRdb } from "../packages/engine/src/redis/rdb/reader.ts";
 import { writeRdb, type RdbDatabase } from "../packages/engine/src/redis/rdb/writer.ts";
+import { SizedMap } from "../packages/engine/src/redis/store/sized-map.ts";
 
 const KEYS = 1_000_000;
 const ROUNDS = 7;
@@ -66,6 +67,12 @@ time("rdb.read_into_map_1m", () => {
   const map = new Map<string, Uint8Array>();
   readRdb(rdb, { onString: (_db, key, value) => map.set(key, value) });
   if (map.size !== KEYS) throw new Error(`read ${map.size} keys`);
+});
+time("rdb.load_dict_1m", () => {
+  // What a replica's load does per key (persistence.ts loadRdbInto): the db's counting dict.
+  const dict = new SizedMap<Uint8Array>();
+  readRdb(rdb, { onString: (_db, key, value) => dict.load(key, value) });
+  if (dict.size !== KEYS) throw new Error(`read ${dict.size} keys`);
 });
 time("rdb.crc64_1m", () => {
   new Crc64().update(rdb);
