@@ -6,12 +6,14 @@
  * While a connection is being dragged, the whole card becomes a drop target.
  */
 import { memo } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { useTranslation } from "react-i18next";
 import { Handle, Position, useConnection, type NodeProps } from "@xyflow/react";
 import { useCompactView } from "./zoom.ts";
 import type { NodeSnapshot, NodeVersion } from "@replica-lab/protocol";
 import { useActions } from "../app/AppContext.tsx";
-import { hasOffsets, hasReplids, offsetInMasterStream, replicaLagSec, syncCounts } from "../format/kinds.ts";
+import { hasOffsets, hasReplids, syncCounts } from "../format/kinds.ts";
+import { replicaLag } from "../format/lag.ts";
 import { isUnsetReplid } from "../format/replid.ts";
 import { asSsdb, isRedisNode, replicaOnline } from "../format/ssdb.ts";
 import { DigestRow } from "../keyspace/DigestRow.tsx";
@@ -282,18 +284,18 @@ function RunIdRow({ node }: { readonly node: Psync1Node }) {
 function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
   const { t } = useTranslation();
   const chip = replicaLinkChip(node, t);
-  // "Behind" compares offsets of the master's own stream (2.8, 4.0, 7.0; not 2.6 or SSDB).
-  const masterOffset = useApp((s) => {
-    const master = node.masterId ? s.lab.nodes[node.masterId] : undefined;
-    return master && hasOffsets(master) ? master.masterReplOffset : undefined;
-  });
-  const lagSec = useApp((s) => {
-    const entry = node.masterId ? s.lab.nodes[node.masterId]?.replicas.find((r) => r.nodeId === node.id) : undefined;
-    return entry ? replicaLagSec(entry) : undefined;
-  });
+  // The lag as every view shows it (format/lag.ts): bytes not yet applied, seconds since the last ACK.
+  const lag = useApp(
+    useShallow((s) => {
+      const master = node.masterId ? s.lab.nodes[node.masterId] : undefined;
+      const entry = master?.replicas.find((r) => r.nodeId === node.id);
+      const l = node.status === "down" ? null : replicaLag(master, node, entry);
+      return l === null ? null : [l.bytes, l.sec ?? null];
+    }),
+  );
   if (!chip) return null;
-  const read = offsetInMasterStream(node);
-  const behind = masterOffset !== undefined && read !== null && node.status !== "down" ? Math.max(0, masterOffset - read) : null;
+  const behind = lag?.[0] ?? null;
+  const lagSec = lag?.[1] ?? undefined;
   return (
     <div className="card-row link-row">
       <span className="k">

@@ -9,9 +9,10 @@ import { useActions } from "../app/AppContext.tsx";
 import { roleWord, statusWord } from "../i18n/words.ts";
 import { BacklogBar } from "../canvas/BacklogBar.tsx";
 import { replicaLinkChip } from "../canvas/linkState.ts";
-import { formatOffset, formatRate, formatVirtualTime } from "../format/units.ts";
+import { formatBytes, formatOffset, formatRate, formatVirtualTime } from "../format/units.ts";
 import { isUnsetReplid } from "../format/replid.ts";
 import { hasOffsets, hasReplids, type OffsetNode } from "../format/kinds.ts";
+import { replicaLag } from "../format/lag.ts";
 import type { ReplidChange } from "../store/labData.ts";
 import { useEdge, useEdgeOfReplica, useNode, useNodeChoices, useNodeName } from "../store/selectors.ts";
 import { useApp } from "../store/store.ts";
@@ -364,6 +365,15 @@ function ReplicationSection({ node }: { readonly node: NodeSnapshot }) {
 
 function ReplicaOffsets({ node }: { readonly node: OffsetNode }) {
   const names = useApp(useShallow((s) => node.replicas.map((r) => (r.nodeId ? (s.lab.nodes[r.nodeId]?.name ?? r.address) : r.address))));
+  // Each row's lag as the replica's card shows it (format/lag.ts), as "bytes basis" strings.
+  const lags = useApp(
+    useShallow((s) =>
+      node.replicas.map((r) => {
+        const lag = replicaLag(node, r.nodeId ? s.lab.nodes[r.nodeId] : undefined, r);
+        return lag === null ? "" : `${lag.bytes} ${lag.basis}`;
+      }),
+    ),
+  );
   const { t } = useTranslation();
   if (node.replicas.length === 0) return <p className="muted small">{t("inspector.noReplicas")}</p>;
   const first = node.backlog.firstByteOffset;
@@ -384,14 +394,16 @@ function ReplicaOffsets({ node }: { readonly node: OffsetNode }) {
       </thead>
       <tbody>
         {node.replicas.map((r, i) => {
-          const behind = node.masterReplOffset - r.ackOffset;
+          const [bytes = "", basis = ""] = (lags[i] ?? "").split(" ");
           const outside = node.backlog.active && r.ackOffset < first - 1;
           return (
             <tr key={`${r.address}-${i}`} className={outside ? "outside" : ""}>
               <td>{names[i]}</td>
               <td>{r.state}</td>
               <td className="mono">{formatOffset(r.ackOffset)}</td>
-              <td className="mono">{t("inspector.behindBytes", { bytes: formatOffset(Math.max(0, behind)) })}</td>
+              <td className="mono" data-field="behind" data-basis={basis} title={basis === "acked" ? t("inspector.behindByAck") : t("card.lagTitle")}>
+                {bytes === "" ? "—" : basis === "acked" ? t("inspector.behindAcked", { bytes: formatBytes(Number(bytes)) }) : formatBytes(Number(bytes))}
+              </td>
               <td>{t("inspector.lagSec", { sec: r.lagSec })}</td>
             </tr>
           );
