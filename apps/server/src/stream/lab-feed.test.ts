@@ -3,7 +3,7 @@
  * event backlogs are bounded and counted; frames where only figures moved go out every other frame,
  * anything else in the next one.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ServerMessage } from "@replica-lab/protocol";
 import { LabRuntime, DEFAULT_TIMING } from "../labs/lab-runtime.ts";
 import { DEFAULT_LIMITS } from "../limits.ts";
@@ -110,6 +110,38 @@ describe("LabFeed", () => {
     const last = updates().at(-1)!;
     const changes = last.nodePatches.find((p) => p.id === a.id)?.changes as { config?: { replBacklogTtl?: number } } | undefined;
     expect(changes?.config?.replBacklogTtl).toBe(77);
+    let held: HeldLab | null = null;
+    for (const message of client.messages) held = applyMessage(held, message);
+    expect(held?.nodes).toEqual(runtime.view().nodes);
+    feed.close();
+  });
+
+  it("does not build a frame a client would wait for when only time and a write load moved the lab", async () => {
+    const runtime = makeRuntime();
+    const a = await runtime.addNode({ name: "A", resp: false });
+    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, clockOnlyEveryFrames: 1000 });
+    const client = new FakeSubscriber();
+    feed.add(client);
+    runtime.setWriteLoad(a.id, 2000);
+    const views = vi.spyOn(runtime, "view");
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      runtime.tick();
+      feed.tick();
+    }
+    // Frames 1 and 2, then every even frame: the odd ones would only have moved figures.
+    expect(views).toHaveBeenCalledTimes(6);
+    expect(client.messages.filter((m) => m.type === "update")).toHaveLength(6);
+    // A command is not time nor load: the frame is built and the setting goes out in it.
+    await runtime.command(a.id, ["CONFIG", "SET", "repl-backlog-ttl", "78"]);
+    feed.tick();
+    expect(views).toHaveBeenCalledTimes(7);
+    const last = client.messages.at(-1);
+    expect(last?.type).toBe("update");
+    const changes = (last as Extract<ServerMessage, { type: "update" }>).nodePatches.find((p) => p.id === a.id)?.changes as { config?: { replBacklogTtl?: number } } | undefined;
+    expect(changes?.config?.replBacklogTtl).toBe(78);
+    runtime.setWriteLoad(a.id, 0);
+    feed.tick();
     let held: HeldLab | null = null;
     for (const message of client.messages) held = applyMessage(held, message);
     expect(held?.nodes).toEqual(runtime.view().nodes);

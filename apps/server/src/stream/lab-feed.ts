@@ -14,6 +14,10 @@
  * sees no difference between 20 and 10 such updates a second, while the server (one snapshot, one
  * message and one socket write per client per frame) and the browser do half the work. Anything
  * else (a setting, a role, a link state, a node, an edge, a failure) goes out in the next frame.
+ * A frame in which such a client would wait anyway is not even built when nothing but time and
+ * the write loads moved the lab since the last one (its input log says so), no event was logged and
+ * no setting of the runtime or outside server changed: then only figures can have moved, and half
+ * of the snapshots of a lab under load are saved.
  *
  * A slow client (more than `slowClientBytes` waiting in its socket) is skipped; when it drains, its
  * next update is computed from what it holds, so it catches up in one message. Nothing is queued per
@@ -22,7 +26,7 @@
  * second is therefore still at most one update and one events message per client per frame.
  */
 import { PROTOCOL_VERSION, type LabView, type NodePatch, type ServerMessage } from "@replica-lab/protocol";
-import type { LinkSnapshot, NodeId, NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/engine";
+import type { LabInput, LinkSnapshot, NodeId, NodeSnapshot, ReplicationEdgeSnapshot } from "@replica-lab/engine";
 import type { LabRuntime } from "../labs/lab-runtime.ts";
 import { diffNode, onlyFiguresMoved, onlyNumbersDiffer } from "./node-patch.ts";
 
@@ -82,6 +86,10 @@ interface Frame {
    * comment): a client that got the previous frame may wait a frame for it.
    */
   readonly figuresOnly: boolean;
+  /** The lab's input count, the runtime's and the outside servers' revisions when it was built. */
+  readonly inputCount: number;
+  readonly revision: number;
+  readonly externalsRevision: number;
   readonly edgesJson: string;
   readonly linksJson: string;
   readonly loadsJson: string;
@@ -90,6 +98,19 @@ interface Frame {
 
 function externalsJson(view: LabView): string {
   return JSON.stringify([view.externalNodes ?? [], view.externalEdges ?? []]);
+}
+
+/** Inputs that only move time or run a write load. */
+function isTimeOrLoad(input: LabInput): boolean {
+  switch (input.op) {
+    case "run-until":
+    case "steps":
+    case "until-idle":
+    case "load":
+      return true;
+    default:
+      return false;
+  }
 }
 
 function encode(message: ServerMessage): Buffer {
@@ -166,6 +187,12 @@ export class LabFeed {
   tick(): void {
     if (this.subscribers.size === 0 || this.runtime.isDisposed) return;
     const previous = this.frame;
+    const seq = this.frameSeq + 1;
+    const waitTurn = seq % this.options.clockOnlyEveryFrames !== 0 && seq % this.options.figuresOnlyEveryFrames !== 0;
+    if (waitTurn && previous !== null && this.onlyTimeAndLoadSince(previous)) {
+      this.frameSeq = seq;
+      return;
+    }
     const frame = this.buildFrame(previous);
     this.frame = frame;
     const clockDue = frame.seq % this.options.clockOnlyEveryFrames === 0;
@@ -208,13 +235,32 @@ export class LabFeed {
     }
   }
 
+  /**
+   * True when, since `frame` was built, only time and write loads moved the lab: its log holds
+   * nothing else, no event was logged, and neither the runtime (write loads, clock, failure) nor
+   * the outside servers it watches changed.
+   */
+  private onlyTimeAndLoadSince(frame: Frame): boolean {
+    const runtime = this.runtime;
+    const lab = runtime.lab;
+    if (runtime.revision !== frame.revision || runtime.externals.revision !== frame.externalsRevision || lab.lastEventSeq !== frame.view.lastEventSeq) return false;
+    const inputs = lab.inputs;
+    for (let i = frame.inputCount; i < inputs.length; i++) if (!isTimeOrLoad(inputs.at(i)!)) return false;
+    return true;
+  }
+
   private deliver(subscriber: FeedSubscriber, message: Buffer): void {
     this.messagesSent++;
     subscriber.send(message);
   }
 
   private buildFrame(previous: Frame | null): Frame {
-    const view = this.runtime.view();
+    const runtime = this.runtime;
+    // Read before the view: whatever lands after them makes the next frame look again.
+    const inputCount = runtime.lab.inputs.length;
+    const revision = runtime.revision;
+    const externalsRevision = runtime.externals.revision;
+    const view = runtime.view();
     const nodes = new Map<NodeId, NodeSnapshot>();
     const patches = new Map<NodeId, Partial<NodeSnapshot>>();
     let figuresOnly = previous !== null && previous.nodes.size === view.nodes.length;
@@ -259,6 +305,9 @@ export class LabFeed {
       patches,
       previousSeq: previous?.seq ?? null,
       figuresOnly,
+      inputCount,
+      revision,
+      externalsRevision,
       edgesJson,
       linksJson,
       loadsJson,
