@@ -38,6 +38,16 @@ function makeRuntime(): LabRuntime {
   return runtime;
 }
 
+/** A lab of one node A and its feed with one client; clock-only frames never due. */
+async function oneNodeFeed(): Promise<{ runtime: LabRuntime; a: Awaited<ReturnType<LabRuntime["addNode"]>>; feed: LabFeed; client: FakeSubscriber }> {
+  const runtime = makeRuntime();
+  const a = await runtime.addNode({ name: "A", resp: false });
+  const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, clockOnlyEveryFrames: 1000 });
+  const client = new FakeSubscriber();
+  feed.add(client);
+  return { runtime, a, feed, client };
+}
+
 describe("LabFeed", () => {
   it("skips a slow client and brings it up to date in one update", async () => {
     const runtime = makeRuntime();
@@ -83,11 +93,7 @@ describe("LabFeed", () => {
   });
 
   it("sends figures-only frames every other frame and a setting in the next frame", async () => {
-    const runtime = makeRuntime();
-    const a = await runtime.addNode({ name: "A", resp: false });
-    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, clockOnlyEveryFrames: 1000 });
-    const client = new FakeSubscriber();
-    feed.add(client);
+    const { runtime, a, feed, client } = await oneNodeFeed();
     const updates = (): Extract<ServerMessage, { type: "update" }>[] => client.messages.filter((m): m is Extract<ServerMessage, { type: "update" }> => m.type === "update");
     feed.tick();
     const first = updates().length;
@@ -117,11 +123,7 @@ describe("LabFeed", () => {
   });
 
   it("does not build a frame a client would wait for when only time and a write load moved the lab", async () => {
-    const runtime = makeRuntime();
-    const a = await runtime.addNode({ name: "A", resp: false });
-    const feed = new LabFeed(runtime, { ...DEFAULT_FEED_OPTIONS, frameIntervalMs: 60_000, clockOnlyEveryFrames: 1000 });
-    const client = new FakeSubscriber();
-    feed.add(client);
+    const { runtime, a, feed, client } = await oneNodeFeed();
     runtime.setWriteLoad(a.id, 2000);
     const views = vi.spyOn(runtime, "view");
     for (let i = 0; i < 10; i++) {
