@@ -60,13 +60,26 @@ export function queryBufferOverLimit(node: RedisNode, client: Client): boolean {
   return true;
 }
 
+/** The last client-output-buffer-limit value parsed, and its limits. */
+let lastLimits: { readonly value: string; readonly limits: ReturnType<typeof outputBufferLimits> } | null = null;
+
+/**
+ * outputBufferLimits, remembered for the last value: the limits are checked after every batch of
+ * commands and every growth of the stream, and the setting (the same text on most nodes) seldom
+ * changes, so parsing it each time was a visible share of a write-heavy replay.
+ */
+function parsedOutputBufferLimits(value: string): ReturnType<typeof outputBufferLimits> {
+  if (lastLimits === null || lastLimits.value !== value) lastLimits = { value, limits: outputBufferLimits(value) };
+  return lastLimits.limits;
+}
+
 /**
  * checkClientOutputBufferLimits: true when the client's output buffer is at its hard limit, or has
  * been at its soft limit for more than the soft seconds (the soft clock starts the first time).
  */
 export function outputBufferOverLimit(node: RedisNode, client: Client): { readonly over: false } | { readonly over: true; readonly usedBytes: number; readonly why: string } {
   const klass = outputBufferClass(client);
-  const limit = outputBufferLimits(node.config["client-output-buffer-limit"])[klass];
+  const limit = parsedOutputBufferLimits(node.config["client-output-buffer-limit"])[klass];
   const used = outputBufferBytes(node, client);
   let hardBytes = limit.hardBytes;
   // A replica hard limit below the backlog would drop replicas that a partial resync just let in.
