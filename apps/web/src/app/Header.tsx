@@ -51,7 +51,7 @@ export function Header() {
   return (
     <header className="header">
       <div className="brand">
-        <span className="logo" aria-hidden>
+        <span className="logo" role="img" aria-label={t("app.name")} title={t("app.name")}>
           ◆
         </span>
         <span className="brand-name">{t("app.name")}</span>

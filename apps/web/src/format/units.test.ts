@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatBandwidth, formatBytes, formatOffset, formatRate, formatSpeed, formatVirtualTime } from "./units.ts";
+import { axisOffsets, formatBandwidth, formatBytes, formatOffset, formatRate, formatSpeed, formatVirtualTime } from "./units.ts";
 import { isUnsetReplid, replidColors, replidHue, shortReplid } from "./replid.ts";
 
 describe("units", () => {
+  it("label the offsets axis exactly below ten million, then all ticks in M or G alike", () => {
+    expect(axisOffsets([0, 2_500_000, 5_000_000])).toEqual(["0", "2,500,000", "5,000,000"]);
+    expect(axisOffsets([0, 5_000_000, 10_000_000])).toEqual(["0", "5M", "10M"]);
+    expect(axisOffsets([25_500_000])).toEqual(["25.5M"]);
+    expect(axisOffsets([3_000_000_000, 12_000_000_000])).toEqual(["3G", "12G"]);
+  });
+
   it("formats offsets exactly", () => expect(formatOffset(1234567)).toBe("1,234,567"));
   it("formats bytes with binary units", () => {
     expect(formatBytes(512)).toBe("512 B");

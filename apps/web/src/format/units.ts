@@ -74,3 +74,14 @@ export function formatRate(perSec: number): string {
 export function formatSpeed(speed: number): string {
   return `${Number(speed.toPrecision(3))}×`;
 }
+
+/**
+ * The offsets axis's labels: exact while every tick is under ten million, else all in millions (or
+ * billions), so one axis never mixes "10M" with "5,000,000" and stays narrow.
+ */
+export function axisOffsets(ticks: readonly number[]): string[] {
+  const top = ticks.reduce((max, tick) => Math.max(max, Math.abs(tick)), 0);
+  if (top < 10_000_000) return ticks.map(formatOffset);
+  const [unit, suffix] = top < 10_000_000_000 ? [1_000_000, "M"] : [1_000_000_000, "G"];
+  return ticks.map((tick) => `${(tick / unit).toLocaleString("en-US", { maximumFractionDigits: 1 })}${tick === 0 ? "" : suffix}`);
+}

@@ -9,7 +9,7 @@ import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import { useSession } from "../app/AppContext.tsx";
-import { formatOffset } from "../format/units.ts";
+import { axisOffsets } from "../format/units.ts";
 import { useNodeChoices } from "../store/selectors.ts";
 import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { appStore, useApp } from "../store/store.ts";
@@ -19,6 +19,12 @@ const PALETTE = ["#e11d48", "#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2
 const REDRAW_MS = 250;
 /** More lines than this are unreadable (and cost a redraw each): the chart shows the first ones. */
 const MAX_SERIES = 16;
+
+/** The y-axis's width in px for its labels (uPlot calls it with the labels it will draw; 13px digits). */
+function axisWidth(_u: uPlot, values: string[] | null): number {
+  const longest = (values ?? []).reduce((max, v) => Math.max(max, v.length), 1);
+  return Math.max(40, 18 + longest * 8);
+}
 
 export function OffsetChart() {
   const session = useSession();
@@ -45,7 +51,8 @@ export function OffsetChart() {
       scales: { x: { time: false } },
       axes: [
         { stroke: axisStroke, grid: { stroke: gridStroke }, values: (_u, ticks) => ticks.map((tick) => t("chart.seconds", { value: tick })), font: "13px system-ui" },
-        { stroke: axisStroke, grid: { stroke: gridStroke }, size: 70, values: (_u, ticks) => ticks.map((tick) => formatOffset(tick)), font: "13px system-ui" },
+        // As wide as its longest label: a fixed width cut "5,000,000" to "000,000" (issue 12).
+        { stroke: axisStroke, grid: { stroke: gridStroke }, size: axisWidth, values: (_u, ticks) => axisOffsets(ticks), font: "13px system-ui" },
       ],
       series: [
         { label: t("chart.time") },
