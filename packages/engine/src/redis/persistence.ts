@@ -10,6 +10,7 @@ import { asciiBytes } from "../util/bytes.ts";
 import { binaryKeyBytes, type RedisNode } from "./server.ts";
 import { valueFromRdb } from "./store/from-rdb.ts";
 import type { RedisValue } from "./store/value.ts";
+import { libraryCodes, loadLibrariesFromRdb } from "./scripting/functions.ts";
 
 const DEL_WORD = asciiBytes("DEL");
 
@@ -82,6 +83,7 @@ export function buildRdb(node: RedisNode): Uint8Array {
     compression: node.config.rdbcompression,
     checksum: node.config.rdbchecksum,
     lists: { fill: node.config["list-max-listpack-size"], packedThreshold: node.quicklistPackedThreshold },
+    functions: libraryCodes(node),
   });
 }
 
@@ -107,6 +109,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   let keys = 0;
   let expired = 0;
   const unsupported: string[] = [];
+  const functions: Uint8Array[] = [];
   const store = (dbIndex: number, key: string, value: RedisValue, expireAtMs: number): void => {
     const db = node.keyspace.dbs[dbIndex];
     if (!db) return;
@@ -127,9 +130,12 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
       onUnsupported: (_db, key, typeName) => {
         unsupported.push(`${typeName}:${key}`);
       },
+      onFunction: (code) => functions.push(code),
     },
     { verifyChecksum: node.config.rdbchecksum, maxVersion: node.dialect.rdbVersion },
   );
+  // Function libraries are part of the dataset: the file's replace the node's (none: none left).
+  loadLibrariesFromRdb(node, functions);
   node.lastLoad = { keysLoaded: keys, keysExpired: expired, keysUnsupported: unsupported.length };
   if (unsupported.length > 0) {
     node.trace({

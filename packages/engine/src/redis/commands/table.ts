@@ -14,7 +14,8 @@ import { setCommands } from "./sets.ts";
 import { zsetCommands } from "./zsets.ts";
 import { keyspaceCommands } from "./keyspace-commands.ts";
 import { debugCommands } from "./debug.ts";
-import { functionCommands } from "./function.ts";
+import { functionCommands } from "../scripting/functions.ts";
+import { evalCommands } from "../scripting/eval.ts";
 import { memoryCommands } from "./memory.ts";
 import { bitCommands } from "./bits.ts";
 
@@ -35,6 +36,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   serverCommands,
   debugCommands,
   functionCommands,
+  evalCommands,
   memoryCommands,
   bitCommands,
 ];

@@ -88,6 +88,8 @@ export interface RdbVisitor {
   onAggregate?(db: number, key: string, value: RdbAggregate, expireAtMs: number): void;
   /** A key of a type the lab does not model (streams, modules). Its value has been parsed and skipped. */
   onUnsupported?(db: number, key: string, typeName: RdbValueTypeName, expireAtMs: number): void;
+  /** A function library's code (RDB_OPCODE_FUNCTION2); without this callback libraries are skipped. */
+  onFunction?(code: Uint8Array): void;
 }
 
 /**
@@ -355,7 +357,8 @@ class RdbParser {
           this.functionLibraries++;
           continue;
         case OP_FUNCTION2:
-          this.skipString();
+          if (visitor.onFunction) visitor.onFunction(this.readValue());
+          else this.skipString();
           this.functionLibraries++;
           continue;
         default:

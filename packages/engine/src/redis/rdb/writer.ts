@@ -33,6 +33,7 @@ const {
   LEN_64BIT,
   lengthSize,
   OP_AUX,
+  OP_FUNCTION2,
   OP_EOF,
   OP_EXPIRETIME_MS,
   OP_RESIZEDB,
@@ -87,6 +88,11 @@ export interface RdbWriteInput {
   checksum?: boolean;
   /** How lists are cut into quicklist nodes (list-max-listpack-size, the plain-node threshold). */
   lists?: ListLayout;
+  /**
+   * Function libraries' code (FUNCTION LOAD payloads), written as RDB_OPCODE_FUNCTION2 records
+   * after the AUX fields and before the keys, as rdbSaveFunctions does (RDB 10 only).
+   */
+  functions?: readonly Uint8Array[];
 }
 
 /** What shapes a list's quicklist nodes in the file. */
@@ -113,11 +119,14 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
   let capacity = 9 + AUX_RESERVE_BYTES + input.aux.redisVer.length + TRAILER_BYTES;
   if (input.aux.replication !== null) capacity += input.aux.replication.replid.length;
   for (const database of databases) capacity += DB_HEADER_BYTES + entriesBound(database, compression);
+  const functions = input.functions ?? [];
+  for (const code of functions) capacity += 1 + 9 + code.length + Math.ceil(code.length / 32) + 16;
 
   const version = input.version ?? 10;
   const encoder = new Encoder(new ByteWriter(capacity), compression, version, input.lists ?? DEFAULT_LIST_LAYOUT);
   encoder.header();
   if (version >= 8) encoder.auxFields(input.aux);
+  if (version >= 10) for (const code of functions) encoder.functionLibrary(code);
   for (const database of databases) encoder.database(database);
   return encoder.finish(checksum);
 }
@@ -251,6 +260,12 @@ class Encoder implements AggregateSink {
     }
     // 4.0 calls it aof-preamble; 7.0 renamed it aof-base.
     this.aux(this.version === 8 ? "aof-preamble" : "aof-base", decimal(aux.aofBase));
+  }
+
+  /** RDB_OPCODE_FUNCTION2 and the library's code as one string (rdbSaveFunctions). */
+  functionLibrary(code: Uint8Array): void {
+    this.out.byte(OP_FUNCTION2);
+    this.bytes(code);
   }
 
   private aux(key: string, value: string): void {
