@@ -5,7 +5,7 @@
  * log on a fresh lab with the same seed and epoch rebuilds it exactly (`Lab.replay`).
  */
 import { nodeKind, isNodeVersion, NODE_VERSIONS, type NodeVersion, type ProcessView } from "../kinds.ts";
-import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket, type WireTap } from "../sim/world.ts";
+import { World, DEFAULT_LINK, type ExternalConnection, type LinkSettings, type Host, type OutboundConnector, type OutboundEvents, type OutboundSocket, type WireTap, type NodeStepClock } from "../sim/world.ts";
 import { Prng } from "../sim/prng.ts";
 import type { MachineView } from "../sim/machine.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
@@ -376,6 +376,11 @@ export class Lab {
    */
   tapWire(tap: WireTap | null): void {
     this.world.setWireTap(tap);
+  }
+
+  /** The world's node-step counter: the sequence diagram links messages to events by it. */
+  get stepClock(): NodeStepClock {
+    return this.world;
   }
 
   subscribe(listener: (event: LabEvent) => void): () => void {

@@ -64,13 +64,38 @@ export interface WireTap {
   bytes(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, sentMs: number, arrivalMs: number): void;
   fin(conn: SimConnection, fromSide: 0 | 1, sentMs: number, arrivalMs: number): void;
   refused(conn: SimConnection, reason: string, timeMs: number): void;
+  /**
+   * Bytes (or, with 0, the FIN) that `fromSide` sent reached the receiving process, one call per
+   * piece `bytes` reported, in order. The receiver's step that reads them is the next node step to
+   * begin (`World.nodeStep + 1`), so a tap can tell which events that delivery caused.
+   */
+  delivered?(conn: SimConnection, fromSide: 0 | 1, bytes: number): void;
+  /**
+   * A partition holds what `fromSide` just wrote (`bytes`; 0: its FIN). `bytes` and `fin` report it
+   * when the path heals, in the order written; this call is made in the writer's node step.
+   */
+  held?(conn: SimConnection, fromSide: 0 | 1, bytes: number): void;
+  /** Bytes `fromSide` sent arrived where no process reads them any more (see {@link WireLoss}). */
+  lost?(conn: SimConnection, fromSide: 0 | 1, bytes: number, reason: WireLoss): void;
+}
+
+/**
+ * Why bytes were never read: the connection was already reset (the receiver closed it, or its
+ * FIN crossed them), or the receiving process had crashed or restarted since it accepted them.
+ */
+export type WireLoss = "reset" | "closed" | "crashed";
+
+/** The node-step counter a wire tap reads (the world's `nodeStep` and `inNodeStep`). */
+export interface NodeStepClock {
+  readonly nodeStep: number;
+  readonly inNodeStep: boolean;
 }
 
 const EPHEMERAL_PORT_BASE = 40000;
 /** A writer waiting for room is told once at least this much of the direction is free. */
 const WRITABLE_ROOM_BYTES = SOCKET_BUFFER_BYTES / 4;
 
-export class World {
+export class World implements NodeStepClock {
   nowMs = 0;
   readonly epochMs: number;
   readonly hosts = new Map<string, Host>();
@@ -88,6 +113,13 @@ export class World {
   private readonly exitListeners: ((address: string, reason: string) => void)[] = [];
   private outbound: OutboundConnector | null = null;
   private wireTap: WireTap | null = null;
+  /**
+   * Node steps begun: each `afterNodeStep` (a process ran and its effects are carried out) takes
+   * the next number. While `inNodeStep` is true, the trace events and sends being applied belong
+   * to step `nodeStep`; a wire tap links messages to the events of the same step by it.
+   */
+  nodeStep = 0;
+  inNodeStep = false;
   /** Events processed so far (a machine's cached memory sum is valid within one). */
   eventCount = 0;
   /** The memory every process here shares. */
@@ -326,6 +358,7 @@ export class World {
     const link = this.pathOf(conn);
     if (link.partitioned) {
       conn.dirs[fromSide].held.push({ kind: "bytes", bytes, writtenMs: this.nowMs });
+      this.wireTap?.held?.(conn, fromSide, bytes.length);
       return;
     }
     this.transmit(conn, fromSide, bytes);
@@ -416,6 +449,7 @@ export class World {
     dir.finSent = true;
     if (this.pathOf(conn).partitioned) {
       dir.held.push({ kind: "fin", writtenMs: this.nowMs });
+      this.wireTap?.held?.(conn, fromSide, 0);
       return;
     }
     this.transmitFin(conn, fromSide);
@@ -683,22 +717,34 @@ export class World {
 
   private onDeliver(conn: SimConnection, toSide: 0 | 1, bytes: Uint8Array): void {
     const end = conn.sides[toSide];
-    if (!end || conn.state === "closed") return;
     const fromSide = toSide === 0 ? 1 : 0;
+    if (!end || conn.state === "closed") {
+      this.wireTap?.lost?.(conn, fromSide, bytes.length, "reset");
+      return;
+    }
     if (end.kind === "external") {
       end.endpoint.onData(bytes);
       if (!end.acks) this.consumed(conn, fromSide, bytes.length);
       return;
     }
     if (end.kind === "outbound") {
+      this.wireTap?.delivered?.(conn, fromSide, bytes.length);
       end.socket?.send(bytes);
       this.consumed(conn, fromSide, bytes.length);
       return;
     }
     const host = end.host;
     this.runOnHost(host, () => {
-      if (!host.process || host.generation !== end.generation || end.conn === null) return;
-      if (host.conns.get(end.conn) !== conn) return; // closed locally: the bytes meet a reset
+      if (!host.process || host.generation !== end.generation || end.conn === null) {
+        this.wireTap?.lost?.(conn, fromSide, bytes.length, "crashed");
+        return;
+      }
+      if (host.conns.get(end.conn) !== conn) {
+        // Closed locally: the bytes meet a reset.
+        this.wireTap?.lost?.(conn, fromSide, bytes.length, "closed");
+        return;
+      }
+      this.wireTap?.delivered?.(conn, fromSide, bytes.length);
       host.process.receive(this.nowMs, end.conn, bytes);
       this.consumed(conn, fromSide, bytes.length);
       this.afterNodeStep(host);
@@ -729,6 +775,7 @@ export class World {
       if (!host.process || host.generation !== end.generation || end.conn === null) return;
       if (host.conns.get(end.conn) !== conn) return;
       host.conns.delete(end.conn);
+      this.wireTap?.delivered?.(conn, toSide === 0 ? 1 : 0, 0);
       host.process.peerClosed(this.nowMs, end.conn);
       this.afterNodeStep(host);
     });
@@ -745,7 +792,10 @@ export class World {
     const node = host.process;
     if (!node) return;
     const effects = node.takeEffects();
+    this.nodeStep++;
+    this.inNodeStep = true;
     for (const effect of effects) this.applyEffect(host, effect);
+    this.inNodeStep = false;
     if (host.process !== node || host.state !== "up") return;
     const wake = node.nextWakeMs();
     if (wake < host.timerAt || host.timerAt < this.nowMs) {
