@@ -12,6 +12,7 @@ import type { Client } from "../client.ts";
 import type { CommandSpec } from "../commands/command.ts";
 import { replyMapHeader, replyNullBulk, replySetHeader, word } from "../commands/reply.ts";
 import { runScript, scriptingOf, splitKeys, type FunctionLibrary } from "./runner.ts";
+import { SCRIPT_FLAGS } from "./lua-vm.ts";
 
 const NAME_RULE = /^[A-Za-z0-9_]+$/;
 
@@ -181,8 +182,10 @@ function listCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       if (fn.description === null) replyNullBulk(c);
       else writeBulkString(c.out, fn.description);
       writeBulkString(c.out, "flags");
-      replySetHeader(c, fn.flags.length);
-      for (const flag of fn.flags) writeBulkString(c.out, flag);
+      // functionListReplyFlags: status replies, in scripts_flags_def's order.
+      const flags = SCRIPT_FLAGS.filter((flag) => fn.flags.includes(flag));
+      replySetHeader(c, flags.length);
+      for (const flag of flags) writeSimple(c.out, flag);
     }
     if (withCode) {
       writeBulkString(c.out, "library_code");

@@ -139,27 +139,58 @@ export class LuaVm {
    */
   private protectGlobals(): void {
     const L = this.L;
-    // JS metamethods, so the error handler looks past them to the script's own line, as it does
-    // past redis's C-level check.
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, 2 /* LUA_RIDX_GLOBALS */);
+    this.pushErrorMetatable();
+    lua.lua_setmetatable(L, -2);
+    lua.lua_pop(L, 1);
+  }
+
+  /**
+   * luaSetErrorMetatable and the read-only guard: reading a missing field or writing any raises.
+   * The metamethods are JS functions, so the error handler looks past them to the script's own
+   * line, as it does past redis's C-level check.
+   */
+  private pushErrorMetatable(missingRaises = true): void {
+    const L = this.L;
     const fail = (l: LuaState, message: string): never => {
       lauxlib.luaL_where(l, 1);
       const where = lua.lua_tolstring(l, -1) ?? new Uint8Array(0);
       lua.lua_pushstring(l, binaryToLua(bytesToBinary(where) + message));
       return lua.lua_error(l);
     };
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, 2 /* LUA_RIDX_GLOBALS */);
     lua.lua_newtable(L);
     lua.lua_pushjsfunction(L, (l) => fail(l, "Attempt to modify a readonly table"));
     lua.lua_setfield(L, -2, S("__newindex"));
-    lua.lua_pushjsfunction(L, (l) => {
-      const name = lua.lua_tolstring(l, 2);
-      return fail(l, `Script attempted to access nonexistent global variable '${name === null ? "?" : bytesToBinary(name)}'`);
-    });
-    lua.lua_setfield(L, -2, S("__index"));
+    if (missingRaises) {
+      lua.lua_pushjsfunction(L, (l) => {
+        const name = lua.lua_tolstring(l, 2);
+        return fail(l, `Script attempted to access nonexistent global variable '${name === null ? "?" : bytesToBinary(name)}'`);
+      });
+      lua.lua_setfield(L, -2, S("__index"));
+    }
     lua.lua_pushboolean(L, false);
     lua.lua_setfield(L, -2, S("__metatable"));
-    lua.lua_setmetatable(L, -2);
+  }
+
+  /**
+   * The `redis` table a library's code sees while FUNCTION LOAD runs it (function_lua.c's library
+   * API): register_function, log and the version, nothing that touches data.
+   */
+  private pushLoadApi(): void {
+    const L = this.L;
+    if (lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, S("__LIBRARY_API__")) === lua.LUA_TTABLE) return;
     lua.lua_pop(L, 1);
+    lua.lua_getglobal(L, S("redis"));
+    lua.lua_newtable(L);
+    for (const name of ["register_function", "log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"]) {
+      lua.lua_getfield(L, -2, S(name));
+      lua.lua_setfield(L, -2, S(name));
+    }
+    lua.lua_remove(L, -2);
+    this.pushErrorMetatable();
+    lua.lua_setmetatable(L, -2);
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, S("__LIBRARY_API__"));
   }
 
   /** Sets a global without the read-only guard. */
@@ -301,6 +332,9 @@ export class LuaVm {
     lua.lua_setfield(L, -2, S("REDIS_VERSION"));
     lua.lua_pushinteger(L, 0x07000f);
     lua.lua_setfield(L, -2, S("REDIS_VERSION_NUM"));
+    // Read-only, but a missing field reads as nil (only the globals and the load API raise).
+    this.pushErrorMetatable(false);
+    lua.lua_setmetatable(L, -2);
     lua.lua_setglobal(L, S("redis"));
   }
 
@@ -410,7 +444,7 @@ export class LuaVm {
       return this.raise(l, "wrong number of arguments to redis.register_function");
     }
     if (!/^[A-Za-z0-9_]+$/.test(name)) {
-      return this.raise(l, "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+      return this.raise(l, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
     }
     if (loading.functions.some((f) => f.name === name)) return this.raise(l, "Function already exists in the library");
     const ref = `__fn_${this.nextRef++}`;
@@ -441,19 +475,30 @@ export class LuaVm {
     const L = this.L;
     if (lauxlib.luaL_loadbuffer(L, code, code.length, S("@user_function")) !== lua.LUA_OK) return { ok: false, message: `Error compiling function: ${this.popString()}` };
     this.loading = { library, functions: [] };
+    // The chunk runs with the load-time API as `redis`; the runtime table waits below it.
+    lua.lua_getglobal(L, S("redis"));
+    lua.lua_insert(L, -2);
+    const runtimeApi = lua.lua_gettop(L) - 1;
+    this.pushLoadApi();
+    this.setGlobalRaw("redis");
     const running: Running = { host: NO_HOST, executed: 0, budget, stopped: false };
     this.running = null;
     this.setBudgetHook(running);
     const status = lua.lua_pcall(L, 0, 0, 0);
     lua.lua_sethook(L, null, 0, 0);
+    // Back to the runtime API (left below the chunk's results).
+    lua.lua_pushvalue(L, runtimeApi);
+    this.setGlobalRaw("redis");
     const loading = this.loading;
     this.loading = null;
+    let result: ReturnType<LuaVm["loadLibrary"]> = { ok: true, functions: loading.functions };
     if (status !== lua.LUA_OK || running.stopped) {
       const message = running.stopped ? budgetMessage(budget) : this.errorInfo().message;
       for (const f of loading.functions) this.dropRef(f.ref);
-      return { ok: false, message: `Error registering functions: ${message}` };
+      result = { ok: false, message: `Error registering functions: ${message}` };
     }
-    return { ok: true, functions: loading.functions };
+    lua.lua_settop(L, 0);
+    return result;
   }
 
   private setBudgetHook(running: Running): void {
