@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LabView } from "@replica-lab/protocol";
 import { buildApp } from "../apps/server/src/app.ts";
+import { warmUpForks } from "../apps/server/src/labs/warm-up.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const REQUESTS = QUICK ? 100_000 : 500_000;
@@ -422,6 +423,9 @@ async function capacityFigures(): Promise<void> {
   }
 }
 
+// As main.ts does before it listens: the fork probe (~0.5 s, once per process) would otherwise run
+// at the first lab's first checkpoint, in the middle of a measurement.
+warmUpForks();
 const only = process.env.BENCH_ONLY;
 if (!only || only === "resp") await respRatio();
 if (!only || only === "ws") await wsFigures();
