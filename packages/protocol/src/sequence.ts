@@ -41,7 +41,23 @@ export interface SequenceMessage {
   readonly raw: string;
   readonly rawTruncated: boolean;
   readonly offsets?: { readonly before: number; readonly after: number };
+  /** A batch's first units in words, to open it (at most 20; `count` is the total). */
+  readonly items?: readonly string[];
+  /**
+   * Seqs of the lab's events caused with this message (the engine links them by node step): what
+   * the sender reported in the step that sent it, and the receiver in the step that read it.
+   */
+  readonly events: readonly number[];
+  /** What went wrong, if anything (see {@link SequenceFault}). */
+  readonly fault?: SequenceFault;
 }
+
+/**
+ * `lost-reset`, `lost-closed`, `lost-crashed`: sent, never read (the connection was already reset,
+ * the receiver had closed it, the receiver had crashed); on a close, `crash` (the sender was
+ * killed: its connections reset) or `timeout` (the sender gave up on a silent peer).
+ */
+export type SequenceFault = "lost-reset" | "lost-closed" | "lost-crashed" | "crash" | "timeout";
 
 /** A lane of the diagram. */
 export interface SequenceLane {

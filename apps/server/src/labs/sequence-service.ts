@@ -59,7 +59,8 @@ export class SequenceService {
     const window = replay.recorder.messages().filter((m) => m.sentMs >= fromMs && m.sentMs <= atMs);
     window.sort((a, b) => a.sentMs - b.sentMs || a.seq - b.seq);
     const newest = window.length > limit ? window.slice(window.length - limit) : window;
-    const messages = query.raw === false ? newest.map((m) => ({ ...m, raw: "" })) : newest;
+    // Without bytes, a batch's words are left out too: the detail (`message`) has both.
+    const messages = query.raw === false ? newest.map(({ items: _items, ...m }) => ({ ...m, raw: "" })) : newest;
     return {
       timeMs: atMs,
       lanes: lanesOf([replay.cursor.lab, lab], messages),
@@ -103,6 +104,8 @@ export class SequenceService {
       const cursor = ReplayCursor.start(lab.creation, lab.inputs);
       const recorder = new ConversationRecorder(labPeers(cursor.lab), KEPT_MESSAGES);
       cursor.lab.tapWire(recorder);
+      // Never stopped: the replay (and its subscription) goes with the entry.
+      recorder.observe(cursor.lab);
       replay = { cursor, recorder, usedAt: now };
       this.hot.set(labId, replay);
     }

@@ -1,14 +1,15 @@
 /**
  * The sequence diagram: one vertical lane per node (and per outside server), time going down, and
  * one arrow per message in the order they were sent, slanted towards their arrival. An RDB or an
- * SSDB copy is a thick band; a refused or closed connection is dashed. Clicking an arrow selects
+ * SSDB copy is a thick band; a refused or closed connection is dashed; a message sent and never
+ * read stops short of its receiver on a cross, and a close caused by a crash or a timeout is tagged. Clicking an arrow selects
  * it; arrows whose events are selected in the log are lit. Only the newest rows are drawn, so the
  * picture stays light however busy the lab is (the server batches dense writes already).
  */
 import { memo } from "react";
 import { useTranslation } from "react-i18next";
-import type { SequenceLane, SequenceMessage } from "@replica-lab/protocol";
-import { messageLabel } from "./sequenceModel.ts";
+import type { SequenceFault, SequenceLane, SequenceMessage } from "@replica-lab/protocol";
+import { isLost, messageLabel } from "./sequenceModel.ts";
 
 /** Rows the diagram draws at most (the newest). */
 export const DIAGRAM_ROWS = 400;
@@ -17,6 +18,18 @@ const TIME_COLUMN = 86;
 const HEAD = 34;
 const ROW = 26;
 const SLANT = 7;
+/** Half the size of the cross a lost message ends on, and how far short of its receiver it stops. */
+const CROSS = 5;
+const LOST_SHORT = 0.2;
+
+/** Tags drawn on an arrow that went wrong (and heading its explanation in the detail pane). */
+export const FAULT_TAGS = {
+  "lost-reset": "sequence.fault.lost",
+  "lost-closed": "sequence.fault.lost",
+  "lost-crashed": "sequence.fault.lost",
+  crash: "sequence.fault.crash",
+  timeout: "sequence.fault.timeout",
+} as const satisfies Record<SequenceFault, string>;
 
 export interface SequenceDiagramProps {
   readonly lanes: readonly SequenceLane[];
@@ -86,8 +99,12 @@ export const SequenceDiagram = memo(function SequenceDiagram({ lanes, messages, 
         if (x1 === undefined || x2 === undefined) return null;
         const y = HEAD + i * ROW + ROW / 2;
         const self = x1 === x2;
-        const classes = ["seq-msg", `seq-${m.kind}`, m.seq === selectedSeq ? "selected" : "", litSeqs.has(m.seq) ? "lit" : ""].filter(Boolean).join(" ");
+        const classes = ["seq-msg", `seq-${m.kind}`, isLost(m) ? "seq-lost" : "", m.fault !== undefined ? "seq-fault" : "", m.seq === selectedSeq ? "selected" : "", litSeqs.has(m.seq) ? "lit" : ""].filter(Boolean).join(" ");
         const labelX = self ? x1 + 30 : (x1 + x2) / 2;
+        const lost = isLost(m);
+        // A lost arrow ends a fifth of the way short of the receiver.
+        const endX = x2 - (x2 - x1) * LOST_SHORT;
+        const endY = y + SLANT - 2 * SLANT * LOST_SHORT;
         return (
           <g
             key={m.seq}
@@ -98,6 +115,7 @@ export const SequenceDiagram = memo(function SequenceDiagram({ lanes, messages, 
             data-text={m.text}
             data-from={m.from}
             data-to={m.to}
+            data-fault={m.fault}
             role="button"
             tabIndex={0}
             onClick={() => onSelect(m.seq)}
@@ -110,6 +128,12 @@ export const SequenceDiagram = memo(function SequenceDiagram({ lanes, messages, 
             </text>
             {self ? (
               <path d={`M ${x1} ${y - SLANT} h 24 v ${SLANT * 2} h -24`} className="seq-arrow" markerEnd="url(#seq-arrow)" fill="none" />
+            ) : lost ? (
+              // Sent and never read: the arrow stops short of the receiver's lane, on a cross.
+              <>
+                <line x1={x1} y1={y - SLANT} x2={endX} y2={endY} className="seq-arrow" />
+                <path d={`M ${endX - CROSS} ${endY - CROSS} L ${endX + CROSS} ${endY + CROSS} M ${endX - CROSS} ${endY + CROSS} L ${endX + CROSS} ${endY - CROSS}`} className="seq-cross" data-testid="sequence-lost" />
+              </>
             ) : (
               <line x1={x1} y1={y - SLANT} x2={x2} y2={y + SLANT} className="seq-arrow" markerEnd={m.kind === "refused" ? undefined : "url(#seq-arrow)"} />
             )}
@@ -117,6 +141,12 @@ export const SequenceDiagram = memo(function SequenceDiagram({ lanes, messages, 
             {!self && <line x1={x1} y1={y - SLANT} x2={x2} y2={y + SLANT} className="seq-hit" />}
             <text x={labelX} y={y - SLANT - 2} textAnchor={self ? "start" : "middle"} className="seq-label">
               {messageLabel(m)}
+              {m.fault !== undefined && (
+                <tspan className="seq-fault-tag" data-testid="sequence-fault-tag">
+                  {" "}
+                  {t(FAULT_TAGS[m.fault])}
+                </tspan>
+              )}
             </text>
           </g>
         );

@@ -8,12 +8,12 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
-import type { SequenceMessage, SequenceMessageKind, SequenceView } from "@replica-lab/protocol";
+import type { SequenceFault, SequenceMessage, SequenceMessageKind, SequenceView } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
 import { ComparePanel } from "../compare/ComparePanel.tsx";
 import { useApp } from "../store/store.ts";
 import { fetchMessage, fetchSequence } from "./sequenceApi.ts";
-import { DIAGRAM_ROWS, SequenceDiagram, SequenceLanesHead } from "./SequenceDiagram.tsx";
+import { DIAGRAM_ROWS, FAULT_TAGS, SequenceDiagram, SequenceLanesHead } from "./SequenceDiagram.tsx";
 import { eventsOfMessage, filterMessages, MESSAGE_GROUPS, messagesOfEvent, orderLanes, sequenceText, type MessageGroup } from "./sequenceModel.ts";
 import { sequenceStore, useSequence } from "./sequenceStore.ts";
 import "./sequence.css";
@@ -43,6 +43,15 @@ const KIND_LABEL_KEYS = {
   noop: "sequence.kind.noop",
   "out-of-sync": "sequence.kind.outOfSync",
 } as const satisfies Record<SequenceMessageKind, string>;
+
+/** Explanations of what went wrong with a message (the detail pane's; the arrow's tag is shorter). */
+const FAULT_DETAIL_KEYS = {
+  "lost-reset": "sequence.faultDetail.lostReset",
+  "lost-closed": "sequence.faultDetail.lostClosed",
+  "lost-crashed": "sequence.faultDetail.lostCrashed",
+  crash: "sequence.faultDetail.crash",
+  timeout: "sequence.faultDetail.timeout",
+} as const satisfies Record<SequenceFault, string>;
 
 /** How often the live diagram asks again (wall ms). */
 const LIVE_REFRESH_MS = 1000;
@@ -134,10 +143,10 @@ function DiagramTab() {
   const shown = useMemo(() => (view === null ? [] : filterMessages(view.messages, filter)), [view, filter]);
   const selected = selection?.kind === "message" ? (view?.messages.find((m) => m.seq === selection.seq) ?? null) : null;
   const selectedEvent = selection?.kind === "event" ? (events.find((e) => e.seq === selection.seq) ?? null) : null;
-  const lit = useMemo(() => (selectedEvent === null ? new Set<number>() : new Set(messagesOfEvent(selectedEvent, shown))), [selectedEvent, shown]);
+  const lit = useMemo(() => (selectedEvent === null ? new Set<number>() : new Set(messagesOfEvent(selectedEvent.seq, shown))), [selectedEvent, shown]);
 
   // The log lights the selected message's events (EventLog reads `litEvents`).
-  const litEvents = useMemo(() => (selected === null ? [] : eventsOfMessage(selected, events)), [selected, events]);
+  const litEvents = useMemo(() => (selected === null ? [] : [...eventsOfMessage(selected)]), [selected]);
   useEffect(() => sequenceStore.setState({ litEvents }), [litEvents]);
   useEffect(() => () => sequenceStore.setState({ litEvents: [] }), []);
 
@@ -283,6 +292,12 @@ function MessageDetail({ message, nameOf, eventSeq, litCount, labId, atMs }: Mes
         {t("sequence.detailBytes", { count: message.bytes })} · {t("sequence.detailCount", { count: message.count })}
         {message.offsets !== undefined && <> · {t("sequence.detailOffsets", message.offsets)}</>}
       </p>
+      {message.fault !== undefined && (
+        <p className="small seq-fault-detail" data-testid="sequence-fault">
+          <strong>{t(FAULT_TAGS[message.fault])}</strong>: {t(FAULT_DETAIL_KEYS[message.fault])}
+        </p>
+      )}
+      {message.count > 1 && <BatchItems message={detail ?? message} />}
       <h4>
         {t("sequence.detailRaw")} {detail?.rawTruncated === true && <span className="muted">{t("sequence.detailTruncated")}</span>}
       </h4>
@@ -304,6 +319,28 @@ function MessageDetail({ message, nameOf, eventSeq, litCount, labId, atMs }: Mes
         </ul>
       )}
     </aside>
+  );
+}
+
+/** A batch opened: its first units in words (the engine keeps 20), and how many more it holds. */
+function BatchItems({ message }: { readonly message: SequenceMessage }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const items = message.items ?? [];
+  return (
+    <div className="seq-batch">
+      <button type="button" className="link small" aria-expanded={open} data-testid="sequence-batch-toggle" onClick={() => setOpen(!open)}>
+        {t(open ? "sequence.batchHide" : "sequence.batchShow", { count: message.count })}
+      </button>
+      {open && (
+        <ol className="seq-batch-items mono small" data-testid="sequence-batch-items">
+          {items.map((item, i) => (
+            <li key={i}>{item}</li>
+          ))}
+          {message.count > items.length && <li className="muted">{t("sequence.batchMore", { count: message.count - items.length })}</li>}
+        </ol>
+      )}
+    </div>
   );
 }
 
@@ -331,4 +368,4 @@ function exportSvg(name: string): void {
   download(name, "image/svg+xml", new XMLSerializer().serializeToString(copy));
 }
 
-const SVG_STYLE = `text{font:11px sans-serif;fill:#222}.seq-lifeline{stroke:#bbb;stroke-dasharray:4 3}.seq-arrow{stroke:#333;stroke-width:1.4}.seq-rdb .seq-arrow,.seq-copy .seq-arrow{stroke-width:5;stroke:#c07a00}.seq-refused .seq-arrow,.seq-close .seq-arrow{stroke-dasharray:4 3;stroke:#b00}.seq-hit{stroke:transparent}.seq-time{fill:#888}`;
+const SVG_STYLE = `text{font:11px sans-serif;fill:#222}.seq-lifeline{stroke:#bbb;stroke-dasharray:4 3}.seq-arrow{stroke:#333;stroke-width:1.4}.seq-rdb .seq-arrow,.seq-copy .seq-arrow{stroke-width:5;stroke:#c07a00}.seq-refused .seq-arrow,.seq-close .seq-arrow{stroke-dasharray:4 3;stroke:#b00}.seq-lost .seq-arrow{stroke:#b00;stroke-dasharray:2 2}.seq-cross{stroke:#b00;stroke-width:2}.seq-fault-tag{fill:#b00;font-weight:bold}.seq-hit{stroke:transparent}.seq-time{fill:#888}`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { SequenceMessage } from "@replica-lab/protocol";
-import { DEFAULT_FILTER, eventsOfMessage, filterMessages, messageLabel, messagesOfEvent, sequenceText } from "./sequenceModel.ts";
+import { DEFAULT_FILTER, eventsOfMessage, filterMessages, isLost, messageLabel, messagesOfEvent, sequenceText } from "./sequenceModel.ts";
 
 function message(seq: number, patch: Partial<SequenceMessage>): SequenceMessage {
-  return { seq, conn: 1, from: "n2", to: "n1", kind: "command", text: "PING", sentMs: 10, receivedMs: 11, bytes: 14, count: 1, raw: "*1\\r\\n$4\\r\\nPING\\r\\n", rawTruncated: false, ...patch };
+  return { seq, conn: 1, from: "n2", to: "n1", kind: "command", text: "PING", sentMs: 10, receivedMs: 11, bytes: 14, count: 1, raw: "*1\\r\\n$4\\r\\nPING\\r\\n", rawTruncated: false, events: [], ...patch };
 }
 
 const messages: SequenceMessage[] = [
@@ -19,15 +19,19 @@ describe("the sequence model", () => {
     expect(filterMessages(messages, { ...DEFAULT_FILTER, pair: ["n1", "n2"] }).map((m) => m.seq)).toEqual([1, 2]);
   });
 
-  it("links a message with the sender's event at sending and the receiver's at arrival, both ways", () => {
-    const events = [
-      { seq: 7, timeMs: 10, nodeId: "n2" },
-      { seq: 8, timeMs: 11, nodeId: "n1" },
-      { seq: 9, timeMs: 500, nodeId: "n1" },
-    ];
-    expect(eventsOfMessage(messages[0]!, events)).toEqual([7, 8]);
-    expect(messagesOfEvent(events[0]!, messages)).toEqual([1]);
-    expect(messagesOfEvent(events[2]!, messages)).toEqual([]);
+  it("links a message with the events the engine named, both ways, whatever their times", () => {
+    const linked = [message(5, { events: [7, 8] }), message(6, { sentMs: 10, receivedMs: 11, events: [9] }), message(7, { events: [8] })];
+    expect(eventsOfMessage(linked[0]!)).toEqual([7, 8]);
+    expect(messagesOfEvent(8, linked)).toEqual([5, 7]);
+    // Same node, same millisecond, no link: not lit.
+    expect(messagesOfEvent(7, [linked[1]!])).toEqual([]);
+  });
+
+  it("marks lost messages and writes the fault in the text export", () => {
+    const lost = message(8, { kind: "stream", text: "SET k v", fault: "lost-closed" });
+    expect(isLost(lost)).toBe(true);
+    expect(isLost(message(9, { kind: "close", fault: "crash" }))).toBe(false);
+    expect(sequenceText([lost], (id) => id)).toBe("10.000 → 11.000 ms  n2 → n1  SET k v (lost-closed)");
   });
 
   it("labels batches with their count and size, and writes one line per message", () => {

@@ -3,9 +3,10 @@
  * filter keeps, which events of the log a message belongs to (and back), the rows the diagram
  * draws, and the diagram as text for slides and bug reports.
  *
- * A message and an event belong together when the event was reported by the sender at the moment
- * it sent the message, or by the receiver at the moment it arrived: a node's step emits its trace
- * events and its sends together, and the world delivers bytes at their arrival time.
+ * A message and an event belong together when the engine says so: the event was reported in the
+ * sender's node step that sent the message, or in the receiver's step that read it (the recorder
+ * links them by step, not by time, so two things that merely happened in the same millisecond are
+ * not confused).
  */
 import type { SequenceLane, SequenceMessage, SequenceMessageKind } from "@replica-lab/protocol";
 
@@ -55,28 +56,19 @@ export function filterMessages(messages: readonly SequenceMessage[], filter: Seq
   });
 }
 
-/** The smallest part of an event the link needs. */
-export interface LinkableEvent {
-  readonly seq: number;
-  readonly timeMs: number;
-  readonly nodeId: string | null;
+/** The events a message belongs to: the engine linked them by node step (`SequenceMessage.events`). */
+export function eventsOfMessage(message: SequenceMessage): readonly number[] {
+  return message.events;
 }
 
-/** How far apart (virtual ms) an event and a send may be: a busy link starts a write a little late. */
-const LINK_SLACK_MS = 1;
-
-function near(a: number, b: number): boolean {
-  return Math.abs(a - b) <= LINK_SLACK_MS;
+/** The messages an event belongs to: those whose links name it. */
+export function messagesOfEvent(eventSeq: number, messages: readonly SequenceMessage[]): number[] {
+  return messages.filter((m) => m.events.includes(eventSeq)).map((m) => m.seq);
 }
 
-/** The events a message belongs to (the sender's at sending, the receiver's at arrival). */
-export function eventsOfMessage(message: SequenceMessage, events: readonly LinkableEvent[]): number[] {
-  return events.filter((e) => (e.nodeId === message.from && near(e.timeMs, message.sentMs)) || (e.nodeId === message.to && near(e.timeMs, message.receivedMs))).map((e) => e.seq);
-}
-
-/** The messages an event belongs to. */
-export function messagesOfEvent(event: LinkableEvent, messages: readonly SequenceMessage[]): number[] {
-  return messages.filter((m) => (event.nodeId === m.from && near(event.timeMs, m.sentMs)) || (event.nodeId === m.to && near(event.timeMs, m.receivedMs))).map((m) => m.seq);
+/** True when a message's bytes were sent and never read (a cut, closed or crashed receiver). */
+export function isLost(message: SequenceMessage): boolean {
+  return message.fault !== undefined && message.fault.startsWith("lost-");
 }
 
 /** Lanes in the diagram's order: lab nodes by name, then outside servers. */
@@ -102,7 +94,8 @@ export function sequenceText(messages: readonly SequenceMessage[], nameOf: (id: 
   return messages
     .map((m) => {
       const offsets = m.offsets === undefined ? "" : ` [offset ${m.offsets.before}→${m.offsets.after}]`;
-      return `${m.sentMs.toFixed(3)} → ${m.receivedMs.toFixed(3)} ms  ${nameOf(m.from)} → ${nameOf(m.to)}  ${messageLabel(m)}${offsets}`;
+      const fault = m.fault === undefined ? "" : ` (${m.fault})`;
+      return `${m.sentMs.toFixed(3)} → ${m.receivedMs.toFixed(3)} ms  ${nameOf(m.from)} → ${nameOf(m.to)}  ${messageLabel(m)}${offsets}${fault}`;
     })
     .join("\n");
 }

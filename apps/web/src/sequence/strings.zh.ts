@@ -42,7 +42,22 @@ export const sequenceZh: Catalogue<typeof sequenceEn> = {
   detailRaw: "字节",
   detailTruncated: "（前 512 字节）",
   detailEvents: "事件",
-  detailNoEvents: "此消息的发送与到达时刻没有日志事件。",
+  detailNoEvents: "发送或读取此消息的那一步没有报告任何日志事件。",
+  batchShow_other: "展开这批消息（{{count}} 条）",
+  batchHide: "收起这批消息",
+  batchMore_other: "……还有 {{count}} 条（只保留前面的）",
+  fault: {
+    lost: "丢失",
+    crash: "因崩溃重置",
+    timeout: "超时",
+  },
+  faultDetail: {
+    lostReset: "已发送但从未被读取：这些字节到达时连接已被重置。",
+    lostClosed: "已发送但从未被读取：这些字节到达之前，接收方已关闭了连接。",
+    lostCrashed: "已发送但从未被读取：这些字节到达时，接收进程已崩溃（或已重启）。",
+    crash: "发送方被杀死：其内核重置了连接，对端看到链路断开。",
+    timeout: "对端沉默的时间超过了 repl-timeout，发送方因此关闭了链路。",
+  },
   eventSelected: "事件 #{{seq}}：它的消息已高亮。",
   eventNoMessages: "事件 #{{seq}} 没有发送或接收复制消息。",
   kind: {

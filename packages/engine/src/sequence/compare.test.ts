@@ -10,18 +10,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { readLegacyFixture } from "../../test/legacy/legacy-fixture.ts";
-import { Lab } from "../lab/lab.ts";
+import { healKillAndPromote, masterAndTwoReplicas } from "../../test/sequence-story.ts";
+import { type Lab } from "../lab/lab.ts";
 import { compareProtocols, translateLog, type CompareLane } from "./compare.ts";
 
 /** The story on a 7.0 lab (the lab a user would have built). */
 function defaultStory(): Lab {
-  const lab = new Lab({ seed: "compare-story" });
-  const a = lab.addNode({ name: "A" }).id;
-  const b = lab.addNode({ name: "B" }).id;
-  const c = lab.addNode({ name: "C" }).id;
-  lab.replicaOf(b, a);
-  lab.replicaOf(c, a);
-  lab.runUntilIdle(60_000);
+  const { lab, a, b, c } = masterAndTwoReplicas("compare-story");
   for (let i = 0; i < 10; i++) {
     lab.command(a, "SET", `k${i}`, `v${i}`);
     lab.advance(100);
@@ -33,14 +28,7 @@ function defaultStory(): Lab {
     lab.command(a, "SET", `k${i}`, `v${i}`);
     lab.advance(100);
   }
-  lab.setLink(a, c, { partitioned: false });
-  lab.runUntilIdle(60_000);
-  lab.advance(2000);
-  lab.kill(a);
-  lab.advance(2500);
-  lab.replicaOf(b, null);
-  lab.replicaOf(c, b);
-  lab.runUntilIdle(60_000);
+  healKillAndPromote(lab, a, b, c);
   lab.command(b, "SET", "n1", "v1");
   lab.advance(2000);
   return lab;

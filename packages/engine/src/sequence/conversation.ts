@@ -15,18 +15,25 @@
 import type { Lab } from "../lab/lab.ts";
 import type { LabInput, LabOrigin } from "../lab/input-log.ts";
 import { ReplayCursor, type LogSource } from "../lab/replay-cursor.ts";
-import type { SimConnection, WireTap } from "../sim/world.ts";
+import type { LabEvent } from "../lab/types.ts";
+import type { NodeStepClock, SimConnection, WireLoss, WireTap } from "../sim/world.ts";
 import { RespDirectionReader } from "./resp-reader.ts";
 import { SsdbDirectionReader } from "./ssdb-reader.ts";
-import { RAW_LIMIT_BYTES, escapeBytes, type WireMessage, type WireMessageKind } from "./wire-message.ts";
+import { RAW_LIMIT_BYTES, escapeBytes, type WireFault, type WireMessage, type WireMessageKind } from "./wire-message.ts";
 import type { DirectionReader, DraftMessage, RedisLinkState, UnitSink, WireUnit } from "./wire-unit.ts";
 
 /** Messages of a batchable kind this close together (virtual ms) on one direction are one arrow. */
 export const BATCH_WINDOW_MS = 100;
 /** Messages a conversation keeps by default. */
 export const DEFAULT_MAX_MESSAGES = 20_000;
+/** Units of a batch kept in words, so it can be opened (the rest are counted, not kept). */
+export const BATCH_ITEM_LIMIT = 20;
+/** Events linked to one message at most (each unit of a long batch may cause some). */
+export const EVENT_LINK_LIMIT = 32;
 
 const BATCHED = new Set<WireMessageKind>(["stream", "newline", "copy", "binlog"]);
+/** Operator actions that reset a running node's connections (a crash, for its peers). */
+const RESETTING_ACTIONS = new Set(["killed", "restarted", "node-removed"]);
 
 /** How the recorder names a connection's ends and learns their protocol. */
 export interface ConversationPeers {
@@ -36,18 +43,86 @@ export interface ConversationPeers {
   protocolOf(address: string): "redis" | "ssdb";
 }
 
+/** A piece of one direction in flight: its size and the messages whose bytes it carries. */
+interface Piece {
+  readonly bytes: number;
+  readonly drafts: readonly DraftMessage[];
+}
+
+/** What a partition held of one direction: its writer's step, and a crash if a kill wrote it. */
+interface HeldWrite {
+  /** Bytes not yet released (0: a FIN). */
+  remaining: number;
+  readonly step: StepLinks | null;
+  fault?: WireFault;
+}
+
+/** A first-in first-out list (a long transfer has thousands of pieces in flight: no `shift`). */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 interface LinkRecord {
   readonly ends: readonly [string, string];
+  /** Whether each end is a lab node (events can be linked only to a node's steps). */
+  readonly nodes: readonly [boolean, boolean];
   readonly readers: readonly [DirectionReader, DirectionReader];
   /** The last message of each direction, while it may still take a batch. */
   readonly last: [DraftMessage | null, DraftMessage | null];
+  /** Pieces each direction sent that were not read (or lost) yet, in order. */
+  readonly inFlight: readonly [Queue<Piece>, Queue<Piece>];
+  /** Writes each direction's partition holds, in order: the next bytes or FIN sent are theirs. */
+  readonly held: readonly [Queue<HeldWrite>, Queue<HeldWrite>];
 }
 
-/** A wire tap that turns what a lab's links carry into messages. */
+/** One node step (`World.nodeStep`): the events it reported so far and the messages caused in it. */
+interface StepLinks {
+  readonly step: number;
+  readonly node: string;
+  readonly events: { readonly seq: number; readonly kind: string }[];
+  readonly drafts: DraftMessage[];
+}
+
+/**
+ * A wire tap that turns what a lab's links carry into messages. Observing the lab too
+ * ({@link ConversationRecorder.observe}) links each message to the events caused with it, by node
+ * step: the world numbers each step in which a process ran, the sender's trace events and sends of
+ * one step share its number, and the world reports each piece's delivery just before the receiver's
+ * step that reads it. Without observing, messages have no events.
+ */
 export class ConversationRecorder implements WireTap {
   private readonly links = new Map<number, LinkRecord>();
   private drafts: DraftMessage[] = [];
   private nextSeq = 1;
+  private clock: NodeStepClock | null = null;
+  /** The node step events and sends are being linked in. */
+  private step: StepLinks | null = null;
+  /** The next step, when a delivery announced which node it runs on and what it reads. */
+  private upcoming: StepLinks | null = null;
+  /** Messages the piece being read belongs to (collected while a reader reads it). */
+  private touched: DraftMessage[] | null = null;
+  /** Closes written outside any node step since the last operator action (a kill resets them so). */
+  private resets: { readonly from: string; readonly target: { fault?: WireFault } }[] = [];
   /** Messages dropped from the front to stay within `maxMessages`. */
   dropped = 0;
 
@@ -55,6 +130,19 @@ export class ConversationRecorder implements WireTap {
     private readonly peers: ConversationPeers,
     private readonly maxMessages = DEFAULT_MAX_MESSAGES,
   ) {}
+
+  /**
+   * Links messages to the events of `lab` (the lab this recorder taps) from now on; returns how to
+   * stop. The lab's events must be observed from before the messages they cause.
+   */
+  observe(lab: Lab): () => void {
+    this.clock = lab.stepClock;
+    const unsubscribe = lab.subscribe((event) => this.event(event));
+    return () => {
+      unsubscribe();
+      this.clock = null;
+    };
+  }
 
   connect(conn: SimConnection, timeMs: number): void {
     const ends: [string, string] = [this.peers.nameOf(conn.fromAddress), this.peers.nameOf(conn.toAddress)];
@@ -64,24 +152,76 @@ export class ConversationRecorder implements WireTap {
     const readers: [DirectionReader, DirectionReader] = ssdb
       ? [new SsdbDirectionReader("slave", sink(0)), new SsdbDirectionReader("master", sink(1))]
       : [new RespDirectionReader("replica", state, sink(0)), new RespDirectionReader("master", state, sink(1))];
-    this.links.set(conn.id, { ends, readers, last: [null, null] });
-    this.push(conn.id, 0, { kind: "connect", text: "connect", bytes: 0, sentMs: timeMs, arrivalMs: timeMs, raw: "" });
+    // The accepting side is a node when its address is one (an outside server's is not renamed).
+    const nodes: [boolean, boolean] = [conn.sides[0].kind === "host", ends[1] !== conn.toAddress];
+    this.links.set(conn.id, { ends, nodes, readers, last: [null, null], inFlight: [new Queue(), new Queue()], held: [new Queue(), new Queue()] });
+    const draft = this.push(conn.id, 0, { kind: "connect", text: "connect", bytes: 0, sentMs: timeMs, arrivalMs: timeMs, raw: "" });
+    this.linkToSenderStep(conn.id, 0, [draft]);
   }
 
   bytes(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, sentMs: number, arrivalMs: number): void {
-    this.links.get(conn.id)?.readers[fromSide].push(bytes, sentMs, arrivalMs);
+    const link = this.links.get(conn.id);
+    if (!link) return;
+    const reader = link.readers[fromSide];
+    const growing = reader.growing?.() ?? null;
+    const touched: DraftMessage[] = growing === null ? [] : [growing];
+    this.touched = touched;
+    reader.push(bytes, sentMs, arrivalMs);
+    this.touched = null;
+    link.inFlight[fromSide].push({ bytes: bytes.length, drafts: touched });
+    const queue = link.held[fromSide];
+    const held = queue.peek();
+    if (held === undefined) {
+      this.linkToSenderStep(conn.id, fromSide, touched);
+      return;
+    }
+    // Released by a heal: the write belongs to the step that made it (a write may come in pieces).
+    held.remaining -= bytes.length;
+    if (held.remaining <= 0) queue.shift();
+    this.release(held, touched);
   }
 
   fin(conn: SimConnection, fromSide: 0 | 1, sentMs: number, arrivalMs: number): void {
-    if (!this.links.has(conn.id)) return;
-    this.push(conn.id, fromSide, { kind: "close", text: "close", bytes: 0, sentMs, arrivalMs, raw: "" });
+    const link = this.links.get(conn.id);
+    if (!link) return;
+    const draft = this.push(conn.id, fromSide, { kind: "close", text: "close", bytes: 0, sentMs, arrivalMs, raw: "" });
+    link.inFlight[fromSide].push({ bytes: 0, drafts: [draft] });
+    const held = link.held[fromSide].shift();
+    if (held !== undefined) this.release(held, [draft]);
+    else if (this.clock?.inNodeStep === true) this.linkToSenderStep(conn.id, fromSide, [draft]);
+    else this.resets.push({ from: draft.from, target: draft });
+  }
+
+  held(conn: SimConnection, fromSide: 0 | 1, bytes: number): void {
+    const link = this.links.get(conn.id);
+    if (!link) return;
+    const inStep = this.clock?.inNodeStep === true && link.nodes[fromSide];
+    const write: HeldWrite = { remaining: bytes, step: inStep ? this.stepOf(this.clock!.nodeStep, link.ends[fromSide]) : null };
+    link.held[fromSide].push(write);
+    if (bytes === 0 && !inStep) this.resets.push({ from: link.ends[fromSide], target: write });
   }
 
   refused(conn: SimConnection, reason: string, timeMs: number): void {
     const link = this.links.get(conn.id);
     if (!link) return;
-    this.push(conn.id, 1, { kind: "refused", text: reason, bytes: 0, sentMs: timeMs, arrivalMs: timeMs, raw: "" });
+    const draft = this.push(conn.id, 1, { kind: "refused", text: reason, bytes: 0, sentMs: timeMs, arrivalMs: timeMs, raw: "" });
+    // The initiator's next step is the one told of the refusal.
+    if (link.nodes[0]) this.announce(link.ends[0], [draft]);
     this.links.delete(conn.id);
+  }
+
+  delivered(conn: SimConnection, fromSide: 0 | 1): void {
+    const link = this.links.get(conn.id);
+    const piece = link?.inFlight[fromSide].shift();
+    if (!link || !piece || piece.drafts.length === 0) return;
+    const toSide = fromSide === 0 ? 1 : 0;
+    if (link.nodes[toSide]) this.announce(link.ends[toSide], piece.drafts);
+  }
+
+  lost(conn: SimConnection, fromSide: 0 | 1, _bytes: number, reason: WireLoss): void {
+    const piece = this.links.get(conn.id)?.inFlight[fromSide].shift();
+    if (!piece) return;
+    for (const draft of piece.drafts) draft.fault ??= `lost-${reason}`;
   }
 
   /** The messages kept, oldest first. */
@@ -89,29 +229,87 @@ export class ConversationRecorder implements WireTap {
     return this.drafts.map(freeze);
   }
 
+  private event(event: LabEvent): void {
+    if (event.source === "lab") {
+      if (event.nodeId !== null && RESETTING_ACTIONS.has(event.kind)) {
+        for (const reset of this.resets) if (reset.from === event.nodeId) reset.target.fault ??= "crash";
+      }
+      this.resets = [];
+      return;
+    }
+    if (event.nodeId === null || this.clock?.inNodeStep !== true) return;
+    const step = this.stepOf(this.clock.nodeStep, event.nodeId);
+    step.events.push({ seq: event.seq, kind: event.kind });
+    for (const draft of step.drafts) linkEvent(draft, event.seq, event.kind);
+  }
+
+  /** The links of node step `step` of `node` (a delivery may have announced it). */
+  private stepOf(step: number, node: string): StepLinks {
+    if (this.step !== null && this.step.step === step && this.step.node === node) return this.step;
+    if (this.upcoming !== null && this.upcoming.step === step && this.upcoming.node === node) this.step = this.upcoming;
+    else this.step = { step, node, events: [], drafts: [] };
+    this.upcoming = null;
+    return this.step;
+  }
+
+  /** Messages `drafts` were sent by `fromSide` in the node step running now, if one is. */
+  private linkToSenderStep(conn: number, fromSide: 0 | 1, drafts: readonly DraftMessage[]): void {
+    const link = this.links.get(conn);
+    if (this.clock?.inNodeStep !== true || !link || !link.nodes[fromSide] || drafts.length === 0) return;
+    this.join(this.stepOf(this.clock.nodeStep, link.ends[fromSide]), drafts);
+  }
+
+  private release(held: HeldWrite, drafts: readonly DraftMessage[]): void {
+    if (held.step !== null) this.join(held.step, drafts);
+    if (held.fault !== undefined) for (const draft of drafts) draft.fault ??= held.fault;
+  }
+
+  /** The next node step, on `node`, reads (the last bytes of) `drafts`. */
+  private announce(node: string, drafts: readonly DraftMessage[]): void {
+    if (this.clock === null) return;
+    const next = this.clock.nodeStep + 1;
+    if (this.upcoming === null || this.upcoming.step !== next || this.upcoming.node !== node) this.upcoming = { step: next, node, events: [], drafts: [] };
+    this.join(this.upcoming, drafts);
+  }
+
+  private join(step: StepLinks, drafts: readonly DraftMessage[]): void {
+    for (const draft of drafts) {
+      if (step.drafts.includes(draft)) continue;
+      step.drafts.push(draft);
+      for (const event of step.events) linkEvent(draft, event.seq, event.kind);
+    }
+  }
+
   private emit(conn: number, side: 0 | 1, unit: WireUnit): DraftMessage {
     const link = this.links.get(conn)!;
     const last = link.last[side];
+    let draft: DraftMessage;
     if (last !== null && last.kind === unit.kind && BATCHED.has(unit.kind) && unit.sentMs - last.sentMs <= BATCH_WINDOW_MS) {
       last.count++;
       last.bytes += unit.bytes;
       last.receivedMs = Math.max(last.receivedMs, unit.arrivalMs);
       if (unit.offsets && last.offsets) last.offsets.after = unit.offsets.after;
+      if (last.items !== undefined && last.items.length < BATCH_ITEM_LIMIT) last.items.push(textOf(unit));
       appendRaw(last, unit.raw);
-      return last;
+      draft = last;
+    } else {
+      draft = this.push(conn, side, unit);
     }
-    return this.push(conn, side, unit);
+    const touched = this.touched;
+    if (touched !== null && touched[touched.length - 1] !== draft) touched.push(draft);
+    return draft;
   }
 
   private push(conn: number, side: 0 | 1, unit: WireUnit): DraftMessage {
     const link = this.links.get(conn)!;
+    const text = textOf(unit);
     const draft: DraftMessage = {
       seq: this.nextSeq++,
       conn,
       from: link.ends[side],
       to: link.ends[side === 0 ? 1 : 0],
       kind: unit.kind,
-      text: typeof unit.text === "string" ? unit.text : unit.text(),
+      text,
       sentMs: unit.sentMs,
       receivedMs: unit.arrivalMs,
       bytes: unit.bytes,
@@ -119,6 +317,8 @@ export class ConversationRecorder implements WireTap {
       raw: "",
       rawBytes: 0,
       rawTruncated: false,
+      events: [],
+      ...(BATCHED.has(unit.kind) ? { items: [text] } : {}),
       ...(unit.offsets ? { offsets: { ...unit.offsets } } : {}),
     };
     appendRaw(draft, unit.raw);
@@ -137,6 +337,16 @@ export class ConversationRecorder implements WireTap {
   }
 }
 
+function textOf(unit: WireUnit): string {
+  return typeof unit.text === "string" ? unit.text : unit.text();
+}
+
+/** Links event `seq` to a message; a close in the same step as a timeout is that timeout's. */
+function linkEvent(draft: DraftMessage, seq: number, kind: string): void {
+  if (draft.events.length < EVENT_LINK_LIMIT && !draft.events.includes(seq)) draft.events.push(seq);
+  if (kind === "timeout" && draft.kind === "close") draft.fault ??= "timeout";
+}
+
 function appendRaw(draft: DraftMessage, raw: Uint8Array | string): void {
   if (typeof raw === "string") {
     draft.raw += raw;
@@ -151,8 +361,8 @@ function appendRaw(draft: DraftMessage, raw: Uint8Array | string): void {
 }
 
 function freeze(draft: DraftMessage): WireMessage {
-  const { rawBytes: _rawBytes, offsets, ...rest } = draft;
-  return { ...rest, ...(offsets ? { offsets: { ...offsets } } : {}) };
+  const { rawBytes: _rawBytes, offsets, items, events, ...rest } = draft;
+  return { ...rest, events: [...events], ...(items ? { items: [...items] } : {}), ...(offsets ? { offsets: { ...offsets } } : {}) };
 }
 
 /** The peers of a lab: node ids by address, SSDB by node version. */
@@ -190,7 +400,9 @@ export function replayWithConversation(
   const cursor = ReplayCursor.start(origin, source);
   const recorder = new ConversationRecorder(labPeers(cursor.lab), maxMessages);
   cursor.lab.tapWire(recorder);
+  const stop = recorder.observe(cursor.lab);
   cursor.seek(timeMs);
+  stop();
   cursor.lab.tapWire(null);
   return { lab: cursor.lab, messages: recorder.messages().filter((m) => m.sentMs <= timeMs), dropped: recorder.dropped, timeMs: cursor.timeMs };
 }

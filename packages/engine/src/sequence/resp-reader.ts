@@ -53,6 +53,10 @@ export class RespDirectionReader implements DirectionReader {
     private readonly sink: UnitSink,
   ) {}
 
+  growing(): DraftMessage | null {
+    return this.rdb?.draft ?? null;
+  }
+
   push(chunk: Uint8Array, sentMs: number, arrivalMs: number): void {
     let from = 0;
     if (this.rdb !== null) {

@@ -41,6 +41,16 @@ export type WireMessageKind =
 /** Every kind, in the order a legend lists them. */
 export const WIRE_MESSAGE_KINDS: readonly WireMessageKind[] = ["connect", "refused", "close", "command", "reply", "rdb", "newline", "stream", "ping", "ack", "getack", "copy", "binlog", "noop", "out-of-sync"];
 
+/**
+ * What went wrong with a message. `lost-*`: its bytes were sent but never read, because the
+ * connection had been reset (`lost-reset`: the receiver's side was already closed by a FIN or a
+ * reset that crossed them), the receiver had closed it (`lost-closed`), or the receiving process
+ * had crashed or restarted (`lost-crashed`). On a close: `crash` (the sender was killed, so the
+ * kernel reset its connections) or `timeout` (the sender closed the link because its peer was
+ * silent too long: the same node step reported a timeout).
+ */
+export type WireFault = "lost-reset" | "lost-closed" | "lost-crashed" | "crash" | "timeout";
+
 /** One arrow of the diagram. */
 export interface WireMessage {
   /** Order of sending, from 1. */
@@ -68,6 +78,15 @@ export interface WireMessage {
    * (+FULLRESYNC, or the PSYNC offset a +CONTINUE accepted); an ACK's offset; SSDB's seqs.
    */
   readonly offsets?: { readonly before: number; readonly after: number };
+  /** A batch's first units in words, to open it (at most `BATCH_ITEM_LIMIT`; `count` is the total). */
+  readonly items?: readonly string[];
+  /**
+   * Seqs of the lab events caused together with the message: those the sender reported in the node
+   * step that sent it, and those the receiver reported in the step that read its last byte (every
+   * unit's, for a batch; at most `EVENT_LINK_LIMIT`). A replay numbers events as the live lab did.
+   */
+  readonly events: readonly number[];
+  readonly fault?: WireFault;
 }
 
 /** Bytes of a message kept for its detail. */

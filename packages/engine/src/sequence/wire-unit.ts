@@ -4,7 +4,7 @@
  * message it now belongs to (a long transfer grows it as its bytes arrive).
  */
 import { bytesToBinary } from "../util/bytes.ts";
-import type { WireMessageKind } from "./wire-message.ts";
+import type { WireFault, WireMessageKind } from "./wire-message.ts";
 
 /** One unit read from one direction of a connection. */
 export interface WireUnit {
@@ -36,6 +36,11 @@ export interface DraftMessage {
   rawBytes: number;
   rawTruncated: boolean;
   offsets?: { before: number; after: number };
+  /** A batch's first units in words (at most `BATCH_ITEM_LIMIT`; `count` says how many in all). */
+  items?: string[];
+  /** Seqs of the lab events caused with it (at most `EVENT_LINK_LIMIT`). */
+  events: number[];
+  fault?: WireFault;
 }
 
 /** Where a direction reader puts what it reads. */
@@ -54,6 +59,8 @@ export interface RedisLinkState {
 /** A reader of one direction of a connection. */
 export interface DirectionReader {
   push(chunk: Uint8Array, sentMs: number, arrivalMs: number): void;
+  /** The message the next bytes will grow without a new unit (an RDB in transfer), if any. */
+  growing?(): DraftMessage | null;
 }
 
 /** Bytes as text, one character per byte. */
