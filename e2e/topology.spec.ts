@@ -3,7 +3,7 @@
  * cycles flagged, link faults, and what the user sees when the server says no or the socket drops.
  */
 import { expect, test, type WebSocketRoute } from "@playwright/test";
-import { card, createLab, openLab, selectNode, shot } from "./helpers.ts";
+import { card, createLab, openLab, runInConsole, selectNode, shot } from "./helpers.ts";
 
 test("gestures and their buttons: double-click adds, menus make a cycle (flagged), a link is partitioned and removed, a node deleted", async ({ page, request }) => {
   const labId = await createLab(request, "empty", "gestures");
@@ -47,6 +47,35 @@ test("gestures and their buttons: double-click adds, menus make a cycle (flagged
   await page.keyboard.press("Delete");
   await expect(page.locator(".card")).toHaveCount(1);
   await expect(page.locator(".edge-label")).toHaveCount(0);
+});
+
+test("deleting a master asks first (its keys, its replicas), and its replicas say their master was deleted instead of drawing an outside server", async ({ page, request }) => {
+  const labId = await createLab(request, "one-master-two-replicas", "delete-master");
+  await openLab(page, labId);
+  await runInConsole(page, "A", "SET k v");
+  await expect(card(page, "B").locator('[data-field="link"]')).toHaveAttribute("data-state", /connected|streaming/);
+
+  await selectNode(page, "A");
+  await page.keyboard.press("Delete");
+  const warning = page.getByTestId("delete-warning");
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText("1 key");
+  await expect(warning).toContainText("B, C");
+  await page.getByTestId("delete-cancel").click();
+  await expect(warning).toHaveCount(0);
+  await expect(page.locator(".card[data-node-name]")).toHaveCount(3);
+
+  await page.getByTestId("action-delete").click();
+  await page.getByTestId("delete-confirm").click();
+  await expect(page.locator(".card[data-node-name]")).toHaveCount(2);
+  for (const name of ["B", "C"]) {
+    await expect(card(page, name).locator('[data-field="removed-master"]')).toContainText("master A was deleted");
+    await expect(card(page, name).locator(".card-of")).toContainText("A (deleted)");
+  }
+  // The outside-server watch polls once a second: give it two rounds to (not) find A's address.
+  await page.waitForTimeout(2500);
+  await expect(page.locator(".external-card")).toHaveCount(0);
+  await shot(page, "11-master-deleted");
 });
 
 test("the server's refusals are shown, and the connection indicator follows the socket", async ({ page, request }) => {

@@ -102,7 +102,7 @@ describe("parseObservation", () => {
 });
 
 function labNode(id: string, address: string, patch: Partial<NodeSnapshot> = {}): NodeSnapshot {
-  return { id: id as NodeId, address, masterId: null, masterAddress: null, replicas: [], ...patch } as NodeSnapshot;
+  return { id: id as NodeId, address, masterId: null, removedMaster: null, masterAddress: null, replicas: [], ...patch } as NodeSnapshot;
 }
 
 function external(id: string, info: string | null, reachable = true): ExternalNodeView {
@@ -127,6 +127,11 @@ describe("discovery and edges", () => {
     const found = discoverExternalAddresses(nodes, (a) => labAt(a) !== undefined, (a) => observations.get(a) ?? null, 16);
     expect(found).toEqual(["127.0.0.1:7813", "127.0.0.1:7900", "127.0.0.1:7814"]);
     expect(discoverExternalAddresses(nodes, (a) => labAt(a) !== undefined, (a) => observations.get(a) ?? null, 2)).toEqual(["127.0.0.1:7813", "127.0.0.1:7900"]);
+  });
+
+  it("does not take a deleted lab node's address, which its replicas still retry, for an outside server", () => {
+    const orphan = labNode("n3", "127.0.0.1:7002", { masterAddress: "127.0.0.1:7005", role: "replica", removedMaster: "D" });
+    expect(discoverExternalAddresses([orphan], () => false, () => null, 16)).toEqual([]);
   });
 
   it("draws an external replica's link from its own INFO, else from its master's list", () => {

@@ -2,8 +2,8 @@
  * The servers outside a lab that its replication reaches, so the canvas can draw a mixed topology
  * whole. An external node is any address that is not a lab node and appears as
  *
- * - the master of a lab node (its REPLICAOF target), or a replica a lab node lists (the ip and
- *   listening port a real replica announced), or
+ * - the master of a lab node (its REPLICAOF target, unless a lab node that was deleted listened
+ *   there), or a replica a lab node lists (the ip and listening port a real replica announced), or
  * - the master or a listed replica of an external node already found (one hop further per poll,
  *   up to `maxExternalNodes`).
  *
@@ -53,7 +53,8 @@ export function discoverExternalAddresses(
     found.push(address);
   };
   for (const node of nodes) {
-    if (node.masterId === null) add(node.masterAddress);
+    // A deleted lab node's address is not an outside server: its replicas just retry it.
+    if (node.masterId === null && node.removedMaster === null) add(node.masterAddress);
     for (const replica of node.replicas) if (replica.nodeId === null) add(replica.address);
   }
   for (let i = 0; i < found.length; i++) {

@@ -18,6 +18,7 @@ import { LessonsToggle } from "../lessons/LessonsToggle.tsx";
 import { useLessons } from "../lessons/lessonStore.ts";
 import { watchForRestarts } from "../lessons/restartGuard.ts";
 import { RestartWarning } from "../lessons/RestartWarning.tsx";
+import { DeleteWarning } from "./DeleteWarning.tsx";
 import { SequenceDrawer } from "../sequence/SequenceDrawer.tsx";
 import { appStore, useApp } from "../store/store.ts";
 import { BranchOffer } from "../timeline/BranchOffer.tsx";
@@ -102,6 +103,7 @@ export function App() {
         {!presenting && <SequenceDrawer />}
         <HelpOverlay />
         <RestartWarning />
+        <DeleteWarning />
         <BranchOffer />
         <LabGone />
         <FileDrop />

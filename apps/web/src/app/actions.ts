@@ -12,6 +12,7 @@ import type { LabSession } from "./labSession.ts";
 import { failureText } from "../i18n/errorText.ts";
 import { i18n } from "../i18n/i18n.ts";
 import { guardRestart } from "../lessons/restartGuard.ts";
+import { guardDelete } from "./deleteGuard.ts";
 
 export interface LinkPatch {
   readonly latencyMs?: number;
@@ -109,7 +110,8 @@ export function createActions(session: LabSession): LabActions {
       // 7.0 is the server's default: the operation stays as it always was for it.
       fire(chosen === "7.0" ? { kind: "add-node" } : { kind: "add-node", version: chosen });
     },
-    removeNode: (id) => fire({ kind: "remove-node", nodeId: id }),
+    // Deleting a node that holds keys or has replicas asks first (deleteGuard.ts).
+    removeNode: (id) => guardDelete(state().lab, id, () => fire({ kind: "remove-node", nodeId: id })),
     setMaster: (id, masterId, persist) => fire(persist === true ? { kind: "set-master", nodeId: id, masterId, persist } : { kind: "set-master", nodeId: id, masterId }),
     removeEdge: (edgeId) => {
       const edge = state().lab.edges[edgeId];

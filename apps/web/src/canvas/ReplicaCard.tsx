@@ -224,8 +224,8 @@ function CardHeader({ node, inCycle }: { readonly node: NodeSnapshot; readonly i
         {roleWord(node.role, t)}
       </span>
       {node.role === "replica" && (
-        <span className="card-of muted" title={node.masterAddress ?? ""}>
-          {t("card.of", { master: masterName ?? node.masterAddress ?? "" })}
+        <span className="card-of muted" title={node.removedMaster !== null ? t("card.removedMasterTitle", { master: node.removedMaster, address: node.masterAddress ?? "" }) : (node.masterAddress ?? "")}>
+          {t("card.of", { master: masterName ?? (node.removedMaster !== null ? t("card.removedMaster", { master: node.removedMaster }) : (node.masterAddress ?? "")) })}
         </span>
       )}
       <span className="spacer" />
@@ -316,6 +316,11 @@ function ReplicaLinkRow({ node }: { readonly node: NodeSnapshot }) {
         </span>
       )}
       {chip.detail && chip.progress === null && <span className="link-detail muted">{chip.detail}</span>}
+      {node.removedMaster !== null && (
+        <span className="link-detail removed-master" data-field="removed-master" title={t("card.removedMasterNoteTitle")}>
+          {t("card.removedMasterNote", { master: node.removedMaster, address: node.masterAddress ?? "" })}
+        </span>
+      )}
     </div>
   );
 }

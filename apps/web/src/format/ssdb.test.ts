@@ -19,6 +19,7 @@ const SLAVE: SsdbNode = {
   status: "up",
   boots: 1,
   masterId: "n1" as SsdbNode["id"],
+  removedMaster: null,
   respPort: null,
   configFile: "",
   protocol: "ssdb-binlog",

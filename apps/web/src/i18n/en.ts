@@ -112,6 +112,10 @@ export const en = {
   card: {
     handleTitle: "Drag onto another node to make {{name}} its replica (REPLICAOF)",
     of: "of {{master}}",
+    removedMaster: "{{master}} (deleted)",
+    removedMasterTitle: "{{master}} was deleted from the lab; this replica still points at {{address}}",
+    removedMasterNote: "master {{master}} was deleted: retrying {{address}} every second, as redis does",
+    removedMasterNoteTitle: "A redis replica whose master went away keeps retrying its address; REPLICAOF NO ONE, or another master, ends it",
     cycle: "cycle",
     cycleTitle: "This node is part of a replication cycle: legal in redis, but no node in the loop accepts writes",
     syncOnly: "no offsets (SYNC only)",
@@ -729,6 +733,15 @@ export const en = {
   glossary: glossaryEn,
   gestures: gesturesEn,
   waits: waitsEn,
+  deleteWarning: {
+    title: "Delete {{name}}?",
+    keys_one: "Its {{count}} key goes with it: a deleted node's disk is gone too.",
+    keys_other: "Its {{count}} keys go with it: a deleted node's disk is gone too.",
+    replicas_one: "{{names}} replicates from {{name}}: it will keep retrying {{name}}'s address every second, as a redis replica of a server that went away does, until it is given another master or REPLICAOF NO ONE.",
+    replicas_other: "{{names}} replicate from {{name}}: they will keep retrying {{name}}'s address every second, as redis replicas of a server that went away do, until they are given another master or REPLICAOF NO ONE.",
+    cancel: "Cancel",
+    confirm: "Delete {{name}}",
+  },
   restartWarning: restartWarningEn,
   // The sequence diagram and the protocol comparison: sequence/strings.en.ts.
   sequence: sequenceEn,

@@ -26,6 +26,7 @@ export function makeNode(id: string, patch: Partial<Mutable<Psync2Node>>): Psync
     role: "master",
     masterAddress: null,
     masterId: null,
+    removedMaster: null,
     replState: null,
     linkPhase: null,
     linkUp: false,

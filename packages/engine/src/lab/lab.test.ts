@@ -141,6 +141,21 @@ describe("Lab: time-driven replication rules", () => {
     expect(lab.command(b, "ROLE")).toMatchObject({ kind: "array" });
   });
 
+  it("a replica of a deleted node keeps retrying its address, and the lab names whose address it was until a node takes it again", () => {
+    const { lab, a, b } = pair({ "repl-diskless-sync-delay": "0" });
+    lab.replicaOf(b, a);
+    lab.runUntilIdle();
+    const address = lab.nodeSnapshot(a).address;
+    const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
+    lab.removeNode(a);
+    lab.advance(3_000);
+    const orphan = lab.nodeSnapshot(b);
+    expect(orphan).toMatchObject({ masterId: null, masterAddress: address, removedMaster: "A" });
+    expect(info(lab, b).master_link_status).toBe("down");
+    const again = lab.addNode({ name: "Z", host, port }).id;
+    expect(lab.nodeSnapshot(b)).toMatchObject({ masterId: again, removedMaster: null });
+  });
+
   it("NET-4 a restarted replica comes back from its config file: a master without replicaof, a replica continuing partially with it", () => {
     const { lab, a, b } = pair({ "repl-diskless-sync-delay": "0" });
     // k reaches the replica in the full sync's RDB, which it keeps on disk; k2 only in the stream.

@@ -117,6 +117,12 @@ export class Lab {
   private readonly eventLog: EventLog;
   private readonly nodes = new Map<NodeId, LabNode>();
   private readonly byAddress = new Map<string, NodeId>();
+  /**
+   * Names of deleted nodes by the address they listened at, until a node is added there again: a
+   * replica of a deleted node keeps retrying its address (as a redis replica of a server that went
+   * away does), and the lab can say whose address it is instead of calling it an outside server.
+   */
+  private readonly removedAt = new Map<string, string>();
   private readonly consoles = new Map<NodeId, Console>();
   private readonly connections = new Map<number, ExternalConnection>();
   private readonly loadConnections = new Map<NodeId, ExternalConnection>();
@@ -517,6 +523,7 @@ export class Lab {
     const address = `${input.host}:${input.port}`;
     this.nodes.set(id, { id, name: input.name, address, version: input.version, respPort: null });
     this.byAddress.set(address, id);
+    this.removedAt.delete(address);
     this.world.addHost(input.host, input.port, kind, { [kind.configFile]: file.text });
     this.action(id, { kind: "node-added", message: `node ${input.name} added at ${address} (${kind.label})` });
   }
@@ -542,6 +549,7 @@ export class Lab {
     this.world.removeHost(node.address);
     this.nodes.delete(id);
     this.byAddress.delete(node.address);
+    this.removedAt.set(node.address, node.name);
     this.consoles.delete(id);
     this.loadConnections.delete(id);
     this.action(id, { kind: "node-removed", message: `node ${node.name} removed` });
@@ -1073,6 +1081,7 @@ export class Lab {
       boots: host.bootCount,
       respPort: entry.respPort,
       masterId: view.masterAddress ? (this.byAddress.get(view.masterAddress) ?? null) : null,
+      removedMaster: view.masterAddress ? (this.removedAt.get(view.masterAddress) ?? null) : null,
       replicas: view.replicas.map((replica) => ({ ...replica, nodeId: this.byAddress.get(replica.address) ?? null })),
       configFile: host.disk.readText(host.kind.configFile) ?? "",
     } as NodeSnapshot;

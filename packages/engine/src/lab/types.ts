@@ -39,6 +39,11 @@ export interface LabNodeFields {
   readonly boots: number;
   /** The lab node `masterAddress` points at, if any. */
   readonly masterId: NodeId | null;
+  /**
+   * The name of the lab node that listened at `masterAddress` until it was deleted (the replica
+   * keeps retrying that address, as redis would); null otherwise.
+   */
+  readonly removedMaster: string | null;
   /** The TCP port a real client can use, when the host runs one (the server sets it). */
   readonly respPort: number | null;
   /** The node's config file as it is on its disk (redis.conf). */
