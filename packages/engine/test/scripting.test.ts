@@ -214,6 +214,19 @@ describe("scripting: live redis-server 7.0.15", () => {
       expect(text(other.command(loaded, "FCALL_RO", "hello", "0", "lab"))).toBe("hello lab");
       const listed = other.command(loaded, "FUNCTION", "STATS");
       expect(text(listed)).toEqual(text(await real.client.command("FUNCTION", "STATS")));
+
+      // FUNCTION DUMP / RESTORE across: the same payload bytes, each side restores the other's.
+      const realDump = await real.client.command("FUNCTION", "DUMP");
+      const labDump = other.command(loaded, "FUNCTION", "DUMP");
+      expect(realDump.kind === "bulk" && realDump.value !== null).toBe(true);
+      if (realDump.kind !== "bulk" || realDump.value === null || labDump.kind !== "bulk" || labDump.value === null) return;
+      const fresh = other.addNode({ config: { save: "" } }).id;
+      expect(other.command(fresh, "FUNCTION", "RESTORE", realDump.value)).toEqual({ kind: "simple", value: "OK" });
+      expect(text(other.command(fresh, "FCALL", "fr", "1", "rk"))).toBeNull();
+      expect(other.command(fresh, "FUNCTION", "RESTORE", realDump.value)).toEqual({ kind: "error", message: expect.stringMatching(/^ERR Library \w+ already exists$/) });
+      // Raw bytes both ways (the payload is binary): one request on its own connection.
+      expect(await liveReplies(real.port, [["FUNCTION", "RESTORE", String.fromCharCode(...labDump.value), "REPLACE"]])).toEqual(["+OK\r\n"]);
+      expect(await liveReplies(real.port, [["FUNCTION", "RESTORE", String.fromCharCode(...labDump.value)]])).toEqual([expect.stringMatching(/^-ERR Library \w+ already exists\r\n$/)]);
     } finally {
       await real.stop();
     }

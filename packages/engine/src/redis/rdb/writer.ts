@@ -132,6 +132,25 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
 }
 
 /**
+ * FUNCTION DUMP's payload (functionDumpCommand): each library as RDB_OPCODE_FUNCTION2 and its
+ * code, then the RDB version (10) in two bytes and the CRC64 of everything before, little-endian.
+ */
+export function writeFunctionsPayload(codes: readonly Uint8Array[], compression = true): Uint8Array {
+  let capacity = 2 + 8;
+  for (const code of codes) capacity += 1 + 9 + code.length + Math.ceil(code.length / 32) + 16;
+  const out = new ByteWriter(capacity);
+  const encoder = new Encoder(out, compression, 10, DEFAULT_LIST_LAYOUT);
+  for (const code of codes) encoder.functionLibrary(code);
+  out.byte(10);
+  out.byte(0);
+  const at = out.reserve(8);
+  const buf = out.raw();
+  new Crc64().update(buf, 0, at).writeLE(buf, at);
+  out.advance(8);
+  return out.toBytes();
+}
+
+/**
  * rdbSavedObjectLen: the bytes a value takes in an RDB 10 file (after its type byte and key),
  * as DEBUG OBJECT reports it in `serializedlength`.
  */

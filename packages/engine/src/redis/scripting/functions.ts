@@ -13,6 +13,9 @@ import type { CommandSpec } from "../commands/command.ts";
 import { replyMapHeader, replyNullBulk, replySetHeader, word } from "../commands/reply.ts";
 import { runScript, scriptingOf, splitKeys, type FunctionLibrary } from "./runner.ts";
 import { SCRIPT_FLAGS } from "./lua-vm.ts";
+import { writeFunctionsPayload } from "../rdb/writer.ts";
+import { readRdb } from "../rdb/reader.ts";
+import { crc64 } from "../rdb/crc64.ts";
 
 const NAME_RULE = /^[A-Za-z0-9_]+$/;
 
@@ -213,6 +216,79 @@ function killCommand(node: RedisNode, c: Client): void {
   node.replyError(c, "NOTBUSY No scripts in execution right now.");
 }
 
+function dumpCommand(node: RedisNode, c: Client): void {
+  writeBulk(c.out, writeFunctionsPayload(libraryCodes(node), node.config.rdbcompression));
+}
+
+/** verifyDumpPayload: a footer of RDB version (at most 10) and the CRC64 of what precedes it. */
+function dumpPayloadOk(data: Uint8Array): boolean {
+  if (data.length < 10) return false;
+  const version = data[data.length - 10]! | (data[data.length - 9]! << 8);
+  if (version > 10) return false;
+  let stored = 0n;
+  for (let i = 7; i >= 0; i--) stored = (stored << 8n) | BigInt(data[data.length - 8 + i]!);
+  return stored === crc64(data.subarray(0, data.length - 8));
+}
+
+/** The libraries' code a FUNCTION DUMP payload holds, or an error (rdbFunctionLoad's loop). */
+function payloadLibraries(data: Uint8Array): { ok: true; codes: Uint8Array[] } | { ok: false; message: string } {
+  // The body is a run of RDB records: read it as the middle of an RDB file (checksum off).
+  const body = data.subarray(0, data.length - 10);
+  const file = new Uint8Array(9 + body.length + 9);
+  file.set([0x52, 0x45, 0x44, 0x49, 0x53, 0x30, 0x30, 0x31, 0x30], 0);
+  file.set(body, 9);
+  file[9 + body.length] = 0xff;
+  const codes: Uint8Array[] = [];
+  let notFunction = false;
+  try {
+    readRdb(file, { onFunction: (code) => codes.push(code.slice()), onString: () => (notFunction = true), onAggregate: () => (notFunction = true), onAux: () => (notFunction = true) }, { verifyChecksum: false });
+  } catch {
+    return { ok: false, message: "failed loading the given functions payload" };
+  }
+  return notFunction ? { ok: false, message: "given type is not a function" } : { ok: true, codes };
+}
+
+function restoreCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  if (argv.length > 4) {
+    node.replyError(c, `ERR unknown subcommand or wrong number of arguments for '${bytesToBinary(argv[1]!, 0, Math.min(128, argv[1]!.length))}'. Try FUNCTION HELP.`);
+    return;
+  }
+  const policy = argv.length === 4 ? word(argv[3]!) : "append";
+  if (policy !== "append" && policy !== "replace" && policy !== "flush") {
+    node.replyError(c, "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    return;
+  }
+  if (!dumpPayloadOk(argv[2]!)) {
+    node.replyError(c, "ERR DUMP payload version or checksum are wrong");
+    return;
+  }
+  const read = payloadLibraries(argv[2]!);
+  if (!read.ok) {
+    node.replyError(c, `ERR ${read.message}`);
+    return;
+  }
+  const state = scriptingOf(node);
+  if (policy === "append") {
+    for (const code of read.codes) {
+      const meta = libraryMetadata(code);
+      if (meta.ok && state.libraries.has(meta.name)) {
+        node.replyError(c, `ERR Library ${meta.name} already exists`);
+        return;
+      }
+    }
+  }
+  if (policy === "flush") flushLibraries(node);
+  for (const code of read.codes) {
+    const created = createLibrary(node, code, policy !== "append");
+    if (!created.ok) {
+      node.replyError(c, `ERR ${created.message}`);
+      return;
+    }
+  }
+  node.dirty++;
+  writeSimple(c.out, "OK");
+}
+
 function functionCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const sub = bytesToBinary(argv[1]!, 0, Math.min(128, argv[1]!.length));
   node.replyError(c, `ERR unknown subcommand '${sub}'. Try FUNCTION HELP.`);
@@ -245,6 +321,8 @@ export const functionCommands: readonly CommandSpec[] = [
       sub("list", -2, {}, listCommand),
       sub("stats", 2, { stale: true }, statsCommand),
       sub("kill", 2, { stale: true }, killCommand),
+      sub("dump", 2, {}, dumpCommand),
+      sub("restore", -3, { write: true }, restoreCommand),
     ]),
   },
   { name: "fcall", arity: -3, flags: { noPropagate: true, stale: true }, proc: (n, c, a) => fcallGeneric(n, c, a, false) },
