@@ -295,7 +295,8 @@ export type ApiErrorCode =
   | "classroom-read-only"
   | "unknown-classroom"
   | "not-lab-owner"
-  | "outside-classroom";
+  | "outside-classroom"
+  | "too-many-attempts";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {

@@ -6,16 +6,24 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomStarted, ClassroomView, FollowerMode, LabView } from "@replica-lab/protocol";
+import { ApiFailure, ERROR_CODES } from "../http/errors.ts";
 import { params, type Schema } from "../http/schemas.ts";
 import type { RoutesOptions } from "../http/lab-routes.ts";
 import type { TimelineService } from "../labs/timeline-service.ts";
 import { INSTRUCTOR_COOKIE_PREFIX, STUDENT_COOKIE_PREFIX, tokenCookie } from "../security/credentials.ts";
 import type { ClassroomService } from "./classroom-service.ts";
 import { shownTokens } from "./classroom-guard.ts";
+import { CodeAttempts } from "./code-attempts.ts";
 
 export interface ClassroomRoutesOptions extends RoutesOptions {
   readonly classroom: ClassroomService;
   readonly timelines: TimelineService;
+  /** Wrong join codes per address (a default limiter when absent). */
+  readonly codeAttempts?: CodeAttempts;
+}
+
+function hasCode(params: unknown): boolean {
+  return typeof params === "object" && params !== null && typeof (params as { code?: unknown }).code === "string";
 }
 
 interface CodeParams {
@@ -60,7 +68,19 @@ const gatherBody = {
   properties: { atMs: { anyOf: [{ type: "null" }, { type: "number", minimum: 0 }] } },
 } as const satisfies Schema;
 
-export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async (app, { registry, access, classroom, timelines }) => {
+export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async (app, { registry, access, classroom, timelines, codeAttempts = new CodeAttempts() }) => {
+  // A join code is a credential: an address that sent too many wrong ones waits (code-attempts.ts).
+  app.addHook("onRequest", async (request, reply) => {
+    if (!hasCode(request.params)) return;
+    const waitMs = codeAttempts.retryAfterMs(request.ip);
+    if (waitMs === 0) return;
+    reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
+    throw new ApiFailure("too-many-attempts", `too many wrong join codes from ${request.ip}; try again in ${Math.ceil(waitMs / 1000)} s`);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    if (hasCode(request.params) && reply.statusCode === ERROR_CODES["unknown-classroom"].statusCode) codeAttempts.fail(request.ip);
+  });
+
   app.post<{ Body: { lab: string } }>("/classroom", { schema: { body: startBody } }, async (request, reply): Promise<ClassroomStarted> => {
     const started = classroom.start(request.body.lab, shownTokens(request));
     // The instructor's browser keeps the token, so its REST calls and its stream carry it unasked.

@@ -49,6 +49,7 @@ const SERVER_CODES = {
   "unknown-classroom": "errors.unknownClassroom",
   "not-lab-owner": "errors.notLabOwner",
   "outside-classroom": "errors.outsideClassroom",
+  "too-many-attempts": "errors.tooManyAttempts",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */
