@@ -133,6 +133,9 @@ export const SCRIPTING_CASES: readonly (readonly string[])[] = [
   ["FUNCTION", "LIST", "WITHCODE"],
   ["FCALL", "plainf", "0"],
   ["EVAL", "return redis.nosuchfield", "0"],
+  // redis's own lrand48 sequence, from a fresh server's state and after a seed.
+  ["EVAL", "return {math.random(100), math.random(1, 10), tostring(math.random())}", "0"],
+  ["EVAL", "math.randomseed(42); return {math.random(1000), math.random(1000)}", "0"],
   ["EVAL", "return redis.call('function', 'list')", "0"],
 ];
 

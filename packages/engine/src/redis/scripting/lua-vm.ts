@@ -128,6 +128,7 @@ export class LuaVm {
     }
     // Lua 5.1 names redis scripts use (redis embeds 5.1; fengari is 5.3).
     this.runSetup("unpack = table.unpack; loadstring = load; math.mod = math.fmod");
+    this.installRandom();
     this.installRedisApi();
     this.installErrorHandler();
     this.protectGlobals();
@@ -201,6 +202,46 @@ export class LuaVm {
     lua.lua_pushvalue(L, -3);
     lua.lua_rawset(L, -3);
     lua.lua_pop(L, 2);
+  }
+
+  /** redisLrand48's state (rand.c): a 48-bit LCG, the same sequence as a real server's. */
+  private rand48 = 0x1234abcd330en;
+
+  /**
+   * math.random and math.randomseed as redis 7.0 replaces them (redis_math_random): a seeded
+   * sequence rather than fengari's Math.random, so a node's scripts stay deterministic.
+   */
+  private installRandom(): void {
+    const L = this.L;
+    const next = (): number => {
+      this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+      return Number(this.rand48 >> 17n);
+    };
+    lua.lua_getglobal(L, S("math"));
+    lua.lua_pushjsfunction(L, (l) => {
+      const r = (next() % 0x7fffffff) / 0x7fffffff;
+      const argc = lua.lua_gettop(l);
+      if (argc === 0) lua.lua_pushnumber(l, r);
+      else if (argc === 1) {
+        const u = Math.trunc(lua.lua_tonumber(l, 1));
+        if (u < 1) return lauxlib.luaL_error(l, S("bad argument #1 to 'random' (interval is empty)"));
+        lua.lua_pushnumber(l, Math.floor(r * u) + 1);
+      } else if (argc === 2) {
+        const lo = Math.trunc(lua.lua_tonumber(l, 1));
+        const up = Math.trunc(lua.lua_tonumber(l, 2));
+        if (lo > up) return lauxlib.luaL_error(l, S("bad argument #2 to 'random' (interval is empty)"));
+        lua.lua_pushnumber(l, Math.floor(r * (up - lo + 1)) + lo);
+      } else return lauxlib.luaL_error(l, S("wrong number of arguments"));
+      return 1;
+    });
+    lua.lua_setfield(L, -2, S("random"));
+    lua.lua_pushjsfunction(L, (l) => {
+      const seed = Math.trunc(lua.lua_tonumber(l, 1)) | 0;
+      this.rand48 = (BigInt(seed >>> 0) << 16n) | 0x330en;
+      return 0;
+    });
+    lua.lua_setfield(L, -2, S("randomseed"));
+    lua.lua_pop(L, 1);
   }
 
   private open(name: string, opener: LuaCFunction): void {
