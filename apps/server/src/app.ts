@@ -131,7 +131,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   // A lesson lab restored after a restart goes on at the step it was on.
   if (persistence) persistence.lessons = lessons;
   installErrorHandling(app);
-  const classroom = new ClassroomService(registry);
+  const classroom = new ClassroomService(registry, Date.now, (owner) => access.ownsAny(owner));
   // A class restored after a restart goes on: its code and tokens.
   if (persistence) persistence.classrooms = classroom;
   installRequestGuard(app, access, classroom);

@@ -27,7 +27,7 @@ const CODE_LENGTH = 6;
 /** A follower not heard from for this long no longer counts (its page polls every second or so). */
 export const FOLLOWER_STALE_MS = 5_000;
 /** Students one session hands tokens to (and so followers it counts), so a script cannot grow the maps without end. */
-const MAX_STUDENTS = 500;
+export const MAX_STUDENTS = 500;
 /** Sessions the server holds at once. */
 const MAX_SESSIONS = 200;
 
@@ -77,6 +77,8 @@ export class ClassroomService implements CredentialSource {
   constructor(
     private readonly registry: LabRegistry,
     private readonly now: () => number = Date.now,
+    /** Whether an owner id (a student's) owns any lab: a student with forks is never forgotten. */
+    private readonly ownsALab: (ownerId: string) => boolean = () => false,
   ) {
     // A lab deleted for good ends its session, but a lesson's "back" deletes the lab and hosts
     // its rebuild under the same id a moment later: the session waits for that (and the new
@@ -120,7 +122,7 @@ export class ClassroomService implements CredentialSource {
       session.followers.set(known.studentId, { mode: "following", seenAtMs: now });
       return { code: session.code, labId: session.labId, followerId: known.studentId, studentToken: null };
     }
-    if (session.students.size >= MAX_STUDENTS) throw new ApiFailure("bad-argument", `the session has ${MAX_STUDENTS} students already`);
+    if (session.students.size >= MAX_STUDENTS && !this.forgetIdleStudent(session)) throw new ApiFailure("bad-argument", `the session has ${MAX_STUDENTS} students, all following or with forks of their own`);
     const studentId = randomBytes(12).toString("base64url");
     const token = newToken();
     this.addStudent(session, studentId, digest(token).toString("hex"));
@@ -296,6 +298,23 @@ export class ClassroomService implements CredentialSource {
       "classroom-read-only",
       `lab ${session.labId} is in classroom session ${session.code}: only its instructor may change it; fork it to try things on a branch of your own`,
     );
+  }
+
+  /**
+   * Makes room in a full session by forgetting the longest-joined student who neither follows now
+   * nor owns a fork: its token then stops working, and joining again makes it a new student, which
+   * costs it nothing (its identity only ever mattered for forks). So joins from someone who has
+   * the code cannot use up a class's places. False if every student follows or has forks.
+   */
+  private forgetIdleStudent(session: Session): boolean {
+    this.forgetStale(session);
+    for (const [studentId, tokenDigest] of session.students) {
+      if (session.followers.has(studentId) || this.ownsALab(studentOwnerId(studentId))) continue;
+      session.students.delete(studentId);
+      this.byDigest.delete(tokenDigest.toString("hex"));
+      return true;
+    }
+    return false;
   }
 
   private forgetStale(session: Session): void {

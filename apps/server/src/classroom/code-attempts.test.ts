@@ -1,10 +1,13 @@
 /**
  * Join codes cannot be guessed: wrong codes are counted per address, and past the limit every
  * classroom route answers 429 until the window is over, while the rest of the API is untouched.
+ * And someone with the code cannot use up a class's places by joining over and over.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import type { ClassroomStarted } from "@replica-lab/protocol";
+import type { ClassroomJoined, ClassroomStarted } from "@replica-lab/protocol";
+import { CLASSROOM_TOKEN_HEADER } from "../security/credentials.ts";
+import { FOLLOWER_STALE_MS, MAX_STUDENTS } from "./classroom-service.ts";
 import { createLab, startApp } from "../testing/helpers.ts";
 import { CodeAttempts, DEFAULT_CODE_ATTEMPT_LIMITS } from "./code-attempts.ts";
 
@@ -59,5 +62,34 @@ describe("the classroom routes", () => {
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
     expect(Number(blocked.headers["retry-after"])).toBeLessThanOrEqual(60);
     expect((await app.inject({ method: "GET", url: `/api/labs/${lab.id}` })).statusCode).toBe(200);
+  });
+});
+
+describe("a full class", () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    ({ app } = await startApp());
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("makes room by forgetting a student who neither follows nor has a fork, so joins cannot use up its places", async () => {
+    const lab = await createLab(app);
+    const started = (await app.inject({ method: "POST", url: "/api/classroom", payload: { lab: lab.id } })).json<ClassroomStarted>();
+    const join = (headers: Record<string, string> = {}) => app.inject({ method: "POST", url: `/api/classroom/${started.code}/join`, headers });
+    const tokens: string[] = [];
+    for (let i = 0; i < MAX_STUDENTS; i++) tokens.push((await join()).json<ClassroomJoined>().studentToken!);
+    // Everyone follows: no room.
+    expect((await join()).json()).toMatchObject({ error: { code: "bad-argument" } });
+    // The first student forks; then nobody has polled for a while.
+    const fork = await app.inject({ method: "POST", url: `/api/classroom/${started.code}/fork`, headers: { [CLASSROOM_TOKEN_HEADER]: tokens[0]! } });
+    expect(fork.statusCode).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, FOLLOWER_STALE_MS + 300));
+    const newcomer = await join();
+    expect(newcomer.statusCode).toBe(201);
+    // The forgotten one is the longest-joined without a fork: the second; the first keeps its identity.
+    expect((await join({ [CLASSROOM_TOKEN_HEADER]: tokens[0]! })).json<ClassroomJoined>().studentToken).toBeNull();
+    expect((await join({ [CLASSROOM_TOKEN_HEADER]: tokens[1]! })).json<ClassroomJoined>().studentToken).not.toBeNull();
   });
 });

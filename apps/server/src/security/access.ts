@@ -85,6 +85,12 @@ export class Access {
     return this.owners.get(labId) ?? this.principal();
   }
 
+  /** True if `owner` made any lab still here. */
+  ownsAny(owner: string): boolean {
+    for (const value of this.owners.values()) if (value === owner) return true;
+    return false;
+  }
+
   /** Forgets a deleted lab. */
   forget(labId: string): void {
     this.owners.delete(labId);
