@@ -1,6 +1,6 @@
 /**
  * The sequence diagram's messages against real servers: the handshake captures of redis-server
- * 2.6.17, 2.8.24 and 4.0.14 (a first sync, a reconnect after a killed link, a promotion in a
+ * 2.6.17, 2.8.24, 4.0.14 and 7.0.15 (a first sync, a reconnect after a killed link, a promotion in a
  * chain; packages/engine/test/fixtures) are replayed on the lab's kinds, and what the wire tap
  * read on the captured link, message by message, equals what the recording proxy saw the real
  * server send: commands, replies, the RDB (header and size), stream writes, connects and closes.
@@ -9,15 +9,17 @@
  * Ids are compared as equality classes (numbered by first appearance), ports as `<port>`.
  */
 import { describe, expect, it } from "vitest";
-import { LEGACY_RELEASES, readLegacyFixture, significantFrames, type HandshakeFrame, type HandshakeName } from "../../test/legacy/legacy-fixture.ts";
+import { LEGACY_RELEASES, readLegacyFixture, significantFrames, type HandshakeFrame, type HandshakeName, type HandshakeRecord } from "../../test/legacy/legacy-fixture.ts";
 import { captureHandshake } from "../../test/legacy/legacy-handshakes.ts";
-import { LEGACY_VERSIONS } from "../../test/legacy/legacy-servers.ts";
+import { LEGACY_VERSIONS, type LegacyVersion } from "../../test/legacy/legacy-servers.ts";
+import { readHandshakes70, REDIS_7_0_DRIVING, SEQUENCE_CAPTURES } from "../../test/sequence/handshakes-7.0.ts";
+import type { NodeVersion } from "../kinds.ts";
 import { LabLegacyBackend, labKindOf } from "../../test/legacy/lab-backend.ts";
 import { Lab } from "../lab/lab.ts";
 import { ConversationRecorder, conversationAt, labPeers } from "./conversation.ts";
 import { escapeBytes, type WireMessage } from "./wire-message.ts";
 
-const CAPTURES: readonly HandshakeName[] = ["firstSync", "reconnect", "promotion"];
+const CAPTURES = SEQUENCE_CAPTURES;
 const PERIODIC = new Set(["ack", "ping", "newline", "getack"]);
 const STREAM = "master->replica stream ";
 
@@ -53,6 +55,33 @@ function normalize(lines: readonly Line[]): string[] {
   return out;
 }
 
+/**
+ * 7.0 pipelines its handshake (REPLCONF listening-port and capa leave together, before either
+ * +OK), so how the two directions interleave is timing; what TCP fixes is each direction's order.
+ * Lines are put in connection order, then direction, keeping each direction's order; ids (the
+ * recorder's `idN`, the lab's hex, the diskless EOF mark) become classes, ports `<port>`.
+ */
+function perDirection(lines: readonly Line[]): Line[] {
+  const ids = new Map<string, string>();
+  const order = new Map<number, number>();
+  for (const line of lines) if (!order.has(line.conn)) order.set(line.conn, order.size);
+  const rank = (text: string): number => (text.startsWith("replica->master") ? 0 : 1);
+  return lines
+    .map((line, at) => ({
+      at,
+      conn: line.conn,
+      text: line.text
+        .replace(/\$EOF:([0-9a-f]{40}|[0-9a-f]{4}…)/g, "$$EOF:<mark>")
+        .replace(/id[0-9]+|[0-9a-f]{40}/g, (id) => {
+          if (!ids.has(id)) ids.set(id, `<id${ids.size + 1}>`);
+          return ids.get(id)!;
+        })
+        .replace(/listening-port\\r\\n\$[0-9]+\\r\\n(<[A-Z]>|[0-9]+)/g, "listening-port\\r\\n$$n\\r\\n<port>"),
+    }))
+    .sort((x, y) => order.get(x.conn)! - order.get(y.conn)! || rank(x.text) - rank(y.text) || x.at - y.at)
+    .map(({ conn, text }) => ({ conn, text }));
+}
+
 /** The fixture's frames as lines. */
 function fixtureLines(frames: readonly HandshakeFrame[]): Line[] {
   return significantFrames(frames).flatMap((frame): Line[] => {
@@ -75,25 +104,39 @@ function tappedLines(lab: Lab, messages: readonly WireMessage[]): Line[] {
   });
 }
 
-describe.each(LEGACY_RELEASES)("the diagram's messages equal the handshakes recorded from real %s", (release) => {
-  const fixture = readLegacyFixture(release);
-  const version = LEGACY_VERSIONS.find((v) => v.release === release)!;
-  const kind = labKindOf(release)!;
+/** Each capture run on the lab's `kind` through the recorder's story, tapped, against the real server's frames. */
+function checkCaptures(handshakes: Readonly<Partial<Record<HandshakeName, HandshakeRecord>>>, version: LegacyVersion, kind: NodeVersion, label: string, pipelined = false): void {
+  const arrange = pipelined ? perDirection : (lines: Line[]): Line[] => lines;
   for (const name of CAPTURES) {
     it(name, async () => {
       let backend: LabLegacyBackend | null = null;
       let recorder: ConversationRecorder | null = null;
       await captureHandshake(name, (config) => {
-        backend = new LabLegacyBackend(version, kind, config, `sequence:${release}:${name}`);
+        backend = new LabLegacyBackend(version, kind, config, `sequence:${label}:${name}`);
         recorder = new ConversationRecorder(labPeers(backend.lab));
         backend.lab.tapWire(recorder);
         return backend;
       });
       const lab = (backend as LabLegacyBackend | null)!.lab;
       const messages = (recorder as ConversationRecorder | null)!.messages();
-      expect(normalize(tappedLines(lab, messages))).toEqual(normalize(fixtureLines(fixture.handshakes[name].frames)));
+      const recorded = handshakes[name];
+      if (recorded === undefined) throw new Error(`no ${name} capture for ${label}`);
+      expect(normalize(arrange(tappedLines(lab, messages)))).toEqual(normalize(arrange(fixtureLines(recorded.frames))));
     });
   }
+}
+
+describe.each(LEGACY_RELEASES)("the diagram's messages equal the handshakes recorded from real %s", (release) => {
+  checkCaptures(readLegacyFixture(release).handshakes, LEGACY_VERSIONS.find((v) => v.release === release)!, labKindOf(release)!, release);
+});
+
+// 7.0.15's captures (test/sequence/record-handshakes-7.0.ts): PING, REPLCONF listening-port,
+// REPLCONF capa eof capa psync2, PSYNC <replid> <offset>, +FULLRESYNC or +CONTINUE, the RDB after
+// $EOF:<mark> (diskless, 7.0's default).
+describe("the diagram's messages equal the handshakes recorded from real 7.0.15", () => {
+  const fixture = readHandshakes70();
+  it("were recorded from 7.0.15", () => expect(fixture.recordedWith).toContain("v=7.0.15 "));
+  checkCaptures(fixture.handshakes, REDIS_7_0_DRIVING, "7.0", "7.0.15", true);
 });
 
 describe("a conversation read from a lab's log", () => {
