@@ -3,9 +3,11 @@
  * (issue 10): open the diagram on the default lab and see the handshake; drop C's link (A kills
  * it, the path is cut for 2 s of virtual time, stepped on a paused clock) and see C's PSYNC
  * answered with +CONTINUE; click that arrow and read its bytes, with its events lit in the log;
- * select an event in the log and see its arrows lit; open Compare and see 2.6 sync C in full
+ * select an event in the log and see its arrows lit; export the diagram as text and as SVG and
+ * read both files; open Compare and see 2.6 sync C in full
  * where 7.0 resyncs it partially.
  */
+import { readFile } from "node:fs/promises";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import type { LabEvent, LabView } from "@replica-lab/protocol";
 import { api, createLab, openLab, shot } from "./helpers.ts";
@@ -75,12 +77,32 @@ test("the diagram draws the PSYNC exchange after a dropped link, links with the 
   await expect(linked.filter({ has: page.locator(".event-node", { hasText: /^C$/ }) }).first()).toBeAttached();
   await shot(page, "sequence-continue");
 
-  // The other way: an event selected in the log lights its arrows.
-  const verdict = page.locator('.event[data-kind="partial-resync"]').last();
-  if ((await verdict.count()) > 0) {
-    await verdict.click();
-    await expect(drawer.locator('[data-testid="sequence-message"].lit').first()).toBeAttached();
-  }
+  // Export: the messages shown as text (one a line, times and offsets included) and the diagram as SVG.
+  const [textFile] = await Promise.all([page.waitForEvent("download"), drawer.getByTestId("sequence-export-text").click()]);
+  expect(textFile.suggestedFilename()).toBe(`sequence-${labId}.txt`);
+  const text = await readFile(await textFile.path(), "utf8");
+  const lines = text.split("\n");
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) expect(line).toMatch(/^\d+\.\d{3} → \d+\.\d{3} ms {2}\S+ → \S+ {2}\S/);
+  expect(lines.some((line) => / {2}A → C {2}\+CONTINUE /.test(line))).toBe(true);
+  expect(lines.some((line) => / {2}C → A {2}PSYNC /.test(line))).toBe(true);
+  expect(lines.some((line) => /\[offset \d+→\d+\]$/.test(line))).toBe(true);
+  const [svgFile] = await Promise.all([page.waitForEvent("download"), drawer.getByTestId("sequence-export-svg").click()]);
+  expect(svgFile.suggestedFilename()).toBe(`sequence-${labId}.svg`);
+  const svg = await readFile(await svgFile.path(), "utf8");
+  expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  // Its look travels with it, and it draws the lanes and the exchange.
+  expect(svg).toContain("<style>");
+  expect(svg).toContain(".seq-arrow{");
+  for (const name of ["A", "B", "C"]) expect(svg).toMatch(new RegExp(`class="seq-lane-name"[^>]*>${name} · 7\\.0<`));
+  expect(svg).toContain("+CONTINUE ");
+  expect(svg).toContain('data-kind="rdb"');
+
+  // The other way: C's partial-resync event, reported in the step that read +CONTINUE, lights
+  // exactly that arrow among the +CONTINUE replies (links are causal, by node step).
+  await page.locator('.event[data-kind="partial-resync"][data-node="C"]').last().click();
+  await expect(cont).toHaveClass(/\blit\b/);
+  await expect(drawer.locator('[data-testid="sequence-message"].lit[data-text^="+CONTINUE"]')).toHaveCount(1);
 
   // Compare: the same story under every protocol.
   await page.getByTestId("compare-open").click();

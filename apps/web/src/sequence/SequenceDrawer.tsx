@@ -193,10 +193,10 @@ function DiagramTab() {
             </button>
           ))}
         </div>
-        <button type="button" className="btn" title={t("sequence.exportTextTitle")} onClick={() => download(`sequence-${labId ?? "lab"}.txt`, "text/plain", sequenceText(shown, nameOf))}>
+        <button type="button" className="btn" title={t("sequence.exportTextTitle")} data-testid="sequence-export-text" onClick={() => download(`sequence-${labId ?? "lab"}.txt`, "text/plain", sequenceText(shown, nameOf))}>
           {t("sequence.exportText")}
         </button>
-        <button type="button" className="btn" title={t("sequence.exportSvgTitle")} onClick={() => exportSvg(`sequence-${labId ?? "lab"}.svg`)}>
+        <button type="button" className="btn" title={t("sequence.exportSvgTitle")} data-testid="sequence-export-svg" onClick={() => exportSvg(`sequence-${labId ?? "lab"}.svg`)}>
           {t("sequence.exportSvg")}
         </button>
       </div>
