@@ -128,6 +128,12 @@ export const SCRIPTING_CASES: readonly (readonly string[])[] = [
   ["FUNCTION", "RESTORE", "not a payload"],
   ["FUNCTION", "RESTORE", "x", "NOPE"],
   ["FUNCTION", "RESTORE", "x", "FLUSH", "extra"],
+  // Function names are case-insensitive, library names are not.
+  ["FCALL_RO", "SOLO", "0"],
+  ["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('SoLo', function() return 1 end)"],
+  ["FUNCTION", "LOAD", "#!lua name=SOLO\nredis.register_function('x', function() return 1 end)"],
+  ["FUNCTION", "DELETE", "solo"],
+  ["FUNCTION", "DELETE", "SOLO"],
   ["FUNCTION", "FLUSH"],
   ["FUNCTION", "LOAD", "#!lua name=plain\nredis.register_function('plainf', function() return redis.REDIS_VERSION end)"],
   ["FUNCTION", "LIST", "WITHCODE"],

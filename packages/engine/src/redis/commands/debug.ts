@@ -6,6 +6,7 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple } from "../resp/encode.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
+import { setNextRdbFunctionsPolicy } from "../scripting/functions.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
@@ -93,10 +94,14 @@ function debugObject(node: RedisNode, c: Client, keyArg: Uint8Array): void {
 
 function debugReload(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   let save = true;
+  let flush = true;
+  let merge = false;
   for (let j = 2; j < argv.length; j++) {
     const opt = word(argv[j]!);
     if (opt === "nosave") save = false;
-    else if (opt !== "merge" && opt !== "noflush") {
+    else if (opt === "noflush") flush = false;
+    else if (opt === "merge") merge = true;
+    else {
       node.replyError(c, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
       return;
     }
@@ -107,9 +112,12 @@ function debugReload(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, "ERR Error trying to load the RDB dump");
     return;
   }
+  // Function libraries survive NOFLUSH (a duplicate then fails the load unless MERGE).
+  setNextRdbFunctionsPolicy(node, flush ? "replace" : merge ? "merge" : "keep");
   try {
     node.loadRdb(rdb, !node.isReplica);
   } catch (error) {
+    setNextRdbFunctionsPolicy(node, "replace");
     if (!(error instanceof RdbError)) throw error;
     node.replyError(c, "ERR Error trying to load the RDB dump");
     return;

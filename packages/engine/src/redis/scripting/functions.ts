@@ -16,6 +16,7 @@ import { SCRIPT_FLAGS } from "./lua-vm.ts";
 import { writeFunctionsPayload } from "../rdb/writer.ts";
 import { readRdb } from "../rdb/reader.ts";
 import { crc64 } from "../rdb/crc64.ts";
+import { RdbError } from "../rdb/errors.ts";
 
 const NAME_RULE = /^[A-Za-z0-9_]+$/;
 
@@ -50,6 +51,7 @@ export function createLibrary(node: RedisNode, code: Uint8Array, replace: boolea
   if (!NAME_RULE.test(meta.name)) return { ok: false, message: "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long" };
   if (meta.engine.toLowerCase() !== "lua") return { ok: false, message: `Engine '${meta.engine}' not found` };
   const state = scriptingOf(node);
+  // Function names are case-insensitive in functions.c (dictSdsCaseHash), library names are not.
   const old = state.libraries.get(meta.name);
   if (old !== undefined && !replace) return { ok: false, message: `Library '${meta.name}' already exists` };
   const loaded = state.vm.loadLibrary(meta.name, code.subarray(meta.codeStart), state.instructionBudget);
@@ -62,8 +64,8 @@ export function createLibrary(node: RedisNode, code: Uint8Array, replace: boolea
     return { ok: false, message: "No functions registered" };
   }
   for (const f of loaded.functions) {
-    const other = state.functions.get(f.name);
-    if (other !== undefined && other.library.name !== meta.name) {
+    const other = state.functions.get(f.name.toLowerCase());
+    if (other !== undefined && other.library !== old) {
       drop();
       return { ok: false, message: `Function ${f.name} already exists` };
     }
@@ -71,7 +73,7 @@ export function createLibrary(node: RedisNode, code: Uint8Array, replace: boolea
   if (old !== undefined) removeLibrary(node, old);
   const library: FunctionLibrary = { name: meta.name, code: code.slice(), functions: loaded.functions };
   state.libraries.set(library.name, library);
-  for (const fn of library.functions) state.functions.set(fn.name, { library, fn });
+  for (const fn of library.functions) state.functions.set(fn.name.toLowerCase(), { library, fn });
   return { ok: true, name: meta.name };
 }
 
@@ -79,7 +81,7 @@ function removeLibrary(node: RedisNode, library: FunctionLibrary): void {
   const state = scriptingOf(node);
   state.libraries.delete(library.name);
   for (const fn of library.functions) {
-    state.functions.delete(fn.name);
+    state.functions.delete(fn.name.toLowerCase());
     state.vm.dropRef(fn.ref);
   }
 }
@@ -295,7 +297,7 @@ function functionCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 }
 
 function fcallGeneric(node: RedisNode, c: Client, argv: Uint8Array[], ro: boolean): void {
-  const entry = scriptingOf(node).functions.get(bytesToBinary(argv[1]!));
+  const entry = scriptingOf(node).functions.get(bytesToBinary(argv[1]!).toLowerCase());
   if (entry === undefined) {
     node.replyError(c, "ERR Function not found");
     return;
@@ -330,14 +332,32 @@ export const functionCommands: readonly CommandSpec[] = [
 ];
 
 /**
- * The libraries of a loaded RDB replace the node's (rdbLoad with a fresh functions context). A
- * library that fails to load is reported in the node's trace and left out; redis would refuse
- * the whole file, which a lab node that cannot run some Lua should not do to its keys.
+ * What the next RDB load does with the node's own libraries (DEBUG RELOAD's options): "replace"
+ * them all (the default: the dataset is emptied first), "keep" them and refuse a library of the
+ * same name (NOFLUSH: redis then fails the load), or "merge" (NOFLUSH MERGE: the file's win).
+ */
+export type RdbFunctionsPolicy = "replace" | "keep" | "merge";
+
+/** Sets how the next RDB load treats the node's libraries (consumed by that load). */
+export function setNextRdbFunctionsPolicy(node: RedisNode, policy: RdbFunctionsPolicy): void {
+  scriptingOf(node).nextRdbPolicy = policy;
+}
+
+/**
+ * The libraries of a loaded RDB join the node's as the pending policy says (replace by default:
+ * the file's libraries are the node's). A library that fails to load otherwise is reported in the
+ * node's trace and left out; redis would refuse the whole file, which a lab node that cannot run
+ * some Lua should not do to its keys.
  */
 export function loadLibrariesFromRdb(node: RedisNode, codes: readonly Uint8Array[]): void {
-  flushLibraries(node);
+  const state = scriptingOf(node);
+  const policy = state.nextRdbPolicy;
+  state.nextRdbPolicy = "replace";
+  if (policy === "replace") flushLibraries(node);
   for (const code of codes) {
-    const created = createLibrary(node, code, true);
-    if (!created.ok) node.trace({ kind: "warning", code: "rdb-function-load-failed", message: `a function library in the RDB did not load: ${created.message}` });
+    const created = createLibrary(node, code, policy !== "keep");
+    if (created.ok) continue;
+    if (policy === "keep") throw new RdbError("corrupt", `Failed loading library: ${created.message}`);
+    node.trace({ kind: "warning", code: "rdb-function-load-failed", message: `a function library in the RDB did not load: ${created.message}` });
   }
 }

@@ -487,7 +487,8 @@ export class LuaVm {
     if (!/^[A-Za-z0-9_]+$/.test(name)) {
       return this.raise(l, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
     }
-    if (loading.functions.some((f) => f.name === name)) return this.raise(l, "Function already exists in the library");
+    const lower = name.toLowerCase();
+    if (loading.functions.some((f) => f.name.toLowerCase() === lower)) return this.raise(l, "Function already exists in the library");
     const ref = `__fn_${this.nextRef++}`;
     lua.lua_setfield(l, lua.LUA_REGISTRYINDEX, S(ref));
     loading.functions.push({ name, description, flags, ref });

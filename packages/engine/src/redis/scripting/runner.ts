@@ -34,9 +34,12 @@ export interface FunctionLibrary {
 export class Scripting {
   private vmInstance: LuaVm | null = null;
   readonly scripts = new Map<string, CachedScript>();
+  /** Libraries by name. */
   readonly libraries = new Map<string, FunctionLibrary>();
-  /** Every function of every library, by name. */
+  /** Every function of every library, by lower-case name (names are case-insensitive). */
   readonly functions = new Map<string, { readonly library: FunctionLibrary; readonly fn: RegisteredFunction }>();
+  /** What the next RDB load does with the libraries (DEBUG RELOAD NOFLUSH / MERGE). */
+  nextRdbPolicy: "replace" | "keep" | "merge" = "replace";
   /** Lab-only: VM instructions one call may run (see lua-vm.ts). */
   instructionBudget = DEFAULT_INSTRUCTION_BUDGET;
   /** The client scripts run their commands as (redis lctx.lua_client). */
@@ -74,6 +77,8 @@ const NOSCRIPT = new Set([
   "fcall", "fcall_ro", "script", "function", "sync", "psync", "replconf", "subscribe", "psubscribe", "unsubscribe",
   "punsubscribe", "ssubscribe", "sunsubscribe", "monitor", "save", "shutdown", "wait", "failover", "reset", "quit",
   "slaveof", "replicaof", "debug", "bgsave", "bgrewriteaof",
+  // Blocking commands are NOSCRIPT in 7.0.
+  "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop",
 ]);
 
 /** How one run is set up: what scriptPrepareForRun decided. */
