@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompareView, LabView, SequenceMessage, SequenceView } from "@replica-lab/protocol";
+import type { CompareView, LabEvent, LabView, SequenceMessage, SequenceView } from "@replica-lab/protocol";
 import { createLab, startApp } from "../testing/helpers.ts";
 
 let app: FastifyInstance;
@@ -77,6 +77,24 @@ describe("GET /api/labs/:lab/sequence", () => {
     const window = await call<SequenceView>("GET", `${base}/sequence?fromMs=${beforeDropMs}&limit=3`);
     expect(window.messages.length).toBe(3);
     expect(window.omitted).toBeGreaterThan(0);
+  });
+
+  it("links each message to the live lab's events by step, the same whether the replay went there at once or in parts", async () => {
+    const { lab, beforeDropMs } = await storyLab();
+    const base = `/api/labs/${lab.id}`;
+    const atOnce = await call<SequenceView>("GET", `${base}/sequence`);
+    await call<SequenceView>("GET", `${base}/sequence?atMs=${beforeDropMs}`);
+    const inParts = await call<SequenceView>("GET", `${base}/sequence`);
+    expect(inParts.messages).toEqual(atOnce.messages);
+    const events = new Map((await call<{ events: LabEvent[] }>("GET", `${base}/events`)).events.map((e) => [e.seq, e]));
+    const c = lab.nodes.find((n) => n.name === "C")!.id;
+    const cont = atOnce.messages.filter((m) => m.kind === "reply" && m.text.startsWith("+CONTINUE") && m.to === c).at(-1)!;
+    const linked = cont.events.map((seq) => events.get(seq));
+    expect(linked.every((e) => e !== undefined && (e.nodeId === cont.from || e.nodeId === cont.to))).toBe(true);
+    expect(linked.some((e) => e?.nodeId === c && e.kind === "partial-resync")).toBe(true);
+    // A light answer leaves out the batches' words with the bytes.
+    const light = await call<SequenceView>("GET", `${base}/sequence?raw=false`);
+    expect(light.messages.every((m) => m.items === undefined)).toBe(true);
   });
 
   it("answers a moment after the present and a bad limit with 400", async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { healKillAndPromote, masterAndTwoReplicas } from "../../test/sequence-story.ts";
 import { type Lab } from "../lab/lab.ts";
 import type { LabEvent } from "../lab/types.ts";
-import { replayWithConversation } from "./conversation.ts";
+import { BATCH_ITEM_LIMIT, replayWithConversation } from "./conversation.ts";
 import type { WireMessage } from "./wire-message.ts";
 
 /** One master, two replicas; a partition the replica C times out on; A killed, B promoted, A back. */
@@ -119,8 +119,15 @@ describe("faults on the wire", () => {
     expect(new Set(crashes.map((m) => m.to))).toEqual(new Set([ids.B, ids.C]));
   });
 
-  it("a batch keeps its first writes in words", () => {
-    const batch = replay.messages.find((m) => m.kind === "stream" && m.items !== undefined && m.items.length > 0)!;
-    expect(batch.items![0]).toBe(batch.text);
+  it("a batch keeps its first writes in words, up to the limit, and counts the rest", () => {
+    const { lab: busy, a } = masterAndTwoReplicas("batch-items");
+    for (let i = 0; i < 50; i++) busy.command(a, "SET", `b${i}`, "x");
+    busy.advance(500);
+    const { messages } = replayWithConversation(busy.creation, busy.inputs.toArray(), busy.nowMs);
+    const batch = messages.find((m) => m.kind === "stream" && m.count >= 50)!;
+    expect(batch.items).toHaveLength(BATCH_ITEM_LIMIT);
+    const sets = batch.items!.filter((item) => item.startsWith("SET "));
+    expect(sets[0]).toBe("SET b0 x");
+    expect(sets.every((item, i) => item === `SET b${i} x`)).toBe(true);
   });
 });
