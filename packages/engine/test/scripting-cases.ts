@@ -139,6 +139,14 @@ export const SCRIPTING_CASES: readonly (readonly string[])[] = [
   ["FUNCTION", "LIST", "WITHCODE"],
   ["FCALL", "plainf", "0"],
   ["EVAL", "return redis.nosuchfield", "0"],
+  // COMMAND GETKEYS finds a script's or function's keys by numkeys.
+  ["COMMAND", "GETKEYS", "fcall", "test", "1", "x", "foo"],
+  ["COMMAND", "GETKEYS", "eval", "return 1", "2", "a", "b", "c"],
+  ["COMMAND", "GETKEYS", "eval", "return 1", "0"],
+  ["COMMAND", "GETKEYS", "eval", "return 1", "2", "a"],
+  ["COMMAND", "GETKEYS", "set", "a", "b"],
+  ["COMMAND", "GETKEYS", "nosuch", "x"],
+  ["COMMAND", "GETKEYS", "get"],
   // redis's own lrand48 sequence, from a fresh server's state and after a seed.
   ["EVAL", "return {math.random(100), math.random(1, 10), tostring(math.random())}", "0"],
   ["EVAL", "math.randomseed(42); return {math.random(1000), math.random(1000)}", "0"],

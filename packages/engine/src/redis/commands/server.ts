@@ -201,9 +201,38 @@ function commandCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       for (const spec of specs) writeBulkString(c.out, spec.name);
       return;
     }
+    case "getkeys":
+      // COMMAND GETKEYS has arity -3 in 7.0: the command and at least one argument.
+      if (argv.length >= 4) commandGetKeys(node, c, argv.slice(2));
+      else node.replyError(c, "ERR wrong number of arguments for 'command|getkeys' command");
+      return;
     default:
       node.replyError(c, `ERR unknown subcommand '${bytesToBinary(argv[1]!)}'. Try COMMAND HELP.`);
   }
+}
+
+/** Scripts and functions: their keys are the `numkeys` arguments after argv[2] (none is fine). */
+const NUMKEYS_COMMANDS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
+
+/** COMMAND GETKEYS (getKeysSubcommandImpl), from the first/last/step triples and numkeys. */
+function commandGetKeys(node: RedisNode, c: Client, args: Uint8Array[]): void {
+  const spec = node.commands.lookup(bytesToBinary(args[0]!).toLowerCase());
+  if (spec === undefined) return node.replyError(c, "ERR Invalid command specified");
+  const numkeys = NUMKEYS_COMMANDS.has(spec.name);
+  if (!numkeys && (spec.keys === undefined || spec.keys[0] === 0)) return node.replyError(c, "ERR The command has no key arguments");
+  if ((spec.arity > 0 && spec.arity !== args.length) || args.length < -spec.arity) return node.replyError(c, "ERR Invalid number of arguments specified for command");
+  let keys: Uint8Array[] = [];
+  if (numkeys) {
+    const n = Number(bytesToBinary(args[2]!));
+    if (Number.isInteger(n) && n > 0 && n <= args.length - 3) keys = args.slice(3, 3 + n);
+  } else {
+    const [first, last, step] = spec.keys!;
+    const end = last < 0 ? args.length + last : last;
+    for (let j = first; j <= end && j < args.length; j += step) keys.push(args[j]!);
+  }
+  if (keys.length === 0 && !numkeys) return node.replyError(c, "ERR Invalid arguments specified for command");
+  writeArrayHeader(c.out, keys.length);
+  for (const key of keys) writeBulk(c.out, key);
 }
 
 function timeCommand(node: RedisNode, c: Client): void {
