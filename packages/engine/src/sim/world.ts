@@ -75,6 +75,11 @@ export interface WireTap {
    * when the path heals, in the order written; this call is made in the writer's node step.
    */
   held?(conn: SimConnection, fromSide: 0 | 1, bytes: number): void;
+  /**
+   * A client outside the world opened a connection to a host (a console, a write load, or a real
+   * replica bridged in). `connect` reports only connections processes open.
+   */
+  opened?(conn: SimConnection, timeMs: number): void;
   /** Bytes `fromSide` sent arrived where no process reads them any more (see {@link WireLoss}). */
   lost?(conn: SimConnection, fromSide: 0 | 1, bytes: number, reason: WireLoss): void;
 }
@@ -336,6 +341,7 @@ export class World implements NodeStepClock {
       bytesInFlight: 0,
     };
     this.connections.add(conn);
+    this.wireTap?.opened?.(conn, this.nowMs);
     this.scheduleSyn(conn);
     return new ExternalConnection(this, conn);
   }
@@ -723,6 +729,7 @@ export class World implements NodeStepClock {
       return;
     }
     if (end.kind === "external") {
+      this.wireTap?.delivered?.(conn, fromSide, bytes.length);
       end.endpoint.onData(bytes);
       if (!end.acks) this.consumed(conn, fromSide, bytes.length);
       return;
