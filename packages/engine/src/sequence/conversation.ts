@@ -4,8 +4,9 @@
  * function of its log, so the conversation of any moment is read by replaying the log on a lab of
  * its own with a tap: deterministic, and the live lab is never touched (a tapped lab cannot fork).
  *
- * Only connections a node opened are read (replication links, to lab nodes or to servers outside
- * the lab): consoles and write loads are clients, not part of the protocol.
+ * Connections a node opened are read (replication links, to lab nodes or to servers outside the
+ * lab), and connections from outside that speak replication (a real replica bridged in): consoles
+ * and write loads are clients, not part of the protocol.
  *
  * Dense traffic is batched: a stream write (or newline, copied key, binlog record) sent within
  * {@link BATCH_WINDOW_MS} of the previous message of the same kind on the same direction, with
@@ -93,7 +94,20 @@ interface LinkRecord {
   readonly inFlight: readonly [Queue<Piece>, Queue<Piece>];
   /** Writes each direction's partition holds, in order: the next bytes or FIN sent are theirs. */
   readonly held: readonly [Queue<HeldWrite>, Queue<HeldWrite>];
+  /**
+   * A connection from outside (a console, a write load, a real replica bridged in) is drawn only
+   * once it speaks replication: its messages wait here until a REPLCONF, SYNC or PSYNC; after
+   * {@link OUTSIDE_UNITS} units without one it is a client, and ignored (`ignored`).
+   */
+  parked: DraftMessage[] | null;
+  units: number;
+  ignored: boolean;
 }
+
+/** Units a connection from outside may send before it is taken for a client, not a replica. */
+const OUTSIDE_UNITS = 8;
+/** Commands only a replica sends. */
+const REPLICA_COMMAND = /^(REPLCONF|PSYNC|SYNC|sync140)\b/;
 
 /** One node step (`World.nodeStep`): the events it reported so far and the messages caused in it. */
 interface StepLinks {
@@ -145,6 +159,14 @@ export class ConversationRecorder implements WireTap {
   }
 
   connect(conn: SimConnection, timeMs: number): void {
+    this.open(conn, timeMs, false);
+  }
+
+  opened(conn: SimConnection, timeMs: number): void {
+    this.open(conn, timeMs, true);
+  }
+
+  private open(conn: SimConnection, timeMs: number, outside: boolean): void {
     const ends: [string, string] = [this.peers.nameOf(conn.fromAddress), this.peers.nameOf(conn.toAddress)];
     const ssdb = this.peers.protocolOf(conn.toAddress) === "ssdb";
     const state: RedisLinkState = { psyncOffset: null, streamOffset: null };
@@ -154,14 +176,14 @@ export class ConversationRecorder implements WireTap {
       : [new RespDirectionReader("replica", state, sink(0)), new RespDirectionReader("master", state, sink(1))];
     // The accepting side is a node when its address is one (an outside server's is not renamed).
     const nodes: [boolean, boolean] = [conn.sides[0].kind === "host", ends[1] !== conn.toAddress];
-    this.links.set(conn.id, { ends, nodes, readers, last: [null, null], inFlight: [new Queue(), new Queue()], held: [new Queue(), new Queue()] });
+    this.links.set(conn.id, { ends, nodes, readers, last: [null, null], inFlight: [new Queue(), new Queue()], held: [new Queue(), new Queue()], parked: outside ? [] : null, units: 0, ignored: false });
     const draft = this.push(conn.id, 0, { kind: "connect", text: "connect", bytes: 0, sentMs: timeMs, arrivalMs: timeMs, raw: "" });
     this.linkToSenderStep(conn.id, 0, [draft]);
   }
 
   bytes(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, sentMs: number, arrivalMs: number): void {
     const link = this.links.get(conn.id);
-    if (!link) return;
+    if (!link || link.ignored) return;
     const reader = link.readers[fromSide];
     const growing = reader.growing?.() ?? null;
     const touched: DraftMessage[] = growing === null ? [] : [growing];
@@ -183,7 +205,7 @@ export class ConversationRecorder implements WireTap {
 
   fin(conn: SimConnection, fromSide: 0 | 1, sentMs: number, arrivalMs: number): void {
     const link = this.links.get(conn.id);
-    if (!link) return;
+    if (!link || link.ignored) return;
     const draft = this.push(conn.id, fromSide, { kind: "close", text: "close", bytes: 0, sentMs, arrivalMs, raw: "" });
     link.inFlight[fromSide].push({ bytes: 0, drafts: [draft] });
     const held = link.held[fromSide].shift();
@@ -194,7 +216,7 @@ export class ConversationRecorder implements WireTap {
 
   held(conn: SimConnection, fromSide: 0 | 1, bytes: number): void {
     const link = this.links.get(conn.id);
-    if (!link) return;
+    if (!link || link.ignored) return;
     const inStep = this.clock?.inNodeStep === true && link.nodes[fromSide];
     const write: HeldWrite = { remaining: bytes, step: inStep ? this.stepOf(this.clock!.nodeStep, link.ends[fromSide]) : null };
     link.held[fromSide].push(write);
@@ -282,6 +304,9 @@ export class ConversationRecorder implements WireTap {
 
   private emit(conn: number, side: 0 | 1, unit: WireUnit): DraftMessage {
     const link = this.links.get(conn)!;
+    // The rest of the piece that showed a connection from outside to be a client is read for nothing.
+    if (link.ignored) return scratchDraft(conn, unit);
+    if (link.parked !== null && this.judgeOutside(link, unit)) return scratchDraft(conn, unit);
     const last = link.last[side];
     let draft: DraftMessage;
     if (last !== null && last.kind === unit.kind && BATCHED.has(unit.kind) && unit.sentMs - last.sentMs <= BATCH_WINDOW_MS) {
@@ -326,6 +351,29 @@ export class ConversationRecorder implements WireTap {
     link.last[0] = null;
     link.last[1] = null;
     link.last[side] = draft;
+    if (link.parked !== null) link.parked.push(draft);
+    else this.keep(draft);
+    return draft;
+  }
+
+  /**
+   * Counts a unit of a connection from outside: a replica's command shows it to be one (its parked
+   * messages are kept), too many units without one a client (true: ignore it from now on).
+   */
+  private judgeOutside(link: LinkRecord, unit: WireUnit): boolean {
+    if (unit.kind === "command" && REPLICA_COMMAND.test(textOf(unit))) {
+      const parked = link.parked!;
+      link.parked = null;
+      for (const draft of parked) this.keep(draft);
+      return false;
+    }
+    if (++link.units <= OUTSIDE_UNITS) return false;
+    link.ignored = true;
+    link.parked = null;
+    return true;
+  }
+
+  private keep(draft: DraftMessage): void {
     this.drafts.push(draft);
     if (this.drafts.length > this.maxMessages) {
       // Dropped in halves, so trimming costs O(1) per message over time.
@@ -333,8 +381,12 @@ export class ConversationRecorder implements WireTap {
       this.drafts = this.drafts.slice(cut);
       this.dropped += cut;
     }
-    return draft;
   }
+}
+
+/** A message nobody keeps (what a client sends, read to the end of its piece). */
+function scratchDraft(conn: number, unit: WireUnit): DraftMessage {
+  return { seq: 0, conn, from: "", to: "", kind: unit.kind, text: "", sentMs: unit.sentMs, receivedMs: unit.arrivalMs, bytes: unit.bytes, count: 1, raw: "", rawBytes: 0, rawTruncated: false, events: [] };
 }
 
 function textOf(unit: WireUnit): string {

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { healKillAndPromote, masterAndTwoReplicas } from "../../test/sequence-story.ts";
-import { type Lab } from "../lab/lab.ts";
+import { NULL_ENDPOINT } from "../lab/endpoints.ts";
+import { Lab } from "../lab/lab.ts";
 import type { LabEvent } from "../lab/types.ts";
 import { BATCH_ITEM_LIMIT, replayWithConversation } from "./conversation.ts";
 import type { WireMessage } from "./wire-message.ts";
@@ -129,5 +130,42 @@ describe("faults on the wire", () => {
     const sets = batch.items!.filter((item) => item.startsWith("SET "));
     expect(sets[0]).toBe("SET b0 x");
     expect(sets.every((item, i) => item === `SET b${i} x`)).toBe(true);
+  });
+});
+
+describe("connections from outside", () => {
+  const encode = (...argv: string[]): Uint8Array => new TextEncoder().encode(`*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`);
+
+  it("a real replica bridged into a node is drawn, its handshake and the node's answers; consoles and write loads are not", () => {
+    const lab = new Lab({ seed: "outside-replica" });
+    const a = lab.addNode({ name: "A" }).id;
+    lab.command(a, "SET", "k", "v");
+    lab.writeLoad(a, 50);
+    lab.advance(100);
+    const replica = lab.openConnection(a, "10.0.0.9:51000", NULL_ENDPOINT);
+    lab.advance(10);
+    for (const argv of [["PING"], ["REPLCONF", "listening-port", "6390"], ["REPLCONF", "capa", "eof", "capa", "psync2"], ["PSYNC", "?", "-1"]]) {
+      replica.send(encode(...argv));
+      lab.advance(5);
+    }
+    lab.advance(8000);
+    // After a diskless transfer the master streams once the replica acknowledges it.
+    replica.send(encode("REPLCONF", "ACK", "0"));
+    lab.advance(10);
+    lab.command(a, "SET", "k2", "v2");
+    lab.advance(100);
+    const { messages } = replayWithConversation(lab.creation, lab.inputs.toArray(), lab.nowMs);
+    const outside = "10.0.0.9:51000";
+    expect(messages.every((m) => m.from === outside || m.to === outside)).toBe(true);
+    const toNode = messages.filter((m) => m.from === outside).map((m) => m.text);
+    expect(toNode.slice(0, 5)).toEqual(["connect", "PING", "REPLCONF listening-port 6390", "REPLCONF capa eof capa psync2", "PSYNC ? -1"]);
+    const fromNode = messages.filter((m) => m.to === outside);
+    expect(fromNode.map((m) => m.text).slice(0, 3)).toEqual(["+PONG", "+OK", "+OK"]);
+    expect(fromNode.some((m) => m.kind === "reply" && m.text.startsWith("+FULLRESYNC "))).toBe(true);
+    expect(fromNode.some((m) => m.kind === "rdb")).toBe(true);
+    expect(fromNode.some((m) => m.kind === "stream" && m.items?.includes("SET k2 v2") === true)).toBe(true);
+    // The node's decision is linked to the PSYNC it read.
+    const psync = messages.find((m) => m.text === "PSYNC ? -1")!;
+    expect(psync.events.map((seq) => lab.events().find((e) => e.seq === seq)?.kind)).toContain("full-resync");
   });
 });
