@@ -58,6 +58,7 @@ declare module "fengari" {
     lua_insert(L: LuaState, index: number): void;
     lua_gc(L: LuaState, what: number, data: number): number;
     lua_next(L: LuaState, index: number): number;
+    lua_setupvalue(L: LuaState, funcindex: number, n: number): Uint8Array | null;
   };
 
   export const lauxlib: {

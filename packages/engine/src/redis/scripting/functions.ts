@@ -17,6 +17,7 @@ import { writeFunctionsPayload } from "../rdb/writer.ts";
 import { readRdb } from "../rdb/reader.ts";
 import { crc64 } from "../rdb/crc64.ts";
 import { RdbError } from "../rdb/errors.ts";
+import { OOM_ERROR } from "../memory.ts";
 
 const NAME_RULE = /^[A-Za-z0-9_]+$/;
 
@@ -111,6 +112,11 @@ function loadCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   if (pos >= argv.length) {
     node.replyError(c, "ERR Function code is missing");
+    return;
+  }
+  // FUNCTION LOAD is denyoom (function|load in redis's table; the memory module knows names only).
+  if (node.memory.limited && !node.isReplica && c.kind !== "master" && node.memory.outOfMemory() && !node.memory.performEvictions()) {
+    node.replyError(c, OOM_ERROR);
     return;
   }
   const created = createLibrary(node, argv[pos]!, replace);

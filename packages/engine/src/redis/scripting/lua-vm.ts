@@ -174,24 +174,59 @@ export class LuaVm {
   }
 
   /**
-   * The `redis` table a library's code sees while FUNCTION LOAD runs it (function_lua.c's library
-   * API): register_function, log and the version, nothing that touches data.
+   * The environment of every library's code (function_lua.c): an empty table whose metatable
+   * sends reads to the load API while FUNCTION LOAD runs the code (a `redis` table with
+   * register_function, log and the version, and nothing else: no math, no string) and to the
+   * ordinary globals when a function runs. Pushes the environment table.
    */
-  private pushLoadApi(): void {
+  private pushFunctionEnv(): void {
     const L = this.L;
-    if (lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, S("__LIBRARY_API__")) === lua.LUA_TTABLE) return;
+    if (lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, S("__FUNCTION_ENV__")) === lua.LUA_TTABLE) return;
     lua.lua_pop(L, 1);
-    lua.lua_getglobal(L, S("redis"));
+    // The load API's globals: only `redis`.
     lua.lua_newtable(L);
-    for (const name of ["register_function", "log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"]) {
-      lua.lua_getfield(L, -2, S(name));
-      lua.lua_setfield(L, -2, S(name));
+    lua.lua_newtable(L);
+    lua.lua_pushjsfunction(L, (l) => this.registerFunction(l));
+    lua.lua_setfield(L, -2, S("register_function"));
+    lua.lua_getglobal(L, S("redis"));
+    for (const name of ["log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"]) {
+      lua.lua_getfield(L, -1, S(name));
+      lua.lua_setfield(L, -3, S(name));
     }
-    lua.lua_remove(L, -2);
+    lua.lua_pop(L, 1);
     this.pushErrorMetatable();
     lua.lua_setmetatable(L, -2);
-    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, -2, S("redis"));
+    this.pushErrorMetatable();
+    lua.lua_setmetatable(L, -2);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, S("__LIBRARY_API__"));
+    // The environment and its switchable metatable.
+    lua.lua_newtable(L);
+    lua.lua_newtable(L);
+    lua.lua_pushjsfunction(L, (l) => {
+      lauxlib.luaL_where(l, 1);
+      const where = lua.lua_tolstring(l, -1) ?? new Uint8Array(0);
+      lua.lua_pushstring(l, binaryToLua(`${bytesToBinary(where)}Attempt to modify a readonly table`));
+      return lua.lua_error(l);
+    });
+    lua.lua_setfield(L, -2, S("__newindex"));
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, 2 /* LUA_RIDX_GLOBALS */);
+    lua.lua_setfield(L, -2, S("__index"));
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, S("__FUNCTION_ENV_MT__"));
+    lua.lua_setmetatable(L, -2);
+    lua.lua_pushvalue(L, -1);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, S("__FUNCTION_ENV__"));
+  }
+
+  /** Points the library environment's reads at the load API (true) or the globals (false). */
+  private setFunctionEnvLoading(loading: boolean): void {
+    const L = this.L;
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, S("__FUNCTION_ENV_MT__"));
+    if (loading) lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, S("__LIBRARY_API__"));
+    else lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, 2 /* LUA_RIDX_GLOBALS */);
+    lua.lua_setfield(L, -2, S("__index"));
+    lua.lua_pop(L, 1);
   }
 
   /** Sets a global without the read-only guard. */
@@ -353,7 +388,6 @@ export class LuaVm {
       lua.lua_pushboolean(l, true);
       return 1;
     });
-    fn("register_function", (l) => this.registerFunction(l));
     const constants: readonly [string, number][] = [
       ["LOG_DEBUG", 0],
       ["LOG_VERBOSE", 1],
@@ -441,6 +475,8 @@ export class LuaVm {
       if (lua.lua_type(l, 1) !== lua.LUA_TTABLE) {
         return this.raise(l, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
       }
+      lua.lua_pushnil(l);
+      lua.lua_setfield(l, lua.LUA_REGISTRYINDEX, S("__pending_callback"));
       const fields = tableStringKeys(l, 1);
       if (fields === null) return this.raise(l, "named argument key given to redis.register_function is not a string");
       for (const key of fields) {
@@ -517,25 +553,22 @@ export class LuaVm {
     const L = this.L;
     if (lauxlib.luaL_loadbuffer(L, code, code.length, S("@user_function")) !== lua.LUA_OK) return { ok: false, message: `Error compiling function: ${this.popString()}` };
     this.loading = { library, functions: [] };
-    // The chunk runs with the load-time API as `redis`; the runtime table waits below it.
-    lua.lua_getglobal(L, S("redis"));
-    lua.lua_insert(L, -2);
-    const runtimeApi = lua.lua_gettop(L) - 1;
-    this.pushLoadApi();
-    this.setGlobalRaw("redis");
+    // The chunk's _ENV is the library environment, reading the load API while it runs.
+    this.pushFunctionEnv();
+    lua.lua_setupvalue(L, -2, 1);
+    this.setFunctionEnvLoading(true);
     const running: Running = { host: NO_HOST, executed: 0, budget, stopped: false };
     this.running = null;
     this.setBudgetHook(running);
     const status = lua.lua_pcall(L, 0, 0, 0);
     lua.lua_sethook(L, null, 0, 0);
-    // Back to the runtime API (left below the chunk's results).
-    lua.lua_pushvalue(L, runtimeApi);
-    this.setGlobalRaw("redis");
+    this.setFunctionEnvLoading(false);
     const loading = this.loading;
     this.loading = null;
     let result: ReturnType<LuaVm["loadLibrary"]> = { ok: true, functions: loading.functions };
     if (status !== lua.LUA_OK || running.stopped) {
-      const message = running.stopped ? budgetMessage(budget) : this.errorInfo().message;
+      // Redis stops a load after 500 ms with this error; the lab stops it at its instruction budget.
+      const message = running.stopped ? "ERR FUNCTION LOAD timeout" : this.errorInfo().message;
       for (const f of loading.functions) this.dropRef(f.ref);
       result = { ok: false, message: `Error registering functions: ${message}` };
     }

@@ -14,6 +14,7 @@ import { arityOk } from "../commands/command.ts";
 import { lowerAscii } from "../../util/bytes.ts";
 import { replyNullBulk } from "../commands/reply.ts";
 import type { RedisNode } from "../server.ts";
+import { isDenyOom, OOM_ERROR } from "../memory.ts";
 import { DEFAULT_INSTRUCTION_BUDGET, LuaVm, type LuaReply, type RegisteredFunction } from "./lua-vm.ts";
 
 /** A script EVAL has seen (redis luaScript): its body and its shebang flags (null: no shebang). */
@@ -141,6 +142,13 @@ export function runScript(node: RedisNode, caller: Client, spec: RunSpec): void 
       }
     }
   }
+  // server.pre_command_oom_state: over maxmemory (after evictions) when the script starts.
+  const oom = node.memory.limited && !obey && !node.isReplica && node.memory.outOfMemory() && !node.memory.performEvictions();
+  const allowOom = flags !== null && (flags.includes("allow-oom") || !writes);
+  if (flags !== null && oom && !allowOom) {
+    node.replyError(caller, "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+    return;
+  }
   const readOnly = spec.ro || (flags !== null && !writes);
   const lc = state.client(node);
   lc.db = caller.db;
@@ -179,6 +187,8 @@ export function runScript(node: RedisNode, caller: Client, spec: RunSpec): void 
           if (node.isReplica && node.config["replica-read-only"] && !obey) return reject(node, `-${node.replication.readOnlyError}`);
           if (!node.isReplica && node.replication.minReplicasNotMet()) return reject(node, "-NOREPLICAS Not enough good replicas to write.");
         }
+        // scriptVerifyOOM: a denyoom command is refused until the script has written something.
+        if (oom && !(flags !== null && flags.includes("allow-oom")) && !writeDirty && isDenyOom(target.name)) return reject(node, `-${OOM_ERROR}`);
         if (isWrite) writeDirty = true;
         lc.lastCommand = target.name;
         node.call(lc, target, argv);
