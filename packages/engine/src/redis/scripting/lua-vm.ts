@@ -129,6 +129,7 @@ export class LuaVm {
     // Lua 5.1 names redis scripts use (redis embeds 5.1; fengari is 5.3).
     this.runSetup("unpack = table.unpack; loadstring = load; math.mod = math.fmod");
     this.installRandom();
+    this.installBit();
     this.installRedisApi();
     this.installErrorHandler();
     this.protectGlobals();
@@ -277,6 +278,69 @@ export class LuaVm {
     });
     lua.lua_setfield(L, -2, S("randomseed"));
     lua.lua_pop(L, 1);
+  }
+
+  /** The `bit` library redis ships (LuaBitOp): 32-bit operations on numbers, results signed. */
+  private installBit(): void {
+    const L = this.L;
+    const tobit = (l: LuaState, i: number): number => {
+      if (lua.lua_type(l, i) !== lua.LUA_TNUMBER) return lauxlib.luaL_error(l, S(`bad argument #${i} (number expected)`));
+      const n = lua.lua_tonumber(l, i);
+      // LuaBitOp adds 2^52+2^51 and keeps the low word: round half to even, then modulo 2^32.
+      const r = Math.round(n);
+      const even = Math.abs(n % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+      return Number(BigInt.asIntN(32, BigInt(even)));
+    };
+    const ops: readonly [string, (l: LuaState) => number][] = [
+      ["tobit", (l) => tobit(l, 1)],
+      ["bnot", (l) => ~tobit(l, 1)],
+      ["band", (l) => fold(l, (a, b) => a & b)],
+      ["bor", (l) => fold(l, (a, b) => a | b)],
+      ["bxor", (l) => fold(l, (a, b) => a ^ b)],
+      ["lshift", (l) => tobit(l, 1) << (tobit(l, 2) & 31)],
+      ["rshift", (l) => (tobit(l, 1) >>> (tobit(l, 2) & 31)) | 0],
+      ["arshift", (l) => tobit(l, 1) >> (tobit(l, 2) & 31)],
+      ["rol", (l) => {
+        const x = tobit(l, 1);
+        const n = tobit(l, 2) & 31;
+        return (x << n) | (x >>> ((32 - n) & 31) & (n === 0 ? 0 : -1));
+      }],
+      ["ror", (l) => {
+        const x = tobit(l, 1);
+        const n = tobit(l, 2) & 31;
+        return (x >>> n) | ((n === 0 ? 0 : x << (32 - n)) | 0);
+      }],
+      ["bswap", (l) => {
+        const x = tobit(l, 1);
+        return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
+      }],
+    ];
+    const fold = (l: LuaState, op: (a: number, b: number) => number): number => {
+      let acc = tobit(l, 1);
+      for (let i = 2; i <= lua.lua_gettop(l); i++) acc = op(acc, tobit(l, i));
+      return acc;
+    };
+    lua.lua_newtable(L);
+    for (const [name, op] of ops) {
+      lua.lua_pushjsfunction(L, (l) => {
+        lua.lua_pushinteger(l, op(l) | 0);
+        return 1;
+      });
+      lua.lua_setfield(L, -2, S(name));
+    }
+    lua.lua_pushjsfunction(L, (l) => {
+      const x = tobit(l, 1) >>> 0;
+      let n = lua.lua_gettop(l) >= 2 ? tobit(l, 2) : 8;
+      const upper = n < 0;
+      if (upper) n = -n;
+      n = Math.min(n, 8);
+      let hex = x.toString(16).padStart(8, "0").slice(8 - n);
+      if (upper) hex = hex.toUpperCase();
+      lua.lua_pushstring(l, S(hex));
+      return 1;
+    });
+    lua.lua_setfield(L, -2, S("tohex"));
+    lua.lua_setglobal(L, S("bit"));
   }
 
   private open(name: string, opener: LuaCFunction): void {
