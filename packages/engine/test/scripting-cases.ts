@@ -139,6 +139,15 @@ export const SCRIPTING_CASES: readonly (readonly string[])[] = [
   ["FUNCTION", "LIST", "WITHCODE"],
   ["FCALL", "plainf", "0"],
   ["EVAL", "return redis.nosuchfield", "0"],
+  // Shebang lines are split as sdssplitargs splits: quotes inside words, unbalanced quotes refused.
+  ["FUNCTION", "LOAD", "#!lua name=\"quoted\"\nredis.register_function('q1', function() return 1 end)"],
+  ["FUNCTION", "LOAD", "#!lua name='single'\nredis.register_function('q2', function() return 2 end)"],
+  ["FUNCTION", "LOAD", "#!lua name=\"open\nredis.register_function('q3', function() return 3 end)"],
+  ["FUNCTION", "LOAD", "#!lua name=\"a\"b\nredis.register_function('q4', function() return 4 end)"],
+  ["EVAL", "#!lua flags=\"no-writes\"\nreturn redis.call('get', 'k')", "0"],
+  ["FCALL", "q1", "0"],
+  ["FUNCTION", "DELETE", "quoted"],
+  ["FUNCTION", "DELETE", "single"],
   // The bit library (LuaBitOp).
   ["EVAL", "return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(0x12345678, 8), bit.ror(0x12345678, 8), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1, -4), bit.tobit(2^32 + 5), bit.tobit(0.5), bit.tobit(1.5), bit.tohex(0x7fffffff, 3)}", "0"],
   // COMMAND GETKEYS finds a script's or function's keys by numkeys.

@@ -10,7 +10,7 @@ import type { Client } from "../client.ts";
 import type { CommandSpec } from "../commands/command.ts";
 import { word } from "../commands/reply.ts";
 import { SCRIPT_FLAGS, sha1hex } from "./lua-vm.ts";
-import { runScript, scriptingOf, splitKeys, type CachedScript } from "./runner.ts";
+import { runScript, scriptingOf, splitArgs, splitKeys, type CachedScript } from "./runner.ts";
 
 const NOSCRIPT_ERROR = "NOSCRIPT No matching script. Please use EVAL.";
 
@@ -22,8 +22,8 @@ export function shebangFlags(body: Uint8Array): { ok: true; flags: string[] | nu
   if (body.length < 2 || body[0] !== 0x23 || body[1] !== 0x21) return { ok: true, flags: null, length: 0 };
   const end = body.indexOf(0x0a);
   if (end < 0) return { ok: false, message: "Invalid script shebang" };
-  const parts = bytesToBinary(body, 0, end).split(/[ \t\r]+/).filter((p) => p !== "");
-  if (parts.length === 0) return { ok: false, message: "Invalid engine in script shebang" };
+  const parts = splitArgs(bytesToBinary(body, 0, end));
+  if (parts === null || parts.length === 0) return { ok: false, message: "Invalid engine in script shebang" };
   if (parts[0] !== "#!lua") return { ok: false, message: `Unexpected engine in script shebang: ${parts[0]!}` };
   const flags: string[] = [];
   for (const part of parts.slice(1)) {

@@ -11,7 +11,7 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import type { CommandSpec } from "../commands/command.ts";
 import { replyMapHeader, replyNullBulk, replySetHeader, word } from "../commands/reply.ts";
-import { runScript, scriptingOf, splitKeys, type FunctionLibrary } from "./runner.ts";
+import { runScript, scriptingOf, splitArgs, splitKeys, type FunctionLibrary } from "./runner.ts";
 import { SCRIPT_FLAGS } from "./lua-vm.ts";
 import { writeFunctionsPayload } from "../rdb/writer.ts";
 import { readRdb } from "../rdb/reader.ts";
@@ -26,8 +26,8 @@ function libraryMetadata(code: Uint8Array): { ok: true; name: string; engine: st
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return { ok: false, message: "Missing library metadata" };
   const end = code.indexOf(0x0a);
   if (end < 0) return { ok: false, message: "Invalid library metadata" };
-  const parts = bytesToBinary(code, 0, end).split(/[ \t\r]+/).filter((p) => p !== "");
-  if (parts.length === 0) return { ok: false, message: "Invalid library metadata" };
+  const parts = splitArgs(bytesToBinary(code, 0, end));
+  if (parts === null || parts.length === 0) return { ok: false, message: "Invalid library metadata" };
   const engine = parts[0]!.slice(2);
   let name: string | null = null;
   for (const part of parts.slice(1)) {

@@ -243,3 +243,66 @@ export function writeLuaReply(node: RedisNode, c: Client, reply: LuaReply): void
       return;
   }
 }
+
+/**
+ * sdssplitargs, as shebang lines are split: words separated by spaces, where "double quotes"
+ * (with \n \r \t \b \a \xhh escapes) and 'single quotes' may appear inside a word; a closing quote
+ * must end the word. Null for unbalanced quotes.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  const isSpace = (ch: string | undefined): boolean => ch === " " || ch === "\n" || ch === "\r" || ch === "\t" || ch === "\v" || ch === "\f";
+  for (;;) {
+    while (isSpace(line[i])) i++;
+    if (i >= line.length) return out;
+    let word = "";
+    let quote: '"' | "'" | null = null;
+    for (;;) {
+      const ch = line[i];
+      if (quote === '"') {
+        if (ch === undefined) return null;
+        if (ch === "\\" && line[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 4;
+          continue;
+        }
+        if (ch === "\\" && i + 1 < line.length) {
+          const next = line[i + 1]!;
+          word += ({ n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" } as Record<string, string>)[next] ?? next;
+          i += 2;
+          continue;
+        }
+        if (ch === '"') {
+          if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
+          i++;
+          break;
+        }
+        word += ch;
+        i++;
+        continue;
+      }
+      if (quote === "'") {
+        if (ch === undefined) return null;
+        if (ch === "\\" && line[i + 1] === "'") {
+          word += "'";
+          i += 2;
+          continue;
+        }
+        if (ch === "'") {
+          if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
+          i++;
+          break;
+        }
+        word += ch;
+        i++;
+        continue;
+      }
+      if (ch === undefined || isSpace(ch)) break;
+      if (ch === '"' || ch === "'") quote = ch;
+      else word += ch;
+      i++;
+    }
+    out.push(word);
+  }
+}
