@@ -260,36 +260,15 @@ export function splitArgs(line: string): string[] | null {
     let quote: '"' | "'" | null = null;
     for (;;) {
       const ch = line[i];
-      if (quote === '"') {
+      if (quote !== null) {
         if (ch === undefined) return null;
-        if (ch === "\\" && line[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 4;
+        const escaped = quote === '"' ? doubleQuoteEscape(line, i) : ch === "\\" && line[i + 1] === "'" ? { text: "'", length: 2 } : null;
+        if (escaped !== null) {
+          word += escaped.text;
+          i += escaped.length;
           continue;
         }
-        if (ch === "\\" && i + 1 < line.length) {
-          const next = line[i + 1]!;
-          word += ({ n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" } as Record<string, string>)[next] ?? next;
-          i += 2;
-          continue;
-        }
-        if (ch === '"') {
-          if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
-          i++;
-          break;
-        }
-        word += ch;
-        i++;
-        continue;
-      }
-      if (quote === "'") {
-        if (ch === undefined) return null;
-        if (ch === "\\" && line[i + 1] === "'") {
-          word += "'";
-          i += 2;
-          continue;
-        }
-        if (ch === "'") {
+        if (ch === quote) {
           if (i + 1 < line.length && !isSpace(line[i + 1])) return null;
           i++;
           break;
@@ -305,4 +284,12 @@ export function splitArgs(line: string): string[] | null {
     }
     out.push(word);
   }
+}
+
+/** An escape inside double quotes at `i` (\xhh, \n \r \t \b \a, or a quoted character), or null. */
+function doubleQuoteEscape(line: string, i: number): { text: string; length: number } | null {
+  if (line[i] !== "\\" || i + 1 >= line.length) return null;
+  if (line[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) return { text: String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16)), length: 4 };
+  const next = line[i + 1]!;
+  return { text: ({ n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" } as Record<string, string>)[next] ?? next, length: 2 };
 }
