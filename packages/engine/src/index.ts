@@ -69,7 +69,7 @@ export { utf8, fromUtf8 } from "./util/bytes.ts";
 export { ConversationRecorder, conversationAt, replayWithConversation, labPeers, BATCH_WINDOW_MS } from "./sequence/conversation.ts";
 export type { Conversation, ConversationPeers } from "./sequence/conversation.ts";
 export { WIRE_MESSAGE_KINDS, escapeBytes, shortenIds } from "./sequence/wire-message.ts";
-export type { WireMessage, WireMessageKind } from "./sequence/wire-message.ts";
+export type { WireFault, WireMessage, WireMessageKind } from "./sequence/wire-message.ts";
 export type { WireTap } from "./sim/world.ts";
 export { COMPARE_VERSIONS, compareProtocols, translateLog, syncsOf } from "./sequence/compare.ts";
 export type { CompareLane, CompareFigures, CompareSync } from "./sequence/compare.ts";

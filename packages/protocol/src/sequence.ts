@@ -5,59 +5,17 @@
  * its world carried; these are their JSON shapes.
  */
 
-/** What a message is, in the protocol's terms (see the engine's `WireMessageKind`). */
-export type SequenceMessageKind =
-  | "connect"
-  | "refused"
-  | "close"
-  | "command"
-  | "reply"
-  | "rdb"
-  | "newline"
-  | "stream"
-  | "ping"
-  | "ack"
-  | "getack"
-  | "copy"
-  | "binlog"
-  | "noop"
-  | "out-of-sync";
-
-/** One arrow: from one node (or outside address) to another, sent and received in virtual ms. */
-export interface SequenceMessage {
-  readonly seq: number;
-  readonly conn: number;
-  readonly from: string;
-  readonly to: string;
-  readonly kind: SequenceMessageKind;
-  /** The protocol's words: `PSYNC 3f2a… 312`, `+CONTINUE`, `RDB 195 bytes REDIS0008`, `SET k v`. */
-  readonly text: string;
-  readonly sentMs: number;
-  readonly receivedMs: number;
-  readonly bytes: number;
-  /** Units batched into this arrow (stream writes, newlines, copied keys). */
-  readonly count: number;
-  /** The exact bytes, escaped (\r \n \xHH), cut at 512 bytes; an RDB as its header and size. */
-  readonly raw: string;
-  readonly rawTruncated: boolean;
-  readonly offsets?: { readonly before: number; readonly after: number };
-  /** A batch's first units in words, to open it (at most 20; `count` is the total). */
-  readonly items?: readonly string[];
-  /**
-   * Seqs of the lab's events caused with this message (the engine links them by node step): what
-   * the sender reported in the step that sent it, and the receiver in the step that read it.
-   */
-  readonly events: readonly number[];
-  /** What went wrong, if anything (see {@link SequenceFault}). */
-  readonly fault?: SequenceFault;
-}
+import type { WireFault, WireMessage, WireMessageKind } from "@replica-lab/engine";
 
 /**
- * `lost-reset`, `lost-closed`, `lost-crashed`: sent, never read (the connection was already reset,
- * the receiver had closed it, the receiver had crashed); on a close, `crash` (the sender was
- * killed: its connections reset) or `timeout` (the sender gave up on a silent peer).
+ * One arrow, as the engine's wire tap reads it (kinds, texts, virtual send and arrival times, exact
+ * bytes escaped, offsets, linked events): the engine's type is the JSON shape, declared once there.
  */
-export type SequenceFault = "lost-reset" | "lost-closed" | "lost-crashed" | "crash" | "timeout";
+export type SequenceMessage = WireMessage;
+/** What a message is, in the protocol's terms. */
+export type SequenceMessageKind = WireMessageKind;
+/** What went wrong with a message: lost on a reset, closed or crashed peer; a crash or timeout close. */
+export type SequenceFault = WireFault;
 
 /** A lane of the diagram. */
 export interface SequenceLane {
