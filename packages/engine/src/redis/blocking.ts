@@ -65,6 +65,19 @@ export function unblockClient(node: RedisNode, c: Client): void {
   node.markOutput(c);
 }
 
+/**
+ * disconnectAllBlockedClients (a master becoming a replica): clients blocked on keys get the
+ * UNBLOCKED error and are closed once it is written, so a later write from the new master cannot
+ * serve them here and make this replica's data differ from its master's.
+ */
+export function disconnectAllBlockedClients(node: RedisNode): void {
+  for (const c of [...node.blockedClients]) {
+    node.replyError(c, "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+    unblockClient(node, c);
+    node.closeClientAfterReply(c);
+  }
+}
+
 /** handleClientsBlockedOnKeys: serves every key made ready by the command that just ran. */
 export function handleClientsBlockedOnKeys(node: RedisNode): void {
   const queue = node.keyspace.readyKeys;

@@ -74,6 +74,11 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
   /** Appends one command under `db` to the stream (SELECT first when the stream's db differs). */
   feedCommand(db: number, argv: readonly Uint8Array[]): void;
   /**
+   * DEBUG REPLICATE: appends `argv` as is under the stream's current db, never preceded by SELECT
+   * (replicationFeedSlaves with dictid = slaveseldb). Versions without it answer DEBUG's error.
+   */
+  feedVerbatim?(argv: readonly Uint8Array[]): void;
+  /**
    * Appends a canonical-RESP `SET` exactly as the client sent it (`data[start, end)`; `bounds`
    * holds the (start, length) pairs of its three arguments, for a protocol that feeds them as
    * pieces); returns the stream offset after it. The hot path of every write: no allocation.

@@ -19,6 +19,7 @@ import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/b
 import { RdbError } from "../../redis/rdb/errors.ts";
 import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
+import { disconnectAllBlockedClients } from "../../redis/blocking.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { Psync2Replication } from "./replication.ts";
@@ -133,6 +134,7 @@ export class ReplicaSide {
     // Cleared while the old link is freed so that freeing it does not reconnect to the old master.
     this.masterHost = null;
     if (this.masterClient) node.closeClient(this.masterClient);
+    disconnectAllBlockedClients(node);
     this.masterHost = host;
     this.masterPort = port;
     this.cancelHandshake();
@@ -603,7 +605,7 @@ export class ReplicaSide {
     if (wasInMulti) this.pendingRaw.bytes(raw);
     if (argv !== null) {
       const errorsBefore = node.stats.totalErrorReplies;
-      const outBefore = client.out.length;
+      const outBefore = client.out.written;
       node.processCommand(client, argv);
       if (node.stats.totalErrorReplies !== errorsBefore) this.masterCommandFailed(client, argv, outBefore);
       // Masters never get replies (an ACK is written straight to the socket).
@@ -634,10 +636,10 @@ export class ReplicaSide {
     const name = client.lastCommand;
     if (this.failedCommands.has(name)) return;
     this.failedCommands.add(name);
-    // The command's own reply is the error line: "-ERR ...\r\n".
-    const out = client.out.raw();
-    const end = client.out.length;
-    const error = end - outBefore > 3 && out[outBefore] === 0x2d ? bytesToBinary(out, outBefore + 1, end - 2) : "error";
+    // The command's own reply is the error line: "-ERR ...\r\n" (`outBefore` is a write position:
+    // the buffer's front is not where this reply starts once earlier replies were dropped).
+    const out = client.out.copyFrom(outBefore);
+    const error = out.length > 3 && out[0] === 0x2d ? bytesToBinary(out, 1, out.length - 2) : "error";
     node.trace({
       kind: "warning",
       code: "master-command-failed",

@@ -142,6 +142,10 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
     this.masterSide.feedCommand(db, argv);
   }
 
+  feedVerbatim(argv: readonly Uint8Array[]): void {
+    this.masterSide.feedCommand(this.slaveseldb, argv);
+  }
+
   feedPlainSet(db: number, data: Uint8Array, start: number, end: number, b: Int32Array): number {
     const backlog = this.backlog;
     if (backlog === null) return this.masterReplOffset;

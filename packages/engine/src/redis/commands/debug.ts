@@ -222,6 +222,11 @@ function debugCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     // (long long)(dtime * 1000000) microseconds; the node stops for that long in virtual time.
     const micros = Math.trunc(seconds * 1_000_000);
     node.sleep(Number.isFinite(micros) && micros > 0 ? micros / 1000 : 0, c);
+  } else if (sub === "replicate" && argc >= 3 && node.replication.feedVerbatim) {
+    // The rest of the line goes to the replicas as a command of its own, checked by no one here:
+    // the way redis's tests make a replica's data diverge from its master's.
+    node.replication.feedVerbatim(argv.slice(2));
+    writeSimple(c.out, "OK");
   } else if (sub === "populate" && argc >= 3 && argc <= 5) {
     debugPopulate(node, c, argv);
   } else if (sub === "set-active-expire" && argc === 3) {
