@@ -19,16 +19,16 @@
  * Run: node --import tsx bench/server.bench.ts   (BENCH_QUICK=1 for a short run; BENCH_ONLY=resp,
  * ws or capacity for one part)
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LabView } from "@replica-lab/protocol";
 import { buildApp } from "../apps/server/src/app.ts";
 import { warmUpForks } from "../apps/server/src/labs/warm-up.ts";
+import { freePort, median, redisBenchmarkSet, report, run, sleep } from "./support.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const REQUESTS = QUICK ? 100_000 : 500_000;
@@ -37,36 +37,8 @@ const WRITES_PER_SEC = 10_000;
 const MEASURE_MS = QUICK ? 3000 : 6000;
 const ROUNDS = QUICK ? 1 : 3;
 
-function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ bench, value: Math.round(value * 1000) / 1000, unit, ...extra }));
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function run(command: string, args: string[], timeoutMs = 300_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`${command}: ${error.message} ${stderr}`)) : resolve(stdout))),
-  );
-}
-
 async function redisBenchmark(port: number): Promise<number> {
-  const out = await run("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-t", "set", "-P", "16", "-n", String(REQUESTS), "-q"]);
-  // With -q the last line is "SET: 123456.79 requests per second, p50=..."; progress lines use \r.
-  const match = /SET: ([\d.]+) requests per second/.exec(out.split("\r").at(-1) ?? out);
-  if (!match) throw new Error(`unexpected redis-benchmark output: ${out}`);
-  return Number(match[1]);
+  return redisBenchmarkSet(port, REQUESTS);
 }
 
 async function infoField(port: number, section: string, field: string): Promise<string | undefined> {
@@ -113,12 +85,6 @@ async function realTrio(): Promise<{ port: number; stop: () => Promise<void> }> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
