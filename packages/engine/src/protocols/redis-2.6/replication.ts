@@ -5,19 +5,17 @@
  * its own replicas and refuses their SYNC until it is synced again. Rules: SPEC.md beside this file.
  */
 import type { Client } from "../../redis/client.ts";
-import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
+import type { RedisReplication } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { LoadedRdb } from "../../redis/persistence.ts";
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
 import { asciiBytes } from "../../util/bytes.ts";
 import type { HandshakeStep } from "../../redis/replica-handshake.ts";
-import type { ConnId } from "../../process/effects.ts";
-import type { PeerProbe } from "../../process/contract.ts";
-import { ClassicMasterSide } from "../classic/master-side.ts";
 import { classicLinkOf } from "../classic/replica-link.ts";
-import { ClassicReplicaSide, type ClassicReplicaHooks } from "../classic/replica-side.ts";
-import { classicBusy, plainSetArgv } from "../classic/view.ts";
+import type { ClassicReplicaSide } from "../classic/replica-side.ts";
+import { ClassicReplication } from "../classic/replication.ts";
+import { plainSetArgv } from "../classic/view.ts";
 import { syncInfoFields } from "./info.ts";
 import { redis26View, type Redis26View } from "./view.ts";
 import { syncCommands } from "./commands.ts";
@@ -35,38 +33,17 @@ function select26(db: number): Uint8Array {
   return db < SHARED_SELECTS ? selectCommandBytes(db) : asciiBytes(`select ${db}\r\n`);
 }
 
-export class SyncReplication implements RedisReplication<Redis26View>, ClassicReplicaHooks {
-  readonly masterSide: ClassicMasterSide;
-  readonly replicaSide: ClassicReplicaSide;
+export class SyncReplication extends ClassicReplication<Redis26View> implements RedisReplication<Redis26View> {
   readonly commands = syncCommands;
-  readonly readOnlyError = "READONLY You can't write against a read only slave.";
   /** No offsets before 2.8. */
   readonly streamOffset = 0;
   private replicationCronLoops = 0;
-
-  constructor(readonly node: RedisNode<Redis26View>) {
-    this.masterSide = new ClassicMasterSide(node);
-    this.replicaSide = new ClassicReplicaSide(node, this, { inline: true, pipelined: false });
-  }
 
   /** The 2.6 replication of a node (commands of this protocol run only on its own nodes). */
   static of(node: RedisNode): SyncReplication {
     const repl = node.replication;
     if (!(repl instanceof SyncReplication)) throw new Error("not a redis 2.6 node");
     return repl;
-  }
-
-  get isReplica(): boolean {
-    return this.replicaSide.masterHost !== null;
-  }
-
-  get configuredMaster(): { host: string; port: number } | null {
-    const rs = this.replicaSide;
-    return rs.masterHost === null ? null : { host: rs.masterHost, port: rs.masterPort };
-  }
-
-  get masterLinkUp(): boolean {
-    return this.replicaSide.state === "connected";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -203,31 +180,6 @@ export class SyncReplication implements RedisReplication<Redis26View>, ClassicRe
   // ---------------------------------------------------------------------------------------------
   // Hooks of the core
 
-  onLinkData(conn: ConnId, bytes: Uint8Array): void {
-    this.replicaSide.onLinkData(conn, bytes);
-  }
-
-  onLinkClosed(conn: ConnId): void {
-    this.replicaSide.onLinkClosed(conn);
-  }
-
-  onConnected(conn: ConnId): void {
-    this.replicaSide.onConnected(conn);
-  }
-
-  onConnectFailed(conn: ConnId, reason: string): void {
-    this.replicaSide.onConnectFailed(conn, reason);
-  }
-
-  onMasterData(client: Client, bytes: Uint8Array): void {
-    this.replicaSide.onMasterData(client, bytes);
-  }
-
-  onClientFreed(client: Client): void {
-    if (client.kind === "replica") this.masterSide.onReplicaGone(client);
-    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
-  }
-
   /** replicationCron: timeouts and reconnection, then PINGs to online replicas every period. */
   cron(): void {
     this.replicaSide.cron();
@@ -241,28 +193,6 @@ export class SyncReplication implements RedisReplication<Redis26View>, ClassicRe
     }
     this.replicationCronLoops++;
   }
-
-  onTimers(): void {}
-
-  nextWakeMs(): number {
-    return Infinity;
-  }
-
-  beforeSleep(): void {}
-
-  saveInfo(): ReplicationSaveInfo | null {
-    return null;
-  }
-
-  beginStartupLoad(): boolean {
-    return false;
-  }
-
-  configureAtStartup(host: string, port: number): void {
-    this.replicaSide.setMaster(host, port);
-  }
-
-  endStartupLoad(): void {}
 
   onConfigChanged(): void {}
 
@@ -278,7 +208,4 @@ export class SyncReplication implements RedisReplication<Redis26View>, ClassicRe
     return redis26View(this.node, this);
   }
 
-  busy(peers: PeerProbe): boolean {
-    return classicBusy(this.replicaSide, this.masterSide, peers);
-  }
 }

@@ -7,22 +7,19 @@
  * Rules: SPEC.md beside this file.
  */
 import type { Client } from "../../redis/client.ts";
-import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
+import type { RedisReplication } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { LoadedRdb } from "../../redis/persistence.ts";
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
 import { encodeHandshakeCommand, type HandshakeStep } from "../../redis/replica-handshake.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
-import type { ConnId } from "../../process/effects.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
-import type { PeerProbe } from "../../process/contract.ts";
 import { parseSafeInt } from "../../redis/commands/reply.ts";
 import { RingBacklog } from "../ring-backlog/ring-backlog.ts";
-import { ClassicMasterSide } from "../classic/master-side.ts";
 import { classicLinkOf, type ClassicReplicaLink } from "../classic/replica-link.ts";
-import { ClassicReplicaSide, type ClassicReplicaHooks } from "../classic/replica-side.ts";
-import { classicBusy } from "../classic/view.ts";
+import type { ClassicReplicaSide } from "../classic/replica-side.ts";
+import { RingReplication } from "../classic/replication.ts";
 import { psync1Commands } from "./commands.ts";
 import { psync1InfoFields } from "./info.ts";
 import { redis28View, type Redis28View } from "./view.ts";
@@ -45,58 +42,20 @@ function shortId(id: string): string {
   return `${id.slice(0, 6)}…`;
 }
 
-export class Psync1Replication implements RedisReplication<Redis28View>, ClassicReplicaHooks {
-  readonly masterSide: ClassicMasterSide;
-  readonly replicaSide: ClassicReplicaSide;
+export class Psync1Replication extends RingReplication<Redis28View> implements RedisReplication<Redis28View> {
   readonly commands = psync1Commands;
-  readonly readOnlyError = "READONLY You can't write against a read only slave.";
-  /** server.master_repl_offset: the bytes this node's own stream has put in its backlog. */
-  masterReplOffset = 0;
-  ring: RingBacklog | null = null;
-  /**
-   * repl_backlog_off and repl_backlog_histlen as INFO prints them: server variables that a freed
-   * backlog leaves as they were (a demoted 2.8 master still shows its old window).
-   */
-  backlogOff = 0;
-  backlogHistlen = 0;
-  /** server.slaveseldb: the db this node's stream last SELECTed; -1 forces a SELECT. */
-  slaveseldb = -1;
   /** The live master (while connected) and the cached one (while reconnecting). */
   master: Psync1Master | null = null;
   cachedMaster: Psync1Master | null = null;
-  /** min-slaves: replicas that passed the lag check at the last refresh. */
-  goodReplicas = 0;
   private pendingRunId = "";
   private pendingOffset = -1;
   private replicationCronLoops = 0;
-
-  constructor(readonly node: RedisNode<Redis28View>) {
-    this.masterSide = new ClassicMasterSide(node);
-    this.replicaSide = new ClassicReplicaSide(node, this, { inline: true, pipelined: false });
-  }
 
   /** The 2.8 replication of a node (commands of this protocol run only on its own nodes). */
   static of(node: RedisNode): Psync1Replication {
     const repl = node.replication;
     if (!(repl instanceof Psync1Replication)) throw new Error("not a redis 2.8 node");
     return repl;
-  }
-
-  get isReplica(): boolean {
-    return this.replicaSide.masterHost !== null;
-  }
-
-  get configuredMaster(): { host: string; port: number } | null {
-    const rs = this.replicaSide;
-    return rs.masterHost === null ? null : { host: rs.masterHost, port: rs.masterPort };
-  }
-
-  get masterLinkUp(): boolean {
-    return this.replicaSide.state === "connected";
-  }
-
-  get streamOffset(): number {
-    return this.masterReplOffset;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -113,16 +72,6 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
       firstByteOffset: this.backlogOff,
       message: `replication backlog created (${this.ring.size} bytes); creating it moved master_repl_offset to ${this.masterReplOffset}, so the first byte is ${this.backlogOff}`,
     });
-  }
-
-  private freeBacklog(): void {
-    this.ring = null;
-  }
-
-  private syncBacklogVars(): void {
-    const ring = this.ring!;
-    this.backlogOff = ring.firstByteOffset;
-    this.backlogHistlen = ring.histlen;
   }
 
   /** Appends bytes to the stream: the backlog (and the offset) if there is one, then every replica. */
@@ -270,31 +219,6 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
     this.refreshGoodReplicas();
   }
 
-  private onAck(client: Client, offset: number): void {
-    const link = classicLinkOf(client);
-    if (offset > link.ackOffset) link.ackOffset = offset;
-    link.ackTimeMs = this.node.nowMs;
-    if (link.putOnlineOnAck && link.state === "online") this.masterSide.release(client);
-  }
-
-  /** refreshGoodSlavesCount. */
-  refreshGoodReplicas(): void {
-    const node = this.node;
-    const maxLag = node.config["min-replicas-max-lag"];
-    if (node.config["min-replicas-to-write"] === 0 || maxLag === 0) return;
-    let good = 0;
-    for (const client of this.masterSide.replicas) {
-      const link = classicLinkOf(client);
-      if (link.state === "online" && node.unixSec() - node.unixSecAt(link.ackTimeMs) <= maxLag) good++;
-    }
-    this.goodReplicas = good;
-  }
-
-  minReplicasNotMet(): boolean {
-    const config = this.node.config;
-    return config["min-replicas-to-write"] > 0 && config["min-replicas-max-lag"] > 0 && this.goodReplicas < config["min-replicas-to-write"];
-  }
-
   handleReplconf(client: Client, argv: Uint8Array[]): void {
     this.masterSide.handleReplconf(client, argv, { capa: true, onAck: (c, offset) => this.onAck(c, offset) });
   }
@@ -422,34 +346,6 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
   // ---------------------------------------------------------------------------------------------
   // Hooks of the core
 
-  onLinkData(conn: ConnId, bytes: Uint8Array): void {
-    this.replicaSide.onLinkData(conn, bytes);
-  }
-
-  onLinkClosed(conn: ConnId): void {
-    this.replicaSide.onLinkClosed(conn);
-  }
-
-  onConnected(conn: ConnId): void {
-    this.replicaSide.onConnected(conn);
-  }
-
-  onConnectFailed(conn: ConnId, reason: string): void {
-    this.replicaSide.onConnectFailed(conn, reason);
-  }
-
-  onMasterData(client: Client, bytes: Uint8Array): void {
-    this.replicaSide.onMasterData(client, bytes);
-  }
-
-  onClientFreed(client: Client): void {
-    if (client.kind === "replica") {
-      this.masterSide.onReplicaGone(client);
-      this.refreshGoodReplicas();
-    }
-    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
-  }
-
   /** replicationCron: the link, ACKs, PINGs into the stream, newlines, timeouts, the backlog's TTL, delayed forks. */
   cron(): void {
     const node = this.node;
@@ -476,41 +372,6 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
     this.replicationCronLoops++;
   }
 
-  onTimers(): void {}
-
-  nextWakeMs(): number {
-    return Infinity;
-  }
-
-  beforeSleep(): void {}
-
-  saveInfo(): ReplicationSaveInfo | null {
-    return null;
-  }
-
-  beginStartupLoad(): boolean {
-    return false;
-  }
-
-  configureAtStartup(host: string, port: number): void {
-    this.replicaSide.setMaster(host, port);
-  }
-
-  endStartupLoad(): void {}
-
-  /** resizeReplicationBacklog: a new size flushes the ring. */
-  onConfigChanged(backlogSizeChanged: boolean): void {
-    if (backlogSizeChanged && this.ring) {
-      this.ring = new RingBacklog(this.node.config["repl-backlog-size"], this.masterReplOffset + 1);
-      this.syncBacklogVars();
-    }
-    this.refreshGoodReplicas();
-  }
-
-  memoryBytes(): number {
-    return this.ring ? this.ring.memoryBytes() : 0;
-  }
-
   infoFields(): [string, string | number][] {
     return psync1InfoFields(this.node, this);
   }
@@ -519,7 +380,4 @@ export class Psync1Replication implements RedisReplication<Redis28View>, Classic
     return redis28View(this.node, this);
   }
 
-  busy(peers: PeerProbe): boolean {
-    return classicBusy(this.replicaSide, this.masterSide, peers);
-  }
 }

@@ -18,15 +18,12 @@ import { selectCommandBytes } from "../../redis/stream.ts";
 import { encodeHandshakeCommand, type HandshakeStep } from "../../redis/replica-handshake.ts";
 import { ReplicaWaiters, type AckSource } from "../../redis/replica-waiters.ts";
 import { asciiBytes, bytesToBinary, ByteWriter } from "../../util/bytes.ts";
-import type { ConnId } from "../../process/effects.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
-import type { PeerProbe } from "../../process/contract.ts";
 import { parseSafeInt } from "../../redis/commands/reply.ts";
 import { RingBacklog } from "../ring-backlog/ring-backlog.ts";
-import { ClassicMasterSide } from "../classic/master-side.ts";
 import { classicLinkOf, type ClassicReplicaLink } from "../classic/replica-link.ts";
-import { ClassicReplicaSide, type ClassicReplicaHooks } from "../classic/replica-side.ts";
-import { classicBusy } from "../classic/view.ts";
+import type { ClassicReplicaSide } from "../classic/replica-side.ts";
+import { RingReplication } from "../classic/replication.ts";
 import { psync2Decision, type Psync2Decision } from "../psync2/psync-decision.ts";
 import { psync2RingCommands } from "./commands.ts";
 import { psync2RingInfoFields } from "./info.ts";
@@ -55,31 +52,15 @@ function short(id: string): string {
   return `${id.slice(0, 6)}…`;
 }
 
-export class Psync2RingReplication implements RedisReplication<Redis40View>, ClassicReplicaHooks, AckSource {
-  readonly masterSide: ClassicMasterSide;
-  readonly replicaSide: ClassicReplicaSide;
+export class Psync2RingReplication extends RingReplication<Redis40View> implements RedisReplication<Redis40View>, AckSource {
   readonly commands = psync2RingCommands;
-  readonly readOnlyError = "READONLY You can't write against a read only slave.";
   /** server.replid: the history this node's data set belongs to. */
   replid: string;
   /** server.replid2 and second_replid_offset: the previous history, valid up to that offset. */
   replid2 = ZERO_REPLID;
   secondReplidOffset = -1;
-  /** server.master_repl_offset: bytes of the history this node has (generated or passed on). */
-  masterReplOffset = 0;
-  ring: RingBacklog | null = null;
-  /**
-   * repl_backlog_off and repl_backlog_histlen as INFO prints them: server variables that a freed
-   * backlog leaves as they were.
-   */
-  backlogOff = 0;
-  backlogHistlen = 0;
-  /** server.slaveseldb: the db this node's stream last SELECTed; -1 forces a SELECT. */
-  slaveseldb = -1;
   master: Psync2RingMaster | null = null;
   cachedMaster: Psync2RingMaster | null = null;
-  /** min-slaves: replicas that passed the lag check at the last refresh. */
-  goodReplicas = 0;
   /** server.get_ack_from_slaves: a WAIT asked; GETACK goes out at the next beforeSleep. */
   getAckRequested = false;
   readonly waiters: ReplicaWaiters;
@@ -94,10 +75,9 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
   /** pending_querybuf: bytes applied from the master but not yet passed on (a transaction until its EXEC). */
   private readonly unproxied = new ByteWriter(64);
 
-  constructor(readonly node: RedisNode<Redis40View>) {
+  constructor(node: RedisNode<Redis40View>) {
+    super(node);
     this.replid = node.prng.hex(40);
-    this.masterSide = new ClassicMasterSide(node);
-    this.replicaSide = new ClassicReplicaSide(node, this, { inline: true, pipelined: false });
     this.waiters = new ReplicaWaiters(node, this);
   }
 
@@ -106,23 +86,6 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     const repl = node.replication;
     if (!(repl instanceof Psync2RingReplication)) throw new Error("not a redis 4.0 node");
     return repl;
-  }
-
-  get isReplica(): boolean {
-    return this.replicaSide.masterHost !== null;
-  }
-
-  get configuredMaster(): { host: string; port: number } | null {
-    const rs = this.replicaSide;
-    return rs.masterHost === null ? null : { host: rs.masterHost, port: rs.masterPort };
-  }
-
-  get masterLinkUp(): boolean {
-    return this.replicaSide.state === "connected";
-  }
-
-  get streamOffset(): number {
-    return this.masterReplOffset;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -158,16 +121,6 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
       firstByteOffset: this.backlogOff,
       message: `replication backlog created (${this.ring.size} bytes) starting at offset ${this.backlogOff}`,
     });
-  }
-
-  private freeBacklog(): void {
-    this.ring = null;
-  }
-
-  private syncBacklogVars(): void {
-    const ring = this.ring!;
-    this.backlogOff = ring.firstByteOffset;
-    this.backlogHistlen = ring.histlen;
   }
 
   /** feedReplicationBacklog: the offset moves only while there is a backlog to feed. */
@@ -317,13 +270,6 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     this.refreshGoodReplicas();
   }
 
-  private onAck(client: Client, offset: number): void {
-    const link = classicLinkOf(client);
-    if (offset > link.ackOffset) link.ackOffset = offset;
-    link.ackTimeMs = this.node.nowMs;
-    if (link.putOnlineOnAck && link.state === "online") this.masterSide.release(client);
-  }
-
   /** replicationCountAcksByOffset. */
   countAcked(offset: number): number {
     let count = 0;
@@ -336,24 +282,6 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
 
   requestAcks(): void {
     this.getAckRequested = true;
-  }
-
-  /** refreshGoodSlavesCount. */
-  refreshGoodReplicas(): void {
-    const node = this.node;
-    const maxLag = node.config["min-replicas-max-lag"];
-    if (node.config["min-replicas-to-write"] === 0 || maxLag === 0) return;
-    let good = 0;
-    for (const client of this.masterSide.replicas) {
-      const link = classicLinkOf(client);
-      if (link.state === "online" && node.unixSec() - node.unixSecAt(link.ackTimeMs) <= maxLag) good++;
-    }
-    this.goodReplicas = good;
-  }
-
-  minReplicasNotMet(): boolean {
-    const config = this.node.config;
-    return config["min-replicas-to-write"] > 0 && config["min-replicas-max-lag"] > 0 && this.goodReplicas < config["min-replicas-to-write"];
   }
 
   handleReplconf(client: Client, argv: Uint8Array[]): void {
@@ -567,34 +495,11 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
   // ---------------------------------------------------------------------------------------------
   // Hooks of the core
 
-  onLinkData(conn: ConnId, bytes: Uint8Array): void {
-    this.replicaSide.onLinkData(conn, bytes);
-  }
-
-  onLinkClosed(conn: ConnId): void {
-    this.replicaSide.onLinkClosed(conn);
-  }
-
-  onConnected(conn: ConnId): void {
-    this.replicaSide.onConnected(conn);
-  }
-
-  onConnectFailed(conn: ConnId, reason: string): void {
-    this.replicaSide.onConnectFailed(conn, reason);
-  }
-
-  onMasterData(client: Client, bytes: Uint8Array): void {
-    this.replicaSide.onMasterData(client, bytes);
-  }
-
-  onClientFreed(client: Client): void {
-    if (client.kind === "replica") {
-      this.masterSide.onReplicaGone(client);
-      this.refreshGoodReplicas();
-    }
-    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
+  override onClientFreed(client: Client): void {
+    super.onClientFreed(client);
     if (client.blockedWait) this.waiters.unblock(client);
   }
+
 
   /** replicationCron: the link, ACKs, PINGs into the stream, newlines, timeouts, the backlog's TTL, delayed forks. */
   cron(): void {
@@ -624,16 +529,16 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     this.replicationCronLoops++;
   }
 
-  onTimers(): void {
+  override onTimers(): void {
     this.waiters.handleTimeouts();
   }
 
-  nextWakeMs(): number {
+  override nextWakeMs(): number {
     return this.waiters.earliestDeadline();
   }
 
   /** beforeSleep: GETACK for WAIT (proxied by replicas like any stream bytes), then WAIT's unblocking. */
-  beforeSleep(): void {
+  override beforeSleep(): void {
     if (this.getAckRequested) {
       this.getAckRequested = false;
       this.feedCommand(this.slaveseldb, GETACK_ARGV);
@@ -642,7 +547,7 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
   }
 
   /** rdbPopulateSaveInfo: a master with a backlog, or a replica with a live or cached master. */
-  saveInfo(): ReplicationSaveInfo | null {
+  override saveInfo(): ReplicationSaveInfo | null {
     if (!this.isReplica && this.ring) return { streamDb: this.slaveseldb === -1 ? 0 : this.slaveseldb, replid: this.replid, offset: this.masterReplOffset };
     const live = this.replicaSide.masterClient;
     if (live && this.master) return { streamDb: live.db, replid: this.replid, offset: this.masterReplOffset };
@@ -650,35 +555,13 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     return null;
   }
 
-  /** 4.0 feeds no DELs for keys that expired while it was down. */
-  beginStartupLoad(): boolean {
-    return false;
-  }
-
-  configureAtStartup(host: string, port: number): void {
-    this.replicaSide.setMaster(host, port);
-  }
-
   /** loadDataFromDisk: a replica takes the file's id and offset and offers them to its master; a master ignores them. */
-  endStartupLoad(ok: boolean, saved: ReplicationSaveInfo | null, replicaOf: { host: string; port: number } | null): void {
+  override endStartupLoad(ok: boolean, saved: ReplicationSaveInfo | null, replicaOf: { host: string; port: number } | null): void {
     if (!ok || !saved || !replicaOf) return;
     this.replid = saved.replid;
     this.masterReplOffset = saved.offset;
     this.cacheMyself(saved.streamDb);
     this.traceReplid("startup", `restored replication id ${short(this.replid)} and offset ${this.masterReplOffset} from the RDB: PSYNC will offer them`);
-  }
-
-  /** resizeReplicationBacklog: a new size flushes the ring (its first byte becomes the next offset). */
-  onConfigChanged(backlogSizeChanged: boolean): void {
-    if (backlogSizeChanged && this.ring) {
-      this.ring = new RingBacklog(this.node.config["repl-backlog-size"], this.masterReplOffset + 1);
-      this.syncBacklogVars();
-    }
-    this.refreshGoodReplicas();
-  }
-
-  memoryBytes(): number {
-    return this.ring ? this.ring.memoryBytes() : 0;
   }
 
   infoFields(): [string, string | number][] {
@@ -689,7 +572,4 @@ export class Psync2RingReplication implements RedisReplication<Redis40View>, Cla
     return redis40View(this.node, this);
   }
 
-  busy(peers: PeerProbe): boolean {
-    return classicBusy(this.replicaSide, this.masterSide, peers);
-  }
 }

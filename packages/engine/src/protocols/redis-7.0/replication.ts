@@ -7,8 +7,8 @@
 import type { Client } from "../../redis/client.ts";
 import type { RedisReplication, ReplicationSaveInfo } from "../../redis/replication.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import { TwoSidedReplication } from "../../redis/replication-sides.ts";
 import { selectCommandBytes } from "../../redis/stream.ts";
-import type { ConnId } from "../../process/effects.ts";
 import { ReplicationBacklog } from "./backlog.ts";
 import { replicationCommands } from "./commands.ts";
 import { replicationInfoFields } from "./info.ts";
@@ -20,7 +20,7 @@ import type { PeerProbe } from "../../process/contract.ts";
 
 export const ZERO_REPLID = "0000000000000000000000000000000000000000";
 
-export class Psync2Replication implements RedisReplication<Redis70View> {
+export class Psync2Replication extends TwoSidedReplication<MasterSide, ReplicaSide> implements RedisReplication<Redis70View> {
   // Replication identity and stream position (redis: server.replid, replid2, ...).
   replid: string;
   replid2 = ZERO_REPLID;
@@ -38,6 +38,7 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
   readonly readOnlyError = "READONLY You can't write against a read only replica.";
 
   constructor(readonly node: RedisNode<Redis70View>) {
+    super();
     this.replid = node.prng.hex(40);
     this.masterSide = new MasterSide(node, this);
     this.replicaSide = new ReplicaSide(node, this);
@@ -50,49 +51,15 @@ export class Psync2Replication implements RedisReplication<Redis70View> {
     return repl;
   }
 
-  get isReplica(): boolean {
-    return this.replicaSide.masterHost !== null;
-  }
-
   get streamOffset(): number {
     return this.masterReplOffset;
   }
 
-  get configuredMaster(): { host: string; port: number } | null {
-    const rs = this.replicaSide;
-    return rs.masterHost === null ? null : { host: rs.masterHost, port: rs.masterPort };
-  }
-
-  get masterLinkUp(): boolean {
-    return this.replicaSide.state === "connected";
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Hooks of the core
+  // Hooks of the core (the link hooks are TwoSidedReplication's)
 
-  onLinkData(conn: ConnId, bytes: Uint8Array): void {
-    this.replicaSide.onLinkData(conn, bytes);
-  }
-
-  onLinkClosed(conn: ConnId): void {
-    this.replicaSide.onLinkClosed(conn);
-  }
-
-  onConnected(conn: ConnId): void {
-    this.replicaSide.onConnected(conn);
-  }
-
-  onConnectFailed(conn: ConnId, reason: string): void {
-    this.replicaSide.onConnectFailed(conn, reason);
-  }
-
-  onMasterData(client: Client, bytes: Uint8Array): void {
-    this.replicaSide.onMasterData(client, bytes);
-  }
-
-  onClientFreed(client: Client): void {
-    if (client.kind === "replica") this.masterSide.onReplicaGone(client);
-    if (client.kind === "master") this.replicaSide.onMasterClientGone(client);
+  override onClientFreed(client: Client): void {
+    super.onClientFreed(client);
     if (client.blockedWait) this.masterSide.unblockWait(client);
   }
 
