@@ -7,11 +7,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import type { ClassroomJoined, ClassroomStarted, ClassroomView, LabView, ServerMessage } from "@replica-lab/protocol";
-import { startApp, waitFor } from "../testing/helpers.ts";
+import type { ClassroomJoined, ClassroomStarted, ClassroomView, LabView } from "@replica-lab/protocol";
+import { startApp } from "../testing/helpers.ts";
 import { CLASSROOM_TOKEN_HEADER, STUDENT_COOKIE_PREFIX } from "../security/credentials.ts";
-import { codeOf, openStream, send, type Answer } from "../security/wire-client.ts";
+import { codeOf, openStream, send, streamCommand as streamCommandAt, type Answer, type StreamCommandOutcome } from "../security/wire-client.ts";
 
 const secret = "exposed-classroom-secret-42";
 const operator = { authorization: `Bearer ${secret}` };
@@ -34,26 +33,7 @@ const get = (path: string, headers: Record<string, string>): Promise<Answer> => 
 const command = (labId: string, headers: Record<string, string>, argv: string[]): Promise<Answer> => post(`/api/labs/${labId}/nodes/A/command`, headers, { argv });
 const parsed = <T>(answer: Answer): T => JSON.parse(answer.text) as T;
 const refusal = (answer: Answer): { status: number; code: string } => ({ status: answer.status, code: codeOf(answer) });
-
-/** Opens the lab's stream with these headers, waits for its snapshot, runs one command over it. */
-async function streamCommand(labId: string, headers: Record<string, string>, argv: string[]): Promise<{ snapshot: boolean; result: Extract<ServerMessage, { type: "op-result" }> }> {
-  const socket = new WebSocket(`${wsUrl}/api/labs/${labId}/stream`, { headers });
-  const messages: ServerMessage[] = [];
-  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString("utf8")) as ServerMessage));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("open", () => resolve());
-      socket.once("error", reject);
-    });
-    await waitFor(() => messages.some((m) => m.type === "snapshot"), 15_000, "snapshot");
-    socket.send(JSON.stringify({ type: "op", requestId: "r1", op: { kind: "command", nodeId: "A", argv } }));
-    await waitFor(() => messages.some((m) => m.type === "op-result"), 15_000, "op-result");
-    const result = messages.find((m): m is Extract<ServerMessage, { type: "op-result" }> => m.type === "op-result")!;
-    return { snapshot: messages[0]?.type === "snapshot", result };
-  } finally {
-    socket.close();
-  }
-}
+const streamCommand = (labId: string, headers: Record<string, string>, argv: string[]): Promise<StreamCommandOutcome> => streamCommandAt(wsUrl, labId, headers, argv);
 
 describe("a classroom on an exposed server", () => {
   let lab: LabView;

@@ -2,7 +2,8 @@
  * A class survives a server restart on the same data directory, over real sockets on a server
  * exposed beyond loopback: the join code, the instructor's and the students' tokens and the forks'
  * owners come back with the labs, so the students go on reading the lab and working on their forks,
- * and the other students are still kept off them.
+ * and the other students are still kept off them. A class ended before a restart stays ended, and
+ * its students' keys to their forks come back with the forks.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,7 @@ async function open(): Promise<{ app: FastifyInstance; baseUrl: string }> {
 const parsed = <T>(answer: Answer): T => JSON.parse(answer.text) as T;
 
 describe("a classroom across a restart", () => {
-  it("keeps the code, the tokens and the forks' owners", async () => {
+  it("keeps the code, the tokens and the forks' owners, and the students' forks after the class ends", async () => {
     const first = await open();
     const post = (path: string, headers: Record<string, string>, body: unknown = {}): Promise<Answer> => send(first.baseUrl, "POST", path, { ...headers, ...json }, JSON.stringify(body));
     const lab = parsed<LabView>(await post("/api/labs", operator, { template: "one-master-two-replicas" }));
@@ -44,6 +45,7 @@ describe("a classroom across a restart", () => {
     const forked = await post(`/api/classroom/${started.code}/fork`, aliceToken);
     expect(forked.status, forked.text).toBe(201);
     const fork = parsed<LabView>(forked);
+    expect((await post(`/api/classroom/${started.code}/fork`, bobToken)).status).toBe(201);
     expect((await post(`/api/labs/${fork.id}/nodes/A/command`, aliceToken, { argv: ["SET", "k", "before"] })).status).toBe(200);
     // close() writes what is left, as SIGTERM does.
     await first.app.close();
@@ -74,6 +76,14 @@ describe("a classroom across a restart", () => {
     try {
       const ended = await send(third.baseUrl, "POST", `/api/classroom/${started.code}/join`, json, "{}");
       expect({ status: ended.status, code: codeOf(ended) }).toEqual({ status: 404, code: "unknown-classroom" });
+      // The class is over, but Alice's fork is still hers, and still not Bob's.
+      const read = await send(third.baseUrl, "POST", `/api/labs/${fork.id}/nodes/A/command`, { ...aliceToken, ...json }, JSON.stringify({ argv: ["GET", "k"] }));
+      expect(read.status, read.text).toBe(200);
+      expect(parsed<{ text: string }>(read).text).toContain("before");
+      const refused = await send(third.baseUrl, "POST", `/api/labs/${fork.id}/nodes/A/command`, { ...bobToken, ...json }, JSON.stringify({ argv: ["SET", "k", "bob"] }));
+      expect({ status: refused.status, code: codeOf(refused) }).toEqual({ status: 403, code: "not-lab-owner" });
+      const classLab = await send(third.baseUrl, "GET", `/api/labs/${lab.id}`, aliceToken);
+      expect({ status: classLab.status, code: codeOf(classLab) }).toEqual({ status: 403, code: "not-lab-owner" });
     } finally {
       await third.app.close();
     }

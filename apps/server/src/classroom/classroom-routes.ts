@@ -10,8 +10,8 @@ import { ApiFailure, ERROR_CODES } from "../http/errors.ts";
 import { params, type Schema } from "../http/schemas.ts";
 import type { RoutesOptions } from "../http/lab-routes.ts";
 import type { TimelineService } from "../labs/timeline-service.ts";
-import { INSTRUCTOR_COOKIE_PREFIX, STUDENT_COOKIE_PREFIX, tokenCookie } from "../security/credentials.ts";
-import type { ClassroomService } from "./classroom-service.ts";
+import { INSTRUCTOR_COOKIE_PREFIX, ownerOfMadeLab, STUDENT_COOKIE_PREFIX, tokenCookie } from "../security/credentials.ts";
+import { STUDENT_COOKIE_MAX_AGE_S, type ClassroomService } from "./classroom-service.ts";
 import { shownTokens } from "./classroom-guard.ts";
 import { CodeAttempts } from "./code-attempts.ts";
 
@@ -91,10 +91,11 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
 
   // The join code is the only thing a student needs: the answer hands it a token of its own (the
   // cookie for its browser, `studentToken` for a script), which reads the session's lab on an
-  // exposed server and owns the student's forks.
+  // exposed server and owns the student's forks. The cookie outlasts the browser's session, since
+  // the token keeps reaching the student's forks after the class.
   app.post<{ Params: CodeParams }>("/classroom/:code/join", { schema: { params: codeParams } }, async (request, reply): Promise<ClassroomJoined> => {
     const joined = classroom.join(request.params.code, shownTokens(request));
-    if (joined.studentToken !== null) reply.header("set-cookie", tokenCookie(STUDENT_COOKIE_PREFIX, joined.code, joined.studentToken));
+    if (joined.studentToken !== null) reply.header("set-cookie", tokenCookie(STUDENT_COOKIE_PREFIX, joined.code, joined.studentToken, STUDENT_COOKIE_MAX_AGE_S));
     reply.code(201);
     return joined;
   });
@@ -137,7 +138,7 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
   // may do anything there, and other students nothing.
   app.post<{ Params: CodeParams }>("/classroom/:code/fork", { schema: { params: codeParams } }, async (request, reply): Promise<LabView> => {
     const view = classroom.view(request.params.code, shownTokens(request));
-    const owner = classroom.forkOwner(view.code, request.credentials.flatMap((c) => (c.kind === "operator" ? [] : [c])), request.principal);
+    const owner = ownerOfMadeLab(request.credentials, { labId: view.labId, ownerId: access.ownerOf(view.labId) }, request.principal);
     const parent = registry.get(view.labId);
     const parentClock = parent.view().clock;
     const branch = await timelines.branch(view.labId, parent.lab.nowMs);

@@ -9,9 +9,16 @@
  * session's lab, fork it, act on its own forks: `security/scope.ts`), and it makes the student the
  * owner of its forks. Tokens are kept as SHA-256 digests only.
  *
+ * A student's forks outlive the session: when it ends, every student who owns a fork keeps its
+ * token as a fork key, which reaches the labs the student owns (its forks and branches of them)
+ * and nothing else, until `FORK_KEY_TTL_MS` after the end or until its last fork is deleted. The
+ * other students' tokens end with the session.
+ *
  * Sessions live in memory; with a store, each lab's stored metadata carries its session
  * (`recordOf`: the code, the token digests), and `adopt` brings it back with the lab after a
- * restart, so a class goes on where it was (the forks' owners are the labs' own metadata).
+ * restart, so a class goes on where it was (the forks' owners are the labs' own metadata). Each
+ * fork's metadata carries its student's key (`studentKeyOf`, taken back by `adoptStudentKey`), so
+ * the key lives exactly as long as some fork of the student is kept.
  */
 import { randomBytes, randomInt, timingSafeEqual, createHash } from "node:crypto";
 import { isIP } from "node:net";
@@ -19,7 +26,7 @@ import type { ClassroomGather, ClassroomJoined, ClassroomPointer, ClassroomRole,
 import { ApiFailure } from "../http/errors.ts";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import { isLoopbackAddress } from "../security/addresses.ts";
-import { studentOwnerId, type ClassroomCredential, type CredentialSource, type ShownTokens, type StudentCredential } from "../security/credentials.ts";
+import { studentIdOf, studentOwnerId, type ClassroomCredential, type CredentialSource, type ShownTokens, type StudentCredential } from "../security/credentials.ts";
 
 /** Join codes use letters and digits nobody misreads on a projector (no 0/O, 1/I/L). */
 const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -30,6 +37,13 @@ export const FOLLOWER_STALE_MS = 5_000;
 export const MAX_STUDENTS = 500;
 /** Sessions the server holds at once. */
 const MAX_SESSIONS = 200;
+/**
+ * How long after its session ends a student's token still reaches the forks it made: a week, for
+ * the homework after a class, and then the forks are the operator's to keep or delete.
+ */
+export const FORK_KEY_TTL_MS = 7 * 24 * 3_600_000;
+/** How long a student's browser keeps its token: the class itself, then the fork key's week. */
+export const STUDENT_COOKIE_MAX_AGE_S = 30 * 24 * 3_600;
 
 interface Follower {
   mode: FollowerMode;
@@ -59,6 +73,26 @@ export interface ClassroomRecord {
   readonly students: Readonly<Record<string, string>>;
 }
 
+/**
+ * A student's token as a fork key, as each of its forks' stored metadata keeps it. `expiresAtMs`
+ * is null while the session runs (the session's own record then holds the token), else the wall
+ * time (epoch ms) after which the token reaches nothing.
+ */
+export interface StudentKeyRecord {
+  readonly code: string;
+  readonly studentId: string;
+  /** Hex SHA-256 of the student's token. */
+  readonly tokenDigest: string;
+  readonly expiresAtMs: number | null;
+}
+
+/** A fork key held after its session ended: the token's student, and when the key stops working. */
+interface ForkKey {
+  readonly code: string;
+  readonly studentId: string;
+  readonly expiresAtMs: number;
+}
+
 /** Where a token's digest leads. */
 type TokenEntry = { readonly kind: "instructor"; readonly session: Session } | { readonly kind: "student"; readonly session: Session; readonly studentId: string };
 
@@ -72,6 +106,10 @@ export class ClassroomService implements CredentialSource {
    * guesser can use: it controls the token, not its SHA-256.
    */
   private readonly byDigest = new Map<string, TokenEntry>();
+  /** Tokens of ended sessions' students who own forks: digest (hex) to the key. */
+  private readonly forkKeys = new Map<string, ForkKey>();
+  /** Every student whose token works (in a session, or as a fork key): id to the token's digest (hex). */
+  private readonly digestOfStudent = new Map<string, string>();
   private readonly stopWatching: (() => void)[];
 
   constructor(
@@ -102,8 +140,11 @@ export class ClassroomService implements CredentialSource {
     }
     this.forgetLabless();
     if (this.byCode.size >= MAX_SESSIONS) throw new ApiFailure("too-many-labs", `the server holds ${MAX_SESSIONS} classroom sessions already`);
+    // A code still naming fork keys' cookies is not given again: a join under it would overwrite
+    // the cookie that holds a student's key.
+    const keyCodes = new Set([...this.forkKeys.values()].map((key) => key.code));
     let code = newCode();
-    while (this.byCode.has(code)) code = newCode();
+    while (this.byCode.has(code) || keyCodes.has(code)) code = newCode();
     const instructorToken = newToken();
     this.host({ code, labId, instructorDigest: digest(instructorToken).toString("hex"), students: {} });
     runtime.gateway.admit = loopbackOnly(code);
@@ -137,8 +178,14 @@ export class ClassroomService implements CredentialSource {
   resolve(shown: ShownTokens): ClassroomCredential[] {
     const credentials: ClassroomCredential[] = [];
     const add = (token: string, kind: TokenEntry["kind"] | null, code: string | null): void => {
-      const entry = this.byDigest.get(digest(token).toString("hex"));
-      if (!entry || (kind !== null && entry.kind !== kind) || (code !== null && entry.session.code !== code)) return;
+      const tokenDigest = digest(token).toString("hex");
+      const entry = this.byDigest.get(tokenDigest);
+      if (!entry) {
+        const key = kind === "instructor" ? null : this.liveForkKey(tokenDigest);
+        if (key !== null && (code === null || key.code === code)) credentials.push({ kind: "fork-owner", code: key.code, studentId: key.studentId, ownerId: studentOwnerId(key.studentId) });
+        return;
+      }
+      if ((kind !== null && entry.kind !== kind) || (code !== null && entry.session.code !== code)) return;
       const { labId } = entry.session;
       credentials.push(
         entry.kind === "instructor"
@@ -153,13 +200,31 @@ export class ClassroomService implements CredentialSource {
   }
 
   /**
-   * The owner of a fork of the session made by this request: the student whose token it shows,
-   * else the request's own principal (the operator, or anyone on loopback).
+   * The key of the student who owns a lab, as the lab's stored metadata keeps it (null: the owner
+   * is no student, or its token reaches nothing any more).
    */
-  forkOwner(code: string, credentials: readonly ClassroomCredential[], principal: string): string {
-    const session = this.session(code);
-    const student = credentials.find((c): c is StudentCredential => c.kind === "student" && c.code === session.code);
-    return student?.ownerId ?? principal;
+  studentKeyOf(ownerId: string): StudentKeyRecord | null {
+    const studentId = studentIdOf(ownerId);
+    const tokenDigest = studentId === null ? undefined : this.digestOfStudent.get(studentId);
+    if (studentId === null || tokenDigest === undefined) return null;
+    const entry = this.byDigest.get(tokenDigest);
+    if (entry?.kind === "student") return { code: entry.session.code, studentId, tokenDigest, expiresAtMs: null };
+    const key = this.forkKeys.get(tokenDigest);
+    return key === undefined ? null : { code: key.code, studentId, tokenDigest, expiresAtMs: key.expiresAtMs };
+  }
+
+  /**
+   * A fork's student key read back from the store after a restart. A key whose session is hosted
+   * again needs nothing (the session holds the token); one whose session is gone without a word
+   * (the class's lab deleted, or a crash before the end was written) counts as ended now; an
+   * expired one is dropped.
+   */
+  adoptStudentKey(record: StudentKeyRecord): void {
+    if (this.byDigest.has(record.tokenDigest) || this.forkKeys.has(record.tokenDigest)) return;
+    const expiresAtMs = record.expiresAtMs ?? this.now() + FORK_KEY_TTL_MS;
+    if (expiresAtMs <= this.now()) return;
+    this.forkKeys.set(record.tokenDigest, { code: record.code, studentId: record.studentId, expiresAtMs });
+    this.digestOfStudent.set(record.studentId, record.tokenDigest);
   }
 
   /** The session running on a lab as the store keeps it, or null. */
@@ -290,6 +355,24 @@ export class ClassroomService implements CredentialSource {
   private addStudent(session: Session, studentId: string, tokenDigest: string): void {
     session.students.set(studentId, Buffer.from(tokenDigest, "hex"));
     this.byDigest.set(tokenDigest, { kind: "student", session, studentId });
+    this.digestOfStudent.set(studentId, tokenDigest);
+    // A session read back after a fork's key (restored first, or counted as ended): it holds the token again.
+    this.forkKeys.delete(tokenDigest);
+  }
+
+  /** The fork key a token digest is, while it has not expired and its student still owns a lab. */
+  private liveForkKey(tokenDigest: string): ForkKey | null {
+    const key = this.forkKeys.get(tokenDigest);
+    if (key === undefined) return null;
+    if (key.expiresAtMs > this.now() && this.ownsALab(studentOwnerId(key.studentId))) return key;
+    this.forkKeys.delete(tokenDigest);
+    this.digestOfStudent.delete(key.studentId);
+    return null;
+  }
+
+  /** Forgets the fork keys that reach nothing any more (expired, or their student's forks all deleted). */
+  private forgetDeadForkKeys(): void {
+    for (const tokenDigest of [...this.forkKeys.keys()]) this.liveForkKey(tokenDigest);
   }
 
   private requireInstructor(session: Session, shown: ShownTokens): void {
@@ -312,6 +395,7 @@ export class ClassroomService implements CredentialSource {
       if (session.followers.has(studentId) || this.ownsALab(studentOwnerId(studentId))) continue;
       session.students.delete(studentId);
       this.byDigest.delete(tokenDigest.toString("hex"));
+      this.digestOfStudent.delete(studentId);
       return true;
     }
     return false;
@@ -331,7 +415,15 @@ export class ClassroomService implements CredentialSource {
     this.byCode.delete(session.code);
     this.byLab.delete(session.labId);
     this.byDigest.delete(session.tokenDigest.toString("hex"));
-    for (const tokenDigest of session.students.values()) this.byDigest.delete(tokenDigest.toString("hex"));
+    this.forgetDeadForkKeys();
+    // A student with forks keeps its token for them (a fork key); the others' tokens end here.
+    const expiresAtMs = this.now() + FORK_KEY_TTL_MS;
+    for (const [studentId, token] of session.students) {
+      const tokenDigest = token.toString("hex");
+      this.byDigest.delete(tokenDigest);
+      if (this.ownsALab(studentOwnerId(studentId))) this.forkKeys.set(tokenDigest, { code: session.code, studentId, expiresAtMs });
+      else this.digestOfStudent.delete(studentId);
+    }
     if (this.registry.has(session.labId)) this.registry.get(session.labId).gateway.admit = null;
   }
 }

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { LabView, LayoutView, MomentView, NodePosition, SeriesView, TimelineView } from "@replica-lab/protocol";
 import type { TimelineService } from "../labs/timeline-service.ts";
+import { ownerOfMadeLab } from "../security/credentials.ts";
 import { ApiFailure } from "./errors.ts";
 import type { RoutesOptions } from "./lab-routes.ts";
 import { params, type Schema } from "./schemas.ts";
@@ -93,7 +94,8 @@ export const timelineRoutes: FastifyPluginAsync<TimelineRoutesOptions> = async (
     { schema: { params: params.lab, body: branchBody } },
     async (request, reply): Promise<LabView> => {
       const runtime = await timelines.branch(request.params.lab, request.body.atMs);
-      access.setOwner(runtime.id, request.principal);
+      // A student's branch of its own fork is its own too, so its key reaches it after the class.
+      access.setOwner(runtime.id, ownerOfMadeLab(request.credentials, { labId: request.params.lab, ownerId: access.ownerOf(request.params.lab) }, request.principal));
       reply.code(201);
       return viewOf(runtime.id);
     },

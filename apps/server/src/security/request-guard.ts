@@ -17,13 +17,16 @@
  *    scope's code; a join code alone opens its session's view and join. No credential at all is
  *    still 401.
  *
+ * On loopback (steps 3 and 4 skipped: everyone local is the operator) a request that shows a
+ * student's token is still kept off other students' forks (`decideStudentForks`).
+ *
  * The request's owner id ends up in `request.principal`, its credentials in `request.credentials`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiFailure } from "../http/errors.ts";
 import { ANONYMOUS, TOKEN_COOKIE, type Access } from "./access.ts";
 import { shownTokens, type ClassroomCredential, type Credential, type CredentialSource } from "./credentials.ts";
-import { decideScope, opensWithCode, type ScopeTarget } from "./scope.ts";
+import { decideScope, decideStudentForks, opensWithCode, type ScopeTarget } from "./scope.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -66,7 +69,11 @@ export function installRequestGuard(app: FastifyInstance, access: Access, classr
     }
     if (!access.exposed()) {
       request.principal = access.principal();
-      credentialsOf.set(request, [{ kind: "operator", ownerId: request.principal }, ...scoped(request)]);
+      const classroomCredentials = scoped(request);
+      credentialsOf.set(request, [{ kind: "operator", ownerId: request.principal }, ...classroomCredentials]);
+      // Everyone local is the operator, but a student's token says which student a page is.
+      const verdict = decideStudentForks(scopeTarget(request), classroomCredentials, (labId) => access.ownerOf(labId));
+      if (!verdict.allowed) return refuse(request, reply, new ApiFailure(verdict.code, verdict.message));
       return;
     }
 

@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ClassroomCredential } from "./credentials.ts";
-import { decideScope, opensWithCode, type ScopeTarget } from "./scope.ts";
+import { decideScope, decideStudentForks, opensWithCode, type ScopeTarget } from "./scope.ts";
 
 const student: ClassroomCredential = { kind: "student", code: "ABCDEF", labId: "class", studentId: "s1", ownerId: "student:s1" };
 const instructor: ClassroomCredential = { kind: "instructor", code: "ABCDEF", labId: "class" };
+/** The same student once its session ended: its token is a key to its forks. */
+const formerStudent: ClassroomCredential = { kind: "fork-owner", code: "ABCDEF", studentId: "s1", ownerId: "student:s1" };
 const owners: Record<string, string> = { class: "token:operator", mine: "student:s1", theirs: "student:s2", other: "token:operator" };
 const ownerOf = (labId: string): string => owners[labId] ?? "token:operator";
 
@@ -36,7 +38,9 @@ describe("the classroom scope", () => {
       [target("POST", "/api/labs/:lab/branch", { lab: "class" }), "outside-classroom"],
       [target("POST", "/api/labs/:lab/nodes/:node/kill", { lab: "mine" }), "allowed"],
       [target("DELETE", "/api/labs/:lab", { lab: "mine" }), "allowed"],
-      [target("POST", "/api/labs/:lab/branch", { lab: "mine" }), "outside-classroom"],
+      [target("POST", "/api/labs/:lab/branch", { lab: "mine" }), "allowed"],
+      [target("POST", "/api/labs/:lab/branch", { lab: "theirs" }), "not-lab-owner"],
+      [target("POST", "/api/labs/:lab/branch", { lab: "other" }), "not-lab-owner"],
       [target("GET", "/api/labs/:lab", { lab: "theirs" }), "not-lab-owner"],
       [target("POST", "/api/labs/:lab/nodes/:node/command", { lab: "other" }), "not-lab-owner"],
       [target("GET", "/api/labs", {}), "outside-classroom"],
@@ -58,5 +62,42 @@ describe("the classroom scope", () => {
     expect(verdict(target("POST", "/api/labs/:lab/nodes/:node/command", { lab: "mine" }), [instructor])).toBe("not-lab-owner");
     expect(verdict(target("POST", "/api/classroom/:code/fork", { code: "ABCDEF" }), [instructor])).toBe("outside-classroom");
     expect(verdict(target("POST", "/api/labs", {}), [instructor])).toBe("outside-classroom");
+  });
+
+  it("gives a student whose session ended its forks whole, and nothing else", () => {
+    const cases: Array<[ScopeTarget, string]> = [
+      [target("GET", "/api/labs/:lab", { lab: "mine" }), "allowed"],
+      [target("GET", "/api/labs/:lab/stream", { lab: "mine" }), "allowed"],
+      [target("POST", "/api/labs/:lab/nodes/:node/command", { lab: "mine" }), "allowed"],
+      [target("POST", "/api/labs/:lab/branch", { lab: "mine" }), "allowed"],
+      [target("DELETE", "/api/labs/:lab", { lab: "mine" }), "allowed"],
+      [target("GET", "/api/labs/:lab", { lab: "class" }), "not-lab-owner"],
+      [target("POST", "/api/labs/:lab/branch", { lab: "class" }), "not-lab-owner"],
+      [target("POST", "/api/labs/:lab/nodes/:node/command", { lab: "theirs" }), "not-lab-owner"],
+      [target("POST", "/api/classroom/:code/fork", { code: "ABCDEF" }), "outside-classroom"],
+      [target("PUT", "/api/classroom/:code/selection", { code: "ABCDEF" }), "outside-classroom"],
+      [target("GET", "/api/labs", {}), "outside-classroom"],
+      [target("POST", "/api/labs", {}), "outside-classroom"],
+    ];
+    for (const [t, expected] of cases) expect(verdict(t, [formerStudent]), `${t.method} ${t.route} ${t.labId}`).toBe(expected);
+  });
+
+  it("keeps a student off other students' forks on a loopback server, and leaves everything else to the operator", () => {
+    const loopback = (t: ScopeTarget, credentials: readonly ClassroomCredential[]): string => {
+      const answer = decideStudentForks(t, credentials, ownerOf);
+      return answer.allowed ? "allowed" : answer.code;
+    };
+    const command = (lab: string): ScopeTarget => target("POST", "/api/labs/:lab/nodes/:node/command", { lab });
+    for (const credentials of [[student], [formerStudent], [instructor, student]]) {
+      expect(loopback(command("theirs"), credentials)).toBe("not-lab-owner");
+      expect(loopback(target("GET", "/api/labs/:lab", { lab: "theirs" }), credentials)).toBe("not-lab-owner");
+      expect(loopback(target("POST", "/api/labs/:lab/branch", { lab: "theirs" }), credentials)).toBe("not-lab-owner");
+      expect(loopback(command("mine"), credentials)).toBe("allowed");
+      expect(loopback(command("other"), credentials)).toBe("allowed");
+      expect(loopback(target("POST", "/api/labs", {}), credentials)).toBe("allowed");
+    }
+    // No student token: the machine's user (the instructor on its own machine too).
+    expect(loopback(command("theirs"), [])).toBe("allowed");
+    expect(loopback(command("theirs"), [instructor])).toBe("allowed");
   });
 });

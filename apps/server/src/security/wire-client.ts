@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { expect } from "vitest";
 import WebSocket from "ws";
 import type { ServerMessage } from "@replica-lab/protocol";
+import { waitFor } from "../testing/helpers.ts";
 
 /** An HTTP answer as read off the socket. */
 export interface Answer {
@@ -79,4 +80,31 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
       if (!/Unexpected server response/.test(error.message)) reject(error);
     });
   });
+}
+
+/** The answer to one stream operation, and whether the stream opened with its snapshot. */
+export interface StreamCommandOutcome {
+  readonly snapshot: boolean;
+  readonly result: Extract<ServerMessage, { type: "op-result" }>;
+}
+
+/** Opens a lab's stream with these headers, waits for its snapshot, and runs one command on node A over it. */
+export async function streamCommand(wsUrl: string, labId: string, headers: Record<string, string>, argv: readonly string[]): Promise<StreamCommandOutcome> {
+  const socket = new WebSocket(`${wsUrl}/api/labs/${labId}/stream`, { headers });
+  const messages: ServerMessage[] = [];
+  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString("utf8")) as ServerMessage));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    // Generous: CI is a loaded two-core machine.
+    await waitFor(() => messages.some((m) => m.type === "snapshot"), 30_000, "snapshot");
+    socket.send(JSON.stringify({ type: "op", requestId: "r1", op: { kind: "command", nodeId: "A", argv } }));
+    await waitFor(() => messages.some((m) => m.type === "op-result"), 30_000, "op-result");
+    const result = messages.find((m): m is Extract<ServerMessage, { type: "op-result" }> => m.type === "op-result")!;
+    return { snapshot: messages[0]?.type === "snapshot", result };
+  } finally {
+    socket.close();
+  }
 }

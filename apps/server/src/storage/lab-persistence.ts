@@ -19,7 +19,7 @@ import type { Access } from "../security/access.ts";
 import type { LabStore } from "./lab-store.ts";
 import type { LabWrite, StoredRows } from "./store-protocol.ts";
 import type { SavedLessonState } from "../lessons/lesson-player.ts";
-import type { ClassroomRecord } from "../classroom/classroom-service.ts";
+import type { ClassroomRecord, StudentKeyRecord } from "../classroom/classroom-service.ts";
 
 /** What the store keeps of a lab besides its log (the `labs.meta` column), version 1. */
 export interface StoredMeta {
@@ -36,12 +36,16 @@ export interface StoredMeta {
   readonly lesson?: SavedLessonState;
   /** The classroom session running on the lab (absent: none, or a store from before sessions were kept). */
   readonly classroom?: ClassroomRecord;
+  /** A student's fork: its student's token key, which outlives the class (absent: not a student's lab). */
+  readonly studentKey?: StudentKeyRecord;
 }
 
 /** Where the classroom sessions of labs are kept and taken back (the app's `ClassroomService`). */
 export interface ClassroomKeeper {
   recordOf(labId: string): ClassroomRecord | null;
   adopt(record: ClassroomRecord): boolean;
+  studentKeyOf(ownerId: string): StudentKeyRecord | null;
+  adoptStudentKey(record: StudentKeyRecord): void;
 }
 
 /** Where the lessons of labs are kept and taken back (the app's `LessonService`). */
@@ -134,6 +138,8 @@ export class LabPersistence {
         this.restoring.set(row.labId, { written: inputs.length, last: inputs[inputs.length - 1], nextSeq: 1, meta: "" });
         const runtime = await timelines.restore({ id: row.labId, name: meta.name, createdAt: meta.createdAt, origin: origin.origin, inputs, parent: meta.parent, layout: meta.layout });
         this.access.setOwner(runtime.id, meta.owner);
+        // A student's fork: its student's token reaches it again (during the class or after it).
+        if (meta.studentKey !== undefined) this.classrooms?.adoptStudentKey(meta.studentKey);
         const now = performance.now();
         if (meta.clock.paused) runtime.clock.pause(now, runtime.lab.nowMs);
         else runtime.clock.resume(now, runtime.lab.nowMs);
@@ -266,6 +272,7 @@ export class LabPersistence {
       writeLoads: runtime.writeLoads(),
       ...lessonOf(this.lessons?.savedOf(runtime.id) ?? null),
       ...classroomOf(this.classrooms?.recordOf(runtime.id) ?? null),
+      ...studentKeyOf(this.classrooms?.studentKeyOf(this.access.ownerOf(runtime.id)) ?? null),
     };
   }
 }
@@ -290,6 +297,11 @@ export function storedLog(rows: StoredRows): LabInput[] {
 /** The meta's `lesson` field, or nothing for a lab without a lesson (older metas stay byte-equal). */
 function lessonOf(saved: SavedLessonState | null): { readonly lesson?: SavedLessonState } {
   return saved === null ? {} : { lesson: saved };
+}
+
+/** The meta's `studentKey` field, or nothing for a lab no student owns (older metas stay byte-equal). */
+function studentKeyOf(key: StudentKeyRecord | null): { readonly studentKey?: StudentKeyRecord } {
+  return key === null ? {} : { studentKey: key };
 }
 
 /** The meta's `classroom` field, or nothing for a lab without a session (older metas stay byte-equal). */
