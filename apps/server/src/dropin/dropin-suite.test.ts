@@ -150,12 +150,64 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
     return seen;
   }
 
+  /**
+   * replication-3.tcl "Writable replica doesn't return expired keys" and "Slave is able to evict
+   * keys created in writable slaves": a write on a writable replica deletes the expired key it
+   * finds first (so INCR starts afresh, without the TTL), and the replica's cron expires the keys
+   * its own clients gave a TTL (its master never sends DELs for them).
+   */
+  async function writableReplicaExpiry(p: Pair): Promise<Record<string, unknown>> {
+    const seen: Record<string, unknown> = {};
+    const [m, r] = await Promise.all([RespClient.connect(p.masterPort), RespClient.connect(p.replicaPort)]);
+    try {
+      await m.text("SELECT", 5);
+      await r.text("SELECT", 5);
+      await m.text("DEBUG", "SET-ACTIVE-EXPIRE", 0);
+      await m.text("SET", "key1", 5, "PX", 10);
+      await m.text("SET", "key2", 5, "PX", 10);
+      await waitForSamePosition([m, r], 30_000);
+      await waitFor(async () => (await r.text("EXISTS", "key1", "key2")) === "0", 10_000, "the keys to expire");
+      seen.sizeBefore = await r.text("DBSIZE");
+      await r.text("CONFIG", "SET", "replica-read-only", "no");
+      const expiredBefore = Number((await r.info("stats")).expired_keys);
+      seen.incr = await r.text("INCR", "key1");
+      seen.ttl = await r.text("TTL", "key1");
+      seen.key2 = await r.text("GET", "key2");
+      seen.sizeAfter = await r.text("DBSIZE");
+      await m.text("DEBUG", "SET-ACTIVE-EXPIRE", 1);
+      await r.text("DEL", "key1", "key2");
+      await m.text("DEL", "key1", "key2");
+      await r.text("SET", "own1", 1, "PX", 300);
+      await r.text("SET", "own2", 2, "PX", 300);
+      await r.text("SET", "own3", 3);
+      seen.ownBefore = await r.text("DBSIZE");
+      // No client touches them: only the replica's cron can take them away.
+      await waitFor(async () => (await r.info("keyspace")).db5 === "keys=1,expires=0,avg_ttl=0", 10_000, "the replica to expire its own keys");
+      seen.expiredKeys = Number((await r.info("stats")).expired_keys) - expiredBefore;
+      seen.own3 = await r.text("GET", "own3");
+      await r.text("DEL", "own3");
+      await r.text("CONFIG", "SET", "replica-read-only", "yes");
+    } finally {
+      m.close();
+      r.close();
+    }
+    return seen;
+  }
+
   it("DEBUG REPLICATE and a replica's refusals of its master's commands", async () => {
     requireRedisServer();
     const real = await divergence(await pair("real"));
     const lab = await divergence(await pair("lab"));
     expect(lab).toEqual(real);
     expect(real.replicatedBytes).toBe(25);
+  }, 120_000);
+
+  it("a writable replica's expired keys: deleted before a write, and its own expired by its cron", async () => {
+    requireRedisServer();
+    const real = await writableReplicaExpiry(await pair("real"));
+    const lab = await writableReplicaExpiry(await pair("lab"));
+    expect(lab).toEqual(real);
+    expect(real.ttl).toBe("-1");
   }, 120_000);
 
   it("a client blocked on a master that becomes a replica is unblocked with an error", async () => {

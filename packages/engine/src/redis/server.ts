@@ -212,6 +212,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    */
   private sleepUntilMs = 0;
   private readonly heldInput: { readonly client: Client; readonly bytes: Uint8Array }[] = [];
+  /**
+   * A writable replica's own keys with a TTL (redis slaveKeysWithExpire): key -> bitmask of the dbs
+   * it has one in. Its master never sends DELs for them, so the replica's cron expires them.
+   */
+  readonly replicaKeysWithExpire = new Map<string, number>();
   /** Clients blocked on keys (BLPOP...), and those unblocked whose pending input must run. */
   readonly blockedClients = new Set<Client>();
   readonly unblockedClients = new Set<Client>();
@@ -818,6 +823,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
     this.propagateOverride = savedOverride;
     this.currentClient = savedClient;
+    if (spec.flags.write && client.kind !== "master" && this.isReplica) this.rememberReplicaKeysWithExpire(client.db, spec, argv);
     if (this.callDepth === 0) {
       this.propagatePendingOps(client.db);
       const offset = this.replication.streamOffset;
@@ -920,11 +926,65 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     return db.get(key);
   }
 
-  /** Reads a key for a write command (a replica's own expired keys are gone for writes too). */
+  /**
+   * Reads a key for a write command (lookupKey with LOOKUP_WRITE). An expired key is gone for a
+   * write on a replica too: a writable replica deletes it first (EXPIRE_FORCE_DELETE_EXPIRED), so
+   * the write starts afresh without the old TTL; a read-only one only hides it.
+   */
   lookupWrite(db: Database, key: string): RedisValue | undefined {
-    this.expireIfNeeded(db, key);
-    if (this.isReplica && this.currentClient?.kind !== "master" && db.isLogicallyExpired(key, this.unixMs())) return undefined;
+    if (this.expireIfNeeded(db, key) && this.isReplica) {
+      if (!this.config["replica-read-only"]) this.deleteExpiredKey(db, key);
+      return undefined;
+    }
     return db.get(key);
+  }
+
+  /**
+   * rememberSlaveKeyWithExpire: a client's write on a writable replica left a TTL on one of the
+   * command's keys (redis notes it in setExpire; here the command's key arguments are checked after
+   * it ran, which covers SET EX, EXPIRE, GETEX, RESTORE, COPY ... alike).
+   */
+  private rememberReplicaKeysWithExpire(dbIndex: number, spec: CommandSpec, argv: readonly Uint8Array[]): void {
+    const keys = spec.keys;
+    if (keys === undefined || keys[0] === 0) return;
+    const db = this.keyspace.dbs[dbIndex]!;
+    if (db.expires.size === 0) return;
+    const [first, last, step] = keys;
+    const end = last < 0 ? argv.length + last : last;
+    for (let j = first; j <= end && j < argv.length; j += step) {
+      const key = bytesToBinary(argv[j]!);
+      if (db.expireAt(key) === -1) continue;
+      this.replicaKeysWithExpire.set(key, (this.replicaKeysWithExpire.get(key) ?? 0) | (1 << dbIndex));
+    }
+  }
+
+  /**
+   * expireSlaveKeys: a replica's cron deletes its own expired keys (those remembered above), a few
+   * at a time: it stops after four that are not yet due. Keys checked and kept move to the back,
+   * so every one is reached in turn (redis picks them at random).
+   */
+  private expireReplicaKeys(): void {
+    const tracked = this.replicaKeysWithExpire;
+    const now = this.unixMs();
+    let notDue = 0;
+    for (let checked = tracked.size; checked > 0 && notDue <= 3; checked--) {
+      const [key, dbs] = tracked.entries().next().value as [string, number];
+      tracked.delete(key);
+      let kept = 0;
+      for (let id = 0; id < this.keyspace.dbs.length; id++) {
+        if ((dbs & (1 << id)) === 0) continue;
+        const db = this.keyspace.dbs[id]!;
+        const at = db.expireAt(key);
+        if (at === -1) continue;
+        if (at < now) {
+          this.deleteExpiredKey(db, key);
+        } else {
+          notDue++;
+          kept |= 1 << id;
+        }
+      }
+      if (kept !== 0) tracked.set(key, kept);
+    }
   }
 
   /** Active expiry: masters delete expired keys on a budget each cron tick (activeExpireCycle). */
@@ -993,7 +1053,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   // Cron
 
   private serverCron(): void {
-    if (this.config.hz > 0) this.activeExpireCycle();
+    if (this.config.hz > 0) {
+      if (!this.isReplica) this.activeExpireCycle();
+      else if (this.activeExpireEnabled && this.replicaKeysWithExpire.size > 0) this.expireReplicaKeys();
+    }
     checkSavePoints(this);
     // run_with_period(1000) with hz 10: every tenth serverCron, starting with the first.
     if (this.cronLoops % 10 === 0) this.replicationCron();

@@ -515,6 +515,8 @@ export class ReplicaSide {
     // Disk-load mode: the transfer is saved as dump.rdb, then loaded; the file stays.
     node.disk.write(node.config.dbfilename, rdb);
     let loaded;
+    // emptyData: the replica's own keys with a TTL are forgotten with the rest of the old data.
+    node.replicaKeysWithExpire.clear();
     try {
       loaded = node.loadRdb(rdb, false);
     } catch (error) {
