@@ -6,6 +6,7 @@
  * restarted and the first stored seq after a restart; the cleaner trims only once
  * `max_seq - min_seq >= capacity + 10000`, and then keeps exactly `capacity` records.
  */
+import { bytesToBinary } from "../../util/bytes.ts";
 
 /** Record types (byte 8 of the header). */
 export const BinlogType = { NOOP: 0, SYNC: 1, MIRROR: 2, COPY: 3, CTRL: 4 } as const;
@@ -49,29 +50,38 @@ export interface BinlogRecord {
 /** Length of the fixed header: seq (8 bytes, little-endian), type, cmd. */
 export const RECORD_HEADER_BYTES = 10;
 
+/** 2^32, to split a seq into the two 32-bit halves of its 8 header bytes. */
+const TWO_32 = 0x1_0000_0000;
+
 /** The record as it goes on the wire (block 1 of every master → slave packet). */
 export function encodeRecord(record: BinlogRecord): Uint8Array {
-  const out = new Uint8Array(RECORD_HEADER_BYTES + record.key.length);
-  let seq = BigInt(record.seq);
-  for (let i = 0; i < 8; i++) {
-    out[i] = Number(seq & 0xffn);
-    seq >>= 8n;
-  }
+  const key = record.key;
+  const out = new Uint8Array(RECORD_HEADER_BYTES + key.length);
+  // A seq is a safe integer (< 2^53): its halves are exact in doubles, no BigInt per record.
+  const low = record.seq % TWO_32;
+  const high = Math.floor(record.seq / TWO_32);
+  out[0] = low;
+  out[1] = low >>> 8;
+  out[2] = low >>> 16;
+  out[3] = low >>> 24;
+  out[4] = high;
+  out[5] = high >>> 8;
+  out[6] = high >>> 16;
+  out[7] = high >>> 24;
   out[8] = record.type;
   out[9] = record.cmd;
-  for (let i = 0; i < record.key.length; i++) out[RECORD_HEADER_BYTES + i] = record.key.charCodeAt(i);
+  for (let i = 0; i < key.length; i++) out[RECORD_HEADER_BYTES + i] = key.charCodeAt(i);
   return out;
 }
 
 /** Decodes block 1 of a packet; null when it is shorter than a header (the slave ignores it). */
 export function decodeRecord(block: Uint8Array): BinlogRecord | null {
   if (block.length < RECORD_HEADER_BYTES) return null;
-  let seq = 0n;
-  for (let i = 7; i >= 0; i--) seq = (seq << 8n) | BigInt(block[i]!);
-  let key = "";
-  for (let i = RECORD_HEADER_BYTES; i < block.length; i++) key += String.fromCharCode(block[i]!);
+  const low = (block[0]! | (block[1]! << 8) | (block[2]! << 16) | (block[3]! << 24)) >>> 0;
+  const high = (block[4]! | (block[5]! << 8) | (block[6]! << 16) | (block[7]! << 24)) >>> 0;
   // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
-  return { seq: Number(seq > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : seq), type: block[8]!, cmd: block[9]!, key };
+  const seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
+  return { seq, type: block[8]!, cmd: block[9]!, key: bytesToBinary(block, RECORD_HEADER_BYTES) };
 }
 
 /**

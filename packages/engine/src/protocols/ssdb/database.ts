@@ -83,8 +83,8 @@ export class SsdbDatabase {
   readonly store = new SortedStore();
   readonly binlog: BinlogQueue;
   private readonly file: AppendFile;
-  private pending: LogOp[] = [];
-  private pendingRecords: BinlogRecord[] = [];
+  private readonly pending: LogOp[] = [];
+  private readonly pendingRecords: BinlogRecord[] = [];
   private inTransaction = false;
   private opsSinceCompaction = 0;
   /** Counts of user-visible names, kept as keys come and go. */
@@ -138,8 +138,9 @@ export class SsdbDatabase {
   private begin(): void {
     if (this.inTransaction) throw new Error("nested SSDB transaction");
     this.inTransaction = true;
-    this.pending = [];
-    this.pendingRecords = [];
+    // Emptied, not replaced: a batch per write, and nothing keeps the arrays past its commit.
+    this.pending.length = 0;
+    this.pendingRecords.length = 0;
   }
 
   private put(key: string, value: Uint8Array): void {
@@ -170,13 +171,13 @@ export class SsdbDatabase {
 
   /** Ends a transaction without writing (an operation that changed nothing). */
   private end(): void {
-    this.pending = [];
-    this.pendingRecords = [];
+    this.pending.length = 0;
+    this.pendingRecords.length = 0;
     this.inTransaction = false;
   }
 
   private persist(ops: readonly LogOp[]): void {
-    this.file.append(encodeBatch(ops));
+    this.file.appendBatch(ops);
     this.opsSinceCompaction += ops.length;
     if (this.opsSinceCompaction > 2 * (this.store.size + this.binlog.storedCount) + 10_000) this.compact();
     this.writeWindow();

@@ -21,66 +21,35 @@ export type LogOp =
   /** Binlog records with seq <= `end` deleted (the cleaner). */
   | { readonly op: "trim"; readonly end: number };
 
-const OP_PUT = 1;
+/** Op codes of the log (the meta file writes its puts directly). */
+export const OP_PUT = 1;
 const OP_DEL = 2;
 const OP_LOG = 3;
 const OP_TRIM = 4;
 
-/** A file on the disk that grows by appends, with amortized constant cost per byte. */
-export class AppendFile {
-  private buffer = new Uint8Array(0);
+/**
+ * A growable byte buffer with the log's encodings. Batches are encoded straight into it (no
+ * intermediate arrays): an SSDB node commits a batch per write, so this is on every SET's path.
+ */
+export class ByteWriter {
+  private buffer: Uint8Array;
   private used = 0;
 
-  constructor(
-    private readonly disk: SimDisk,
-    readonly name: string,
-  ) {}
-
-  /** Reads the file as the disk holds it (a copy, so later appends never touch the old bytes). */
-  load(): Uint8Array {
-    const bytes = this.disk.read(this.name) ?? new Uint8Array(0);
-    this.buffer = new Uint8Array(Math.max(256, bytes.length * 2));
-    this.buffer.set(bytes);
-    this.used = bytes.length;
-    return this.buffer.subarray(0, this.used);
+  /** `capacity`: the bytes expected (an exact size makes `finish` copy nothing). */
+  constructor(capacity = 64) {
+    this.buffer = new Uint8Array(capacity);
   }
 
-  get sizeBytes(): number {
+  get length(): number {
     return this.used;
   }
 
-  append(bytes: Uint8Array): void {
-    const need = this.used + bytes.length;
-    if (need > this.buffer.length) {
-      let capacity = Math.max(256, this.buffer.length * 2);
-      while (capacity < need) capacity *= 2;
-      const grown = new Uint8Array(capacity);
-      grown.set(this.buffer.subarray(0, this.used));
-      this.buffer = grown;
-    }
-    this.buffer.set(bytes, this.used);
-    this.used = need;
-    this.disk.write(this.name, this.buffer.subarray(0, this.used));
-  }
-
-  /** Replaces the whole file (compaction). */
-  replace(bytes: Uint8Array): void {
-    this.buffer = new Uint8Array(Math.max(256, bytes.length * 2));
-    this.buffer.set(bytes);
-    this.used = bytes.length;
-    this.disk.write(this.name, this.buffer.subarray(0, this.used));
-  }
-}
-
-/** A small growable byte builder for encoding batches. */
-class Encoder {
-  private buffer = new Uint8Array(64);
-  private used = 0;
-
-  private reserve(extra: number): void {
-    if (this.used + extra <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.used + extra) capacity *= 2;
+  /** Makes room for `extra` more bytes, doubling (amortized constant cost per byte). */
+  reserve(extra: number): void {
+    const need = this.used + extra;
+    if (need <= this.buffer.length) return;
+    let capacity = Math.max(256, this.buffer.length * 2);
+    while (capacity < need) capacity *= 2;
     const grown = new Uint8Array(capacity);
     grown.set(this.buffer.subarray(0, this.used));
     this.buffer = grown;
@@ -91,37 +60,117 @@ class Encoder {
     this.buffer[this.used++] = value;
   }
 
-  /** LEB128 of a non-negative integer up to 2^53. */
+  /** LEB128 of a non-negative integer up to 2^53 (at most 8 bytes). */
   varint(value: number): void {
+    this.reserve(8);
+    const buffer = this.buffer;
+    let at = this.used;
     let v = value;
     while (v >= 0x80) {
-      this.byte((v % 0x80) | 0x80);
+      buffer[at++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    this.byte(v);
+    buffer[at++] = v;
+    this.used = at;
   }
 
+  /** A byte string's chars, without a length. */
+  latin1(text: string): void {
+    this.reserve(text.length);
+    const buffer = this.buffer;
+    let at = this.used;
+    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+    this.used = at;
+  }
+
+  /** A byte string with its length first. */
   binary(text: string): void {
     this.varint(text.length);
-    this.reserve(text.length);
-    for (let i = 0; i < text.length; i++) this.buffer[this.used++] = text.charCodeAt(i);
+    this.latin1(text);
   }
 
   bytes(data: Uint8Array): void {
     this.varint(data.length);
+    this.raw(data);
+  }
+
+  /** Bytes as they are, without a length. */
+  raw(data: Uint8Array): void {
     this.reserve(data.length);
     this.buffer.set(data, this.used);
     this.used += data.length;
   }
 
+  /**
+   * The bytes written so far, as a view. Nothing behind it is written again (appends go after it,
+   * and growing copies into a new buffer), so the view keeps what it showed.
+   */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.used);
+  }
+
+  /** The bytes written, as an array of their own length. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.used);
+    return this.used === this.buffer.length ? this.buffer : this.buffer.slice(0, this.used);
+  }
+}
+
+/** Bytes of `value`'s LEB128 encoding. */
+export function varintLength(value: number): number {
+  let length = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length++;
+  return length;
+}
+
+/** A file on the disk that grows by appends, with amortized constant cost per byte. */
+export class AppendFile {
+  private writer = new ByteWriter(0);
+
+  constructor(
+    private readonly disk: SimDisk,
+    readonly name: string,
+  ) {}
+
+  /** Reads the file as the disk holds it (a copy, so later appends never touch the old bytes). */
+  load(): Uint8Array {
+    const bytes = this.disk.read(this.name) ?? new Uint8Array(0);
+    this.writer = new ByteWriter(Math.max(256, bytes.length * 2));
+    this.writer.raw(bytes);
+    return this.writer.view();
+  }
+
+  get sizeBytes(): number {
+    return this.writer.length;
+  }
+
+  /** Appends one batch, encoded in place: the disk then holds the file with the whole batch. */
+  appendBatch(ops: readonly LogOp[]): void {
+    encodeBatchInto(this.writer, ops);
+    this.disk.write(this.name, this.writer.view());
+  }
+
+  /** Appends one whole batch that `encode` writes in place (a caller's own encoding of its ops). */
+  appendEncoded(encode: (out: ByteWriter) => void): void {
+    encode(this.writer);
+    this.disk.write(this.name, this.writer.view());
+  }
+
+  /** Replaces the whole file (compaction). */
+  replace(bytes: Uint8Array): void {
+    this.writer = new ByteWriter(Math.max(256, bytes.length * 2));
+    this.writer.raw(bytes);
+    this.disk.write(this.name, this.writer.view());
   }
 }
 
 /** Encodes one batch (the unit a crash can never split). */
 export function encodeBatch(ops: readonly LogOp[]): Uint8Array {
-  const e = new Encoder();
+  const e = new ByteWriter();
+  encodeBatchInto(e, ops);
+  return e.finish();
+}
+
+function encodeBatchInto(e: ByteWriter, ops: readonly LogOp[]): void {
   e.varint(ops.length);
   for (const op of ops) {
     switch (op.op) {
@@ -149,7 +198,6 @@ export function encodeBatch(ops: readonly LogOp[]): Uint8Array {
         assertNever(op);
     }
   }
-  return e.finish();
 }
 
 /**

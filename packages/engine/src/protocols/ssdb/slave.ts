@@ -5,12 +5,16 @@
  */
 import type { ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, ReplicaLinkPhase, TraceEvent } from "../../process/trace.ts";
-import { asciiBytes, binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
+import { asciiBytes, binaryToBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogType, decodeRecord, type BinlogRecord } from "./binlog.ts";
 import { isQueueItemSeq, type LogType, type SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeKvKey, decodeQueueItemKey, decodeZsetKey } from "./keys.ts";
 import type { MetaStore } from "./meta.ts";
 import { encodePacket, LinkReader } from "./wire.ts";
+
+/** Reply words, compared as bytes: a record's first block is not made a string to be compared. */
+const OK = asciiBytes("ok");
+const NOAUTH = asciiBytes("noauth");
 
 /** A slave link's status as `info` prints it. */
 export type SlaveStatus = "DISCONNECTED" | "INIT" | "COPY" | "SYNC" | "OUT_OF_SYNC";
@@ -59,6 +63,9 @@ export class SlaveLink {
   private readonly logType: LogType;
   /** An `auth` request is out; the reply decides whether sync140 follows. */
   private awaitingAuth = false;
+  /** Inside `receive`: saves wait for its end (`saveDeferred` says one is due). */
+  private deferSaves = false;
+  private saveDeferred = false;
 
   constructor(
     private readonly host: SlaveHost,
@@ -202,6 +209,19 @@ export class SlaveLink {
     if (this.connState !== "connected") return;
     this.lastRecvMs = nowMs;
     this.reader.push(bytes);
+    // The resume point is saved once, after the packets of this read: nothing reads the meta file
+    // while the node handles them (a restart, a down node's view, a fork all come between node
+    // steps), so the disk ends as a save per record would leave it.
+    this.deferSaves = true;
+    try {
+      this.receivePackets(nowMs);
+    } finally {
+      this.deferSaves = false;
+      if (this.saveDeferred) this.save();
+    }
+  }
+
+  private receivePackets(nowMs: number): void {
     for (;;) {
       const next = this.reader.next();
       if (next.kind === "incomplete") return;
@@ -210,10 +230,10 @@ export class SlaveLink {
         this.reconnect(nowMs);
         return;
       }
-      const first = next.blocks[0] === undefined ? "" : bytesToBinary(next.blocks[0]);
+      const first = next.blocks[0];
       if (this.awaitingAuth) {
         this.awaitingAuth = false;
-        if (first !== "ok") {
+        if (first === undefined || !bytesEqual(first, OK)) {
           this.host.trace({ kind: "warning", code: "ssdb-auth-failed", message: `[${this.id}] auth error` });
           this.reconnect(nowMs);
           return;
@@ -221,7 +241,7 @@ export class SlaveLink {
         this.sendSync140();
         continue;
       }
-      if (first === "noauth") {
+      if (first !== undefined && bytesEqual(first, NOAUTH)) {
         this.host.trace({ kind: "warning", code: "ssdb-auth-required", message: "authentication required" });
         // `sleep(1)` here, and the reconnect's own second.
         this.reconnect(nowMs + RECONNECT_AFTER_DROP_MS);
@@ -338,6 +358,11 @@ export class SlaveLink {
   }
 
   private save(): void {
+    if (this.deferSaves) {
+      this.saveDeferred = true;
+      return;
+    }
+    this.saveDeferred = false;
     this.host.meta.saveSlaveStatus(this.id, { lastSeq: this.lastSeq, lastKey: this.lastKey });
   }
 

@@ -7,7 +7,6 @@
  * from then on. Anything else that is not SSDB framing (an inline `SYNC\r\n`, `-ERR …`) is a parse
  * error, and ssdb-server drops the link without answering.
  */
-import { asciiBytes } from "../../util/bytes.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -20,20 +19,29 @@ const MAX_LENGTH_LINE = 19;
 
 /** Encodes a packet as ssdb-server writes it: each block `<len>\n<bytes>\n`, then `\n`. */
 export function encodePacket(blocks: readonly Uint8Array[]): Uint8Array {
+  // A master sends a packet per record: sized first, then written into one array.
   let total = 1;
-  const heads = blocks.map((b) => asciiBytes(`${b.length}\n`));
-  for (let i = 0; i < blocks.length; i++) total += heads[i]!.length + blocks[i]!.length + 1;
+  for (const block of blocks) total += decimalDigits(block.length) + 1 + block.length + 1;
   const out = new Uint8Array(total);
   let at = 0;
-  for (let i = 0; i < blocks.length; i++) {
-    out.set(heads[i]!, at);
-    at += heads[i]!.length;
-    out.set(blocks[i]!, at);
-    at += blocks[i]!.length;
+  for (const block of blocks) {
+    const digits = decimalDigits(block.length);
+    for (let i = digits - 1, v = block.length; i >= 0; i--, v = Math.floor(v / 10)) out[at + i] = 0x30 + (v % 10);
+    at += digits;
+    out[at++] = LF;
+    out.set(block, at);
+    at += block.length;
     out[at++] = LF;
   }
   out[at] = LF;
   return out;
+}
+
+/** Digits of a non-negative integer in decimal. */
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  return digits;
 }
 
 /** One request read from a connection. */
