@@ -5,9 +5,14 @@
  * instructor's lab stays as it was; the other, still following, is refused (403
  * classroom-read-only) when it sends a command to the instructor's lab over REST, and its page's
  * controls that act on the lab are disabled, saying why, while they work on the fork; "Bring
- * everyone back" returns the forked student to following. On a server exposed beyond loopback the
- * join link is all a student needs: it follows, forks and works on its fork without the secret,
- * and another student is kept off that fork.
+ * everyone back" returns the forked student to following. When the instructor ends the class, each
+ * student's fork stays its own: it still works, and the other student is refused it (403
+ * not-lab-owner), on loopback too. On a server exposed beyond loopback the join link is all a
+ * student needs: it follows, forks and works on its fork without the secret, another student is
+ * kept off that fork, and after the class the student reopens its fork with the join's cookie alone.
+ *
+ * Waits are long (30 s) where a page waits for the server or another page: CI is a loaded two-core
+ * machine running three browsers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -16,6 +21,37 @@ import { card, createLab, openLab, runInConsole, selectNode } from "./helpers.ts
 
 const keysOf = (page: Page, node: string) => card(page, node).locator('[data-field="keys"]').first();
 const bar = (page: Page) => page.getByTestId("classroom-bar");
+/** How long a page may take to see what the server or another page did, on a loaded machine. */
+const SLOW = { timeout: 30_000 } as const;
+
+/** A request from inside a page (its cookies, its origin): the status and the error code. */
+function fetchFrom(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; code: string | null }> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch(path, { method, ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
+      const text = await response.text();
+      return { status: response.status, code: text === "" ? null : (((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null)) };
+    },
+    { method, path, body },
+  );
+}
+
+/** A student's write to a lab's node A over REST, from its page. */
+const writeFrom = (page: Page, labId: string, value: string) => fetchFrom(page, "POST", `/api/labs/${encodeURIComponent(labId)}/nodes/A/command`, { argv: ["SET", "intruder", value] });
+
+/** Forks from a following student's page; resolves with the fork's lab id. */
+async function fork(page: Page): Promise<string> {
+  await page.getByTestId("classroom-fork").click();
+  await expect(bar(page)).toHaveAttribute("data-role", "forked", SLOW);
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-status", "open", SLOW);
+  return new URL(page.url()).searchParams.get("lab") ?? "";
+}
+
+/** The instructor ends the class; its page leaves the session. */
+async function endClass(teacher: Page): Promise<void> {
+  await teacher.getByTestId("classroom-end").click();
+  await expect(teacher.getByTestId("classroom-start")).toBeVisible(SLOW);
+}
 
 async function student(browser: Browser, joinLink: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
@@ -27,8 +63,8 @@ async function student(browser: Browser, joinLink: string): Promise<{ context: B
   return { context, page };
 }
 
-test("an instructor and two students: follow live, fork, a refused REST write, bring everyone back", async ({ browser, request }) => {
-  test.setTimeout(180_000);
+test("an instructor and two students: follow live, fork, a refused REST write, bring everyone back, forks kept after the class", async ({ browser, request }) => {
+  test.setTimeout(300_000);
   const labId = await createLab(request, "one-master-two-replicas", "classroom");
   const teacherContext = await browser.newContext();
   const teacher = await teacherContext.newPage();
@@ -78,27 +114,17 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   }
 
   // Student one forks and writes on the fork.
-  await one.page.getByTestId("classroom-fork").click();
-  await expect(bar(one.page)).toHaveAttribute("data-role", "forked", { timeout: 20_000 });
-  const forkId = new URL(one.page.url()).searchParams.get("lab");
+  const forkId = await fork(one.page);
   expect(forkId).not.toBe(labId);
-  await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open");
   await expect(await runInConsole(one.page, "A", "SET mine forked")).toContainText("OK");
   await expect(keysOf(one.page, "A")).toContainText("4", { timeout: 20_000 });
   await expect(teacher.getByTestId("classroom-followers")).toHaveAttribute("data-forked", "1", { timeout: 20_000 });
   await expect(teacher.getByTestId("classroom-followers")).toHaveAttribute("data-following", "1");
 
   // Student two, still following, tries to write to the instructor's lab over REST: 403.
-  const refused = await two.page.evaluate(async (lab) => {
-    const response = await fetch(`/api/labs/${encodeURIComponent(lab)}/nodes/A/command`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ argv: ["SET", "intruder", "1"] }),
-    });
-    return { status: response.status, body: (await response.json()) as { error?: { code?: string } } };
-  }, labId);
-  expect(refused.status).toBe(403);
-  expect(refused.body.error?.code).toBe("classroom-read-only");
+  expect(await writeFrom(two.page, labId, "1")).toEqual({ status: 403, code: "classroom-read-only" });
+  // Nor may it touch student one's fork: a student's token is that student, on loopback too.
+  expect(await writeFrom(two.page, forkId, "1")).toEqual({ status: 403, code: "not-lab-owner" });
   // Its page says so beforehand: the controls that act on the lab are disabled, the tooltip says
   // why; on student one's fork they work.
   await selectNode(two.page, "A");
@@ -127,6 +153,23 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   await expect(bar(one.page)).toHaveAttribute("data-role", "following", { timeout: 20_000 });
   expect(new URL(one.page.url()).searchParams.get("lab")).toBe(labId);
   await expect(keysOf(one.page, "A")).toContainText("3", { timeout: 20_000 });
+
+  // Student two forks too; then the instructor ends the class. Each fork stays its student's.
+  const twoForkId = await fork(two.page);
+  await endClass(teacher);
+  await expect(bar(two.page)).toHaveAttribute("data-role", "ended", SLOW);
+  await expect(bar(two.page)).toContainText(/fork stays yours/i);
+  await expect(await runInConsole(two.page, "A", "SET theirs two")).toContainText("OK");
+  // Student one goes back to its fork: it still works, with what it wrote during the class.
+  await one.page.goto(`/?lab=${encodeURIComponent(forkId)}`);
+  await expect(one.page.locator(".app[data-loaded='true']")).toBeVisible(SLOW);
+  await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open", SLOW);
+  await expect(await runInConsole(one.page, "A", "GET mine")).toContainText("forked");
+  await expect(await runInConsole(one.page, "A", "SET after class")).toContainText("OK");
+  // And neither student may act on the other's fork.
+  expect(await writeFrom(two.page, forkId, "2")).toEqual({ status: 403, code: "not-lab-owner" });
+  expect(await writeFrom(one.page, twoForkId, "2")).toEqual({ status: 403, code: "not-lab-owner" });
+  await expect(await runInConsole(one.page, "A", "EXISTS intruder")).toContainText("0");
 
   await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
 });
@@ -198,8 +241,8 @@ async function exposedServer(secret: string): Promise<{ base: string; child: Chi
   return { base: `http://127.0.0.1:${port}`, child };
 }
 
-test("on an exposed server the join link is a student's credential: follow, fork, work on the fork; another student is kept off it", async ({ browser }) => {
-  test.setTimeout(180_000);
+test("on an exposed server the join link is a student's credential: follow, fork, work on the fork, keep it after the class; another student is kept off it", async ({ browser }) => {
+  test.setTimeout(300_000);
   const secret = "e2e-exposed-secret-5150";
   const server = await exposedServer(secret);
   try {
@@ -216,28 +259,37 @@ test("on an exposed server the join link is a student's credential: follow, fork
     // A student with only the link follows the lab live, its controls disabled.
     const one = await student(browser, joinLink);
     await expect(one.page.getByTestId("add-node")).toBeDisabled();
-    const fetchFrom = (page: Page, method: string, path: string, body?: unknown) =>
-      page.evaluate(
-        async ({ method, path, body }) => {
-          const response = await fetch(path, { method, ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
-          return { status: response.status, code: ((await response.json()) as { error?: { code?: string } }).error?.code ?? null };
-        },
-        { method, path, body },
-      );
     expect(await fetchFrom(one.page, "GET", "/api/labs")).toEqual({ status: 403, code: "outside-classroom" });
 
     // It forks and works on its fork.
-    await one.page.getByTestId("classroom-fork").click();
-    await expect(bar(one.page)).toHaveAttribute("data-role", "forked", { timeout: 20_000 });
-    const forkId = new URL(one.page.url()).searchParams.get("lab") ?? "";
-    await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open");
+    const forkId = await fork(one.page);
     await expect(one.page.getByTestId("add-node")).toBeEnabled();
     await expect(await runInConsole(one.page, "A", "SET mine forked")).toContainText("OK");
 
     // A second student may read the class's lab but not touch the first one's fork.
     const two = await student(browser, joinLink);
-    expect(await fetchFrom(two.page, "POST", `/api/labs/${encodeURIComponent(forkId)}/nodes/A/command`, { argv: ["SET", "mine", "stolen"] })).toEqual({ status: 403, code: "not-lab-owner" });
+    expect(await writeFrom(two.page, forkId, "stolen")).toEqual({ status: 403, code: "not-lab-owner" });
     await expect(await runInConsole(one.page, "A", "GET mine")).toContainText("forked");
+
+    // Student two forks too; the instructor ends the class. Student one leaves the ended class and
+    // stays on its fork: the page loads it afresh with nothing but the join's cookie.
+    const twoForkId = await fork(two.page);
+    await endClass(teacher);
+    await expect(bar(one.page)).toHaveAttribute("data-role", "ended", SLOW);
+    await expect(bar(one.page)).toContainText(/fork stays yours/i);
+    await one.page.getByTestId("classroom-leave").click();
+    await expect.poll(() => new URL(one.page.url()).searchParams.get("class"), SLOW).toBeNull();
+    expect(new URL(one.page.url()).searchParams.get("lab")).toBe(forkId);
+    await expect(one.page.locator(".app[data-loaded='true']")).toBeVisible(SLOW);
+    await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open", SLOW);
+    await expect(one.page.getByTestId("add-node")).toBeEnabled(SLOW);
+    await expect(await runInConsole(one.page, "A", "GET mine")).toContainText("forked");
+    await expect(await runInConsole(one.page, "A", "SET after class")).toContainText("OK");
+    // The other student is still kept off it, and the fork is all the cookie reaches.
+    expect(await writeFrom(two.page, forkId, "after")).toEqual({ status: 403, code: "not-lab-owner" });
+    expect(await writeFrom(one.page, twoForkId, "after")).toEqual({ status: 403, code: "not-lab-owner" });
+    expect(await fetchFrom(one.page, "GET", "/api/labs")).toEqual({ status: 403, code: "outside-classroom" });
+    await expect(await runInConsole(one.page, "A", "EXISTS intruder")).toContainText("0");
 
     await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
   } finally {

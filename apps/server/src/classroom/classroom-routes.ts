@@ -77,8 +77,11 @@ export const classroomRoutes: FastifyPluginAsync<ClassroomRoutesOptions> = async
     reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
     throw new ApiFailure("too-many-attempts", `too many wrong join codes from ${request.ip}; try again in ${Math.ceil(waitMs / 1000)} s`);
   });
+  // A page still polling a class that ended (or whose lab a lesson's "back" is rebuilding) asks
+  // for a code that was real: that is no guess.
   app.addHook("onResponse", async (request, reply) => {
-    if (hasCode(request.params) && reply.statusCode === ERROR_CODES["unknown-classroom"].statusCode) codeAttempts.fail(request.ip);
+    if (!hasCode(request.params) || reply.statusCode !== ERROR_CODES["unknown-classroom"].statusCode) return;
+    if (!classroom.knowsCode((request.params as CodeParams).code)) codeAttempts.fail(request.ip);
   });
 
   app.post<{ Body: { lab: string } }>("/classroom", { schema: { body: startBody } }, async (request, reply): Promise<ClassroomStarted> => {

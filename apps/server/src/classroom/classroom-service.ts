@@ -42,6 +42,12 @@ const MAX_SESSIONS = 200;
  * the homework after a class, and then the forks are the operator's to keep or delete.
  */
 export const FORK_KEY_TTL_MS = 7 * 24 * 3_600_000;
+/**
+ * Codes of ended sessions remembered (at most this many, for this long), so the pages still
+ * polling an ended class are not taken for someone guessing codes.
+ */
+const MAX_ENDED_CODES = 1_000;
+const ENDED_CODE_MEMORY_MS = 3_600_000;
 /** How long a student's browser keeps its token: the class itself, then the fork key's week. */
 export const STUDENT_COOKIE_MAX_AGE_S = 30 * 24 * 3_600;
 
@@ -110,6 +116,8 @@ export class ClassroomService implements CredentialSource {
   private readonly forkKeys = new Map<string, ForkKey>();
   /** Every student whose token works (in a session, or as a fork key): id to the token's digest (hex). */
   private readonly digestOfStudent = new Map<string, string>();
+  /** Codes of sessions ended lately, oldest first: code to the wall ms it ended. */
+  private readonly endedCodes = new Map<string, number>();
   private readonly stopWatching: (() => void)[];
 
   constructor(
@@ -300,6 +308,17 @@ export class ClassroomService implements CredentialSource {
     this.drop(session);
   }
 
+  /**
+   * True if the code is, or was lately, a session's: a wrong answer for it (the class ended, or its
+   * lab is being rebuilt by a lesson's "back") is no sign of guessing, so it is not counted.
+   */
+  knowsCode(code: string): boolean {
+    const upper = code.toUpperCase();
+    if (this.byCode.has(upper)) return true;
+    const endedAtMs = this.endedCodes.get(upper);
+    return endedAtMs !== undefined && this.now() - endedAtMs < ENDED_CODE_MEMORY_MS;
+  }
+
   /** The code of the session running on a lab, if any. */
   codeOf(labId: string): string | null {
     return this.byLab.get(labId)?.code ?? null;
@@ -413,6 +432,9 @@ export class ClassroomService implements CredentialSource {
 
   private drop(session: Session): void {
     this.byCode.delete(session.code);
+    this.endedCodes.delete(session.code);
+    this.endedCodes.set(session.code, this.now());
+    if (this.endedCodes.size > MAX_ENDED_CODES) this.endedCodes.delete(this.endedCodes.keys().next().value!);
     this.byLab.delete(session.labId);
     this.byDigest.delete(session.tokenDigest.toString("hex"));
     this.forgetDeadForkKeys();

@@ -65,6 +65,28 @@ describe("the classroom routes", () => {
   });
 });
 
+describe("an ended class", () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    ({ app } = await startApp());
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("is no guess: the pages still polling its code get 404 unknown-classroom, never 429, and other classes go on", async () => {
+    const start = async () => (await app.inject({ method: "POST", url: "/api/classroom", payload: { lab: (await createLab(app)).id } })).json<ClassroomStarted>();
+    const ended = await start();
+    const other = await start();
+    expect((await app.inject({ method: "DELETE", url: `/api/classroom/${ended.code}`, headers: { [CLASSROOM_TOKEN_HEADER]: ended.instructorToken } })).statusCode).toBe(204);
+    for (let i = 0; i < DEFAULT_CODE_ATTEMPT_LIMITS.limit + 10; i++) {
+      const poll = await app.inject({ method: "GET", url: `/api/classroom/${ended.code}?follower=f${i}&mode=forked` });
+      expect(poll.json()).toMatchObject({ error: { code: "unknown-classroom" } });
+    }
+    expect((await app.inject({ method: "POST", url: `/api/classroom/${other.code}/join` })).statusCode).toBe(201);
+  });
+});
+
 describe("a full class", () => {
   let app: FastifyInstance;
   beforeAll(async () => {

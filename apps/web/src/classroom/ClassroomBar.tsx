@@ -3,7 +3,9 @@
  * reloads the page into it (so its stream carries the instructor's cookie). The instructor sees the
  * join code and link, how many follow and how many forked, "Bring everyone back" (to the moment the
  * instructor's screen shows) and "End". A follower sees that it follows, and "Fork" (a running
- * branch of its own at the current moment); on the fork, "Back to following".
+ * branch of its own at the current moment); on the fork, "Back to following". When the class
+ * ends, a student on its fork is told the fork stays its own (the server keeps its token as a key
+ * to its forks), and "Leave" keeps it on the fork.
  */
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -74,10 +76,18 @@ function SessionBar({ code, labId }: { readonly code: string; readonly labId: st
   };
 
   if (error?.code === "unknown-classroom") {
+    // A student on its fork keeps it: say so, and leaving stays on it.
+    const onFork = view !== null && view.role === "follower" && view.labId !== labId;
     return (
       <div className="classroom-bar ended" data-testid="classroom-bar" data-role="ended">
-        <span>{t("classroom.ended", { code })}</span>
-        <button type="button" className="btn ghost small" onClick={() => location.assign(urlWithClass(location.href, null, labId))}>
+        <span>{onFork ? t("classroom.endedOnFork", { code }) : t("classroom.ended", { code })}</span>
+        <button
+          type="button"
+          className="btn ghost small"
+          title={onFork ? t("classroom.leaveForkTitle") : undefined}
+          data-testid="classroom-leave"
+          onClick={() => location.assign(urlWithClass(location.href, null, labId))}
+        >
           {t("classroom.leave")}
         </button>
       </div>
@@ -118,6 +128,7 @@ function SessionBar({ code, labId }: { readonly code: string; readonly labId: st
           className="btn ghost small"
           disabled={busy}
           title={t("classroom.endTitle")}
+          data-testid="classroom-end"
           onClick={() =>
             void act(async () => {
               await endClassroom(code);
