@@ -19,6 +19,7 @@ import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/b
 import { RdbError } from "../../redis/rdb/errors.ts";
 import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
+import { ownBytes } from "../../redis/store/value.ts";
 import { disconnectAllBlockedClients } from "../../redis/blocking.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
@@ -576,7 +577,7 @@ export class ReplicaSide {
           const data = parser.data;
           const b = parser.bounds;
           if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
-            applyPlainSetFromMaster(node, client, bytesToBinary(data, b[2]!, b[2]! + b[3]!), data.slice(b[4]!, b[4]! + b[5]!));
+            applyPlainSetFromMaster(node, client, bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             master.reploff += end - start;

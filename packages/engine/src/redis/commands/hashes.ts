@@ -11,6 +11,7 @@ import type { Client } from "../client.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { HashValue } from "../store/hash.ts";
+import { ownCopy } from "../store/value.ts";
 import { existingForWrite, lookupTyped, removeEach, replyLength, writeBinary } from "./args.ts";
 import { INT64_MAX, INT64_MIN, keyOf, parseInt64, replyMapHeader, replyNullBulk } from "./reply.ts";
 import { add, formatHuman, fromInteger, isInfinite, parseLongDouble } from "../long-double.ts";
@@ -62,7 +63,7 @@ function hsetCommand(reply: "count" | "ok") {
     if (hash === null) return;
     tryConversion(node, hash, argv, 2, argv.length - 1);
     let created = 0;
-    for (let i = 2; i < argv.length; i += 2) if (!hashSet(node, hash, bytesToBinary(argv[i]!), argv[i + 1]!.slice())) created++;
+    for (let i = 2; i < argv.length; i += 2) if (!hashSet(node, hash, bytesToBinary(argv[i]!), ownCopy(argv[i + 1]!))) created++;
     if (reply === "count") writeInteger(c.out, created);
     else writeSimple(c.out, "OK");
     db.touch(key);
@@ -81,7 +82,7 @@ function hsetnxCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     return;
   }
   tryConversion(node, hash, argv, 2, 3);
-  hashSet(node, hash, field, argv[3]!.slice());
+  hashSet(node, hash, field, ownCopy(argv[3]!));
   writeInteger(c.out, 1);
   db.touch(key);
   node.dirty++;

@@ -12,6 +12,7 @@ import type { Client } from "../client.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { ListValue } from "../store/list.ts";
+import { ownCopy } from "../store/value.ts";
 import { blockForKeys, type BlockedOnKeys } from "../blocking.ts";
 import { existingForWrite, listPositionArg, longArg, lookupTyped, positiveLongArg, rangeLongArg, replyLength, LONG_MAX } from "./args.ts";
 import { keyOf, word, replyNullBulk, replyNullArray } from "./reply.ts";
@@ -65,7 +66,7 @@ function pushCommand(where: Where, onlyIfExists: boolean) {
       }
       list = new ListValue();
     }
-    for (let i = 2; i < argv.length; i++) pushEnd(list, where, argv[i]!.slice());
+    for (let i = 2; i < argv.length; i++) pushEnd(list, where, ownCopy(argv[i]!));
     node.dirty += argv.length - 2;
     // dbAdd after the pushes: a new list wakes clients blocked on the key.
     if (created) db.set(key, list);
@@ -97,7 +98,7 @@ function linsertCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     writeInteger(c.out, -1);
     return;
   }
-  list.insertAt(position === "after" ? index + 1 : index, argv[4]!.slice());
+  list.insertAt(position === "after" ? index + 1 : index, ownCopy(argv[4]!));
   db.touch(key);
   node.dirty++;
   writeInteger(c.out, list.length);
@@ -137,7 +138,7 @@ function lsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, "ERR index out of range");
     return;
   }
-  list.set(at, argv[3]!.slice());
+  list.set(at, ownCopy(argv[3]!));
   writeSimple(c.out, "OK");
   db.touch(key);
   node.dirty++;

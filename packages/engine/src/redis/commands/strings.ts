@@ -11,7 +11,7 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word, replyNullBulk } from "./reply.ts";
 import { lookupTyped } from "./args.ts";
-import { markNonIntString, markRawString, ownBytes, WRONGTYPE } from "../store/value.ts";
+import { markNonIntString, markRawString, ownCopy, WRONGTYPE } from "../store/value.ts";
 import { add, formatHuman, isInfinite, parseLongDouble } from "../long-double.ts";
 
 const SET = asciiBytes("SET");
@@ -94,7 +94,7 @@ function setCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
   // lookupKeyWrite's side effect: a logically expired key is deleted (and the DEL propagated) first.
   if (!nx && !xx && !get) node.expireIfNeeded(db, key);
-  db.set(key, ownBytes(argv[2]!, 0, argv[2]!.length), keepTtl);
+  db.set(key, ownCopy(argv[2]!), keepTtl);
   if (expireAtMs !== -1) db.setExpire(key, expireAtMs);
   node.dirty++;
   if (expireAtMs !== -1 && node.dialect.streamRewrites) {
@@ -134,7 +134,7 @@ function setexCommand(unit: "ex" | "px", name: string) {
     const db = node.selectedDb(c);
     const key = keyOf(argv[1]!);
     node.lookupWrite(db, key);
-    db.set(key, argv[3]!.slice());
+    db.set(key, ownCopy(argv[3]!));
     db.setExpire(key, at);
     node.dirty++;
     if (node.dialect.streamRewrites) node.rewriteArgv([SET, argv[1]!, argv[3]!, PXAT, asciiBytes(String(at))]);
@@ -149,7 +149,7 @@ function setnxCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     writeInteger(c.out, 0);
     return;
   }
-  db.set(key, argv[2]!.slice());
+  db.set(key, ownCopy(argv[2]!));
   node.dirty++;
   writeInteger(c.out, 1);
 }
@@ -181,7 +181,7 @@ function getsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const key = keyOf(argv[1]!);
   const old = lookupTyped(node, c, db, key, "string", true);
   if (old === null) return;
-  db.set(key, argv[2]!.slice());
+  db.set(key, ownCopy(argv[2]!));
   node.dirty++;
   if (node.dialect.streamRewrites) node.rewriteArgv([SET, argv[1]!, argv[2]!]);
   if (old) writeBulk(c.out, old);
@@ -250,7 +250,7 @@ function msetCommand(nx: boolean) {
     for (let i = 1; i < argv.length; i += 2) {
       const key = keyOf(argv[i]!);
       if (!nx) node.lookupWrite(db, key);
-      db.set(key, argv[i + 1]!.slice());
+      db.set(key, ownCopy(argv[i + 1]!));
     }
     node.dirty += (argv.length - 1) / 2;
     if (nx) writeInteger(c.out, 1);
