@@ -7,6 +7,9 @@ import type { SimDisk } from "../../process/disk.ts";
 import type { ConfigSchema, NodeConfig } from "../../redis/config.ts";
 import { parseConfigFile } from "../../redis/config-file.ts";
 import type { RedisNode } from "../../redis/server.ts";
+import type { Client } from "../../redis/client.ts";
+import type { RoleState } from "../../redis/commands/replication-replies.ts";
+import type { RingReplication } from "./replication.ts";
 import type { ClassicMasterSide } from "./master-side.ts";
 import { classicLinkOf } from "./replica-link.ts";
 import type { ClassicReplicaSide, ClassicReplState } from "./replica-side.ts";
@@ -120,4 +123,15 @@ export function classicBusy(rs: ClassicReplicaSide, ms: ClassicMasterSide, peers
 /** A canonical-RESP `SET k v` as three argument views (`b`: start/length pairs). */
 export function plainSetArgv(data: Uint8Array, b: Int32Array): Uint8Array[] {
   return [data.subarray(b[0]!, b[0]! + b[1]!), data.subarray(b[2]!, b[2]! + b[3]!), data.subarray(b[4]!, b[4]! + b[5]!)];
+}
+
+/**
+ * ROLE on 2.8 and 4.0: a master's stream offset and online replicas (`ipOf`: 2.8 prints the peer's
+ * address, 4.0 the announced one), or a replica's link and the offset it has of its live master.
+ */
+export function classicRole(node: RedisNode, repl: RingReplication<ProcessViewCommon>, ipOf: (replica: Client) => string, liveMaster: { readonly reploff: number } | null): RoleState {
+  const rs = repl.replicaSide;
+  if (node.isReplica) return { role: "slave", host: rs.masterHost!, port: rs.masterPort, state: rs.phase, offset: liveMaster ? liveMaster.reploff : -1 };
+  const online = repl.masterSide.replicas.filter((client) => classicLinkOf(client).state === "online");
+  return { role: "master", offset: repl.masterReplOffset, replicas: online.map((replica) => ({ ip: ipOf(replica), port: replica.replListeningPort, ackOffset: classicLinkOf(replica).ackOffset })) };
 }

@@ -2,38 +2,18 @@
  * Redis 2.8's replication commands: SLAVEOF, SYNC, PSYNC, REPLCONF (listening-port, capa, ack),
  * ROLE (2.8.12). No REPLICAOF (5.0) and no WAIT (3.0).
  */
-import { writeArrayHeader, writeBulkString, writeInteger } from "../../redis/resp/encode.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { Client } from "../../redis/client.ts";
 import type { CommandSpec } from "../../redis/commands/command.ts";
-import { classicLinkOf } from "../classic/replica-link.ts";
+import { writeRoleReply } from "../../redis/commands/replication-replies.ts";
+import { classicRole } from "../classic/view.ts";
 import { legacySlaveof } from "../redis-2.6/commands.ts";
 import { Psync1Replication } from "./replication.ts";
 
 /** ROLE: `[master, offset, [[ip, port, ack]…]]` (online replicas) or `[slave, host, port, state, offset or -1]`. */
 function roleCommand(node: RedisNode, c: Client): void {
   const repl = Psync1Replication.of(node);
-  const rs = repl.replicaSide;
-  if (!node.isReplica) {
-    const online = repl.masterSide.replicas.filter((client) => classicLinkOf(client).state === "online");
-    writeArrayHeader(c.out, 3);
-    writeBulkString(c.out, "master");
-    writeInteger(c.out, repl.masterReplOffset);
-    writeArrayHeader(c.out, online.length);
-    for (const replica of online) {
-      writeArrayHeader(c.out, 3);
-      writeBulkString(c.out, replica.peer.slice(0, replica.peer.lastIndexOf(":")));
-      writeBulkString(c.out, String(replica.replListeningPort));
-      writeBulkString(c.out, String(classicLinkOf(replica).ackOffset));
-    }
-    return;
-  }
-  writeArrayHeader(c.out, 5);
-  writeBulkString(c.out, "slave");
-  writeBulkString(c.out, rs.masterHost!);
-  writeInteger(c.out, rs.masterPort);
-  writeBulkString(c.out, rs.phase);
-  writeInteger(c.out, repl.master ? repl.master.reploff : -1);
+  writeRoleReply(c, classicRole(node, repl, (replica) => replica.peer.slice(0, replica.peer.lastIndexOf(":")), repl.master));
 }
 
 export const psync1Commands: readonly CommandSpec[] = [

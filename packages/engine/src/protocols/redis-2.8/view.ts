@@ -4,7 +4,7 @@
  * and each attached replica's acknowledged offset; as a replica, its master's run id and the
  * offset it has read of that master's stream.
  */
-import type { AttachedPeerView } from "../../process/contract.ts";
+import type { AttachedPeerView, ProcessViewCommon } from "../../process/contract.ts";
 import type { SimDisk } from "../../process/disk.ts";
 import type { NodeConfig } from "../../redis/config.ts";
 import type { RedisNode } from "../../redis/server.ts";
@@ -13,6 +13,7 @@ import { classicDownViewBase, classicViewBase, type ClassicViewBase } from "../c
 import type { RingBacklogView } from "../ring-backlog/view.ts";
 import { ringBacklogView } from "../ring-backlog/view.ts";
 import type { Psync1Replication } from "./replication.ts";
+import type { RingReplication } from "../classic/replication.ts";
 import { CONFIG_2_8 } from "./config.ts";
 
 /** A replica as a 2.8 master sees it (INFO slaveN). */
@@ -74,16 +75,14 @@ export function psync1ConfigView(config: NodeConfig): Redis28ConfigView {
   };
 }
 
-/** The view of a running node. */
-export function redis28View(node: RedisNode, repl: Psync1Replication): Redis28View {
-  const master = repl.master ?? repl.cachedMaster;
-  const isReplica = repl.isReplica;
+/** What 2.8 and 4.0 views share: the stream, the ring backlog, the attached replicas, the counts. */
+export type RingViewPart = Pick<Redis28View, "masterReplOffset" | "replicaOffset" | "backlog" | "replicas" | "syncPartialOk" | "syncPartialErr" | "config">;
+
+/** The shared part of a running 2.8 or 4.0 node's view; `master` is the live or cached master. */
+export function ringViewPart(node: RedisNode, repl: RingReplication<ProcessViewCommon>, master: { readonly reploff: number } | null): RingViewPart {
   return {
-    ...classicViewBase(node, repl.replicaSide),
-    protocol: "redis-psync1",
     masterReplOffset: repl.masterReplOffset,
-    masterRunId: isReplica && master ? master.runId : null,
-    replicaOffset: isReplica ? (master ? master.reploff : 1) : null,
+    replicaOffset: repl.isReplica ? (master ? master.reploff : 1) : null,
     backlog: ringBacklogView(repl.ring, node.config["repl-backlog-size"], { firstByteOffset: repl.backlogOff, histlen: repl.backlogHistlen }),
     replicas: repl.masterSide.replicas.map((client) => {
       const link = classicLinkOf(client);
@@ -101,14 +100,10 @@ export function redis28View(node: RedisNode, repl: Psync1Replication): Redis28Vi
   };
 }
 
-/** The view of a node whose process is down, from its config file. */
-export function redis28DownView(disk: SimDisk, configFile: string): Redis28View {
-  const { base, config } = classicDownViewBase(disk, configFile, CONFIG_2_8);
+/** The shared part of a stopped 2.8 or 4.0 node's view, from its config file's settings. */
+export function ringDownViewPart(config: NodeConfig): RingViewPart {
   return {
-    ...base,
-    protocol: "redis-psync1",
     masterReplOffset: 0,
-    masterRunId: null,
     replicaOffset: null,
     backlog: ringBacklogView(null, config["repl-backlog-size"], { firstByteOffset: 0, histlen: 0 }),
     replicas: [],
@@ -116,4 +111,21 @@ export function redis28DownView(disk: SimDisk, configFile: string): Redis28View 
     syncPartialErr: 0,
     config: psync1ConfigView(config),
   };
+}
+
+/** The view of a running node. */
+export function redis28View(node: RedisNode, repl: Psync1Replication): Redis28View {
+  const master = repl.master ?? repl.cachedMaster;
+  return {
+    ...classicViewBase(node, repl.replicaSide),
+    protocol: "redis-psync1",
+    masterRunId: repl.isReplica && master ? master.runId : null,
+    ...ringViewPart(node, repl, master),
+  };
+}
+
+/** The view of a node whose process is down, from its config file. */
+export function redis28DownView(disk: SimDisk, configFile: string): Redis28View {
+  const { base, config } = classicDownViewBase(disk, configFile, CONFIG_2_8);
+  return { ...base, protocol: "redis-psync1", masterRunId: null, ...ringDownViewPart(config) };
 }

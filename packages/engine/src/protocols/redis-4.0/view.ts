@@ -7,10 +7,9 @@
  */
 import type { SimDisk } from "../../process/disk.ts";
 import type { RedisNode } from "../../redis/server.ts";
-import { classicLinkOf } from "../classic/replica-link.ts";
 import { classicDownViewBase, classicViewBase, type ClassicViewBase } from "../classic/view.ts";
-import { ringBacklogView, type RingBacklogView } from "../ring-backlog/view.ts";
-import { psync1ConfigView, type Psync1ReplicaView, type Redis28ConfigView } from "../redis-2.8/view.ts";
+import type { RingBacklogView } from "../ring-backlog/view.ts";
+import { ringDownViewPart, ringViewPart, type Psync1ReplicaView, type Redis28ConfigView } from "../redis-2.8/view.ts";
 import { CONFIG_4_0 } from "./config.ts";
 import { ZERO_REPLID, type Psync2RingReplication } from "./replication.ts";
 
@@ -37,49 +36,19 @@ export interface Redis40View extends ClassicViewBase {
 /** The view of a running node. */
 export function redis40View(node: RedisNode, repl: Psync2RingReplication): Redis40View {
   const master = repl.master ?? repl.cachedMaster;
-  const isReplica = repl.isReplica;
   return {
     ...classicViewBase(node, repl.replicaSide),
     protocol: "redis-psync2-ring",
     replid: repl.replid,
     replid2: repl.replid2,
     secondReplOffset: repl.secondReplidOffset,
-    masterReplOffset: repl.masterReplOffset,
-    masterReplid: isReplica && master ? master.replid : null,
-    replicaOffset: isReplica ? (master ? master.reploff : 1) : null,
-    backlog: ringBacklogView(repl.ring, node.config["repl-backlog-size"], { firstByteOffset: repl.backlogOff, histlen: repl.backlogHistlen }),
-    replicas: repl.masterSide.replicas.map((client) => {
-      const link = classicLinkOf(client);
-      return {
-        address: repl.masterSide.peerName(client),
-        state: link.infoState,
-        ackOffset: link.ackOffset,
-        lagSec: link.state === "online" ? node.unixSec() - node.unixSecAt(link.ackTimeMs) : 0,
-        awaitingFirstAck: link.putOnlineOnAck,
-      };
-    }),
-    syncPartialOk: node.stats.syncPartialOk,
-    syncPartialErr: node.stats.syncPartialErr,
-    config: psync1ConfigView(node.config),
+    masterReplid: repl.isReplica && master ? master.replid : null,
+    ...ringViewPart(node, repl, master),
   };
 }
 
 /** The view of a node whose process is down, from its config file. */
 export function redis40DownView(disk: SimDisk, configFile: string): Redis40View {
   const { base, config } = classicDownViewBase(disk, configFile, CONFIG_4_0);
-  return {
-    ...base,
-    protocol: "redis-psync2-ring",
-    replid: "",
-    replid2: ZERO_REPLID,
-    secondReplOffset: -1,
-    masterReplOffset: 0,
-    masterReplid: null,
-    replicaOffset: null,
-    backlog: ringBacklogView(null, config["repl-backlog-size"], { firstByteOffset: 0, histlen: 0 }),
-    replicas: [],
-    syncPartialOk: 0,
-    syncPartialErr: 0,
-    config: psync1ConfigView(config),
-  };
+  return { ...base, protocol: "redis-psync2-ring", replid: "", replid2: ZERO_REPLID, secondReplOffset: -1, masterReplid: null, ...ringDownViewPart(config) };
 }

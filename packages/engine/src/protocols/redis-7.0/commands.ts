@@ -1,13 +1,14 @@
 /**
  * Replication commands: REPLICAOF / SLAVEOF, ROLE, REPLCONF, PSYNC, SYNC, WAIT.
  */
-import { writeArrayHeader, writeBulkString, writeInteger, writeSimple } from "../../redis/resp/encode.ts";
+import { writeSimple } from "../../redis/resp/encode.ts";
 import { bytesToBinary } from "../../util/bytes.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import { linkOf, Psync2Replication } from "./replication.ts";
 import type { Client } from "../../redis/client.ts";
 import type { CommandSpec } from "../../redis/commands/command.ts";
-import { ERR_NOT_INTEGER, parseSafeInt, word } from "../../redis/commands/reply.ts";
+import { parseSafeInt, word } from "../../redis/commands/reply.ts";
+import { parseWaitArgs, writeRoleReply } from "../../redis/commands/replication-replies.ts";
 
 function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const repl = Psync2Replication.of(node);
@@ -38,51 +39,25 @@ function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void 
 function roleCommand(node: RedisNode, c: Client): void {
   const repl = Psync2Replication.of(node);
   const rs = repl.replicaSide;
-  if (!node.isReplica) {
-    const online = repl.masterSide.onlineReplicas();
-    writeArrayHeader(c.out, 3);
-    writeBulkString(c.out, "master");
-    writeInteger(c.out, repl.masterReplOffset);
-    writeArrayHeader(c.out, online.length);
-    for (const replica of online) {
-      writeArrayHeader(c.out, 3);
-      writeBulkString(c.out, replica.replAnnouncedIp || replica.peer.slice(0, replica.peer.lastIndexOf(":")));
-      writeBulkString(c.out, String(replica.replListeningPort));
-      writeBulkString(c.out, String(linkOf(replica).ackOffset));
-    }
-    return;
-  }
-  writeArrayHeader(c.out, 5);
-  writeBulkString(c.out, "slave");
-  writeBulkString(c.out, rs.masterHost!);
-  writeInteger(c.out, rs.masterPort);
-  writeBulkString(c.out, rs.phase);
-  writeInteger(c.out, rs.master ? rs.master.reploff : -1);
+  writeRoleReply(
+    c,
+    node.isReplica
+      ? { role: "slave", host: rs.masterHost!, port: rs.masterPort, state: rs.phase, offset: rs.master ? rs.master.reploff : -1 }
+      : {
+          role: "master",
+          offset: repl.masterReplOffset,
+          replicas: repl.masterSide.onlineReplicas().map((replica) => ({
+            ip: replica.replAnnouncedIp || replica.peer.slice(0, replica.peer.lastIndexOf(":")),
+            port: replica.replListeningPort,
+            ackOffset: linkOf(replica).ackOffset,
+          })),
+        },
+  );
 }
 
 function waitCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
-  if (node.isReplica) {
-    node.replyError(
-      c,
-      "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
-    );
-    return;
-  }
-  const wanted = parseSafeInt(argv[1]!);
-  if (wanted === undefined) {
-    node.replyError(c, ERR_NOT_INTEGER);
-    return;
-  }
-  const timeout = parseSafeInt(argv[2]!);
-  if (timeout === undefined) {
-    node.replyError(c, "ERR timeout is not an integer or out of range");
-    return;
-  }
-  if (timeout < 0) {
-    node.replyError(c, "ERR timeout is negative");
-    return;
-  }
-  Psync2Replication.of(node).masterSide.handleWait(c, wanted, timeout);
+  const args = parseWaitArgs(node, c, argv, "replica");
+  if (args) Psync2Replication.of(node).masterSide.handleWait(c, args.wanted, args.timeout);
 }
 
 export const replicationCommands: readonly CommandSpec[] = [
