@@ -9,7 +9,8 @@
  * student's fork stays its own: it still works, and the other student is refused it (403
  * not-lab-owner), on loopback too. On a server exposed beyond loopback the join link is all a
  * student needs: it follows, forks and works on its fork without the secret, another student is
- * kept off that fork, and after the class the student reopens its fork with the join's cookie alone.
+ * kept off that fork, and after the class the student reopens its fork with the join's cookie alone
+ * and continues it from a past moment into a branch that is its own too.
  *
  * Waits are long (30 s) where a page waits for the server or another page: CI is a loaded two-core
  * machine running three browsers.
@@ -290,6 +291,21 @@ test("on an exposed server the join link is a student's credential: follow, fork
     expect(await writeFrom(one.page, twoForkId, "after")).toEqual({ status: 403, code: "not-lab-owner" });
     expect(await fetchFrom(one.page, "GET", "/api/labs")).toEqual({ status: 403, code: "outside-classroom" });
     await expect(await runInConsole(one.page, "A", "EXISTS intruder")).toContainText("0");
+
+    // It continues its fork from a past moment (one event back, then "continue from here"): the
+    // branch is its own too, and still not the other student's.
+    await one.page.locator(".canvas").click({ position: { x: 5, y: 5 } });
+    await one.page.keyboard.press(",");
+    await expect(one.page.locator(".app")).toHaveAttribute("data-past", "true", SLOW);
+    await expect(one.page.getByTestId("past-banner")).toHaveAttribute("data-loading", "false", SLOW);
+    await one.page.getByTestId("timeline-branch").click();
+    await expect.poll(() => new URL(one.page.url()).searchParams.get("lab"), SLOW).not.toBe(forkId);
+    const branchId = new URL(one.page.url()).searchParams.get("lab") ?? "";
+    await expect(one.page.locator(".app[data-loaded='true']")).toBeVisible(SLOW);
+    await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open", SLOW);
+    await expect(one.page.getByTestId("timeline")).toHaveAttribute("data-mode", "live", SLOW);
+    await expect(await runInConsole(one.page, "A", "SET on branch")).toContainText("OK");
+    expect(await writeFrom(two.page, branchId, "branch")).toEqual({ status: 403, code: "not-lab-owner" });
 
     await Promise.all([one.context.close(), two.context.close(), teacherContext.close()]);
   } finally {
