@@ -13,6 +13,8 @@
  *   30% and a promotion (the other replica becomes the master, both others follow it) at 60%.
  *   BENCH_QUICK=1: 2 minutes of history.
  * - engine.idle_node_bytes: heap per idle node (target ≤ 1 MB plus its backlog).
+ * Issue 17: engine.lpush_throughput, engine.hset_throughput and engine.zadd_throughput, the
+ * engine.set_throughput shape with redis-benchmark's LPUSH, HSET and ZADD (target ≥ 1,000,000 ops/s).
  */
 import { Lab, RedisNode, ReplayCursor, encodeCommand, utf8, type NodeId, type NodeSnapshot, type NodeVersion } from "../packages/engine/src/index.ts";
 import { buildRdb, loadRdbInto } from "../packages/engine/src/redis/persistence.ts";
@@ -39,12 +41,6 @@ function threeNodes(seed: string, config: Record<string, string> = {}, version: 
 }
 
 /**
- * SETs from `clients` connections, each sending `pipeline` commands per write, round after round,
- * until `count` have been applied on the master and both replicas (equal offsets at the end).
- * Keys follow redis-benchmark: the literal key `key:__rand_int__` unless `distinctKeys` > 1, 3-byte
- * values.
- */
-/**
  * Commands a node processed, and how far it is in its master's stream (its own for the master): a
  * 2.8 replica counts its master's stream apart from its own (slave_repl_offset), 4.0 and 7.0 share it.
  */
@@ -63,15 +59,24 @@ function progress(node: NodeSnapshot): { readonly commands: number; readonly off
   }
 }
 
-function setThroughput(bench: string, clients: number, pipeline: number, distinctKeys: number, count: number, note: string, version: NodeVersion = "7.0"): void {
+/** redis-benchmark's `-t set` request: the literal key `key:__rand_int__` (no `-r`), 3-byte value. */
+const SET_REQUEST = (key: string | null): string[] => ["SET", key ?? "key:__rand_int__", "xxx"];
+
+/**
+ * SETs from `clients` connections, each sending `pipeline` commands per write, round after round,
+ * until `count` have been applied on the master and both replicas (equal offsets at the end).
+ * Keys follow redis-benchmark: the literal key unless `distinctKeys` > 1 (then `key:<n>`), 3-byte
+ * values. `request` makes another command of the same shape (LPUSH, HSET, ZADD).
+ */
+function setThroughput(bench: string, clients: number, pipeline: number, distinctKeys: number, count: number, note: string, version: NodeVersion = "7.0", request = SET_REQUEST): void {
   const { lab, a, b, c } = threeNodes(`bench:${bench}`, {}, version);
   const batches: Uint8Array[] = [];
   const batchCount = Math.max(1, Math.ceil(distinctKeys / pipeline));
   for (let batch = 0; batch < batchCount; batch++) {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < pipeline; i++) {
-      const key = distinctKeys > 1 ? `key:${(batch * pipeline + i) % distinctKeys}` : "key:__rand_int__";
-      parts.push(encodeCommand([utf8("SET"), utf8(key), utf8("xxx")]));
+      const key = distinctKeys > 1 ? `key:${(batch * pipeline + i) % distinctKeys}` : null;
+      parts.push(encodeCommand(request(key).map(utf8)));
     }
     const buf = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
@@ -216,6 +221,12 @@ setThroughput("engine.set_throughput_4_0", 10, 1000, 1, 2_000_000, "target >= 15
 setThroughput("engine.ssdb_set_throughput", 10, 1000, 1, 100_000, "target >= 1500000; as engine.set_throughput with SSDB nodes (fewer SETs: far slower)", "ssdb");
 setThroughput("engine.set_throughput_p16_c50", 50, 16, 1, 1_000_000, "redis-benchmark -t set -P 16 shape (real redis with two replicas: about 335000 here)");
 setThroughput("engine.set_throughput_100k_keys", 10, 1000, 100_000, 1_000_000, "target >= 1000000; 100,000 distinct keys");
+// Issue 17: the data types' everyday writes in the same shape, as redis-benchmark sends them (no -r):
+// LPUSH grows one list, HSET rewrites one field, ZADD re-adds one member at score 0 (unchanged, so
+// only the first is propagated, as redis does).
+setThroughput("engine.lpush_throughput", 10, 1000, 1, 1_000_000, "target >= 1000000; redis-benchmark -t lpush: LPUSH mylist xxx", "7.0", () => ["LPUSH", "mylist", "xxx"]);
+setThroughput("engine.hset_throughput", 10, 1000, 1, 1_000_000, "target >= 1000000; redis-benchmark -t hset: HSET myhash element:__rand_int__ xxx", "7.0", () => ["HSET", "myhash", "element:__rand_int__", "xxx"]);
+setThroughput("engine.zadd_throughput", 10, 1000, 1, 1_000_000, "target >= 1000000; redis-benchmark -t zadd: ZADD myzset 0 element:__rand_int__", "7.0", () => ["ZADD", "myzset", "0", "element:__rand_int__"]);
 fullSync1m();
 replaySpeed();
 idleNodeBytes();
