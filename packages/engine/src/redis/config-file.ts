@@ -4,7 +4,7 @@
  * and rewriteConfig). Runtime changes (CONFIG SET, REPLICAOF) live in the process until rewritten,
  * which is why a replica restarted without `replicaof` in its file comes back as a master.
  */
-import { CONFIG_7_0, CONFIG_NAMES, fileNameOf, formatConfigValue, setConfigValue, type ConfigName, type ConfigSchema, type NodeConfig } from "./config.ts";
+import { CONFIG_7_0, CONFIG_NAMES, fileNameOf, formatConfigValue, parseSaveParams, setConfigValue, type ConfigName, type ConfigSchema, type NodeConfig } from "./config.ts";
 
 /** What a config file sets. */
 export interface ParsedConfigFile {
@@ -60,6 +60,7 @@ export function splitConfigArgs(line: string): string[] | null {
 export function parseConfigFile(text: string, configSchema: ConfigSchema = CONFIG_7_0): ConfigFileResult {
   const config = { ...configSchema.defaults };
   let replicaOf: { host: string; port: number } | null = null;
+  let saveLoaded = false;
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim();
@@ -74,8 +75,16 @@ export function parseConfigFile(text: string, configSchema: ConfigSchema = CONFI
       continue;
     }
     if (configSchema.find(name) === undefined) return { ok: false, line: n + 1, message: `Bad directive or wrong number of arguments: ${args[0]}` };
-    // `save` takes its pairs as separate arguments; the lab keeps them as one string.
-    const value = name === "save" ? args.slice(1).join(" ") : args.length === 2 ? args[1]! : null;
+    if (name === "save") {
+      // Its pairs are separate arguments, and lines add up: the first `save` line of a file
+      // replaces the defaults, later ones append (setConfigSaveOption's save_loaded).
+      const params = args.length < 2 ? null : parseSaveParams(args.slice(1).join(" "));
+      if (params === null) return { ok: false, line: n + 1, message: args.length < 2 ? "wrong number of arguments for save" : "Invalid save parameters" };
+      config.save = saveLoaded && params !== "" && config.save !== "" ? `${config.save} ${params}` : params;
+      saveLoaded = true;
+      continue;
+    }
+    const value = args.length === 2 ? args[1]! : null;
     if (value === null) return { ok: false, line: n + 1, message: `wrong number of arguments for ${name}` };
     const result = setConfigValue(config, name, value, { startup: true }, configSchema);
     if (!result.ok) return { ok: false, line: n + 1, message: result.message };

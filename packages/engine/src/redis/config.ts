@@ -129,6 +129,7 @@ type Kind =
   | { type: "int"; min: number; max: number; memory?: boolean; percent?: boolean }
   | { type: "enum"; values: readonly string[] }
   | { type: "obuf-limits" }
+  | { type: "save-params" }
   | { type: "string"; sensitive?: boolean }
   | { type: "immutable-string" }
   | { type: "immutable-bool" }
@@ -166,7 +167,7 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "rdbcompression", aliases: [], kind: { type: "bool" } },
   { name: "rdbchecksum", aliases: [], kind: { type: "bool" } },
   { name: "rdb-del-sync-files", aliases: [], kind: { type: "bool" } },
-  { name: "save", aliases: [], kind: { type: "string" } },
+  { name: "save", aliases: [], kind: { type: "save-params" } },
   { name: "dbfilename", aliases: [], kind: { type: "immutable-string" } },
   { name: "proto-max-bulk-len", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
   { name: "maxclients", aliases: [], kind: { type: "int", min: 1, max: INT_MAX } },
@@ -268,6 +269,25 @@ export { globMatch } from "./glob.ts";
 export type ConfigSetResult = { ok: true } | { ok: false; message: string };
 
 /**
+ * `save` as setConfigSaveOption checks it: an even number of integers, seconds ≥ 1 and changes ≥ 0
+ * (`""` alone is no save points). Returns the pairs as CONFIG GET prints them, or null.
+ */
+export function parseSaveParams(value: string): string | null {
+  if (value === "") return "";
+  const words = value.split(" ");
+  if (words.length % 2 !== 0) return null;
+  const numbers: number[] = [];
+  for (let i = 0; i < words.length; i++) {
+    // strtoll with nothing left after the number: an optional sign and digits.
+    if (!/^[+-]?\d+$/.test(words[i]!)) return null;
+    const n = Number(words[i]);
+    if (i % 2 === 0 ? n < 1 : n < 0) return null;
+    numbers.push(n);
+  }
+  return numbers.join(" ");
+}
+
+/**
  * Parses `value` for `name` as CONFIG SET does and stores it. Returns redis's error text (without
  * the `ERR ` prefix) on failure and leaves the config unchanged.
  */
@@ -316,6 +336,12 @@ export function setConfigValue(
       const v = value.toLowerCase();
       if (!spec.kind.values.includes(v)) return fail(`argument(s) must be one of the following: ${spec.kind.values.join(", ")}`);
       (config as unknown as Record<string, string>)[spec.name] = v;
+      return { ok: true };
+    }
+    case "save-params": {
+      const params = parseSaveParams(value);
+      if (params === null) return fail("Invalid save parameters");
+      config.save = params;
       return { ok: true };
     }
     case "obuf-limits": {
