@@ -91,9 +91,12 @@ export const isStudentSide = (credential: Credential): credential is StudentSide
  * Who owns a lab a request makes from another one (a fork, a branch): the student the request
  * speaks for when it owns the source (a branch of one's fork is one's own too) or follows the
  * source's session (a fork of the class's lab); else the request's principal (the operator, or
- * anyone on loopback). So a lab a student makes is always the student's, on any server.
+ * anyone on loopback). So a lab a student makes is always the student's, on any server. The
+ * source's instructor comes first: a browser that teaches a class and also joined it as a student
+ * makes its class lab's branches as the teacher.
  */
 export function ownerOfMadeLab(credentials: readonly Credential[], source: { readonly labId: string; readonly ownerId: string }, principal: string): string {
+  if (credentials.some((c) => c.kind === "instructor" && c.labId === source.labId)) return principal;
   const student = credentials.filter(isStudentSide).find((c) => c.ownerId === source.ownerId || (c.kind === "student" && c.labId === source.labId));
   return student?.ownerId ?? principal;
 }

@@ -3,7 +3,7 @@
  * reaches on an exposed server, and the code of each refusal.
  */
 import { describe, expect, it } from "vitest";
-import type { ClassroomCredential } from "./credentials.ts";
+import { ownerOfMadeLab, type ClassroomCredential } from "./credentials.ts";
 import { decideScope, decideStudentForks, opensWithCode, type ScopeTarget } from "./scope.ts";
 
 const student: ClassroomCredential = { kind: "student", code: "ABCDEF", labId: "class", studentId: "s1", ownerId: "student:s1" };
@@ -99,5 +99,16 @@ describe("the classroom scope", () => {
     // No student token: the machine's user (the instructor on its own machine too).
     expect(loopback(command("theirs"), [])).toBe("allowed");
     expect(loopback(command("theirs"), [instructor])).toBe("allowed");
+  });
+
+  it("makes a student the owner of the labs it makes from its session's lab or from its own labs, and no one else's", () => {
+    const operator = { kind: "operator", ownerId: "local" } as const;
+    expect(ownerOfMadeLab([operator, student], { labId: "class", ownerId: "local" }, "local")).toBe("student:s1");
+    expect(ownerOfMadeLab([operator, student], { labId: "mine", ownerId: "student:s1" }, "local")).toBe("student:s1");
+    expect(ownerOfMadeLab([formerStudent], { labId: "mine", ownerId: "student:s1" }, "anonymous")).toBe("student:s1");
+    expect(ownerOfMadeLab([operator, student], { labId: "other", ownerId: "local" }, "local")).toBe("local");
+    expect(ownerOfMadeLab([operator, formerStudent], { labId: "class", ownerId: "local" }, "local")).toBe("local");
+    expect(ownerOfMadeLab([operator, instructor, student], { labId: "class", ownerId: "local" }, "local")).toBe("local");
+    expect(ownerOfMadeLab([operator], { labId: "mine", ownerId: "student:s1" }, "local")).toBe("local");
   });
 });
