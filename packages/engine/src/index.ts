@@ -71,5 +71,7 @@ export type { Conversation, ConversationPeers } from "./sequence/conversation.ts
 export { WIRE_MESSAGE_KINDS, escapeBytes, shortenIds } from "./sequence/wire-message.ts";
 export type { WireFault, WireMessage, WireMessageKind } from "./sequence/wire-message.ts";
 export type { WireTap } from "./sim/world.ts";
-export { COMPARE_VERSIONS, compareProtocols, translateLog, syncsOf } from "./sequence/compare.ts";
-export type { CompareLane, CompareFigures, CompareSync } from "./sequence/compare.ts";
+export { COMPARE_VERSIONS, compareProtocols, costsAt, markText, translateLog, syncsOf } from "./sequence/compare.ts";
+export type { CompareCosts, CompareFigures, CompareLane, CompareLaneEvent, CompareMark, CompareMoment, CompareNodeState, CompareSync } from "./sequence/compare.ts";
+export { differencesOf, bytesText } from "./sequence/compare-differences.ts";
+export type { CompareDifference, CompareDifferencePart } from "./sequence/compare-differences.ts";

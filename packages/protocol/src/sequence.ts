@@ -5,7 +5,20 @@
  * its world carried; these are their JSON shapes.
  */
 
-import type { WireFault, WireMessage, WireMessageKind } from "@replica-lab/engine";
+import type {
+  CompareCosts,
+  CompareDifference,
+  CompareFigures,
+  CompareLane,
+  CompareLaneEvent,
+  CompareMark,
+  CompareMoment,
+  CompareNodeState,
+  CompareSync,
+  WireFault,
+  WireMessage,
+  WireMessageKind,
+} from "@replica-lab/engine";
 
 /**
  * One arrow, as the engine's wire tap reads it (kinds, texts, virtual send and arrival times, exact
@@ -36,29 +49,35 @@ export interface SequenceView {
   readonly omitted: number;
 }
 
-/** A resync in a comparison lane. */
-export interface CompareSyncView {
-  readonly kind: "full" | "partial";
-  readonly replica: string;
-  readonly master: string;
-  readonly atMs: number;
-  readonly doneMs: number;
-  readonly bytes: number;
-}
+/**
+ * A resync in a comparison lane: full or partial, replica and master (node ids), when the master
+ * answered and when the catch-up arrived (virtual ms), the bytes it sent, the keys a full one
+ * carried, the writes the replica had missed before it (null: a first sync), keys it dropped.
+ */
+export type CompareSyncView = CompareSync;
 
-/** What one protocol's telling of the story cost. */
-export interface CompareFiguresView {
-  readonly fullSyncs: number;
-  readonly partialSyncs: number;
-  readonly resyncBytes: number;
-  readonly convergedAtMs: number | null;
-  readonly keys: Readonly<Record<string, number | null>>;
-  readonly keysBehind: number;
-}
+/** What one protocol's telling cost by the moment asked (the cost so far at `timeMs`, plus keys per node). */
+export type CompareFiguresView = CompareFigures;
 
-export type CompareLaneView =
-  | { readonly version: string; readonly ok: true; readonly figures: CompareFiguresView; readonly syncs: readonly CompareSyncView[]; readonly notes: readonly string[]; readonly timeMs: number }
-  | { readonly version: string; readonly ok: false; readonly reason: string };
+/**
+ * The cost so far at one moment of a lane: full and partial syncs, resync bytes, replica-ms out of
+ * sync (time to convergence) and how many replicas are out of sync then, writes missed, keys lost.
+ */
+export type CompareCostsView = CompareCosts;
+
+/** A moment of a lane's timeline: a node's state change, a link lost, a resync, a catch-up, missed writes; with the cost so far. */
+export type CompareMomentView = CompareMoment;
+export type CompareLaneEventView = CompareLaneEvent;
+export type CompareNodeStateView = CompareNodeState;
+
+/** A step of the story a kind tells differently: translated (REPLICAOF → SLAVEOF), skipped (SSDB's REPLICAOF NO ONE), unknown (WAIT before 3.0), a setting left out. */
+export type CompareMarkView = CompareMark;
+
+/** Where the lanes part ways: the k-th resync of a replica, each lane's part, the words in English. */
+export type CompareDifferenceView = CompareDifference;
+
+/** One lane: the story told under a version (figures, resyncs, marks, timeline), or why it could not be told. */
+export type CompareLaneView = CompareLane;
 
 /** `POST /api/labs/:lab/compare` `{ versions?, atMs? }`. */
 export interface CompareView {
@@ -66,4 +85,6 @@ export interface CompareView {
   /** Node ids to names, for the lanes' figures. */
   readonly names: Readonly<Record<string, string>>;
   readonly lanes: readonly CompareLaneView[];
+  /** The lanes' differences, oldest first. */
+  readonly differences: readonly CompareDifferenceView[];
 }

@@ -14,6 +14,7 @@ import {
   ConversationRecorder,
   ReplayCursor,
   compareProtocols,
+  differencesOf,
   labPeers,
   type Lab,
   type NodeVersion,
@@ -80,14 +81,17 @@ export class SequenceService {
     return found;
   }
 
-  /** The lab's story up to `atMs` told under each of `versions` (all kinds by default). */
+  /**
+   * The lab's story up to `atMs` told under each of `versions` (all kinds by default): each lane's
+   * figures, resyncs, marks and timeline (every moment with the cost so far), and where they differ.
+   */
   compare(labId: string, request: { readonly versions?: readonly NodeVersion[]; readonly atMs?: number }): CompareView {
     const lab = this.registry.get(labId).lab;
     const atMs = this.moment(lab, request.atMs);
     const lanes = compareProtocols(lab.creation, lab.inputs.toArray(), atMs, request.versions ?? COMPARE_VERSIONS);
     const names: Record<string, string> = {};
     for (const id of lab.nodeIds()) names[id] = lab.nodeSnapshot(id).name;
-    return { timeMs: atMs, names, lanes };
+    return { timeMs: atMs, names, lanes, differences: differencesOf(lanes, names) };
   }
 
   private moment(lab: Lab, atMs: number | undefined): number {

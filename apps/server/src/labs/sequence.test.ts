@@ -3,7 +3,8 @@
  * the 7.0 handshake (PING, +PONG, REPLCONF, PSYNC, +FULLRESYNC, the RDB); a link killed and cut
  * shows the PSYNC answered +CONTINUE, and a past moment's messages are a prefix of a later
  * moment's; compare gives one lane per protocol asked for with 2.6 syncing in full where 7.0
- * resyncs partially; bad moments and versions are 400s.
+ * resyncs partially, each lane's timeline with the cost so far and the difference in words, and
+ * any earlier moment; bad moments and versions are 400s.
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +119,42 @@ describe("POST /api/labs/:lab/compare", () => {
     expect(modern.syncs.filter((s) => s.replica === c).map((s) => s.kind)).toEqual(["full", "partial"]);
     expect(old.notes).toEqual(["REPLICAOF → SLAVEOF"]);
     expect(view.names[c]).toBe("C");
+  });
+
+  it("gives each lane's timeline with the cost so far, the differences in words, and any earlier moment", async () => {
+    const { lab, beforeDropMs } = await storyLab();
+    const c = lab.nodes.find((n) => n.name === "C")!.id;
+    const view = await call<CompareView>("POST", `/api/labs/${lab.id}/compare`, { versions: ["2.6", "2.8", "7.0"] });
+    for (const lane of view.lanes) {
+      if (!lane.ok) throw new Error(`lane ${lane.version}: ${lane.reason}`);
+      // The moments are in time order, and the last one's cost is the lane's figures.
+      expect(lane.moments.map((m) => m.atMs)).toEqual([...lane.moments.map((m) => m.atMs)].sort((x, y) => x - y));
+      const last = lane.moments.at(-1)!.costs;
+      expect([last.fullSyncs, last.partialSyncs, last.resyncBytes, last.writesMissed]).toEqual([lane.figures.fullSyncs, lane.figures.partialSyncs, lane.figures.resyncBytes, lane.figures.writesMissed]);
+      // C was away for the SET k2 written after its link was killed.
+      expect(lane.moments.some((m) => m.event.kind === "out-of-sync" && m.event.replica === c)).toBe(true);
+      expect(lane.figures.writesMissed).toBe(1);
+    }
+    expect(view.differences.length).toBe(1);
+    const [difference] = view.differences;
+    expect(difference!.replica).toBe(c);
+    expect(difference!.parts.map((p) => [p.version, p.sync?.kind])).toEqual([
+      ["2.6", "full"],
+      ["2.8", "partial"],
+      ["7.0", "partial"],
+    ]);
+    // SET k2 v2 as RESP (*3 $3 SET $2 k2 $2 v2) is the 29 bytes the backlog replays.
+    expect(difference!.text).toMatch(/^C resyncs: here 2\.6 transfers the whole dataset again \(2 keys, \d+ B\); 2\.8 sends 29 B from its backlog \(1 writes missed\); 7\.0 sends 29 B from its backlog \(1 writes missed\)$/);
+
+    // An earlier moment: the story up to it, nothing to tell apart yet.
+    const before = await call<CompareView>("POST", `/api/labs/${lab.id}/compare`, { versions: ["2.6", "7.0"], atMs: beforeDropMs });
+    expect(before.timeMs).toBe(beforeDropMs);
+    expect(before.differences).toEqual([]);
+    for (const lane of before.lanes) {
+      if (!lane.ok) throw new Error(`lane ${lane.version}`);
+      expect(lane.syncs.filter((s) => s.replica === c).map((s) => s.kind)).toEqual(["full"]);
+      expect(lane.moments.every((m) => m.atMs <= beforeDropMs)).toBe(true);
+    }
   });
 
   it("refuses an unknown version", async () => {

@@ -1,153 +1,299 @@
 /**
- * Compare protocols: this lab's story (its inputs) told under 2.6, 2.8, 4.0, 7.0 and SSDB, up to
- * the timeline's cursor, with what each cost so far (full and partial resyncs, bytes sent to
- * resync, when the last resync ended, keys a replica lacks), each lane's resyncs, and the moments
- * where the protocols parted ways called out in words. The server replays the story for each
- * protocol (`POST /api/labs/:lab/compare`); a lane it cannot tell says why.
+ * Compare protocols: this lab's story (its inputs) told under 2.6, 2.8, 4.0, 7.0 and SSDB, side
+ * by side in lanes that follow the timeline's cursor. Each lane draws its nodes' states over time
+ * (master, replica in sync, syncing, link down, down) with its resyncs marked, the cursor across
+ * them, and under it the cost so far at the cursor: full and partial resyncs, bytes sent to
+ * resync, time replicas spent out of sync, writes they missed meanwhile, keys lost. Steps a kind
+ * tells differently are marked with their moment; where the lanes part ways is said in words with
+ * their numbers, the one happening at the cursor first.
+ *
+ * The server replays the story (`POST /api/labs/:lab/compare`) with every lane's timeline, so the
+ * cursor moves without asking again; a live lab is asked again when something happened in it, at
+ * most every few seconds, since each answer replays the whole story once per protocol.
  */
-import { useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { CompareLaneView, CompareView } from "@replica-lab/protocol";
+import type { CompareDifferenceView, CompareLaneView, CompareMarkView, CompareSyncView, CompareView } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
 import { fetchCompare } from "../sequence/sequenceApi.ts";
 import { formatBytes } from "../sequence/sequenceModel.ts";
-import { sequenceStore, useSequence } from "../sequence/sequenceStore.ts";
+import { liveLabOf } from "../store/slices/timelineSlice.ts";
 import { useApp } from "../store/store.ts";
-import { differencesOf } from "./compareModel.ts";
+import { costsAtCursor, differencesAt, nodeStatesAt, shouldRefresh, stateClass, stateSpans, syncsAt, type ToldLane } from "./compareModel.ts";
+import "./compare.css";
+
+/** Wall ms between two requests for a live lab at most. */
+const LIVE_THROTTLE_MS = 3000;
+
+/** The state words, keys written out in full (the resources test looks for every key). */
+const STATE_KEYS = {
+  down: "compare.state.down",
+  master: "compare.state.master",
+  "in-sync": "compare.state.inSync",
+  syncing: "compare.state.syncing",
+  "link-down": "compare.state.linkDown",
+} as const;
+
+const SKIP_KEYS = {
+  "ssdb-no-one": "compare.skipReason.ssdbNoOne",
+  "ssdb-config-file": "compare.skipReason.ssdbConfigFile",
+} as const;
+
+function useCompare(labId: string | null) {
+  const live = useApp((s) => s.timeView.kind !== "past");
+  const eventSeq = useApp((s) => liveLabOf(s).lastEventSeq);
+  const [view, setView] = useState<CompareView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const asked = useRef({ seq: -1, atWallMs: -Infinity });
+  const busyRef = useRef(false);
+
+  const run = useCallback(async (): Promise<void> => {
+    if (labId === null || busyRef.current) return;
+    busyRef.current = true;
+    setBusy(true);
+    asked.current = { seq: eventSeq, atWallMs: performance.now() };
+    try {
+      // The whole story to the lab's present: the cursor then reads any moment of it.
+      setView(await fetchCompare(labId, null));
+      setError(null);
+    } catch (failure) {
+      setError(asLabRequestError(failure).message);
+    } finally {
+      busyRef.current = false;
+      setBusy(false);
+    }
+  }, [labId, eventSeq]);
+
+  // A new lab starts over.
+  useEffect(() => {
+    setView(null);
+    asked.current = { seq: -1, atWallMs: -Infinity };
+  }, [labId]);
+
+  // Asked when opened, and again while live when the lab's log grew (throttled; a trailing ask
+  // catches what happened during the quiet time).
+  useEffect(() => {
+    const check = (): void => {
+      const input = { live: live || view === null, busy: busyRef.current, seenEventSeq: asked.current.seq, eventSeq, lastAskedMs: asked.current.atWallMs, nowMs: performance.now(), throttleMs: LIVE_THROTTLE_MS };
+      if (shouldRefresh(input)) void run();
+    };
+    check();
+    const timer = setInterval(check, 500);
+    return () => clearInterval(timer);
+  }, [live, eventSeq, run, view]);
+
+  return { view, error, busy, run };
+}
 
 export function ComparePanel() {
   const { t } = useTranslation();
   const labId = useApp((s) => s.lab.labId);
-  const atMs = useApp((s) => (s.timeView.kind === "past" ? s.timeView.atMs : null));
-  const view = useSequence((s) => s.compare);
-  const loading = useSequence((s) => s.loading);
-  const error = useSequence((s) => s.error);
-
-  const run = async (): Promise<void> => {
-    if (labId === null) return;
-    const store = sequenceStore.getState();
-    store.setLoading(true);
-    store.setCompare(null);
-    try {
-      store.setCompare(await fetchCompare(labId, atMs));
-    } catch (failure) {
-      store.setError(asLabRequestError(failure).message);
-    } finally {
-      sequenceStore.getState().setLoading(false);
-    }
-  };
-
-  // A comparison replays the story several times: it runs when opened and when the cursor moves, not live.
-  useEffect(() => {
-    void run();
-    // `run` reads the same labId and atMs.
-  }, [labId, atMs]);
+  const pastMs = useApp((s) => (s.timeView.kind === "past" ? s.timeView.atMs : null));
+  const presentMs = useApp((s) => liveLabOf(s).clock.timeMs);
+  const { view, error, busy, run } = useCompare(labId);
+  const cursorMs = pastMs ?? presentMs;
+  const time = (ms: number): string => t("units.seconds", { value: (ms / 1000).toFixed(3) });
 
   return (
-    <div className="seq-body compare" data-testid="compare-panel">
+    <div className="seq-body compare" data-testid="compare-panel" data-cursor-ms={cursorMs} data-busy={busy}>
       <div className="seq-toolbar">
         <strong>{t("compare.title")}</strong>
         <span className="muted small">{t("compare.intro")}</span>
-        <button type="button" className="btn" onClick={() => void run()} disabled={loading}>
+        <span className="mono small" data-testid="compare-cursor">
+          {t("compare.cursor", { time: time(cursorMs) })}
+          {pastMs === null ? ` · ${t("compare.live")}` : ""}
+        </span>
+        <button type="button" className="btn" onClick={() => void run()} disabled={busy}>
           {t("compare.run")}
         </button>
       </div>
       {error !== null && <p className="seq-error">{t("compare.failed", { message: error })}</p>}
-      {view === null ? <p className="muted pad">{loading ? t("compare.running") : ""}</p> : <CompareTable view={view} />}
+      {view === null ? <p className="muted pad">{busy ? t("compare.running") : ""}</p> : <CompareLanes view={view} cursorMs={cursorMs} endMs={Math.max(view.timeMs, presentMs)} />}
     </div>
   );
 }
 
-function CompareTable({ view }: { readonly view: CompareView }) {
+function CompareLanes({ view, cursorMs, endMs }: { readonly view: CompareView; readonly cursorMs: number; readonly endMs: number }) {
   const { t } = useTranslation();
-  const nameOf = (id: string): string => view.names[id] ?? id;
-  const differences = useMemo(() => differencesOf(view.lanes), [view]);
-  const time = (ms: number): string => t("units.seconds", { value: (ms / 1000).toFixed(3) });
-  const rows: readonly { key: string; label: string; cell: (lane: Extract<CompareLaneView, { ok: true }>) => string }[] = [
-    { key: "full", label: t("compare.fullSyncs"), cell: (l) => String(l.figures.fullSyncs) },
-    { key: "partial", label: t("compare.partialSyncs"), cell: (l) => String(l.figures.partialSyncs) },
-    { key: "bytes", label: t("compare.resyncBytes"), cell: (l) => formatBytes(l.figures.resyncBytes) },
-    { key: "converged", label: t("compare.convergedAt"), cell: (l) => (l.figures.convergedAtMs === null ? t("compare.never") : time(l.figures.convergedAtMs)) },
-    { key: "behind", label: t("compare.keysBehind"), cell: (l) => String(l.figures.keysBehind) },
-  ];
+  const nameOf = useCallback((id: string): string => view.names[id] ?? id, [view]);
+  const { past, now } = useMemo(() => differencesAt(view, cursorMs), [view, cursorMs]);
   return (
-    <div className="compare-grid">
-      <table className="compare-table">
-        <thead>
-          <tr>
-            <th>{t("compare.figure")}</th>
-            {view.lanes.map((lane) => (
-              <th key={lane.version} data-testid={`compare-lane-${lane.version}`}>
-                {lane.version}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.key}>
-              <th scope="row">{row.label}</th>
-              {view.lanes.map((lane) =>
-                lane.ok ? (
-                  <td key={lane.version} data-testid={`compare-${row.key}-${lane.version}`}>
-                    {row.cell(lane)}
-                  </td>
-                ) : row.key === "full" ? (
-                  <td key={lane.version} rowSpan={rows.length} className="muted small" data-testid={`compare-refused-${lane.version}`}>
-                    {t("compare.notTold", { reason: lane.reason })}
-                  </td>
-                ) : null,
-              )}
-            </tr>
-          ))}
-          <tr>
-            <th scope="row">{t("compare.syncs")}</th>
-            {view.lanes.map((lane) => (
-              <td key={lane.version} className="small">
-                {lane.ok && (
-                  <ul className="compare-syncs" data-testid={`compare-syncs-${lane.version}`}>
-                    {lane.syncs.map((s, i) => (
-                      <li key={i} className={`sync-${s.kind}`} data-kind={s.kind}>
-                        {t(s.kind === "full" ? "compare.syncFull" : "compare.syncPartial", { time: time(s.atMs), replica: nameOf(s.replica), master: nameOf(s.master), bytes: formatBytes(s.bytes) })}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-                {lane.ok && lane.notes.length > 0 && (
-                  <p className="muted">
-                    {t("compare.notes")}: {lane.notes.join(", ")}
-                  </p>
-                )}
-              </td>
-            ))}
-          </tr>
-        </tbody>
-      </table>
+    <div className="compare-body">
+      <section className={`compare-now${now === null ? " quiet" : ""}`} data-testid="compare-now" aria-live="polite">
+        {now !== null && (
+          <>
+            <strong>{t("compare.now")}</strong> <DifferenceText difference={now} nameOf={nameOf} />
+          </>
+        )}
+      </section>
+      <div className="compare-lanes">
+        {view.lanes.map((lane) => (
+          <LaneCard key={lane.version} lane={lane} cursorMs={cursorMs} endMs={endMs} nameOf={nameOf} />
+        ))}
+      </div>
       <section className="compare-differences" data-testid="compare-differences">
         <h3>{t("compare.differences")}</h3>
-        {differences.length === 0 ? (
+        {past.length === 0 ? (
           <p className="muted small">{t("compare.noDifference")}</p>
         ) : (
           <ul>
-            {differences.map((d) => (
-              <li key={`${d.replica}-${d.index}`}>
-                <span className="mono">{time(d.atMs)}</span>{" "}
-                {t("compare.difference", {
-                  index: d.index,
-                  replica: nameOf(d.replica),
-                  parts: d.parts
-                    .map((p) =>
-                      p.sync === null
-                        ? t("compare.partNone", { version: p.version })
-                        : t(p.sync.kind === "full" ? "compare.partFull" : "compare.partPartial", { version: p.version, bytes: formatBytes(p.sync.bytes) }),
-                    )
-                    .join("; "),
-                })}
+            {past.map((d) => (
+              <li key={`${d.replica}-${d.index}`} className={d === now ? "now" : undefined} data-testid="compare-difference">
+                <DifferenceText difference={d} nameOf={nameOf} />
               </li>
             ))}
           </ul>
         )}
       </section>
     </div>
+  );
+}
+
+function DifferenceText({ difference, nameOf }: { readonly difference: CompareDifferenceView; readonly nameOf: (id: string) => string }) {
+  const { t } = useTranslation();
+  const partText = (version: string, sync: CompareSyncView | null): string => {
+    if (sync === null) return t("compare.partNone", { version });
+    const bytes = formatBytes(sync.bytes);
+    if (sync.kind === "full") return sync.keys === null ? t("compare.partFullNoKeys", { version, bytes }) : t("compare.partFull", { version, bytes, keys: sync.keys });
+    return sync.writesMissed === null ? t("compare.partPartialBare", { version, bytes }) : t("compare.partPartial", { version, bytes, writes: sync.writesMissed });
+  };
+  const parts = difference.parts.map((p) => partText(p.version, p.sync)).join("; ");
+  return <span>{t("compare.difference", { time: t("units.seconds", { value: (difference.atMs / 1000).toFixed(3) }), replica: nameOf(difference.replica), parts })}</span>;
+}
+
+function LaneCard({ lane, cursorMs, endMs, nameOf }: { readonly lane: CompareLaneView; readonly cursorMs: number; readonly endMs: number; readonly nameOf: (id: string) => string }) {
+  const { t } = useTranslation();
+  return (
+    <article className="compare-lane" data-testid={`compare-lane-${lane.version}`} data-version={lane.version}>
+      <h4>{lane.version}</h4>
+      {lane.ok ? (
+        <ToldLaneBody lane={lane} cursorMs={cursorMs} endMs={endMs} nameOf={nameOf} />
+      ) : (
+        <p className="muted small" data-testid={`compare-refused-${lane.version}`}>
+          {t("compare.notTold", { reason: lane.reason })}
+        </p>
+      )}
+    </article>
+  );
+}
+
+function ToldLaneBody({ lane, cursorMs, endMs, nameOf }: { readonly lane: ToldLane; readonly cursorMs: number; readonly endMs: number; readonly nameOf: (id: string) => string }) {
+  const { t } = useTranslation();
+  const time = (ms: number): string => t("units.seconds", { value: (ms / 1000).toFixed(3) });
+  const costs = costsAtCursor(lane, cursorMs);
+  const states = nodeStatesAt(lane, cursorMs);
+  const syncs = syncsAt(lane, cursorMs);
+  const v = lane.version;
+  const rows: readonly { readonly key: string; readonly label: string; readonly value: string }[] = [
+    { key: "full", label: t("compare.fullSyncs"), value: String(costs.fullSyncs) },
+    { key: "partial", label: t("compare.partialSyncs"), value: String(costs.partialSyncs) },
+    { key: "bytes", label: t("compare.resyncBytes"), value: formatBytes(costs.resyncBytes) },
+    {
+      key: "away",
+      label: t("compare.outOfSync"),
+      value: costs.replicasOutOfSync === 0 ? time(costs.outOfSyncMs) : t("compare.outOfSyncNow", { time: time(costs.outOfSyncMs), count: costs.replicasOutOfSync }),
+    },
+    { key: "missed", label: t("compare.writesMissed"), value: String(costs.writesMissed) },
+    { key: "lost", label: t("compare.keysLost"), value: String(costs.keysLost) },
+  ];
+  return (
+    <>
+      <LaneStrip lane={lane} cursorMs={cursorMs} endMs={endMs} nameOf={nameOf} />
+      <p className="compare-states small">
+        {[...states].map(([node, state]) => (
+          <span key={node} className={`compare-state ${stateClass(state)}`} data-testid={`compare-state-${v}-${nameOf(node)}`} data-state={stateClass(state)}>
+            {t("compare.nodeState", { node: nameOf(node), state: t(STATE_KEYS[stateClass(state)]) })}
+          </span>
+        ))}
+      </p>
+      <table className="compare-costs" data-testid={`compare-cost-${v}`}>
+        <caption className="muted small">{t("compare.figure")}</caption>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key}>
+              <th scope="row">{row.label}</th>
+              <td data-testid={`compare-${row.key}-${v}`}>{row.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <details className="compare-syncs-box" open>
+        <summary className="small">{t("compare.syncs")}</summary>
+        <ul className="compare-syncs small" data-testid={`compare-syncs-${v}`}>
+          {syncs.map((s, i) => (
+            <li key={i} className={`sync-${s.kind}`} data-kind={s.kind} data-replica={nameOf(s.replica)}>
+              {t(s.kind === "full" ? "compare.syncFull" : "compare.syncPartial", { time: time(s.atMs), replica: nameOf(s.replica), master: nameOf(s.master), bytes: formatBytes(s.bytes) })}
+            </li>
+          ))}
+        </ul>
+      </details>
+      {lane.marks.length > 0 && (
+        <div className="compare-marks small" data-testid={`compare-marks-${v}`}>
+          <span className="muted">{t("compare.marks")}</span>
+          <ul>
+            {lane.marks.map((mark, i) => (
+              <li key={i} className={`mark-${mark.kind}`} data-kind={mark.kind}>
+                <MarkText mark={mark} version={v} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+}
+
+function MarkText({ mark, version }: { readonly mark: CompareMarkView; readonly version: string }) {
+  const { t } = useTranslation();
+  const time = t("units.seconds", { value: (mark.atMs / 1000).toFixed(3) });
+  switch (mark.kind) {
+    case "translated":
+      return <>{t("compare.mark.translated", { time, from: mark.from, to: mark.to })}</>;
+    case "skipped":
+      return <>{t("compare.mark.skipped", { time, what: mark.what, reason: t(SKIP_KEYS[mark.reason]) })}</>;
+    case "unknown":
+      return <>{t("compare.mark.unknown", { time, command: mark.command, version })}</>;
+    case "setting":
+      return <>{t("compare.mark.setting", { name: mark.name })}</>;
+  }
+}
+
+/** Strip geometry (SVG user units). */
+const STRIP = { width: 300, row: 14, gap: 4, label: 22 } as const;
+
+/** A lane's nodes over time: a row per node coloured by state, resyncs marked, the cursor across. */
+function LaneStrip({ lane, cursorMs, endMs, nameOf }: { readonly lane: ToldLane; readonly cursorMs: number; readonly endMs: number; readonly nameOf: (id: string) => string }) {
+  const { t } = useTranslation();
+  const spans = useMemo(() => stateSpans(lane, endMs), [lane, endMs]);
+  const nodes = [...spans.keys()];
+  const span = Math.max(endMs, 1);
+  const x = (ms: number): number => STRIP.label + (Math.min(Math.max(ms, 0), span) / span) * (STRIP.width - STRIP.label);
+  const rowY = (i: number): number => i * (STRIP.row + STRIP.gap);
+  const height = Math.max(1, nodes.length) * (STRIP.row + STRIP.gap);
+  const time = (ms: number): string => t("units.seconds", { value: (ms / 1000).toFixed(3) });
+  return (
+    <svg className="compare-strip" viewBox={`0 0 ${STRIP.width} ${height}`} preserveAspectRatio="none" role="img" aria-label={lane.version} data-testid={`compare-strip-${lane.version}`}>
+      {nodes.map((node, i) => (
+        <g key={node}>
+          <text x={0} y={rowY(i) + STRIP.row - 3} className="compare-strip-name">
+            {nameOf(node)}
+          </text>
+          {spans.get(node)!.map((s, j) => (
+            <rect key={j} x={x(s.fromMs)} y={rowY(i)} width={Math.max(0.5, x(s.toMs) - x(s.fromMs))} height={STRIP.row} className={`span ${stateClass(s.state)}`}>
+              <title>{t("compare.stripTitle", { node: nameOf(node), state: t(STATE_KEYS[stateClass(s.state)]), from: time(s.fromMs), to: time(s.toMs) })}</title>
+            </rect>
+          ))}
+          {lane.syncs
+            .filter((s) => s.replica === node)
+            .map((s, j) => (
+              <rect key={`sync-${j}`} x={x(s.atMs) - 1.5} y={rowY(i) + 2} width={3} height={STRIP.row - 4} className={`sync-mark ${s.kind}`} data-kind={s.kind}>
+                <title>{t(s.kind === "full" ? "compare.syncFull" : "compare.syncPartial", { time: time(s.atMs), replica: nameOf(s.replica), master: nameOf(s.master), bytes: formatBytes(s.bytes) })}</title>
+              </rect>
+            ))}
+        </g>
+      ))}
+      <line x1={x(cursorMs)} x2={x(cursorMs)} y1={0} y2={height} className="compare-cursor" />
+    </svg>
   );
 }

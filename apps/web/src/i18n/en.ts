@@ -5,7 +5,8 @@
  * Words that redis itself prints (INFO fields, `wait_bgsave`, command names) are not translated.
  */
 import { gesturesEn, glossaryEn, lessonsEn, restartWarningEn, waitsEn } from "../lessons/strings.en.ts";
-import { compareEn, sequenceEn } from "../sequence/strings.en.ts";
+import { compareEn } from "../compare/strings.en.ts";
+import { sequenceEn } from "../sequence/strings.en.ts";
 import { classroomEn } from "../classroom/strings.en.ts";
 import { keyspaceEn } from "../keyspace/strings.en.ts";
 

@@ -8,7 +8,8 @@ import type { Catalogue } from "./en.ts";
 import { gesturesZh, glossaryZh, lessonsZh, restartWarningZh, waitsZh } from "../lessons/strings.zh.ts";
 import { classroomZh } from "../classroom/strings.zh.ts";
 import { keyspaceZh } from "../keyspace/strings.zh.ts";
-import { compareZh, sequenceZh } from "../sequence/strings.zh.ts";
+import { compareZh } from "../compare/strings.zh.ts";
+import { sequenceZh } from "../sequence/strings.zh.ts";
 
 export const zh: Catalogue = {
   app: {

@@ -80,30 +80,3 @@ export const sequenceEn = {
     outOfSync: "OUT_OF_SYNC",
   },
 } as const;
-
-/** English strings of the comparison. */
-export const compareEn = {
-  title: "The same story under every protocol",
-  intro: "This lab's inputs (topology, writes, faults) replayed with every node of each kind, up to the moment shown.",
-  run: "Compare",
-  running: "Replaying the story under each protocol…",
-  failed: "Could not compare: {{message}}",
-  notTold: "Not comparable: {{reason}}",
-  figure: "Cost so far",
-  fullSyncs: "Full resyncs",
-  partialSyncs: "Partial resyncs",
-  resyncBytes: "Bytes sent to resync",
-  convergedAt: "Last resync done at",
-  never: "—",
-  keysBehind: "Keys a replica lacks",
-  notes: "Translated",
-  syncs: "Resyncs",
-  syncFull: "{{time}} {{replica}} ← {{master}}: full ({{bytes}})",
-  syncPartial: "{{time}} {{replica}} ← {{master}}: partial ({{bytes}})",
-  differences: "Where they differ",
-  noDifference: "Every protocol resynced the same way so far.",
-  difference: "Resync {{index}} of {{replica}}: {{parts}}",
-  partFull: "{{version}} transfers the whole dataset again ({{bytes}})",
-  partPartial: "{{version}} sends {{bytes}} from its backlog",
-  partNone: "{{version}} does not resync",
-} as const;

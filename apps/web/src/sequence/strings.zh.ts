@@ -1,6 +1,6 @@
 /** 时序图与协议对比的中文字符串（issue 10）。 */
 import type { Catalogue } from "../i18n/en.ts";
-import type { compareEn, sequenceEn } from "./strings.en.ts";
+import type { sequenceEn } from "./strings.en.ts";
 
 export const sequenceZh: Catalogue<typeof sequenceEn> = {
   open: "时序图",
@@ -77,30 +77,4 @@ export const sequenceZh: Catalogue<typeof sequenceEn> = {
     noop: "noop",
     outOfSync: "OUT_OF_SYNC",
   },
-};
-
-export const compareZh: Catalogue<typeof compareEn> = {
-  title: "同一个故事，在每种协议下",
-  intro: "把本实验的输入（拓扑、写入、故障）用每种节点重放，直到所显示的时刻。",
-  run: "对比",
-  running: "正在每种协议下重放故事…",
-  failed: "无法对比：{{message}}",
-  notTold: "无法对比：{{reason}}",
-  figure: "目前的代价",
-  fullSyncs: "全量重同步",
-  partialSyncs: "部分重同步",
-  resyncBytes: "重同步发送的字节",
-  convergedAt: "最后一次重同步完成于",
-  never: "—",
-  keysBehind: "副本缺少的键",
-  notes: "已转换",
-  syncs: "重同步",
-  syncFull: "{{time}} {{replica}} ← {{master}}：全量（{{bytes}}）",
-  syncPartial: "{{time}} {{replica}} ← {{master}}：部分（{{bytes}}）",
-  differences: "差异所在",
-  noDifference: "到目前为止，各协议的重同步方式相同。",
-  difference: "{{replica}} 的第 {{index}} 次重同步：{{parts}}",
-  partFull: "{{version}} 再次传输整个数据集（{{bytes}}）",
-  partPartial: "{{version}} 从积压缓冲区发送 {{bytes}}",
-  partNone: "{{version}} 不需要重同步",
 };

@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 import { readLegacyFixture } from "../../test/legacy/legacy-fixture.ts";
 import { healKillAndPromote, masterAndTwoReplicas } from "../../test/sequence-story.ts";
 import { type Lab } from "../lab/lab.ts";
-import { compareProtocols, translateLog, type CompareLane } from "./compare.ts";
+import { compareProtocols, costsAt, translateLog, type CompareLane } from "./compare.ts";
+import { differencesOf } from "./compare-differences.ts";
 
 /** The story on a 7.0 lab (the lab a user would have built). */
 function defaultStory(): Lab {
@@ -88,11 +89,79 @@ describe("the default story under every protocol", () => {
     expect(lane(lanes, "7.0").figures.keysBehind).toBe(0);
   });
 
-  it("REPLICAOF is told as SLAVEOF before 5.0, and SSDB refuses REPLICAOF NO ONE", () => {
-    const inputs = lab.inputs.toArray();
+  // The moments of the story, from its log: the kill of C's link, the heal, the kill of A.
+  const inputs = lab.inputs.toArray();
+  const dropMs = inputs.find((i) => i.op === "command" && new TextDecoder().decode(i.argv[0]) === "CLIENT")!.t;
+  const killMs = inputs.find((i) => i.op === "kill")!.t;
+  const redis = ["2.6", "2.8", "4.0", "7.0"];
+
+  it("a cursor 1 s into the cut: C is out of sync in every redis lane, and has missed the 11 SETs written since", () => {
+    for (const version of redis) {
+      const costs = costsAt(lane(lanes, version).moments, dropMs + 1000.5);
+      expect([version, costs.fullSyncs, costs.partialSyncs, costs.replicasOutOfSync, costs.writesMissed]).toEqual([version, 2, 0, 1, 11]);
+      expect(costs.outOfSyncMs).toBeCloseTo(1000.5, 6);
+    }
+  });
+
+  it("a cursor after C's reconnect and before A's kill: 2.6's third full sync beside the others' partial one, 20 writes missed", () => {
+    const c = lab.resolve("C")!;
+    const cursor = killMs - 1;
+    const counts = redis.map((version) => {
+      const costs = costsAt(lane(lanes, version).moments, cursor);
+      expect(costs.replicasOutOfSync).toBe(0);
+      expect(costs.writesMissed).toBe(20);
+      return [costs.fullSyncs, costs.partialSyncs];
+    });
+    expect(counts).toEqual([
+      [3, 0],
+      [2, 1],
+      [2, 1],
+      [2, 1],
+    ]);
+    // 2.6 sent the dataset again; 7.0 sent the backlog: the 20 SETs, no more.
+    const resend = lane(lanes, "2.6").syncs.filter((s) => s.replica === c)[1]!;
+    const backlog = lane(lanes, "7.0").syncs.filter((s) => s.replica === c)[1]!;
+    expect(resend.keys).toBe(30);
+    expect(backlog.bytes).toBe(Array.from({ length: 20 }, (_, i) => `*3\r\n$3\r\nSET\r\n$3\r\nk${i + 10}\r\n$3\r\nv${i + 10}\r\n`).join("").length);
+    expect(costsAt(lane(lanes, "7.0").moments, cursor).resyncBytes - costsAt(lane(lanes, "7.0").moments, dropMs).resyncBytes).toBe(backlog.bytes);
+  });
+
+  it("calls out where the lanes part ways, with their numbers, at the moment it happens", () => {
+    const names = { [lab.resolve("C")!]: "C" };
+    const differences = differencesOf(lanes, names);
+    const drop = differences.find((d) => d.atMs > dropMs && d.atMs < killMs)!;
+    expect(drop.parts.map((p) => [p.version, p.sync?.kind ?? "none"])).toEqual([
+      ["2.6", "full"],
+      ["2.8", "partial"],
+      ["4.0", "partial"],
+      ["7.0", "partial"],
+      ["ssdb", "full"],
+    ]);
+    expect(drop.text).toContain("2.6 transfers the whole dataset again (30 keys, ");
+    expect(drop.text).toContain("7.0 sends 620 B from its backlog (20 writes missed)");
+    const promotion = differences.find((d) => d.atMs > killMs)!;
+    expect(promotion.parts.filter((p) => p.sync?.kind === "full").map((p) => p.version)).toEqual(["2.6", "2.8"]);
+  });
+
+  it("REPLICAOF is told as SLAVEOF before 5.0; SSDB skips REPLICAOF NO ONE and marks CLIENT KILL, and tells the rest", () => {
     const told = translateLog(inputs, "2.6");
     expect(told.ok && told.notes).toEqual(["REPLICAOF → SLAVEOF"]);
-    const ssdb = lanes.find((l) => l.version === "ssdb")!;
-    expect(ssdb.ok).toBe(false);
+    const ssdb = lane(lanes, "ssdb");
+    expect(ssdb.marks.map((m) => m.kind).sort()).toEqual(["skipped", "translated", "translated", "unknown"]);
+    const skipped = ssdb.marks.find((m) => m.kind === "skipped")!;
+    expect(skipped.atMs).toBeGreaterThan(killMs);
+    // C, pointed at B, copies B's dataset: every key is still there.
+    expect(ssdb.figures.keys[lab.resolve("C")!]).toBe(31);
+  });
+
+  it("WAIT goes to 2.6 and 2.8 as it is, marked unknown before 3.0", () => {
+    const { lab: small, a } = masterAndTwoReplicas("compare-wait");
+    small.command(a, "SET", "k", "v");
+    small.command(a, "WAIT", "2", "100");
+    small.advance(200);
+    const told = compareProtocols(small.creation, small.inputs.toArray(), small.nowMs, ["2.8", "7.0"]);
+    const marks = told.map((l) => (l.ok ? l.marks.filter((m) => m.kind === "unknown") : null));
+    expect(marks[0]).toEqual([{ kind: "unknown", atMs: expect.any(Number), command: "WAIT", since: "3.0" }]);
+    expect(marks[1]).toEqual([]);
   });
 });
