@@ -18,14 +18,18 @@ export class EventQueue<T> {
 
   push(timeMs: number, value: T): void {
     const heap = this.heap;
-    heap.push({ timeMs, seq: this.seq++, value });
-    let i = heap.length - 1;
+    const entry: Entry<T> = { timeMs, seq: this.seq++, value };
+    // Sift up by moving parents down into the hole, then place the entry once (no swaps).
+    let i = heap.length;
+    heap.push(entry);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const above = heap[parent]!;
+      if (!before(entry, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   /** Time of the earliest event, or Infinity. */
@@ -33,26 +37,30 @@ export class EventQueue<T> {
     return this.heap.length > 0 ? this.heap[0]!.timeMs : Infinity;
   }
 
-  pop(): { timeMs: number; value: T } | undefined {
+  /** The earliest event (its time and value), or undefined when none is queued. */
+  pop(): { readonly timeMs: number; readonly value: T } | undefined {
     const heap = this.heap;
     if (heap.length === 0) return undefined;
     const top = heap[0]!;
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+    const size = heap.length;
+    if (size > 0) {
+      // Sift the last entry down from the root through the hole.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= size) break;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
+        const child = r < size && before(heap[r]!, heap[l]!) ? r : l;
+        const below = heap[child]!;
+        if (!before(below, last)) break;
+        heap[i] = below;
+        i = child;
       }
+      heap[i] = last;
     }
-    return { timeMs: top.timeMs, value: top.value };
+    // The entry itself: a pop per event, so no new object for it.
+    return top;
   }
 
   /** Every pending value (unordered), for inspection. */

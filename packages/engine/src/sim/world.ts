@@ -42,6 +42,9 @@ type WorldEvent =
   | { readonly type: "timer"; readonly host: Host; readonly token: number }
   | { readonly type: "writable"; readonly conn: SimConnection; readonly side: 0 | 1 };
 
+/** The end of a connection a simulated host holds. */
+type HostEndpoint = Extract<Endpoint, { readonly kind: "host" }>;
+
 export interface WorldOptions {
   readonly seed: number | string;
   /** Unix ms at virtual time 0. */
@@ -381,20 +384,28 @@ export class World implements NodeStepClock {
   private transmit(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array, writtenMs?: number): void {
     const link = this.pathOf(conn);
     const dir = conn.dirs[fromSide];
-    let pieces = this.splitChunks && bytes.length > 1 ? this.split(bytes) : [bytes];
+    const whole = !this.splitChunks || bytes.length <= 1;
     // On a bandwidth-limited path a large write arrives as it is serialized, segment by segment,
     // so a long RDB transfer shows progress instead of landing all at once.
-    if (Number.isFinite(link.bandwidthBytesPerSec) && bytes.length > SEGMENT_BYTES) pieces = segment(pieces);
-    for (const piece of pieces) {
-      const start = Math.max(this.nowMs, dir.busyUntilMs);
-      const serialize = Number.isFinite(link.bandwidthBytesPerSec) ? (piece.length * 1000) / link.bandwidthBytesPerSec : 0;
-      dir.busyUntilMs = start + serialize;
-      const arrival = Math.max(dir.busyUntilMs + link.latencyMs, dir.lastArrivalMs);
-      dir.lastArrivalMs = arrival;
-      conn.bytesInFlight += piece.length;
-      this.wireTap?.bytes(conn, fromSide, piece, writtenMs ?? start, arrival);
-      this.schedule(arrival, { type: "deliver", conn, toSide: fromSide === 0 ? 1 : 0, bytes: piece });
+    if (whole && (bytes.length <= SEGMENT_BYTES || !Number.isFinite(link.bandwidthBytesPerSec))) {
+      // One piece, the common case: no array of pieces.
+      this.transmitPiece(conn, fromSide, link, dir, bytes, writtenMs);
+      return;
     }
+    let pieces = whole ? [bytes] : this.split(bytes);
+    if (Number.isFinite(link.bandwidthBytesPerSec) && bytes.length > SEGMENT_BYTES) pieces = segment(pieces);
+    for (const piece of pieces) this.transmitPiece(conn, fromSide, link, dir, piece, writtenMs);
+  }
+
+  private transmitPiece(conn: SimConnection, fromSide: 0 | 1, link: LinkSettings, dir: Direction, piece: Uint8Array, writtenMs: number | undefined): void {
+    const start = Math.max(this.nowMs, dir.busyUntilMs);
+    const serialize = Number.isFinite(link.bandwidthBytesPerSec) ? (piece.length * 1000) / link.bandwidthBytesPerSec : 0;
+    dir.busyUntilMs = start + serialize;
+    const arrival = Math.max(dir.busyUntilMs + link.latencyMs, dir.lastArrivalMs);
+    dir.lastArrivalMs = arrival;
+    conn.bytesInFlight += piece.length;
+    this.wireTap?.bytes(conn, fromSide, piece, writtenMs ?? start, arrival);
+    this.schedule(arrival, { type: "deliver", conn, toSide: fromSide === 0 ? 1 : 0, bytes: piece });
   }
 
   private split(bytes: Uint8Array): Uint8Array[] {
@@ -493,10 +504,11 @@ export class World implements NodeStepClock {
 
   /** The side of `conn` that is the host's local connection `local` (both, for a node connected to itself). */
   private sideOfHost(conn: SimConnection, host: Host, local: ConnId): 0 | 1 | null {
-    for (const side of [0, 1] as const) {
-      const end = conn.sides[side];
-      if (end && end.kind === "host" && end.host === host && end.conn === local) return side;
-    }
+    // Every send asks: the two sides are looked at without making an array of them.
+    const first = conn.sides[0];
+    if (first.kind === "host" && first.host === host && first.conn === local) return 0;
+    const second = conn.sides[1];
+    if (second && second.kind === "host" && second.host === host && second.conn === local) return 1;
     return null;
   }
 
@@ -740,22 +752,26 @@ export class World implements NodeStepClock {
       this.consumed(conn, fromSide, bytes.length);
       return;
     }
+    // The most frequent event: no closure unless the host is frozen and the delivery must wait.
+    if (end.host.frozen) end.host.inbox.push(() => this.deliverToHost(conn, end, fromSide, bytes));
+    else this.deliverToHost(conn, end, fromSide, bytes);
+  }
+
+  private deliverToHost(conn: SimConnection, end: HostEndpoint, fromSide: 0 | 1, bytes: Uint8Array): void {
     const host = end.host;
-    this.runOnHost(host, () => {
-      if (!host.process || host.generation !== end.generation || end.conn === null) {
-        this.wireTap?.lost?.(conn, fromSide, bytes.length, "crashed");
-        return;
-      }
-      if (host.conns.get(end.conn) !== conn) {
-        // Closed locally: the bytes meet a reset.
-        this.wireTap?.lost?.(conn, fromSide, bytes.length, "closed");
-        return;
-      }
-      this.wireTap?.delivered?.(conn, fromSide, bytes.length);
-      host.process.receive(this.nowMs, end.conn, bytes);
-      this.consumed(conn, fromSide, bytes.length);
-      this.afterNodeStep(host);
-    });
+    if (!host.process || host.generation !== end.generation || end.conn === null) {
+      this.wireTap?.lost?.(conn, fromSide, bytes.length, "crashed");
+      return;
+    }
+    if (host.conns.get(end.conn) !== conn) {
+      // Closed locally: the bytes meet a reset.
+      this.wireTap?.lost?.(conn, fromSide, bytes.length, "closed");
+      return;
+    }
+    this.wireTap?.delivered?.(conn, fromSide, bytes.length);
+    host.process.receive(this.nowMs, end.conn, bytes);
+    this.consumed(conn, fromSide, bytes.length);
+    this.afterNodeStep(host);
   }
 
   private onFin(conn: SimConnection, toSide: 0 | 1): void {

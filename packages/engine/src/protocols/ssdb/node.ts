@@ -247,9 +247,10 @@ export class SsdbNode implements NodeProcess<SsdbView> {
           progressed = true;
         }
       }
-      const before = this.masterLinks.length;
-      this.masterLinks = this.masterLinks.filter((l) => !l.ended);
-      if (this.masterLinks.length !== before) this.changeCount++;
+      if (this.masterLinks.some((l) => l.ended)) {
+        this.masterLinks = this.masterLinks.filter((l) => !l.ended);
+        this.changeCount++;
+      }
       for (const released of this.snapshots.sweep(now)) {
         this.trace({ kind: "binlog-sync", side: "master", peer: released.host, decision: "snapshot-released", seq: released.binlogSeq, message: `aborted snapshot for ${released.host} (seq ${released.binlogSeq}) released after its timeout` });
       }

@@ -36,6 +36,8 @@ export const SNAPSHOT_TIMEOUT_MS = 3_600_000;
 export const SNAPSHOT_SWEEP_MS = 30_000;
 /** The binlog wait: `pthread_cond_timedwait` for one second, a noop after more than 30 timeouts. */
 const BINLOG_WAIT_MS = 1_000;
+/** A sweep that released nothing. */
+const NONE: readonly PinnedSnapshot[] = [];
 const NOOP_AFTER_TIMEOUTS = 30;
 
 /** The pinned snapshots of one master, by slave host. */
@@ -70,12 +72,14 @@ export class SnapshotRegistry {
 
   /** When the cleanup thread next looks (only while an ABORT snapshot exists). */
   nextSweepMs(nowMs: number): number {
-    if (![...this.byHost.values()].some((s) => s.status !== "ACTIVE")) return Infinity;
+    if (!this.anyInactive()) return Infinity;
     return this.bootMs + Math.floor((nowMs - this.bootMs) / SNAPSHOT_SWEEP_MS + 1) * SNAPSHOT_SWEEP_MS;
   }
 
   /** The cleanup pass: releases snapshots not ACTIVE whose `last_active + timeout < now` (SN-8). */
-  sweep(nowMs: number): PinnedSnapshot[] {
+  sweep(nowMs: number): readonly PinnedSnapshot[] {
+    // Asked at every node step: nothing is copied unless a snapshot may be due.
+    if (!this.anyInactive()) return NONE;
     const released: PinnedSnapshot[] = [];
     for (const pinned of [...this.byHost.values()]) {
       if (pinned.status !== "ACTIVE" && pinned.lastActiveMs + SNAPSHOT_TIMEOUT_MS < nowMs) {
@@ -84,6 +88,11 @@ export class SnapshotRegistry {
       }
     }
     return released;
+  }
+
+  private anyInactive(): boolean {
+    for (const pinned of this.byHost.values()) if (pinned.status !== "ACTIVE") return true;
+    return false;
   }
 
   releaseAll(): void {
