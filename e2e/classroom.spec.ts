@@ -17,13 +17,26 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { card, createLab, openLab, runInConsole, selectNode } from "./helpers.ts";
+import { expect as baseExpect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { card, createLab, runInConsole, selectNode } from "./helpers.ts";
+
+/**
+ * Every wait in this file is long: three browsers and one or two servers share a loaded two-core
+ * CI machine, where a page's first load alone can take more than the default 15 s.
+ */
+const expect = baseExpect.configure({ timeout: 30_000 });
 
 const keysOf = (page: Page, node: string) => card(page, node).locator('[data-field="keys"]').first();
 const bar = (page: Page) => page.getByTestId("classroom-bar");
 /** How long a page may take to see what the server or another page did, on a loaded machine. */
 const SLOW = { timeout: 30_000 } as const;
+
+/** Opens a lab in a page and waits for its stream. */
+async function openLab(page: Page, labId: string): Promise<void> {
+  await page.goto(`/?lab=${encodeURIComponent(labId)}`);
+  await expect(page.locator(".app[data-loaded='true']")).toBeVisible();
+  await expect(page.getByTestId("connection")).toHaveAttribute("data-status", "open");
+}
 
 /** A request from inside a page (its cookies, its origin): the status and the error code. */
 function fetchFrom(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; code: string | null }> {
@@ -162,9 +175,7 @@ test("an instructor and two students: follow live, fork, a refused REST write, b
   await expect(bar(two.page)).toContainText(/fork stays yours/i);
   await expect(await runInConsole(two.page, "A", "SET theirs two")).toContainText("OK");
   // Student one goes back to its fork: it still works, with what it wrote during the class.
-  await one.page.goto(`/?lab=${encodeURIComponent(forkId)}`);
-  await expect(one.page.locator(".app[data-loaded='true']")).toBeVisible(SLOW);
-  await expect(one.page.getByTestId("connection")).toHaveAttribute("data-status", "open", SLOW);
+  await openLab(one.page, forkId);
   await expect(await runInConsole(one.page, "A", "GET mine")).toContainText("forked");
   await expect(await runInConsole(one.page, "A", "SET after class")).toContainText("OK");
   // And neither student may act on the other's fork.
