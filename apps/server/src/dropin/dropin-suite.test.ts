@@ -4,11 +4,12 @@
  * real redis-server 7.0.15 processes doing the same; the figures compared are read from the real
  * pair, live. Without redis-server installed these tests fail; they never skip.
  */
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
+import { haveRedisTools, RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
 import { RespClient, waitForSamePosition } from "../testing/resp-client.ts";
-import { type Launcher, launcher, logTexts } from "./launcher-process.ts";
+import { type Launcher, launcher, logTexts, withClient } from "./launcher-process.ts";
 
 function requireRedisServer(): void {
   if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
@@ -23,6 +24,7 @@ const CONFIG = `${Object.entries(SETTINGS)
 interface Pair {
   readonly masterPort: number;
   readonly replicaPort: number;
+  readonly masterLog: string;
   readonly replicaLog: string;
 }
 
@@ -34,6 +36,29 @@ async function answer(client: RespClient, ...args: (string | number)[]): Promise
     // The client names the command and port first ("DEBUG REPLICATE on 1234: ERR ...").
     return `error: ${(error as Error).message.replace(/^.*? on \d+: /, "")}`;
   }
+}
+
+/**
+ * Writes `text` on a new connection and returns what came back until the server closed it (then
+ * "<closed>" is appended) or 3 s passed, as printable text (the RDB payload of a SYNC cut to its
+ * first line).
+ */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    const done = (closed: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const got = Buffer.concat(chunks).toString("latin1");
+      resolve(`${got.replace(/\$\d+\r\nREDIS[\s\S]*$/, "$<rdb>")}${closed ? "<closed>" : ""}`);
+    };
+    const timer = setTimeout(() => done(false), 3000);
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => done(true));
+    socket.on("error", reject);
+    socket.on("connect", () => socket.write(text));
+  });
 }
 
 async function offset(client: RespClient): Promise<number> {
@@ -59,12 +84,12 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
       const master = await launcher(scratch.dir, "lab-master", CONFIG);
       const replica = await launcher(scratch.dir, "lab-replica", CONFIG);
       launchers.push(master, replica);
-      made = { masterPort: master.port, replicaPort: replica.port, replicaLog: replica.logPath };
+      made = { masterPort: master.port, replicaPort: replica.port, masterLog: master.logPath, replicaLog: replica.logPath };
     } else {
       const master = await RedisServerProcess.start(scratch.dir, "real-master", SETTINGS);
       const replica = await RedisServerProcess.start(scratch.dir, "real-replica", SETTINGS);
       reals.push(master, replica);
-      made = { masterPort: master.port, replicaPort: replica.port, replicaLog: join(replica.dir, "log") };
+      made = { masterPort: master.port, replicaPort: replica.port, masterLog: join(master.dir, "log"), replicaLog: join(replica.dir, "log") };
     }
     const [m, r] = await Promise.all([RespClient.connect(made.masterPort), RespClient.connect(made.replicaPort)]);
     try {
@@ -194,6 +219,77 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
     return seen;
   }
 
+  /**
+   * replication.tcl "replica do not write the reply to the replication link" and "PSYNC with wrong
+   * offset should throw error": a replica client that sends a command getting a reply is logged and
+   * dropped unanswered (a keyspace command is refused first, and the refusal logged as CRITICAL);
+   * a PSYNC with an offset that is no number gets an error and is logged.
+   */
+  async function replicaMisuse(p: Pair): Promise<Record<string, unknown>> {
+    const seen: Record<string, unknown> = {};
+    seen.syncThenPing = await rawExchange(p.masterPort, "SYNC\r\nPING\r\n");
+    seen.psyncThenGet = await rawExchange(p.masterPort, "PSYNC replicationid -1\r\nGET foo\r\n");
+    seen.wrongOffset = await rawExchange(p.masterPort, "PSYNC replicationid offset_str\r\nPING\r\n");
+    await withClient(p.masterPort, async (m) => {
+      seen.stillAnswers = await m.text("PING");
+      seen.errors = (await m.info("errorstats")).errorstat_ERR;
+    });
+    // The client's description after "disconnecting it: " and replicas' addresses differ by run.
+    seen.log = logTexts(p.masterLog)
+      .filter((text) => /^(Replica generated a reply|== CRITICAL == This master|Replica .* wrong offset)/.test(text))
+      .map((text) => text.replace(/disconnecting it: .*$/, "disconnecting it: …").replace(/^Replica \S+ asks/, "Replica … asks"));
+    return seen;
+  }
+
+  /**
+   * replication.tcl "Kill rdb child process if its dumping RDB is not useful": rdb-key-save-delay
+   * keeps a BGSAVE for two disk-sync replicas running (rdb_bgsave_in_progress, both wait_bgsave);
+   * it survives the first replica leaving, ends when the last leaves without save points, and
+   * survives that with save points. Three servers of a kind: a master with two replicas.
+   */
+  async function slowRdbChild(start: (name: string) => Promise<number>): Promise<Record<string, unknown>> {
+    const seen: Record<string, unknown> = {};
+    const [masterPort, replica1Port, replica2Port] = [await start("slow-master"), await start("slow-replica1"), await start("slow-replica2")];
+    const [m, r1, r2] = await Promise.all([RespClient.connect(masterPort), RespClient.connect(replica1Port), RespClient.connect(replica2Port)]);
+    const bgsave = async (): Promise<string> => (await m.info("persistence")).rdb_bgsave_in_progress ?? "?";
+    const states = async (): Promise<string> => {
+      const info = await m.info("replication");
+      return [info.slave0, info.slave1].map((line) => /state=([a-z_]+)/.exec(line ?? "")?.[1] ?? "none").join(",");
+    };
+    try {
+      for (let i = 0; i < 10; i++) await m.text("SET", i, i);
+      await m.text("CONFIG", "SET", "rdb-key-save-delay", 1_000_000);
+      await m.text("CONFIG", "SET", "repl-diskless-sync", "no");
+      await m.text("CONFIG", "SET", "save", "");
+      // Hidden, as in redis: only its exact name shows it.
+      seen.configGetExact = await m.call("CONFIG", "GET", "rdb-key-save-delay");
+      seen.configGetPattern = await m.call("CONFIG", "GET", "rdb-key-save*");
+      await r1.text("REPLICAOF", "127.0.0.1", String(masterPort));
+      await r2.text("REPLICAOF", "127.0.0.1", String(masterPort));
+      await waitFor(async () => (await bgsave()) === "1" && (await states()) === "wait_bgsave,wait_bgsave", 10_000, "the RDB child to start");
+      await r1.text("REPLICAOF", "NO", "ONE");
+      await sleep(100);
+      seen.afterFirstLeft = await bgsave();
+      await r2.text("REPLICAOF", "NO", "ONE");
+      await waitFor(async () => (await bgsave()) === "0", 5_000, "the RDB child to be killed");
+      seen.afterBothLeft = await bgsave();
+      await m.text("CONFIG", "SET", "save", "900 1");
+      await r1.text("REPLICAOF", "127.0.0.1", String(masterPort));
+      await r2.text("REPLICAOF", "127.0.0.1", String(masterPort));
+      await waitFor(async () => (await bgsave()) === "1" && (await states()) === "wait_bgsave,wait_bgsave", 10_000, "the RDB child to start again");
+      await r1.text("REPLICAOF", "NO", "ONE");
+      await r2.text("REPLICAOF", "NO", "ONE");
+      await sleep(200);
+      seen.withSavePoints = await bgsave();
+      await m.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
+    } finally {
+      m.close();
+      r1.close();
+      r2.close();
+    }
+    return seen;
+  }
+
   it("DEBUG REPLICATE and a replica's refusals of its master's commands", async () => {
     requireRedisServer();
     const real = await divergence(await pair("real"));
@@ -209,6 +305,31 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
     expect(lab).toEqual(real);
     expect(real.ttl).toBe("-1");
   }, 120_000);
+
+  it("a replica client that gets a reply is logged and dropped; PSYNC with a wrong offset", async () => {
+    requireRedisServer();
+    const real = await replicaMisuse(await pair("real"));
+    const lab = await replicaMisuse(await pair("lab"));
+    expect(lab).toEqual(real);
+    expect(real.log).toContain("== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'");
+  }, 120_000);
+
+  it("a BGSAVE for replication kept running by rdb-key-save-delay, killed when no replica needs it", async () => {
+    requireRedisServer();
+    const real = await slowRdbChild(async (name) => {
+      const server = await RedisServerProcess.start(scratch.dir, `real-${name}`, SETTINGS);
+      reals.push(server);
+      return server.port;
+    });
+    const lab = await slowRdbChild(async (name) => {
+      const node = await launcher(scratch.dir, `lab-${name}`, CONFIG);
+      launchers.push(node);
+      return node.port;
+    });
+    expect(lab).toEqual(real);
+    expect(real.afterFirstLeft).toBe("1");
+    expect(real.withSavePoints).toBe("1");
+  }, 180_000);
 
   it("a client blocked on a master that becomes a replica is unblocked with an error", async () => {
     requireRedisServer();

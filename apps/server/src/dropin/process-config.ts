@@ -1,7 +1,7 @@
 /**
  * CONFIG SET and CONFIG GET of the settings the engine node does not hold: the process's own
  * (port, dir, logfile, loglevel …, which this driver acts on) and the redis 7.0 settings the lab
- * does not model (repl-diskless-load, rdb-key-save-delay, key-load-delay …), which are kept and
+ * does not model (repl-diskless-load, key-load-delay …), which are kept and
  * reported as a real server would, with no effect on the node. A command naming only such
  * settings is answered here; everything else goes to the node.
  */
@@ -14,7 +14,6 @@ import type { ConfigLine } from "./directives.ts";
  */
 const ACCEPTED_UNMODELED = new Set([
   "repl-diskless-load",
-  "rdb-key-save-delay",
   "key-load-delay",
   "lua-time-limit",
   "busy-reply-threshold",

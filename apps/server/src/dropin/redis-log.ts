@@ -71,10 +71,13 @@ export function traceLines(event: TraceEvent): LogLine[] {
   const lines = redisLines(event);
   // The CRITICAL line already says what failed; a second line naming the command would count twice
   // where redis's tests count the lines that name it.
-  if (event.kind === "warning" && event.code === "master-command-failed" && lines.length > 0) return lines;
+  if (event.kind === "warning" && (event.code === "master-command-failed" || REDIS_WORDED.has(event.code)) && lines.length > 0) return lines;
   if (event.kind !== "propagation") lines.push({ level: event.kind === "warning" ? "warning" : "verbose", text: `(lab) ${event.message}` });
   return lines;
 }
+
+/** Warnings the engine words as redis's log line (the line is written as is, with no account after it). */
+const REDIS_WORDED = new Set(["replica-generated-reply", "replica-error-reply", "psync-wrong-offset"]);
 
 function notice(text: string): LogLine {
   return { level: "notice", text };
@@ -142,7 +145,9 @@ function redisLines(event: TraceEvent): LogLine[] {
       }
       return [];
     case "warning":
-      return event.code === "master-command-failed" ? criticalLine(event.message) : [];
+      if (event.code === "master-command-failed") return criticalLine(event.message);
+      if (event.code === "psync-wrong-offset") return [notice(event.message.replace(/ but with a wrong offset$/, "")), warning(event.message)];
+      return REDIS_WORDED.has(event.code) ? [warning(event.message)] : [];
     case "propagation":
       return [{ level: "debug", text: event.message }];
     case "binlog-sync":

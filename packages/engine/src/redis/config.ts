@@ -60,6 +60,11 @@ export interface NodeConfig {
   "list-compress-depth": number;
   /** DEBUG: refused ("no"), allowed ("yes"), or allowed from loopback connections ("local"). */
   "enable-debug-command": "no" | "yes" | "local";
+  /**
+   * Microseconds an RDB child sleeps per key it writes (a hidden setting redis's tests use to keep a
+   * BGSAVE for replication running): the replication RDB is ready that long after the fork.
+   */
+  "rdb-key-save-delay": number;
 }
 
 /** What happens when a write would take a node over `maxmemory`. */
@@ -121,6 +126,7 @@ export function defaultConfig(): NodeConfig {
     "list-max-listpack-size": -2,
     "list-compress-depth": 0,
     "enable-debug-command": "no",
+    "rdb-key-save-delay": 0,
   };
 }
 
@@ -139,6 +145,8 @@ interface ConfigSpec {
   readonly name: ConfigName;
   readonly aliases: readonly string[];
   readonly kind: Kind;
+  /** HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name, never for a pattern. */
+  readonly hidden?: boolean;
 }
 
 const INT_MAX = 2147483647;
@@ -189,7 +197,11 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "list-max-listpack-size", aliases: ["list-max-ziplist-size"], kind: { type: "int", min: INT_MIN, max: INT_MAX } },
   { name: "list-compress-depth", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
   { name: "enable-debug-command", aliases: [], kind: { type: "immutable-enum", values: ["no", "yes", "local"] } },
+  { name: "rdb-key-save-delay", aliases: [], kind: { type: "int", min: INT_MIN, max: INT_MAX }, hidden: true },
 ];
+
+/** Settings CONFIG GET matches only by their exact name. */
+export const HIDDEN_CONFIGS: ReadonlySet<ConfigName> = new Set(SPECS.filter((spec) => spec.hidden === true).map((spec) => spec.name));
 
 const SPEC_OF = new Map<ConfigName, ConfigSpec>(SPECS.map((spec) => [spec.name, spec]));
 

@@ -46,6 +46,11 @@ export interface RedisDialect {
   readonly syncCounters: boolean;
   /** The RDB version this version writes and the newest it loads. */
   readonly rdbVersion: RdbVersion;
+  /**
+   * 7.0: a replica client's commands must not touch the keyspace ("Replica can't interact with the
+   * keyspace") nor get a reply; one that does is logged and disconnected.
+   */
+  readonly replicaClientsSilent?: boolean;
 }
 
 /**
@@ -97,6 +102,7 @@ export const DIALECT_7_0: RedisDialect = {
   clientKill: { types: ["normal", "slave", "replica", "master", "pubsub"], syntaxError: "ERR syntax error" },
   syncCounters: true,
   rdbVersion: 10,
+  replicaClientsSilent: true,
 };
 
 /** What 2.6, 2.8 and 4.0 say alike; each kind completes it. */

@@ -126,7 +126,7 @@ function renderSection(node: RedisNode, section: string): string {
         ["loading", 0],
         ["async_loading", 0],
         ["rdb_changes_since_last_save", node.dirty],
-        ["rdb_bgsave_in_progress", 0],
+        ["rdb_bgsave_in_progress", node.replication.rdbChildInProgress?.() === true ? 1 : 0],
         ["rdb_last_save_time", node.lastSaveUnixSec],
         ["rdb_last_bgsave_status", "ok"],
         ["rdb_last_load_keys_expired", node.lastLoad.keysExpired],

@@ -84,6 +84,8 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
    * pieces); returns the stream offset after it. The hot path of every write: no allocation.
    */
   feedPlainSet(db: number, data: Uint8Array, start: number, end: number, bounds: Int32Array): number;
+  /** An RDB child for replication is running (INFO persistence rdb_bgsave_in_progress). */
+  rdbChildInProgress?(): boolean;
   /** min-replicas-to-write is configured and not met. */
   minReplicasNotMet(): boolean;
 

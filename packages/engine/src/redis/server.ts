@@ -16,6 +16,7 @@ import { asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
 import { Keyspace, type Database } from "./store/keyspace.ts";
 import type { CommandTable } from "./commands/table.ts";
 import { arityOk, type CommandSpec } from "./commands/command.ts";
+import { clientInfoLine } from "./commands/connection.ts";
 import type { Prng } from "../sim/prng.ts";
 import { buildRdb, checkSavePoints, loadDataFromDisk, loadRdbInto, saveRdb, type LoadedRdb } from "./persistence.ts";
 import { Client } from "./client.ts";
@@ -552,7 +553,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
-          this.processCommand(client, argv);
+          if (client.kind === "replica") this.processReplicaCommand(client, argv);
+          else this.processCommand(client, argv);
         }
         if (client.out.length > 0) this.afterReply(client);
         continue;
@@ -571,13 +573,45 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
           this.closeClientAfterReply(client);
           return;
         case "command":
-          this.processCommand(client, request.argv);
+          if (client.kind === "replica") this.processReplicaCommand(client, request.argv);
+          else this.processCommand(client, request.argv);
           if (client.out.length > 0) this.afterReply(client);
           continue;
         default:
           return assertNever(request);
       }
     }
+  }
+
+  /**
+   * A command on a replica's link (REPLCONF ACK and the like). In 7.0 a command there that would
+   * touch the keyspace is refused, and one that gets any reply is a misuse: redis logs it
+   * (_addReplyToBufferOrList's "Replica generated a reply", then afterErrorReply's CRITICAL line
+   * for an error) and frees the client without sending the reply.
+   */
+  private processReplicaCommand(client: Client, argv: Uint8Array[]): void {
+    if (this.dialect.replicaClientsSilent !== true) {
+      this.processCommand(client, argv);
+      return;
+    }
+    const mark = client.out.written;
+    const cmd = this.commands.lookupBytes(argv[0]!);
+    const spec = cmd?.subcommands && argv.length >= 2 ? (cmd.subcommands.get(lowerAscii(argv[1]!)) ?? cmd) : cmd;
+    if (cmd && spec && (spec.flags.write === true || (spec.keys !== undefined && spec.keys[0] > 0))) {
+      client.lastCommand = cmd.name;
+      this.rejectCommand(client, "ERR Replica can't interact with the keyspace", spec, argv);
+    } else {
+      this.processCommand(client, argv);
+    }
+    if (client.out.written === mark || !this.clients.has(client.conn)) return;
+    const name = cmd === undefined ? "<unknown>" : spec !== cmd ? `${cmd.name}|${spec!.name}` : cmd.name;
+    this.trace({ kind: "warning", code: "replica-generated-reply", message: `Replica generated a reply to command '${name}', disconnecting it: ${clientInfoLine(this, client)}` });
+    const reply = client.out.copyFrom(mark);
+    if (reply[0] === 0x2d) {
+      const error = bytesToBinary(reply, 1, reply.length - 2).replace(/^ERR /, "");
+      this.trace({ kind: "warning", code: "replica-error-reply", message: `== CRITICAL == This master is sending an error to its replica: '${error}' after processing the command '${name}'` });
+    }
+    this.freeClient(client, true);
   }
 
   /**

@@ -38,6 +38,8 @@ export class MasterSide {
   /** The stream offset at the last output-limit check: replicas are checked when it grows. */
   private limitCheckedAt = 0;
   private replicationCronLoops = 0;
+  /** An RDB child made slow by rdb-key-save-delay, until its RDB is ready (null: none runs). */
+  private rdbChild: { readonly doneAtMs: number; readonly rdb: Uint8Array; readonly offset: number; readonly keys: number; readonly socketTarget: boolean } | null = null;
 
   constructor(
     private readonly node: RedisNode,
@@ -131,6 +133,7 @@ export class MasterSide {
       const replid = bytesToBinary(argv[1]!);
       const offset = parseInteger(argv[2]!);
       if (offset === undefined) {
+        node.trace({ kind: "warning", code: "psync-wrong-offset", message: `Replica ${this.peerName(client)} asks for synchronization but with a wrong offset` });
         node.replyError(client, "ERR value is not an integer or out of range");
         return;
       }
@@ -209,6 +212,10 @@ export class MasterSide {
       });
     }
     node.trace({ kind: "replica-state", peer: this.peerName(client), state: "wait_bgsave", message: `${this.peerName(client)} waits for a full sync (${reason})` });
+    if (this.rdbChild !== null) {
+      this.attachToRdbChild(client);
+      return;
+    }
     const diskless = node.config["repl-diskless-sync"] && client.replCapaEof;
     if (!(diskless && node.config["repl-diskless-sync-delay"] > 0)) this.startBgsaveForReplication();
   }
@@ -216,17 +223,21 @@ export class MasterSide {
   /**
    * Forks the RDB for every replica waiting to start (startBgsaveForReplication). The simulated
    * fork is instantaneous: the snapshot is the dataset at this moment, and the transfer takes the
-   * link's time.
+   * link's time. With rdb-key-save-delay the child takes that long per key: the replicas wait in
+   * wait_bgsave_end (the +FULLRESYNC sent) until it is done (finishRdbChild). Not while a child runs.
    */
   private startBgsaveForReplication(): void {
     const node = this.node;
+    if (this.rdbChild !== null) return;
     const waiting = this.replicas.filter((c) => linkOf(c).state === "wait_bgsave_start");
     if (waiting.length === 0) return;
     const socketTarget = node.config["repl-diskless-sync"] && waiting.every((c) => c.replCapaEof);
     const rdb = node.buildRdb();
     const offset = this.repl.masterReplOffset;
     const keys = node.keyspace.totalKeys;
-    if (!socketTarget) node.disk.write(node.config.dbfilename, rdb);
+    const delayUs = node.config["rdb-key-save-delay"];
+    const slow = delayUs > 0 && keys > 0;
+    if (!socketTarget && !slow) node.disk.write(node.config.dbfilename, rdb);
     this.repl.slaveseldb = -1;
     for (const client of waiting) {
       const link = linkOf(client);
@@ -235,32 +246,85 @@ export class MasterSide {
       if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${offset}`);
       // The replica gets everything fed after the fork; its reader holds that place.
       link.reader = this.repl.backlog!.openReaderAtNextFeed();
-      // The RDB goes out as its own write (no copy through the output buffer: it can be large).
-      if (socketTarget) {
-        const mark = node.prng.hex(40);
-        client.out.ascii(`$EOF:${mark}\r\n`);
-        node.sendLarge(client, rdb);
-        client.out.ascii(mark);
-        link.state = "online";
-        link.startStreamOnAck = true;
-      } else {
-        client.out.ascii(`$${rdb.length}\r\n`);
-        node.sendLarge(client, rdb);
-        link.state = "online";
-      }
-      link.ackTimeMs = node.nowMs;
-      node.markOutput(client);
-      node.trace({
-        kind: "rdb",
-        side: "master",
-        peer: this.peerName(client),
-        bytes: rdb.length,
-        keys,
-        mode: socketTarget ? "diskless" : "disk",
-        message: `+FULLRESYNC ${short(this.repl.replid)} ${offset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
-      });
+      if (slow) node.markOutput(client);
+      else this.sendRdb(client, rdb, socketTarget, keys);
+    }
+    if (slow) {
+      this.rdbChild = { doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget };
+      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (${socketTarget ? "replicas sockets" : "disk"}); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s` });
     }
     this.refreshGoodReplicas();
+  }
+
+  /** An RDB child for replication is running (rdb_bgsave_in_progress). */
+  get rdbChildInProgress(): boolean {
+    return this.rdbChild !== null;
+  }
+
+  /** When the running RDB child is done (Infinity: none). */
+  rdbChildDoneMs(): number {
+    return this.rdbChild?.doneAtMs ?? Infinity;
+  }
+
+  /** The slow child is done: every replica waiting for it gets the RDB (updateSlavesWaitingBgsave). */
+  finishRdbChild(): void {
+    const node = this.node;
+    const child = this.rdbChild;
+    if (child === null || node.nowMs < child.doneAtMs) return;
+    this.rdbChild = null;
+    if (!child.socketTarget) node.disk.write(node.config.dbfilename, child.rdb);
+    for (const client of [...this.replicas]) if (linkOf(client).state === "wait_bgsave_end") this.sendRdb(client, child.rdb, child.socketTarget, child.keys);
+    this.refreshGoodReplicas();
+  }
+
+  /**
+   * A full-sync replica while a child runs: to a disk target it attaches when another replica waits
+   * for that child (it gets the same RDB and +FULLRESYNC offset, and the stream fed since the fork);
+   * otherwise it waits for the next BGSAVE (wait_bgsave_start).
+   */
+  private attachToRdbChild(client: Client): void {
+    const child = this.rdbChild!;
+    const backlog = this.repl.backlog!;
+    const other = this.replicas.some((c) => c !== client && linkOf(c).state === "wait_bgsave_end");
+    if (child.socketTarget || !other || !backlog.contains(child.offset + 1)) return;
+    const link = linkOf(client);
+    link.psyncInitialOffset = child.offset;
+    link.state = "wait_bgsave_end";
+    if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${child.offset}`);
+    link.reader = backlog.openReader(child.offset + 1);
+    this.node.markOutput(client);
+  }
+
+  /**
+   * The RDB goes out as its own write (no copy through the output buffer: it can be large); the
+   * replica is online once it is queued.
+   */
+  private sendRdb(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number): void {
+    const node = this.node;
+    const link = linkOf(client);
+    if (socketTarget) {
+      const mark = node.prng.hex(40);
+      client.out.ascii(`$EOF:${mark}\r\n`);
+      node.sendLarge(client, rdb);
+      client.out.ascii(mark);
+      link.state = "online";
+      link.startStreamOnAck = true;
+    } else {
+      client.out.ascii(`$${rdb.length}\r\n`);
+      node.sendLarge(client, rdb);
+      link.state = "online";
+    }
+    link.ackTimeMs = node.nowMs;
+    node.markOutput(client);
+    node.trace({
+      kind: "rdb",
+      side: "master",
+      peer: this.peerName(client),
+      bytes: rdb.length,
+      keys,
+      mode: socketTarget ? "diskless" : "disk",
+      message: `+FULLRESYNC ${short(this.repl.replid)} ${link.psyncInitialOffset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -341,6 +405,12 @@ export class MasterSide {
     if (link.reader) {
       link.reader.close();
       link.reader = null;
+    }
+    // The last replica waiting for a child's RDB is gone: a child for replicas' sockets is killed,
+    // and so is one writing to disk when no save points make its file worth having.
+    const child = this.rdbChild;
+    if (child !== null && link.state === "wait_bgsave_end" && !this.replicas.some((c) => linkOf(c).state === "wait_bgsave_end")) {
+      if (child.socketTarget || this.node.config.save.trim() === "") this.rdbChild = null;
     }
     if (this.replicas.length === 0) this.noReplicasSinceMs = this.node.nowMs;
     this.refreshGoodReplicas();

@@ -70,10 +70,15 @@ export class Psync2Replication extends TwoSidedReplication<MasterSide, ReplicaSi
 
   onTimers(): void {
     this.masterSide.handleWaitTimeouts();
+    this.masterSide.finishRdbChild();
   }
 
   nextWakeMs(): number {
-    return this.masterSide.earliestWaitDeadline();
+    return Math.min(this.masterSide.earliestWaitDeadline(), this.masterSide.rdbChildDoneMs());
+  }
+
+  rdbChildInProgress(): boolean {
+    return this.masterSide.rdbChildInProgress;
   }
 
   beforeSleep(): void {

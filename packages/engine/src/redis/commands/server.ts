@@ -3,7 +3,7 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
-import { MIN_BACKLOG_SIZE, formatConfigValue, globMatch, setConfigValue, type ConfigName } from "../config.ts";
+import { HIDDEN_CONFIGS, MIN_BACKLOG_SIZE, formatConfigValue, globMatch, setConfigValue, type ConfigName } from "../config.ts";
 import { renderInfo } from "../info.ts";
 import { rewriteConfigFile } from "../config-file.ts";
 import type { RedisNode } from "../server.ts";
@@ -40,7 +40,9 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       const found = new Map<string, ConfigName>();
       for (let i = 2; i < argv.length; i++) {
         const pattern = bytesToBinary(argv[i]!);
-        for (const [shown, canonical] of schema.names) if (globMatch(pattern, shown, true)) found.set(shown, canonical);
+        for (const [shown, canonical] of schema.names) {
+          if (HIDDEN_CONFIGS.has(canonical) ? pattern.toLowerCase() === shown : globMatch(pattern, shown, true)) found.set(shown, canonical);
+        }
       }
       replyMapHeader(c, found.size);
       for (const [shown, canonical] of found) {
