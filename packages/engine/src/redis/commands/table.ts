@@ -54,12 +54,26 @@ export function sharedFamiliesFor(options: { readonly present: readonly string[]
   );
 }
 
+/** Names up to this long are found by their bytes packed into one number (exact below 2^53). */
+const PACKED_NAME_BYTES = 6;
+/** The length rides above the packed bytes, so a name with leading NUL bytes stays apart. */
+const PACKED_LENGTH_UNIT = 2 ** 48;
+
+/** A lower-case name of at most {@link PACKED_NAME_BYTES} bytes as one number: bytes, then length. */
+function packName(name: string): number {
+  let packed = 0;
+  for (let i = 0; i < name.length; i++) packed = packed * 256 + name.charCodeAt(i);
+  return packed + name.length * PACKED_LENGTH_UNIT;
+}
+
 /** Most used first within a length, so the common case matches on the first try. */
 const HOT = ["set", "get", "del", "incr", "ping", "exec", "multi", "replconf", "select"];
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
   private readonly byLength: CommandSpec[][] = [];
+  /** Short names (most of them, and the busy ones: hset, lpush, zadd...) by {@link packName}. */
+  private readonly byPacked = new Map<number, CommandSpec>();
 
   constructor(families: readonly (readonly CommandSpec[])[]) {
     for (const family of families) {
@@ -73,7 +87,10 @@ export class CommandTable {
       return i < 0 ? HOT.length : i;
     };
     const specs = [...this.byName.values()].sort((a, b) => rank(a.name) - rank(b.name));
-    for (const spec of specs) (this.byLength[spec.name.length] ??= []).push(spec);
+    for (const spec of specs) {
+      (this.byLength[spec.name.length] ??= []).push(spec);
+      if (spec.name.length <= PACKED_NAME_BYTES) this.byPacked.set(packName(spec.name), spec);
+    }
   }
 
   /** Finds a command by its lower-case name. */
@@ -86,6 +103,17 @@ export class CommandTable {
    * hot path of every request.
    */
   lookupBytes(name: Uint8Array): CommandSpec | undefined {
+    if (name.length <= PACKED_NAME_BYTES) {
+      // One map lookup instead of comparing with every command of the same length (there are
+      // dozens of four-letter ones).
+      let packed = 0;
+      for (let i = 0; i < name.length; i++) {
+        let c = name[i]!;
+        if (c >= 65 && c <= 90) c |= 0x20;
+        packed = packed * 256 + c;
+      }
+      return this.byPacked.get(packed + name.length * PACKED_LENGTH_UNIT);
+    }
     const candidates = this.byLength[name.length];
     if (!candidates) return undefined;
     outer: for (const spec of candidates) {
