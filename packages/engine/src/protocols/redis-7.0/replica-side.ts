@@ -568,6 +568,11 @@ export class ReplicaSide {
     client.lastInteractionMs = node.nowMs;
     const parser = client.parser;
     parser.push(bytes);
+    // Applied fast-path SETs not yet proxied: consecutive requests in the input buffer, fed to our
+    // backlog as one piece while they fit its last block (where one piece and several make the same
+    // bytes and blocks), so a pipeline costs one copy instead of one per command.
+    let pendingStart = 0;
+    let pendingEnd = 0;
     for (;;) {
       if (this.masterClient !== client) return;
       if (client.multi === null) {
@@ -581,15 +586,25 @@ export class ReplicaSide {
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             master.reploff += end - start;
-            this.repl.masterSide.feedProxiedRange(data, start, end);
+            if (pendingEnd !== start || end - pendingStart > this.proxiedRoom()) {
+              // Not contiguous, or past the last block: what is pending goes first (it fits), and
+              // this request starts a new piece (fed alone if it does not fit either).
+              if (pendingEnd > pendingStart) this.repl.masterSide.feedProxiedRange(data, pendingStart, pendingEnd);
+              pendingStart = start;
+            }
+            pendingEnd = end;
             continue;
           }
+          if (pendingEnd > pendingStart) this.repl.masterSide.feedProxiedRange(data, pendingStart, pendingEnd);
+          pendingStart = pendingEnd = 0;
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
           for (let i = 0; i < count; i++) argv[i] = data.subarray(b[i * 2]!, b[i * 2]! + b[i * 2 + 1]!);
           this.applyFromMaster(client, master, argv, parser.lastRaw());
           continue;
         }
       }
+      if (pendingEnd > pendingStart) this.repl.masterSide.feedProxiedRange(parser.data, pendingStart, pendingEnd);
+      pendingStart = pendingEnd = 0;
       const request = parser.next();
       if (request.kind === "incomplete") return;
       if (request.kind === "error") {
@@ -599,6 +614,12 @@ export class ReplicaSide {
       }
       this.applyFromMaster(client, master, request.kind === "command" ? request.argv : null, parser.lastRaw());
     }
+  }
+
+  /** Bytes our backlog's last block still takes: a proxied piece up to this long makes no new block. */
+  private proxiedRoom(): number {
+    const backlog = this.repl.backlog;
+    return backlog === null ? Number.MAX_SAFE_INTEGER : backlog.tailFree();
   }
 
   /** Runs one request from the master (null argv: an empty line) and accounts for its bytes. */
