@@ -14,7 +14,7 @@
  */
 import type { LabInput } from "../lab/input-log.ts";
 import type { LabEvent } from "../lab/types.ts";
-import type { ReplicaLinkPhase } from "../process/trace.ts";
+import type { BinlogSyncDecision, ReplicaLinkPhase } from "../process/trace.ts";
 import { bytesToBinary } from "../util/bytes.ts";
 import type { WireMessage } from "./wire-message.ts";
 
@@ -260,8 +260,19 @@ function writesOf(inputs: readonly LabInput[], isMasterAt: (node: string, atMs: 
   return out;
 }
 
+/** The link phase an SSDB slave is in once it learns a verdict (the others leave it as it was). */
+const SSDB_SLAVE_PHASE: Partial<Record<BinlogSyncDecision, ReplicaLinkPhase>> = {
+  "copy-begin": "sync",
+  "copy-recover": "sync",
+  "snapshot-resume": "sync",
+  recopy: "sync",
+  "copy-end": "connected",
+  "sync-recover": "connected",
+  "out-of-sync": "connect",
+};
+
 /** Node states over time, from the lab's events: a moment for each change. */
-function nodeStates(events: readonly LabEvent[]): { readonly atMs: number; readonly node: string; readonly state: CompareNodeState }[] {
+function nodeStates(events: readonly LabEvent[], caughtUp: readonly { readonly atMs: number; readonly node: string }[]): { readonly atMs: number; readonly node: string; readonly state: CompareNodeState }[] {
   const now = new Map<string, CompareNodeState>();
   const out: { atMs: number; node: string; state: CompareNodeState }[] = [];
   const set = (node: string, atMs: number, patch: Partial<CompareNodeState>): void => {
@@ -272,7 +283,19 @@ function nodeStates(events: readonly LabEvent[]): { readonly atMs: number; reado
     now.set(node, state);
     out.push({ atMs, node, state });
   };
+  // A catch-up the wire showed makes a replica still "syncing" in sync (SSDB reports no link
+  // phase when it resumes from the binlog).
+  const pending = [...caughtUp].sort((x, y) => x.atMs - y.atMs);
+  let next = 0;
+  const catchUp = (untilMs: number): void => {
+    for (; next < pending.length && pending[next]!.atMs <= untilMs; next++) {
+      const { atMs, node } = pending[next]!;
+      const link = now.get(node)?.link;
+      if (link === "handshake" || link === "sync") set(node, atMs, { link: "connected" });
+    }
+  };
   for (const e of events) {
+    catchUp(e.timeMs);
     if (e.nodeId === null) continue;
     const d = e.detail;
     switch (d.kind) {
@@ -292,10 +315,17 @@ function nodeStates(events: readonly LabEvent[]): { readonly atMs: number; reado
       case "link":
         set(e.nodeId, e.timeMs, { role: "replica", link: d.state });
         break;
+      case "binlog-sync": {
+        // An SSDB slave reports its sync by the master's verdicts, not by a link phase.
+        const link = d.side === "replica" ? SSDB_SLAVE_PHASE[d.decision] : undefined;
+        if (link !== undefined) set(e.nodeId, e.timeMs, { role: "replica", link });
+        break;
+      }
       default:
         break;
     }
   }
+  catchUp(Infinity);
   return out;
 }
 
@@ -322,7 +352,10 @@ export function laneTimeline(
   timeMs: number,
 ): { readonly syncs: CompareSync[]; readonly moments: CompareMoment[]; readonly stretches: number } {
   const connSyncs = connSyncsOf(messages, events);
-  const states = nodeStates(events);
+  const states = nodeStates(
+    events,
+    connSyncs.map((c) => ({ atMs: c.doneMs, node: c.replica })),
+  );
   const writes = writesOf(inputs, masterAt(states));
 
   // Each replica's links in order: when each was synced and when it ended.

@@ -150,8 +150,10 @@ describe("the default story under every protocol", () => {
     expect(ssdb.marks.map((m) => m.kind).sort()).toEqual(["skipped", "translated", "translated", "unknown"]);
     const skipped = ssdb.marks.find((m) => m.kind === "skipped")!;
     expect(skipped.atMs).toBeGreaterThan(killMs);
-    // C, pointed at B, copies B's dataset: every key is still there.
+    // C, pointed at B, copies B's dataset: every key is still there, and C is in sync (its copy ended).
     expect(ssdb.figures.keys[lab.resolve("C")!]).toBe(31);
+    const lastState = ssdb.moments.filter((m) => m.event.kind === "node" && m.event.node === lab.resolve("C")).at(-1)!.event;
+    expect(lastState.kind === "node" && lastState.state).toEqual({ up: true, role: "replica", link: "connected" });
   });
 
   it("WAIT goes to 2.6 and 2.8 as it is, marked unknown before 3.0", () => {
