@@ -239,7 +239,8 @@ async function exposedServer(secret: string): Promise<{ base: string; child: Chi
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`the exposed server did not start in time: ${out}`)), 60_000);
+    // Generous: tsx compiles the server first, on a machine the browsers keep busy.
+    const timer = setTimeout(() => reject(new Error(`the exposed server did not start in time: ${out}`)), 120_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (\d+)/.exec(out);
