@@ -233,8 +233,20 @@ function tellUnder(origin: LabOrigin, inputs: readonly LabInput[], timeMs: numbe
   if (!translated.ok) return { version, ok: false, reason: translated.reason };
   try {
     const told = translated.inputs;
-    const cursor = ReplayCursor.start(origin, { length: told.length, at: (i) => told[i] });
+    // When each input was applied in this telling: a run until idle lasts as long as this kind
+    // takes to settle, so what follows it may come later than its stamp. The cursor reads an input
+    // last just before applying it.
+    const applied: number[] = [];
+    let clock: Lab | null = null;
+    const cursor = ReplayCursor.start(origin, {
+      length: told.length,
+      at: (i) => {
+        if (clock !== null && i < told.length) applied[i] = clock.nowMs;
+        return told[i];
+      },
+    });
     const lab = cursor.lab;
+    clock = lab;
     const recorder = new ConversationRecorder(labPeers(lab), MAX_MESSAGES);
     lab.tapWire(recorder);
     const stopLinks = recorder.observe(lab);
@@ -251,7 +263,8 @@ function tellUnder(origin: LabOrigin, inputs: readonly LabInput[], timeMs: numbe
     lab.tapWire(null);
     const messages = recorder.messages().filter((m) => m.sentMs <= timeMs);
     const reached = cursor.timeMs;
-    const { syncs, moments } = laneTimeline(messages, events, told, samples, reached);
+    const asApplied = told.map((input, i) => ({ ...input, t: Math.max(input.t, applied[i] ?? input.t) }));
+    const { syncs, moments } = laneTimeline(messages, events, asApplied, samples, reached);
     return { version, ok: true, figures: figuresOf(lab, syncs, moments, reached), syncs, notes: translated.notes, marks: translated.marks, moments, timeMs: reached };
   } catch (error) {
     // A step the kind refuses (a command it lacks that the lab itself runs) ends the telling.
