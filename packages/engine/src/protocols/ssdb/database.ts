@@ -197,8 +197,7 @@ export class SsdbDatabase {
   }
 
   private rawPut(key: string, value: Uint8Array): void {
-    if (!this.store.has(key)) this.count(key, +1);
-    this.store.put(key, value);
+    if (this.store.put(key, value)) this.count(key, +1);
     if (key.charCodeAt(0) === DataType.ZSET && key.startsWith(ZSET_EXPIRE_PREFIX)) this.earliestExpiry = undefined;
   }
 

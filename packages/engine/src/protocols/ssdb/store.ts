@@ -34,13 +34,16 @@ export class SortedStore {
     return this.map.has(key);
   }
 
-  put(key: string, value: Uint8Array): void {
+  /** Sets `key`; true when it was not there before. */
+  put(key: string, value: Uint8Array): boolean {
     this.preserve(key);
-    if (!this.map.has(key)) {
-      if (this.pendingRemoves.has(key)) this.pendingRemoves.delete(key);
-      else this.pendingAdds.add(key);
-    }
+    // One lookup: whether the key is new shows in the map's size (an SSDB write puts once or more).
+    const size = this.map.size;
     this.map.set(key, value);
+    if (this.map.size === size) return false;
+    if (this.pendingRemoves.has(key)) this.pendingRemoves.delete(key);
+    else this.pendingAdds.add(key);
+    return true;
   }
 
   delete(key: string): boolean {
