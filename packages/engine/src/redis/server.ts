@@ -30,6 +30,7 @@ import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
 import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
 import { ownBytes, type RedisValue } from "./store/value.ts";
+import { RecentKey } from "./store/recent-key.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
@@ -148,6 +149,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   readonly errorStats = new Map<string, number>();
   private errorsCountedUpTo = 0;
   private plainSetStat: CommandStat | undefined;
+  /** The SET fast paths' last key, so a hot key is not made into a new string for every write. */
+  readonly recentKey = new RecentKey();
   readonly stats: NodeStats = {
     totalConnectionsReceived: 0,
     totalCommandsProcessed: 0,
@@ -637,7 +640,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
-    db.dict.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+    db.dict.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);
@@ -659,7 +662,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (client.kind !== "master" || client.multi !== null || !client.authenticated || !this.isReplica || this.memory.limited) return false;
     // A replica never expires keys for its master's commands (expireIfNeeded), so TTLs do not matter
     // here; the SET itself drops the key's TTL as setCommand's does.
-    this.keyspace.dbs[client.db]!.set(bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+    this.keyspace.dbs[client.db]!.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);

@@ -582,7 +582,7 @@ export class ReplicaSide {
           const data = parser.data;
           const b = parser.bounds;
           if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
-            applyPlainSetFromMaster(node, client, bytesToBinary(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+            applyPlainSetFromMaster(node, client, node.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             master.reploff += end - start;
