@@ -22,7 +22,7 @@ import { useApp } from "../store/store.ts";
 import { costsAtCursor, differencesAt, nodeStatesAt, shouldRefresh, stateClass, stateSpans, syncsAt, type ToldLane } from "./compareModel.ts";
 import "./compare.css";
 
-/** Wall ms between two requests for a live lab at most. */
+/** Wall ms between two requests for a live lab at least (more when answers are slow: 4 times the last one's time). */
 const LIVE_THROTTLE_MS = 3000;
 
 /** The state words, keys written out in full (the resources test looks for every key). */
@@ -42,17 +42,19 @@ const SKIP_KEYS = {
 function useCompare(labId: string | null) {
   const live = useApp((s) => s.timeView.kind !== "past");
   const eventSeq = useApp((s) => liveLabOf(s).lastEventSeq);
+  const presentMs = useApp((s) => liveLabOf(s).clock.timeMs);
   const [view, setView] = useState<CompareView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const asked = useRef({ seq: -1, atWallMs: -Infinity });
+  const asked = useRef({ seq: -1, atWallMs: -Infinity, tookMs: 0 });
   const busyRef = useRef(false);
 
   const run = useCallback(async (): Promise<void> => {
     if (labId === null || busyRef.current) return;
     busyRef.current = true;
     setBusy(true);
-    asked.current = { seq: eventSeq, atWallMs: performance.now() };
+    const started = performance.now();
+    asked.current = { seq: eventSeq, atWallMs: started, tookMs: asked.current.tookMs };
     try {
       // The whole story to the lab's present: the cursor then reads any moment of it.
       setView(await fetchCompare(labId, null));
@@ -60,6 +62,8 @@ function useCompare(labId: string | null) {
     } catch (failure) {
       setError(asLabRequestError(failure).message);
     } finally {
+      // A long story takes the server a while to tell five times: ask less often then.
+      asked.current = { ...asked.current, tookMs: performance.now() - started };
       busyRef.current = false;
       setBusy(false);
     }
@@ -68,20 +72,30 @@ function useCompare(labId: string | null) {
   // A new lab starts over.
   useEffect(() => {
     setView(null);
-    asked.current = { seq: -1, atWallMs: -Infinity };
+    asked.current = { seq: -1, atWallMs: -Infinity, tookMs: 0 };
   }, [labId]);
 
   // Asked when opened, and again while live when the lab's log grew (throttled; a trailing ask
   // catches what happened during the quiet time).
   useEffect(() => {
     const check = (): void => {
-      const input = { live: live || view === null, busy: busyRef.current, seenEventSeq: asked.current.seq, eventSeq, lastAskedMs: asked.current.atWallMs, nowMs: performance.now(), throttleMs: LIVE_THROTTLE_MS };
+      const input = {
+        live: live || view === null,
+        busy: busyRef.current,
+        seenEventSeq: asked.current.seq,
+        eventSeq,
+        lastAskedMs: asked.current.atWallMs,
+        nowMs: performance.now(),
+        throttleMs: Math.max(LIVE_THROTTLE_MS, 4 * asked.current.tookMs),
+        viewMs: view?.timeMs ?? -Infinity,
+        presentMs,
+      };
       if (shouldRefresh(input)) void run();
     };
     check();
     const timer = setInterval(check, 500);
     return () => clearInterval(timer);
-  }, [live, eventSeq, run, view]);
+  }, [live, eventSeq, presentMs, run, view]);
 
   return { view, error, busy, run };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CompareMomentView, CompareView } from "@replica-lab/protocol";
-import { costsAtCursor, differencesAt, nodeStatesAt, shouldRefresh, stateSpans, syncsAt, ZERO_COSTS, type ToldLane } from "./compareModel.ts";
+import { costsAtCursor, differencesAt, nodeStatesAt, shouldRefresh, STALE_AFTER_MS, stateSpans, syncsAt, ZERO_COSTS, type ToldLane } from "./compareModel.ts";
 
 const sync = (kind: "full" | "partial", atMs: number, bytes: number) => ({ kind, replica: "n3", master: "n1", atMs, doneMs: atMs + 1, bytes, keys: kind === "full" ? 30 : null, writesMissed: 20, keysDropped: 0 });
 const costs = (patch: Partial<typeof ZERO_COSTS>) => ({ ...ZERO_COSTS, ...patch });
@@ -51,11 +51,13 @@ describe("a comparison read at the cursor", () => {
   });
 
   it("a live lab is asked again when it changed, at most once per throttle, never twice at once", () => {
-    const base = { live: true, busy: false, seenEventSeq: 4, eventSeq: 5, lastAskedMs: 0, nowMs: 5000, throttleMs: 3000 };
+    const base = { live: true, busy: false, seenEventSeq: 4, eventSeq: 5, lastAskedMs: 0, nowMs: 5000, throttleMs: 3000, viewMs: 1000, presentMs: 2000 };
     expect(shouldRefresh(base)).toBe(true);
     expect(shouldRefresh({ ...base, eventSeq: 4 })).toBe(false);
     expect(shouldRefresh({ ...base, nowMs: 2000 })).toBe(false);
     expect(shouldRefresh({ ...base, busy: true })).toBe(false);
     expect(shouldRefresh({ ...base, live: false })).toBe(false);
+    // No event, but the lab went on (writes make none): asked again once it is well past the answer.
+    expect(shouldRefresh({ ...base, eventSeq: 4, presentMs: 1000 + STALE_AFTER_MS })).toBe(true);
   });
 });

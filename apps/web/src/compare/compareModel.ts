@@ -91,10 +91,26 @@ export function stateClass(state: CompareNodeStateView): "down" | "master" | "in
   return "link-down";
 }
 
+/** Virtual ms a live answer may fall behind the lab's present with no new event (writes make none). */
+export const STALE_AFTER_MS = 10_000;
+
 /**
  * When to ask the server again for a live lab: when something happened since the last answer
- * (new events) and at most once per `throttleMs` of wall time, never while a request is out.
+ * (new events), or the lab went on well past it (writes make no events), at most once per
+ * `throttleMs` of wall time, never while a request is out.
  */
-export function shouldRefresh(input: { readonly live: boolean; readonly busy: boolean; readonly seenEventSeq: number; readonly eventSeq: number; readonly lastAskedMs: number; readonly nowMs: number; readonly throttleMs: number }): boolean {
-  return input.live && !input.busy && input.eventSeq !== input.seenEventSeq && input.nowMs - input.lastAskedMs >= input.throttleMs;
+export function shouldRefresh(input: {
+  readonly live: boolean;
+  readonly busy: boolean;
+  readonly seenEventSeq: number;
+  readonly eventSeq: number;
+  readonly lastAskedMs: number;
+  readonly nowMs: number;
+  readonly throttleMs: number;
+  /** The answer's moment and the lab's present (virtual ms). */
+  readonly viewMs: number;
+  readonly presentMs: number;
+}): boolean {
+  if (!input.live || input.busy || input.nowMs - input.lastAskedMs < input.throttleMs) return false;
+  return input.eventSeq !== input.seenEventSeq || input.presentMs - input.viewMs >= STALE_AFTER_MS;
 }
