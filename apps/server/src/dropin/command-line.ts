@@ -23,6 +23,22 @@ export function quoteConfigArg(value: string): string {
 }
 
 /**
+ * An override's argument as redis's main() writes it into the config text: always quoted, escaped
+ * as sdscatrepr escapes (so a bad line is shown in redis's words, e.g. `dir "/no/such/dir"`).
+ */
+export function reprConfigArg(value: string): string {
+  const escapes: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\x07": "\\a", "\b": "\\b" };
+  let out = '"';
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    // Other control bytes as \xhh, as redis; characters past ASCII stay as they are (redis would
+    // write their UTF-8 bytes as \xhh, which this file's text, read as UTF-8, could not give back).
+    out += escapes[char] ?? (code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : char);
+  }
+  return `${out}"`;
+}
+
+/**
  * Parses argv (without node and the script). `resolvePath` makes the config file absolute: redis
  * keeps its absolute path so that CONFIG REWRITE finds it after `dir` changed the working directory.
  */
@@ -46,7 +62,7 @@ export function parseCommandLine(argv: readonly string[], resolvePath: (path: st
       if (current) lines.push(current.join(" "));
       current = [arg.slice(2)];
     } else if (current) {
-      current.push(quoteConfigArg(arg));
+      current.push(reprConfigArg(arg));
     } else {
       // Redis refuses a stray word after the config file the same way: it reads it as a directive.
       current = [quoteConfigArg(arg)];

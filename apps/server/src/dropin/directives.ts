@@ -6,6 +6,7 @@
  * CONFIG REWRITE leaves them in the real file, and reported once in the log.
  */
 import { parseConfigFile, splitConfigArgs } from "@replica-lab/engine";
+import { REDIS_7_0_DIRECTIVES } from "./redis-directives.ts";
 
 /** The settings the driver itself acts on. */
 export interface ProcessSettings {
@@ -20,6 +21,8 @@ export interface ProcessSettings {
   daemonize: boolean;
   unixsocket: string;
   alwaysShowLogo: boolean;
+  /** Where the last `dir` was set (redis chdirs as it reads it, and a failure is that line's error). */
+  dirLine?: { readonly line: number; readonly text: string };
 }
 
 /** A config line of one of the three kinds. */
@@ -114,6 +117,7 @@ export function splitConfig(text: string): SplitConfig {
     if (PROCESS_DIRECTIVES.has(name)) {
       const error = applyProcessDirective(settings, name, args.slice(1));
       if (error !== null) return { ok: false, line: n + 1, text: raw, message: error };
+      if (name === "dir") settings.dirLine = { line: n + 1, text: raw };
       lines.push({ owner: "process", name, text: raw });
       continue;
     }
@@ -121,8 +125,10 @@ export function splitConfig(text: string): SplitConfig {
     if (parsed.ok) {
       lines.push({ owner: "engine", name, text: raw });
       engineLines.push(raw);
-    } else if (parsed.message.startsWith("Bad directive")) {
+    } else if (parsed.message.startsWith("Bad directive") && REDIS_7_0_DIRECTIVES.has(name)) {
       lines.push({ owner: "unmodeled", name, text: raw });
+    } else if (parsed.message.startsWith("Bad directive")) {
+      return { ok: false, line: n + 1, text: raw, message: "Bad directive or wrong number of arguments" };
     } else {
       return { ok: false, line: n + 1, text: raw, message: parsed.message };
     }

@@ -37,6 +37,11 @@ function readConfig(configPath: string | null, overrideLines: readonly string[])
 }
 
 
+/** loadServerConfigFromString's report of a bad line, as redis prints it before exiting. */
+function configError(line: number, text: string, message: string): string {
+  return `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${line}\n>>> '${text}'\n${message}\n`;
+}
+
 function banner(settings: ProcessSettings): string {
   const pad = " ".repeat(24);
   return [
@@ -62,14 +67,16 @@ async function main(): Promise<void> {
     return;
   }
   const config = splitConfig(readConfig(commandLine.configPath, commandLine.overrideLines));
-  if (!config.ok) {
-    fatal(`\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\nReading the configuration file, at line ${config.line}\n>>> '${config.text}'\n${config.message}\n`);
-  }
+  if (!config.ok) fatal(configError(config.line, config.text, config.message));
   const settings = config.settings;
   try {
     process.chdir(settings.dir);
   } catch (error) {
-    fatal(`Can't chdir to '${settings.dir}': ${(error as Error).message}\n`);
+    // redis chdirs while it reads the `dir` line, so the failure is a config error at that line.
+    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (error as NodeJS.ErrnoException).code === "ENOTDIR" ? "Not a directory" : (error as Error).message;
+    const at = settings.dirLine;
+    if (at) fatal(configError(at.line, at.text, why));
+    fatal(`Can't chdir to '${settings.dir}': ${why}\n`);
   }
   const log = new RedisLog(pid, settings.logfile, settings.loglevel);
   const processConfig = new ProcessConfig(

@@ -5,6 +5,7 @@
  * reported as a real server would, with no effect on the node. A command naming only such
  * settings is answered here; everything else goes to the node.
  */
+import { splitConfigArgs } from "@replica-lab/engine";
 import { quoteConfigArg } from "./command-line.ts";
 import type { ConfigLine } from "./directives.ts";
 
@@ -64,7 +65,8 @@ export class ProcessConfig {
     for (const line of lines) {
       // The process's own settings come with their running values; the rest keep the file's.
       if (line.owner === "engine" || (line.owner === "process" && line.name in initial)) continue;
-      this.values.set(line.name, line.text.slice(line.name.length).trim().replace(/^"(.*)"$/, "$1"));
+      // The value as redis holds it: the line's arguments unquoted (command-line ones come quoted).
+      this.values.set(line.name, (splitConfigArgs(line.text) ?? []).slice(1).join(" "));
     }
   }
 
