@@ -4,7 +4,8 @@
  * clock stepped by REST so it is the same however loaded the machine. Opened at the live edge,
  * the lanes show 2.6's full resync of C beside 7.0's partial one, with the cost so far under each;
  * the timeline's cursor moved to a moment inside the cut shows the cost then (first syncs only, C
- * away, the writes it had missed so far), and back to live the cost again.
+ * away, the writes it had missed so far), and back to live the cost again; in Chinese, the same
+ * difference in Chinese words with the same numbers.
  */
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import type { LabEvent, LabView } from "@replica-lab/protocol";
@@ -92,4 +93,12 @@ test("Compare's lanes follow the timeline cursor: 2.6's full resync beside 7.0's
   await expect(panel.getByTestId("compare-full-2.6")).toHaveText("3");
   await expect(panel.getByTestId("compare-partial-7.0")).toHaveText("1");
   await expect(panel.getByTestId("compare-difference")).toHaveCount(1);
+
+  // The same words in Chinese, with the same numbers.
+  await page.getByTestId("language-zh").click();
+  await expect(panel.getByTestId("compare-difference").first()).toContainText("2.6 再次传输整个数据集");
+  await expect(panel.getByTestId("compare-difference").first()).toContainText(`错过 ${WRITES_WHILE_AWAY} 次写入`);
+  await expect(panel.getByTestId("compare-lane-2.6")).toContainText("全量重同步");
+  await shot(page, "compare-lanes-zh");
+  await page.getByTestId("language-en").click();
 });
