@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { readLegacyFixture } from "../../test/legacy/legacy-fixture.ts";
 import { healKillAndPromote, masterAndTwoReplicas } from "../../test/sequence-story.ts";
+import type { LabInput } from "../lab/input-log.ts";
 import { type Lab } from "../lab/lab.ts";
 import { compareProtocols, costsAt, translateLog, type CompareLane } from "./compare.ts";
 import { differencesOf } from "./compare-differences.ts";
@@ -156,6 +157,26 @@ describe("the default story under every protocol", () => {
     expect(ssdb.figures.keys[lab.resolve("C")!]).toBe(31);
     const lastState = ssdb.moments.filter((m) => m.event.kind === "node" && m.event.node === lab.resolve("C")).at(-1)!.event;
     expect(lastState.kind === "node" && lastState.state).toEqual({ up: true, role: "replica", link: "connected" });
+  });
+
+  it("a console's REPLICAOF NO ONE and a redis.conf edit are skipped on SSDB, each marked at its moment; 2.6 gets SLAVEOF NO ONE", () => {
+    const node = lab.resolve("B")!;
+    const story: LabInput[] = [
+      { op: "config-file", t: 5, node, text: "save 60 1\n" },
+      { op: "open", t: 6, conn: 1, node, peer: "console" },
+      { op: "send", t: 7, conn: 1, bytes: new TextEncoder().encode("*3\r\n$9\r\nREPLICAOF\r\n$2\r\nNO\r\n$3\r\nONE\r\n") },
+    ];
+    const ssdb = translateLog(story, "ssdb");
+    if (!ssdb.ok) throw new Error(ssdb.reason);
+    expect(ssdb.inputs.map((i) => i.op)).toEqual(["open"]);
+    expect(ssdb.marks).toEqual([
+      { kind: "skipped", atMs: 5, what: "redis.conf", reason: "ssdb-config-file" },
+      { kind: "skipped", atMs: 7, what: "REPLICAOF NO ONE", reason: "ssdb-no-one" },
+    ]);
+    const old = translateLog(story, "2.6");
+    if (!old.ok) throw new Error(old.reason);
+    const sent = old.inputs.find((i) => i.op === "send");
+    expect(sent?.op === "send" && new TextDecoder().decode(sent.bytes)).toBe("*3\r\n$7\r\nSLAVEOF\r\n$2\r\nNO\r\n$3\r\nONE\r\n");
   });
 
   it("WAIT goes to 2.6 and 2.8 as it is, marked unknown before 3.0", () => {
