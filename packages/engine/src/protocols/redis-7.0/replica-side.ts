@@ -598,8 +598,9 @@ export class ReplicaSide {
           if (pendingEnd > pendingStart) this.repl.masterSide.feedProxiedRange(data, pendingStart, pendingEnd);
           pendingStart = pendingEnd = 0;
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
-          for (let i = 0; i < count; i++) argv[i] = data.subarray(b[i * 2]!, b[i * 2]! + b[i * 2 + 1]!);
-          this.applyFromMaster(client, master, argv, parser.lastRaw());
+          // The Uint8Array constructor makes a view faster than subarray() (no species lookup).
+          for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
+          this.applyFromMaster(client, master, argv, data, parser.lastRawStart, parser.lastRawEnd);
           continue;
         }
       }
@@ -612,7 +613,7 @@ export class ReplicaSide {
         node.closeClient(client);
         return;
       }
-      this.applyFromMaster(client, master, request.kind === "command" ? request.argv : null, parser.lastRaw());
+      this.applyFromMaster(client, master, request.kind === "command" ? request.argv : null, parser.data, parser.lastRawStart, parser.lastRawEnd);
     }
   }
 
@@ -622,11 +623,14 @@ export class ReplicaSide {
     return backlog === null ? Number.MAX_SAFE_INTEGER : backlog.tailFree();
   }
 
-  /** Runs one request from the master (null argv: an empty line) and accounts for its bytes. */
-  private applyFromMaster(client: Client, master: MasterLinkInfo, argv: Uint8Array[] | null, raw: Uint8Array): void {
+  /**
+   * Runs one request from the master (null argv: an empty line) and accounts for its bytes,
+   * `data[start, end)` (the parser's input, which nothing appends to meanwhile).
+   */
+  private applyFromMaster(client: Client, master: MasterLinkInfo, argv: Uint8Array[] | null, data: Uint8Array, start: number, end: number): void {
     const node = this.node;
     const wasInMulti = client.multi !== null;
-    if (wasInMulti) this.pendingRaw.bytes(raw);
+    if (wasInMulti) this.pendingRaw.bytes(data, start, end);
     if (argv !== null) {
       const errorsBefore = node.stats.totalErrorReplies;
       const outBefore = client.out.written;
@@ -638,12 +642,17 @@ export class ReplicaSide {
     if (this.master !== master) return;
     if (client.multi === null) {
       // RS-3: the whole command (or transaction) is applied: count it and pass it on as one piece.
-      const applied = wasInMulti ? this.pendingRaw.take() : raw;
-      master.reploff += applied.length;
-      this.repl.masterSide.feedProxied(applied);
+      if (wasInMulti) {
+        const applied = this.pendingRaw.take();
+        master.reploff += applied.length;
+        this.repl.masterSide.feedProxied(applied);
+      } else {
+        master.reploff += end - start;
+        this.repl.masterSide.feedProxiedRange(data, start, end);
+      }
     } else if (!wasInMulti) {
       // The command opened a transaction: keep its bytes with the rest of it.
-      this.pendingRaw.bytes(raw);
+      this.pendingRaw.bytes(data, start, end);
     }
   }
 

@@ -178,6 +178,27 @@ export function writeError(w: ByteSink, message: string): void {
 /** Writes an integer reply `:<n>\r\n`. A bigint carries 64-bit values exactly (INCR near the limits). */
 export function writeInteger(w: ByteSink, n: number | bigint): void {
   if (typeof n === "number" && !Number.isInteger(n)) throw new RangeError(`integer reply must be an integer, got ${n}`);
+  if (typeof n === "number" && Math.abs(n) <= Number.MAX_SAFE_INTEGER) {
+    // The common reply (LPUSH's length, HSET's count): digits written in place, no string made.
+    const negative = n < 0 ? 1 : 0;
+    let v = negative ? -n : n;
+    let digits = 1;
+    for (let rest = v; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const size = 1 + negative + digits + 2;
+    const at = w.reserve(size);
+    const buf = w.raw();
+    buf[at] = COLON;
+    if (negative) buf[at + 1] = 0x2d;
+    const last = at + negative + digits;
+    for (let i = last; i > at + negative; i--) {
+      buf[i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    buf[last + 1] = CR;
+    buf[last + 2] = LF;
+    w.advance(size);
+    return;
+  }
   w.byte(COLON);
   w.ascii(n.toString());
   w.byte(CR);
