@@ -5,7 +5,8 @@
  * the lanes show 2.6's full resync of C beside 7.0's partial one, with the cost so far under each;
  * the timeline's cursor moved to a moment inside the cut shows the cost then (first syncs only, C
  * away, the writes it had missed so far), and back to live the cost again; in Chinese, the same
- * difference in Chinese words with the same numbers.
+ * difference in Chinese words with the same numbers; a click on a lane's strip moves the timeline's
+ * cursor there.
  */
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import type { LabEvent, LabView } from "@replica-lab/protocol";
@@ -101,4 +102,14 @@ test("Compare's lanes follow the timeline cursor: 2.6's full resync beside 7.0's
   await expect(panel.getByTestId("compare-lane-2.6")).toContainText("全量重同步");
   await shot(page, "compare-lanes-zh");
   await page.getByTestId("language-en").click();
+
+  // A click early on a lane's strip moves the timeline's cursor there: before 7.0's first sync
+  // (its diskless sync waits 5 s for more replicas), after 2.6's.
+  const strip = panel.getByTestId("compare-strip-2.6");
+  const box = (await strip.boundingBox())!;
+  await strip.click({ position: { x: box.width * 0.12, y: box.height / 2 } });
+  await expect(page.getByTestId("timeline")).toHaveAttribute("data-mode", "past");
+  await expect(panel.getByTestId("compare-full-2.6")).toHaveText("2");
+  await expect(panel.getByTestId("compare-full-7.0")).toHaveText("0");
+  await expect(panel.getByTestId("compare-state-7.0-C")).toHaveAttribute("data-state", "syncing");
 });

@@ -15,6 +15,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { CompareDifferenceView, CompareLaneView, CompareMarkView, CompareSyncView, CompareView } from "@replica-lab/protocol";
 import { asLabRequestError } from "../api/errors.ts";
+import { useSession } from "../app/AppContext.tsx";
 import { fetchCompare } from "../sequence/sequenceApi.ts";
 import { formatBytes } from "../sequence/sequenceModel.ts";
 import { liveLabOf } from "../store/slices/timelineSlice.ts";
@@ -279,6 +280,7 @@ const STRIP = { width: 300, row: 14, gap: 4, label: 22 } as const;
 /** A lane's nodes over time: a row per node coloured by state, resyncs marked, the cursor across. */
 function LaneStrip({ lane, cursorMs, endMs, nameOf }: { readonly lane: ToldLane; readonly cursorMs: number; readonly endMs: number; readonly nameOf: (id: string) => string }) {
   const { t } = useTranslation();
+  const timeline = useSession().timeline;
   const spans = useMemo(() => stateSpans(lane, endMs), [lane, endMs]);
   const nodes = [...spans.keys()];
   const span = Math.max(endMs, 1);
@@ -286,8 +288,23 @@ function LaneStrip({ lane, cursorMs, endMs, nameOf }: { readonly lane: ToldLane;
   const rowY = (i: number): number => i * (STRIP.row + STRIP.gap);
   const height = Math.max(1, nodes.length) * (STRIP.row + STRIP.gap);
   const time = (ms: number): string => t("units.seconds", { value: (ms / 1000).toFixed(3) });
+  // A click on a strip moves the timeline's cursor there (every lane, and the lab, follow it).
+  const pick = (event: React.MouseEvent<SVGSVGElement>): void => {
+    const box = event.currentTarget.getBoundingClientRect();
+    const units = ((event.clientX - box.left) / Math.max(1, box.width)) * STRIP.width;
+    if (units < STRIP.label) return;
+    timeline.seek(Math.round(((units - STRIP.label) / (STRIP.width - STRIP.label)) * span));
+  };
   return (
-    <svg className="compare-strip" viewBox={`0 0 ${STRIP.width} ${height}`} preserveAspectRatio="none" role="img" aria-label={lane.version} data-testid={`compare-strip-${lane.version}`}>
+    <svg
+      className="compare-strip"
+      viewBox={`0 0 ${STRIP.width} ${height}`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={t("compare.stripLabel", { version: lane.version })}
+      data-testid={`compare-strip-${lane.version}`}
+      onClick={pick}
+    >
       {nodes.map((node, i) => (
         <g key={node}>
           <text x={0} y={rowY(i) + STRIP.row - 3} className="compare-strip-name">

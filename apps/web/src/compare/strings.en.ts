@@ -20,6 +20,7 @@ export const compareEn = {
   outOfSyncNow_other: "{{time}} ({{count}} replicas away now)",
   writesMissed: "Writes missed while away",
   keysLost: "Keys lost",
+  stripLabel: "{{version}}: each node's state over time; click to move the timeline's cursor there",
   stripTitle: "{{node}}: {{state}} from {{from}} to {{to}}",
   state: {
     down: "down",

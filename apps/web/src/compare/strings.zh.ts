@@ -19,6 +19,7 @@ export const compareZh: Catalogue<typeof compareEn> = {
   outOfSyncNow_other: "{{time}}（此刻 {{count}} 个副本未同步）",
   writesMissed: "离线期间错过的写入",
   keysLost: "丢失的键",
+  stripLabel: "{{version}}：各节点随时间的状态；点击可把时间轴游标移到该处",
   stripTitle: "{{node}}：{{from}} 至 {{to}} 为{{state}}",
   state: {
     down: "宕机",
