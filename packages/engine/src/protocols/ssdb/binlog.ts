@@ -55,23 +55,29 @@ const TWO_32 = 0x1_0000_0000;
 
 /** The record as it goes on the wire (block 1 of every master → slave packet). */
 export function encodeRecord(record: BinlogRecord): Uint8Array {
+  const out = new Uint8Array(RECORD_HEADER_BYTES + record.key.length);
+  writeRecord(out, 0, record);
+  return out;
+}
+
+/** Writes the record's bytes (`RECORD_HEADER_BYTES` plus its key's) at `at` in `out`. */
+export function writeRecord(out: Uint8Array, at: number, record: BinlogRecord): void {
   const key = record.key;
-  const out = new Uint8Array(RECORD_HEADER_BYTES + key.length);
   // A seq is a safe integer (< 2^53): its halves are exact in doubles, no BigInt per record.
   const low = record.seq % TWO_32;
   const high = Math.floor(record.seq / TWO_32);
-  out[0] = low;
-  out[1] = low >>> 8;
-  out[2] = low >>> 16;
-  out[3] = low >>> 24;
-  out[4] = high;
-  out[5] = high >>> 8;
-  out[6] = high >>> 16;
-  out[7] = high >>> 24;
-  out[8] = record.type;
-  out[9] = record.cmd;
-  for (let i = 0; i < key.length; i++) out[RECORD_HEADER_BYTES + i] = key.charCodeAt(i);
-  return out;
+  out[at] = low;
+  out[at + 1] = low >>> 8;
+  out[at + 2] = low >>> 16;
+  out[at + 3] = low >>> 24;
+  out[at + 4] = high;
+  out[at + 5] = high >>> 8;
+  out[at + 6] = high >>> 16;
+  out[at + 7] = high >>> 24;
+  out[at + 8] = record.type;
+  out[at + 9] = record.cmd;
+  const start = at + RECORD_HEADER_BYTES;
+  for (let i = 0; i < key.length; i++) out[start + i] = key.charCodeAt(i);
 }
 
 /** Decodes block 1 of a packet; null when it is shorter than a header (the slave ignores it). */

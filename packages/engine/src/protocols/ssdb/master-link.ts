@@ -9,11 +9,11 @@
 import { SOCKET_BUFFER_BYTES, type ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes, concatBytes } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, encodeRecord, type BinlogRecord } from "./binlog.ts";
+import { BinlogCommand, BinlogType, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
 import type { SsdbDatabase } from "./database.ts";
 import { MAX_COPY_PREFIX_CODE, MIN_COPY_PREFIX, ssdbEscape } from "./keys.ts";
 import type { StoreSnapshot } from "./store.ts";
-import { encodePacket } from "./wire.ts";
+import { packetBlockLength, writeBlockHead } from "./wire.ts";
 
 /** What a master link needs from its node. */
 export interface MasterHost {
@@ -48,6 +48,7 @@ const COPY_BEGIN = asciiBytes("copy_begin");
 const COPY_END = asciiBytes("copy_end");
 const NOOP = asciiBytes("noop");
 const OUT_OF_SYNC_KEY = "OUT_OF_SYNC";
+const LF = 0x0a;
 
 /** The parsed `sync140` request: `[sync140, last_seq, last_key, sync|mirror]`, with defaults. */
 export interface Sync140Request {
@@ -89,7 +90,7 @@ export abstract class MasterLink {
   readonly isMirror: boolean;
   /** When the link's thread next runs (Infinity once it ended). */
   protected wakeAtMs: number;
-  private out: Uint8Array[] = [];
+  private readonly out: Uint8Array[] = [];
   private outBytes = 0;
   /** The slave closed the connection; the master finds out only when it writes (SPEC MS-9). */
   private peerGone = false;
@@ -162,7 +163,20 @@ export abstract class MasterLink {
 
   /** Queues one packet: a record, then an optional value block. */
   protected sendRecord(record: BinlogRecord, value?: Uint8Array): void {
-    const packet = encodePacket(value === undefined ? [encodeRecord(record)] : [encodeRecord(record), value]);
+    // `encodePacket([encodeRecord(record), value])` written into one array: a packet per record.
+    const recordLength = RECORD_HEADER_BYTES + record.key.length;
+    const packet = new Uint8Array(packetBlockLength(recordLength) + (value === undefined ? 0 : packetBlockLength(value.length)) + 1);
+    let at = writeBlockHead(packet, 0, recordLength);
+    writeRecord(packet, at, record);
+    at += recordLength;
+    packet[at++] = LF;
+    if (value !== undefined) {
+      at = writeBlockHead(packet, at, value.length);
+      packet.set(value, at);
+      at += value.length;
+      packet[at++] = LF;
+    }
+    packet[at] = LF;
     this.out.push(packet);
     this.outBytes += packet.length;
   }
@@ -226,7 +240,7 @@ export abstract class MasterLink {
   protected flush(): boolean {
     if (this.out.length === 0) return true;
     const bytes = this.out.length === 1 ? this.out[0]! : concatBytes(this.out);
-    this.out = [];
+    this.out.length = 0;
     this.outBytes = 0;
     if (this.peerGone) {
       this.failedSends++;

@@ -19,22 +19,31 @@ const MAX_LENGTH_LINE = 19;
 
 /** Encodes a packet as ssdb-server writes it: each block `<len>\n<bytes>\n`, then `\n`. */
 export function encodePacket(blocks: readonly Uint8Array[]): Uint8Array {
-  // A master sends a packet per record: sized first, then written into one array.
   let total = 1;
-  for (const block of blocks) total += decimalDigits(block.length) + 1 + block.length + 1;
+  for (const block of blocks) total += packetBlockLength(block.length);
   const out = new Uint8Array(total);
   let at = 0;
   for (const block of blocks) {
-    const digits = decimalDigits(block.length);
-    for (let i = digits - 1, v = block.length; i >= 0; i--, v = Math.floor(v / 10)) out[at + i] = 0x30 + (v % 10);
-    at += digits;
-    out[at++] = LF;
+    at = writeBlockHead(out, at, block.length);
     out.set(block, at);
     at += block.length;
     out[at++] = LF;
   }
   out[at] = LF;
   return out;
+}
+
+/** Bytes a block of `length` bytes takes in a packet: its length line, the bytes, and `\n`. */
+export function packetBlockLength(length: number): number {
+  return decimalDigits(length) + 1 + length + 1;
+}
+
+/** Writes a block's length line (`<len>\n`) at `at`; returns where the block's bytes go. */
+export function writeBlockHead(out: Uint8Array, at: number, length: number): number {
+  const digits = decimalDigits(length);
+  for (let i = digits - 1, v = length; i >= 0; i--, v = Math.floor(v / 10)) out[at + i] = 0x30 + (v % 10);
+  out[at + digits] = LF;
+  return at + digits + 1;
 }
 
 /** Digits of a non-negative integer in decimal. */
