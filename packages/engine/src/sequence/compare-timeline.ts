@@ -188,7 +188,6 @@ interface Stretch {
   toMs: number | null;
   /** The sync that ended it. */
   endedBy: ConnSync | null;
-  writes: number;
 }
 
 /** Commands that change no data: everything else a master accepts counts as a write. */
@@ -350,7 +349,7 @@ export function laneTimeline(
   inputs: readonly LabInput[],
   keySamples: readonly KeySample[],
   timeMs: number,
-): { readonly syncs: CompareSync[]; readonly moments: CompareMoment[]; readonly stretches: number } {
+): { readonly syncs: CompareSync[]; readonly moments: CompareMoment[] } {
   const connSyncs = connSyncsOf(messages, events);
   const states = nodeStates(
     events,
@@ -386,7 +385,7 @@ export function laneTimeline(
       const closed = closes.get(link.conn);
       const nextDone = ordered[i + 1]?.doneMs ?? Infinity;
       if (closed !== undefined && closed >= link.doneMs && closed <= timeMs && closed <= nextDone) {
-        open = { replica, master: link.master, fromMs: closed, toMs: null, endedBy: null, writes: 0 };
+        open = { replica, master: link.master, fromMs: closed, toMs: null, endedBy: null };
         stretches.push(open);
       }
     }
@@ -471,7 +470,7 @@ export function laneTimeline(
     }
     moments.push({ atMs, event, costs });
   }
-  return { syncs, moments, stretches: stretches.length };
+  return { syncs, moments };
 }
 
 /** Ends `open` at the replica's first promotion after it began and before `untilMs`, if any. */
