@@ -46,6 +46,16 @@ export interface ClassicReplicaHooks {
    * (4.0 proxies them). The parser rather than the bytes, so versions that ignore them make no view.
    */
   onCommandApplied(parser: RequestParser): void;
+  /**
+   * How many bytes a run of consecutive plain SETs (applied on the fast path, outside a
+   * transaction) may span to be handed to {@link onSetsApplied} as one piece instead of one
+   * `onCommandApplied` each; 0 (or no hook) for one call per command. A version says more than 0
+   * only where one piece and several give the same result (4.0 without replicas of its own: the
+   * ring backlog keeps bytes, not pieces).
+   */
+  setRunRoom?(): number;
+  /** The run `data[start, end)` of applied plain SETs (see {@link setRunRoom}). */
+  onSetsApplied?(data: Uint8Array, start: number, end: number): void;
 }
 
 export class ClassicReplicaSide {
@@ -316,6 +326,10 @@ export class ClassicReplicaSide {
     client.lastInteractionMs = node.nowMs;
     const parser = client.parser;
     parser.push(bytes);
+    // A run of applied plain SETs not yet handed on (setRunRoom), as a range of the input.
+    const room = this.hooks.setRunRoom?.() ?? 0;
+    let runStart = 0;
+    let runEnd = 0;
     for (;;) {
       if (this.masterClient !== client) return;
       if (client.multi === null) {
@@ -325,7 +339,20 @@ export class ClassicReplicaSide {
         if (count > 0) {
           const data = parser.data;
           const b = parser.bounds;
-          if (!(count === 3 && b[1] === 3 && node.applyPlainSetFromMaster(client, data, b))) {
+          const isSet = count === 3 && b[1] === 3 && node.applyPlainSetFromMaster(client, data, b);
+          if (isSet && room > 0) {
+            const start = parser.lastRawStart;
+            const end = parser.lastRawEnd;
+            if (runEnd !== start || end - runStart > room) {
+              if (runEnd > runStart) this.hooks.onSetsApplied!(data, runStart, runEnd);
+              runStart = start;
+            }
+            runEnd = end;
+            continue;
+          }
+          if (runEnd > runStart) this.hooks.onSetsApplied!(data, runStart, runEnd);
+          runStart = runEnd = 0;
+          if (!isSet) {
             const argv: Uint8Array[] = new Array<Uint8Array>(count);
             for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
             node.processCommand(client, argv);
@@ -336,6 +363,8 @@ export class ClassicReplicaSide {
           continue;
         }
       }
+      if (runEnd > runStart) this.hooks.onSetsApplied!(parser.data, runStart, runEnd);
+      runStart = runEnd = 0;
       const request = parser.next();
       if (request.kind === "incomplete") return;
       if (request.kind === "error") {

@@ -436,6 +436,18 @@ export class Psync2RingReplication extends RingReplication<Redis40View> implemen
     this.proxy(master, parser.data, parser.lastRawStart, parser.lastRawEnd);
   }
 
+  /** Runs of plain SETs are proxied whole while no replica of ours would see the pieces. */
+  setRunRoom(): number {
+    return this.masterSide.replicas.length === 0 ? Number.MAX_SAFE_INTEGER : 0;
+  }
+
+  /** A run of plain SETs applied outside a transaction: {@link onCommandApplied}'s hot path, once. */
+  onSetsApplied(data: Uint8Array, start: number, end: number): void {
+    const master = this.master;
+    if (!this.replicaSide.masterClient || !master) return;
+    this.proxy(master, data, start, end);
+  }
+
   /** replicationFeedSlavesFromMasterStream for `bytes[start, end)`, counted as applied. */
   private proxy(master: Psync2RingMaster, bytes: Uint8Array, start: number, end = bytes.length): void {
     master.reploff += end - start;
