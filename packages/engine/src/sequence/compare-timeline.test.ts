@@ -115,3 +115,87 @@ describe("the cost of a reconnect, moment by moment, as the real servers paid it
     expect(told(lanes, "2.8").syncs.filter((s) => s.replica === b)[1]!.keys).toBeNull();
   });
 });
+
+/** What the real server did for C after A's kill in the recorded `promotion` capture: its resyncs' kinds and bytes. */
+function realPromotion(record: HandshakeRecord): { readonly kind: "full" | "partial"; readonly bytes: number }[] {
+  const frames = record.frames.filter((f) => !("periodic" in f && f.periodic));
+  const after = frames.slice(frames.findIndex((f) => f.kind === "step" && f.text.includes("killed")));
+  const out: { kind: "full" | "partial"; bytes: number }[] = [];
+  after.forEach((f, i) => {
+    if (f.kind === "rdb") out.push({ kind: "full", bytes: byteLength(f.text.slice(0, f.text.indexOf("<RDB "))) + f.rdb.bytes });
+    if (f.kind === "reply" && f.text.startsWith("+CONTINUE")) {
+      let bytes = 0;
+      for (const next of after.slice(i + 1)) {
+        if (next.kind !== "stream") break;
+        bytes += byteLength(next.text);
+      }
+      out.push({ kind: "partial", bytes });
+    }
+  });
+  return out;
+}
+
+/** The promotion capture's story: A holds x1, x2; B replicates A, C replicates B; SET w1; A killed; 2.5 s; B promoted; SET n1 on B. */
+function promotionStory(): Lab {
+  const lab = new Lab({ seed: "compare-promotion" });
+  const a = lab.addNode({ name: "A" }).id;
+  const b = lab.addNode({ name: "B" }).id;
+  const c = lab.addNode({ name: "C" }).id;
+  lab.command(a, "SET", "x1", "v1");
+  lab.command(a, "SET", "x2", "v2");
+  lab.replicaOf(b, a);
+  lab.runUntilIdle(60_000);
+  lab.replicaOf(c, b);
+  lab.runUntilIdle(60_000);
+  lab.command(a, "SET", "w1", "v1");
+  lab.advance(500);
+  lab.kill(a);
+  lab.advance(2500);
+  lab.replicaOf(b, null);
+  lab.runUntilIdle(60_000);
+  // The recorder wrote n1 once C had settled; 2.6's C retries its SYNC at its next cron.
+  lab.advance(2000);
+  lab.command(b, "SET", "n1", "v1");
+  lab.advance(500);
+  return lab;
+}
+
+describe("the cost of a promotion in a chain, as the real servers paid it", () => {
+  const lab = promotionStory();
+  const c = lab.resolve("C")!;
+  const killMs = lab.inputs.toArray().find((i) => i.op === "kill")!.t;
+  const lanes = compareProtocols(lab.creation, lab.inputs.toArray(), lab.nowMs, ["2.6", "2.8", "4.0", "7.0"]);
+  const real: Record<string, HandshakeRecord> = {
+    "2.6": readLegacyFixture("2.6.17").handshakes.promotion,
+    "2.8": readLegacyFixture("2.8.24").handshakes.promotion,
+    "4.0": readLegacyFixture("4.0.14").handshakes.promotion,
+    "7.0": readHandshakes70().handshakes.promotion!,
+  };
+
+  for (const version of ["2.6", "2.8", "4.0", "7.0"]) {
+    it(`${version}: C's resyncs after A's kill, their kinds and bytes, and the cost then`, () => {
+      const expected = realPromotion(real[version]!);
+      const lane = told(lanes, version);
+      const after = lane.syncs.filter((s) => s.replica === c && s.atMs > killMs);
+      expect(after.map((s) => ({ kind: s.kind, bytes: s.bytes }))).toEqual(expected);
+      const before = costsAt(lane.moments, killMs - 1);
+      const end = costsAt(lane.moments, lab.nowMs);
+      expect(end.fullSyncs - before.fullSyncs).toBe(expected.filter((e) => e.kind === "full").length);
+      expect(end.partialSyncs - before.partialSyncs).toBe(expected.filter((e) => e.kind === "partial").length);
+      expect(end.resyncBytes - before.resyncBytes).toBe(expected.reduce((sum, e) => sum + e.bytes, 0));
+      // Everyone in sync at the end, and C missed no write (n1 came once it was back).
+      expect(end.replicasOutOfSync).toBe(0);
+      expect(end.writesMissed).toBe(0);
+    });
+  }
+
+  it("2.8 kept C's link through the promotion (no stretch out of sync), where 2.6 dropped it and synced it in full", () => {
+    const awayIn = (version: string): number => told(lanes, version).moments.filter((m) => m.event.kind === "out-of-sync" && m.event.replica === c).length;
+    expect(realPromotion(real["2.8"]!)).toEqual([]);
+    expect(awayIn("2.8")).toBe(0);
+    expect(awayIn("2.6")).toBe(1);
+    const full = told(lanes, "2.6").syncs.filter((s) => s.replica === c).at(-1)!;
+    // The real 2.6.17's RDB then held x1, x2 and w1.
+    expect(full.keys).toBe(3);
+  });
+});
