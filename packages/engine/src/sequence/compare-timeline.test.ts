@@ -7,6 +7,11 @@
  * 2.6, +CONTINUE from 2.8 on), send the bytes it sent (2.6: the RDB frame, `$48\r\n` and 48 bytes
  * holding x1, x2, w1, w2; later versions: the backlog frames after +CONTINUE, exactly the missed
  * SET), and count the writes B missed as the recorder's steps between the kill and the thaw.
+ *
+ * And the recorded `promotion` capture (A holds x1, x2; B replicates A, C replicates B; A killed,
+ * B promoted): after the kill, C's resyncs are what the real server did: 2.6 drops C and syncs it
+ * in full once B is a master (an RDB of x1, x2, w1); 2.8 keeps C's link and does nothing; 4.0 and
+ * 7.0 drop it at the promotion and answer +CONTINUE with an empty backlog.
  */
 import { describe, expect, it } from "vitest";
 import { readLegacyFixture, type HandshakeFrame, type HandshakeRecord } from "../../test/legacy/legacy-fixture.ts";
@@ -16,23 +21,34 @@ import { compareProtocols, costsAt, type CompareLane } from "./compare.ts";
 
 const byteLength = (text: string): number => new TextEncoder().encode(text).length;
 
+/** The resyncs a real server's frames hold, in order: an RDB frame (its bulk header and payload), or a +CONTINUE and the backlog frames after it. */
+function realResyncs(frames: readonly HandshakeFrame[]): { readonly kind: "full" | "partial"; readonly bytes: number }[] {
+  const out: { kind: "full" | "partial"; bytes: number }[] = [];
+  frames.forEach((f, i) => {
+    if (f.kind === "rdb") out.push({ kind: "full", bytes: byteLength(f.text.slice(0, f.text.indexOf("<RDB "))) + f.rdb.bytes });
+    if (f.kind !== "reply" || !f.text.startsWith("+CONTINUE")) return;
+    let bytes = 0;
+    for (const next of frames.slice(i + 1)) {
+      if (next.kind !== "stream") break;
+      bytes += byteLength(next.text);
+    }
+    out.push({ kind: "partial", bytes });
+  });
+  return out;
+}
+
+/** A capture's frames without the periodic ones (their number is timing). */
+const significant = (record: HandshakeRecord): HandshakeFrame[] => record.frames.filter((f) => !("periodic" in f && f.periodic));
+
 /** What the real server's reconnect cost: the resync's kind and bytes, and the writes B missed. */
 function realReconnect(record: HandshakeRecord): { readonly kind: "full" | "partial"; readonly bytes: number; readonly writesMissed: number } {
-  const frames = record.frames.filter((f) => !("periodic" in f && f.periodic));
+  const frames = significant(record);
   const kill = frames.findIndex((f) => f.kind === "step" && f.text.includes("CLIENT KILL"));
   const thaw = frames.findIndex((f) => f.kind === "step" && f.text.includes("thawed"));
   const writesMissed = frames.slice(kill, thaw).filter((f) => f.kind === "step" && /^A: SET /.test(f.text)).length;
-  const after = frames.slice(thaw);
-  const rdb = after.find((f): f is Extract<HandshakeFrame, { kind: "rdb" }> => f.kind === "rdb");
-  if (rdb !== undefined) return { kind: "full", bytes: byteLength(rdb.text.slice(0, rdb.text.indexOf("<RDB "))) + rdb.rdb.bytes, writesMissed };
-  const cont = after.findIndex((f) => f.kind === "reply" && f.text.startsWith("+CONTINUE"));
-  expect(cont).toBeGreaterThan(0);
-  let bytes = 0;
-  for (const f of after.slice(cont + 1)) {
-    if (f.kind !== "stream") break;
-    bytes += byteLength(f.text);
-  }
-  return { kind: "partial", bytes, writesMissed };
+  const resyncs = realResyncs(frames.slice(thaw));
+  expect(resyncs.length).toBe(1);
+  return { ...resyncs[0]!, writesMissed };
 }
 
 /** The reconnect story told on a 7.0 lab (the compare tells it again under each version). */
@@ -118,21 +134,8 @@ describe("the cost of a reconnect, moment by moment, as the real servers paid it
 
 /** What the real server did for C after A's kill in the recorded `promotion` capture: its resyncs' kinds and bytes. */
 function realPromotion(record: HandshakeRecord): { readonly kind: "full" | "partial"; readonly bytes: number }[] {
-  const frames = record.frames.filter((f) => !("periodic" in f && f.periodic));
-  const after = frames.slice(frames.findIndex((f) => f.kind === "step" && f.text.includes("killed")));
-  const out: { kind: "full" | "partial"; bytes: number }[] = [];
-  after.forEach((f, i) => {
-    if (f.kind === "rdb") out.push({ kind: "full", bytes: byteLength(f.text.slice(0, f.text.indexOf("<RDB "))) + f.rdb.bytes });
-    if (f.kind === "reply" && f.text.startsWith("+CONTINUE")) {
-      let bytes = 0;
-      for (const next of after.slice(i + 1)) {
-        if (next.kind !== "stream") break;
-        bytes += byteLength(next.text);
-      }
-      out.push({ kind: "partial", bytes });
-    }
-  });
-  return out;
+  const frames = significant(record);
+  return realResyncs(frames.slice(frames.findIndex((f) => f.kind === "step" && f.text.includes("killed"))));
 }
 
 /** The promotion capture's story: A holds x1, x2; B replicates A, C replicates B; SET w1; A killed; 2.5 s; B promoted; SET n1 on B. */
