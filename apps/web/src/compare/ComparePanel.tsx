@@ -44,6 +44,7 @@ function useCompare(labId: string | null) {
   const live = useApp((s) => s.timeView.kind !== "past");
   const eventSeq = useApp((s) => liveLabOf(s).lastEventSeq);
   const presentMs = useApp((s) => liveLabOf(s).clock.timeMs);
+  const pastMs = useApp((s) => (s.timeView.kind === "past" ? s.timeView.atMs : null));
   const [view, setView] = useState<CompareView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -76,12 +77,12 @@ function useCompare(labId: string | null) {
     asked.current = { seq: -1, atWallMs: -Infinity, tookMs: 0 };
   }, [labId]);
 
-  // Asked when opened, and again while live when the lab's log grew (throttled; a trailing ask
-  // catches what happened during the quiet time).
+  // Asked when opened, again while live when the lab's log grew, and when the cursor goes past
+  // the answer (throttled; a trailing ask catches what happened during the quiet time).
   useEffect(() => {
     const check = (): void => {
       const input = {
-        live: live || view === null,
+        live,
         busy: busyRef.current,
         seenEventSeq: asked.current.seq,
         eventSeq,
@@ -90,13 +91,14 @@ function useCompare(labId: string | null) {
         throttleMs: Math.max(LIVE_THROTTLE_MS, 4 * asked.current.tookMs),
         viewMs: view?.timeMs ?? -Infinity,
         presentMs,
+        cursorMs: pastMs ?? presentMs,
       };
       if (shouldRefresh(input)) void run();
     };
     check();
     const timer = setInterval(check, 500);
     return () => clearInterval(timer);
-  }, [live, eventSeq, presentMs, run, view]);
+  }, [live, eventSeq, presentMs, pastMs, run, view]);
 
   return { view, error, busy, run };
 }

@@ -51,12 +51,15 @@ describe("a comparison read at the cursor", () => {
   });
 
   it("a live lab is asked again when it changed, at most once per throttle, never twice at once", () => {
-    const base = { live: true, busy: false, seenEventSeq: 4, eventSeq: 5, lastAskedMs: 0, nowMs: 5000, throttleMs: 3000, viewMs: 1000, presentMs: 2000 };
+    const base = { live: true, busy: false, seenEventSeq: 4, eventSeq: 5, lastAskedMs: 0, nowMs: 5000, throttleMs: 3000, viewMs: 1000, presentMs: 2000, cursorMs: 2000 };
     expect(shouldRefresh(base)).toBe(true);
     expect(shouldRefresh({ ...base, eventSeq: 4 })).toBe(false);
     expect(shouldRefresh({ ...base, nowMs: 2000 })).toBe(false);
     expect(shouldRefresh({ ...base, busy: true })).toBe(false);
-    expect(shouldRefresh({ ...base, live: false })).toBe(false);
+    expect(shouldRefresh({ ...base, live: false, cursorMs: 900 })).toBe(false);
+    // Not yet answered, or a past cursor after the answer's moment: asked.
+    expect(shouldRefresh({ ...base, live: false, viewMs: -Infinity, cursorMs: 900 })).toBe(true);
+    expect(shouldRefresh({ ...base, live: false, cursorMs: 1500 })).toBe(true);
     // No event, but the lab went on (writes make none): asked again once it is well past the answer.
     expect(shouldRefresh({ ...base, eventSeq: 4, presentMs: 1000 + STALE_AFTER_MS })).toBe(true);
   });

@@ -95,9 +95,10 @@ export function stateClass(state: CompareNodeStateView): "down" | "master" | "in
 export const STALE_AFTER_MS = 10_000;
 
 /**
- * When to ask the server again for a live lab: when something happened since the last answer
- * (new events), or the lab went on well past it (writes make no events), at most once per
- * `throttleMs` of wall time, never while a request is out.
+ * When to ask the server again: for a live lab, when something happened since the last answer
+ * (new events) or the lab went on well past it (writes make no events); and whenever the cursor
+ * stands after the answer's moment. At most once per `throttleMs` of wall time, never while a
+ * request is out.
  */
 export function shouldRefresh(input: {
   readonly live: boolean;
@@ -107,10 +108,12 @@ export function shouldRefresh(input: {
   readonly lastAskedMs: number;
   readonly nowMs: number;
   readonly throttleMs: number;
-  /** The answer's moment and the lab's present (virtual ms). */
+  /** The answer's moment, the lab's present and the cursor (virtual ms). */
   readonly viewMs: number;
   readonly presentMs: number;
+  readonly cursorMs: number;
 }): boolean {
-  if (!input.live || input.busy || input.nowMs - input.lastAskedMs < input.throttleMs) return false;
+  if (input.busy || input.nowMs - input.lastAskedMs < input.throttleMs) return false;
+  if (!input.live) return input.cursorMs > input.viewMs;
   return input.eventSeq !== input.seenEventSeq || input.presentMs - input.viewMs >= STALE_AFTER_MS;
 }
