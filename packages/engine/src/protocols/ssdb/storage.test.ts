@@ -9,6 +9,7 @@ import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogQueue, BinlogType, decodeRecord, encodeRecord } from "./binlog.ts";
 import { EXPIRE_LIST, SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeQueueItemKey, decodeZsetKey, encodeHashKey, encodeQueueItemKey, encodeZsetKey, QITEM_SEQ_INIT, ssdbEscape } from "./keys.ts";
+import { META_FILE, MetaStore, slaveStatusKey } from "./meta.ts";
 import { SortedStore } from "./store.ts";
 
 const v = (text: string): Uint8Array => asciiBytes(text);
@@ -168,5 +169,29 @@ describe("sorted store (ST)", () => {
     expect(seen).toEqual(["ka=1", "kb=2"]);
     snap.release();
     expect(s.openSnapshots).toBe(0);
+  });
+});
+
+describe("meta database (a slave's resume point, §A.7)", () => {
+  it("every save survives a crash, through appended saves and the log's rewrites, with other hashes kept", () => {
+    const disk = new SimDisk();
+    const meta = new MetaStore(disk);
+    meta.hset("served", "10.0.0.2:8888", "1");
+    meta.flush();
+    // Enough saves to pass the rewrite threshold several times over.
+    for (let seq = 1; seq <= 500; seq++) {
+      meta.saveSlaveStatus("127.0.0.1|8888", { lastSeq: seq, lastKey: seq % 2 === 0 ? "" : `k\xff${seq}` });
+      if (seq % 97 === 0 || seq === 500) {
+        const again = new MetaStore(disk);
+        expect(again.loadSlaveStatus("127.0.0.1|8888")).toEqual({ lastSeq: seq, lastKey: seq % 2 === 0 ? "" : `k\xff${seq}` });
+        expect(again.hget("served", "10.0.0.2:8888")).toBe("1");
+      }
+    }
+    expect(disk.read(META_FILE)!.length).toBeLessThan(8192);
+    // A down node's view reads the file alone: the latest value of each field wins.
+    const seen = new Map<string, string>();
+    MetaStore.read(disk, (name, field, value) => seen.set(`${name}/${field}`, value));
+    expect(seen.get(`${slaveStatusKey("127.0.0.1|8888")}/last_seq`)).toBe("500");
+    expect(seen.get(`${slaveStatusKey("127.0.0.1|8888")}/last_key`)).toBe("");
   });
 });
