@@ -50,6 +50,9 @@ function useCompare(labId: string | null) {
   const [busy, setBusy] = useState(false);
   const asked = useRef({ seq: -1, atWallMs: -Infinity, tookMs: 0 });
   const busyRef = useRef(false);
+  // The lab shown now: an answer for a lab left meanwhile is dropped.
+  const shown = useRef(labId);
+  shown.current = labId;
 
   const run = useCallback(async (): Promise<void> => {
     if (labId === null || busyRef.current) return;
@@ -59,10 +62,13 @@ function useCompare(labId: string | null) {
     asked.current = { seq: eventSeq, atWallMs: started, tookMs: asked.current.tookMs };
     try {
       // The whole story to the lab's present: the cursor then reads any moment of it.
-      setView(await fetchCompare(labId, null));
-      setError(null);
+      const answer = await fetchCompare(labId, null);
+      if (shown.current === labId) {
+        setView(answer);
+        setError(null);
+      }
     } catch (failure) {
-      setError(asLabRequestError(failure).message);
+      if (shown.current === labId) setError(asLabRequestError(failure).message);
     } finally {
       // A long story takes the server a while to tell five times: ask less often then.
       asked.current = { ...asked.current, tookMs: performance.now() - started };
