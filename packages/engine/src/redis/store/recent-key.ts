@@ -11,14 +11,15 @@ import { bytesToBinary } from "../../util/bytes.ts";
 const MAX_KEY_BYTES = 64;
 
 export class RecentKey {
-  private readonly bytes = new Uint8Array(MAX_KEY_BYTES);
+  /** Made at the first key, so an idle node carries none. */
+  private bytes: Uint8Array | null = null;
   private length = -1;
   private text = "";
 
   /** The key `data[start, end)` as a byte string (one char per byte), as `bytesToBinary` makes it. */
   of(data: Uint8Array, start: number, end: number): string {
     const length = end - start;
-    const bytes = this.bytes;
+    const bytes = (this.bytes ??= new Uint8Array(MAX_KEY_BYTES));
     if (length === this.length) {
       // From the end: keys of one family (key:1, key:2...) differ there, so a miss stops at once.
       let i = length - 1;
