@@ -293,6 +293,38 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
     return seen;
   }
 
+  /**
+   * replication.tcl "Diskless load swapdb (async_loading): new database is exposed after swapping":
+   * a replica killed inside MULTI (CLIENT KILL TYPE replica) has lost its link by the time the EXEC
+   * reply is read, and the writes after the kill overflow the shrunk backlog, so it needs a full
+   * sync (kept running by rdb-key-save-delay).
+   */
+  async function killedInsideMulti(p: Pair): Promise<Record<string, unknown>> {
+    const seen: Record<string, unknown> = {};
+    const [m, r] = await Promise.all([RespClient.connect(p.masterPort), RespClient.connect(p.replicaPort)]);
+    try {
+      await waitFor(async () => (await r.info("replication")).master_link_status === "up", 30_000, "the replica to be linked");
+      const fullBefore = Number((await m.info("stats")).sync_full);
+      await m.text("DEBUG", "POPULATE", 100, "multi-kill");
+      await m.text("CONFIG", "SET", "rdb-key-save-delay", 100_000);
+      const big = "A".repeat(16_384);
+      const replies = [m.text("MULTI"), m.call("CLIENT", "KILL", "TYPE", "replica"), m.text("CONFIG", "SET", "repl-backlog-size", 16_384)];
+      for (let i = 0; i < 10; i++) replies.push(m.text("SET", `big:${i}`, big));
+      const exec = m.call("EXEC");
+      await Promise.all(replies);
+      await exec;
+      // Asked only once EXEC's reply is in, as redis's test asks.
+      seen.linkRightAfterExec = (await r.info("replication")).master_link_status;
+      await waitFor(async () => Number((await m.info("stats")).sync_full) > fullBefore, 30_000, "the full sync to start");
+      seen.fullSyncs = Number((await m.info("stats")).sync_full) - fullBefore;
+      await m.text("CONFIG", "SET", "rdb-key-save-delay", 0);
+    } finally {
+      m.close();
+      r.close();
+    }
+    return seen;
+  }
+
   it("DEBUG REPLICATE and a replica's refusals of its master's commands", async () => {
     requireRedisServer();
     const real = await divergence(await pair("real"));
@@ -333,6 +365,14 @@ describe("redis's replication tests' steps, launcher pair against real pair", ()
     expect(real.afterFirstLeft).toBe("1");
     expect(real.withSavePoints).toBe("1");
   }, 180_000);
+
+  it("a replica killed inside MULTI has lost its link when EXEC's reply arrives", async () => {
+    requireRedisServer();
+    const real = await killedInsideMulti(await pair("real"));
+    const lab = await killedInsideMulti(await pair("lab"));
+    expect(lab).toEqual(real);
+    expect(real.linkRightAfterExec).toBe("down");
+  }, 120_000);
 
   it("a client blocked on a master that becomes a replica is unblocked with an error", async () => {
     requireRedisServer();

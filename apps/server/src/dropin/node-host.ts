@@ -164,12 +164,16 @@ export class NodeHost {
     socket.on("error", () => {
       // ECONNRESET and friends: "close" follows.
     });
-    socket.on("close", () => {
+    const gone = (): void => {
       if (link.closedByNode || !this.node || this.links.get(conn) !== link) return;
       this.links.delete(conn);
       this.node.peerClosed(this.clock.now(), conn);
       this.afterStep();
-    });
+    };
+    // The peer's FIN is the end, as read() returning 0 is for redis: told at once, not after Node
+    // has closed the handle ("close" comes a loop phase later, after other sockets' reads).
+    socket.on("end", gone);
+    socket.on("close", gone);
   }
 
   private connect(conn: ConnId, host: string, port: number): void {
@@ -242,8 +246,13 @@ export class NodeHost {
         link.closedByNode = true;
         this.links.delete(effect.conn);
         const socket = link.socket;
-        // What was written goes out before the FIN, then the socket is gone for good.
-        if (socket) socket.end(() => socket.destroy());
+        if (!socket) return;
+        // As redis's close(fd): with nothing left in Node's buffer the descriptor is closed now (the
+        // kernel still sends what it holds, then the FIN), before any later write of this step, so
+        // a peer learns of the close before others hear of what followed it (a replica killed inside
+        // MULTI is down before the EXEC reply). Bytes still buffered here go out first.
+        if (socket.writableLength === 0) socket.destroy();
+        else socket.end(() => socket.destroy());
         return;
       }
       case "connect":
