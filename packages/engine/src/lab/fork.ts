@@ -42,7 +42,7 @@ const CLASS_RULES = new Map<object, ClassRule>([
   // The dict copies itself (SizedMap.copyForFork: strings shared, aggregates copied).
   [Database.prototype, { fields: { expires: { kind: "shallow" } } }],
   [ReplicationBacklog.prototype, { make: () => new ReplicationBacklog(16_384, 1), fields: { hooks: { kind: "made" } } }],
-  [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" } } }],
+  [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" }, lastOutbound: { kind: "value", value: -1 } } }],
   [EventLog.prototype, { fields: { log: { kind: "shallow" }, listeners: { kind: "empty" } } }],
   [ReplyQueue.prototype, { fields: { waiting: { kind: "fill", value: IGNORE_OUTCOME } } }],
   [SimDisk.prototype, { fields: { files: { kind: "custom", copy: copyDiskFiles } } }],

@@ -67,6 +67,8 @@ export interface LabOrigin {
 export class InputLog {
   private readonly entries: LabInput[] = [];
   private payload = 0;
+  /** Index of the last `outbound` entry (-1: none), so a replay need not look at every entry for them. */
+  private lastOutbound = -1;
   private readonly listeners = new Set<(input: LabInput, index: number) => void>();
 
   /** Appends an input; a run of time right after another run merges into it. */
@@ -85,13 +87,18 @@ export class InputLog {
       }
     }
     this.entries.push(input);
+    if (input.op === "outbound") this.lastOutbound = this.entries.length - 1;
   }
 
   /** Fills an empty log (a fork's, a branch's) with entries taken as they are. */
   load(entries: readonly LabInput[]): void {
     if (this.entries.length > 0) throw new Error("only an empty log can be loaded");
     // One push per entry: a spread of a long log would overflow the argument limit.
-    for (const entry of entries) this.entries.push(entry);
+    this.lastOutbound = -1;
+    for (const entry of entries) {
+      this.entries.push(entry);
+      if (entry.op === "outbound") this.lastOutbound = this.entries.length - 1;
+    }
   }
 
   /** Tells listeners that `input` (the last appended) has been applied. */
@@ -110,6 +117,11 @@ export class InputLog {
 
   at(index: number): LabInput | undefined {
     return this.entries[index];
+  }
+
+  /** Index of the last entry that is what an outside server did (`outbound`), or -1. */
+  get lastOutboundIndex(): number {
+    return this.lastOutbound;
   }
 
   /** The inputs so far (a copy: the log itself only grows). */

@@ -16,6 +16,8 @@ import type { LabInput, LabOrigin } from "./input-log.ts";
 export interface LogSource {
   readonly length: number;
   at(index: number): LabInput | undefined;
+  /** Index of the last `outbound` entry, or -1 (an `InputLog` knows; an array is searched). */
+  readonly lastOutboundIndex?: number;
 }
 
 /** Entries of a time run that a cursor may apply in parts. */
@@ -153,6 +155,13 @@ export class ReplayCursor {
 
   /** Tells the lab what the log says about outbound connections, up to the log's current end. */
   private note(): void {
+    // Only `outbound` entries say anything: none past the noted ones, none to look at (a seek from a
+    // checkpoint would otherwise walk the rest of a long live log every time).
+    const last = this.source.lastOutboundIndex;
+    if (last !== undefined && last < this.noted) {
+      this.noted = Math.max(this.noted, this.source.length);
+      return;
+    }
     for (; this.noted < this.source.length; this.noted++) this.lab.noteReplayedInput(this.source.at(this.noted)!);
   }
 }
