@@ -84,6 +84,14 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
    * pieces); returns the stream offset after it. The hot path of every write: no allocation.
    */
   feedPlainSet(db: number, data: Uint8Array, start: number, end: number, bounds: Int32Array): number;
+  /**
+   * How many bytes of plain SETs in `db`, one after another, may go to {@link feedPlainSetRun} as
+   * one piece with the same stream, blocks and offsets as one `feedPlainSet` each (0: none).
+   * Optional: versions whose replicas see the pieces leave it out.
+   */
+  plainSetRunRoom?(db: number): number;
+  /** Feeds a run of plain SETs `data[start, end)` that {@link plainSetRunRoom} allowed; returns the stream offset after it. */
+  feedPlainSetRun?(data: Uint8Array, start: number, end: number): number;
   /** An RDB child for replication is running (INFO persistence rdb_bgsave_in_progress). */
   rdbChildInProgress?(): boolean;
   /** min-replicas-to-write is configured and not met. */

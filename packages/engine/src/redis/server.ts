@@ -134,6 +134,8 @@ const MULTI_ARGV = [asciiBytes("MULTI")];
 const AUTH_WORD = asciiBytes("AUTH");
 const DEL_WORD = asciiBytes("DEL");
 const OK_REPLY = asciiBytes("+OK\r\n");
+/** What a fast-path SET run points at while there is none (so it keeps no input buffer alive). */
+const EMPTY_BYTES = new Uint8Array(0);
 const EXEC_ARGV = [asciiBytes("EXEC")];
 
 export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implements NodeProcess<V> {
@@ -151,6 +153,17 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private plainSetStat: CommandStat | undefined;
   /** The SET fast paths' last key, so a hot key is not made into a new string for every write. */
   readonly recentKey = new RecentKey();
+  /**
+   * Fast-path SETs of one client, applied and answered but not yet in the replication stream:
+   * `runData[runStart, runEnd)` of its input, fed as one piece before anything else is (another
+   * command, the end of processInput). `runRoom` is how long the run may grow with the same result
+   * as one feed per SET (RedisReplication.plainSetRunRoom).
+   */
+  private runClient: Client | null = null;
+  private runData: Uint8Array = EMPTY_BYTES;
+  private runStart = 0;
+  private runEnd = 0;
+  private runRoom = 0;
   readonly stats: NodeStats = {
     totalConnectionsReceived: 0,
     totalCommandsProcessed: 0,
@@ -546,6 +559,12 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /** Parses and runs every complete request in a client's buffer (processInputBuffer). */
   processInput(client: Client): void {
+    this.readRequests(client);
+    if (this.runClient !== null) this.feedPlainSetRun();
+  }
+
+  /** processInput's loop; it may leave a run of fast-path SETs to feed (see {@link runClient}). */
+  private readRequests(client: Client): void {
     const parser = client.parser;
     for (;;) {
       if (client.closing || !this.clients.has(client.conn) || client.blockedWait || client.blocked) return;
@@ -554,6 +573,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         const data = parser.data;
         const b = parser.bounds;
         if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
+          if (this.runClient !== null) this.feedPlainSetRun();
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
           if (client.kind === "replica") this.processReplicaCommand(client, argv);
@@ -562,6 +582,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         if (client.out.length > 0) this.afterReply(client);
         continue;
       }
+      if (this.runClient !== null) this.feedPlainSetRun();
       const request = parser.next();
       switch (request.kind) {
         case "incomplete":
@@ -643,7 +664,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     db.dict.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
-    this.propagatePlainSet(client, data, b);
+    this.propagatePlainSet(client, data, b, true);
     client.out.bytes(OK_REPLY);
     this.changeCount++;
     return true;
@@ -665,7 +686,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.keyspace.dbs[client.db]!.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
-    this.propagatePlainSet(client, data, b);
+    this.propagatePlainSet(client, data, b, false);
     this.changeCount++;
     return true;
   }
@@ -678,12 +699,41 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     client.lastCommand = "set";
   }
 
-  /** call()'s propagation of a SET run by a fast path, from the request's own bytes. */
-  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array): void {
-    if (this.replication.shouldPropagate()) {
-      // The request was canonical RESP, so its bytes are exactly the propagated command's encoding.
-      client.woff = this.replication.feedPlainSet(client.db, data, client.parser.lastRawStart, client.parser.lastRawEnd, b);
+  /**
+   * call()'s propagation of a SET run by a fast path, from the request's own bytes (canonical RESP,
+   * so exactly the propagated command's encoding). From processInput (`mayRun`), consecutive SETs
+   * join a run fed as one piece where the replication says that changes nothing.
+   */
+  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array, mayRun: boolean): void {
+    const replication = this.replication;
+    if (!replication.shouldPropagate()) return;
+    const start = client.parser.lastRawStart;
+    const end = client.parser.lastRawEnd;
+    if (this.runClient === client && this.runData === data && this.runEnd === start && end - this.runStart <= this.runRoom) {
+      this.runEnd = end;
+      return;
     }
+    if (this.runClient !== null) this.feedPlainSetRun();
+    // Not under a memory limit: its checks count the stream's memory as it grows.
+    const room = mayRun && replication.plainSetRunRoom !== undefined && !this.memory.limited ? replication.plainSetRunRoom(client.db) : 0;
+    if (end - start <= room) {
+      this.runClient = client;
+      this.runData = data;
+      this.runStart = start;
+      this.runEnd = end;
+      this.runRoom = room;
+      return;
+    }
+    client.woff = replication.feedPlainSet(client.db, data, start, end, b);
+  }
+
+  /** Feeds the pending run of fast-path SETs (see {@link runClient}); its client's WAIT offset is the stream's end. */
+  private feedPlainSetRun(): void {
+    const client = this.runClient!;
+    const data = this.runData;
+    this.runClient = null;
+    this.runData = EMPTY_BYTES;
+    client.woff = this.replication.feedPlainSetRun!(data, this.runStart, this.runEnd);
   }
 
   // ---------------------------------------------------------------------------------------------

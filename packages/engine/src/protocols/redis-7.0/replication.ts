@@ -133,6 +133,18 @@ export class Psync2Replication extends TwoSidedReplication<MasterSide, ReplicaSi
     return this.masterReplOffset;
   }
 
+  /** No SELECT due and the run fits the backlog's last block: one piece or many make the same block. */
+  plainSetRunRoom(db: number): number {
+    const backlog = this.backlog;
+    return backlog !== null && this.slaveseldb === db ? backlog.tailFree() : 0;
+  }
+
+  feedPlainSetRun(data: Uint8Array, start: number, end: number): number {
+    this.backlog!.feed(data, start, end);
+    this.masterReplOffset += end - start;
+    return this.masterReplOffset;
+  }
+
   minReplicasNotMet(): boolean {
     return this.masterSide.minReplicasNotMet();
   }
