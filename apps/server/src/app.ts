@@ -19,6 +19,7 @@ import { TimelineService } from "./labs/timeline-service.ts";
 import { timelineRoutes } from "./http/timeline-routes.ts";
 import { sequenceRoutes } from "./http/sequence-routes.ts";
 import { SequenceService } from "./labs/sequence-service.ts";
+import type { ComparePoolOptions } from "./labs/compare-worker-pool.ts";
 import { DEFAULT_PERSISTENCE, LabPersistence, type PersistenceOptions } from "./storage/lab-persistence.ts";
 import type { LabStore } from "./storage/lab-store.ts";
 import { LessonCatalogue } from "./lessons/lesson-catalogue.ts";
@@ -70,6 +71,8 @@ export interface AppOptions {
   readonly externalWatch?: Partial<ExternalWatchOptions>;
   /** The lessons offered (default: the repository's `lessons/` folder, read at start). */
   readonly lessons?: LessonCatalogue;
+  /** The comparison's worker thread: queue bounds, cache size (`labs/compare-worker-pool.ts`). */
+  readonly compare?: Partial<ComparePoolOptions>;
 }
 
 declare module "fastify" {
@@ -142,7 +145,8 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.register(labRoutes, { prefix: "/api", registry, access });
   app.register(nodeRoutes, { prefix: "/api", registry, access });
   app.register(timelineRoutes, { prefix: "/api", registry, access, timelines });
-  app.register(sequenceRoutes, { prefix: "/api", sequences: new SequenceService(registry) });
+  const sequences = new SequenceService(registry, options.compare);
+  app.register(sequenceRoutes, { prefix: "/api", sequences });
   app.register(lessonRoutes, { prefix: "/api", lessons });
   app.register(classroomRoutes, { prefix: "/api", registry, access, classroom, timelines });
   app.register(streamPlugin, { prefix: "/api", registry, access, feed, ajv: validators.strict, classroom });
@@ -151,6 +155,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.addHook("onClose", async () => {
     forgetOwner();
     lessons.close();
+    await sequences.close();
     // The store first: closing the registry deletes every lab, which it must not write down; and
     // the classes are written with their labs before they end.
     await persistence?.close();

@@ -296,7 +296,8 @@ export type ApiErrorCode =
   | "unknown-classroom"
   | "not-lab-owner"
   | "outside-classroom"
-  | "too-many-attempts";
+  | "too-many-attempts"
+  | "compare-busy";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {

@@ -13,8 +13,6 @@ import {
   COMPARE_VERSIONS,
   ConversationRecorder,
   ReplayCursor,
-  compareProtocols,
-  differencesOf,
   labPeers,
   type Lab,
   type NodeVersion,
@@ -23,6 +21,7 @@ import {
 import type { CompareView, SequenceLane, SequenceView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { LabRegistry } from "./lab-registry.ts";
+import { CompareWorkerPool, type ComparePoolOptions } from "./compare-worker-pool.ts";
 
 /** Messages a diagram answer holds at most. */
 export const MAX_SEQUENCE_MESSAGES = 5000;
@@ -40,9 +39,17 @@ interface TappedReplay {
 
 export class SequenceService {
   private readonly hot = new Map<string, TappedReplay>();
+  private readonly comparisons: CompareWorkerPool;
 
-  constructor(private readonly registry: LabRegistry) {
-    registry.onDeleted((runtime) => this.hot.delete(runtime.id));
+  constructor(
+    private readonly registry: LabRegistry,
+    compare: Partial<ComparePoolOptions> = {},
+  ) {
+    this.comparisons = new CompareWorkerPool((id) => (registry.has(id) ? registry.get(id).lab : undefined), compare);
+    registry.onDeleted((runtime) => {
+      this.hot.delete(runtime.id);
+      this.comparisons.forget(runtime.id);
+    });
   }
 
   /**
@@ -85,13 +92,16 @@ export class SequenceService {
    * The lab's story up to `atMs` told under each of `versions` (all kinds by default): each lane's
    * figures, resyncs, marks and timeline (every moment with the cost so far), and where they differ.
    */
-  compare(labId: string, request: { readonly versions?: readonly NodeVersion[]; readonly atMs?: number }): CompareView {
+  compare(labId: string, request: { readonly versions?: readonly NodeVersion[]; readonly atMs?: number }): Promise<CompareView> {
     const lab = this.registry.get(labId).lab;
-    const atMs = this.moment(lab, request.atMs);
-    const lanes = compareProtocols(lab.creation, lab.inputs.toArray(), atMs, request.versions ?? COMPARE_VERSIONS);
-    const names: Record<string, string> = {};
-    for (const id of lab.nodeIds()) names[id] = lab.nodeSnapshot(id).name;
-    return { timeMs: atMs, names, lanes, differences: differencesOf(lanes, names) };
+    if (request.atMs !== undefined) this.moment(lab, request.atMs);
+    // Told on a worker thread (seconds for a long story): see compare-worker-pool.ts.
+    return this.comparisons.compare({ labId, atMs: request.atMs, versions: request.versions ?? COMPARE_VERSIONS });
+  }
+
+  /** Stops the comparison's worker (the server is closing). */
+  close(): Promise<void> {
+    return this.comparisons.close();
   }
 
   private moment(lab: Lab, atMs: number | undefined): number {

@@ -109,7 +109,7 @@ export class LabStore {
 }
 
 /** The file URL of tsx's ESM API (its `register()`), read from tsx's own exports map. */
-function tsxEsmApi(): string {
+export function tsxEsmApi(): string {
   const require = createRequire(import.meta.url);
   const manifest = require.resolve("tsx/package.json");
   const exports = (require("tsx/package.json") as { exports: Record<string, { import: { default: string } }> }).exports;

@@ -629,6 +629,7 @@ export const en = {
     notLabOwner: "This lab belongs to someone else: with a class's join link you can read the class's lab and change only the forks you made.",
     outsideClassroom: "A class's join link does not reach this: you can follow the class's lab, fork it and work on your fork, but not make or list labs.",
     tooManyAttempts: "Too many wrong join codes from this network: wait a minute, then check the code with your teacher.",
+    compareBusy: "The server is busy with other comparisons: try again in a moment.",
     unauthorized: "The server needs its secret for this request, or a class's join link.",
     headerTooLarge: "The request headers are too large.",
     badUrl: "The request URL is not valid.",

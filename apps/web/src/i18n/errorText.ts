@@ -50,6 +50,7 @@ const SERVER_CODES = {
   "not-lab-owner": "errors.notLabOwner",
   "outside-classroom": "errors.outsideClassroom",
   "too-many-attempts": "errors.tooManyAttempts",
+  "compare-busy": "errors.compareBusy",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */

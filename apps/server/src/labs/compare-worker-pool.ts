@@ -1,0 +1,313 @@
+/**
+ * Runs the protocol comparison (`POST /api/labs/:lab/compare`) on a worker thread
+ * (`compare-worker.ts`) instead of the thread that runs every lab: telling a story of minutes five
+ * times takes seconds, and no lab's RESP replies or WebSocket updates may wait that long (issue 12).
+ *
+ * - One worker, started at the first comparison and stopped after a while without any; it keeps
+ *   each lab's log, so a live lab is sent only the entries added since (plus the last one again: a
+ *   run of time merges into the entry before it). Logs go in chunks, the thread yielding between
+ *   them, so even a first long log is never one long copy.
+ * - Answers are cached per (lab, log length, moment, versions): the past does not change.
+ * - Requests for the same answer share one run; a live request (no `atMs`) joins a live one of the
+ *   same lab and versions still waiting (it gets the newer answer, which is the present it asked
+ *   for). Jobs run one at a time; more than `maxQueued` waiting, or `maxQueuedPerLab` for one lab,
+ *   is refused with `compare-busy` (503).
+ * - A lab deleted meanwhile: its waiting jobs answer `unknown-lab` and a running one's answer is
+ *   dropped the same way. A worker that throws or dies answers `internal-error` (500) for the job
+ *   it ran; the next comparison starts a new worker. The lab itself is never touched.
+ */
+import { Worker } from "node:worker_threads";
+import { setImmediate as yieldTurn } from "node:timers/promises";
+import type { Lab, LabInput, LabOrigin, NodeVersion } from "@replica-lab/engine";
+import type { CompareView } from "@replica-lab/protocol";
+import { ApiFailure } from "../http/errors.ts";
+import { tsxEsmApi } from "../storage/lab-store.ts";
+
+/** A lab's log entries from `from` on, as the worker should hold them (earlier ones it has). */
+export interface CompareJob {
+  readonly labId: string;
+  readonly origin: LabOrigin;
+  readonly from: number;
+  readonly inputs: readonly LabInput[];
+}
+
+/** What the pool posts to its worker. */
+export type CompareWorkerRequest =
+  | { readonly op: "append"; readonly job: CompareJob }
+  | { readonly op: "compare"; readonly id: number; readonly job: CompareJob; readonly atMs: number; readonly versions: readonly NodeVersion[]; readonly names: Readonly<Record<string, string>> }
+  | { readonly op: "forget"; readonly labId: string };
+
+/** The worker's answer to a `compare`. */
+export type CompareWorkerReply = { readonly id: number; readonly ok: true; readonly view: CompareView } | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** Tunables; tests shrink them and may point `entry` at a worker that fails. */
+export interface ComparePoolOptions {
+  /** The worker's module (default `compare-worker.ts`). */
+  readonly entry: URL;
+  /** Jobs waiting (not counting the one running) before new ones are refused. */
+  readonly maxQueued: number;
+  /** Jobs of one lab waiting before its new ones are refused. */
+  readonly maxQueuedPerLab: number;
+  /** Answers kept. */
+  readonly cacheSize: number;
+  /** Log entries per message to the worker. */
+  readonly chunkEntries: number;
+  /** A worker with no job for this long (wall ms) is stopped, with the logs it holds. */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_COMPARE_POOL: ComparePoolOptions = {
+  entry: new URL("./compare-worker.ts", import.meta.url),
+  maxQueued: 8,
+  maxQueuedPerLab: 2,
+  cacheSize: 32,
+  chunkEntries: 4096,
+  idleMs: 60_000,
+};
+
+/** A comparison asked for: the moment is the lab's present when the job starts if `atMs` is absent. */
+export interface CompareAsk {
+  readonly labId: string;
+  readonly atMs: number | undefined;
+  readonly versions: readonly NodeVersion[];
+}
+
+interface Waiter {
+  readonly resolve: (view: CompareView) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Job {
+  readonly ask: CompareAsk;
+  /** For a fixed moment, its cache key (known when asked); a live job's is known when it starts. */
+  readonly key: string | null;
+  readonly waiters: Waiter[];
+  /** Set when the lab is deleted: the answer, whenever it comes, is dropped. */
+  dropped: boolean;
+}
+
+/** The worker and what it holds. */
+interface Running {
+  readonly worker: Worker;
+  /** Per lab: the lab object whose log the worker holds, and how many entries of it. */
+  readonly sent: Map<string, { readonly lab: Lab; readonly count: number }>;
+  readonly replies: Map<number, Waiter>;
+}
+
+export class CompareWorkerPool {
+  private readonly options: ComparePoolOptions;
+  private readonly queue: Job[] = [];
+  private active: Job | null = null;
+  private readonly cache = new Map<string, CompareView>();
+  /** A number per lab object, so a lab rebuilt under the same id never hits the old one's answers. */
+  private readonly generations = new WeakMap<Lab, number>();
+  private nextGeneration = 1;
+  private running: Running | null = null;
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Comparisons the worker was asked for (not those answered from the cache or joined): for tests. */
+  runs = 0;
+
+  constructor(
+    /** The lab with this id now, or undefined once deleted. */
+    private readonly labOf: (labId: string) => Lab | undefined,
+    options: Partial<ComparePoolOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_COMPARE_POOL, ...options };
+  }
+
+  /** The comparison `ask` describes, from the cache, a run already under way or a new job. */
+  compare(ask: CompareAsk): Promise<CompareView> {
+    const lab = this.labOf(ask.labId);
+    if (lab === undefined) return Promise.reject(new ApiFailure("unknown-lab", `no lab ${ask.labId}`));
+    const key = this.keyOf(ask, lab, ask.atMs ?? lab.nowMs);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const joined = this.joinable(ask, key);
+    if (joined !== undefined) return new Promise((resolve, reject) => joined.waiters.push({ resolve, reject }));
+    const waitingForLab = this.queue.filter((job) => job.ask.labId === ask.labId).length;
+    if (this.queue.length >= this.options.maxQueued || waitingForLab >= this.options.maxQueuedPerLab) {
+      const why = waitingForLab >= this.options.maxQueuedPerLab ? `${waitingForLab} comparisons of this lab are` : `${this.queue.length} comparisons are`;
+      return Promise.reject(new ApiFailure("compare-busy", `${why} already waiting; ask again when one has answered`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ask, key: ask.atMs === undefined ? null : key, waiters: [{ resolve, reject }], dropped: false });
+      this.pump();
+    });
+  }
+
+  /** The lab is gone: its jobs answer `unknown-lab`, its answers and its log in the worker go. */
+  forget(labId: string): void {
+    const gone = new ApiFailure("unknown-lab", `lab ${labId} was deleted while its comparison waited`);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.ask.labId !== labId) continue;
+      this.queue.splice(i, 1);
+      for (const waiter of job.waiters) waiter.reject(gone);
+    }
+    if (this.active?.ask.labId === labId) this.active.dropped = true;
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${labId}|`)) this.cache.delete(key);
+    if (this.running?.sent.delete(labId) === true) this.running.worker.postMessage({ op: "forget", labId } satisfies CompareWorkerRequest);
+  }
+
+  /** Stops the worker; waiting and running comparisons answer `internal-error`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const closing = new ApiFailure("internal-error", "the server is closing");
+    for (const job of this.queue.splice(0)) for (const waiter of job.waiters) waiter.reject(closing);
+    await this.stopWorker(closing);
+  }
+
+  private keyOf(ask: CompareAsk, lab: Lab, atMs: number): string {
+    let generation = this.generations.get(lab);
+    if (generation === undefined) {
+      generation = this.nextGeneration++;
+      this.generations.set(lab, generation);
+    }
+    return `${ask.labId}|${generation}|${lab.inputs.length}|${atMs}|${ask.versions.join(",")}`;
+  }
+
+  /** A job the request can share: the same answer, or (live) a waiting live one of the same lab and versions. */
+  private joinable(ask: CompareAsk, key: string): Job | undefined {
+    if (ask.atMs !== undefined) {
+      if (this.active?.key === key && !this.active.dropped) return this.active;
+      return this.queue.find((job) => job.key === key);
+    }
+    const versions = ask.versions.join(",");
+    return this.queue.find((job) => job.key === null && job.ask.labId === ask.labId && job.ask.versions.join(",") === versions);
+  }
+
+  private pump(): void {
+    if (this.active !== null || this.closed) return;
+    const job = this.queue.shift();
+    if (job === undefined) {
+      this.armIdle();
+      return;
+    }
+    this.active = job;
+    void this.run(job).finally(() => {
+      this.active = null;
+      this.pump();
+    });
+  }
+
+  private async run(job: Job): Promise<void> {
+    const settle = (outcome: { ok: true; view: CompareView } | { ok: false; error: Error }): void => {
+      for (const waiter of job.waiters) {
+        if (job.dropped) waiter.reject(new ApiFailure("unknown-lab", `lab ${job.ask.labId} was deleted while it was compared`));
+        else if (outcome.ok) waiter.resolve(outcome.view);
+        else waiter.reject(outcome.error);
+      }
+    };
+    const lab = this.labOf(job.ask.labId);
+    if (lab === undefined || job.dropped) {
+      job.dropped = true;
+      settle({ ok: false, error: new Error("deleted") });
+      return;
+    }
+    // A live job's moment is the present when it starts: the newest answer its waiters can have.
+    const atMs = job.ask.atMs ?? lab.nowMs;
+    if (atMs > lab.nowMs) {
+      settle({ ok: false, error: new ApiFailure("bad-request", `${atMs} ms is after the lab's present (${lab.nowMs} ms)`) });
+      return;
+    }
+    const key = job.key ?? this.keyOf(job.ask, lab, atMs);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      settle({ ok: true, view: cached });
+      return;
+    }
+    const names: Record<string, string> = {};
+    for (const id of lab.nodeIds()) names[id] = lab.nodeSnapshot(id).name;
+    try {
+      const view = await this.ask(job.ask, lab, atMs, names);
+      if (!job.dropped) this.remember(key, view);
+      settle({ ok: true, view });
+    } catch (error) {
+      settle({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  private remember(key: string, view: CompareView): void {
+    this.cache.delete(key);
+    this.cache.set(key, view);
+    // A Map iterates in insertion order: the first key is the least recently stored.
+    while (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Sends the worker the part of the log it lacks, in chunks, then asks for the comparison. */
+  private async ask(ask: CompareAsk, lab: Lab, atMs: number, names: Readonly<Record<string, string>>): Promise<CompareView> {
+    const running = this.worker();
+    const inputs = lab.inputs.toArray();
+    const held = running.sent.get(ask.labId);
+    // The last entry held is sent again: a run of time may have merged into it since.
+    let from = held !== undefined && held.lab === lab && held.count <= inputs.length ? Math.max(0, held.count - 1) : 0;
+    // Whatever happens below, the worker's copy is unknown until its answer says otherwise.
+    running.sent.delete(ask.labId);
+    const origin = lab.creation;
+    while (inputs.length - from > this.options.chunkEntries) {
+      const to = from + this.options.chunkEntries;
+      running.worker.postMessage({ op: "append", job: { labId: ask.labId, origin, from, inputs: inputs.slice(from, to) } } satisfies CompareWorkerRequest);
+      from = to;
+      // Copying a chunk takes a few ms of this thread; the labs run between chunks.
+      await yieldTurn();
+      if (this.running !== running) throw new ApiFailure("internal-error", "the comparison's worker stopped while the log was sent");
+    }
+    const id = this.nextId++;
+    this.runs++;
+    const answer = new Promise<CompareView>((resolve, reject) => running.replies.set(id, { resolve, reject }));
+    running.worker.postMessage({ op: "compare", id, job: { labId: ask.labId, origin, from, inputs: inputs.slice(from) }, atMs, versions: ask.versions, names } satisfies CompareWorkerRequest);
+    const view = await answer;
+    if (this.running === running) running.sent.set(ask.labId, { lab, count: inputs.length });
+    return view;
+  }
+
+  /** The worker, started if need be. */
+  private worker(): Running {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.running !== null) return this.running;
+    // The worker is TypeScript: as for the store's worker, a bootstrap gives its thread tsx.
+    const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.options.entry.href)}); });`;
+    const worker = new Worker(bootstrap, { eval: true });
+    worker.unref();
+    const running: Running = { worker, sent: new Map(), replies: new Map() };
+    worker.on("message", (reply: CompareWorkerReply) => {
+      const waiter = running.replies.get(reply.id);
+      running.replies.delete(reply.id);
+      if (reply.ok) waiter?.resolve(reply.view);
+      else waiter?.reject(new ApiFailure("internal-error", `the comparison failed: ${reply.error}`));
+    });
+    const lost = (why: string): void => {
+      if (this.running === running) this.running = null;
+      const failure = new ApiFailure("internal-error", `the comparison's worker ${why}; the lab is untouched, ask again`);
+      for (const waiter of running.replies.values()) waiter.reject(failure);
+      running.replies.clear();
+    };
+    worker.on("error", (error) => lost(`failed (${error.message})`));
+    worker.on("exit", (code) => lost(`exited (${code})`));
+    this.running = running;
+    return running;
+  }
+
+  private armIdle(): void {
+    if (this.running === null || this.idleTimer !== null) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.active === null && this.queue.length === 0) void this.stopWorker(new ApiFailure("internal-error", "the comparison's worker was stopped"));
+    }, this.options.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private async stopWorker(failure: ApiFailure): Promise<void> {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const running = this.running;
+    if (running === null) return;
+    this.running = null;
+    for (const waiter of running.replies.values()) waiter.reject(failure);
+    running.replies.clear();
+    await running.worker.terminate();
+  }
+}
