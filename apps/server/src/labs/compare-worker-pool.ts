@@ -259,7 +259,8 @@ export class CompareWorkerPool {
     const answer = new Promise<CompareView>((resolve, reject) => running.replies.set(id, { resolve, reject }));
     running.worker.postMessage({ op: "compare", id, job: { labId: ask.labId, origin, from, inputs: inputs.slice(from) }, atMs, versions: ask.versions, names } satisfies CompareWorkerRequest);
     const view = await answer;
-    if (this.running === running) running.sent.set(ask.labId, { lab, count: inputs.length });
+    // A lab deleted meanwhile is not noted: the entry would keep the deleted lab alive.
+    if (this.running === running && this.labOf(ask.labId) === lab) running.sent.set(ask.labId, { lab, count: inputs.length });
     return view;
   }
 

@@ -8,6 +8,10 @@
  * at starts a new one from the log's beginning (the past does not change, so the answer is the
  * same; a checkpoint cannot be reused, since a tap must see every byte from the start). A replay
  * holds a whole copy of its lab, so one nobody asked for in 5 minutes is dropped.
+ *
+ * The comparison replays the whole story once per version, seconds for a long lab, so it runs on
+ * a worker thread (`compare-worker-pool.ts`); the diagram's replay stays here, since it only moves
+ * forward from where the last answer left it.
  */
 import {
   COMPARE_VERSIONS,
