@@ -15,7 +15,7 @@ import { appStore } from "../store/store.ts";
 import { viewedMs } from "../store/slices/timelineSlice.ts";
 import { openLab } from "../timeline/navigation.ts";
 import { endClassroom, forkClassroom, gatherClassroom, startClassroom } from "./classroomApi.ts";
-import { classroomStore, followClassroom, useClassroom } from "./classroomStore.ts";
+import { classroomStore, followClassroom, refreshBeforeFork, useClassroom } from "./classroomStore.ts";
 import { classCodeFromUrl, joinLink, urlWithClass } from "./classroomUrl.ts";
 import { InstructorPointer, PointerShare } from "./InstructorPointer.tsx";
 import "./classroom.css";
@@ -156,7 +156,13 @@ function SessionBar({ code, labId }: { readonly code: string; readonly labId: st
           disabled={busy}
           title={t("classroom.forkTitle")}
           data-testid="classroom-fork"
-          onClick={() => void act(async () => openLab((await forkClassroom(code)).id, null), t("classroom.forkFailed"))}
+          onClick={() =>
+            void act(async () => {
+              const fork = await forkClassroom(code);
+              await refreshBeforeFork(code);
+              openLab(fork.id, null);
+            }, t("classroom.forkFailed"))
+          }
         >
           {t("classroom.fork")}
         </button>

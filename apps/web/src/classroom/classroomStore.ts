@@ -117,6 +117,18 @@ export function followClassroom(code: string, host: ClassroomHost): () => void {
 }
 
 /** One poll: as the instructor, as this tab's follower (joining first if needed), or as a visitor. */
+/**
+ * Reads the session once more before the page leaves the class's lab for a fork: a gather the
+ * instructor made just before (which this page's poll may not have seen yet) is then known as seen,
+ * so the next lab's poll does not take it for new and pull the fresh fork back to the class.
+ */
+export async function refreshBeforeFork(code: string): Promise<void> {
+  const { followerId } = classroomStore.getState();
+  if (followerId === null) return;
+  const view = await pollClassroom(code, { id: followerId, mode: "following" });
+  if (view.role === "follower") classroomStore.setState({ view });
+}
+
 async function poll(code: string, host: ClassroomHost): Promise<ClassroomView> {
   const { followerId, view } = classroomStore.getState();
   if (followerId === null) {
