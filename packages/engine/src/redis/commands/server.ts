@@ -142,7 +142,7 @@ function shutdownCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  // Lab nodes run with `save ""`, so only SHUTDOWN SAVE writes the RDB.
+  // With save points (7.0.15's by default) SHUTDOWN saves; NOSAVE skips it, SAVE forces it.
   if (save === true || (save === null && node.config.save !== "")) node.save();
   node.exit(save === false ? "SHUTDOWN NOSAVE" : "SHUTDOWN");
 }
