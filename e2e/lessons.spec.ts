@@ -60,8 +60,12 @@ async function playOneMasterTwoReplicas(page: Page, language: Language, withBack
   await startLesson(page, language);
   for (const name of ["A", "B", "C"]) await expect(card(page, name)).toHaveAttribute("data-role", "master");
 
-  // A glossary popover: what the offset is, and the lesson that shows it.
-  await card(page, "A").getByTestId("term-offset").click();
+  // A glossary popover: what the offset is, and the lesson that shows it. The canvas fits the lab
+  // as it lays out; if that ran while the panels were still opening, the cards start compact (zoom
+  // under 0.5, no field names): fit them again to the canvas as it now is.
+  const term = card(page, "A").getByTestId("term-offset");
+  if (!(await term.isVisible())) await page.locator(".react-flow__controls-fitview").click();
+  await term.click();
   const popover = page.getByTestId("glossary-popover");
   await expect(popover).toBeVisible();
   await expect(popover).toContainText(words.offsetText);
