@@ -162,6 +162,15 @@ export const SCRIPTING_CASES: readonly (readonly string[])[] = [
   ["EVAL", "return {math.random(100), math.random(1, 10), tostring(math.random())}", "0"],
   ["EVAL", "math.randomseed(42); return {math.random(1000), math.random(1000)}", "0"],
   ["EVAL", "return redis.call('function', 'list')", "0"],
+  // table.sort as Lua 5.1 sorts: which of equal elements comes first, more than 100 elements
+  // (where 5.3 would draw a random pivot), and where an inconsistent comparator is caught.
+  ["EVAL", "local t = {} for i = 1, 300 do t[i] = {k = (i * 7) % 5, i = i} end table.sort(t, function(a, b) return a.k < b.k end) local r = {} for i = 1, #t do r[i] = t[i].i end return r", "0"],
+  ["EVAL", "local t, x = {}, 1 for i = 1, 250 do x = (x * 75 + 74) % 65537 t[i] = x % 1000 end table.sort(t) return t", "0"],
+  ["EVAL", "local t = {} for i = 1, 120 do t[i] = tostring(i % 13) end table.sort(t, function(a, b) return a > b end) return t", "0"],
+  ["EVAL", "local t = {} for i = 1, 50 do t[i] = i % 3 end return {tostring(pcall(table.sort, t, function(a, b) return true end))}", "0"],
+  ["EVAL", "local t = {} for i = 1, 40 do t[i] = 1 end local ok, err = pcall(table.sort, t, function(a, b) return a <= b end) return {tostring(ok), tostring(err)}", "0"],
+  ["EVAL", "local ok, err = pcall(table.sort, {3, 'a', 1}) return {tostring(ok), tostring(err)}", "0"],
+  ["EVAL", "local t = {5, 1, 4} table.sort(t, nil) local u = {} table.sort(u) return {t[1], t[2], t[3], #u}", "0"],
 ];
 
 /** Reads whole replies from raw bytes, keeping each reply's own bytes. */

@@ -22,6 +22,7 @@ declare module "fengari" {
     readonly LUA_MASKCOUNT: number;
     readonly LUA_MASKLINE: number;
     readonly LUA_REGISTRYINDEX: number;
+    readonly LUA_OPLT: number;
     lua_gettop(L: LuaState): number;
     lua_settop(L: LuaState, index: number): void;
     lua_pop(L: LuaState, n: number): void;
@@ -51,6 +52,9 @@ declare module "fengari" {
     lua_tolstring(L: LuaState, index: number): Uint8Array | null;
     lua_isstring(L: LuaState, index: number): boolean;
     lua_pcall(L: LuaState, nargs: number, nresults: number, msgh: number): number;
+    lua_call(L: LuaState, nargs: number, nresults: number): void;
+    lua_compare(L: LuaState, index1: number, index2: number, op: number): boolean;
+    lua_rawlen(L: LuaState, index: number): number;
     lua_error(L: LuaState): never;
     lua_sethook(L: LuaState, f: LuaHook | null, mask: number, count: number): void;
     lua_checkstack(L: LuaState, n: number): boolean;
@@ -67,6 +71,8 @@ declare module "fengari" {
     luaL_requiref(L: LuaState, name: Uint8Array, open: LuaCFunction, glb: number): void;
     luaL_error(L: LuaState, message: Uint8Array): never;
     luaL_where(L: LuaState, level: number): void;
+    luaL_checktype(L: LuaState, arg: number, type: number): void;
+    luaL_checkstack(L: LuaState, space: number, message: Uint8Array | null): void;
   };
 
   export const lualib: {

@@ -11,6 +11,7 @@
 import { lauxlib, lua, lualib, to_luastring, type LuaCFunction, type LuaState } from "fengari";
 import { bytesToBinary } from "../../util/bytes.ts";
 import { sha1 } from "../../util/sha1.ts";
+import { installLua51Sort } from "./lua51-sort.ts";
 import type { Reply } from "../resp/reply.ts";
 
 /**
@@ -128,6 +129,7 @@ export class LuaVm {
     }
     // Lua 5.1 names redis scripts use (redis embeds 5.1; fengari is 5.3).
     this.runSetup("unpack = table.unpack; loadstring = load; math.mod = math.fmod");
+    installLua51Sort(L);
     this.installRandom();
     this.installBit();
     this.installRedisApi();
