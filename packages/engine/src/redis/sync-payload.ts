@@ -5,6 +5,8 @@
  * aborts, as does anything but `$`. Bytes after the payload are the start of the stream.
  */
 import { asciiBytes, bytesToBinary, concatBytes } from "../util/bytes.ts";
+import type { Client } from "./client.ts";
+import type { RedisNode } from "./server.ts";
 
 /** What a chunk of the transfer amounted to. */
 export type SyncPayloadProgress =
@@ -117,4 +119,21 @@ function endsWith(chunks: readonly Uint8Array[], mark: Uint8Array): boolean {
     if (chunks[ci]![pos] !== mark[m]) return false;
   }
   return true;
+}
+
+/**
+ * The master's side of the same framing: `$<len>\r\n` and the RDB from disk, or (diskless, 2.8 on)
+ * `$EOF:<mark>\r\n`, the RDB and the mark again, the mark 40 characters from the node's own
+ * seeded generator. The RDB is handed to the output without a copy (it can be large).
+ */
+export function sendSyncPayload(node: RedisNode, client: Client, rdb: Uint8Array, diskless: boolean): void {
+  if (diskless) {
+    const mark = node.prng.hex(40);
+    client.out.ascii(`$EOF:${mark}\r\n`);
+    node.sendLarge(client, rdb);
+    client.out.ascii(mark);
+  } else {
+    client.out.ascii(`$${rdb.length}\r\n`);
+    node.sendLarge(client, rdb);
+  }
 }

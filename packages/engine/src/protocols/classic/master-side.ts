@@ -13,6 +13,7 @@ import type { RedisNode } from "../../redis/server.ts";
 import type { Client } from "../../redis/client.ts";
 import { parseSafeInt } from "../../redis/commands/reply.ts";
 import { ClassicReplicaLink, classicLinkOf, type ClassicReplicaState } from "./replica-link.ts";
+import { sendSyncPayload } from "../../redis/sync-payload.ts";
 
 const NEWLINE = asciiBytes("\n");
 
@@ -69,16 +70,8 @@ export class ClassicMasterSide {
       const link = classicLinkOf(client);
       link.state = "wait_bgsave_end";
       beforePayload(client, link);
-      if (socket) {
-        const mark = node.prng.hex(40);
-        client.out.ascii(`$EOF:${mark}\r\n`);
-        node.sendLarge(client, rdb);
-        client.out.ascii(mark);
-        link.putOnlineOnAck = true;
-      } else {
-        client.out.ascii(`$${rdb.length}\r\n`);
-        node.sendLarge(client, rdb);
-      }
+      sendSyncPayload(node, client, rdb, socket);
+      if (socket) link.putOnlineOnAck = true;
       link.state = "online";
       link.ackTimeMs = node.nowMs;
       node.markOutput(client);

@@ -19,6 +19,7 @@ import { linkOf, type Psync2Replication } from "./replication.ts";
 import type { Client } from "../../redis/client.ts";
 import { ReplicaLink } from "./replica-link.ts";
 import { closeIfOutputOverLimit } from "../../redis/client-limits.ts";
+import { sendSyncPayload } from "../../redis/sync-payload.ts";
 import type { FullResyncReason } from "../../process/trace.ts";
 import { psync2Decision, type Psync2Decision } from "../psync2/psync-decision.ts";
 
@@ -302,18 +303,10 @@ export class MasterSide {
   private sendRdb(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number): void {
     const node = this.node;
     const link = linkOf(client);
-    if (socketTarget) {
-      const mark = node.prng.hex(40);
-      client.out.ascii(`$EOF:${mark}\r\n`);
-      node.sendLarge(client, rdb);
-      client.out.ascii(mark);
-      link.state = "online";
-      link.startStreamOnAck = true;
-    } else {
-      client.out.ascii(`$${rdb.length}\r\n`);
-      node.sendLarge(client, rdb);
-      link.state = "online";
-    }
+    sendSyncPayload(node, client, rdb, socketTarget);
+    link.state = "online";
+    // Diskless: the stream starts once the replica's first ACK says it loaded the payload.
+    if (socketTarget) link.startStreamOnAck = true;
     link.ackTimeMs = node.nowMs;
     node.markOutput(client);
     node.trace({
