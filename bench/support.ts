@@ -3,7 +3,8 @@
  * redis-benchmark's SET figure.
  */
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "@replica-lab/testing";
+export { freePort };
 
 /** One figure as a JSON line (value rounded to 3 decimals), with extra fields beside it. */
 export function report(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
@@ -11,19 +12,6 @@ export function report(bench: string, value: number, unit: string, extra: Record
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A loopback port free at the time of asking. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a program to its end; its standard output. */
 export function run(command: string, args: string[], timeoutMs = 300_000): Promise<string> {

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
 import { api, card, createLab, openLab, runInConsole, selectNode, shot } from "./helpers.ts";
+import { freePort } from "@replica-lab/testing";
 
 async function keysOf(page: Page, node: string): Promise<string> {
   return ((await card(page, node).locator('[data-field="keys"]').textContent()) ?? "").trim();
@@ -226,18 +226,6 @@ test("a tab whose lab was deleted says so and offers the lab list instead of ret
 });
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-/** A port free now (the restarted server must come back on the same one, so PORT=0 will not do). */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** Starts the real server on `port` with `dataDir`, resolving once it prints its URL. */
 async function startServer(port: number, dataDir: string): Promise<ChildProcess> {

@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Lab, ReplyParser, encodeCommand, utf8, fromUtf8, type NodeId, type Reply } from "../src/index.ts";
+import { freePort } from "@replica-lab/testing";
+export { freePort };
 
 export interface Backend {
   readonly kind: "lab" | "real";
@@ -114,19 +116,6 @@ export class LabBackend implements Backend {
 
 // -------------------------------------------------------------------------------------------------
 // Real backend
-
-/** A free TCP port on 127.0.0.1 (bound to port 0, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A tiny RESP client over a real socket. */
 export class RespClient {

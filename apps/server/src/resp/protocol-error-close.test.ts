@@ -6,11 +6,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabView } from "@replica-lab/protocol";
 import { createLab, startApp } from "../testing/helpers.ts";
+import { freePort } from "@replica-lab/testing";
 
 const haveRedisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].some((p) => existsSync(p));
 
@@ -50,16 +51,6 @@ function desync(port: number, bytes: string): Promise<Outcome> {
     });
     socket.connect(port, "127.0.0.1", () => socket.write(bytes));
     setTimeout(finish, 5_000).unref();
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
   });
 }
 

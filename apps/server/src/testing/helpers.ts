@@ -4,13 +4,15 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { LabView } from "@replica-lab/protocol";
 import type { NodeSnapshot } from "@replica-lab/engine";
 import { buildApp, type AppOptions } from "../app.ts";
+import { freePort } from "@replica-lab/testing";
+export { freePort };
 
 /** True when the Debian redis-tools/redis-server binaries are installed. */
 export const haveRedisTools = existsSync("/usr/bin/redis-cli") && existsSync("/usr/bin/redis-server");
@@ -58,19 +60,6 @@ export function parseInfo(text: string): Record<string, string> {
     if (at > 0 && !line.startsWith("#")) fields[line.slice(0, at)] = line.slice(at + 1);
   }
   return fields;
-}
-
-/** A free TCP port on 127.0.0.1 (bound to port 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

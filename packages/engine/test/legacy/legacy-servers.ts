@@ -5,12 +5,14 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LegacyRelease } from "./legacy-fixture.ts";
 import { linkAddressOf, replicationSettled, type LegacyBackend, type LegacyProbe, type LegacyProxy } from "./legacy-backend.ts";
 import { RecordingProxy } from "./recording-proxy.ts";
+import { freePort } from "@replica-lab/testing";
+export { freePort };
 
 /** What differs between the legacy releases, as far as driving them goes. */
 export interface LegacyVersion {
@@ -30,18 +32,6 @@ export const LEGACY_VERSIONS: readonly LegacyVersion[] = [
 ];
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A free TCP port on 127.0.0.1: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** Resolves once nothing accepts connections on `port` any more (a killed server may hold it a moment). */
 async function portClosed(port: number): Promise<void> {

@@ -11,7 +11,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { createConnection, createServer, type Socket } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { writeRdb, type RdbAux, type RdbDatabase } from "./writer.ts";
 import { valueFromRdb } from "../store/from-rdb.ts";
 import type { RedisValue } from "../store/value.ts";
 import { defaultConfig } from "../config.ts";
+import { freePort } from "@replica-lab/testing";
 
 const SERVER_TIMEOUT_MS = 60_000;
 
@@ -29,18 +30,6 @@ function redisServerVersion(): string | null {
   const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
   if (probe.error !== undefined || probe.status !== 0) return null;
   return /v=(\d+\.\d+\.\d+)/.exec(probe.stdout)?.[1] ?? null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 type Reply =
