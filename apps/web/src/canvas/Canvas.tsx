@@ -118,6 +118,8 @@ export function Canvas() {
   const lastFitRequest = useRef(fitRequest);
   const count = flowNodes.length;
   const measured = count > 0 && flowNodes.every((n) => n.measured !== undefined);
+  const measuredNow = useRef(measured);
+  measuredNow.current = measured;
   useEffect(() => {
     if (fitRequest !== lastFitRequest.current) {
       lastFitRequest.current = fitRequest;
@@ -129,13 +131,15 @@ export function Canvas() {
     });
   }, [laidOut, count, measured, fitRequest, flow]);
 
-  // A resized canvas (window, panels, presentation mode) is refitted while the view follows.
+  // A resized canvas (window, panels, presentation mode) is refitted while the view follows, also
+  // when it resizes before the first fit has finished (panels opening as the page loads): waiting
+  // for that fit would leave the view fitted to the canvas's earlier size.
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     const observer = new ResizeObserver(() => {
-      if (follow.current && fittedAt.current !== null) {
+      if (follow.current && measuredNow.current) {
         void flow.fitView(fitViewOptions).then(() => {
           fittedAt.current = flow.getViewport();
         });
