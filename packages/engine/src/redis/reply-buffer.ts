@@ -55,6 +55,11 @@ export class ReplyBuffer extends ByteWriter {
     return this.blocks.length - this.head;
   }
 
+  /** Bytes the block being written still takes (a write of at most that many starts no new block). */
+  tailFree(): number {
+    return this.current.length - this.filled;
+  }
+
   /** Makes room for `extra` bytes in one block and returns where in {@link raw} they go. */
   override reserve(extra: number): number {
     if (this.current.length - this.filled < extra) this.startBlock(new Uint8Array(Math.max(REPLY_CHUNK_BYTES, extra)), 0);

@@ -664,7 +664,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     db.dict.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
-    this.propagatePlainSet(client, data, b, true);
+    this.propagatePlainSet(client, data, b);
     client.out.bytes(OK_REPLY);
     this.changeCount++;
     return true;
@@ -676,6 +676,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    * setCommand for the master client (store, count, re-feed the stream as call() would: 2.6 and
    * 2.8 replicas feed their own) without building argv. False sends the request down the full path:
    * not a SET, inside MULTI, or under maxmemory (2.8 and 4.0 replicas evict for their master's writes).
+   * Consecutive SETs join a run (as from processInput): the caller feeds it with {@link flushPlainSetRun}
+   * before anything else can touch the stream or the input buffer.
    */
   applyPlainSetFromMaster(client: Client, data: Uint8Array, b: Int32Array): boolean {
     const at = b[0]!;
@@ -686,9 +688,14 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.keyspace.dbs[client.db]!.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
-    this.propagatePlainSet(client, data, b, false);
+    this.propagatePlainSet(client, data, b);
     this.changeCount++;
     return true;
+  }
+
+  /** Feeds the pending run of fast-path SETs, if any (see {@link applyPlainSetFromMaster}). */
+  flushPlainSetRun(): void {
+    if (this.runClient !== null) this.feedPlainSetRun();
   }
 
   /** call()'s counting for a SET run by a fast path: INFO stats and commandstats. */
@@ -701,10 +708,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
 
   /**
    * call()'s propagation of a SET run by a fast path, from the request's own bytes (canonical RESP,
-   * so exactly the propagated command's encoding). From processInput (`mayRun`), consecutive SETs
-   * join a run fed as one piece where the replication says that changes nothing.
+   * so exactly the propagated command's encoding). Consecutive SETs join a run fed as one piece
+   * where the replication says that changes nothing (processInput, or the classic replica's loop,
+   * feeds it at the end).
    */
-  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array, mayRun: boolean): void {
+  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array): void {
     const replication = this.replication;
     if (!replication.shouldPropagate()) return;
     const start = client.parser.lastRawStart;
@@ -715,7 +723,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     }
     if (this.runClient !== null) this.feedPlainSetRun();
     // Not under a memory limit: its checks count the stream's memory as it grows.
-    const room = mayRun && replication.plainSetRunRoom !== undefined && !this.memory.limited ? replication.plainSetRunRoom(client.db) : 0;
+    const room = replication.plainSetRunRoom !== undefined && !this.memory.limited ? replication.plainSetRunRoom(client.db) : 0;
     if (end - start <= room) {
       this.runClient = client;
       this.runData = data;

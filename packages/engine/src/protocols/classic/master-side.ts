@@ -106,6 +106,24 @@ export class ClassicMasterSide {
     for (const client of this.replicas) if (!classicLinkOf(client).waitingForFork) this.writeTo(client, bytes, start, end);
   }
 
+  /**
+   * Before a run of writes about to be made (the first of them at once or as part of one piece):
+   * the most bytes {@link writeAll} may then take in one piece with the same result as in several,
+   * i.e. what every written replica's output block still takes (a held stream is one growing
+   * array). Those replicas are marked as having output now, as the first write would, so outputs
+   * still go out in the order of their first write.
+   */
+  openRun(): number {
+    let room = Number.MAX_SAFE_INTEGER;
+    for (const client of this.replicas) {
+      const link = classicLinkOf(client);
+      if (link.waitingForFork || link.putOnlineOnAck) continue;
+      room = Math.min(room, client.out.tailFree());
+      this.node.markOutput(client);
+    }
+    return room;
+  }
+
   /** putSlaveOnline after a diskless transfer: the held stream goes out. */
   release(client: Client): void {
     const link = classicLinkOf(client);

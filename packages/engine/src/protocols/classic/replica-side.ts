@@ -331,7 +331,10 @@ export class ClassicReplicaSide {
     let runStart = 0;
     let runEnd = 0;
     for (;;) {
-      if (this.masterClient !== client) return;
+      if (this.masterClient !== client) {
+        node.flushPlainSetRun();
+        return;
+      }
       if (client.multi === null) {
         // Hot path: a whole canonical request read straight from the input buffer; a plain
         // `SET k v` is applied without building argv.
@@ -353,6 +356,8 @@ export class ClassicReplicaSide {
           if (runEnd > runStart) this.hooks.onSetsApplied!(data, runStart, runEnd);
           runStart = runEnd = 0;
           if (!isSet) {
+            // SETs applied so far enter our own stream (2.6, 2.8) before this command does.
+            node.flushPlainSetRun();
             const argv: Uint8Array[] = new Array<Uint8Array>(count);
             for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
             node.processCommand(client, argv);
@@ -365,6 +370,7 @@ export class ClassicReplicaSide {
       }
       if (runEnd > runStart) this.hooks.onSetsApplied!(parser.data, runStart, runEnd);
       runStart = runEnd = 0;
+      node.flushPlainSetRun();
       const request = parser.next();
       if (request.kind === "incomplete") return;
       if (request.kind === "error") {

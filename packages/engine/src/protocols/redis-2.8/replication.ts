@@ -109,6 +109,19 @@ export class Psync1Replication extends RingReplication<Redis28View> implements R
     return this.masterReplOffset;
   }
 
+  /**
+   * No SELECT due: a run of plain SETs may go to the ring (bytes, not pieces) and to the replicas'
+   * outputs as one piece while it fits every output's current block (pieces there decide blocks).
+   */
+  plainSetRunRoom(db: number): number {
+    return this.slaveseldb === db ? this.masterSide.openRun() : 0;
+  }
+
+  feedPlainSetRun(data: Uint8Array, start: number, end: number): number {
+    this.feedBytes(data, start, end);
+    return this.masterReplOffset;
+  }
+
   shouldPropagate(): boolean {
     return this.ring !== null || this.masterSide.replicas.length > 0;
   }
