@@ -11,7 +11,7 @@
  * persistence (SAVE, loading at start-up). Replication is the version's own (`RedisReplication`,
  * built by the node kind): this class calls its hooks where redis calls into replication.c.
  */
-import { writeError, writeSimple } from "./resp/encode.ts";
+import { writeError, writeInteger, writeSimple } from "./resp/encode.ts";
 import { asciiBytes, bytesToBinary, lowerAscii } from "../util/bytes.ts";
 import { Keyspace, type Database } from "./store/keyspace.ts";
 import type { CommandTable } from "./commands/table.ts";
@@ -34,6 +34,7 @@ import { RecentKey } from "./store/recent-key.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
+import { isSharedZadd, zaddChangesNothing } from "./commands/zsets.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
 
@@ -572,6 +573,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (count > 0) {
         const data = parser.data;
         const b = parser.bounds;
+        if (count === 4 && b[1] === 4 && this.tryUnchangedZadd(client, data, b)) {
+          this.afterReply(client);
+          continue;
+        }
         if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
           if (this.runClient !== null) this.feedPlainSetRun();
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
@@ -666,6 +671,29 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);
     client.out.bytes(OK_REPLY);
+    this.changeCount++;
+    return true;
+  }
+
+  /**
+   * `ZADD key score member` from a normal client that would change nothing (zaddChangesNothing:
+   * redis-benchmark's ZADD after its first), when no rule of processCommand can apply (as for
+   * {@link tryPlainSet}): call()'s effect then (counted, `:0`; no dirty count, so nothing is
+   * propagated) without building argv. False sends the request down the full path.
+   */
+  private tryUnchangedZadd(client: Client, data: Uint8Array, b: Int32Array): boolean {
+    const at = b[0]!;
+    if ((data[at]! | 0x20) !== 0x7a || (data[at + 1]! | 0x20) !== 0x61 || (data[at + 2]! | 0x20) !== 0x64 || (data[at + 3]! | 0x20) !== 0x64) return false;
+    if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.memory.limited || this.replication.minReplicasNotMet()) return false;
+    const spec = this.commands.lookup("zadd");
+    if (spec === undefined || !isSharedZadd(spec) || !zaddChangesNothing(this.keyspace.dbs[client.db]!, data, b)) return false;
+    this.stats.totalCommandsProcessed++;
+    const stat = this.commandStat(spec, null);
+    stat.calls++;
+    if (this.stats.totalErrorReplies > this.errorsCountedUpTo) stat.failed++;
+    this.errorsCountedUpTo = this.stats.totalErrorReplies;
+    client.lastCommand = "zadd";
+    writeInteger(client.out, 0);
     this.changeCount++;
     return true;
   }

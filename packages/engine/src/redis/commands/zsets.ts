@@ -12,6 +12,7 @@ import type { Client } from "../client.ts";
 import type { CommandSpec } from "./command.ts";
 import { ZsetValue, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type LexRange, type ScoreRange, type ZNode } from "../store/zset.ts";
 import type { SetValue } from "../store/set.ts";
+import type { Database } from "../store/keyspace.ts";
 import { doubleArg, existingForWrite, longArg, lookupTyped, positiveLongArg, rangeLongArg, removeEach, replyLength, storeResult, writeBinary, replyDouble, LONG_MAX } from "./args.ts";
 import { ERR_SYNTAX, keyOf, word, replyNullBulk, replyNullArray } from "./reply.ts";
 import { strtod } from "../numbers.ts";
@@ -143,6 +144,10 @@ export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange 
 // ---------------------------------------------------------------------------------------------
 // ZADD, ZINCRBY, ZREM, ZREMRANGEBY*
 
+function zaddProc(node: RedisNode, c: Client, argv: Uint8Array[]): void {
+  zaddGeneric(node, c, argv, false);
+}
+
 function zaddGeneric(node: RedisNode, c: Client, argv: Uint8Array[], incrCommand: boolean): void {
   let nx = false;
   let xx = false;
@@ -222,6 +227,48 @@ function zaddGeneric(node: RedisNode, c: Client, argv: Uint8Array[], incrCommand
     writeInteger(c.out, ch ? added + updated : added);
   }
   if (added || updated) db.touch(key);
+}
+
+/**
+ * A score argument that is a plain decimal integer (an optional `-`, then 1 to 15 digits): its value
+ * as strtod reads it, exactly (below 2^53). Undefined for anything else, which goes the full way.
+ */
+function plainIntegerScore(data: Uint8Array, start: number, length: number): number | undefined {
+  const negative = data[start] === 0x2d;
+  const first = negative ? start + 1 : start;
+  const end = start + length;
+  if (end - first < 1 || end - first > 15) return undefined;
+  let value = 0;
+  for (let i = first; i < end; i++) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * True when `ZADD key score member` (a whole canonical request; `b` holds the (start, length) pairs
+ * of its four arguments in `data`) would change nothing in `db`: the key, without a TTL (so no lazy
+ * expiry can apply), holds a sorted set with the member at that very score. ZADD without options
+ * then only answers `:0`: nothing is added or updated, so no dirty count, no propagation, no
+ * keyspace event (redis-benchmark's ZADD after its first). False for anything else.
+ */
+export function zaddChangesNothing(db: Database, data: Uint8Array, b: Int32Array): boolean {
+  // A digit string is never one of ZADD's option words, so the score is at argv[2].
+  const score = plainIntegerScore(data, b[4]!, b[5]!);
+  if (score === undefined) return false;
+  const key = bytesToBinary(data, b[2]!, b[2]! + b[3]!);
+  if (db.expires.size > 0 && db.expires.has(key)) return false;
+  const zset = db.get(key);
+  if (!(zset instanceof ZsetValue)) return false;
+  // zsetAdd's "same": the score compares equal (0 and -0 alike).
+  return zset.score(bytesToBinary(data, b[6]!, b[6]! + b[7]!)) === score;
+}
+
+/** The command table's ZADD is this file's (a kind's table may stand another in its place). */
+export function isSharedZadd(spec: CommandSpec): boolean {
+  return spec.proc === zaddProc;
 }
 
 function zremCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -920,7 +967,7 @@ function zrandmemberCommand(node: RedisNode, c: Client, argv: Uint8Array[]): voi
 }
 
 export const zsetCommands: readonly CommandSpec[] = [
-  { name: "zadd", arity: -4, flags: { write: true }, proc: (node, c, argv) => zaddGeneric(node, c, argv, false), keys: [1, 1, 1] },
+  { name: "zadd", arity: -4, flags: { write: true }, proc: zaddProc, keys: [1, 1, 1] },
   { name: "zincrby", arity: 4, flags: { write: true }, proc: zincrbyCommand, keys: [1, 1, 1] },
   { name: "zrem", arity: -3, flags: { write: true }, proc: zremCommand, keys: [1, 1, 1] },
   { name: "zremrangebyrank", arity: 4, flags: { write: true }, proc: zremrangeGeneric("rank"), keys: [1, 1, 1] },
