@@ -44,9 +44,17 @@ type Arg = string | Uint8Array;
 /** A minimal pipelining RESP2 client, binary-safe both ways. */
 class RespClient {
   private buffer = new Uint8Array(0);
-  private readonly waiting: Array<(reply: Reply) => void> = [];
+  private readonly waiting: Array<{ resolve: (reply: Reply) => void; reject: (error: Error) => void }> = [];
+  private closed = false;
 
   private constructor(private readonly socket: Socket) {
+    // A server that exits (a refused RDB) closes the connection under a pending request: that
+    // request fails instead of waiting for ever. ECONNRESET and the like end in "close" too.
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.closed = true;
+      for (const waiter of this.waiting.splice(0)) waiter.reject(new Error("the server closed the connection"));
+    });
     socket.on("data", (chunk: Buffer) => {
       const merged = new Uint8Array(this.buffer.length + chunk.length);
       merged.set(this.buffer);
@@ -56,7 +64,7 @@ class RespClient {
         const parsed = parseReply(this.buffer, 0);
         if (parsed === null) break;
         this.buffer = this.buffer.subarray(parsed.end);
-        this.waiting.shift()?.(parsed.reply);
+        this.waiting.shift()?.resolve(parsed.reply);
       }
     });
   }
@@ -78,8 +86,9 @@ class RespClient {
       const bytes = typeof arg === "string" ? binary(arg) : arg;
       parts.push(ascii(`$${bytes.length}\r\n`), bytes, ascii("\r\n"));
     }
+    if (this.closed) return Promise.reject(new Error("the server closed the connection"));
     this.socket.write(concat(parts));
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   async ok(...args: Arg[]): Promise<Reply> {
