@@ -29,6 +29,8 @@ export interface NodeConfig {
   save: string;
   dbfilename: string;
   "proto-max-bulk-len": number;
+  /** Bytes a sparse HyperLogLog may grow to before it turns dense. */
+  "hll-sparse-max-bytes": number;
   maxclients: number;
   hz: number;
   "replica-announce-ip": string;
@@ -107,6 +109,7 @@ export function defaultConfig(): NodeConfig {
     save: "3600 1 300 100 60 10000",
     dbfilename: "dump.rdb",
     "proto-max-bulk-len": 536870912,
+    "hll-sparse-max-bytes": 3000,
     maxclients: 10000,
     hz: 10,
     "replica-announce-ip": "",
@@ -178,6 +181,7 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "save", aliases: [], kind: { type: "save-params" } },
   { name: "dbfilename", aliases: [], kind: { type: "immutable-string" } },
   { name: "proto-max-bulk-len", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
+  { name: "hll-sparse-max-bytes", aliases: [], kind: { type: "int", min: 0, max: LONG_MAX, memory: true } },
   { name: "maxclients", aliases: [], kind: { type: "int", min: 1, max: INT_MAX } },
   { name: "hz", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
