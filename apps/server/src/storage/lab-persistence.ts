@@ -2,7 +2,9 @@
  * Labs that survive a restart. Every lab the registry hosts is kept in the store (`lab-store.ts`):
  * its metadata (name, origin, owner, parent, layout, clock, write loads) and its input log, which
  * rebuilds it exactly. Every `flushMs` the inputs appended since the last write (and the last one
- * again if a run of time merged into it) go to the store in one transaction, off the labs' thread.
+ * again if a run of time merged into it) go to the store in one transaction, off the labs' thread:
+ * they go as they are, and the store's worker encodes them (JSON, base64), so this thread only
+ * hands it references to copy.
  * At start, `restore` rebuilds every stored lab under its id (`TimelineService.restore`).
  *
  * What a crash loses: a SIGTERM or SIGINT loses nothing (the server writes what is left before it
@@ -10,7 +12,7 @@
  * the write in flight: at most about a second of the labs' lives. Labs come back as they were after
  * their last stored input.
  */
-import { decodeLabInput, decodeLabOrigin, encodeLabInput, encodeLabOrigin, type LabInput, type NodeId } from "@replica-lab/engine";
+import { decodeLabInput, decodeLabOrigin, encodeLabOrigin, type LabInput, type NodeId } from "@replica-lab/engine";
 import type { LabParent, NodePosition, WriteLoadView } from "@replica-lab/protocol";
 import type { LabRegistry } from "../labs/lab-registry.ts";
 import type { LabRuntime } from "../labs/lab-runtime.ts";
@@ -62,10 +64,11 @@ export interface PersistenceOptions {
 export const DEFAULT_PERSISTENCE: PersistenceOptions = { flushMs: 500 };
 
 /**
- * Wall ms one flush may spend encoding inputs before it lets the event loop turn (and goes on right
- * after): a lab taking thousands of client writes a second must not stall the others' replies.
+ * Bytes of inputs one flush hands the store before it lets the event loop turn (and goes on right
+ * after): the store's worker is sent a copy of them, and a lab taking megabytes of client writes a
+ * second must not stall the others' replies while they are copied.
  */
-const ENCODE_SLICE_MS = 8;
+const FLUSH_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** Where a lab's log stands in the store. */
 interface Kept {
@@ -111,7 +114,7 @@ export class LabPersistence {
         if (this.kept.delete(runtime.id)) this.pending.push({ labId: runtime.id, deleted: true });
       }),
     );
-    this.timer = setInterval(() => void this.flush(ENCODE_SLICE_MS), options.flushMs);
+    this.timer = setInterval(() => void this.flush(FLUSH_SLICE_BYTES), options.flushMs);
     this.timer.unref();
   }
 
@@ -133,7 +136,7 @@ export class LabPersistence {
         const inputs = storedLog(row);
         // From now on one chunk holds the whole log (seq 0), so the store does not keep a row per
         // write for ever; written first, then what the lab does next.
-        this.pending.push({ labId: row.labId, replaceChunks: true, chunk: { seq: 0, first: 0, body: JSON.stringify(inputs.map(encodeLabInput)) } });
+        this.pending.push({ labId: row.labId, replaceChunks: true, chunk: { seq: 0, first: 0, inputs } });
         // The hosted lab's log holds these very entries, so a merge into the last one is seen.
         this.restoring.set(row.labId, { written: inputs.length, last: inputs[inputs.length - 1], nextSeq: 1, meta: "" });
         const runtime = await timelines.restore({ id: row.labId, name: meta.name, createdAt: meta.createdAt, origin: origin.origin, inputs, parent: meta.parent, layout: meta.layout });
@@ -160,18 +163,19 @@ export class LabPersistence {
   }
 
   /**
-   * Writes what the labs did since the last write; resolves once the store has it. With `sliceMs`
-   * (the periodic flush), encoding stops after that much wall time and the rest is queued at the
-   * next turn of the event loop, so a busy lab's log does not stall every other lab's replies.
+   * Writes what the labs did since the last write; resolves once the store has it. With
+   * `sliceBytes` (the periodic flush), a write takes inputs holding about that many bytes and the
+   * rest is queued at the next turn of the event loop, so copying a busy lab's log to the store's
+   * worker does not stall every other lab's replies.
    */
-  flush(sliceMs = Infinity): Promise<void> {
-    const deadline = performance.now() + sliceMs;
+  flush(sliceBytes = Infinity): Promise<void> {
+    const budget = { bytes: sliceBytes };
     let more = false;
     for (const id of this.kept.keys()) {
       const runtime = this.hosted(id);
-      if (runtime !== null && !this.collect(runtime, deadline)) more = true;
+      if (runtime !== null && !this.collect(runtime, budget)) more = true;
     }
-    if (more && !this.closed) setImmediate(() => void this.flush(sliceMs));
+    if (more && !this.closed) setImmediate(() => void this.flush(sliceBytes));
     if (this.pending.length === 0) return this.writing;
     const batch = this.pending;
     this.pending = [];
@@ -227,10 +231,10 @@ export class LabPersistence {
   }
 
   /**
-   * Queues the lab's new inputs and changed metadata; false when it stopped at `deadline` with
-   * inputs left for the next flush.
+   * Queues the lab's new inputs and changed metadata, taking their bytes from `budget`; false when
+   * the budget ran out with inputs left for the next flush.
    */
-  private collect(runtime: LabRuntime, deadline = Infinity): boolean {
+  private collect(runtime: LabRuntime, budget = { bytes: Infinity }): boolean {
     const kept = this.kept.get(runtime.id);
     if (kept === undefined) return true;
     const log = runtime.lab.inputs;
@@ -244,14 +248,14 @@ export class LabPersistence {
     if (first > 0 && log.at(first - 1) !== kept.last) first--;
     let end = log.length;
     if (first < end) {
-      const entries = [];
+      const inputs: LabInput[] = [];
       for (let i = first; i < end; i++) {
-        entries.push(encodeLabInput(log.at(i)!));
+        inputs.push(compact(log.at(i)!, budget));
         // Checked after every entry (one may be a megabyte of client bytes); a lab always gets at
         // least one entry further, so every lab's log keeps moving however busy the others are.
-        if (performance.now() > deadline) end = i + 1;
+        if (budget.bytes <= 0) end = i + 1;
       }
-      write.chunk = { seq: kept.nextSeq++, first, body: JSON.stringify(entries) };
+      write.chunk = { seq: kept.nextSeq++, first, inputs };
       kept.written = end;
       kept.last = log.at(end - 1);
     }
@@ -275,6 +279,43 @@ export class LabPersistence {
       ...studentKeyOf(this.classrooms?.studentKeyOf(this.access.ownerOf(runtime.id)) ?? null),
     };
   }
+}
+
+/** What an entry is counted in a flush's byte budget besides its byte strings. */
+const ENTRY_COST = 64;
+
+/**
+ * The entry as the store's worker is sent it, its byte strings taken from `budget`: itself, unless
+ * a byte string is a view into a larger buffer (a slice of a pooled Buffer): a structured clone
+ * copies a view's whole buffer, so such an entry goes with its bytes copied out. Socket reads and
+ * decoded files own their buffers.
+ */
+function compact(input: LabInput, budget: { bytes: number }): LabInput {
+  budget.bytes -= ENTRY_COST;
+  switch (input.op) {
+    case "send":
+    case "write-file": {
+      const bytes = carried(input.bytes, budget);
+      return bytes === input.bytes ? input : { ...input, bytes };
+    }
+    case "command": {
+      const argv = input.argv.map((arg) => carried(arg, budget));
+      return argv.every((arg, i) => arg === input.argv[i]) ? input : { ...input, argv };
+    }
+    case "outbound": {
+      if (input.event.type !== "data") return input;
+      const bytes = carried(input.event.bytes, budget);
+      return bytes === input.event.bytes ? input : { ...input, event: { type: "data", bytes } };
+    }
+    default:
+      return input;
+  }
+}
+
+/** `bytes`, or a copy of them when they are a view into a larger buffer; counted in `budget`. */
+function carried(bytes: Uint8Array, budget: { bytes: number }): Uint8Array {
+  budget.bytes -= bytes.byteLength;
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 /** The log a lab's chunks hold (later chunks overwrite the entries they share with earlier ones). */

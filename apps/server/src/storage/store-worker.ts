@@ -1,10 +1,12 @@
 /**
  * The store's worker thread: owns the SQLite database (node-sqlite3-wasm: SQLite compiled to
  * WebAssembly, writing through Node's file system) and answers `StoreRequest`s in order. Each
- * write is one transaction, so a crash loses a whole write or nothing.
+ * write is one transaction, so a crash loses a whole write or nothing. The inputs of a write come as
+ * they are and are encoded here, off the labs' thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import sqlite from "node-sqlite3-wasm";
+import { encodeLabInput, type LabInput } from "@replica-lab/engine";
 import type { StoreRequest, StoreResponse, StoreWorkerData, StoredRows } from "./store-protocol.ts";
 
 const SCHEMA_VERSION = "1";
@@ -33,6 +35,13 @@ function load(): StoredRows[] {
   }));
 }
 
+/** A chunk's `body`: its inputs as a recording writes them, one JSON array. */
+function chunkBody(inputs: readonly LabInput[]): string {
+  const entries = [];
+  for (const input of inputs) entries.push(encodeLabInput(input));
+  return JSON.stringify(entries);
+}
+
 function handle(request: StoreRequest): StoreResponse {
   switch (request.op) {
     case "load":
@@ -48,7 +57,7 @@ function handle(request: StoreRequest): StoreResponse {
           }
           if (lab.meta !== undefined) upsertLab.run([lab.labId, lab.meta]);
           if (lab.replaceChunks === true) deleteChunks.run([lab.labId]);
-          if (lab.chunk !== undefined) insertChunk.run([lab.labId, lab.chunk.seq, lab.chunk.first, lab.chunk.body]);
+          if (lab.chunk !== undefined) insertChunk.run([lab.labId, lab.chunk.seq, lab.chunk.first, chunkBody(lab.chunk.inputs)]);
         }
         db.exec("COMMIT");
       } catch (error) {
