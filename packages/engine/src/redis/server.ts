@@ -34,6 +34,7 @@ import { RecentKey } from "./store/recent-key.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
+import { tryFastWrite } from "./commands/fast-writes.ts";
 import { isSharedZadd, zaddChangesNothing } from "./commands/zsets.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
@@ -577,7 +578,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
           this.afterReply(client);
           continue;
         }
-        if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b))) {
+        if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b)) && !tryFastWrite(this, client, data, b, count)) {
           if (this.runClient !== null) this.feedPlainSetRun();
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
@@ -734,13 +735,20 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     client.lastCommand = "set";
   }
 
+  /** call()'s counting for a command run by a fast path other than SET's (fast-writes.ts). */
+  countFastCommand(client: Client, spec: CommandSpec): void {
+    this.stats.totalCommandsProcessed++;
+    this.commandStat(spec, null).calls++;
+    client.lastCommand = spec.name;
+  }
+
   /**
    * call()'s propagation of a SET run by a fast path, from the request's own bytes (canonical RESP,
    * so exactly the propagated command's encoding). Consecutive SETs join a run fed as one piece
    * where the replication says that changes nothing (processInput, or the classic replica's loop,
-   * feeds it at the end).
+   * feeds it at the end). The fast paths of fast-writes.ts propagate their `count` arguments here too.
    */
-  private propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array): void {
+  propagatePlainSet(client: Client, data: Uint8Array, b: Int32Array, count = 3): void {
     const replication = this.replication;
     if (!replication.shouldPropagate()) return;
     const start = client.parser.lastRawStart;
@@ -760,7 +768,15 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       this.runRoom = room;
       return;
     }
-    client.woff = replication.feedPlainSet(client.db, data, start, end, b);
+    if (count === 3) {
+      client.woff = replication.feedPlainSet(client.db, data, start, end, b);
+      return;
+    }
+    // As call() feeds one command: its arguments as pieces (the backlog's blocks depend on them).
+    const argv: Uint8Array[] = new Array<Uint8Array>(count);
+    for (let i = 0; i < count; i++) argv[i] = data.subarray(b[2 * i]!, b[2 * i]! + b[2 * i + 1]!);
+    replication.feedCommand(client.db, argv);
+    client.woff = replication.streamOffset;
   }
 
   /** Feeds the pending run of fast-path SETs (see {@link runClient}); its client's WAIT offset is the stream's end. */

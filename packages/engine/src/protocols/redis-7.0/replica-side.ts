@@ -19,6 +19,7 @@ import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/b
 import { RdbError } from "../../redis/rdb/errors.ts";
 import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
+import { applyFastWriteFromMaster } from "../../redis/commands/fast-writes.ts";
 import { ownBytes } from "../../redis/store/value.ts";
 import { disconnectAllBlockedClients } from "../../redis/blocking.ts";
 import { Client } from "../../redis/client.ts";
@@ -581,8 +582,14 @@ export class ReplicaSide {
         if (count > 0) {
           const data = parser.data;
           const b = parser.bounds;
+          let fast = false;
           if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
             applyPlainSetFromMaster(node, client, node.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+            fast = true;
+          } else {
+            fast = applyFastWriteFromMaster(node, client, data, b, count);
+          }
+          if (fast) {
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             master.reploff += end - start;

@@ -11,7 +11,8 @@ import type { Client } from "../client.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { HashValue } from "../store/hash.ts";
-import { ownCopy } from "../store/value.ts";
+import { ownBytes, ownCopy } from "../store/value.ts";
+import { RecentString } from "./recent-string.ts";
 import { existingForWrite, lookupTyped, removeEach, replyLength, writeBinary } from "./args.ts";
 import { INT64_MAX, INT64_MIN, keyOf, parseInt64, replyMapHeader, replyNullBulk } from "./reply.ts";
 import { add, formatHuman, fromInteger, isInfinite, parseLongDouble } from "../long-double.ts";
@@ -49,6 +50,50 @@ export function hashSet(node: RedisNode, hash: HashValue, field: string, value: 
   hash.fields.set(field, value);
   if (hash.encoding === "listpack" && hash.fields.size > node.config["hash-max-listpack-entries"]) hash.encoding = "hashtable";
   return update;
+}
+
+const recentField = new RecentString();
+
+/**
+ * HSET `key field value...` as a fast path runs it (see fast-writes.ts), from the request's bytes:
+ * `b` holds (start, length) pairs of its `count` arguments in `data` (an even count). The same
+ * effect as hsetCommand once the caller made sure no rule of the full path applies (no TTL or
+ * watcher in the db). Returns how many fields were new, or -1 when the key holds another type.
+ */
+export function hsetFromBounds(node: RedisNode, db: Database, key: string, data: Uint8Array, b: Int32Array, count: number): number {
+  const value = db.get(key);
+  let hash: HashValue;
+  if (value === undefined) hash = new HashValue();
+  else if (value instanceof Uint8Array || value.type !== "hash") return -1;
+  else hash = value;
+  let created = 0;
+  for (let i = 2; i < count; i += 2) {
+    const field = recentField.of(data, b[2 * i]!, b[2 * i]! + b[2 * i + 1]!);
+    const start = b[2 * i + 2]!;
+    const end = start + b[2 * i + 3]!;
+    // The same bytes again, with no conversion due: the stored value stays (values are never
+    // changed in place).
+    const old = hash.fields.get(field);
+    if (old !== undefined && sameBytes(old, data, start, end) && !conversionDue(node, hash, field.length, end - start)) continue;
+    if (!hashSet(node, hash, field, ownBytes(data, start, end))) created++;
+  }
+  node.dirty += (count - 2) / 2;
+  if (value === undefined) db.set(key, hash);
+  else db.touch(key);
+  return created;
+}
+
+/** hashTypeSet on a listpack converts it for a long field or value, or when it holds too many fields. */
+function conversionDue(node: RedisNode, hash: HashValue, fieldLength: number, valueLength: number): boolean {
+  if (hash.encoding !== "listpack") return false;
+  const limit = node.config["hash-max-listpack-value"];
+  return fieldLength > limit || valueLength > limit || hash.fields.size > node.config["hash-max-listpack-entries"];
+}
+
+function sameBytes(value: Uint8Array, data: Uint8Array, start: number, end: number): boolean {
+  if (value.length !== end - start) return false;
+  for (let i = 0; i < value.length; i++) if (value[i] !== data[start + i]) return false;
+  return true;
 }
 
 function hsetCommand(reply: "count" | "ok") {

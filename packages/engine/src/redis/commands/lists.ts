@@ -12,7 +12,6 @@ import type { Client } from "../client.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { CommandSpec } from "./command.ts";
 import { ListValue } from "../store/list.ts";
-import { ownCopy } from "../store/value.ts";
 import { blockForKeys, type BlockedOnKeys } from "../blocking.ts";
 import { existingForWrite, listPositionArg, longArg, lookupTyped, positiveLongArg, rangeLongArg, replyLength, LONG_MAX } from "./args.ts";
 import { keyOf, word, replyNullBulk, replyNullArray } from "./reply.ts";
@@ -66,13 +65,37 @@ function pushCommand(where: Where, onlyIfExists: boolean) {
       }
       list = new ListValue();
     }
-    for (let i = 2; i < argv.length; i++) pushEnd(list, where, ownCopy(argv[i]!));
+    for (let i = 2; i < argv.length; i++) pushEnd(list, where, argv[i]!);
     node.dirty += argv.length - 2;
     // dbAdd after the pushes: a new list wakes clients blocked on the key.
     if (created) db.set(key, list);
     else db.touch(key);
     writeInteger(c.out, list.length);
   };
+}
+
+/**
+ * LPUSH/RPUSH `key element...` as a fast path runs it (see fast-writes.ts), from the request's
+ * bytes: `b` holds (start, length) pairs of its `count` arguments in `data`. The same effect as
+ * pushCommand once the caller made sure no rule of the full path applies (no TTL, watcher or
+ * waiter in the db). Returns the list's new length, or -1 when the key holds another type (the
+ * full path answers WRONGTYPE).
+ */
+export function pushFromBounds(node: RedisNode, db: Database, key: string, data: Uint8Array, b: Int32Array, count: number, left: boolean): number {
+  const value = db.get(key);
+  let list: ListValue;
+  if (value === undefined) list = new ListValue();
+  else if (value instanceof Uint8Array || value.type !== "list") return -1;
+  else list = value;
+  for (let i = 2; i < count; i++) {
+    const start = b[2 * i]!;
+    if (left) list.pushHeadBytes(data, start, start + b[2 * i + 1]!);
+    else list.pushTailBytes(data, start, start + b[2 * i + 1]!);
+  }
+  node.dirty += count - 2;
+  if (value === undefined) db.set(key, list);
+  else db.touch(key);
+  return list.length;
 }
 
 function linsertCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -98,7 +121,7 @@ function linsertCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     writeInteger(c.out, -1);
     return;
   }
-  list.insertAt(position === "after" ? index + 1 : index, ownCopy(argv[4]!));
+  list.insertAt(position === "after" ? index + 1 : index, argv[4]!);
   db.touch(key);
   node.dirty++;
   writeInteger(c.out, list.length);
@@ -138,7 +161,7 @@ function lsetCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     node.replyError(c, "ERR index out of range");
     return;
   }
-  list.set(at, ownCopy(argv[3]!));
+  list.set(at, argv[3]!);
   writeSimple(c.out, "OK");
   db.touch(key);
   node.dirty++;
