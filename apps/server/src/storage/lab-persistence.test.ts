@@ -116,7 +116,7 @@ describe("labs kept across restarts", () => {
     }
   }, 60_000);
 
-  it("keep a chunk as a recording writes its inputs, a view into a larger buffer as its own bytes", async () => {
+  it("keep a chunk as a recording writes its inputs (base64 of every byte string, padded), a view into a larger buffer as its own bytes", async () => {
     const store = await LabStore.open(dataDir());
     try {
       const buffer = new TextEncoder().encode("xxPING\r\nyy");
@@ -131,13 +131,15 @@ describe("labs kept across restarts", () => {
               { op: "send", t: 5, conn: 1, bytes: buffer.subarray(2, 8) },
               { op: "command", t: 6.5, node: "n1" as NodeId, argv: [new TextEncoder().encode("SET"), new TextEncoder().encode("k"), new TextEncoder().encode("v")] },
               { op: "run-until", t: 7, untilMs: 9 },
+              { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xfb) },
+              { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xff, 0xfe, 0x3e, 0x3f, 0) },
             ],
           },
         },
       ]);
       const rows = await store.load();
       expect(rows.map((row) => row.chunks)).toEqual([
-        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9}]' }],
+        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9},{"op":"send","t":9,"conn":2,"bytes":"+w=="},{"op":"send","t":9,"conn":2,"bytes":"//4+PwA="}]' }],
       ]);
     } finally {
       await store.close();

@@ -35,10 +35,17 @@ function load(): StoredRows[] {
   }));
 }
 
-/** A chunk's `body`: its inputs as a recording writes them, one JSON array. */
+/**
+ * A chunk's `body`: its inputs as a recording writes them, one JSON array. A client's bytes (most
+ * of a busy lab's log) are encoded with Node's own base64, the same standard padded alphabet as the
+ * engine's portable encoder and many times faster, with the fields in `encodeLabInput`'s order.
+ */
 function chunkBody(inputs: readonly LabInput[]): string {
   const entries = [];
-  for (const input of inputs) entries.push(encodeLabInput(input));
+  for (const input of inputs) {
+    if (input.op === "send") entries.push({ op: input.op, t: input.t, conn: input.conn, bytes: Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength).toString("base64") });
+    else entries.push(encodeLabInput(input));
+  }
   return JSON.stringify(entries);
 }
 
