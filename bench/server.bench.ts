@@ -16,6 +16,9 @@
  *   held; each step's figures are printed too. The server's lab limit is raised for it (the
  *   default `maxLabs` is 32).
  *
+ * The resp and capacity figures run the server as `main.ts` does, with a store (in a temporary data
+ * directory) keeping every lab's input log.
+ *
  * Run: node --import tsx bench/server.bench.ts   (BENCH_QUICK=1 for a short run; BENCH_ONLY=resp,
  * ws or capacity for one part)
  */
@@ -26,7 +29,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LabView } from "@replica-lab/protocol";
-import { buildApp } from "../apps/server/src/app.ts";
+import { buildApp, type AppOptions } from "../apps/server/src/app.ts";
+import { LabStore } from "../apps/server/src/storage/lab-store.ts";
 import { warmUpForks } from "../apps/server/src/labs/warm-up.ts";
 import { freePort, median, redisBenchmarkSet, report, run, sleep } from "./support.ts";
 
@@ -87,13 +91,20 @@ async function realTrio(): Promise<{ port: number; stop: () => Promise<void> }> 
   };
 }
 
+/** The app as `main.ts` builds it, with a store in a fresh data directory (removed at exit). */
+async function appWithStore(options: AppOptions = {}): Promise<ReturnType<typeof buildApp>> {
+  const dir = mkdtempSync(join(tmpdir(), "replica-lab-bench-data-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return buildApp({ ...options, store: await LabStore.open(dir) });
+}
+
 /**
  * Alternates real and lab runs (ROUNDS pairs) and reports the median ratio, so a burst of load from
  * elsewhere on the machine spoils one pair rather than the figure.
  */
 async function respRatio(): Promise<void> {
   const real = await realTrio();
-  const app = buildApp();
+  const app = await appWithStore();
   await app.ready();
   try {
     const lab = await app.labs.create({ template: "one-master-two-replicas" });
@@ -309,7 +320,7 @@ class ViewerPool {
 }
 
 async function capacityFigures(): Promise<void> {
-  const app = buildApp({ limits: { maxLabs: Math.max(...CAPACITY_STEPS) + 1 } });
+  const app = await appWithStore({ limits: { maxLabs: Math.max(...CAPACITY_STEPS) + 1 } });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const viewers = new ViewerPool(typeof address === "object" && address !== null ? address.port : 0);
