@@ -274,7 +274,7 @@ type StoredValue = Uint8Array | { readonly type: string; readonly length: number
 interface ReadableDb {
   readonly size: number;
   get(key: string): StoredValue | undefined;
-  readonly dict: ReadonlyMap<string, StoredValue>;
+  readonly dict: Iterable<readonly [string, StoredValue]>;
 }
 
 /** A string value as text; an aggregate by its type ("(hash)"). */

@@ -77,7 +77,7 @@ export function buildRdb(node: RedisNode): Uint8Array {
         expires: db.expires.size,
         forEach(visit: (key: string, value: RedisValue, expireAtMs: number) => void): void {
           const hasExpires = db.expires.size > 0;
-          for (const [key, value] of db.dict) visit(key, value, hasExpires ? (db.expires.get(key) ?? -1) : -1);
+          db.dict.forEach((value, key) => visit(key, value, hasExpires ? (db.expires.get(key) ?? -1) : -1));
         },
       })),
     compression: node.config.rdbcompression,

@@ -30,7 +30,6 @@ import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
 import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
 import { ownBytes, type RedisValue } from "./store/value.ts";
-import { RecentKey } from "./store/recent-key.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
@@ -153,8 +152,6 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   readonly errorStats = new Map<string, number>();
   private errorsCountedUpTo = 0;
   private plainSetStat: CommandStat | undefined;
-  /** The SET fast paths' last key, so a hot key is not made into a new string for every write. */
-  readonly recentKey = new RecentKey();
   /**
    * Fast-path SETs of one client, applied and answered but not yet in the replication stream:
    * `runData[runStart, runEnd)` of its input, fed as one piece before anything else is (another
@@ -667,7 +664,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
-    db.dict.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+    db.dict.setBytes(data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);
@@ -714,7 +711,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (client.kind !== "master" || client.multi !== null || !client.authenticated || !this.isReplica || this.memory.limited) return false;
     // A replica never expires keys for its master's commands (expireIfNeeded), so TTLs do not matter
     // here; the SET itself drops the key's TTL as setCommand's does.
-    this.keyspace.dbs[client.db]!.set(this.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+    this.keyspace.dbs[client.db]!.setBytes(data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);

@@ -584,7 +584,7 @@ export class ReplicaSide {
           const b = parser.bounds;
           let fast = false;
           if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
-            applyPlainSetFromMaster(node, client, node.recentKey.of(data, b[2]!, b[2]! + b[3]!), ownBytes(data, b[4]!, b[4]! + b[5]!));
+            applyPlainSetFromMaster(node, client, data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
             fast = true;
           } else {
             fast = applyFastWriteFromMaster(node, client, data, b, count);

@@ -190,10 +190,7 @@ function randomkeyCommand(node: RedisNode, c: Client): void {
 }
 
 function randomKeyOf(node: RedisNode, db: Database): string {
-  const target = node.random.int(db.size);
-  let i = 0;
-  for (const key of db.dict.keys()) if (i++ === target) return key;
-  throw new Error("randomKeyOf: db changed while drawing");
+  return db.dict.keyAt(node.random.int(db.size));
 }
 
 function touchCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
@@ -325,12 +322,11 @@ function scanCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const options = parseScanOptions(node, c, argv, 2, true);
   if (!options) return;
   const db = node.selectedDb(c);
-  const keys = [...db.dict.keys()];
-  const start = Math.min(cursor, keys.length);
-  const end = Math.min(keys.length, start + options.count);
+  // The keys of this step first: the filters below may delete expired ones.
+  const keys: string[] = [];
+  const next = db.dict.scan(cursor, options.count, keys);
   const found: string[] = [];
-  for (let i = start; i < end; i++) {
-    const key = keys[i]!;
+  for (const key of keys) {
     if (!db.dict.has(key)) continue;
     if (options.pattern !== null && !globMatch(options.pattern, key)) continue;
     if (options.type !== null) {
@@ -341,7 +337,7 @@ function scanCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     if (node.expireIfNeeded(db, key)) continue;
     found.push(key);
   }
-  writeScanReply(c, end >= keys.length ? 0 : end, found);
+  writeScanReply(c, next, found);
 }
 
 /** HSCAN / SSCAN / ZSCAN: the value's elements (pairs for hashes and sorted sets). */

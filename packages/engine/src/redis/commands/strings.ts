@@ -117,8 +117,8 @@ const OK_REPLY = asciiBytes("+OK\r\n");
  * propagation, no expiry check (the master link sees every key). Same effect as the full command,
  * without the dispatch; the replica's hottest path.
  */
-export function applyPlainSetFromMaster(node: RedisNode, c: Client, key: string, value: Uint8Array): void {
-  node.selectedDb(c).set(key, value);
+export function applyPlainSetFromMaster(node: RedisNode, c: Client, data: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array): void {
+  node.selectedDb(c).setBytes(data, keyStart, keyEnd, value);
   node.dirty++;
   // call() counts a replicated command like any other (cmdstat_set on a replica).
   node.countPlainSet(c);

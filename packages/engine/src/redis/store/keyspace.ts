@@ -15,6 +15,7 @@ import type { RedisValue } from "./value.ts";
 import { SizedMap } from "./sized-map.ts";
 import { touchAllWatchedKeysInDb, touchWatchedKey, type WatchedKey } from "../watch.ts";
 import type { Client } from "../client.ts";
+import { bytesToBinary } from "../../util/bytes.ts";
 
 /** A key that became a list or sorted set while clients wait on it (redis readyList). */
 export interface ReadyKey {
@@ -58,6 +59,15 @@ export class Database {
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
     if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
     if (this.blockingKeys.size > 0) this.signalReady(key, value);
+  }
+
+  /**
+   * `set` (dropping any TTL) for the key `data[start, end)` read from an input buffer: with no TTL,
+   * watcher or waiter in the db, the dict finds the key from its bytes (a string only for a new key).
+   */
+  setBytes(data: Uint8Array, start: number, end: number, value: Uint8Array): void {
+    if (this.expires.size === 0 && this.watchedKeys.size === 0 && this.blockingKeys.size === 0) this.dict.setBytes(data, start, end, value);
+    else this.set(bytesToBinary(data, start, end), value);
   }
 
   /** signalKeyAsReady: a list or sorted set now under a key clients wait on. */

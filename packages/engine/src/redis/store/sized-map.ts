@@ -1,28 +1,146 @@
 /**
- * A database's dict that keeps count of the memory its entries take, as redis's allocator counts
- * `used_memory_dataset`: every key and value byte, plus a fixed overhead per key (the dict entry,
- * the key's sds and the value's object). It is updated on every `set`, `delete` and `clear`, so
- * the figure is always current and costs nothing to read; a SET of a 1 MiB value counts 1 MiB.
+ * A database's dict: keys (byte strings, one char per byte) to values, in insertion order, that
+ * keeps count of the memory its entries take, as redis's allocator counts `used_memory_dataset`:
+ * every key and value byte, plus a fixed overhead per key (the dict entry, the key's sds and the
+ * value's object). It is updated on every `set`, `delete` and `clear`, so the figure is always
+ * current and costs nothing to read; a SET of a 1 MiB value counts 1 MiB.
  *
  * Strings are exact. An aggregate (list, hash, set, sorted set) changed in place is re-counted when
  * its db is told (`resize`), at a flat estimate per element: the lab does not weigh each element.
+ *
+ * The table is its own rather than a `Map`: entries sit in parallel arrays in insertion order
+ * (a deleted entry leaves a hole until the arrays are compacted), found through chained buckets
+ * over a hash of the key's bytes. So a SET read from an input buffer finds its key from the bytes
+ * (`setBytes`) without making a string, and makes one only for a new key; one lookup serves both
+ * the old value's count and the store; a fork copies arrays instead of re-inserting every key.
+ *
+ * Order: iteration is insertion order, as a Map's (an overwrite keeps the key's place, a deleted and
+ * re-added key goes last), which KEYS, RANDOMKEY, eviction's sample and RDB files follow. Each entry
+ * also has a sequence number, increasing in that order and kept by compaction: SCAN's cursor is the
+ * sequence number to go on from, so a key present for the whole scan is returned exactly once
+ * however the table grows, compacts or loses other keys meanwhile.
+ *
+ * The hash is fixed (no seed: the engine takes no randomness but its inputs): murmur3's 32-bit
+ * mixing over the key's bytes, four at a time.
  */
+import { bytesToBinary } from "../../util/bytes.ts";
 
 /** dictEntry + key sds header + value robj, about what `MEMORY USAGE` adds to a short string's bytes. */
 export const KEY_OVERHEAD_BYTES = 56;
 /** An aggregate's own structure, and what each of its elements costs on average. */
 const AGGREGATE_BYTES = 96;
 const AGGREGATE_ELEMENT_BYTES = 64;
+/** Entries of a dict's first table (allocated with its first key: an empty db holds no arrays). */
+const FIRST_CAPACITY = 8;
 
 /** What a value is made of, for counting: bytes, or a collection with a length. */
 export type SizedValue = Uint8Array | { readonly length: number };
 
-export class SizedMap<V extends SizedValue> extends Map<string, V> {
+/** An empty dict's tables: one empty bucket (mask 0), no entries. Never written: the first key allocates. */
+const NO_INDEX = new Int32Array(2);
+const NO_SEQS = new Float64Array(0);
+
+/** Slots for `count` entries: a power of two, at least the first table's. */
+function slotsFor(count: number): number {
+  let slots = FIRST_CAPACITY;
+  while (slots < count) slots *= 2;
+  return slots;
+}
+
+/** One 4-byte block into the running hash (murmur3's body). */
+function block(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The last bytes and the length into the hash, then murmur3's finalizer (the bucket bits are the low ones). */
+function finish(h: number, tail: number, length: number): number {
+  if (tail !== 0) {
+    tail = Math.imul(tail, 0xcc9e2d51);
+    tail = (tail << 15) | (tail >>> 17);
+    h ^= Math.imul(tail, 0x1b873593);
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The hash of a byte string key (char codes 0..255), equal to {@link hashBytes} of its bytes. */
+export function hashKey(key: string): number {
+  const length = key.length;
+  const blocks = length & ~3;
+  let h = 0;
+  let i = 0;
+  for (; i < blocks; i += 4) h = block(h, key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24));
+  let tail = 0;
+  for (let shift = 0; i < length; i++, shift += 8) tail |= key.charCodeAt(i) << shift;
+  return finish(h, tail, length);
+}
+
+/** The hash of the key `data[start, end)`. */
+export function hashBytes(data: Uint8Array, start: number, end: number): number {
+  const blocks = start + ((end - start) & ~3);
+  let h = 0;
+  let i = start;
+  for (; i < blocks; i += 4) h = block(h, data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+  let tail = 0;
+  for (let shift = 0; i < end; i++, shift += 8) tail |= data[i]! << shift;
+  return finish(h, tail, end - start);
+}
+
+/** Where an iteration over a {@link SizedMap} is. */
+class Walk {
+  seq = -1;
+  constructor(
+    public next: number,
+    public layout: number,
+    public clears: number,
+  ) {}
+}
+
+/** Array items per entry in `slots`: its key, its value, what it is counted at. */
+const SLOT = 3;
+
+export class SizedMap<V extends SizedValue> {
+  /**
+   * Entries in insertion order: key, value and counted bytes side by side (one memory line; an
+   * overwrite never reads the old value). A deleted entry is a hole (key undefined) until compaction.
+   */
+  private slots: (string | V | number | undefined)[] = [];
+  /** Sequence numbers, increasing along the entries (see the file comment). */
+  private seqs: Float64Array = NO_SEQS;
+  /**
+   * The open-addressed index, linear probing, two numbers per bucket: a key's hash and its entry
+   * plus one (0: empty bucket). Twice as many buckets as entry slots, so probes stay short.
+   */
+  private index: Int32Array = NO_INDEX;
+  private mask = 0;
+  /** Entry slots. */
+  private capacity = 0;
+  /** Entry slots in use, holes included. */
+  private used = 0;
+  private live = 0;
+  /** No live entry before this one. */
+  private head = 0;
+  private nextSeq = 0;
+  /** Bumped when entries move (compaction, growth, clear): iterators find their place again. */
+  private layout = 0;
+  private clears = 0;
+  /** The entry `setBytes` last found or added (-1: none since the entries last moved). */
+  private recent = -1;
   private total = 0;
   /** A duplicate key was loaded (see {@link load}): `total` must be counted again before use. */
   private stale = false;
-  /** What each aggregate's elements were counted at (strings are counted from their length, which never changes). */
-  private readonly counted = new WeakMap<object, number>();
+
+  get size(): number {
+    return this.live;
+  }
 
   /** Bytes the entries take (used_memory_dataset, roughly). */
   get memoryBytes(): number {
@@ -30,95 +148,364 @@ export class SizedMap<V extends SizedValue> extends Map<string, V> {
     return this.total;
   }
 
-  override set(key: string, value: V): this {
-    const old = super.get(key);
-    super.set(key, value);
-    // The common overwrite, a string by a string, changes the count by the length difference.
-    if (old instanceof Uint8Array && value instanceof Uint8Array) {
-      this.total += value.length - old.length;
-      return this;
-    }
-    if (old !== undefined) this.total -= this.entryBytes(key, old);
-    this.total += this.countNew(key, value);
+  get(key: string): V | undefined {
+    const i = this.find(key, hashKey(key));
+    return i < 0 ? undefined : (this.slots[SLOT * i + 1] as V);
+  }
+
+  has(key: string): boolean {
+    return this.find(key, hashKey(key)) >= 0;
+  }
+
+  set(key: string, value: V): this {
+    const hash = hashKey(key);
+    const i = this.find(key, hash);
+    if (i < 0) this.insert(key, hash, value);
+    else this.replace(i, key, value);
     return this;
   }
 
   /**
-   * Adds an entry while an RDB loads into this emptied dict. One hash lookup instead of the two
-   * `set` needs to un-count a replaced value: a million-key full sync spends most of its time here.
-   * A file holds each key once; should one repeat anyway, the later value wins as with `set` and
-   * the count is redone once, when next read.
+   * `set` for the key `data[start, end)` (bytes read from an input buffer): an existing key is
+   * found from the bytes, and a string is made only for a new one.
+   */
+  setBytes(data: Uint8Array, start: number, end: number, value: V): void {
+    const length = end - start;
+    const slots = this.slots;
+    // The key of the previous call first (a hot key, a counter): compared from the end, where keys
+    // of one family (key:1, key:2...) differ, so another key costs a byte or two.
+    const recent = this.recent;
+    if (recent >= 0) {
+      const key = slots[SLOT * recent] as string | undefined;
+      if (key !== undefined && key.length === length) {
+        let j = length - 1;
+        while (j >= 0 && key.charCodeAt(j) === data[start + j]) j--;
+        if (j < 0) {
+          this.replace(recent, key, value);
+          return;
+        }
+      }
+    }
+    const hash = hashBytes(data, start, end);
+    const index = this.index;
+    const mask = this.mask;
+    for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
+      const entry = index[2 * bucket + 1]!;
+      if (entry === 0) break;
+      if (index[2 * bucket] !== hash) continue;
+      const i = entry - 1;
+      const key = slots[SLOT * i] as string;
+      if (key.length !== length) continue;
+      let j = 0;
+      while (j < length && key.charCodeAt(j) === data[start + j]) j++;
+      if (j === length) {
+        this.recent = i;
+        this.replace(i, key, value);
+        return;
+      }
+    }
+    this.insert(bytesToBinary(data, start, end), hash, value);
+    this.recent = this.used - 1;
+  }
+
+  /**
+   * Adds an entry while an RDB loads into this emptied dict. A file holds each key once; should one
+   * repeat anyway, the later value wins as with `set` and the count is redone once, when next read.
    */
   load(key: string, value: V): void {
-    const size = this.size;
-    super.set(key, value);
-    if (this.size === size) this.stale = true;
-    else this.total += this.countNew(key, value);
+    const hash = hashKey(key);
+    const i = this.find(key, hash);
+    if (i < 0) {
+      this.insert(key, hash, value);
+    } else {
+      this.slots[SLOT * i + 1] = value;
+      this.stale = true;
+    }
   }
 
-  override delete(key: string): boolean {
-    const old = super.get(key);
-    if (old === undefined) return false;
-    super.delete(key);
-    this.total -= this.entryBytes(key, old);
-    return true;
+  /** Room for `count` entries in all without growing (an RDB's RESIZEDB hint). */
+  reserve(count: number): void {
+    if (count > this.capacity) this.rebuild(slotsFor(count));
   }
 
-  override clear(): void {
-    super.clear();
+  delete(key: string): boolean {
+    const hash = hashKey(key);
+    const index = this.index;
+    const mask = this.mask;
+    for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
+      const entry = index[2 * bucket + 1]!;
+      if (entry === 0) return false;
+      if (index[2 * bucket] !== hash || this.slots[SLOT * (entry - 1)] !== key) continue;
+      this.unindex(bucket);
+      const i = entry - 1;
+      this.total -= this.slots[SLOT * i + 2] as number;
+      this.slots[SLOT * i] = undefined;
+      this.slots[SLOT * i + 1] = undefined;
+      this.live--;
+      if (i === this.head) {
+        let h = i + 1;
+        while (h < this.used && this.slots[SLOT * h] === undefined) h++;
+        this.head = h;
+      }
+      // Holes beyond the live entries are squeezed out (iteration and memory stay proportional to the keys).
+      const holes = this.used - this.live;
+      if (holes > 64 && holes > this.live) this.rebuild(slotsFor(this.live * 1.5));
+      return true;
+    }
+  }
+
+  clear(): void {
+    this.slots = [];
+    this.seqs = NO_SEQS;
+    this.index = NO_INDEX;
+    this.mask = this.capacity = this.used = this.live = this.head = this.nextSeq = 0;
+    this.layout++;
+    this.clears++;
+    this.recent = -1;
     this.total = 0;
     this.stale = false;
   }
 
+  /** The `n`th key in iteration order (RANDOMKEY's draw), 0 <= n < size. */
+  keyAt(n: number): string {
+    if (this.used !== this.live) this.rebuild(this.capacity);
+    const key = this.slots[SLOT * n] as string | undefined;
+    if (key === undefined) throw new RangeError(`no key at ${n}`);
+    return key;
+  }
+
   /**
-   * A copy for a lab fork (`lab/graph-clone.ts`): strings are shared (never changed in place),
-   * aggregates copied by `copyOf`, and the counts carried over (the WeakMap of counted aggregates
-   * cannot be copied from outside).
+   * One SCAN step: up to `count` keys from the cursor on, into `found`; returns the next cursor, 0
+   * when nothing is left. A cursor is a sequence number (see the file comment); 0 starts.
+   */
+  scan(cursor: number, count: number, found: string[]): number {
+    let i = this.indexFrom(cursor);
+    for (let taken = 0; i < this.used && taken < count; i++) {
+      const key = this.slots[SLOT * i] as string | undefined;
+      if (key === undefined) continue;
+      found.push(key);
+      taken++;
+    }
+    while (i < this.used && this.slots[SLOT * i] === undefined) i++;
+    return i < this.used ? this.seqs[i]! : 0;
+  }
+
+  /** Calls `visit` for every entry in order, as Map's forEach (entries added meanwhile included). */
+  forEach(visit: (value: V, key: string) => void): void {
+    const walk = new Walk(this.head, this.layout, this.clears);
+    for (let i = this.step(walk); i >= 0; i = this.step(walk)) visit(this.slots[SLOT * i + 1] as V, this.slots[SLOT * i] as string);
+  }
+
+  *keys(): IterableIterator<string> {
+    const walk = new Walk(this.head, this.layout, this.clears);
+    for (let i = this.step(walk); i >= 0; i = this.step(walk)) yield this.slots[SLOT * i] as string;
+  }
+
+  *values(): IterableIterator<V> {
+    const walk = new Walk(this.head, this.layout, this.clears);
+    for (let i = this.step(walk); i >= 0; i = this.step(walk)) yield this.slots[SLOT * i + 1] as V;
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const walk = new Walk(this.head, this.layout, this.clears);
+    for (let i = this.step(walk); i >= 0; i = this.step(walk)) yield [this.slots[SLOT * i] as string, this.slots[SLOT * i + 1] as V];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+
+  /**
+   * A copy for a lab fork (`lab/graph-clone.ts`): the arrays copied as they are, strings shared
+   * (never changed in place), aggregates copied by `copyOf`, the counts carried over.
    */
   copyForFork(copyOf: <T>(value: T) => T): SizedMap<V> {
     const copy = new SizedMap<V>();
-    for (const [key, value] of this) {
-      const copied = value instanceof Uint8Array ? value : copyOf(value);
-      // The base class's set: the counts are copied below, not counted again.
-      Map.prototype.set.call(copy, key, copied);
-      const counted = value instanceof Uint8Array ? undefined : this.counted.get(value);
-      if (counted !== undefined) copy.counted.set(copied, counted);
+    if (this.stale) this.recount();
+    const slots = this.slots.slice();
+    for (let i = SLOT * this.head + 1; i < SLOT * this.used; i += SLOT) {
+      const value = slots[i];
+      if (value !== undefined && !(value instanceof Uint8Array)) slots[i] = copyOf(value);
     }
-    copy.total = this.memoryBytes;
+    copy.slots = slots;
+    if (this.capacity > 0) {
+      copy.seqs = this.seqs.slice();
+      copy.index = this.index.slice();
+    }
+    copy.mask = this.mask;
+    copy.capacity = this.capacity;
+    copy.used = this.used;
+    copy.live = this.live;
+    copy.head = this.head;
+    copy.nextSeq = this.nextSeq;
+    copy.total = this.total;
     return copy;
   }
 
   /** What the entry under `key` is counted at (MEMORY USAGE), or undefined when there is none. */
   sizeOf(key: string): number | undefined {
-    const value = super.get(key);
-    return value === undefined ? undefined : this.entryBytes(key, value);
+    if (this.stale) this.recount();
+    const i = this.find(key, hashKey(key));
+    return i < 0 ? undefined : (this.slots[SLOT * i + 2] as number);
   }
 
   /** The aggregate under `key` changed in place: count it again. */
   resize(key: string): void {
-    const value = super.get(key);
-    if (value === undefined || value instanceof Uint8Array) return;
-    this.total -= this.entryBytes(key, value);
-    this.total += this.countNew(key, value);
+    const i = this.find(key, hashKey(key));
+    if (i < 0 || this.slots[SLOT * i + 1] instanceof Uint8Array) return;
+    this.replace(i, key, this.slots[SLOT * i + 1] as V);
+  }
+
+  /**
+   * The next live entry of a walk, or -1 at the end. Entries that moved since its last step (a
+   * compaction) are found again from the sequence number it reached; after a clear it goes on with
+   * what was added since, as a Map iterator does.
+   */
+  private step(walk: Walk): number {
+    if (walk.layout !== this.layout) {
+      if (walk.clears !== this.clears) {
+        walk.next = 0;
+        walk.seq = -1;
+      } else {
+        walk.next = this.indexFrom(walk.seq + 1);
+      }
+      walk.layout = this.layout;
+      walk.clears = this.clears;
+    }
+    let i = walk.next;
+    while (i < this.used && this.slots[SLOT * i] === undefined) i++;
+    if (i >= this.used) {
+      walk.next = i;
+      return -1;
+    }
+    walk.next = i + 1;
+    walk.seq = this.seqs[i]!;
+    return i;
+  }
+
+  private find(key: string, hash: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
+      const entry = index[2 * bucket + 1]!;
+      if (entry === 0) return -1;
+      if (index[2 * bucket] === hash && this.slots[SLOT * (entry - 1)] === key) return entry - 1;
+    }
+  }
+
+  /** Empties `bucket`, moving back later buckets of its run that may sit there (no tombstones). */
+  private unindex(bucket: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let hole = bucket;
+    for (let next = (hole + 1) & mask; index[2 * next + 1] !== 0; next = (next + 1) & mask) {
+      const home = index[2 * next]! & mask;
+      // The bucket at `next` may move to the hole when its home is not within (hole, next].
+      if (((next - home) & mask) >= ((next - hole) & mask)) {
+        index[2 * hole] = index[2 * next]!;
+        index[2 * hole + 1] = index[2 * next + 1]!;
+        hole = next;
+      }
+    }
+    index[2 * hole] = 0;
+    index[2 * hole + 1] = 0;
+  }
+
+  /** Stores `value` in entry `i` (whose key is `key`) and counts it in place of the old one. */
+  private replace(i: number, key: string, value: V): void {
+    const at = SLOT * i;
+    this.slots[at + 1] = value;
+    const bytes = countOf(key, value);
+    this.total += bytes - (this.slots[at + 2] as number);
+    this.slots[at + 2] = bytes;
+  }
+
+  private insert(key: string, hash: number, value: V): void {
+    // Full: compact when half the slots are holes, else double.
+    if (this.used === this.capacity) this.rebuild(slotsFor((this.live + 1) * 1.5));
+    const i = this.used++;
+    const bytes = countOf(key, value);
+    this.slots[SLOT * i] = key;
+    this.slots[SLOT * i + 1] = value;
+    this.slots[SLOT * i + 2] = bytes;
+    this.seqs[i] = this.nextSeq++;
+    this.place(this.index, this.mask, hash, i + 1);
+    this.live++;
+    this.total += bytes;
+  }
+
+  /** Puts (hash, entry) in the first free bucket of the hash's run. */
+  private place(index: Int32Array, mask: number, hash: number, entry: number): void {
+    let bucket = hash & mask;
+    while (index[2 * bucket + 1] !== 0) bucket = (bucket + 1) & mask;
+    index[2 * bucket] = hash;
+    index[2 * bucket + 1] = entry;
+  }
+
+  /** Moves the live entries, in order, to fresh arrays of `capacity` slots (a power of two), dropping the holes. */
+  private rebuild(capacity: number): void {
+    const slots = new Array<string | V | number | undefined>(SLOT * capacity);
+    const seqs = new Float64Array(capacity);
+    // Where each old entry went, plus one (0: a hole, dropped).
+    const moved = new Int32Array(this.used);
+    let n = 0;
+    for (let i = this.head; i < this.used; i++) {
+      const key = this.slots[SLOT * i];
+      if (key === undefined) continue;
+      slots[SLOT * n] = key;
+      slots[SLOT * n + 1] = this.slots[SLOT * i + 1];
+      slots[SLOT * n + 2] = this.slots[SLOT * i + 2];
+      seqs[n] = this.seqs[i]!;
+      moved[i] = ++n;
+    }
+    // The hashes are in the old index: no key is hashed again.
+    const index = new Int32Array(4 * capacity);
+    const mask = 2 * capacity - 1;
+    const old = this.index;
+    for (let bucket = 0; bucket < this.index.length; bucket += 2) {
+      const entry = old[bucket + 1]!;
+      if (entry !== 0) this.place(index, mask, old[bucket]!, moved[entry - 1]!);
+    }
+    this.slots = slots;
+    this.seqs = seqs;
+    this.index = index;
+    this.mask = mask;
+    this.capacity = capacity;
+    this.used = n;
+    this.head = 0;
+    this.layout++;
+    this.recent = -1;
+  }
+
+  /** The first entry whose sequence number is at least `seq` (the entries are in sequence order). */
+  private indexFrom(seq: number): number {
+    let low = this.head;
+    let high = this.used;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.seqs[middle]! < seq) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** Counts every entry again (aggregates at their current length). */
   private recount(): void {
     let total = 0;
-    for (const [key, value] of this) total += this.countNew(key, value);
+    for (let i = this.head; i < this.used; i++) {
+      const key = this.slots[SLOT * i] as string | undefined;
+      if (key === undefined) continue;
+      const bytes = countOf(key, this.slots[SLOT * i + 1] as V);
+      this.slots[SLOT * i + 2] = bytes;
+      total += bytes;
+    }
     this.total = total;
     this.stale = false;
   }
+}
 
-  private countNew(key: string, value: V): number {
-    if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
-    const bytes = AGGREGATE_BYTES + value.length * AGGREGATE_ELEMENT_BYTES;
-    this.counted.set(value, bytes);
-    return KEY_OVERHEAD_BYTES + key.length + bytes;
-  }
-
-  private entryBytes(key: string, value: V): number {
-    if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
-    return KEY_OVERHEAD_BYTES + key.length + (this.counted.get(value) ?? AGGREGATE_BYTES);
-  }
+/** What an entry is counted at: its key and value bytes, an aggregate at a flat estimate per element. */
+function countOf(key: string, value: SizedValue): number {
+  if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
+  return KEY_OVERHEAD_BYTES + key.length + AGGREGATE_BYTES + value.length * AGGREGATE_ELEMENT_BYTES;
 }

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { hashBytes, hashKey, KEY_OVERHEAD_BYTES, SizedMap } from "./sized-map.ts";
+
+/** A small seeded generator (xorshift32), so a failure replays. */
+function generator(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+const bytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const counted = (model: Map<string, Uint8Array>): number => {
+  let total = 0;
+  for (const [key, value] of model) total += KEY_OVERHEAD_BYTES + key.length + value.length;
+  return total;
+};
+
+describe("SizedMap as a table", () => {
+  it("hashes a key's string and its bytes alike", () => {
+    for (const key of ["", "a", "ab", "abc", "abcd", "key:12345", "\u0000\u00ff\u0080x", "x".repeat(37)]) {
+      const data = bytes(`--${key}--`);
+      expect(hashBytes(data, 2, 2 + key.length)).toBe(hashKey(key));
+    }
+  });
+
+  it("keeps a Map's contents, order and counts through random sets, byte sets, deletes and clears", () => {
+    for (const seed of [1, 2, 3]) {
+      const random = generator(seed);
+      const map = new SizedMap<Uint8Array>();
+      const model = new Map<string, Uint8Array>();
+      const pool = 50 + random(3000);
+      for (let step = 0; step < 10_000; step++) {
+        const key = `k${random(pool)}${random(4) === 0 ? "\u00e9\u0000" : ""}`;
+        const op = random(100);
+        if (op < 40) {
+          const value = bytes("v".repeat(random(20)));
+          map.set(key, value);
+          model.set(key, value);
+        } else if (op < 70) {
+          const value = bytes("w".repeat(random(20)));
+          const data = bytes(`..${key}.`);
+          map.setBytes(data, 2, 2 + key.length, value);
+          model.set(key, value);
+        } else if (op < 99) {
+          expect(map.delete(key)).toBe(model.delete(key));
+        } else if (random(20) === 0) {
+          map.clear();
+          model.clear();
+        }
+        if (step % 997 === 0 || step === 9_999) {
+          expect(map.size).toBe(model.size);
+          expect([...map.keys()]).toEqual([...model.keys()]);
+          expect([...map.values()]).toEqual([...model.values()]);
+          expect(map.memoryBytes).toBe(counted(model));
+          for (const k of model.keys()) expect(map.get(k)).toBe(model.get(k));
+          if (model.size > 0) {
+            const n = random(model.size);
+            expect(map.keyAt(n)).toBe([...model.keys()][n]);
+          }
+        }
+      }
+    }
+  });
+
+  it("SCAN returns every key present for the whole scan exactly once while others come and go, across growth and compaction", () => {
+    for (const seed of [7, 8, 9]) {
+      const random = generator(seed);
+      const map = new SizedMap<Uint8Array>();
+      const value = bytes("v");
+      for (let i = 0; i < 500; i++) map.set(`stay:${i}`, value);
+      for (let i = 0; i < 2000; i++) map.set(`go:${i}`, value);
+      const seen = new Map<string, number>();
+      let cursor = 0;
+      let added = 0;
+      let deleted = 0;
+      do {
+        const found: string[] = [];
+        cursor = map.scan(cursor, 1 + random(40), found);
+        for (const key of found) seen.set(key, (seen.get(key) ?? 0) + 1);
+        // Churn: delete some of the others (compaction), add new ones (growth).
+        for (let i = 0; i < 60; i++) if (map.delete(`go:${random(2000)}`)) deleted++;
+        if (added < 3000) for (let i = 0; i < 40; i++) map.set(`new:${added++}`, value);
+      } while (cursor !== 0);
+      expect(deleted).toBeGreaterThan(1000);
+      for (let i = 0; i < 500; i++) expect(seen.get(`stay:${i}`)).toBe(1);
+      for (const count of seen.values()) expect(count).toBe(1);
+    }
+  });
+
+  it("a scan with no changes pages through the keys in order, its cursor the next key's position", () => {
+    const map = new SizedMap<Uint8Array>();
+    for (let i = 0; i < 25; i++) map.set(`key:${i}`, bytes("x"));
+    const pages: string[][] = [];
+    const cursors: number[] = [];
+    let cursor = 0;
+    do {
+      const found: string[] = [];
+      cursor = map.scan(cursor, 10, found);
+      pages.push(found);
+      cursors.push(cursor);
+    } while (cursor !== 0);
+    expect(cursors).toEqual([10, 20, 0]);
+    expect(pages.flat()).toEqual([...map.keys()]);
+  });
+
+  it("iterates as a Map does while entries are deleted and added during the walk", () => {
+    const random = generator(11);
+    const map = new SizedMap<Uint8Array>();
+    const model = new Map<string, Uint8Array>();
+    const value = bytes("v");
+    for (let i = 0; i < 3000; i++) {
+      map.set(`k${i}`, value);
+      model.set(`k${i}`, value);
+    }
+    const script: [string, string][] = [];
+    for (let i = 0; i < 3000; i++) script.push(random(3) === 0 ? ["add", `n${i}`] : ["del", `k${random(3000)}`]);
+    const walk = (m: { keys(): IterableIterator<string>; set(k: string, v: Uint8Array): unknown; delete(k: string): boolean }): string[] => {
+      const out: string[] = [];
+      let i = 0;
+      for (const key of m.keys()) {
+        out.push(key);
+        const [op, arg] = script[i++ % script.length]!;
+        if (op === "add") m.set(arg, value);
+        else m.delete(arg);
+        if (out.length > 20_000) break;
+      }
+      return out;
+    };
+    expect(walk(map)).toEqual(walk(model));
+  });
+
+  it("a fork's copy is independent and counted the same", () => {
+    const map = new SizedMap<Uint8Array | { length: number }>();
+    for (let i = 0; i < 100; i++) map.set(`k${i}`, i % 10 === 0 ? { length: i } : bytes("abc"));
+    for (let i = 0; i < 100; i += 3) map.delete(`k${i}`);
+    const copy = map.copyForFork((value) => (typeof value === "object" && value !== null && !(value instanceof Uint8Array) ? { ...value } : value));
+    expect([...copy.keys()]).toEqual([...map.keys()]);
+    expect(copy.memoryBytes).toBe(map.memoryBytes);
+    copy.set("extra", bytes("zz"));
+    copy.delete("k1");
+    expect(map.has("extra")).toBe(false);
+    expect(map.has("k1")).toBe(true);
+    expect(copy.get("k10")).not.toBe(map.get("k10"));
+    expect(copy.get("k10")).toEqual(map.get("k10"));
+  });
+});
