@@ -107,3 +107,18 @@ export async function withClient<T>(port: number, work: (client: RespClient) => 
   }
 }
 
+/** The text of a reply, or `error: <text>` for an error (without the client's "CMD on port: " prefix). */
+export async function answer(client: RespClient, ...args: (string | number)[]): Promise<string> {
+  try {
+    return await client.text(...args);
+  } catch (error) {
+    // The client names the command and port first ("DEBUG REPLICATE on 1234: ERR ...").
+    return `error: ${(error as Error).message.replace(/^.*? on \d+: /, "")}`;
+  }
+}
+
+/** Kills the launchers and real servers a test file started. */
+export async function stopServers(launchers: readonly Launcher[], reals: readonly { kill(): Promise<void> }[]): Promise<void> {
+  for (const node of launchers) await node.kill();
+  for (const real of reals) await real.kill();
+}

@@ -1,7 +1,7 @@
 /**
  * CONFIG SET and CONFIG GET of the settings the engine node does not hold: the process's own
  * (port, dir, logfile, loglevel …, which this driver acts on) and the redis 7.0 settings the lab
- * does not model (repl-diskless-load, key-load-delay …), which are kept and
+ * does not model (lua-time-limit, watchdog-period …), which are kept and
  * reported as a real server would, with no effect on the node. A command naming only such
  * settings is answered here; everything else goes to the node.
  */
@@ -14,8 +14,6 @@ import type { ConfigLine } from "./directives.ts";
  * ones redis's replication tests set). Unknown names still get redis's error from the node.
  */
 const ACCEPTED_UNMODELED = new Set([
-  "repl-diskless-load",
-  "key-load-delay",
   "lua-time-limit",
   "busy-reply-threshold",
   "dynamic-hz",
@@ -24,7 +22,6 @@ const ACCEPTED_UNMODELED = new Set([
   "shutdown-on-sigterm",
   "shutdown-on-sigint",
   "propagation-error-behavior",
-  "loading-process-events-interval-bytes",
   "latency-monitor-threshold",
   "latency-tracking",
   "notify-keyspace-events",

@@ -106,6 +106,14 @@ function redisLines(event: TraceEvent): LogLine[] {
           ? [notice("Starting BGSAVE for SYNC with target: replicas sockets"), notice(`Background RDB transfer started by pid ${process.pid}`)]
           : [notice("Starting BGSAVE for SYNC with target: disk"), notice(`Background saving started by pid ${process.pid}`)];
       }
+      // A load that took time logged its first lines when it began (a `link` event with `load`).
+      if (event.load !== undefined) {
+        return [
+          notice(`Done loading RDB, keys loaded: ${event.keys}, keys expired: 0.`),
+          ...(event.load === "swapdb" ? [notice("MASTER <-> REPLICA sync: Swapping active DB with loaded DB"), notice("MASTER <-> REPLICA sync: Discarding old DB in background")] : []),
+          notice("MASTER <-> REPLICA sync: Finished with success"),
+        ];
+      }
       return [
         notice(event.mode === "diskless" ? "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk" : `MASTER <-> REPLICA sync: receiving ${event.bytes} bytes from master to disk`),
         notice("MASTER <-> REPLICA sync: Flushing old data"),
@@ -187,6 +195,25 @@ function fullResyncWhy(event: Extract<TraceEvent, { kind: "full-resync" }>): Log
 }
 
 function linkLines(event: Extract<TraceEvent, { kind: "link" }>): LogLine[] {
+  const load = event.load;
+  if (load !== undefined) {
+    const fromSocket = load.mode !== "disk";
+    if (event.state === "loading") {
+      return [
+        notice(`MASTER <-> REPLICA sync: receiving ${load.eofFormat ? "streamed RDB from master with EOF" : `${load.bytes} bytes from master`} to ${fromSocket ? "parser" : "disk"}`),
+        ...(load.mode === "swapdb" ? [] : [notice("MASTER <-> REPLICA sync: Flushing old data")]),
+        notice("MASTER <-> REPLICA sync: Loading DB in memory"),
+      ];
+    }
+    // A load from the socket that lost its socket (rdbLoadRio's short read, then readSyncBulkPayload).
+    if (!fromSocket) return [];
+    return [
+      warning("Short read or OOM loading DB. Unrecoverable error, aborting now."),
+      warning("Internal error in RDB reading offset 0, function at rdb.c:0 -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation."),
+      warning("Failed trying to load the MASTER synchronization DB from socket: Connection reset by peer"),
+      ...(load.mode === "swapdb" ? [notice("MASTER <-> REPLICA sync: Discarding temporary DB in background")] : []),
+    ];
+  }
   switch (event.state) {
     case "connecting":
       return [notice(`Connecting to MASTER ${event.masterAddress}`), notice("MASTER <-> REPLICA sync started")];

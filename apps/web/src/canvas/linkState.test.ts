@@ -21,6 +21,14 @@ describe("replicaLinkChip", () => {
     const chip = replicaLinkChip(makeNode("n2", { role: "replica", linkPhase: "sync", transfer: { totalBytes: 2048, readBytes: 512, eofMode: false } }), en);
     expect(chip).toMatchObject({ state: "transfer", label: "transfer 25%", progress: 0.25 });
   });
+  it("shows a replica loading the RDB, and whether the old data still serves reads", () => {
+    const loading = makeNode("n2", { role: "replica", linkPhase: "loading", loading: { async: false, loadedBytes: 2048, totalBytes: 0 } });
+    expect(replicaLinkChip(loading, en)).toMatchObject({ state: "loading", label: "loading", detail: "loading the RDB · 2 KB in · clients get -LOADING", progress: null });
+    expect(replicaLinkChip(loading, zh)).toMatchObject({ label: "加载中" });
+    const async = makeNode("n2", { role: "replica", linkPhase: "loading", loading: { async: true, loadedBytes: 1024, totalBytes: 4096 } });
+    expect(replicaLinkChip(async, en)).toMatchObject({ state: "loading", label: "async loading", progress: 0.25 });
+    expect(edgeVisual(makeEdge("n2", "n1", { phase: "loading" }))).toBe("transfer");
+  });
 });
 
 describe("edgeVisual", () => {

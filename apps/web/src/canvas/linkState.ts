@@ -11,8 +11,8 @@ import { formatBytes } from "../format/units.ts";
 export type Tone = "good" | "warn" | "bad" | "info" | "muted";
 
 export interface LinkChip {
-  /** Stable word for tests and styling: connected, transfer, handshake, connecting, down. */
-  readonly state: "connected" | "transfer" | "handshake" | "connecting" | "down";
+  /** Stable word for tests and styling: connected, transfer, loading, handshake, connecting, down. */
+  readonly state: "connected" | "transfer" | "loading" | "handshake" | "connecting" | "down";
   readonly tone: Tone;
   readonly label: string;
   readonly detail: string | null;
@@ -43,6 +43,14 @@ export function replicaLinkChip(node: NodeSnapshot, t: TFunction): LinkChip | nu
       const read = transfer ? formatBytes(transfer.readBytes) : "";
       const detail = transfer ? (transfer.eofMode ? t("link.rdbReadDiskless", { read }) : t("link.rdbRead", { read })) : t("link.waitingRdb");
       return { state: "transfer", tone: "info", label: t("link.transfer"), detail, progress: null };
+    }
+    case "loading": {
+      // INFO loading:1 (clients get -LOADING) or async_loading:1 (the old data still serves reads).
+      const loading = "loading" in node ? node.loading : null;
+      const label = loading?.async ? t("link.asyncLoading") : t("link.loading");
+      const progress = loading && loading.totalBytes > 0 ? Math.min(1, loading.loadedBytes / loading.totalBytes) : null;
+      const detail = loading ? (loading.async ? t("link.asyncLoadingDetail", { loaded: formatBytes(loading.loadedBytes) }) : t("link.loadingDetail", { loaded: formatBytes(loading.loadedBytes) })) : null;
+      return { state: "loading", tone: "info", label, detail, progress };
     }
     case "handshake":
       // replState is redis's own word for the handshake step (receive_psync_reply, ...).
@@ -83,6 +91,7 @@ export function edgeVisual(edge: ReplicationEdgeSnapshot): EdgeVisual {
     case "connected":
       return "streaming";
     case "sync":
+    case "loading":
       return "transfer";
     case "handshake":
     case "connecting":

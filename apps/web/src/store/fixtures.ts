@@ -41,6 +41,7 @@ export function makeNode(id: string, patch: Partial<Mutable<Psync2Node>>): Psync
     backlog: { active: false, sizeBytes: 1048576, firstByteOffset: 0, histlen: 0, memoryBytes: 0 },
     replicas: [],
     transfer: null,
+    loading: null,
     keys: 0,
     expires: 0,
     stats: { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, commandsProcessed: 0, connectionsReceived: 0, expiredKeys: 0 },

@@ -17,7 +17,7 @@ export type TraceEvent =
       readonly secondReplOffset: number;
       readonly cause: "backlog-created" | "backlog-freed" | "promoted" | "full-sync" | "continue-new-id" | "startup";
     })
-  | (TraceBase & { readonly kind: "link"; readonly state: ReplicaLinkPhase; readonly masterAddress: string })
+  | (TraceBase & { readonly kind: "link"; readonly state: ReplicaLinkPhase; readonly masterAddress: string; readonly load?: RdbLoadTrace })
   | (TraceBase & {
       readonly kind: "psync-request";
       readonly side: "replica";
@@ -46,7 +46,16 @@ export type TraceEvent =
       readonly backlogFirstByte?: number;
       readonly backlogLastByte?: number;
     })
-  | (TraceBase & { readonly kind: "rdb"; readonly side: "master" | "replica"; readonly peer: string; readonly bytes: number; readonly keys: number; readonly mode: "disk" | "diskless" })
+  | (TraceBase & {
+      readonly kind: "rdb";
+      readonly side: "master" | "replica";
+      readonly peer: string;
+      readonly bytes: number;
+      readonly keys: number;
+      readonly mode: "disk" | "diskless";
+      /** A replica whose load took time (a `link` event with `load` began it): how it loaded. */
+      readonly load?: RdbLoadMode;
+    })
   | (TraceBase & { readonly kind: "replica-state"; readonly peer: string; readonly state: string })
   | (TraceBase & { readonly kind: "timeout"; readonly side: "master" | "replica"; readonly peer: string })
   | (TraceBase & { readonly kind: "disconnect"; readonly peer: string; readonly side: "master" | "replica" })
@@ -110,5 +119,22 @@ export type FullResyncReason =
   | "offset-after-backlog"
   | "sync-command";
 
-/** Coarse phase of a replica's link, as ROLE names it. */
-export type ReplicaLinkPhase = "none" | "connect" | "connecting" | "handshake" | "sync" | "connected";
+/** How a replica loads a full sync's RDB: from the file once on disk, from the socket into its dataset, or beside it (swapdb). */
+export type RdbLoadMode = "disk" | "diskless" | "swapdb";
+
+/** A replica's RDB load beginning (link state `loading`) or failing (state `connect`). */
+export interface RdbLoadTrace {
+  readonly mode: RdbLoadMode;
+  /** async_loading: the old dataset serves reads meanwhile. */
+  readonly async: boolean;
+  /** The RDB came with an EOF mark (diskless master), not a length. */
+  readonly eofFormat: boolean;
+  /** The announced length (0 with an EOF mark). */
+  readonly bytes: number;
+}
+
+/**
+ * Coarse phase of a replica's link, as ROLE names it; `loading` is the part of ROLE's `sync` where
+ * the replica loads the RDB (INFO loading:1 or async_loading:1), which ROLE still calls `sync`.
+ */
+export type ReplicaLinkPhase = "none" | "connect" | "connecting" | "handshake" | "sync" | "loading" | "connected";

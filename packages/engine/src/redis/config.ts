@@ -67,6 +67,17 @@ export interface NodeConfig {
    * BGSAVE for replication running): the replication RDB is ready that long after the fork.
    */
   "rdb-key-save-delay": number;
+  /**
+   * How a replica takes a full sync's RDB: `disabled` saves it to disk and loads the file,
+   * `on-empty-db` parses it from the socket when the replica holds no keys, `swapdb` always parses
+   * it from the socket into a new dataset that replaces the old one at the end (the old one serves
+   * reads meanwhile when the master's replication id is ours: async loading).
+   */
+  "repl-diskless-load": "disabled" | "on-empty-db" | "swapdb";
+  /** Microseconds loading an RDB sleeps per key (hidden; negative: 1 µs once in |n| keys). */
+  "key-load-delay": number;
+  /** While loading, clients are served (and the master kept alive) once per this many RDB bytes. */
+  "loading-process-events-interval-bytes": number;
 }
 
 /** What happens when a write would take a node over `maxmemory`. */
@@ -130,6 +141,9 @@ export function defaultConfig(): NodeConfig {
     "list-compress-depth": 0,
     "enable-debug-command": "no",
     "rdb-key-save-delay": 0,
+    "repl-diskless-load": "disabled",
+    "key-load-delay": 0,
+    "loading-process-events-interval-bytes": 2 * 1024 * 1024,
   };
 }
 
@@ -150,6 +164,8 @@ interface ConfigSpec {
   readonly kind: Kind;
   /** HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name, never for a pattern. */
   readonly hidden?: boolean;
+  /** DENY_LOADING_CONFIG: CONFIG SET answers -LOADING while the node loads an RDB. */
+  readonly denyLoading?: boolean;
 }
 
 const INT_MAX = 2147483647;
@@ -186,7 +202,7 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "hz", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
   { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: { type: "string" } },
   { name: "replica-announce-port", aliases: ["slave-announce-port"], kind: { type: "int", min: 0, max: 65535 } },
-  { name: "appendonly", aliases: [], kind: { type: "immutable-bool" } },
+  { name: "appendonly", aliases: [], kind: { type: "immutable-bool" }, denyLoading: true },
   { name: "repl-disable-tcp-nodelay", aliases: [], kind: { type: "bool" } },
   { name: "client-query-buffer-limit", aliases: [], kind: { type: "int", min: 1048576, max: LLONG_MAX, memory: true } },
   { name: "client-output-buffer-limit", aliases: [], kind: { type: "obuf-limits" } },
@@ -202,12 +218,18 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "list-compress-depth", aliases: [], kind: { type: "int", min: 0, max: INT_MAX } },
   { name: "enable-debug-command", aliases: [], kind: { type: "immutable-enum", values: ["no", "yes", "local"] } },
   { name: "rdb-key-save-delay", aliases: [], kind: { type: "int", min: INT_MIN, max: INT_MAX }, hidden: true },
+  { name: "repl-diskless-load", aliases: [], kind: { type: "enum", values: ["disabled", "on-empty-db", "swapdb"] }, denyLoading: true },
+  { name: "key-load-delay", aliases: [], kind: { type: "int", min: INT_MIN, max: INT_MAX }, hidden: true },
+  { name: "loading-process-events-interval-bytes", aliases: [], kind: { type: "int", min: 1024, max: INT_MAX }, hidden: true },
 ];
 
 /** Settings CONFIG GET matches only by their exact name. */
 export const HIDDEN_CONFIGS: ReadonlySet<ConfigName> = new Set(SPECS.filter((spec) => spec.hidden === true).map((spec) => spec.name));
 
 const SPEC_OF = new Map<ConfigName, ConfigSpec>(SPECS.map((spec) => [spec.name, spec]));
+
+/** Settings CONFIG SET refuses with -LOADING while the node loads an RDB (DENY_LOADING_CONFIG). */
+export const DENY_LOADING_CONFIGS: ReadonlySet<ConfigName> = new Set(SPECS.filter((spec) => spec.denyLoading === true).map((spec) => spec.name));
 
 /** Every canonical config name, in a stable order. */
 export const CONFIG_NAMES: readonly ConfigName[] = SPECS.map((s) => s.name);

@@ -4,6 +4,7 @@
  * replication section is the version's own, and the node's dialect drops what older versions lack.
  */
 import type { RedisNode } from "./server.ts";
+import { loadingInfoFields } from "./loading.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace"];
 /** What "all" and "everything" add to the default sections (genRedisInfoString). */
@@ -123,8 +124,8 @@ function renderSection(node: RedisNode, section: string): string {
     }
     case "persistence":
       return lines("Persistence", [
-        ["loading", 0],
-        ["async_loading", 0],
+        ["loading", node.loading !== null && !node.loading.async ? 1 : 0],
+        ["async_loading", node.loading?.async === true ? 1 : 0],
         ["rdb_changes_since_last_save", node.dirty],
         ["rdb_bgsave_in_progress", node.replication.rdbChildInProgress?.() === true ? 1 : 0],
         ["rdb_last_save_time", node.lastSaveUnixSec],
@@ -134,6 +135,7 @@ function renderSection(node: RedisNode, section: string): string {
         // The lab's own field: keys of types it does not model yet, skipped by the last load.
         ["lab_rdb_last_load_keys_unsupported", node.lastLoad.keysUnsupported],
         ["aof_enabled", 0],
+        ...(node.loading !== null ? loadingInfoFields(node.loading, node.unixSec()) : []),
       ]);
     case "stats": {
       const s = node.stats;

@@ -167,3 +167,8 @@ export function loadDataFromDisk(node: RedisNode, replicaOf: { host: string; por
   node.trace({ kind: "persistence", action: "load", keys: loaded.keys, file: node.config.dbfilename, message: `DB loaded from disk: ${loaded.keys} keys` });
   node.replication.endStartupLoad(true, loaded.replication, replicaOf);
 }
+
+/** The keys an RDB holds, read without loading it (throws `RdbError` where loading it would fail). */
+export function countRdbKeys(rdb: Uint8Array, node: RedisNode): number {
+  return readRdb(rdb, {}, { verifyChecksum: node.config.rdbchecksum, maxVersion: node.dialect.rdbVersion }).keys;
+}

@@ -35,6 +35,7 @@ import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineM
 import { describePropagation } from "./propagation-trace.ts";
 import { tryFastWrite } from "./commands/fast-writes.ts";
 import { isSharedZadd, zaddChangesNothing } from "./commands/zsets.ts";
+import { LOADING_ERROR, type LoadingState } from "./loading.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
 
@@ -203,6 +204,13 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    */
   lastLoad: { keysLoaded: number; keysExpired: number; keysUnsupported: number } = { keysLoaded: 0, keysExpired: 0, keysUnsupported: 0 };
 
+  /**
+   * An RDB load in progress (redis server.loading): clients get -LOADING unless the command may
+   * run while loading, or, in async loading, unless it is one async loading forbids. The cron
+   * does not run meanwhile (redis serves only file events while it loads).
+   */
+  loading: LoadingState | null = null;
+
   /** Connected clients by connection. */
   readonly clients = new Map<ConnId, Client>();
   /** used_memory and the limits on it (maxmemory, client eviction, the lab's machine). */
@@ -367,7 +375,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (nowMs < this.sleepUntilMs) return;
       this.wakeUp();
     }
-    if (nowMs >= this.nextCronMs) {
+    if (nowMs >= this.nextCronMs && this.loading === null) {
       this.serverCron();
       // redis re-arms the timer relative to when it ran, so a frozen process resumes its phase late.
       this.nextCronMs = Math.max(this.nextCronMs + SERVER_CRON_PERIOD_MS, nowMs + 1);
@@ -381,7 +389,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** When the node next wants `tick` to be called. */
   nextWakeMs(): number {
     if (this.sleepUntilMs !== 0) return this.sleepUntilMs;
-    const wake = Math.min(this.nextCronMs, this.replication.nextWakeMs());
+    const wake = this.loading !== null ? this.replication.nextWakeMs() : Math.min(this.nextCronMs, this.replication.nextWakeMs());
     return this.blockedClients.size === 0 ? wake : Math.min(wake, nextBlockedDeadlineMs(this));
   }
 
@@ -861,6 +869,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       this.rejectCommand(client, this.dialect.masterDown, spec, argv);
       return;
     }
+    if (this.loading !== null && !fromMaster && this.refusedWhileLoading(this.loading, client, spec, name)) {
+      this.rejectCommand(client, LOADING_ERROR, spec, argv);
+      return;
+    }
     if (inMulti && !RUN_INSIDE_MULTI.has(cmd.name)) {
       client.multi!.push({ argv: argv.map((a) => a.slice()) });
       writeSimple(client.out, "QUEUED");
@@ -875,6 +887,13 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    * Rejects a command; inside MULTI this also dooms the transaction (flagTransaction). A refused
    * EXEC ends the transaction: -EXECABORT with the reason (execCommandAbort).
    */
+  /** processCommand's loading rules: CMD_LOADING commands run while loading, CMD_NO_ASYNC_LOADING ones do not run while async loading. */
+  private refusedWhileLoading(loading: LoadingState, client: Client, spec: CommandSpec, name: string): boolean {
+    const queued = name === "exec" ? (client.multi ?? []).map((q) => this.commands.lookup(lowerAscii(q.argv[0]!))) : [];
+    if (loading.async) return spec.flags.noAsyncLoading === true || queued.some((c) => c?.flags.noAsyncLoading === true);
+    return !spec.flags.loading || queued.some((c) => c?.flags.loading !== true);
+  }
+
   private rejectCommand(client: Client, message: string, spec: CommandSpec | null, argv: readonly Uint8Array[] | null = null): void {
     if (client.multi) client.multiDirty = true;
     if (client.lastCommand === "exec") {

@@ -62,11 +62,11 @@ function waitCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
 
 export const replicationCommands: readonly CommandSpec[] = [
   // REPLICAOF is queued inside MULTI like any command; only SYNC and PSYNC are refused there.
-  { name: "replicaof", arity: 3, flags: { admin: true, stale: true }, proc: replicaofCommand },
-  { name: "slaveof", arity: 3, flags: { admin: true, stale: true }, proc: replicaofCommand },
+  { name: "replicaof", arity: 3, flags: { admin: true, stale: true, noAsyncLoading: true }, proc: replicaofCommand },
+  { name: "slaveof", arity: 3, flags: { admin: true, stale: true, noAsyncLoading: true }, proc: replicaofCommand },
   { name: "role", arity: 1, flags: { stale: true, loading: true }, proc: roleCommand },
   { name: "replconf", arity: -1, flags: { admin: true, stale: true, loading: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleReplconf(c, argv) },
-  { name: "psync", arity: -3, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, true) },
-  { name: "sync", arity: 1, flags: { admin: true, noMulti: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, false) },
+  { name: "psync", arity: -3, flags: { admin: true, noMulti: true, noAsyncLoading: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, true) },
+  { name: "sync", arity: 1, flags: { admin: true, noMulti: true, noAsyncLoading: true }, proc: (node, c, argv) => Psync2Replication.of(node).masterSide.handleSync(c, argv, false) },
   { name: "wait", arity: 3, flags: {}, proc: waitCommand },
 ];

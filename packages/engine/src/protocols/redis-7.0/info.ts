@@ -22,9 +22,11 @@ export function replicationInfoFields(node: RedisNode, repl: Psync2Replication):
       const t = rs.transfer;
       const total = t.eofMark ? 0 : t.size;
       f.push(["master_sync_total_bytes", total]);
-      f.push(["master_sync_read_bytes", t.readBytes]);
-      f.push(["master_sync_left_bytes", total - t.readBytes]);
-      f.push(["master_sync_perc", (total > 0 ? (t.readBytes / total) * 100 : 0).toFixed(2)]);
+      // A load from the socket reads through the parser, which does not count repl_transfer_read.
+      const read = t.toParser ? 0 : t.readBytes;
+      f.push(["master_sync_read_bytes", read]);
+      f.push(["master_sync_left_bytes", total - read]);
+      f.push(["master_sync_perc", (total > 0 ? (read / total) * 100 : 0).toFixed(2)]);
       f.push(["master_sync_last_io_seconds_ago", node.unixSec() - node.unixSecAt(t.lastIoMs)]);
     }
     if (rs.state !== "connected") {

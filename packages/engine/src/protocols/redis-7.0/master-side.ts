@@ -28,6 +28,18 @@ const GETACK_ARGV = [asciiBytes("REPLCONF"), asciiBytes("GETACK"), asciiBytes("*
 const NEWLINE = asciiBytes("\n");
 const NOTHING = { bytes: new Uint8Array(0), more: false } as const;
 
+/** An RDB child made slow by rdb-key-save-delay; one for sockets streams what it has written. */
+interface RdbChild {
+  readonly startMs: number;
+  readonly doneAtMs: number;
+  readonly rdb: Uint8Array;
+  readonly offset: number;
+  readonly keys: number;
+  readonly socketTarget: boolean;
+  /** Sockets only: the EOF mark sent, the RDB bytes sent so far, and when to send more. */
+  readonly stream: { readonly mark: string; sentBytes: number; readonly stepMs: number; nextMs: number } | null;
+}
+
 export class MasterSide {
   /** Attached replicas in attach order (redis: server.slaves). */
   readonly replicas: Client[] = [];
@@ -40,7 +52,7 @@ export class MasterSide {
   private limitCheckedAt = 0;
   private replicationCronLoops = 0;
   /** An RDB child made slow by rdb-key-save-delay, until its RDB is ready (null: none runs). */
-  private rdbChild: { readonly doneAtMs: number; readonly rdb: Uint8Array; readonly offset: number; readonly keys: number; readonly socketTarget: boolean } | null = null;
+  private rdbChild: RdbChild | null = null;
 
   constructor(
     private readonly node: RedisNode,
@@ -251,7 +263,11 @@ export class MasterSide {
       else this.sendRdb(client, rdb, socketTarget, keys);
     }
     if (slow) {
-      this.rdbChild = { doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget };
+      // A child for sockets streams as it writes: the EOF line now, then the RDB as its keys are
+      // written (a replica loading from the socket loads it as it comes), the mark at the end.
+      const stream = socketTarget ? { mark: node.prng.hex(40), sentBytes: 0, stepMs: Math.min(1000, Math.max(10, delayUs / 1000)), nextMs: node.nowMs } : null;
+      if (stream) for (const client of waiting) client.out.ascii(`$EOF:${stream.mark}\r\n`);
+      this.rdbChild = { startMs: node.nowMs, doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget, stream };
       node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (${socketTarget ? "replicas sockets" : "disk"}); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s` });
     }
     this.refreshGoodReplicas();
@@ -262,20 +278,42 @@ export class MasterSide {
     return this.rdbChild !== null;
   }
 
-  /** When the running RDB child is done (Infinity: none). */
+  /** When the running RDB child next sends bytes or is done (Infinity: none). */
   rdbChildDoneMs(): number {
-    return this.rdbChild?.doneAtMs ?? Infinity;
+    const child = this.rdbChild;
+    if (child === null) return Infinity;
+    return child.stream ? Math.min(child.doneAtMs, child.stream.nextMs) : child.doneAtMs;
   }
 
   /** The slow child is done: every replica waiting for it gets the RDB (updateSlavesWaitingBgsave). */
   finishRdbChild(): void {
     const node = this.node;
     const child = this.rdbChild;
-    if (child === null || node.nowMs < child.doneAtMs) return;
+    if (child === null) return;
+    if (node.nowMs < child.doneAtMs) {
+      if (child.stream && node.nowMs >= child.stream.nextMs) this.streamRdbChild(child, child.stream);
+      return;
+    }
     this.rdbChild = null;
     if (!child.socketTarget) node.disk.write(node.config.dbfilename, child.rdb);
-    for (const client of [...this.replicas]) if (linkOf(client).state === "wait_bgsave_end") this.sendRdb(client, child.rdb, child.socketTarget, child.keys);
+    for (const client of [...this.replicas]) {
+      if (linkOf(client).state !== "wait_bgsave_end") continue;
+      if (child.stream) client.out.adopt(child.rdb.subarray(child.stream.sentBytes));
+      this.sendRdb(client, child.rdb, child.socketTarget, child.keys, child.stream?.mark ?? null);
+    }
     this.refreshGoodReplicas();
+  }
+
+  /** A streaming child's bytes so far (in proportion to its time: its keys are written one delay apart). */
+  private streamRdbChild(child: RdbChild, stream: NonNullable<RdbChild["stream"]>): void {
+    const node = this.node;
+    const written = Math.floor((child.rdb.length * (node.nowMs - child.startMs)) / (child.doneAtMs - child.startMs));
+    if (written > stream.sentBytes) {
+      const piece = child.rdb.subarray(stream.sentBytes, written);
+      for (const client of this.replicas) if (linkOf(client).state === "wait_bgsave_end") node.sendLarge(client, piece);
+      stream.sentBytes = written;
+    }
+    stream.nextMs = node.nowMs + stream.stepMs;
   }
 
   /**
@@ -300,10 +338,12 @@ export class MasterSide {
    * The RDB goes out as its own write (no copy through the output buffer: it can be large); the
    * replica is online once it is queued.
    */
-  private sendRdb(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number): void {
+  private sendRdb(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number, streamedMark: string | null = null): void {
     const node = this.node;
     const link = linkOf(client);
-    sendSyncPayload(node, client, rdb, socketTarget);
+    // A streamed RDB is out already but for its end mark.
+    if (streamedMark !== null) client.out.ascii(streamedMark);
+    else sendSyncPayload(node, client, rdb, socketTarget);
     link.state = "online";
     // Diskless: the stream starts once the replica's first ACK says it loaded the payload.
     if (socketTarget) link.startStreamOnAck = true;

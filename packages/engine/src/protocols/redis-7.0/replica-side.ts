@@ -17,6 +17,8 @@
 import { encodeCommand } from "../../redis/resp/encode.ts";
 import { asciiBytes, ByteWriter, bytesToBinary, concatBytes } from "../../util/bytes.ts";
 import { RdbError } from "../../redis/rdb/errors.ts";
+import { countRdbKeys } from "../../redis/persistence.ts";
+import { flushLibraries } from "../../redis/scripting/functions.ts";
 import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
 import { applyFastWriteFromMaster } from "../../redis/commands/fast-writes.ts";
@@ -64,9 +66,29 @@ interface Transfer {
   /** Received payload chunks, joined once at the end (an RDB can be large). */
   readonly chunks: Uint8Array[];
   lastIoMs: number;
+  /**
+   * Diskless load (useDisklessLoad when the `$` line came): the RDB goes to the parser as it
+   * arrives instead of to disk, so loading starts with the first payload byte.
+   */
+  toParser: boolean;
+}
+
+/** How the replica takes the RDB: from the file (`disk`), from the socket into the live dataset, or beside it (`swapdb`). */
+type LoadMode = "disk" | "diskless" | "swapdb";
+
+/** A full sync's RDB whose loading is done once `doneMs` comes (key-load-delay makes loading take time). */
+interface PendingLoad {
+  readonly rdb: Uint8Array;
+  readonly eofFormat: boolean;
+  readonly doneMs: number;
+  /** Stream bytes after the RDB, read once the load is done. */
+  readonly rest: Uint8Array[];
+  /** The master closed the link meanwhile: it is found gone once the load is done. */
+  linkClosed: boolean;
 }
 
 const ZERO_REPLID = "0000000000000000000000000000000000000000";
+const NEWLINE = new Uint8Array([10]);
 
 export class ReplicaSide {
   masterHost: string | null = null;
@@ -91,6 +113,12 @@ export class ReplicaSide {
   private readonly pendingRaw = new ByteWriter(256);
   /** Commands from the current master link that failed here, already reported once each. */
   private readonly failedCommands = new Set<string>();
+  /** The RDB being loaded: how, since when (virtual ms), and the load waiting for its end. */
+  private loadMode: LoadMode = "disk";
+  private loadStartMs = 0;
+  private pendingLoad: PendingLoad | null = null;
+  /** Unix second of the last newline sent to the master while loading (at most one a second). */
+  private newlineSentSec = -1;
 
   constructor(
     private readonly node: RedisNode,
@@ -113,6 +141,11 @@ export class ReplicaSide {
       default:
         return "handshake";
     }
+  }
+
+  /** The view's phase: ROLE's, with `loading` for the part of `sync` where the RDB is loaded. */
+  get linkPhase(): ReplicaLinkPhase {
+    return this.state === "transfer" && this.node.loading !== null ? "loading" : this.phase;
   }
 
   masterOrCached(): MasterLinkInfo | null {
@@ -219,6 +252,7 @@ export class ReplicaSide {
 
   /** Closes the handshake/transfer socket and forgets transfer state (cancelReplicationHandshake). */
   private cancelHandshake(): void {
+    if (this.node.loading !== null) this.abortLoading();
     if (this.linkConn !== null) {
       this.node.emit({ type: "close", conn: this.linkConn });
       this.linkConn = null;
@@ -237,6 +271,11 @@ export class ReplicaSide {
 
   onLinkClosed(conn: ConnId): void {
     if (conn !== this.linkConn) return;
+    if (this.pendingLoad) {
+      // The load does not watch the socket (redis removed its read handler): it ends first.
+      this.pendingLoad.linkClosed = true;
+      return;
+    }
     this.linkConn = null;
     this.failAttempt(`master ${this.masterAddress} closed the connection during ${this.phase}`);
   }
@@ -354,7 +393,7 @@ export class ReplicaSide {
       this.pendingMasterReplid = replid.length === 40 ? replid : ZERO_REPLID;
       this.masterInitialOffset = Number(parts[2] ?? "-1");
       this.state = "transfer";
-      this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
+      this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs, toParser: false };
       node.trace({
         kind: "full-resync",
         side: "replica",
@@ -383,7 +422,7 @@ export class ReplicaSide {
     if (this.linkConn !== null) node.sendRaw(this.linkConn, asciiBytes("SYNC\r\n"));
     this.pendingMasterReplid = ZERO_REPLID;
     this.state = "transfer";
-    this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs };
+    this.transfer = { size: -1, eofMark: null, readBytes: 0, chunks: [], lastIoMs: node.nowMs, toParser: false };
   }
 
   /** `+CONTINUE`: revive the cached master on the new socket. */
@@ -446,6 +485,12 @@ export class ReplicaSide {
   // Transfer (readSyncBulkPayload)
 
   private onTransferData(bytes: Uint8Array): void {
+    const pending = this.pendingLoad;
+    if (pending) {
+      // Loading: the socket is not read until the load ends.
+      pending.rest.push(bytes.slice());
+      return;
+    }
     const transfer = this.transfer!;
     transfer.lastIoMs = this.node.nowMs;
     let data = bytes;
@@ -483,10 +528,15 @@ export class ReplicaSide {
           }
           transfer.size = size;
         }
+        transfer.toParser = this.useDisklessLoad();
         data = this.linkBuffer.length > 0 ? concatBytes([this.linkBuffer, data]) : data;
         this.linkBuffer = new Uint8Array(0);
         break;
       }
+    }
+    if (transfer.toParser && data.length > 0) {
+      if (this.node.loading === null) this.startLoading(this.node.config["repl-diskless-load"] === "swapdb" ? "swapdb" : "diskless", transfer.eofMark ? 0 : transfer.size);
+      this.loadingProgress(transfer.readBytes, transfer.readBytes + data.length);
     }
     if (transfer.eofMark) {
       if (data.length > 0) transfer.chunks.push(data);
@@ -507,26 +557,121 @@ export class ReplicaSide {
     }
   }
 
+  /**
+   * The whole RDB is here. On disk (`disabled`, or `on-empty-db` with keys) it is saved as
+   * dump.rdb and loaded; from the socket it was loading already. key-load-delay makes loading
+   * take its time: the node stays loading (and the socket unread) until then.
+   */
   private finishTransfer(rdb: Uint8Array, rest: Uint8Array, eofFormat: boolean): void {
     const node = this.node;
-    const conn = this.linkConn!;
-    // replicationAttachToNewMaster: the old history is gone.
-    this.cachedMaster = null;
-    this.repl.masterSide.disconnectReplicas();
-    this.repl.freeBacklog();
-    // Disk-load mode: the transfer is saved as dump.rdb, then loaded; the file stays.
-    node.disk.write(node.config.dbfilename, rdb);
-    let loaded;
-    // emptyData: the replica's own keys with a TTL are forgotten with the rest of the old data.
-    node.replicaKeysWithExpire.clear();
+    const toParser = this.transfer!.toParser;
+    if (!toParser) {
+      // Disk-load mode: the transfer is saved as dump.rdb, then loaded; the file stays.
+      node.disk.write(node.config.dbfilename, rdb);
+    }
+    const delayUs = node.config["key-load-delay"];
+    if (delayUs === 0) {
+      this.completeLoad(rdb, rest, eofFormat);
+      return;
+    }
+    let keys;
     try {
+      keys = countRdbKeys(rdb, node);
+    } catch (error) {
+      if (!(error instanceof RdbError)) throw error;
+      this.completeLoad(rdb, rest, eofFormat);
+      return;
+    }
+    if (node.loading === null) this.startLoading("disk", rdb.length);
+    // debugDelay: a negative delay sleeps 1 us once in |n| keys.
+    const perKeyMs = (delayUs > 0 ? delayUs : 1 / -delayUs) / 1000;
+    const doneMs = Math.max(node.nowMs, this.loadStartMs + keys * perKeyMs);
+    if (doneMs <= node.nowMs) {
+      this.completeLoad(rdb, rest, eofFormat);
+      return;
+    }
+    this.pendingLoad = { rdb, eofFormat, doneMs, rest: rest.length > 0 ? [rest.slice()] : [], linkClosed: false };
+  }
+
+  /** useDisklessLoad: swapdb always, on-empty-db when no db holds a key. */
+  private useDisklessLoad(): boolean {
+    const mode = this.node.config["repl-diskless-load"];
+    return mode === "swapdb" || (mode === "on-empty-db" && this.node.keyspace.totalKeys === 0);
+  }
+
+  /**
+   * startLoading. Loading into the live dataset first drops the old history and data
+   * (replicationAttachToNewMaster, emptyData); swapdb keeps both until the new data is in, and
+   * when the master's replication id is ours already the old data keeps serving (async loading).
+   */
+  private startLoading(mode: LoadMode, totalBytes: number): void {
+    const node = this.node;
+    const async = mode === "swapdb" && this.repl.replid === this.pendingMasterReplid;
+    if (mode !== "swapdb") {
+      this.attachToNewMaster();
+      this.emptyData();
+    }
+    this.loadMode = mode;
+    this.loadStartMs = node.nowMs;
+    node.loading = { async, startUnixSec: node.unixSec(), totalBytes, loadedBytes: 0, rdbUsedMemBytes: 0 };
+    const eofFormat = this.transfer?.eofMark != null;
+    node.trace({
+      kind: "link",
+      state: "loading",
+      masterAddress: this.masterAddress,
+      load: { mode, async, eofFormat, bytes: totalBytes },
+      message:
+        mode === "swapdb"
+          ? `loading the master's RDB from the socket beside the old data (repl-diskless-load swapdb); ${async ? "the master's replication id is ours, so the old data keeps serving reads (async loading)" : "clients get -LOADING until it is in"}`
+          : mode === "diskless"
+            ? "old data flushed; loading the master's RDB from the socket as it arrives (repl-diskless-load); clients get -LOADING until it is in"
+            : `old data flushed; loading the ${totalBytes}-byte RDB from disk, key-load-delay ${node.config["key-load-delay"]} us per key; clients get -LOADING until it is in`,
+    });
+  }
+
+  /**
+   * rdbLoadProgressCallback: once per `loading-process-events-interval-bytes` the load reports its
+   * progress, serves clients and (at most once a second) sends the master a newline so that it
+   * knows the replica is alive.
+   */
+  private loadingProgress(before: number, after: number): void {
+    const node = this.node;
+    const loading = node.loading!;
+    const interval = node.config["loading-process-events-interval-bytes"];
+    if (Math.floor(after / interval) === Math.floor(before / interval)) return;
+    loading.loadedBytes = Math.floor(after / interval) * interval;
+    const sec = node.unixSec();
+    if (this.linkConn !== null && sec !== this.newlineSentSec) {
+      this.newlineSentSec = sec;
+      node.sendRaw(this.linkConn, NEWLINE);
+    }
+  }
+
+  /** The load ends with the whole RDB in: swap or load it, then attach the master's stream. */
+  private completeLoad(rdb: Uint8Array, rest: Uint8Array, eofFormat: boolean): void {
+    const node = this.node;
+    const conn = this.linkConn!;
+    const mode: LoadMode = node.loading !== null ? this.loadMode : "disk";
+    const tookTime = node.loading !== null;
+    let loaded;
+    try {
+      // swapdb keeps the old data until the new copy is whole: read it through first.
+      if (mode === "swapdb") countRdbKeys(rdb, node);
+      if (mode === "swapdb" || (mode === "disk" && !tookTime)) {
+        // swapdb drops the old history only now; a disk load that took no time does it here.
+        this.attachToNewMaster();
+        this.emptyData();
+      }
       loaded = node.loadRdb(rdb, false);
     } catch (error) {
       if (!(error instanceof RdbError)) throw error;
-      node.keyspace.flushAll();
+      // swapdb discards the half-loaded copy and keeps the old data; otherwise nothing is left.
+      if (mode !== "swapdb") node.keyspace.flushAll();
+      node.loading = null;
       this.failAttempt(`failed trying to load the MASTER synchronization DB: ${error.message}`);
       return;
     }
+    node.loading = null;
     this.transfer = null;
     this.linkConn = null;
     this.repl.replid = this.pendingMasterReplid;
@@ -549,11 +694,71 @@ export class ReplicaSide {
       bytes: rdb.length,
       keys: loaded.keys,
       mode: eofFormat ? "diskless" : "disk",
-      message: `MASTER <-> REPLICA sync: loaded ${loaded.keys} keys from a ${rdb.length}-byte RDB; now at ${this.pendingMasterReplid.slice(0, 6)}…:${this.masterInitialOffset}`,
+      ...(tookTime ? { load: mode } : {}),
+      message: `MASTER <-> REPLICA sync: loaded ${loaded.keys} keys from a ${rdb.length}-byte RDB${mode === "swapdb" ? " (swapped in for the old data)" : ""}; now at ${this.pendingMasterReplid.slice(0, 6)}…:${this.masterInitialOffset}`,
     });
     node.trace({ kind: "replid", replid: this.repl.replid, replid2: this.repl.replid2, secondReplOffset: this.repl.secondReplidOffset, cause: "full-sync", message: `replication id is now the master's: ${this.repl.replid.slice(0, 6)}…` });
     if (eofFormat) this.sendAck();
     if (rest.length > 0) this.onMasterData(this.masterClient!, rest);
+  }
+
+  /** replicationAttachToNewMaster: the cached master, sub-replicas and backlog belong to the old history. */
+  private attachToNewMaster(): void {
+    this.cachedMaster = null;
+    this.repl.masterSide.disconnectReplicas();
+    this.repl.freeBacklog();
+  }
+
+  /** emptyData: the old keys, the TTLs a writable replica gave its own keys, and the function libraries. */
+  private emptyData(): void {
+    const node = this.node;
+    node.replicaKeysWithExpire.clear();
+    node.keyspace.flushAll();
+    flushLibraries(node);
+  }
+
+  /**
+   * The load failed before its end (the link dropped, or the read timed out): stopLoading(0).
+   * swapdb discards its copy and the old data stays; loading into the live dataset leaves it empty.
+   */
+  private abortLoading(): void {
+    const node = this.node;
+    const loading = node.loading!;
+    node.loading = null;
+    this.pendingLoad = null;
+    if (this.loadMode !== "swapdb") node.keyspace.flushAll();
+    node.trace({
+      kind: "link",
+      state: "connect",
+      masterAddress: this.masterAddress,
+      load: { mode: this.loadMode, async: loading.async, eofFormat: this.transfer?.eofMark != null, bytes: loading.totalBytes },
+      message: this.loadMode === "swapdb" ? "the RDB load failed before its end: the half-loaded copy is discarded and the old data stays" : "the RDB load failed before its end: the replica is left empty until the next sync",
+    });
+  }
+
+  /** Loading's timers: the load that key-load-delay made long ends; a socket load gives up after repl-timeout without a byte. */
+  onTimers(): void {
+    const node = this.node;
+    const pending = this.pendingLoad;
+    if (pending !== null) {
+      if (node.nowMs < pending.doneMs) return;
+      this.pendingLoad = null;
+      const rest = pending.rest.length === 0 ? new Uint8Array(0) : concatBytes(pending.rest);
+      this.completeLoad(pending.rdb, rest, pending.eofFormat);
+      if (pending.linkClosed && this.masterClient) node.freeClient(this.masterClient, false);
+      return;
+    }
+    const transfer = this.transfer;
+    if (node.loading !== null && transfer !== null && node.nowMs - transfer.lastIoMs >= node.config["repl-timeout"] * 1000) {
+      this.failAttempt("timeout reading the RDB from the MASTER socket while loading it");
+    }
+  }
+
+  /** When {@link onTimers} has work next (Infinity: none). */
+  nextWakeMs(): number {
+    if (this.pendingLoad !== null) return this.pendingLoad.doneMs;
+    if (this.node.loading !== null && this.transfer !== null) return this.transfer.lastIoMs + this.node.config["repl-timeout"] * 1000;
+    return Infinity;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -71,10 +71,11 @@ export class Psync2Replication extends TwoSidedReplication<MasterSide, ReplicaSi
   onTimers(): void {
     this.masterSide.handleWaitTimeouts();
     this.masterSide.finishRdbChild();
+    this.replicaSide.onTimers();
   }
 
   nextWakeMs(): number {
-    return Math.min(this.masterSide.earliestWaitDeadline(), this.masterSide.rdbChildDoneMs());
+    return Math.min(this.masterSide.earliestWaitDeadline(), this.masterSide.rdbChildDoneMs(), this.replicaSide.nextWakeMs());
   }
 
   rdbChildInProgress(): boolean {

@@ -37,6 +37,14 @@ export interface TransferView {
   readonly eofMode: boolean;
 }
 
+export interface LoadingView {
+  /** async_loading: the old data keeps serving reads (swapdb with the master's own replication id). */
+  readonly async: boolean;
+  /** loading_loaded_bytes and loading_total_bytes (0: unknown, an EOF-marked stream). */
+  readonly loadedBytes: number;
+  readonly totalBytes: number;
+}
+
 export interface RedisStatsView {
   readonly syncFull: number;
   readonly syncPartialOk: number;
@@ -79,6 +87,8 @@ export interface Redis70View extends ProcessViewCommon {
   readonly backlog: BacklogView;
   readonly replicas: readonly AttachedReplicaView[];
   readonly transfer: TransferView | null;
+  /** An RDB load in progress (INFO loading / async_loading), or null. */
+  readonly loading: LoadingView | null;
   readonly expires: number;
   readonly stats: RedisStatsView;
   readonly config: RedisConfigView;
@@ -127,7 +137,7 @@ export function redis70View(node: RedisNode, repl: Psync2Replication): Redis70Vi
     protocol: "redis-psync2",
     role: isReplica ? "replica" : "master",
     masterAddress: isReplica ? rs.masterAddress : null,
-    linkPhase: isReplica ? rs.phase : null,
+    linkPhase: isReplica ? rs.linkPhase : null,
     linkUp: isReplica && rs.state === "connected",
     transferProgress: transfer && totalBytes > 0 ? transfer.readBytes / totalBytes : null,
     keys: node.keyspace.totalKeys,
@@ -150,6 +160,7 @@ export function redis70View(node: RedisNode, repl: Psync2Replication): Redis70Vi
     },
     replicas,
     transfer: transfer ? { totalBytes, readBytes: transfer.readBytes, eofMode: transfer.eofMark !== null } : null,
+    loading: node.loading ? { async: node.loading.async, loadedBytes: node.loading.loadedBytes, totalBytes: node.loading.totalBytes } : null,
     expires: node.keyspace.totalExpires,
     stats: {
       syncFull: node.stats.syncFull,
@@ -191,6 +202,7 @@ export function redis70DownView(disk: SimDisk, configFile: string): Redis70View 
     backlog: { active: false, sizeBytes: config["repl-backlog-size"], firstByteOffset: 0, histlen: 0, memoryBytes: 0 },
     replicas: [],
     transfer: null,
+    loading: null,
     expires: 0,
     stats: { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, commandsProcessed: 0, connectionsReceived: 0, expiredKeys: 0 },
     config: configView(config),

@@ -24,6 +24,8 @@ export interface CommandFlags {
   readonly protected?: boolean;
   /** Allowed while loading. */
   readonly loading?: boolean;
+  /** Refused while async loading (redis CMD_NO_ASYNC_LOADING: REPLICAOF, SAVE, BGSAVE, SYNC, PSYNC). */
+  readonly noAsyncLoading?: boolean;
   /** Never propagated even if it changed data (EXEC propagates its parts instead). */
   readonly noPropagate?: boolean;
   /** Side effects are propagated without a MULTI/EXEC wrapper (FLUSHALL-like). */

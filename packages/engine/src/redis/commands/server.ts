@@ -3,8 +3,9 @@
  */
 import { writeArrayHeader, writeBulkString, writeInteger, writeSimple, writeBulk } from "../resp/encode.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
-import { HIDDEN_CONFIGS, MIN_BACKLOG_SIZE, formatConfigValue, globMatch, setConfigValue, type ConfigName } from "../config.ts";
+import { DENY_LOADING_CONFIGS, HIDDEN_CONFIGS, MIN_BACKLOG_SIZE, formatConfigValue, globMatch, setConfigValue, type ConfigName } from "../config.ts";
 import { renderInfo } from "../info.ts";
+import { LOADING_ERROR } from "../loading.ts";
 import { rewriteConfigFile } from "../config-file.ts";
 import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
@@ -56,6 +57,16 @@ function configCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
       // All or nothing, as redis 7 does for multi-parameter CONFIG SET.
       const draft = { ...node.config };
       const seen = new Set<string>();
+      // A setting loading forbids answers -LOADING, ahead of any other error (redis gives it precedence).
+      if (node.loading !== null) {
+        for (let i = 2; i < argv.length; i += 2) {
+          const canonical = schema.find(bytesToBinary(argv[i]!));
+          if (canonical !== undefined && DENY_LOADING_CONFIGS.has(canonical)) {
+            node.replyError(c, LOADING_ERROR);
+            return;
+          }
+        }
+      }
       for (let i = 2; i < argv.length; i += 2) {
         const name = bytesToBinary(argv[i]!);
         const canonical = schema.find(name) ?? name;
@@ -158,6 +169,7 @@ function commandInfo(c: Client, spec: CommandSpec): void {
   if (spec.flags.noAuth) flags.push("no_auth");
   if (spec.flags.stale) flags.push("stale");
   if (spec.flags.loading) flags.push("loading");
+  if (spec.flags.noAsyncLoading) flags.push("no_async_loading");
   if (spec.flags.noMulti) flags.push("no_multi");
   writeArrayHeader(c.out, flags.length);
   for (const flag of flags) writeSimple(c.out, flag);
@@ -247,8 +259,8 @@ function timeCommand(node: RedisNode, c: Client): void {
 export const serverCommands: readonly CommandSpec[] = [
   { name: "info", arity: -1, flags: { stale: true, loading: true }, proc: infoCommand },
   { name: "config", arity: -2, flags: { admin: true, stale: true, loading: true }, proc: configCommand },
-  { name: "save", arity: 1, flags: { admin: true, noMulti: true }, proc: saveCommand },
-  { name: "bgsave", arity: -1, flags: { admin: true }, proc: bgsaveCommand },
+  { name: "save", arity: 1, flags: { admin: true, noMulti: true, noAsyncLoading: true }, proc: saveCommand },
+  { name: "bgsave", arity: -1, flags: { admin: true, noAsyncLoading: true }, proc: bgsaveCommand },
   { name: "lastsave", arity: 1, flags: { stale: true, loading: true }, proc: lastsaveCommand },
   { name: "shutdown", arity: -1, flags: { admin: true, stale: true, loading: true, noMulti: true }, proc: shutdownCommand },
   { name: "command", arity: -1, flags: { stale: true, loading: true }, proc: commandCommand },

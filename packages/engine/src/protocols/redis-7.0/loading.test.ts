@@ -1,0 +1,70 @@
+/**
+ * A lab replica loading its master's RDB shows it: the link phase `loading` (ROLE still says
+ * `sync`), INFO loading:1 or async_loading:1, and -LOADING for keys, while the load moves with the
+ * bytes that arrive and with virtual time. What a real 7.0.15 pair does in the same steps is
+ * checked live in apps/server/src/dropin/dropin-loading.test.ts; here, the lab's own view of it.
+ */
+import { describe, expect, it } from "vitest";
+import { Lab } from "../../lab/lab.ts";
+import type { Reply } from "../../redis/resp/reply.ts";
+
+function text(reply: Reply): string {
+  switch (reply.kind) {
+    case "bulk":
+      return reply.value === null ? "" : new TextDecoder().decode(reply.value);
+    case "error":
+      return `error: ${reply.message}`;
+    case "simple":
+      return reply.value;
+    case "integer":
+      return String(reply.value);
+    default:
+      return JSON.stringify(reply);
+  }
+}
+
+function infoField(lab: Lab, id: Parameters<Lab["command"]>[0], section: string, field: string): string {
+  const info = text(lab.command(id, "INFO", section));
+  return new RegExp(`^${field}:(.*)$`, "m").exec(info)?.[1]?.trim() ?? "?";
+}
+
+describe("a 7.0 replica loading its master's RDB", () => {
+  it("swapdb from a slow diskless master: loading while the RDB streams in, the old data back when the master drops it", () => {
+    const lab = new Lab({ seed: "loading-swapdb" });
+    const master = lab.addNode({ name: "A", config: { "repl-diskless-sync": "yes", "repl-diskless-sync-delay": "0", rdbcompression: "no", "enable-debug-command": "yes" } }).id;
+    const replica = lab.addNode({ name: "B", config: { "repl-diskless-load": "swapdb" } }).id;
+    lab.command(replica, "SET", "mykey", "myvalue");
+    lab.command(master, "DEBUG", "POPULATE", "40", "master", "10000");
+    // 100 ms a key: the RDB streams for four seconds.
+    lab.command(master, "CONFIG", "SET", "rdb-key-save-delay", "100000");
+    lab.replicaOf(replica, master);
+    lab.advance(1500);
+    expect(lab.nodeSnapshot(replica)).toMatchObject({ linkPhase: "loading", loading: { async: false, totalBytes: 0 } });
+    expect(infoField(lab, replica, "persistence", "loading")).toBe("1");
+    expect(infoField(lab, replica, "persistence", "async_loading")).toBe("0");
+    expect(text(lab.command(replica, "GET", "mykey"))).toBe("error: LOADING Redis is loading the dataset in memory");
+    // ROLE keeps redis's word for the whole transfer.
+    const role = lab.command(replica, "ROLE");
+    expect(role.kind === "array" && role.items !== null ? text(role.items[3]!) : "?").toBe("sync");
+    lab.command(master, "CONFIG", "SET", "repl-diskless-sync-delay", "5");
+    lab.command(master, "CLIENT", "KILL", "TYPE", "replica");
+    lab.advance(200);
+    expect(lab.nodeSnapshot(replica)).toMatchObject({ loading: null });
+    expect(text(lab.command(replica, "GET", "mykey"))).toBe("myvalue");
+    expect(text(lab.command(replica, "DBSIZE"))).toBe("1");
+  });
+
+  it("a disk load made slow by key-load-delay ends with the master's data", () => {
+    const lab = new Lab({ seed: "loading-disk" });
+    const master = lab.addNode({ name: "A", config: { "repl-diskless-sync": "no", "enable-debug-command": "yes" } }).id;
+    const replica = lab.addNode({ name: "B" }).id;
+    lab.command(master, "DEBUG", "POPULATE", "40", "master", "100");
+    lab.command(replica, "CONFIG", "SET", "key-load-delay", "100000");
+    lab.replicaOf(replica, master);
+    lab.advance(1000);
+    expect(lab.nodeSnapshot(replica).linkPhase).toBe("loading");
+    expect(text(lab.command(replica, "PING"))).toBe("error: LOADING Redis is loading the dataset in memory");
+    lab.advance(5000);
+    expect(lab.nodeSnapshot(replica)).toMatchObject({ linkPhase: "connected", loading: null, keys: 40 });
+  });
+});
