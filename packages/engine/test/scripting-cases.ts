@@ -214,9 +214,9 @@ function encodedLength(reply: Reply): number {
 const encode = (argv: readonly string[]): Uint8Array => encodeCommand(argv.map((a) => Uint8Array.from(a, (ch) => ch.charCodeAt(0))));
 
 /** Each case's raw reply from a fresh lab node. */
-export function labReplies(cases: readonly (readonly string[])[] = SCRIPTING_CASES): string[] {
+export function labReplies(cases: readonly (readonly string[])[] = SCRIPTING_CASES, version = "7.0"): string[] {
   const lab = new Lab({ seed: "scripting" });
-  const node = lab.addNode({ config: { save: "" } }).id;
+  const node = lab.addNode({ version, config: { save: "" } }).id;
   lab.runUntilIdle(30_000);
   const raw = new RawReplies();
   const connection = lab.openConnection(node, "127.0.0.1:40100", { onData: (bytes) => raw.push(bytes), onClose: () => undefined });

@@ -51,7 +51,24 @@ export interface RedisDialect {
    * keyspace") nor get a reply; one that does is logged and disconnected.
    */
   readonly replicaClientsSilent?: boolean;
+  /** HyperLogLog's rules (2.8 on; the 2.6 table has no PF commands). */
+  readonly hyperLogLog: HyperLogLogRules | null;
 }
+
+/** Where the versions' hyperloglog.c differ (the value's bytes are the same in all of them). */
+export interface HyperLogLogRules {
+  /**
+   * PFCOUNT's estimate: 2.8's raw harmonic mean with linear counting below 2.5 m and a polynomial
+   * bias correction below 72,000; 4.0's LogLog-Beta; 7.0's (5.0 on) Otmar Ertl's improved estimator.
+   */
+  readonly estimator: HyperLogLogEstimator;
+  /** PFADD adds one to the dirty counter per raised register (7.0) or one per changing PFADD. */
+  readonly dirtyPerRegister: boolean;
+  /** PFMERGE writes a dense value whatever its inputs (2.8), or keeps a sparse target sparse unless a source is dense. */
+  readonly mergeAlwaysDense: boolean;
+}
+
+export type HyperLogLogEstimator = "linear-counting" | "loglog-beta" | "ertl";
 
 /**
  * An argument as printf's `%.*s` prints it: at most `max` bytes, and nothing from its first NUL on
@@ -103,6 +120,7 @@ export const DIALECT_7_0: RedisDialect = {
   syncCounters: true,
   rdbVersion: 10,
   replicaClientsSilent: true,
+  hyperLogLog: { estimator: "ertl", dirtyPerRegister: true, mergeAlwaysDense: false },
 };
 
 /** What 2.6, 2.8 and 4.0 say alike; each kind completes it. */

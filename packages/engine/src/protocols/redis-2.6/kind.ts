@@ -27,6 +27,7 @@ export const DIALECT_2_6: RedisDialect = {
   clientKill: { types: null, syntaxError: "ERR Syntax error, try CLIENT (LIST | KILL ip:port | GETNAME | SETNAME connection-name)" },
   syncCounters: false,
   rdbVersion: 6,
+  hyperLogLog: null,
 };
 
 /** The commands of 2.6's redisCommandTable (redis.c), QUIT included (processCommand answers it). */

@@ -25,6 +25,7 @@ export const DIALECT_2_8: RedisDialect = {
   clientKill: { types: ["normal", "slave", "pubsub"], syntaxError: "ERR syntax error" },
   syncCounters: true,
   rdbVersion: 6,
+  hyperLogLog: { estimator: "linear-counting", dirtyPerRegister: false, mergeAlwaysDense: true },
 };
 
 /** The commands of 2.8's redisCommandTable (redis.c), QUIT included (processCommand answers it). */

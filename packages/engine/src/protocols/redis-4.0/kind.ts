@@ -26,6 +26,7 @@ export const DIALECT_4_0: RedisDialect = {
   clientKill: { types: ["normal", "slave", "pubsub", "master"], syntaxError: "ERR syntax error" },
   syncCounters: true,
   rdbVersion: 8,
+  hyperLogLog: { estimator: "loglog-beta", dirtyPerRegister: false, mergeAlwaysDense: false },
 };
 
 /** The commands of 4.0.14's redisCommandTable (server.c), QUIT included (processCommand answers it). */

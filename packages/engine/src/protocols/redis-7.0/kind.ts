@@ -10,7 +10,6 @@ import { DIALECT_7_0 } from "../../redis/dialect.ts";
 import { redisKind } from "../../redis/redis-kind.ts";
 import type { RedisFlavor } from "../../redis/server.ts";
 import { replicationCommands } from "./commands.ts";
-import { hyperLogLogCommands } from "../../redis/commands/hyperloglog.ts";
 import { Psync2Replication } from "./replication.ts";
 import { redis70DownView, type Redis70View } from "./view.ts";
 
@@ -22,8 +21,7 @@ let commands: CommandTable | null = null;
 const FLAVOR: RedisFlavor<Redis70View> = {
   versionString: REDIS_7_0_VERSION,
   get commands(): CommandTable {
-    // HyperLogLog is 7.0's alone here: 2.8 and 4.0 estimate with other formulas, not modelled yet.
-    commands ??= new CommandTable([...SHARED_COMMAND_FAMILIES, hyperLogLogCommands, replicationCommands]);
+    commands ??= new CommandTable([...SHARED_COMMAND_FAMILIES, replicationCommands]);
     return commands;
   },
   config: CONFIG_7_0,

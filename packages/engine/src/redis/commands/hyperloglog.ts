@@ -1,6 +1,7 @@
 /**
- * PFADD, PFCOUNT, PFMERGE and PFDEBUG as redis 7.0 has them (hyperloglog.c), on the string values
- * of store/hyperloglog.ts.
+ * PFADD, PFCOUNT, PFMERGE and PFDEBUG as redis has them since 2.8.9 (hyperloglog.c), on the string
+ * values of store/hyperloglog.ts; where versions differ (the estimator, PFADD's dirty count,
+ * PFMERGE's target encoding) the node's dialect says how.
  *
  * What replication shows: PFCOUNT is a read command that may write. When a key's cached
  * cardinality is stale it computes it, stores it in the value's header and counts as a change, so
@@ -15,6 +16,7 @@ import type { Client } from "../client.ts";
 import type { Database } from "../store/keyspace.ts";
 import { keyOf } from "./reply.ts";
 import { markRawString, WRONGTYPE } from "../store/value.ts";
+import type { HyperLogLogRules } from "../dialect.ts";
 import { cachedCardinality, createHll, estimate, estimateRegisters, hllEncoding, HllEdit, HLL_REGISTERS, registersOf } from "../store/hyperloglog.ts";
 
 const INVALID_HLL = "INVALIDOBJ Corrupted HLL object detected";
@@ -35,6 +37,13 @@ function hllOrReply(node: RedisNode, c: Client, value: unknown): Uint8Array | nu
 
 function store(db: Database, key: string, edit: HllEdit): void {
   db.set(key, markRawString(edit.result()), true);
+}
+
+/** The version's rules (only versions that have them list the PF commands). */
+function rules(node: RedisNode): HyperLogLogRules {
+  const found = node.dialect.hyperLogLog;
+  if (found === null) throw new Error("this Redis version has no HyperLogLog");
+  return found;
 }
 
 function sparseMaxBytes(node: RedisNode): number {
@@ -66,7 +75,7 @@ function pfaddCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (updated > 0) {
     edit.invalidateCache();
     store(db, key, edit);
-    node.dirty += updated;
+    node.dirty += rules(node).dirtyPerRegister ? updated : 1;
   }
   writeInteger(c.out, updated > 0 ? 1 : 0);
 }
@@ -86,7 +95,7 @@ function pfcountCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
         return;
       }
     }
-    writeInteger(c.out, estimateRegisters(registers));
+    writeInteger(c.out, estimateRegisters(registers, rules(node).estimator));
     return;
   }
   const key = keyOf(argv[1]!);
@@ -102,7 +111,7 @@ function pfcountCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
     writeInteger(c.out, cached);
     return;
   }
-  const card = estimate(bytes);
+  const card = estimate(bytes, rules(node).estimator);
   if (card < 0) {
     node.replyError(c, INVALID_HLL);
     return;
@@ -134,7 +143,7 @@ function pfmergeCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const target = node.lookupWrite(db, key);
   // The target, if any, passed the checks above as a source.
   const edit = new HllEdit(target === undefined ? createHll() : (target as Uint8Array));
-  if (dense && !edit.toDense()) {
+  if ((dense || rules(node).mergeAlwaysDense) && !edit.toDense()) {
     node.replyError(c, INVALID_HLL);
     return;
   }
@@ -198,7 +207,7 @@ function pfdebugCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   }
 }
 
-/** 7.0's HyperLogLog commands (not PFSELFTEST, redis's internal self-check). */
+/** The HyperLogLog commands (not PFSELFTEST, redis's internal self-check: see SPEC.md). */
 export const hyperLogLogCommands: readonly CommandSpec[] = [
   { name: "pfadd", arity: -2, flags: { write: true }, proc: pfaddCommand, keys: [1, 1, 1] },
   { name: "pfcount", arity: -2, flags: {}, proc: pfcountCommand, keys: [1, -1, 1] },

@@ -18,10 +18,12 @@ import { functionCommands } from "../scripting/functions.ts";
 import { evalCommands } from "../scripting/eval.ts";
 import { memoryCommands } from "./memory.ts";
 import { bitCommands } from "./bits.ts";
+import { hyperLogLogCommands } from "./hyperloglog.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
- * transactions, connection, server and DEBUG commands (a kind may leave out what its version lacks).
+ * HyperLogLog, transactions, connection, server and DEBUG commands (a kind may leave out what its
+ * version lacks).
  */
 export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   stringCommands,
@@ -39,6 +41,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   evalCommands,
   memoryCommands,
   bitCommands,
+  hyperLogLogCommands,
 ];
 
 /**

@@ -15,6 +15,8 @@
  * value may be shared, and redis unshares it before writing (dbUnshareStringValue).
  */
 
+import type { HyperLogLogEstimator } from "../dialect.ts";
+
 export const HLL_REGISTERS = 1 << 14;
 const HLL_P_MASK = HLL_REGISTERS - 1;
 /** Bits of the hash left after the register index; the longest run counted is Q + 1. */
@@ -206,30 +208,88 @@ export function registersOf(bytes: Uint8Array, into: Uint8Array = new Uint8Array
   return ok ? into : null;
 }
 
-/**
- * hllCount (7.0: Otmar Ertl's improved estimator) from the histogram of register values; -1 when a
- * sparse body is corrupt.
- */
-export function estimate(bytes: Uint8Array): number {
+/** 2^-value for each register value (PE in redis; 2^0 = 1 for an empty register). */
+const INVERSE_POWERS: readonly number[] = Array.from({ length: 64 }, (_, k) => 2 ** -k);
+
+/** What the estimators start from: how many registers hold each value, and sum(2^-register) as redis adds it. */
+interface RegisterStats {
+  readonly histogram: number[];
+  /** The harmonic sum, accumulated in the order and grouping of hllDenseSum / hllSparseSum / hllRawSum. */
+  readonly sum: number;
+}
+
+function denseStats(bytes: Uint8Array): RegisterStats {
   const histogram = new Array<number>(64).fill(0);
-  if (bytes[4] === DENSE) {
-    for (let r = 0; r < HLL_REGISTERS; r++) histogram[denseGet(bytes, r)]!++;
-  } else {
-    let covered = 0;
-    walkSparse(bytes, bytes.length, (_first, length, value) => {
-      histogram[value]! += length;
-      covered += length;
-    });
-    if (covered !== HLL_REGISTERS) return -1;
+  let sum = 0;
+  const values = new Array<number>(16);
+  for (let group = 0; group < HLL_REGISTERS / 16; group++) {
+    for (let k = 0; k < 16; k++) {
+      const value = denseGet(bytes, group * 16 + k);
+      values[k] = value;
+      histogram[value]!++;
+    }
+    // (PE[r0] + PE[r1]) + (PE[r2] + PE[r3]) + ... added to E once per 16 registers.
+    let part = INVERSE_POWERS[values[0]!]! + INVERSE_POWERS[values[1]!]!;
+    for (let k = 2; k < 16; k += 2) part += INVERSE_POWERS[values[k]!]! + INVERSE_POWERS[values[k + 1]!]!;
+    sum += part;
   }
-  return estimateFromHistogram(histogram);
+  return { histogram, sum };
+}
+
+function sparseStats(bytes: Uint8Array): RegisterStats | null {
+  const histogram = new Array<number>(64).fill(0);
+  let sum = 0;
+  let covered = 0;
+  walkSparse(bytes, bytes.length, (_first, length, value) => {
+    histogram[value]! += length;
+    covered += length;
+    if (value !== 0) sum += INVERSE_POWERS[value]! * length;
+  });
+  if (covered !== HLL_REGISTERS) return null;
+  return { histogram, sum: sum + histogram[0]! };
+}
+
+function rawStats(registers: Uint8Array): RegisterStats {
+  const histogram = new Array<number>(64).fill(0);
+  let sum = 0;
+  for (let r = 0; r < HLL_REGISTERS; r++) {
+    const value = registers[r]!;
+    histogram[value]!++;
+    if (value !== 0) sum += INVERSE_POWERS[value]!;
+  }
+  return { histogram, sum: sum + histogram[0]! };
+}
+
+/** hllCount of a value by the version's estimator; -1 when a sparse body is corrupt. */
+export function estimate(bytes: Uint8Array, estimator: HyperLogLogEstimator): number {
+  const stats = bytes[4] === DENSE ? denseStats(bytes) : sparseStats(bytes);
+  return stats === null ? -1 : estimateFrom(stats, estimator);
 }
 
 /** hllCount for merged registers (PFCOUNT of several keys: the internal raw encoding). */
-export function estimateRegisters(registers: Uint8Array): number {
-  const histogram = new Array<number>(64).fill(0);
-  for (let r = 0; r < HLL_REGISTERS; r++) histogram[registers[r]!]!++;
-  return estimateFromHistogram(histogram);
+export function estimateRegisters(registers: Uint8Array, estimator: HyperLogLogEstimator): number {
+  return estimateFrom(rawStats(registers), estimator);
+}
+
+function estimateFrom(stats: RegisterStats, estimator: HyperLogLogEstimator): number {
+  const m = HLL_REGISTERS;
+  const zeros = stats.histogram[0]!;
+  if (estimator === "ertl") return ertl(stats.histogram);
+  const alpha = 0.7213 / (1 + 1.079 / m);
+  if (estimator === "loglog-beta") {
+    const zl = Math.log(zeros + 1);
+    const beta =
+      -0.370393911 * zeros + 0.070471823 * zl + 0.17393686 * zl ** 2 + 0.16339839 * zl ** 3 - 0.09237745 * zl ** 4 + 0.03738027 * zl ** 5 - 0.005384159 * zl ** 6 + 0.00042419 * zl ** 7;
+    return Math.round(alpha * m * (m - zeros) * (1 / (stats.sum + beta)));
+  }
+  // 2.8: raw estimate, linear counting while small, bias-corrected up to 72,000; truncated.
+  let e = (1 / stats.sum) * alpha * m * m;
+  if (e < m * 2.5 && zeros !== 0) e = m * Math.log(m / zeros);
+  else if (e < 72000) {
+    const bias = 5.9119 * 1.0e-18 * (e * e * e * e) - 1.4253 * 1.0e-12 * (e * e * e) + 1.294 * 1.0e-7 * (e * e) - 5.2921 * 1.0e-3 * e + 83.3216;
+    e -= e * (bias / 100);
+  }
+  return Math.trunc(e);
 }
 
 function sigma(x: number): number {
@@ -261,7 +321,8 @@ function tau(x: number): number {
   return z / 3;
 }
 
-function estimateFromHistogram(histogram: readonly number[]): number {
+/** 7.0's (5.0 on) estimator, from the register histogram alone. */
+function ertl(histogram: readonly number[]): number {
   const m = HLL_REGISTERS;
   let z = m * tau((m - histogram[HLL_Q + 1]!) / m);
   for (let j = HLL_Q; j >= 1; j--) {
