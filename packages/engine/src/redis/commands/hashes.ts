@@ -67,6 +67,7 @@ export function hsetFromBounds(node: RedisNode, db: Database, key: string, data:
   else if (value instanceof Uint8Array || value.type !== "hash") return -1;
   else hash = value;
   let created = 0;
+  let changed = value === undefined;
   for (let i = 2; i < count; i += 2) {
     const field = recentField.of(data, b[2 * i]!, b[2 * i]! + b[2 * i + 1]!);
     const start = b[2 * i + 2]!;
@@ -76,10 +77,13 @@ export function hsetFromBounds(node: RedisNode, db: Database, key: string, data:
     const old = hash.fields.get(field);
     if (old !== undefined && sameBytes(old, data, start, end) && !conversionDue(node, hash, field.length, end - start)) continue;
     if (!hashSet(node, hash, field, ownBytes(data, start, end))) created++;
+    changed = true;
   }
   node.dirty += (count - 2) / 2;
   if (value === undefined) db.set(key, hash);
-  else db.touch(key);
+  // Unchanged (every value the same): nothing for the dict to count again, and no watcher (the
+  // caller checked) to tell.
+  else if (changed) db.touch(key);
   return created;
 }
 
