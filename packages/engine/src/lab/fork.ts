@@ -26,7 +26,7 @@
  */
 import { SimDisk } from "../process/disk.ts";
 import { ReplicationBacklog } from "../protocols/redis-7.0/backlog.ts";
-import { Database } from "../redis/store/keyspace.ts";
+import { Database, SHARED_EMPTY_TABLES } from "../redis/store/keyspace.ts";
 import { ReplyQueue } from "./console.ts";
 import { ClientEndpoint, IGNORE_OUTCOME, NULL_ENDPOINT } from "./endpoints.ts";
 import { EventLog } from "./event-log.ts";
@@ -40,7 +40,8 @@ export interface ForkOptions {
 
 const CLASS_RULES = new Map<object, ClassRule>([
   // The dict copies itself (SizedMap.copyForFork: strings shared, aggregates copied).
-  [Database.prototype, { fields: { expires: { kind: "shallow" } } }],
+  // Expire times are numbers: a new table with the same entries (a db without TTLs keeps the shared empty one).
+  [Database.prototype, { fields: { expires: { kind: "custom", copy: (expires) => (SHARED_EMPTY_TABLES.includes(expires as object) ? expires : new Map(expires as Map<string, number>)) } } }],
   [ReplicationBacklog.prototype, { make: () => new ReplicationBacklog(16_384, 1), fields: { hooks: { kind: "made" } } }],
   [InputLog.prototype, { fields: { entries: { kind: "empty" }, listeners: { kind: "empty" }, lastOutbound: { kind: "value", value: -1 } } }],
   [EventLog.prototype, { fields: { log: { kind: "shallow" }, listeners: { kind: "empty" } } }],
@@ -68,7 +69,7 @@ export function forkRules(probe: () => object, alsoShared: readonly object[]): O
     const second = reachable(probe());
     const both = new WeakSet<object>();
     for (const object of first) if (second.has(object)) both.add(object);
-    for (const object of [NULL_ENDPOINT, NULL_ENDPOINT.onData, NULL_ENDPOINT.onClose, IGNORE_OUTCOME, ...alsoShared]) both.add(object);
+    for (const object of [NULL_ENDPOINT, NULL_ENDPOINT.onData, NULL_ENDPOINT.onClose, IGNORE_OUTCOME, ...SHARED_EMPTY_TABLES, ...alsoShared]) both.add(object);
     shared = both;
   }
   const known = shared;

@@ -43,7 +43,7 @@ export function blockForKeys(node: RedisNode, c: Client, spec: BlockedOnKeys): v
   for (const key of spec.keys) {
     const waiters = spec.db.blockingKeys.get(key);
     if (waiters) waiters.push(c);
-    else spec.db.blockingKeys.set(key, [c]);
+    else spec.db.ownBlockingKeys().set(key, [c]);
   }
   node.blockedClients.add(c);
 }
@@ -84,7 +84,7 @@ export function handleClientsBlockedOnKeys(node: RedisNode): void {
   while (queue.length > 0) {
     const batch = queue.splice(0, queue.length);
     for (const { db, key } of batch) {
-      db.readyKeys.delete(key);
+      db.unreadyKey(key);
       const value = node.lookupRead(db, key);
       if (value === undefined || value instanceof Uint8Array) continue;
       if (value.type !== "list" && value.type !== "zset") continue;

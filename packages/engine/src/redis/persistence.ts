@@ -119,7 +119,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
       return;
     }
     db.dict.load(key, value);
-    if (expireAtMs !== -1) db.expires.set(key, expireAtMs);
+    if (expireAtMs !== -1) db.loadExpire(key, expireAtMs);
     keys++;
   };
   const summary = readRdb(

@@ -24,7 +24,7 @@ export function watchKey(c: Client, db: Database, key: string, nowMs: number): v
   const wk: WatchedKey = { key, db, client: c, expired: db.isLogicallyExpired(key, nowMs) };
   const list = db.watchedKeys.get(key);
   if (list) list.push(wk);
-  else db.watchedKeys.set(key, [wk]);
+  else db.ownWatchedKeys().set(key, [wk]);
   c.watchedKeys.push(wk);
 }
 

@@ -25,18 +25,31 @@ export interface ReadyKey {
 
 export const DATABASE_COUNT = 16;
 
+/*
+ * The tables a db holds before its first TTL, WATCH, blocked client or ready key: one empty table
+ * of each kind shared by every such db (a node has 16 dbs and an idle one uses none of them). They
+ * are never written: every write goes through a method below that gives the db its own table first.
+ * Lab forks keep them shared (fork.ts).
+ */
+const NO_EXPIRES = new Map<string, number>();
+const NO_WATCHERS = new Map<string, WatchedKey[]>();
+const NO_WAITERS = new Map<string, Client[]>();
+const NO_READY = new Set<string>();
+export const SHARED_EMPTY_TABLES: readonly object[] = [NO_EXPIRES, NO_WATCHERS, NO_WAITERS, NO_READY];
+
 /** One logical database (`SELECT n`). */
 export class Database {
   /** Keys and values; it counts the memory they take (`memoryBytes`). */
   // Not readonly: SWAPDB exchanges two dbs' contents, while their watchers and waiters stay.
   dict = new SizedMap<RedisValue>();
-  expires = new Map<string, number>();
-  /** WATCHed keys of this db and who watches them (redis db->watched_keys). */
-  readonly watchedKeys = new Map<string, WatchedKey[]>();
-  /** Keys blocked clients wait on, each with its waiters in blocking order (db->blocking_keys). */
-  readonly blockingKeys = new Map<string, Client[]>();
+  /** Expire times of the keys that have one (written through `setExpire` and `loadExpire` only). */
+  expires: ReadonlyMap<string, number> & Pick<Map<string, number>, "delete" | "clear"> = NO_EXPIRES;
+  /** WATCHed keys of this db and who watches them (redis db->watched_keys; added to through `ownWatchedKeys`). */
+  watchedKeys: ReadonlyMap<string, WatchedKey[]> & Pick<Map<string, WatchedKey[]>, "delete"> = NO_WATCHERS;
+  /** Keys blocked clients wait on, each with its waiters in blocking order (db->blocking_keys; added to through `ownBlockingKeys`). */
+  blockingKeys: ReadonlyMap<string, Client[]> & Pick<Map<string, Client[]>, "delete"> = NO_WAITERS;
   /** Keys of this db already queued as ready (db->ready_keys). */
-  readonly readyKeys = new Set<string>();
+  private readyKeys: Set<string> = NO_READY;
 
   /** `readyQueue` is the keyspace-wide queue of ready keys (server.ready_keys). */
   constructor(
@@ -70,10 +83,28 @@ export class Database {
     else this.set(bytesToBinary(data, start, end), value);
   }
 
+  /** The db's own table of watched keys, to add one (see `watchedKeys`). */
+  ownWatchedKeys(): Map<string, WatchedKey[]> {
+    if (this.watchedKeys === NO_WATCHERS) this.watchedKeys = new Map();
+    return this.watchedKeys as Map<string, WatchedKey[]>;
+  }
+
+  /** The db's own table of waited-on keys, to add one (see `blockingKeys`). */
+  ownBlockingKeys(): Map<string, Client[]> {
+    if (this.blockingKeys === NO_WAITERS) this.blockingKeys = new Map();
+    return this.blockingKeys as Map<string, Client[]>;
+  }
+
+  /** A key served to its waiters is no longer queued as ready. */
+  unreadyKey(key: string): void {
+    this.readyKeys.delete(key);
+  }
+
   /** signalKeyAsReady: a list or sorted set now under a key clients wait on. */
   private signalReady(key: string, value: RedisValue): void {
     if (value instanceof Uint8Array || (value.type !== "list" && value.type !== "zset")) return;
     if (!this.blockingKeys.has(key) || this.readyKeys.has(key)) return;
+    if (this.readyKeys === NO_READY) this.readyKeys = new Set();
     this.readyKeys.add(key);
     this.readyQueue.push({ db: this, key });
   }
@@ -99,8 +130,18 @@ export class Database {
   }
 
   setExpire(key: string, atMs: number): void {
-    this.expires.set(key, atMs);
+    this.ownExpires().set(key, atMs);
     if (this.watchedKeys.size > 0) touchWatchedKey(this, key);
+  }
+
+  /** An expire time read from an RDB into this db while it loads (no watcher to tell). */
+  loadExpire(key: string, atMs: number): void {
+    this.ownExpires().set(key, atMs);
+  }
+
+  private ownExpires(): Map<string, number> {
+    if (this.expires === NO_EXPIRES) this.expires = new Map();
+    return this.expires as Map<string, number>;
   }
 
   /** Removes a TTL; true if there was one. */
