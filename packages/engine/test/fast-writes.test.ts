@@ -1,5 +1,5 @@
 /**
- * LPUSH, RPUSH and HSET run on fast paths (redis/commands/fast-writes.ts) when a client pipelines
+ * LPUSH, RPUSH, HSET and ZADD run on fast paths (redis/commands/fast-writes.ts) when a client pipelines
  * them, on the master and on its replicas; lists are packed in chunks (redis/store/list.ts). Against
  * a live redis-server 7.0.15 (the live part skips where the binary is absent): the same pipelines,
  * long enough to fill many chunks, with reads, edits and the cases the fast paths leave to the full
@@ -15,7 +15,7 @@ function text(reply: Reply): string {
   return JSON.stringify(reply, (_, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value));
 }
 
-/** The commands, in pipelines: long lists and a hash, with everything around them. */
+/** The commands, in pipelines: long lists, a hash and sorted sets, with everything around them. */
 function script(): string[][][] {
   const pipelines: string[][][] = [];
   let batch: string[][] = [];
@@ -45,16 +45,30 @@ function script(): string[][][] {
   batch.push(["MULTI"], ["LPUSH", "big", "m"], ["HSET", "h", "m", "1"], ["EXEC"], ["EXPIRE", "fresh", "1000"], ["RPUSH", "big", "after-ttl"], ["HSET", "h", "ttl", "1"]);
   batch.push(["LRANGE", "big", "-5", "-1"], ["DEBUG", "DIGEST"]);
   flush();
+  // ZADD: new keys, updates, no-ops, several pairs (a member twice), -0, members too long for a
+  // listpack and sets too big for one at lowered thresholds; then what the fast path leaves alone.
+  // The TTL above keeps every fast path aside while it lasts.
+  batch.push(["DEL", "fresh"], ["CONFIG", "SET", "zset-max-listpack-entries", "20"], ["CONFIG", "SET", "zset-max-listpack-value", "12"]);
+  for (let i = 0; i < 600; i++) {
+    const key = `z${i % 7}`;
+    const member = i % 53 === 0 ? `long-member-${i}` : `m${(i * 7) % 31}`;
+    const score = String(((i * 13) % 17) - 8);
+    if (i % 5 === 0) batch.push(["ZADD", key, score, member, i % 10 === 0 ? "-0" : "3", `m${i % 4}`, "4", `m${i % 4}`]);
+    else batch.push([i % 2 === 0 ? "zadd" : "ZADD", key, score, member]);
+    if (i % 100 === 99) batch.push(["OBJECT", "ENCODING", key], ["ZRANGE", key, "0", "-1", "WITHSCORES"]);
+  }
+  batch.push(["ZADD", "z0", "1", "m1", "x", "m2"], ["ZADD", "z0", "XX", "1", "m1"], ["ZADD", "z0", "1.5", "m1"], ["ZADD", "str", "1", "m"], ["ZADD", "z1"], ["DEBUG", "DIGEST"]);
+  flush();
   return pipelines;
 }
 
 /** `cmdstat_<name>:calls=N` for the fast commands. */
 function callCounts(info: Reply): string {
   const body = info.kind === "bulk" && info.value !== null ? Buffer.from(info.value).toString("latin1") : "";
-  return ["lpush", "rpush", "hset"].map((name) => new RegExp(`^cmdstat_${name}:calls=\\d+`, "m").exec(body)?.[0] ?? `${name}: none`).join(" ");
+  return ["lpush", "rpush", "hset", "zadd"].map((name) => new RegExp(`^cmdstat_${name}:calls=\\d+`, "m").exec(body)?.[0] ?? `${name}: none`).join(" ");
 }
 
-describe.skipIf(!liveRedisAvailable())("fast LPUSH/RPUSH/HSET: lab vs live redis-server 7.0.15", () => {
+describe.skipIf(!liveRedisAvailable())("fast LPUSH/RPUSH/HSET/ZADD: lab vs live redis-server 7.0.15", () => {
   it("pipelines get the same replies, commandstats and digest, and a lab replica the same data", { timeout: 120_000 }, async () => {
     const real = await LiveRedis.start({ "enable-debug-command": "yes" });
     try {

@@ -1,6 +1,7 @@
 /**
  * Fast paths for the data types' busiest writes, as the server's tryPlainSet is for SET: an
- * `LPUSH`/`RPUSH key element...` or `HSET key field value...` read straight from the input buffer
+ * `LPUSH`/`RPUSH key element...`, `HSET key field value...` or `ZADD key score member...` (no
+ * options, integer scores, a change to make: zaddFromBounds) read straight from the input buffer
  * (canonical RESP; `b` holds (start, length) pairs of the request's `count` arguments in `data`)
  * is applied, counted, propagated from its own bytes and answered with the effect processCommand
  * and call() would have, without building argv. A fast path stands aside (returns false before
@@ -17,18 +18,21 @@ import type { CommandTable } from "./table.ts";
 import { writeInteger } from "../resp/encode.ts";
 import { listCommands, pushFromBounds } from "./lists.ts";
 import { hashCommands, hsetFromBounds } from "./hashes.ts";
+import { zaddFromBounds, zsetCommands } from "./zsets.ts";
 import { RecentString } from "./recent-string.ts";
 
 interface FastSpecs {
   readonly lpush: CommandSpec | null;
   readonly rpush: CommandSpec | null;
   readonly hset: CommandSpec | null;
+  readonly zadd: CommandSpec | null;
 }
 
 const shared = (family: readonly CommandSpec[], name: string): CommandSpec => family.find((spec) => spec.name === name)!;
 const LPUSH = shared(listCommands, "lpush");
 const RPUSH = shared(listCommands, "rpush");
 const HSET = shared(hashCommands, "hset");
+const ZADD = shared(zsetCommands, "zadd");
 
 const specsByTable = new WeakMap<CommandTable, FastSpecs>();
 /** The last table asked about (every node of a kind shares one). */
@@ -44,7 +48,7 @@ function fastSpecs(table: CommandTable): FastSpecs {
       const spec = table.lookup(shared.name);
       return spec !== undefined && spec.proc === shared.proc ? spec : null;
     };
-    specs = { lpush: same(LPUSH), rpush: same(RPUSH), hset: same(HSET) };
+    specs = { lpush: same(LPUSH), rpush: same(RPUSH), hset: same(HSET), zadd: same(ZADD) };
     specsByTable.set(table, specs);
   }
   lastTable = table;
@@ -65,7 +69,12 @@ function fastSpecOf(node: RedisNode, data: Uint8Array, b: Int32Array, count: num
     return first === 0x6c ? specs.lpush : specs.rpush;
   }
   if (length === 4 && count >= 4 && (count & 1) === 0) {
-    if ((data[at]! | 0x20) !== 0x68 || (data[at + 1]! | 0x20) !== 0x73 || (data[at + 2]! | 0x20) !== 0x65 || (data[at + 3]! | 0x20) !== 0x74) return null;
+    const first = data[at]! | 0x20;
+    if (first === 0x7a) {
+      if ((data[at + 1]! | 0x20) !== 0x61 || (data[at + 2]! | 0x20) !== 0x64 || (data[at + 3]! | 0x20) !== 0x64) return null;
+      return fastSpecs(node.commands).zadd;
+    }
+    if (first !== 0x68 || (data[at + 1]! | 0x20) !== 0x73 || (data[at + 2]! | 0x20) !== 0x65 || (data[at + 3]! | 0x20) !== 0x74) return null;
     return fastSpecs(node.commands).hset;
   }
   return null;
@@ -75,6 +84,7 @@ function fastSpecOf(node: RedisNode, data: Uint8Array, b: Int32Array, count: num
 function apply(node: RedisNode, client: Client, spec: CommandSpec, data: Uint8Array, b: Int32Array, count: number): number {
   const db = node.keyspace.dbs[client.db]!;
   const key = recentKey.of(data, b[2]!, b[2]! + b[3]!);
+  if (spec.name === "zadd") return zaddFromBounds(node, db, key, data, b, count);
   return spec.name === "hset" ? hsetFromBounds(node, db, key, data, b, count) : pushFromBounds(node, db, key, data, b, count, spec.name === "lpush");
 }
 

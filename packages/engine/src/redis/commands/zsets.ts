@@ -266,6 +266,47 @@ export function zaddChangesNothing(db: Database, data: Uint8Array, b: Int32Array
   return zset.score(bytesToBinary(data, b[6]!, b[6]! + b[7]!)) === score;
 }
 
+/**
+ * `ZADD key score member [score member ...]` without options, read from an input buffer (`b` holds
+ * the (start, length) pairs of its `count` arguments in `data`), applied as zaddGeneric applies it
+ * (zsetAdd's encodings and conversions, the dirty count, the key created or touched); returns the
+ * reply (members added). -1, before changing anything, where the full path must run: a key of
+ * another type, a score that is not a plain decimal integer (an option word among them), or a
+ * request that would change nothing (nothing to propagate then; see zaddChangesNothing).
+ */
+export function zaddFromBounds(node: RedisNode, db: Database, key: string, data: Uint8Array, b: Int32Array, count: number): number {
+  const value = db.get(key);
+  if (value !== undefined && !(value instanceof ZsetValue)) return -1;
+  const scores: number[] = [];
+  const members: string[] = [];
+  let changes = value === undefined;
+  for (let i = 2; i < count; i += 2) {
+    const score = plainIntegerScore(data, b[2 * i]!, b[2 * i + 1]!);
+    if (score === undefined) return -1;
+    const member = bytesToBinary(data, b[2 * i + 2]!, b[2 * i + 2]! + b[2 * i + 3]!);
+    // On the state before it, the first pair that changes anything is seen as changing.
+    if (!changes && value!.score(member) !== score) changes = true;
+    scores.push(score);
+    members.push(member);
+  }
+  if (!changes) return -1;
+  let zset = value;
+  if (zset === undefined) {
+    zset = createZsetFor(node, members[0]!);
+    db.set(key, zset);
+  }
+  let added = 0;
+  let updated = 0;
+  for (let j = 0; j < scores.length; j++) {
+    const outcome = zsetAdd(node, zset, scores[j]!, members[j]!, PLAIN_ADD);
+    if (outcome.kind === "added") added++;
+    else if (outcome.kind === "updated") updated++;
+  }
+  node.dirty += added + updated;
+  if (added || updated) db.touch(key);
+  return added;
+}
+
 /** The command table's ZADD is this file's (a kind's table may stand another in its place). */
 export function isSharedZadd(spec: CommandSpec): boolean {
   return spec.proc === zaddProc;
