@@ -110,6 +110,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   let expired = 0;
   const unsupported: string[] = [];
   const functions: Uint8Array[] = [];
+  let selected = 0;
   const store = (dbIndex: number, key: string, value: RedisValue, expireAtMs: number): void => {
     const db = node.keyspace.dbs[dbIndex];
     if (!db) return;
@@ -125,6 +126,11 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   const summary = readRdb(
     rdb,
     {
+      onSelectDb: (dbIndex) => {
+        selected = dbIndex;
+      },
+      // The file says how many keys the db holds: its dict is sized once instead of growing.
+      onResizeDb: (size) => node.keyspace.dbs[selected]?.dict.reserve(Math.min(size, rdb.length)),
       onString: store,
       onAggregate: (dbIndex, key, value, expireAtMs) => store(dbIndex, key, valueFromRdb(node.config, value), expireAtMs),
       onUnsupported: (_db, key, typeName) => {
