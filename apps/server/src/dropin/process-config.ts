@@ -25,8 +25,6 @@ const ACCEPTED_UNMODELED = new Set([
   "latency-monitor-threshold",
   "latency-tracking",
   "notify-keyspace-events",
-  "slowlog-log-slower-than",
-  "slowlog-max-len",
   "activerehashing",
   "lazyfree-lazy-user-flush",
   "timeout",

@@ -78,6 +78,10 @@ export interface NodeConfig {
   "key-load-delay": number;
   /** While loading, clients are served (and the master kept alive) once per this many RDB bytes. */
   "loading-process-events-interval-bytes": number;
+  /** Commands that take at least this many microseconds go to the slow log (negative: none, 0: all). */
+  "slowlog-log-slower-than": number;
+  /** Entries the slow log keeps. */
+  "slowlog-max-len": number;
 }
 
 /** What happens when a write would take a node over `maxmemory`. */
@@ -144,6 +148,8 @@ export function defaultConfig(): NodeConfig {
     "repl-diskless-load": "disabled",
     "key-load-delay": 0,
     "loading-process-events-interval-bytes": 2 * 1024 * 1024,
+    "slowlog-log-slower-than": 10000,
+    "slowlog-max-len": 128,
   };
 }
 
@@ -221,6 +227,8 @@ const SPECS: readonly ConfigSpec[] = [
   { name: "repl-diskless-load", aliases: [], kind: { type: "enum", values: ["disabled", "on-empty-db", "swapdb"] }, denyLoading: true },
   { name: "key-load-delay", aliases: [], kind: { type: "int", min: INT_MIN, max: INT_MAX }, hidden: true },
   { name: "loading-process-events-interval-bytes", aliases: [], kind: { type: "int", min: 1024, max: INT_MAX }, hidden: true },
+  { name: "slowlog-log-slower-than", aliases: [], kind: { type: "int", min: -1, max: LONG_MAX } },
+  { name: "slowlog-max-len", aliases: [], kind: { type: "int", min: 0, max: LONG_MAX } },
 ];
 
 /** Settings CONFIG GET matches only by their exact name. */

@@ -36,6 +36,7 @@ import { describePropagation } from "./propagation-trace.ts";
 import { tryFastWrite } from "./commands/fast-writes.ts";
 import { isSharedZadd, zaddChangesNothing } from "./commands/zsets.ts";
 import { LOADING_ERROR, type LoadingState } from "./loading.ts";
+import { Slowlog } from "./slowlog.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
 
@@ -210,6 +211,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
    * does not run meanwhile (redis serves only file events while it loads).
    */
   loading: LoadingState | null = null;
+  /** SLOWLOG's entries. */
+  readonly slowlog = new Slowlog();
 
   /** Connected clients by connection. */
   readonly clients = new Map<ConnId, Client>();
@@ -579,11 +582,12 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (count > 0) {
         const data = parser.data;
         const b = parser.bounds;
-        if (count === 4 && b[1] === 4 && this.tryUnchangedZadd(client, data, b)) {
+        const fast = !this.logsEveryCommand;
+        if (fast && count === 4 && b[1] === 4 && this.tryUnchangedZadd(client, data, b)) {
           this.afterReply(client);
           continue;
         }
-        if (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b)) && !tryFastWrite(this, client, data, b, count)) {
+        if (!fast || (!(count === 3 && b[1] === 3 && this.tryPlainSet(client, data, b)) && !tryFastWrite(this, client, data, b, count))) {
           if (this.runClient !== null) this.feedPlainSetRun();
           const argv: Uint8Array[] = new Array<Uint8Array>(count);
           for (let i = 0; i < count; i++) argv[i] = new Uint8Array(data.buffer, data.byteOffset + b[i * 2]!, b[i * 2 + 1]!);
@@ -808,6 +812,14 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     writeError(client.out, message);
   }
 
+  /**
+   * slowlog-log-slower-than 0: every command goes to the slow log, so each must run through call()
+   * (the fast paths, which do not, are left).
+   */
+  get logsEveryCommand(): boolean {
+    return this.config["slowlog-log-slower-than"] === 0;
+  }
+
   /** True when this node follows a master (redis: server.masterhost != NULL). */
   get isReplica(): boolean {
     return this.replication.isReplica;
@@ -959,11 +971,14 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.currentClient = client;
     if (this.callDepth === 0) this.currentTouchesArbitraryKeys = spec.flags.touchesArbitraryKeys === true;
     this.callDepth++;
+    const startMs = this.nowMs;
     try {
       spec.proc(this, client, argv);
     } finally {
       this.callDepth--;
     }
+    // EXEC's commands are logged one by one; a blocked command is not logged when it blocks.
+    if (spec.name !== "exec" && !client.blocked) this.slowlog.push(this, client, argv, Math.round((this.nowMs - startMs) * 1000));
     this.stats.totalCommandsProcessed++;
     const stat = this.commandStat(spec, argv);
     stat.calls++;

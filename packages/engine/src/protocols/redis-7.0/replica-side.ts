@@ -781,7 +781,7 @@ export class ReplicaSide {
     let pendingEnd = 0;
     for (;;) {
       if (this.masterClient !== client) return;
-      if (client.multi === null) {
+      if (client.multi === null && !node.logsEveryCommand) {
         // Hot path: plain `SET k v` outside a transaction, read straight from the input buffer.
         const count = parser.nextBounds();
         if (count > 0) {

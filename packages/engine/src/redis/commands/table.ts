@@ -19,6 +19,7 @@ import { evalCommands } from "../scripting/eval.ts";
 import { memoryCommands } from "./memory.ts";
 import { bitCommands } from "./bits.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
+import { slowlogCommands } from "../slowlog.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -42,6 +43,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   memoryCommands,
   bitCommands,
   hyperLogLogCommands,
+  slowlogCommands,
 ];
 
 /**
