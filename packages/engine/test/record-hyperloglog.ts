@@ -7,8 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { Socket } from "node:net";
-import { freePort, sleep } from "./legacy/legacy-servers.ts";
+import { connectWhenListening, freePort } from "@replica-lab/testing";
 import { HLL_CASES, type HyperLogLogFixture } from "./hyperloglog-cases.ts";
 import { liveReplies } from "./scripting-cases.ts";
 
@@ -18,26 +17,11 @@ const RELEASES = [
   ["7.0", "REDIS_7_0_BIN"],
 ] as const;
 
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const socket = new Socket();
-    const up = await new Promise<boolean>((resolve) => {
-      socket.once("connect", () => resolve(true));
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    socket.destroy();
-    if (up) return;
-    await sleep(25);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
 async function record(bin: string): Promise<{ version: string; replies: string[] }> {
   const port = await freePort();
   const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "ignore", "inherit"] });
   try {
-    await waitForPort(port);
+    (await connectWhenListening(port)).destroy();
     const replies = await liveReplies(port, HLL_CASES);
     const [info] = await liveReplies(port, [["INFO", "server"]]);
     const version = /redis_version:([^\r\n]+)/.exec(info ?? "")?.[1] ?? "?";

@@ -7,8 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { Socket } from "node:net";
-import { freePort, sleep } from "./legacy/legacy-servers.ts";
+import { connectWhenListening, freePort } from "@replica-lab/testing";
 import { requestBytes, UNKNOWN_COMMAND_CASES, type UnknownCommandFixture } from "./unknown-command-cases.ts";
 
 const RELEASES = [
@@ -18,24 +17,9 @@ const RELEASES = [
   ["7.0", "REDIS_7_0_BIN"],
 ] as const;
 
-/** Connects, retrying while the server starts. */
-async function connect(port: number): Promise<Socket> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const socket = new Socket();
-    const ok = await new Promise<boolean>((resolve) => {
-      socket.once("connect", () => resolve(true));
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    if (ok) return socket;
-    await sleep(25);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
 /** One request on a fresh connection; the reply is one line (an error). */
 async function ask(port: number, bytes: Uint8Array): Promise<string> {
-  const socket = await connect(port);
+  const socket = await connectWhenListening(port);
   let text = "";
   const reply = new Promise<string>((resolve, reject) => {
     socket.on("data", (chunk: Buffer) => {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { LegacyRelease } from "./legacy-fixture.ts";
 import { linkAddressOf, replicationSettled, type LegacyBackend, type LegacyProbe, type LegacyProxy } from "./legacy-backend.ts";
 import { RecordingProxy } from "./recording-proxy.ts";
-import { freePort } from "@replica-lab/testing";
+import { freePort, waitUntilClosed } from "@replica-lab/testing";
 export { freePort };
 
 /** What differs between the legacy releases, as far as driving them goes. */
@@ -32,24 +32,6 @@ export const LEGACY_VERSIONS: readonly LegacyVersion[] = [
 ];
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once nothing accepts connections on `port` any more (a killed server may hold it a moment). */
-async function portClosed(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    if (!open) return;
-    await sleep(25);
-  }
-  throw new Error(`port ${port} still accepts connections`);
-}
 
 /**
  * A reply as the recorder sees it. The recorder carries its own small RESP reader rather than the
@@ -317,7 +299,7 @@ export class LegacyCluster implements LegacyBackend {
       await exited;
     }
     node.frozen = false;
-    await portClosed(node.port);
+    await waitUntilClosed(node.port);
   }
 
   /** Starts a killed node from its redis.conf (with `slaveof` if it was a slave) and its disk. */
