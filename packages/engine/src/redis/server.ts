@@ -582,7 +582,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (count > 0) {
         const data = parser.data;
         const b = parser.bounds;
-        const fast = !this.logsEveryCommand;
+        // Nothing takes a fast path while loading: processCommand must see it to answer -LOADING.
+        const fast = !this.logsEveryCommand && this.loading === null;
         if (fast && count === 4 && b[1] === 4 && this.tryUnchangedZadd(client, data, b)) {
           this.afterReply(client);
           continue;
