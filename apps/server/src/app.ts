@@ -20,6 +20,7 @@ import { timelineRoutes } from "./http/timeline-routes.ts";
 import { sequenceRoutes } from "./http/sequence-routes.ts";
 import { SequenceService } from "./labs/sequence-service.ts";
 import type { ComparePoolOptions } from "./labs/compare-worker-pool.ts";
+import type { SequencePoolOptions } from "./labs/sequence-worker-pool.ts";
 import { DEFAULT_PERSISTENCE, LabPersistence, type PersistenceOptions } from "./storage/lab-persistence.ts";
 import type { LabStore } from "./storage/lab-store.ts";
 import { LessonCatalogue } from "./lessons/lesson-catalogue.ts";
@@ -73,6 +74,8 @@ export interface AppOptions {
   readonly lessons?: LessonCatalogue;
   /** The comparison's worker thread: queue bounds, cache size (`labs/compare-worker-pool.ts`). */
   readonly compare?: Partial<ComparePoolOptions>;
+  /** The sequence diagram's worker thread (`labs/sequence-worker-pool.ts`). */
+  readonly sequence?: Partial<SequencePoolOptions>;
 }
 
 declare module "fastify" {
@@ -145,7 +148,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.register(labRoutes, { prefix: "/api", registry, access });
   app.register(nodeRoutes, { prefix: "/api", registry, access });
   app.register(timelineRoutes, { prefix: "/api", registry, access, timelines });
-  const sequences = new SequenceService(registry, options.compare);
+  const sequences = new SequenceService(registry, options.compare, options.sequence);
   app.register(sequenceRoutes, { prefix: "/api", sequences });
   app.register(lessonRoutes, { prefix: "/api", lessons });
   app.register(classroomRoutes, { prefix: "/api", registry, access, classroom, timelines });

@@ -4,9 +4,7 @@
  * times takes seconds, and no lab's RESP replies or WebSocket updates may wait that long (issue 12).
  *
  * - One worker, started at the first comparison and stopped after a while without any; it keeps
- *   each lab's log, so a live lab is sent only the entries added since (plus the last one again: a
- *   run of time merges into the entry before it). Logs go in chunks, the thread yielding between
- *   them, so even a first long log is never one long copy.
+ *   each lab's log and is sent only what it lacks (`log-worker.ts`).
  * - Answers are cached per (lab, log length, moment, versions): the past does not change.
  * - Requests for the same answer share one run; a live request (no `atMs`) joins a live one of the
  *   same lab and versions still waiting (it gets the newer answer, which is the present it asked
@@ -16,20 +14,13 @@
  *   dropped the same way. A worker that throws or dies answers `internal-error` (500) for the job
  *   it ran; the next comparison starts a new worker. The lab itself is never touched.
  */
-import { Worker } from "node:worker_threads";
-import { setImmediate as yieldTurn } from "node:timers/promises";
-import type { Lab, LabInput, LabOrigin, NodeVersion } from "@replica-lab/engine";
+import type { Lab, NodeVersion } from "@replica-lab/engine";
 import type { CompareView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
-import { tsxEsmApi } from "../storage/lab-store.ts";
+import { WorkerSlot, type LogPart } from "./log-worker.ts";
 
 /** A lab's log entries from `from` on, as the worker should hold them (earlier ones it has). */
-export interface CompareJob {
-  readonly labId: string;
-  readonly origin: LabOrigin;
-  readonly from: number;
-  readonly inputs: readonly LabInput[];
-}
+export type CompareJob = LogPart;
 
 /** What the pool posts to its worker. */
 export type CompareWorkerRequest =
@@ -86,14 +77,6 @@ interface Job {
   dropped: boolean;
 }
 
-/** The worker and what it holds. */
-interface Running {
-  readonly worker: Worker;
-  /** Per lab: the lab object whose log the worker holds, and how many entries of it. */
-  readonly sent: Map<string, { readonly lab: Lab; readonly count: number }>;
-  readonly replies: Map<number, Waiter>;
-}
-
 export class CompareWorkerPool {
   private readonly options: ComparePoolOptions;
   private readonly queue: Job[] = [];
@@ -102,9 +85,7 @@ export class CompareWorkerPool {
   /** A number per lab object, so a lab rebuilt under the same id never hits the old one's answers. */
   private readonly generations = new WeakMap<Lab, number>();
   private nextGeneration = 1;
-  private running: Running | null = null;
-  private nextId = 1;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly slot: WorkerSlot<CompareWorkerReply>;
   private closed = false;
   /** Comparisons the worker was asked for (not those answered from the cache or joined): for tests. */
   runs = 0;
@@ -115,6 +96,7 @@ export class CompareWorkerPool {
     options: Partial<ComparePoolOptions> = {},
   ) {
     this.options = { ...DEFAULT_COMPARE_POOL, ...options };
+    this.slot = new WorkerSlot(this.options.entry, "the comparison", this.options.idleMs);
   }
 
   /** The comparison `ask` describes, from the cache, a run already under way or a new job. */
@@ -148,7 +130,7 @@ export class CompareWorkerPool {
     }
     if (this.active?.ask.labId === labId) this.active.dropped = true;
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${labId}|`)) this.cache.delete(key);
-    if (this.running?.sent.delete(labId) === true) this.running.worker.postMessage({ op: "forget", labId } satisfies CompareWorkerRequest);
+    if (this.slot.current?.sent.delete(labId) === true) this.slot.current.post({ op: "forget", labId } satisfies CompareWorkerRequest);
   }
 
   /** Stops the worker; waiting and running comparisons answer `internal-error`. */
@@ -156,7 +138,7 @@ export class CompareWorkerPool {
     this.closed = true;
     const closing = new ApiFailure("internal-error", "the server is closing");
     for (const job of this.queue.splice(0)) for (const waiter of job.waiters) waiter.reject(closing);
-    await this.stopWorker(closing);
+    await this.slot.stop(closing);
   }
 
   private keyOf(ask: CompareAsk, lab: Lab, atMs: number): string {
@@ -182,7 +164,7 @@ export class CompareWorkerPool {
     if (this.active !== null || this.closed) return;
     const job = this.queue.shift();
     if (job === undefined) {
-      this.armIdle();
+      this.slot.idle(() => this.active !== null || this.queue.length > 0);
       return;
     }
     this.active = job;
@@ -238,77 +220,15 @@ export class CompareWorkerPool {
 
   /** Sends the worker the part of the log it lacks, in chunks, then asks for the comparison. */
   private async ask(ask: CompareAsk, lab: Lab, atMs: number, names: Readonly<Record<string, string>>): Promise<CompareView> {
-    const running = this.worker();
-    const inputs = lab.inputs.toArray();
-    const held = running.sent.get(ask.labId);
-    // The last entry held is sent again: a run of time may have merged into it since.
-    let from = held !== undefined && held.lab === lab && held.count <= inputs.length ? Math.max(0, held.count - 1) : 0;
+    const running = this.slot.take();
     // Whatever happens below, the worker's copy is unknown until its answer says otherwise.
-    running.sent.delete(ask.labId);
-    const origin = lab.creation;
-    while (inputs.length - from > this.options.chunkEntries) {
-      const to = from + this.options.chunkEntries;
-      running.worker.postMessage({ op: "append", job: { labId: ask.labId, origin, from, inputs: inputs.slice(from, to) } } satisfies CompareWorkerRequest);
-      from = to;
-      // Copying a chunk takes a few ms of this thread; the labs run between chunks.
-      await yieldTurn();
-      if (this.running !== running) throw new ApiFailure("internal-error", "the comparison's worker stopped while the log was sent");
-    }
-    const id = this.nextId++;
+    const job = await running.sendLog(ask.labId, lab, this.options.chunkEntries, (part) => ({ op: "append", job: part }) satisfies CompareWorkerRequest);
     this.runs++;
-    const answer = new Promise<CompareView>((resolve, reject) => running.replies.set(id, { resolve, reject }));
-    running.worker.postMessage({ op: "compare", id, job: { labId: ask.labId, origin, from, inputs: inputs.slice(from) }, atMs, versions: ask.versions, names } satisfies CompareWorkerRequest);
-    const view = await answer;
+    const reply = await running.ask((id) => ({ op: "compare", id, job, atMs, versions: ask.versions, names }) satisfies CompareWorkerRequest);
+    if (!reply.ok) throw new ApiFailure("internal-error", `the comparison failed: ${reply.error}`);
     // A lab deleted meanwhile is not noted: the entry would keep the deleted lab alive.
-    if (this.running === running && this.labOf(ask.labId) === lab) running.sent.set(ask.labId, { lab, count: inputs.length });
-    return view;
-  }
-
-  /** The worker, started if need be. */
-  private worker(): Running {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    if (this.running !== null) return this.running;
-    // The worker is TypeScript: as for the store's worker, a bootstrap gives its thread tsx.
-    const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.options.entry.href)}); });`;
-    const worker = new Worker(bootstrap, { eval: true });
-    worker.unref();
-    const running: Running = { worker, sent: new Map(), replies: new Map() };
-    worker.on("message", (reply: CompareWorkerReply) => {
-      const waiter = running.replies.get(reply.id);
-      running.replies.delete(reply.id);
-      if (reply.ok) waiter?.resolve(reply.view);
-      else waiter?.reject(new ApiFailure("internal-error", `the comparison failed: ${reply.error}`));
-    });
-    const lost = (why: string): void => {
-      if (this.running === running) this.running = null;
-      const failure = new ApiFailure("internal-error", `the comparison's worker ${why}; the lab is untouched, ask again`);
-      for (const waiter of running.replies.values()) waiter.reject(failure);
-      running.replies.clear();
-    };
-    worker.on("error", (error) => lost(`failed (${error.message})`));
-    worker.on("exit", (code) => lost(`exited (${code})`));
-    this.running = running;
-    return running;
-  }
-
-  private armIdle(): void {
-    if (this.running === null || this.idleTimer !== null) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.active === null && this.queue.length === 0) void this.stopWorker(new ApiFailure("internal-error", "the comparison's worker was stopped"));
-    }, this.options.idleMs);
-    this.idleTimer.unref();
-  }
-
-  private async stopWorker(failure: ApiFailure): Promise<void> {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    const running = this.running;
-    if (running === null) return;
-    this.running = null;
-    for (const waiter of running.replies.values()) waiter.reject(failure);
-    running.replies.clear();
-    await running.worker.terminate();
+    if (this.slot.current === running && this.labOf(ask.labId) === lab) running.sent.set(ask.labId, { lab, count: job.from + job.inputs.length });
+    return reply.view;
   }
 }
+

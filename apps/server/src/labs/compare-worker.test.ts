@@ -6,13 +6,13 @@
  * a bounded queue (503 `compare-busy`), a lab deleted meanwhile (404 `unknown-lab`), and a worker
  * that errs, throws or exits (500 `internal-error`, the lab untouched, the next one answered).
  */
-import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMPARE_VERSIONS, Lab, compareProtocols, decodeRecording, encodeRecording, type NodeVersion } from "@replica-lab/engine";
-import type { ApiError, CompareView, LabView } from "@replica-lab/protocol";
+import { COMPARE_VERSIONS, Lab, compareProtocols, decodeRecording, type NodeVersion } from "@replica-lab/engine";
+import type { ApiError, CompareView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import { createLab, sleep, startApp } from "../testing/helpers.ts";
+import { Pinger, longLab } from "../testing/pinger.ts";
 import { CompareWorkerPool } from "./compare-worker-pool.ts";
 
 const FIXTURE = new URL("./compare-worker-fixture.ts", import.meta.url);
@@ -46,83 +46,9 @@ async function ok<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, bo
   return answer.json;
 }
 
-/**
- * A master and two replicas with `historyMs` of 1,000 writes/s on the master behind them: the
- * template lab's file, extended by the engine (the server's write load follows the wall clock)
- * with a write-load tick every 10 ms of virtual time, then imported.
- */
-async function longLab(historyMs: number): Promise<LabView> {
-  const template = await createLab(app, { template: "one-master-two-replicas", seed: 7 });
-  const decoded = decodeRecording(await ok<unknown>("GET", `/api/labs/${template.id}/export`));
-  if (!decoded.ok) throw new Error(decoded.error);
-  const lab = Lab.replay(decoded.recording.origin, decoded.recording.inputs);
-  const master = template.nodes.find((n) => n.name === "A")!.id;
-  const end = lab.nowMs + historyMs;
-  while (lab.nowMs < end) {
-    lab.writeLoad(master, 10);
-    lab.runUntil(lab.nowMs + 10);
-  }
-  const file = encodeRecording({ name: "long", origin: lab.creation, inputs: lab.inputs.toArray(), endMs: lab.nowMs });
-  const imported = await ok<LabView>("POST", "/api/labs", { import: file });
-  await ok("POST", `/api/labs/${imported.id}/clock`, { action: "pause" });
-  return ok<LabView>("GET", `/api/labs/${imported.id}`);
-}
-
-/** A RESP connection that times PINGs. */
-class Pinger {
-  private buffered = "";
-  private waiting: (() => void) | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
-      this.buffered += chunk.toString("latin1");
-      if (this.buffered.includes("+PONG\r\n")) {
-        this.buffered = this.buffered.slice(this.buffered.indexOf("+PONG\r\n") + 7);
-        this.waiting?.();
-      }
-    });
-  }
-
-  static open(port: number): Promise<Pinger> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => resolve(new Pinger(socket)));
-      socket.once("error", reject);
-    });
-  }
-
-  /** Wall ms from sending PING to reading +PONG. */
-  async ping(): Promise<number> {
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      this.waiting = resolve;
-      this.socket.write("PING\r\n");
-    });
-    this.waiting = null;
-    return performance.now() - started;
-  }
-
-  /** Round trips, one every 5 ms, until `done` settles; then the p99 and the worst. */
-  async during(done: Promise<unknown>): Promise<{ count: number; p99: number; max: number }> {
-    let finished = false;
-    void done.finally(() => (finished = true));
-    const times: number[] = [];
-    while (!finished) {
-      times.push(await this.ping());
-      await sleep(5);
-    }
-    times.sort((a, b) => a - b);
-    return { count: times.length, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!, max: times[times.length - 1]! };
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 describe("POST /api/labs/:lab/compare on a worker thread", () => {
   it("keeps another lab's PING fast while a long lab is compared (the labs' thread stalled before)", async () => {
-    const long = await longLab(HISTORY_MS);
+    const long = await longLab(app, HISTORY_MS);
     const other = await createLab(app, { template: "one-master-two-replicas", seed: 8 });
     const pinger = await Pinger.open(other.nodes[0]!.respPort!);
     try {

@@ -3,55 +3,35 @@
  * (issue 10). Both are read from replays of a lab's log with a wire tap, on labs of their own: the
  * hosted lab is never touched.
  *
- * A diagram that follows the live edge asks again and again for a later moment, so each lab keeps
- * one tapped replay (`hot`) that only goes forward; asking for an earlier moment than it stands
- * at starts a new one from the log's beginning (the past does not change, so the answer is the
- * same; a checkpoint cannot be reused, since a tap must see every byte from the start). A replay
- * holds a whole copy of its lab, so one nobody asked for in 5 minutes is dropped.
- *
- * The comparison replays the whole story once per version, seconds for a long lab, so it runs on
- * a worker thread (`compare-worker-pool.ts`); the diagram's replay stays here, since it only moves
- * forward from where the last answer left it.
+ * Both replay a long lab's story for seconds, so both run on worker threads of their own, and no
+ * lab's RESP replies or WebSocket updates wait for them: the comparison's (`compare-worker-pool.ts`)
+ * and the diagram's (`sequence-worker-pool.ts`, which keeps one tapped replay per lab going
+ * forward, so a diagram following the live edge costs only the inputs since its last answer).
  */
-import {
-  COMPARE_VERSIONS,
-  ConversationRecorder,
-  ReplayCursor,
-  labPeers,
-  type Lab,
-  type NodeVersion,
-  type WireMessage,
-} from "@replica-lab/engine";
+import { COMPARE_VERSIONS, type Lab, type NodeVersion, type WireMessage } from "@replica-lab/engine";
 import type { CompareView, SequenceLane, SequenceView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import type { LabRegistry } from "./lab-registry.ts";
 import { CompareWorkerPool, type ComparePoolOptions } from "./compare-worker-pool.ts";
+import { KEPT_MESSAGES, SequenceWorkerPool, type SequencePoolOptions } from "./sequence-worker-pool.ts";
 
 /** Messages a diagram answer holds at most. */
 export const MAX_SEQUENCE_MESSAGES = 5000;
-/** Messages a tapped replay keeps (older ones are dropped, counted in `omitted`). */
-const KEPT_MESSAGES = 20_000;
-
-/** A replay nobody asked for in this long (wall ms) is dropped: it holds a whole copy of its lab. */
-const IDLE_REPLAY_MS = 5 * 60_000;
-
-interface TappedReplay {
-  readonly cursor: ReplayCursor;
-  readonly recorder: ConversationRecorder;
-  usedAt: number;
-}
 
 export class SequenceService {
-  private readonly hot = new Map<string, TappedReplay>();
   private readonly comparisons: CompareWorkerPool;
+  private readonly diagrams: SequenceWorkerPool;
 
   constructor(
     private readonly registry: LabRegistry,
     compare: Partial<ComparePoolOptions> = {},
+    sequence: Partial<SequencePoolOptions> = {},
   ) {
-    this.comparisons = new CompareWorkerPool((id) => (registry.has(id) ? registry.get(id).lab : undefined), compare);
+    const labOf = (id: string): Lab | undefined => (registry.has(id) ? registry.get(id).lab : undefined);
+    this.comparisons = new CompareWorkerPool(labOf, compare);
+    this.diagrams = new SequenceWorkerPool(labOf, sequence);
     registry.onDeleted((runtime) => {
-      this.hot.delete(runtime.id);
+      this.diagrams.forget(runtime.id);
       this.comparisons.forget(runtime.id);
     });
   }
@@ -61,34 +41,21 @@ export class SequenceService {
    * With `raw: false` their bytes are left out (a diagram polling every second asks for them only
    * for the message selected, `message`), which keeps a live diagram's traffic small.
    */
-  sequence(labId: string, query: { readonly atMs?: number; readonly fromMs?: number; readonly limit?: number; readonly raw?: boolean }): SequenceView {
-    const runtime = this.registry.get(labId);
-    const lab = runtime.lab;
+  async sequence(labId: string, query: { readonly atMs?: number; readonly fromMs?: number; readonly limit?: number; readonly raw?: boolean }): Promise<SequenceView> {
+    const lab = this.registry.get(labId).lab;
     const atMs = this.moment(lab, query.atMs);
-    const replay = this.replayAt(labId, lab, atMs);
-    const fromMs = query.fromMs ?? 0;
     const limit = Math.min(query.limit ?? MAX_SEQUENCE_MESSAGES, MAX_SEQUENCE_MESSAGES);
-    const window = replay.recorder.messages().filter((m) => m.sentMs >= fromMs && m.sentMs <= atMs);
-    window.sort((a, b) => a.sentMs - b.sentMs || a.seq - b.seq);
-    const newest = window.length > limit ? window.slice(window.length - limit) : window;
-    // Without bytes, a batch's words are left out too: the detail (`message`) has both.
-    const messages = query.raw === false ? newest.map(({ items: _items, ...m }) => ({ ...m, raw: "" })) : newest;
-    return {
-      timeMs: atMs,
-      lanes: lanesOf([replay.cursor.lab, lab], messages),
-      messages,
-      omitted: window.length - messages.length + replay.recorder.dropped,
-    };
+    // Replayed on the diagram's worker thread: see sequence-worker-pool.ts.
+    const answer = await this.diagrams.sequence(labId, lab, { atMs, fromMs: query.fromMs ?? 0, limit, raw: query.raw !== false });
+    return { timeMs: atMs, lanes: lanesOf(answer.lanes, lab, answer.messages), messages: [...answer.messages], omitted: answer.omitted };
   }
 
   /** One message as it stood at `atMs` (a batch grows as writes join it), bytes included. */
-  message(labId: string, seq: number, atMs: number | undefined): WireMessage {
+  async message(labId: string, seq: number, atMs: number | undefined): Promise<WireMessage> {
     const lab = this.registry.get(labId).lab;
     const moment = this.moment(lab, atMs);
-    const found = this.replayAt(labId, lab, moment)
-      .recorder.messages()
-      .find((m) => m.seq === seq && m.sentMs <= moment);
-    if (found === undefined) throw new ApiFailure("not-found", `no message ${seq} was sent by ${moment} ms (or it is older than the ${KEPT_MESSAGES} kept)`);
+    const found = await this.diagrams.message(labId, lab, seq, moment);
+    if (found === null) throw new ApiFailure("not-found", `no message ${seq} was sent by ${moment} ms (or it is older than the ${KEPT_MESSAGES} kept)`);
     return found;
   }
 
@@ -103,9 +70,9 @@ export class SequenceService {
     return this.comparisons.compare({ labId, atMs: request.atMs, versions: request.versions ?? COMPARE_VERSIONS });
   }
 
-  /** Stops the comparison's worker (the server is closing). */
-  close(): Promise<void> {
-    return this.comparisons.close();
+  /** Stops the workers (the server is closing). */
+  async close(): Promise<void> {
+    await Promise.all([this.comparisons.close(), this.diagrams.close()]);
   }
 
   private moment(lab: Lab, atMs: number | undefined): number {
@@ -113,35 +80,19 @@ export class SequenceService {
     if (atMs > lab.nowMs) throw new ApiFailure("bad-request", `${atMs} ms is after the lab's present (${lab.nowMs} ms)`);
     return atMs;
   }
-
-  private replayAt(labId: string, lab: Lab, atMs: number): TappedReplay {
-    const now = performance.now();
-    for (const [id, idle] of this.hot) if (now - idle.usedAt > IDLE_REPLAY_MS) this.hot.delete(id);
-    let replay = this.hot.get(labId);
-    if (replay === undefined || replay.cursor.timeMs > atMs) {
-      const cursor = ReplayCursor.start(lab.creation, lab.inputs);
-      const recorder = new ConversationRecorder(labPeers(cursor.lab), KEPT_MESSAGES);
-      cursor.lab.tapWire(recorder);
-      // Never stopped: the replay (and its subscription) goes with the entry.
-      recorder.observe(cursor.lab);
-      replay = { cursor, recorder, usedAt: now };
-      this.hot.set(labId, replay);
-    }
-    replay.usedAt = now;
-    replay.cursor.seek(atMs);
-    return replay;
-  }
 }
 
-/** One lane per node of the lab then (or now), then one per outside address the messages name. */
-function lanesOf(labs: readonly Lab[], messages: readonly WireMessage[]): SequenceLane[] {
+/**
+ * One lane per node of the lab then (`then`, the replay's), then per node of the lab now, then one
+ * per outside address the messages name.
+ */
+function lanesOf(then: readonly SequenceLane[], lab: Lab, messages: readonly WireMessage[]): SequenceLane[] {
   const lanes = new Map<string, SequenceLane>();
-  for (const lab of labs) {
-    for (const id of lab.nodeIds()) {
-      if (lanes.has(id)) continue;
-      const node = lab.nodeSnapshot(id);
-      lanes.set(id, { id, name: node.name, version: node.version });
-    }
+  for (const lane of then) lanes.set(lane.id, lane);
+  for (const id of lab.nodeIds()) {
+    if (lanes.has(id)) continue;
+    const node = lab.nodeSnapshot(id);
+    lanes.set(id, { id, name: node.name, version: node.version });
   }
   for (const m of messages) {
     for (const end of [m.from, m.to]) if (!lanes.has(end)) lanes.set(end, { id: end, name: end, version: null });
