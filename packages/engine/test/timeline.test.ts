@@ -71,7 +71,8 @@ describe("timeline: seeks", () => {
       // Forward through every recorded moment, taking a checkpoint every few moments.
       const cursor = ReplayCursor.start(lab.creation, inputs);
       const checkpoints: ReplayCursor[] = [];
-      const start = cursor.fork();
+      // Checkpoints are kept as a timeline keeps them (`checkpoint`: only ever forked again).
+      const start = cursor.fork(undefined, true);
       if (!start.ok) throw new Error(start.reason);
       checkpoints.push(start.cursor);
       times.forEach((t, i) => {
@@ -79,7 +80,7 @@ describe("timeline: seeks", () => {
         if (fingerprint(cursor.lab) !== byTime.get(t)) throw new Error(`seed ${seed}: a seek to ${t} ms differs from the lab recorded then`);
         compared++;
         if (i % 5 === 4) {
-          const forked = cursor.fork();
+          const forked = cursor.fork(undefined, true);
           if (forked.ok) checkpoints.push(forked.cursor);
           else refusedForks++;
         }
@@ -89,11 +90,11 @@ describe("timeline: seeks", () => {
       for (let n = 0; n < 12; n++) {
         const t = rng.pick(times);
         const from = nearest(checkpoints, t);
-        const before = fingerprint(from.lab);
+        const before = fingerprint(forkOf(from, seed).lab);
         const seek = forkOf(from, seed);
         seek.seek(t);
         if (fingerprint(seek.lab) !== byTime.get(t)) throw new Error(`seed ${seed}: a seek to ${t} ms from the checkpoint at ${from.timeMs} ms differs`);
-        expect(fingerprint(from.lab), `seed ${seed}: the checkpoint changed`).toBe(before);
+        expect(fingerprint(forkOf(from, seed).lab), `seed ${seed}: the checkpoint changed`).toBe(before);
       }
       // Any moment at all (mostly in the middle of runs): from a checkpoint as from the start.
       const end = lab.nowMs;

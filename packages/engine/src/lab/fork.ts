@@ -20,6 +20,10 @@
  *   the next one, never changed in place, and dumps are most of what a checkpoint would copy.
  *   Other files (an SSDB binlog appended in place) are copied.
  *
+ * A checkpoint (`ForkOptions.checkpoint`) is a fork that is only ever forked again, never run: its
+ * dbs' dicts are `CheckpointDict`s (`checkpoint-dict.ts`), which give a whole dict back when
+ * forked, and a replica's is kept as its differences from its master's.
+ *
  * What a fork cannot copy, it refuses (`cloneGraph` names it): a closure it does not know, as
  * the world's held events of a frozen node or the callbacks of a real outbound connection are.
  * The caller then replays from an earlier fork instead.
@@ -30,12 +34,18 @@ import { Database, SHARED_EMPTY_TABLES } from "../redis/store/keyspace.ts";
 import { ReplyQueue } from "./console.ts";
 import { ClientEndpoint, IGNORE_OUTCOME, NULL_ENDPOINT } from "./endpoints.ts";
 import { EventLog } from "./event-log.ts";
+import { CheckpointDict } from "./checkpoint-dict.ts";
 import { reachable, type ClassRule, type CloneRules } from "./graph-clone.ts";
 import { InputLog, type LabInput } from "./input-log.ts";
 
 export interface ForkOptions {
   /** The fork's input log (default: a copy of the original's). Checkpoints keep none. */
   readonly inputs?: readonly LabInput[];
+  /**
+   * A copy only ever forked again, never run (a timeline's checkpoint): its dicts are kept as
+   * `CheckpointDict`s, a replica's as its differences from its master's (`checkpoint-dict.ts`).
+   */
+  readonly checkpoint?: boolean;
 }
 
 const CLASS_RULES = new Map<object, ClassRule>([
@@ -63,7 +73,7 @@ let shared: WeakSet<object> | null = null;
  * The rules for forking labs. `probe` builds a lab exercising every node kind; it is called twice,
  * once per process, and what both probe labs reach is what labs share.
  */
-export function forkRules(probe: () => object, alsoShared: readonly object[]): Omit<CloneRules, "replace"> {
+export function forkRules(probe: () => object, alsoShared: readonly object[], checkpoint = false): Omit<CloneRules, "replace"> {
   if (shared === null) {
     const first = reachable(probe());
     const second = reachable(probe());
@@ -73,5 +83,14 @@ export function forkRules(probe: () => object, alsoShared: readonly object[]): O
     shared = both;
   }
   const known = shared;
-  return { isShared: (value) => known.has(value), classes: CLASS_RULES };
+  return { isShared: (value) => known.has(value), classes: checkpoint ? checkpointRules() : CLASS_RULES };
+}
+
+/** The rules for one checkpoint: its dbs' dicts become `CheckpointDict`s, which know each other. */
+function checkpointRules(): ReadonlyMap<object, ClassRule> {
+  const dicts: CheckpointDict[] = [];
+  const pack = (dict: unknown, copyOf: <T>(original: T) => T): CheckpointDict => CheckpointDict.of(dict as Database["dict"], copyOf, dicts);
+  const classes = new Map(CLASS_RULES);
+  classes.set(Database.prototype, { fields: { expires: { kind: "shallow" }, dict: { kind: "custom", copy: pack } } });
+  return classes;
 }

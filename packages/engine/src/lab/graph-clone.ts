@@ -75,6 +75,12 @@ const DATA_TAGS = new Set(["[object Object]", "[object Array]", "[object Map]", 
 const OBJECT_BYTES = 56;
 const ENTRY_BYTES = 36;
 
+/** What a copy that counts itself (a `heldBytes` field or getter) says it holds, else 0. */
+function heldBytes(copy: unknown): number {
+  const held = typeof copy === "object" && copy !== null ? (copy as { heldBytes?: unknown }).heldBytes : undefined;
+  return typeof held === "number" ? held : 0;
+}
+
 /** An estimate of the memory a copy holds beyond what it shares (V8 object and table sizes). */
 export function estimateBytes(stats: CloneStats): number {
   return stats.objects * OBJECT_BYTES + stats.entries * ENTRY_BYTES + stats.bufferBytes;
@@ -125,6 +131,7 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       stats.objects++;
       const made = (self as (copyOf: <T>(value: T) => T) => object).call(original, copyOf);
       copies.set(original, made);
+      stats.bufferBytes += heldBytes(made);
       if (original instanceof Map || original instanceof Set) stats.entries += original.size;
       return made;
     }
@@ -270,10 +277,13 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       }
       case "made":
         return (copy as Record<PropertyKey, unknown>)[key];
-      case "custom":
+      case "custom": {
         stats.objects++;
         if (value instanceof Map) stats.entries += value.size;
-        return rule.copy(value, copyOf);
+        const copy = rule.copy(value, copyOf);
+        stats.bufferBytes += heldBytes(copy);
+        return copy;
+      }
       default:
         return assertNever(rule);
     }

@@ -261,7 +261,7 @@ export class Lab {
       });
     }
     for (const endpoint of this.connectionEndpoints.values()) replace.set(endpoint, () => NULL_ENDPOINT);
-    const rules = forkRules(() => Lab.probe(), [REPLAYED_SOCKET, REPLAYED_SOCKET.send, REPLAYED_SOCKET.close]);
+    const rules = forkRules(() => Lab.probe(), [REPLAYED_SOCKET, REPLAYED_SOCKET.send, REPLAYED_SOCKET.close], options.checkpoint);
     const result = cloneGraph<Lab>(this, { ...rules, replace });
     if (!result.ok) return result;
     result.copy.inputs.load(options.inputs ?? this.inputs.toArray());

@@ -114,8 +114,12 @@ export class ReplayCursor {
    * `source`, by default this cursor's log: another log that is the same up to this place (a
    * branch's) lets a checkpoint serve both.
    */
-  fork(source: LogSource = this.source): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
-    const forked = this.lab.fork({ inputs: [] });
+  fork(
+    source: LogSource = this.source,
+    /** A checkpoint's copy, only ever forked again (see `ForkOptions.checkpoint`). */
+    checkpoint = false,
+  ): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
+    const forked = this.lab.fork({ inputs: [], checkpoint });
     if (!forked.ok) return forked;
     const progress = this.progress === null ? null : { steps: this.progress.steps };
     return { ok: true, cursor: new ReplayCursor(forked.lab, source, this.next, progress, source === this.source ? this.noted : 0), bytes: forked.bytes };

@@ -107,6 +107,20 @@ class Walk {
 /** Array items per entry in `slots`: its key, its value, what it is counted at. */
 const SLOT = 3;
 
+/** A SizedMap's table (`tableParts`). */
+export interface SizedMapParts<V> {
+  readonly slots: (string | V | number | undefined)[];
+  readonly seqs: Float64Array;
+  readonly index: Int32Array;
+  readonly mask: number;
+  readonly capacity: number;
+  readonly used: number;
+  readonly live: number;
+  readonly head: number;
+  readonly nextSeq: number;
+  readonly total: number;
+}
+
 export class SizedMap<V extends SizedValue> {
   /**
    * Entries in insertion order: key, value and counted bytes side by side (one memory line; an
@@ -340,6 +354,23 @@ export class SizedMap<V extends SizedValue> {
     copy.nextSeq = this.nextSeq;
     copy.total = this.total;
     return copy;
+  }
+
+  /**
+   * The table as it is, shared with this map (read-only: a checkpoint's copy, `lab/checkpoint-dict.ts`,
+   * packs it its own way).
+   */
+  tableParts(): SizedMapParts<V> {
+    if (this.stale) this.recount();
+    const { slots, seqs, index, mask, capacity, used, live, head, nextSeq, total } = this;
+    return { slots, seqs, index, mask, capacity, used, live, head, nextSeq, total };
+  }
+
+  /** A map whose table is `parts` (which it owns from then on), as `copyForFork` makes one. */
+  static fromTableParts<V extends SizedValue>(parts: SizedMapParts<V>): SizedMap<V> {
+    const map = new SizedMap<V>();
+    Object.assign(map, parts);
+    return map;
   }
 
   /** What the entry under `key` is counted at (MEMORY USAGE), or undefined when there is none. */
