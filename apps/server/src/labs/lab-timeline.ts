@@ -7,9 +7,13 @@
  *   a copy of its whole state) and the copy is kept aside with the place in the log it stands at.
  *   A moment is then a fork of the latest checkpoint before it, replayed forward to it
  *   (`ReplayCursor.seek`), so a seek replays at most one checkpoint interval and checkpoints are
- *   never used up. Their memory is estimated by the fork and bounded by `checkpointBudgetBytes`, and
- *   by an equal share of `totalCheckpointBudgetBytes` among the labs the process holds: past it,
- *   every other checkpoint is dropped and the interval doubles. A lab the engine cannot
+ *   never used up. A checkpoint is a fork made to be forked again only (`checkpoint: true`): its
+ *   dicts are kept as `CheckpointDict`s, a replica's as its differences from its master's. Their
+ *   memory is counted by the fork (a dict's tables as they are, what else it copies estimated) and
+ *   bounded by `checkpointBudgetBytes`, and by an equal share of `totalCheckpointBudgetBytes`
+ *   among the labs the process holds: past it, every other checkpoint is dropped and the interval
+ *   doubles. RDB work (save points, full syncs) makes the next checkpoint due at once
+ *   (`noteCost`), so seeks do not replay it. A lab the engine cannot
  *   fork at a moment (a frozen node holding events, a real outbound connection) gets no checkpoint
  *   then; the reason is reported, and seeks replay from the checkpoint before.
  * - **The last moment shown** stays in hand: a seek later than it (and after the checkpoint that
@@ -59,6 +63,12 @@ const FORK_SPACING_MS = 30;
 /** Wall ms a series query may spend replaying to fill gaps. */
 const SERIES_FILL_MS = 300;
 
+/**
+ * Keys that RDB work (a save, a load, a full sync's transfer) went through since the last
+ * checkpoint, past which the next checkpoint is taken as soon as it may be (see `noteCost`).
+ */
+const HEAVY_KEYS = 10_000;
+
 /** Events a moment carries, newest last. */
 const MOMENT_EVENTS = 500;
 
@@ -90,6 +100,8 @@ export class LabTimeline {
   private everyMs: number;
   private nextCheckpointMs: number;
   private refusal: string | null = null;
+  /** Keys of the RDB work done since the last checkpoint (`noteCost`). */
+  private heavyKeys = 0;
   /** The cursor of the last moment shown, kept to go on from. */
   private hot: ReplayCursor | null = null;
   private readonly moments = new Map<number, MomentView>();
@@ -113,7 +125,10 @@ export class LabTimeline {
     this.nextCheckpointMs = (last?.timeMs ?? 0) + this.everyMs;
     // Events the seed does not hold (a lab handed over with a longer event log) are indexed too.
     for (const event of lab.events(this.events.lastSeq)) this.events.add(event);
-    this.unsubscribe = lab.subscribe((event) => this.events.add(event));
+    this.unsubscribe = lab.subscribe((event) => {
+      this.events.add(event);
+      this.noteCost(event);
+    });
     LabTimeline.live.add(this);
     // One more lab: every lab's share of the total is smaller now.
     for (const timeline of LabTimeline.live) timeline.keepWithinBudget();
@@ -160,7 +175,7 @@ export class LabTimeline {
   /** Takes a checkpoint of the live lab now, if the engine can fork it; true if it did. */
   checkpoint(): boolean {
     const lab = this.lab;
-    const forked = lab.fork({ inputs: [] });
+    const forked = lab.fork({ inputs: [], checkpoint: true });
     if (!forked.ok) {
       this.refused(forked.reason);
       return false;
@@ -169,6 +184,7 @@ export class LabTimeline {
     const cursor = ReplayCursor.atEnd(forked.lab, lab.inputs);
     this.checkpoints.push({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, shared: false });
     this.nextCheckpointMs = lab.nowMs + this.everyMs;
+    this.heavyKeys = 0;
     this.keepWithinBudget();
     return true;
   }
@@ -184,6 +200,7 @@ export class LabTimeline {
   adopt(checkpoint: Checkpoint): void {
     this.checkpoints.push(checkpoint);
     this.nextCheckpointMs = checkpoint.timeMs + this.everyMs;
+    this.heavyKeys = 0;
     this.keepWithinBudget();
   }
 
@@ -269,6 +286,12 @@ export class LabTimeline {
     };
   }
 
+  /** Lets go of the last moment shown and the cached moments (the next seek starts from a checkpoint). */
+  forgetShown(): void {
+    this.hot = null;
+    this.moments.clear();
+  }
+
   dispose(): void {
     this.disposed = true;
     LabTimeline.live.delete(this);
@@ -281,6 +304,23 @@ export class LabTimeline {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Replaying an RDB save, load or transfer costs as much as its keys, and a save point comes due
+   * on every node of a chain at once: a minute of writes at 1,000/s makes three saves of 100k keys
+   * in the same ms, which cost more to replay than the 10 s of writes around them. So once such
+   * work reaches `HEAVY_KEYS` since the last checkpoint, the next checkpoint is due at once
+   * (at most one per tenth of the interval), and a seek after it starts past the work.
+   */
+  private noteCost(event: LabEvent): void {
+    const detail = event.detail;
+    const keys = detail.kind === "rdb" || (detail.kind === "persistence" && (detail.action === "save" || detail.action === "load")) ? detail.keys : 0;
+    if (keys === 0 || this.refusal !== null) return;
+    this.heavyKeys += keys;
+    if (this.heavyKeys < HEAVY_KEYS) return;
+    const lastMs = this.checkpoints[this.checkpoints.length - 1]?.timeMs ?? 0;
+    this.nextCheckpointMs = Math.min(this.nextCheckpointMs, Math.max(event.timeMs, lastMs + this.everyMs / 10));
+  }
 
   private requireMoment(timeMs: number): void {
     if (!Number.isFinite(timeMs) || timeMs < 0) throw new ApiFailure("bad-request", `${timeMs} is not a moment (virtual ms, 0 or more)`);
