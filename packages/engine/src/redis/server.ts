@@ -29,7 +29,7 @@ import type { ConnId, NodeEffect } from "../process/effects.ts";
 import type { TraceEvent } from "../process/trace.ts";
 import type { RedisReplication } from "./replication.ts";
 import type { HostMemory, NodeProcess, PeerProbe, ProcessViewCommon } from "../process/contract.ts";
-import { ownBytes, type RedisValue } from "./store/value.ts";
+import type { RedisValue } from "./store/value.ts";
 import { discardTransaction, unwatchAllKeys } from "./watch.ts";
 import { handleBlockedTimeouts, handleClientsBlockedOnKeys, nextBlockedDeadlineMs, processUnblockedClients, unblockClient } from "./blocking.ts";
 import { describePropagation } from "./propagation-trace.ts";
@@ -677,7 +677,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
-    db.dict.setBytes(data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
+    db.dict.setRange(data, b[2]!, b[2]! + b[3]!, b[4]!, b[4]! + b[5]!);
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);
@@ -724,7 +724,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (client.kind !== "master" || client.multi !== null || !client.authenticated || !this.isReplica || this.memory.limited) return false;
     // A replica never expires keys for its master's commands (expireIfNeeded), so TTLs do not matter
     // here; the SET itself drops the key's TTL as setCommand's does.
-    this.keyspace.dbs[client.db]!.setBytes(data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
+    this.keyspace.dbs[client.db]!.setRange(data, b[2]!, b[2]! + b[3]!, b[4]!, b[4]! + b[5]!);
     this.dirty++;
     this.countPlainSet(client);
     this.propagatePlainSet(client, data, b);

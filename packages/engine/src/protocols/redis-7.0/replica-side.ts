@@ -22,7 +22,6 @@ import { flushLibraries } from "../../redis/scripting/functions.ts";
 import { HANDSHAKE_LINE_BYTES, isRespLine, shownPeerLine } from "../../redis/peer-reply.ts";
 import { applyPlainSetFromMaster } from "../../redis/commands/strings.ts";
 import { applyFastWriteFromMaster } from "../../redis/commands/fast-writes.ts";
-import { ownBytes } from "../../redis/store/value.ts";
 import { disconnectAllBlockedClients } from "../../redis/blocking.ts";
 import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
@@ -789,7 +788,7 @@ export class ReplicaSide {
           const b = parser.bounds;
           let fast = false;
           if (count === 3 && b[1] === 3 && isSetAt(data, b[0]!)) {
-            applyPlainSetFromMaster(node, client, data, b[2]!, b[2]! + b[3]!, ownBytes(data, b[4]!, b[4]! + b[5]!));
+            applyPlainSetFromMaster(node, client, data, b);
             fast = true;
           } else {
             fast = applyFastWriteFromMaster(node, client, data, b, count);

@@ -115,10 +115,11 @@ const OK_REPLY = asciiBytes("+OK\r\n");
 /**
  * `SET key value` with no options, as a replica applies it from its master's stream: no reply, no
  * propagation, no expiry check (the master link sees every key). Same effect as the full command,
- * without the dispatch; the replica's hottest path.
+ * without the dispatch; the replica's hottest path. `b` holds the (start, length) pairs of the
+ * three arguments in `data`.
  */
-export function applyPlainSetFromMaster(node: RedisNode, c: Client, data: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array): void {
-  node.selectedDb(c).setBytes(data, keyStart, keyEnd, value);
+export function applyPlainSetFromMaster(node: RedisNode, c: Client, data: Uint8Array, b: Int32Array): void {
+  node.selectedDb(c).setRange(data, b[2]!, b[2]! + b[3]!, b[4]!, b[4]! + b[5]!);
   node.dirty++;
   // call() counts a replicated command like any other (cmdstat_set on a replica).
   node.countPlainSet(c);

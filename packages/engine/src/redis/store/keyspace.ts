@@ -11,7 +11,7 @@
  * aggregate changed in place, `touch`: that is where WATCH learns about it (redis
  * signalModifiedKey / touchWatchedKey), so no command can forget to tell it.
  */
-import type { RedisValue } from "./value.ts";
+import { ownBytes, type RedisValue } from "./value.ts";
 import { SizedMap } from "./sized-map.ts";
 import { touchAllWatchedKeysInDb, touchWatchedKey, type WatchedKey } from "../watch.ts";
 import type { Client } from "../client.ts";
@@ -75,12 +75,13 @@ export class Database {
   }
 
   /**
-   * `set` (dropping any TTL) for the key `data[start, end)` read from an input buffer: with no TTL,
-   * watcher or waiter in the db, the dict finds the key from its bytes (a string only for a new key).
+   * `set` (dropping any TTL) of the key `data[keyStart, keyEnd)` to the value `data[valueStart,
+   * valueEnd)`, read from an input buffer: with no TTL, watcher or waiter in the db, the dict finds
+   * the key from its bytes (`SizedMap.setRange`).
    */
-  setBytes(data: Uint8Array, start: number, end: number, value: Uint8Array): void {
-    if (this.expires.size === 0 && this.watchedKeys.size === 0 && this.blockingKeys.size === 0) this.dict.setBytes(data, start, end, value);
-    else this.set(bytesToBinary(data, start, end), value);
+  setRange(data: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    if (this.expires.size === 0 && this.watchedKeys.size === 0 && this.blockingKeys.size === 0) this.dict.setRange(data, keyStart, keyEnd, valueStart, valueEnd);
+    else this.set(bytesToBinary(data, keyStart, keyEnd), ownBytes(data, valueStart, valueEnd));
   }
 
   /** The db's own table of watched keys, to add one (see `watchedKeys`). */

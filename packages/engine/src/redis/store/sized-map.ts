@@ -11,7 +11,7 @@
  * The table is its own rather than a `Map`: entries sit in parallel arrays in insertion order
  * (a deleted entry leaves a hole until the arrays are compacted), found through chained buckets
  * over a hash of the key's bytes. So a SET read from an input buffer finds its key from the bytes
- * (`setBytes`) without making a string, and makes one only for a new key; one lookup serves both
+ * (`setRange`) without making a string, and makes one only for a new key; one lookup serves both
  * the old value's count and the store; a fork copies arrays instead of re-inserting every key.
  *
  * Order: iteration is insertion order, as a Map's (an overwrite keeps the key's place, a deleted and
@@ -24,6 +24,7 @@
  * mixing over the key's bytes, four at a time.
  */
 import { bytesToBinary } from "../../util/bytes.ts";
+import { ownBytes } from "./value.ts";
 
 /** dictEntry + key sds header + value robj, about what `MEMORY USAGE` adds to a short string's bytes. */
 export const KEY_OVERHEAD_BYTES = 56;
@@ -146,8 +147,10 @@ export class SizedMap<V extends SizedValue> {
   /** Bumped when entries move (compaction, growth, clear): iterators find their place again. */
   private layout = 0;
   private clears = 0;
-  /** The entry `setBytes` last found or added (-1: none since the entries last moved). */
+  /** The entry `setRange` last found or added (-1: none since the entries last moved). */
   private recent = -1;
+  /** The hash of the key `findBytes` last missed. */
+  private missedHash = 0;
   private total = 0;
   /** A duplicate key was loaded (see {@link load}): `total` must be counted again before use. */
   private stale = false;
@@ -180,10 +183,30 @@ export class SizedMap<V extends SizedValue> {
   }
 
   /**
-   * `set` for the key `data[start, end)` (bytes read from an input buffer): an existing key is
-   * found from the bytes, and a string is made only for a new one.
+   * `set` of the key `data[keyStart, keyEnd)` to the value `data[valueStart, valueEnd)`, a SET read
+   * from an input buffer: an existing key is found from its bytes and a string is made only for a
+   * new one; a key that already holds those very bytes keeps its value (nothing is allocated or
+   * changes), else the value is copied out of `data` (`ownBytes`).
    */
-  setBytes(data: Uint8Array, start: number, end: number, value: V): void {
+  setRange(data: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    const i = this.findBytes(data, keyStart, keyEnd);
+    if (i < 0) {
+      this.insert(bytesToBinary(data, keyStart, keyEnd), this.missedHash, ownBytes(data, valueStart, valueEnd) as V);
+      this.recent = this.used - 1;
+      return;
+    }
+    this.recent = i;
+    const old = this.slots[SLOT * i + 1];
+    if (old instanceof Uint8Array && old.length === valueEnd - valueStart) {
+      let j = 0;
+      while (j < old.length && old[j] === data[valueStart + j]) j++;
+      if (j === old.length) return;
+    }
+    this.replace(i, this.slots[SLOT * i] as string, ownBytes(data, valueStart, valueEnd) as V);
+  }
+
+  /** The entry of the key `data[start, end)`, or -1 (and its hash in `missedHash`). */
+  private findBytes(data: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const slots = this.slots;
     // The key of the previous call first (a hot key, a counter): compared from the end, where keys
@@ -194,10 +217,7 @@ export class SizedMap<V extends SizedValue> {
       if (key !== undefined && key.length === length) {
         let j = length - 1;
         while (j >= 0 && key.charCodeAt(j) === data[start + j]) j--;
-        if (j < 0) {
-          this.replace(recent, key, value);
-          return;
-        }
+        if (j < 0) return recent;
       }
     }
     const hash = hashBytes(data, start, end);
@@ -207,19 +227,14 @@ export class SizedMap<V extends SizedValue> {
       const entry = index[2 * bucket + 1]!;
       if (entry === 0) break;
       if (index[2 * bucket] !== hash) continue;
-      const i = entry - 1;
-      const key = slots[SLOT * i] as string;
+      const key = slots[SLOT * (entry - 1)] as string;
       if (key.length !== length) continue;
       let j = 0;
       while (j < length && key.charCodeAt(j) === data[start + j]) j++;
-      if (j === length) {
-        this.recent = i;
-        this.replace(i, key, value);
-        return;
-      }
+      if (j === length) return entry - 1;
     }
-    this.insert(bytesToBinary(data, start, end), hash, value);
-    this.recent = this.used - 1;
+    this.missedHash = hash;
+    return -1;
   }
 
   /**
