@@ -109,7 +109,11 @@ export class SequenceWorkerPool {
     const { running, answer } = await posted;
     const reply = await answer;
     this.slot.idle(() => (this.slot.current?.waiting ?? 0) > 0);
-    if (this.labOf(labId) !== lab) throw new ApiFailure("unknown-lab", `lab ${labId} was deleted while its diagram was read`);
+    if (this.labOf(labId) !== lab) {
+      // Deleted while its log was on the way (so `forget` did not know the worker had it).
+      if (this.labOf(labId) === undefined) running.post({ op: "forget", labId } satisfies SequenceWorkerRequest);
+      throw new ApiFailure("unknown-lab", `lab ${labId} was deleted while its diagram was read`);
+    }
     if (!reply.ok) {
       // The worker forgot the log it could not follow: it is sent whole next time.
       if (running.sent.get(labId)?.lab === lab) running.sent.delete(labId);
