@@ -11,11 +11,12 @@
  *   dicts are kept as `CheckpointDict`s, a replica's as its differences from its master's. Their
  *   memory is counted by the fork (a dict's tables as they are, what else it copies estimated) and
  *   bounded by `checkpointBudgetBytes`, and by an equal share of `totalCheckpointBudgetBytes`
- *   among the labs the process holds: past it, every other checkpoint is dropped and the interval
- *   doubles. RDB work (save points, full syncs) makes the next checkpoint due at once
- *   (`noteCost`), so seeks do not replay it. A lab the engine cannot
- *   fork at a moment (a frozen node holding events, a real outbound connection) gets no checkpoint
- *   then; the reason is reported, and seeks replay from the checkpoint before.
+ *   among the labs the process holds: past it, the checkpoint whose neighbours are closest is
+ *   dropped, and new ones come less often (`keepWithinBudget`). RDB work (save points, full
+ *   syncs) makes the next checkpoint due at once (`noteCost`), so seeks do not replay it. A lab
+ *   the engine cannot fork at a moment (a frozen node holding events, a real outbound
+ *   connection) gets no checkpoint then; the reason is reported, and seeks replay from the
+ *   checkpoint before.
  * - **The last moment shown** stays in hand: a seek later than it (and after the checkpoint that
  *   would serve it) goes on from it instead of forking, which makes stepping forward through
  *   events cheap.
@@ -80,6 +81,8 @@ export interface Checkpoint {
   readonly bytes: number;
   /** A parent's checkpoint a branch reads too (its memory is the parent's). */
   readonly shared: boolean;
+  /** Taken as soon as it could be after RDB work (`noteCost`): thinning keeps it longer. */
+  readonly afterHeavy?: boolean;
 }
 
 /** What a timeline starts from when its lab's history is not all its own live run. */
@@ -182,7 +185,7 @@ export class LabTimeline {
     }
     this.refusal = null;
     const cursor = ReplayCursor.atEnd(forked.lab, lab.inputs);
-    this.checkpoints.push({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, shared: false });
+    this.checkpoints.push({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, shared: false, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
     this.nextCheckpointMs = lab.nowMs + this.everyMs;
     this.heavyKeys = 0;
     this.keepWithinBudget();
@@ -198,7 +201,7 @@ export class LabTimeline {
 
   /** Adds a checkpoint a rebuild made (in time order, before the lab runs live). */
   adopt(checkpoint: Checkpoint): void {
-    this.checkpoints.push(checkpoint);
+    this.checkpoints.push({ ...checkpoint, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
     this.nextCheckpointMs = checkpoint.timeMs + this.everyMs;
     this.heavyKeys = 0;
     this.keepWithinBudget();
@@ -352,13 +355,35 @@ export class LabTimeline {
     return this.lab.creation;
   }
 
-  /** Drops every other checkpoint (the newest kept) until the budget holds them; spacing doubles. */
+  /**
+   * Drops checkpoints until the budget holds them, each time the one whose neighbours are closest
+   * (the newest stays; one taken after RDB work counts its gap three times, as a seek from the
+   * one before would replay that work), so the gaps stay as even as they can. New checkpoints
+   * then come at half the gap dropped, or the options' interval if longer: each displaces an
+   * older one, and a long history gets as many checkpoints as the budget holds.
+   */
   private keepWithinBudget(): void {
     const budget = this.checkpointBudgetBytes;
     while (this.checkpointBytes > budget && this.checkpoints.length > 1) {
-      const newest = this.checkpoints.length - 1;
-      this.checkpoints = this.checkpoints.filter((_, i) => i % 2 === 1 || i === newest);
-      this.everyMs *= 2;
+      const all = this.checkpoints;
+      let drop = -1;
+      let best = Infinity;
+      let gapMs = 0;
+      for (let i = 0; i < all.length - 1; i++) {
+        const checkpoint = all[i]!;
+        // A branch's share of its parent's checkpoints costs it nothing.
+        if (checkpoint.shared) continue;
+        const gap = all[i + 1]!.timeMs - (all[i - 1]?.timeMs ?? 0);
+        const weighed = checkpoint.afterHeavy === true ? 3 * gap : gap;
+        if (weighed < best) {
+          best = weighed;
+          gapMs = gap;
+          drop = i;
+        }
+      }
+      if (drop < 0) break;
+      all.splice(drop, 1);
+      this.everyMs = Math.max(this.options.checkpointEveryMs, this.everyMs, Math.floor(gapMs / 2));
     }
     if (this.checkpointBytes > budget) this.checkpoints = this.checkpoints.filter((c) => c.shared);
   }
