@@ -53,18 +53,23 @@ function isAggregate(value: Slot): value is Exclude<RedisValue, Uint8Array> {
   return typeof value === "object" && !(value instanceof Uint8Array);
 }
 
-/** Copies the aggregates among `slots` (values are every third slot, from the second) with `copyOf`. */
-function copyAggregates(slots: Slot[], copyOf: CopyOf): number {
-  let aggregates = 0;
+/**
+ * Copies the aggregates among `slots` (values are every third slot, from the second) with
+ * `copyOf`, in place; returns where they are.
+ */
+function copyAggregates(slots: Slot[], copyOf: CopyOf): Int32Array {
+  const at: number[] = [];
   for (let i = 1; i < slots.length; i += 3) {
     const value = slots[i];
     if (isAggregate(value)) {
       slots[i] = copyOf(value);
-      aggregates++;
+      at.push(i);
     }
   }
-  return aggregates;
+  return Int32Array.from(at);
 }
+
+const NO_SLOTS = new Int32Array(0);
 
 export class CheckpointDict {
   private constructor(
@@ -74,6 +79,8 @@ export class CheckpointDict {
     /** Slots that differ from `base`'s, and what they hold here. */
     private readonly changedAt: Int32Array | null,
     private readonly changed: Slot[] | null,
+    /** Slots of `parts.slots` that hold aggregates (a fork copies them again). */
+    private readonly aggregateAt: Int32Array,
     readonly heldBytes: number,
   ) {}
 
@@ -99,14 +106,15 @@ export class CheckpointDict {
       });
       const own: SizedMapParts<RedisValue> = { ...parts, slots: other.slots, seqs: other.seqs, index: other.index };
       const bytes = 96 + at.length * (4 + SLOT_BYTES) + aggregates * AGGREGATE_BYTES;
-      return new CheckpointDict(own, sibling, Int32Array.from(at), changed, bytes);
+      return new CheckpointDict(own, sibling, Int32Array.from(at), changed, sibling.aggregateAt, bytes);
     }
     const slots = parts.slots.slice();
-    const aggregates = copyAggregates(slots, copyOf);
+    const aggregateAt = copyAggregates(slots, copyOf);
     const whole: SizedMapParts<RedisValue> =
       parts.capacity > 0 ? { ...parts, slots, seqs: parts.seqs.slice(), index: parts.index.slice() } : { ...parts, slots };
-    const bytes = 96 + slots.length * SLOT_BYTES + (parts.capacity > 0 ? parts.seqs.byteLength + parts.index.byteLength : 0) + aggregates * AGGREGATE_BYTES;
-    const copy = new CheckpointDict(whole, null, null, null, bytes);
+    const tables = slots.length * SLOT_BYTES + (parts.capacity > 0 ? parts.seqs.byteLength + parts.index.byteLength : 0);
+    const bytes = 96 + tables + aggregateAt.byteLength + aggregateAt.length * AGGREGATE_BYTES;
+    const copy = new CheckpointDict(whole, null, null, null, aggregateAt.length > 0 ? aggregateAt : NO_SLOTS, bytes);
     siblings.push(copy);
     return copy;
   }
@@ -122,7 +130,7 @@ export class CheckpointDict {
   /** A new slots array for a fork: the base's, the differing slots put back, aggregates copied. */
   private slotsFor(copyOf: CopyOf): Slot[] {
     const slots = this.parts.slots.slice();
-    copyAggregates(slots, copyOf);
+    for (const i of this.aggregateAt) slots[i] = copyOf(slots[i]);
     if (this.changedAt === null || this.changed === null) return slots;
     for (let k = 0; k < this.changedAt.length; k++) {
       const value = this.changed[k];
