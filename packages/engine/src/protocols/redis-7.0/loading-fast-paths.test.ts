@@ -34,7 +34,7 @@ describe("a loading 7.0 replica and the fast paths", () => {
     expect(replies).toBe("-LOADING Redis is loading the dataset in memory\r\n".repeat(requests.length));
 
     lab.advance(5000);
-    expect(lab.nodeSnapshot(replica).loading).toBeNull();
+    expect(lab.nodeSnapshot(replica)).toMatchObject({ loading: null });
     replies = "";
     for (const argv of requests) connection.send(encodeCommand(argv.map(utf8)));
     lab.runUntil(lab.nowMs + 10);
