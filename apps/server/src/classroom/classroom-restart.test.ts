@@ -2,8 +2,9 @@
  * A class survives a server restart on the same data directory, over real sockets on a server
  * exposed beyond loopback: the join code, the instructor's and the students' tokens and the forks'
  * owners come back with the labs, so the students go on reading the lab and working on their forks,
- * and the other students are still kept off them. A class ended before a restart stays ended, and
- * its students' keys to their forks come back with the forks.
+ * and the other students are still kept off them. A class ended before a restart stays ended (and
+ * its code known as ended, so the pages still polling it are not taken for guessing), and its
+ * students' keys to their forks come back with the forks.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { startApp } from "../testing/helpers.ts";
 import { LabStore } from "../storage/lab-store.ts";
 import { CLASSROOM_TOKEN_HEADER } from "../security/credentials.ts";
 import { codeOf, send, type Answer } from "../security/wire-client.ts";
+import { DEFAULT_CODE_ATTEMPT_LIMITS } from "./code-attempts.ts";
 
 const secret = "restart-classroom-secret-9";
 const operator = { authorization: `Bearer ${secret}` };
@@ -76,6 +78,11 @@ describe("a classroom across a restart", () => {
     try {
       const ended = await send(third.baseUrl, "POST", `/api/classroom/${started.code}/join`, json, "{}");
       expect({ status: ended.status, code: codeOf(ended) }).toEqual({ status: 404, code: "unknown-classroom" });
+      // A room of pages still polling the ended class from one address is no guessing: never 429.
+      for (let i = 0; i < DEFAULT_CODE_ATTEMPT_LIMITS.limit + 10; i++) {
+        const poll = await send(third.baseUrl, "GET", `/api/classroom/${started.code}?follower=${alice.followerId}&mode=forked`, aliceToken);
+        expect({ status: poll.status, code: codeOf(poll) }).toEqual({ status: 404, code: "unknown-classroom" });
+      }
       // The class is over, but Alice's fork is still hers, and still not Bob's.
       const read = await send(third.baseUrl, "POST", `/api/labs/${fork.id}/nodes/A/command`, { ...aliceToken, ...json }, JSON.stringify({ argv: ["GET", "k"] }));
       expect(read.status, read.text).toBe(200);

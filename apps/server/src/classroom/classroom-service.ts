@@ -92,6 +92,16 @@ export interface StudentKeyRecord {
   readonly expiresAtMs: number | null;
 }
 
+/**
+ * The session that ended last on a lab, kept in the lab's stored metadata for as long as its code
+ * is remembered, so that after a restart the pages still polling it are not taken for guessing.
+ */
+export interface EndedClassroomRecord {
+  readonly code: string;
+  /** Wall time (epoch ms) the session ended. */
+  readonly endedAtMs: number;
+}
+
 /** A fork key held after its session ended: the token's student, and when the key stops working. */
 interface ForkKey {
   readonly code: string;
@@ -118,6 +128,8 @@ export class ClassroomService implements CredentialSource {
   private readonly digestOfStudent = new Map<string, string>();
   /** Codes of sessions ended lately, oldest first: code to the wall ms it ended. */
   private readonly endedCodes = new Map<string, number>();
+  /** The code of the session that ended last on each lab (its time is the code's in `endedCodes`). */
+  private readonly endedOnLab = new Map<string, string>();
   private readonly stopWatching: (() => void)[];
 
   constructor(
@@ -233,6 +245,26 @@ export class ClassroomService implements CredentialSource {
     if (expiresAtMs <= this.now()) return;
     this.forkKeys.set(record.tokenDigest, { code: record.code, studentId: record.studentId, expiresAtMs });
     this.digestOfStudent.set(record.studentId, record.tokenDigest);
+  }
+
+  /** The session that ended last on a lab, while its code is remembered, as the store keeps it; or null. */
+  endedOf(labId: string): EndedClassroomRecord | null {
+    const code = this.endedOnLab.get(labId);
+    if (code === undefined) return null;
+    const endedAtMs = this.endedCodes.get(code);
+    if (endedAtMs === undefined || this.now() - endedAtMs >= ENDED_CODE_MEMORY_MS || this.byCode.has(code)) {
+      this.endedOnLab.delete(labId);
+      return null;
+    }
+    return { code, endedAtMs };
+  }
+
+  /** A lab's ended session read back from the store after a restart: its code is remembered as ended again. */
+  adoptEnded(labId: string, record: EndedClassroomRecord): void {
+    if (typeof record.code !== "string" || !Number.isFinite(record.endedAtMs)) return;
+    const code = record.code.toUpperCase();
+    if (this.byCode.has(code) || this.now() - record.endedAtMs >= ENDED_CODE_MEMORY_MS) return;
+    this.rememberEnded(code, labId, record.endedAtMs);
   }
 
   /** The session running on a lab as the store keeps it, or null. */
@@ -420,6 +452,16 @@ export class ClassroomService implements CredentialSource {
     return false;
   }
 
+  private rememberEnded(code: string, labId: string, endedAtMs: number): void {
+    this.endedCodes.delete(code);
+    this.endedCodes.set(code, endedAtMs);
+    this.endedOnLab.set(labId, code);
+    if (this.endedCodes.size <= MAX_ENDED_CODES) return;
+    const oldest = this.endedCodes.keys().next().value!;
+    this.endedCodes.delete(oldest);
+    for (const [lab, labCode] of this.endedOnLab) if (labCode === oldest) this.endedOnLab.delete(lab);
+  }
+
   private forgetStale(session: Session): void {
     const now = this.now();
     for (const [id, follower] of session.followers) if (now - follower.seenAtMs > FOLLOWER_STALE_MS) session.followers.delete(id);
@@ -432,9 +474,7 @@ export class ClassroomService implements CredentialSource {
 
   private drop(session: Session): void {
     this.byCode.delete(session.code);
-    this.endedCodes.delete(session.code);
-    this.endedCodes.set(session.code, this.now());
-    if (this.endedCodes.size > MAX_ENDED_CODES) this.endedCodes.delete(this.endedCodes.keys().next().value!);
+    this.rememberEnded(session.code, session.labId, this.now());
     this.byLab.delete(session.labId);
     this.byDigest.delete(session.tokenDigest.toString("hex"));
     this.forgetDeadForkKeys();

@@ -21,7 +21,7 @@ import type { Access } from "../security/access.ts";
 import type { LabStore } from "./lab-store.ts";
 import type { LabWrite, StoredRows } from "./store-protocol.ts";
 import type { SavedLessonState } from "../lessons/lesson-player.ts";
-import type { ClassroomRecord, StudentKeyRecord } from "../classroom/classroom-service.ts";
+import type { ClassroomRecord, EndedClassroomRecord, StudentKeyRecord } from "../classroom/classroom-service.ts";
 
 /** What the store keeps of a lab besides its log (the `labs.meta` column), version 1. */
 export interface StoredMeta {
@@ -38,6 +38,8 @@ export interface StoredMeta {
   readonly lesson?: SavedLessonState;
   /** The classroom session running on the lab (absent: none, or a store from before sessions were kept). */
   readonly classroom?: ClassroomRecord;
+  /** The session that ended last on the lab, while its code is remembered as ended (absent: none). */
+  readonly endedClassroom?: EndedClassroomRecord;
   /** A student's fork: its student's token key, which outlives the class (absent: not a student's lab). */
   readonly studentKey?: StudentKeyRecord;
 }
@@ -46,6 +48,8 @@ export interface StoredMeta {
 export interface ClassroomKeeper {
   recordOf(labId: string): ClassroomRecord | null;
   adopt(record: ClassroomRecord): boolean;
+  endedOf(labId: string): EndedClassroomRecord | null;
+  adoptEnded(labId: string, record: EndedClassroomRecord): void;
   studentKeyOf(ownerId: string): StudentKeyRecord | null;
   adoptStudentKey(record: StudentKeyRecord): void;
 }
@@ -152,6 +156,8 @@ export class LabPersistence {
         if (meta.lesson !== undefined) this.lessons?.adopt(runtime, meta.lesson);
         // The class goes on: its code, the instructor's and the students' tokens.
         if (meta.classroom !== undefined) this.classrooms?.adopt(meta.classroom);
+        // A class that ended lately: the pages still polling its code are not taken for guessing.
+        if (meta.endedClassroom !== undefined) this.classrooms?.adoptEnded(row.labId, meta.endedClassroom);
       } catch (error) {
         problems.push({ labId: row.labId, error: error instanceof Error ? error.message : String(error) });
       } finally {
@@ -276,6 +282,7 @@ export class LabPersistence {
       writeLoads: runtime.writeLoads(),
       ...lessonOf(this.lessons?.savedOf(runtime.id) ?? null),
       ...classroomOf(this.classrooms?.recordOf(runtime.id) ?? null),
+      ...endedClassroomOf(this.classrooms?.endedOf(runtime.id) ?? null),
       ...studentKeyOf(this.classrooms?.studentKeyOf(this.access.ownerOf(runtime.id)) ?? null),
     };
   }
@@ -348,4 +355,9 @@ function studentKeyOf(key: StudentKeyRecord | null): { readonly studentKey?: Stu
 /** The meta's `classroom` field, or nothing for a lab without a session (older metas stay byte-equal). */
 function classroomOf(record: ClassroomRecord | null): { readonly classroom?: ClassroomRecord } {
   return record === null ? {} : { classroom: record };
+}
+
+/** The meta's `endedClassroom` field, or nothing when no session ended on the lab lately. */
+function endedClassroomOf(record: EndedClassroomRecord | null): { readonly endedClassroom?: EndedClassroomRecord } {
+  return record === null ? {} : { endedClassroom: record };
 }
