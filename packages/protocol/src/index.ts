@@ -297,7 +297,8 @@ export type ApiErrorCode =
   | "not-lab-owner"
   | "outside-classroom"
   | "too-many-attempts"
-  | "compare-busy";
+  | "compare-busy"
+  | "sequence-busy";
 
 /** The error body of every 4xx/5xx answer and every rejected socket operation. */
 export interface ApiError {

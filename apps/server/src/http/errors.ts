@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   "outside-classroom": { statusCode: 403, summary: "A classroom credential does not reach this: without the server's secret a student reads the session's lab, forks it and acts on its own forks, and makes or lists no labs." },
   "too-many-attempts": { statusCode: 429, summary: "Too many wrong classroom join codes from this address within a minute: wait for the Retry-After seconds (join codes cannot be guessed)." },
   "compare-busy": { statusCode: 503, summary: "Too many protocol comparisons are waiting (on the server, or for this lab): ask again when one has answered." },
+  "sequence-busy": { statusCode: 503, summary: "Too many sequence-diagram questions are on the way (on the server, or for this lab): ask again when one has answered." },
 } as const satisfies Record<ApiErrorCode, ErrorSpec>;
 
 /** Every registered code, for tests and documentation. */

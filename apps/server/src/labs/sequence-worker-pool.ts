@@ -10,6 +10,10 @@
  * - A lab deleted meanwhile: its question answers `unknown-lab`. A worker that errs, throws or
  *   exits answers `internal-error` (500); the next question starts a new worker. The lab itself is
  *   never touched.
+ * - The questions on the way (waiting for their turn or answered now) are bounded: with
+ *   `maxWaiting` of them, or `maxWaitingPerLab` of one lab, a new one is refused at once with
+ *   `sequence-busy` (503), so no client can pile up replays (an earlier moment of a long lab is
+ *   seconds of the worker's time each) or the copies of logs they carry.
  */
 import type { Lab, WireMessage } from "@replica-lab/engine";
 import type { SequenceLane } from "@replica-lab/protocol";
@@ -56,12 +60,19 @@ export interface SequencePoolOptions {
   readonly chunkEntries: number;
   /** A worker with no question for this long (wall ms) is stopped, with the logs and replays it holds. */
   readonly idleMs: number;
+  /** Questions on the way (waiting or being answered) before new ones are refused. */
+  readonly maxWaiting: number;
+  /** Questions of one lab on the way before its new ones are refused. */
+  readonly maxWaitingPerLab: number;
 }
 
 export const DEFAULT_SEQUENCE_POOL: SequencePoolOptions = {
   entry: new URL("./sequence-worker.ts", import.meta.url),
   chunkEntries: 4096,
   idleMs: 5 * 60_000,
+  // A live diagram has one question on the way per open drawer (it polls once the last answered).
+  maxWaiting: 32,
+  maxWaitingPerLab: 8,
 };
 
 export class SequenceWorkerPool {
@@ -70,6 +81,9 @@ export class SequenceWorkerPool {
   /** Logs go to the worker one question at a time, so two questions' chunks never interleave. */
   private sending: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Questions on the way, in all and per lab. */
+  private waitingAll = 0;
+  private readonly waitingByLab = new Map<string, number>();
 
   constructor(
     /** The lab with this id now, or undefined once deleted. */
@@ -104,6 +118,24 @@ export class SequenceWorkerPool {
   /** Sends the worker the part of the log it lacks, then the question; resolves with its answer. */
   private async ask(labId: string, lab: Lab, question: (id: number, part: LogPart) => SequenceWorkerRequest): Promise<SequenceAnswer | WireMessage | null> {
     if (this.closed) throw new ApiFailure("internal-error", "the server is closing");
+    const ofLab = this.waitingByLab.get(labId) ?? 0;
+    if (this.waitingAll >= this.options.maxWaiting || ofLab >= this.options.maxWaitingPerLab) {
+      const why = ofLab >= this.options.maxWaitingPerLab ? `${ofLab} sequence questions of this lab are` : `${this.waitingAll} sequence questions are`;
+      throw new ApiFailure("sequence-busy", `${why} already on the way; ask again when one has answered`);
+    }
+    this.waitingAll++;
+    this.waitingByLab.set(labId, ofLab + 1);
+    try {
+      return await this.answer(labId, lab, question);
+    } finally {
+      this.waitingAll--;
+      const left = this.waitingByLab.get(labId)! - 1;
+      if (left === 0) this.waitingByLab.delete(labId);
+      else this.waitingByLab.set(labId, left);
+    }
+  }
+
+  private async answer(labId: string, lab: Lab, question: (id: number, part: LogPart) => SequenceWorkerRequest): Promise<SequenceAnswer | WireMessage | null> {
     const posted = this.sending.then(() => this.post(labId, lab, question));
     this.sending = posted.catch(() => undefined);
     const { running, answer } = await posted;

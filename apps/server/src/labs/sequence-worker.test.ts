@@ -5,6 +5,8 @@
  * replay on the labs' thread (the old path, run here for the figure) holds a PING for all of it.
  * Then: a lab deleted while its diagram is read answers 404 `unknown-lab`, and a worker that exits
  * answers 500 `internal-error` (the lab untouched) while the next question is answered by a new one.
+ * And the questions on the way are bounded: past 8 of one lab, or 32 in all, a new one is 503
+ * `sequence-busy` at once, while those accepted are answered.
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +114,32 @@ describe("GET /api/labs/:lab/sequence on a worker thread", () => {
       expect((await ask(2)).statusCode).toBe(200);
     } finally {
       await failing.app.close();
+    }
+  });
+
+  it("refuses questions past 8 of one lab or 32 in all with 503 sequence-busy, answering those it took", async () => {
+    const slow = await startApp({ sequence: { entry: new URL("./sequence-worker-fixture.ts", import.meta.url) } });
+    try {
+      const labs: { id: string }[] = [];
+      for (let i = 0; i < 5; i++) labs.push(await createLab(slow.app, { template: "empty", seed: 20 + i }));
+      // limit=3: the fixture answers after 300 ms, so every question below is still on the way
+      // when the next one comes.
+      const ask = (labId: string) => slow.app.inject({ method: "GET", url: `/api/labs/${labId}/sequence?limit=3` });
+      const outcome = async (answers: Promise<Awaited<ReturnType<typeof ask>>>[]) =>
+        (await Promise.all(answers)).map((r) => (r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json<ApiError>().error.code}`));
+
+      const oneLab = await outcome(Array.from({ length: 10 }, () => ask(labs[0]!.id)));
+      expect(oneLab).toEqual([...Array<number>(8).fill(200), "503 sequence-busy", "503 sequence-busy"]);
+
+      // 4 labs x 8 fill the server's 32; a fifth lab's first question is refused too.
+      const all = await outcome([...labs.slice(0, 4).flatMap((lab) => Array.from({ length: 8 }, () => ask(lab.id))), ask(labs[4]!.id)]);
+      expect(all.filter((s) => s === 200).length).toBe(32);
+      expect(all.at(-1)).toBe("503 sequence-busy");
+
+      // Once answered, questions are taken again.
+      expect((await ask(labs[4]!.id)).statusCode).toBe(200);
+    } finally {
+      await slow.app.close();
     }
   });
 });

@@ -634,6 +634,7 @@ export const en = {
     outsideClassroom: "A class's join link does not reach this: you can follow the class's lab, fork it and work on your fork, but not make or list labs.",
     tooManyAttempts: "Too many wrong join codes from this network: wait a minute, then check the code with your teacher.",
     compareBusy: "The server is busy with other comparisons: try again in a moment.",
+    sequenceBusy: "The server is busy with other sequence diagrams: try again in a moment.",
     unauthorized: "The server needs its secret for this request, or a class's join link.",
     headerTooLarge: "The request headers are too large.",
     badUrl: "The request URL is not valid.",

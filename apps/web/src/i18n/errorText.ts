@@ -51,6 +51,7 @@ const SERVER_CODES = {
   "outside-classroom": "errors.outsideClassroom",
   "too-many-attempts": "errors.tooManyAttempts",
   "compare-busy": "errors.compareBusy",
+  "sequence-busy": "errors.sequenceBusy",
 } as const satisfies Record<ApiErrorCode, ParseKeys>;
 
 /** Codes the client makes up itself (see LabRequestError) and the lab-deleted notice. */

@@ -628,6 +628,7 @@ export const zh: Catalogue = {
     outsideClassroom: "课堂的加入链接不包括这项操作：你可以跟随课堂的实验、创建分支并在自己的分支上操作，但不能新建或列出实验。",
     tooManyAttempts: "这个网络输错加入码的次数太多：请等一分钟，再向老师核对加入码。",
     compareBusy: "服务器正忙于其他对比：请稍后再试。",
+    sequenceBusy: "服务器正忙于其他时序图：请稍后再试。",
     unauthorized: "这个请求需要服务器的密钥，或课堂的加入链接。",
     headerTooLarge: "请求头太大。",
     badUrl: "请求的 URL 不合法。",
