@@ -91,16 +91,27 @@ export function decodeRecord(block: Uint8Array): BinlogRecord | null {
 }
 
 /**
- * The queue of stored records with SSDB's `min_seq`/`max_seq` bookkeeping. Records are dense, so
- * they are held in an array indexed by `seq - firstSeq`.
+ * The queue of stored records with SSDB's `min_seq`/`max_seq` bookkeeping. Records are dense (seq
+ * `firstSeq + i` is the i-th stored one) and kept as bytes, as LevelDB keeps them: a type and a
+ * command byte each, and their keys one after another in one buffer. A binlog holds up to 20M
+ * records, and one object (and key string) per record made every write leave garbage the collector
+ * had to copy and mark again and again; a record is now made only when it is read (`get`).
  */
 export class BinlogQueue {
   /** `min_seq_`: 0 until a restart or a trim says otherwise. */
   minSeq = 0;
   /** `last_seq`: the newest committed seq (0 when none). */
   maxSeq = 0;
-  private records: BinlogRecord[] = [];
+  /** Seq of the record in slot 0 (meaningful while `count > head`). */
+  private baseSeq = 0;
+  /** Slots `[head, count)` hold the stored records. */
   private head = 0;
+  private count = 0;
+  private types = new Uint8Array(64);
+  private cmds = new Uint8Array(64);
+  /** Key of slot i: `keyBytes[keyStarts[i], keyStarts[i + 1])`. */
+  private keyStarts = new Float64Array(65);
+  private keyBytes = new Uint8Array(1024);
 
   constructor(
     readonly capacity: number,
@@ -109,38 +120,104 @@ export class BinlogQueue {
 
   /** Seq of the oldest stored record, or null when none is stored. */
   get firstStoredSeq(): number | null {
-    const first = this.records[this.head];
-    return first === undefined ? null : first.seq;
+    return this.count > this.head ? this.baseSeq + this.head : null;
   }
 
   /** Number of stored records. */
   get storedCount(): number {
-    return this.records.length - this.head;
+    return this.count - this.head;
   }
 
   /** The record with exactly this seq, if stored. */
   get(seq: number): BinlogRecord | undefined {
-    const first = this.firstStoredSeq;
-    if (first === null || seq < first) return undefined;
-    return this.records[this.head + (seq - first)];
+    const slot = seq - this.baseSeq;
+    if (slot < this.head || slot >= this.count || !Number.isInteger(slot)) return undefined;
+    return this.recordAt(slot);
   }
 
   /** `find_next`: the first stored record with seq >= `seq`. */
   findNext(seq: number): BinlogRecord | undefined {
-    const first = this.firstStoredSeq;
-    if (first === null) return undefined;
-    return this.get(Math.max(seq, first));
+    if (this.count === this.head) return undefined;
+    return this.get(Math.max(seq, this.baseSeq + this.head));
   }
 
   /** `find_last`: the newest stored record. */
   findLast(): BinlogRecord | undefined {
-    return this.records.length > this.head ? this.records[this.records.length - 1] : undefined;
+    return this.count > this.head ? this.recordAt(this.count - 1) : undefined;
   }
 
-  /** Appends records committed by a write batch (their seqs follow `maxSeq`). */
+  private recordAt(slot: number): BinlogRecord {
+    const key = bytesToBinary(this.keyBytes, this.keyStarts[slot]!, this.keyStarts[slot + 1]!);
+    return { seq: this.baseSeq + slot, type: this.types[slot]!, cmd: this.cmds[slot]!, key };
+  }
+
+  /** Appends a record committed by a write batch (its seq follows the newest stored one). */
   append(record: BinlogRecord): void {
-    this.records.push(record);
-    this.maxSeq = record.seq;
+    this.add(record.seq, record.type, record.cmd, record.key);
+  }
+
+  /** `append` without a record object: the next record's fields. */
+  add(seq: number, type: number, cmd: number, key: string): void {
+    if (this.count === this.head) {
+      // Empty: the next record starts the array again, whatever seq it has.
+      this.head = 0;
+      this.count = 0;
+      this.baseSeq = seq;
+      this.keyStarts[0] = 0;
+    } else if (seq !== this.baseSeq + this.count) {
+      throw new Error(`binlog seq ${seq} does not follow ${this.baseSeq + this.count - 1}`);
+    }
+    if (this.count === this.types.length) this.makeRoom();
+    if (this.keyStarts[this.count]! + key.length > this.keyBytes.length) this.growKeys(key.length);
+    const slot = this.count;
+    const start = this.keyStarts[slot]!;
+    const end = start + key.length;
+    const bytes = this.keyBytes;
+    for (let i = 0; i < key.length; i++) bytes[start + i] = key.charCodeAt(i);
+    this.types[slot] = type;
+    this.cmds[slot] = cmd;
+    this.keyStarts[slot + 1] = end;
+    this.count = slot + 1;
+    this.maxSeq = seq;
+  }
+
+  /** A full slot array: drop the trimmed prefix if it is most of it, else double. */
+  private makeRoom(): void {
+    if (this.head * 2 >= this.count) {
+      this.shiftDown();
+      return;
+    }
+    const size = this.types.length * 2;
+    this.types = grownCopy(this.types, new Uint8Array(size), this.count);
+    this.cmds = grownCopy(this.cmds, new Uint8Array(size), this.count);
+    this.keyStarts = grownCopy(this.keyStarts, new Float64Array(size + 1), this.count + 1);
+  }
+
+  /** Room for `extra` more key bytes: drop the trimmed keys if they are most of the buffer, else double. */
+  private growKeys(extra: number): void {
+    if (this.head > 0 && this.keyStarts[this.head]! * 2 >= this.keyStarts[this.count]!) this.shiftDown();
+    const used = this.keyStarts[this.count]!;
+    if (used + extra <= this.keyBytes.length) return;
+    let size = this.keyBytes.length * 2;
+    while (size < used + extra) size *= 2;
+    this.keyBytes = grownCopy(this.keyBytes, new Uint8Array(size), used);
+  }
+
+  /** Moves the stored records to slot 0 (the trimmed ones are forgotten). */
+  private shiftDown(): void {
+    const head = this.head;
+    if (head === 0) return;
+    const live = this.count - head;
+    const keyStart = this.keyStarts[head]!;
+    const keyEnd = this.keyStarts[this.count]!;
+    this.types.copyWithin(0, head, this.count);
+    this.cmds.copyWithin(0, head, this.count);
+    this.keyBytes.copyWithin(0, keyStart, keyEnd);
+    const starts = this.keyStarts;
+    for (let i = 0; i <= live; i++) starts[i] = starts[head + i]! - keyStart;
+    this.baseSeq += head;
+    this.head = 0;
+    this.count = live;
   }
 
   /**
@@ -148,8 +225,9 @@ export class BinlogQueue {
    * (both 0 when nothing is stored), as `BinlogQueue`'s constructor reads them.
    */
   restore(records: readonly BinlogRecord[]): void {
-    this.records = [...records];
     this.head = 0;
+    this.count = 0;
+    for (const record of records) this.append(record);
     this.minSeq = records[0]?.seq ?? 0;
     this.maxSeq = records[records.length - 1]?.seq ?? 0;
   }
@@ -173,21 +251,38 @@ export class BinlogQueue {
 
   /** Drops stored records with seq <= `end` (a trim, or replaying one from disk). */
   deleteThrough(end: number): void {
-    while (this.head < this.records.length && this.records[this.head]!.seq <= end) this.head++;
-    // Compact once the dead prefix dominates, so memory follows the retained window.
-    if (this.head > 1024 && this.head * 2 > this.records.length) {
-      this.records = this.records.slice(this.head);
+    if (this.count === this.head) return;
+    this.head = Math.min(this.count, Math.max(this.head, Math.floor(end) - this.baseSeq + 1));
+    // Memory follows the retained window: a mostly dead prefix is dropped at once.
+    if (this.head === this.count) {
       this.head = 0;
+      this.count = 0;
+      if (this.types.length > 1024) this.release();
+    } else if (this.head > 1024 && this.head * 2 > this.count) {
+      this.shiftDown();
     }
+  }
+
+  private release(): void {
+    this.types = new Uint8Array(64);
+    this.cmds = new Uint8Array(64);
+    this.keyStarts = new Float64Array(65);
+    this.keyBytes = new Uint8Array(1024);
   }
 
   /** Stored records, oldest first (for compaction of the disk log). */
   *stored(): IterableIterator<BinlogRecord> {
-    for (let i = this.head; i < this.records.length; i++) yield this.records[i]!;
+    for (let slot = this.head; slot < this.count; slot++) yield this.recordAt(slot);
   }
 
   /** `stats()`, the `binlogs` value of `info`. */
   stats(): string {
     return `    capacity : ${this.capacity}\n    min_seq  : ${this.minSeq}\n    max_seq  : ${this.maxSeq}`;
   }
+}
+
+/** `into` with the first `length` items of `from`. */
+function grownCopy<T extends Uint8Array | Float64Array>(from: T, into: T, length: number): T {
+  into.set(from.subarray(0, length));
+  return into;
 }
