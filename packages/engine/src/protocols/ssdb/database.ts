@@ -11,7 +11,7 @@
 import type { SimDisk } from "../../process/disk.ts";
 import { asciiBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogQueue, BinlogType, type BinlogCommandCode, type BinlogRecord } from "./binlog.ts";
-import { AppendFile, encodeBatch, replayLog, type LogOp } from "./disk-log.ts";
+import { AppendFile, encodeBatch, encodeLog, encodePut, replayLog, type LogOp } from "./disk-log.ts";
 import {
   DataType,
   KEY_LEN_MAX,
@@ -178,9 +178,40 @@ export class SsdbDatabase {
 
   private persist(ops: readonly LogOp[]): void {
     this.file.appendBatch(ops);
-    this.opsSinceCompaction += ops.length;
+    this.persisted(ops.length);
+  }
+
+  /** Bookkeeping after a batch of `ops` ops went into the log: compaction when due, the window. */
+  private persisted(ops: number): void {
+    this.opsSinceCompaction += ops;
     if (this.opsSinceCompaction > 2 * (this.store.size + this.binlog.storedCount) + 10_000) this.compact();
-    this.writeWindow();
+    if (this.deferDiskWrites) this.windowDirty = true;
+    else this.writeWindow();
+  }
+
+  /**
+   * Whether the files reach the disk only at `syncDisk` (a node sets this and syncs at the end of
+   * each of its steps: nothing reads its disk in between, so the disk ends every step as it would
+   * with a write per commit, without a file view and a window text per write).
+   */
+  get deferDiskWrites(): boolean {
+    return this.file.deferred;
+  }
+
+  set deferDiskWrites(defer: boolean) {
+    this.file.deferred = defer;
+    if (!defer) this.syncDisk();
+  }
+
+  private windowDirty = false;
+
+  /** Writes what `deferDiskWrites` held back. */
+  syncDisk(): void {
+    this.file.sync();
+    if (this.windowDirty) {
+      this.windowDirty = false;
+      this.writeWindow();
+    }
   }
 
   /** Rewrites the log as one batch of what is live now. */
@@ -265,12 +296,39 @@ export class SsdbDatabase {
   set(key: string, value: Uint8Array, logType: LogType = BinlogType.SYNC): Status {
     if (key.length === 0) return 0;
     if (key.length > KEY_LEN_MAX) return -1;
-    this.begin();
-    const k = encodeKvKey(key);
-    this.put(k, value);
-    this.addLog(logType, BinlogCommand.KSET, k);
-    this.commit();
+    this.setKv(encodeKvKey(key), value, logType);
     return 1;
+  }
+
+  /**
+   * `set` of an encoded KV key (`k` + key), as a slave applies a KSET record: the key is not
+   * decoded to be encoded again. The same checks, batch and records as `set`.
+   */
+  setEncoded(k: string, value: Uint8Array, logType: LogType): Status {
+    if (k.charCodeAt(0) !== DataType.KV) return this.set(k.slice(1), value, logType);
+    if (k.length === 1) return 0;
+    if (k.length - 1 > KEY_LEN_MAX) return -1;
+    this.setKv(k, value, logType);
+    return 1;
+  }
+
+  /**
+   * The batch of a `set`: one put and its KSET, encoded straight into the log (the same bytes as
+   * `encodeBatch` of the two ops) without op or record objects: every SET, on the master and on
+   * each slave, comes this way.
+   */
+  private setKv(k: string, value: Uint8Array, logType: LogType): void {
+    if (this.inTransaction) throw new Error("nested SSDB transaction");
+    this.rawPut(k, value);
+    const logged = this.binlog.enabled;
+    const seq = this.binlog.maxSeq + 1;
+    if (logged) this.binlog.add(seq, logType, BinlogCommand.KSET, k);
+    const out = this.file.openAppend();
+    out.varint(logged ? 2 : 1);
+    encodePut(out, k, value);
+    if (logged) encodeLog(out, seq, logType, BinlogCommand.KSET, k);
+    this.file.closeAppend();
+    this.persisted(logged ? 2 : 1);
   }
 
   setnx(key: string, value: Uint8Array, logType: LogType = BinlogType.SYNC): Status {

@@ -125,6 +125,9 @@ export function varintLength(value: number): number {
 /** A file on the disk that grows by appends, with amortized constant cost per byte. */
 export class AppendFile {
   private writer = new ByteWriter(0);
+  /** Appends reach the disk only at `sync` (see `SsdbDatabase.deferDiskWrites`). */
+  deferred = false;
+  private dirty = false;
 
   constructor(
     private readonly disk: SimDisk,
@@ -146,12 +149,33 @@ export class AppendFile {
   /** Appends one batch, encoded in place: the disk then holds the file with the whole batch. */
   appendBatch(ops: readonly LogOp[]): void {
     encodeBatchInto(this.writer, ops);
-    this.disk.write(this.name, this.writer.view());
+    this.written();
   }
 
   /** Appends one whole batch that `encode` writes in place (a caller's own encoding of its ops). */
   appendEncoded(encode: (out: ByteWriter) => void): void {
     encode(this.writer);
+    this.written();
+  }
+
+  /** The writer to encode one whole batch into; `closeAppend` when it is written. */
+  openAppend(): ByteWriter {
+    return this.writer;
+  }
+
+  closeAppend(): void {
+    this.written();
+  }
+
+  private written(): void {
+    if (this.deferred) this.dirty = true;
+    else this.disk.write(this.name, this.writer.view());
+  }
+
+  /** Puts on the disk what deferred appends held back. */
+  sync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     this.disk.write(this.name, this.writer.view());
   }
 
@@ -159,7 +183,7 @@ export class AppendFile {
   replace(bytes: Uint8Array): void {
     this.writer = new ByteWriter(Math.max(256, bytes.length * 2));
     this.writer.raw(bytes);
-    this.disk.write(this.name, this.writer.view());
+    this.written();
   }
 }
 
@@ -175,20 +199,14 @@ function encodeBatchInto(e: ByteWriter, ops: readonly LogOp[]): void {
   for (const op of ops) {
     switch (op.op) {
       case "put":
-        e.byte(OP_PUT);
-        e.binary(op.key);
-        e.bytes(op.value);
+        encodePut(e, op.key, op.value);
         break;
       case "del":
         e.byte(OP_DEL);
         e.binary(op.key);
         break;
       case "log":
-        e.byte(OP_LOG);
-        e.varint(op.record.seq);
-        e.byte(op.record.type);
-        e.byte(op.record.cmd);
-        e.binary(op.record.key);
+        encodeLog(e, op.record.seq, op.record.type, op.record.cmd, op.record.key);
         break;
       case "trim":
         e.byte(OP_TRIM);
@@ -198,6 +216,22 @@ function encodeBatchInto(e: ByteWriter, ops: readonly LogOp[]): void {
         assertNever(op);
     }
   }
+}
+
+/** A put op: its code, the key, the value. */
+export function encodePut(e: ByteWriter, key: string, value: Uint8Array): void {
+  e.byte(OP_PUT);
+  e.binary(key);
+  e.bytes(value);
+}
+
+/** A log op: its code, then the record's seq, type, command and key. */
+export function encodeLog(e: ByteWriter, seq: number, type: number, cmd: number, key: string): void {
+  e.byte(OP_LOG);
+  e.varint(seq);
+  e.byte(type);
+  e.byte(cmd);
+  e.binary(key);
 }
 
 /**

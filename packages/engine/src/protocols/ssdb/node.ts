@@ -12,7 +12,7 @@ import type { BootContext, NodeProcess, PeerProbe } from "../../process/contract
 import type { SimDisk } from "../../process/disk.ts";
 import type { ConnId, NodeEffect } from "../../process/effects.ts";
 import type { TraceEvent } from "../../process/trace.ts";
-import { bytesToBinary } from "../../util/bytes.ts";
+import { bytesToBinary, concatBytes } from "../../util/bytes.ts";
 import { CLEANER_PERIOD_MS, DEFAULT_BINLOG_CAPACITY } from "./binlog.ts";
 import { blockBytes, lookupCommand, type CommandHost, type ReplyBlock } from "./commands.ts";
 import { parseSsdbConf, settingsOf, type SsdbSettings } from "./config.ts";
@@ -71,6 +71,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   readonly slaves: SlaveLink[] = [];
   private readonly snapshots: SnapshotRegistry;
   private readonly effects: NodeEffect[] = [];
+  /** Bytes written to one connection since the last other effect (`sendBytes`). */
+  private openSend: { readonly conn: ConnId; readonly parts: Uint8Array[] } | null = null;
   private nextConnId = 1;
   private lastCleanerCheckMs = -Infinity;
   private readonly masterHost: MasterHost;
@@ -91,6 +93,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     this.settings = settingsOf(root, DEFAULT_BINLOG_CAPACITY);
     if (!parsed.ok) this.trace({ kind: "warning", code: "bad-config-file", message: `${options.configFile} line ${parsed.line}: ${parsed.message}; started with the defaults` });
     this.db = new SsdbDatabase(context.disk, { capacity: this.settings.binlogCapacity, binlogEnabled: this.settings.binlogEnabled });
+    this.db.deferDiskWrites = true;
     this.meta = new MetaStore(context.disk);
     this.snapshots = new SnapshotRegistry(this.startMs);
     // Classes rather than closures: a lab fork copies the node's graph as data (lab/fork.ts).
@@ -130,15 +133,44 @@ export class SsdbNode implements NodeProcess<SsdbView> {
 
   /** Queues an effect for the host (for the links' hosts below). */
   emit(effect: NodeEffect): void {
+    this.endSend();
     this.effects.push(effect);
   }
 
+  /**
+   * Queues bytes for a connection. Writes that follow one another on the same connection, with no
+   * other effect between them, leave as one send: a master link flushes after every record, and a
+   * pipeline gets a reply per request, and each of those as a delivery of its own cost the world an
+   * event and the peer a node step per packet. The bytes, their order and their time are the same
+   * (they were all written at this instant); only the pieces the reader is handed are bigger, as
+   * a socket's reader gets what accumulated since its last read.
+   */
+  sendBytes(conn: ConnId, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const open = this.openSend;
+    if (open !== null && open.conn === conn) {
+      open.parts.push(bytes);
+      return;
+    }
+    this.endSend();
+    this.openSend = { conn, parts: [bytes] };
+  }
+
+  /** The send being gathered becomes an effect (before any other effect, and when taken). */
+  private endSend(): void {
+    const open = this.openSend;
+    if (open === null) return;
+    this.openSend = null;
+    this.effects.push({ type: "send", conn: open.conn, bytes: open.parts.length === 1 ? open.parts[0]! : concatBytes(open.parts) });
+  }
+
   trace(event: TraceEvent): void {
-    this.effects.push({ type: "trace", event });
+    this.emit({ type: "trace", event });
     this.changeCount++;
   }
 
   takeEffects(): NodeEffect[] {
+    this.endSend();
     if (this.effects.length === 0) return [];
     return this.effects.splice(0, this.effects.length);
   }
@@ -147,7 +179,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   closeConn(conn: ConnId): void {
     this.masterConns.delete(conn);
     this.clients.delete(conn);
-    this.effects.push({ type: "close", conn });
+    this.emit({ type: "close", conn });
     this.changeCount++;
   }
 
@@ -257,6 +289,9 @@ export class SsdbNode implements NodeProcess<SsdbView> {
       if (!progressed) break;
     }
     this.changeCount++;
+    // Every entry point ends here: the disk holds each commit of this step before anything can
+    // read it (a restart, a fork, a down node's view all come between steps).
+    this.db.syncDisk();
   }
 
   view(): SsdbView {
@@ -347,7 +382,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
       if (command.write) this.changeCount++;
     }
     const bytes = client.redis ? encodeRedisReply(reply, converted) : encodePacket(reply.map(blockBytes));
-    if (bytes.length > 0) this.effects.push({ type: "send", conn: client.conn, bytes });
+    this.sendBytes(client.conn, bytes);
   }
 
   /** `proc_sync140`: the connection becomes a master link (a "backend" thread; `links` no longer counts it). */
@@ -419,7 +454,7 @@ class NodeMasterHost implements MasterHost {
   }
 
   send(conn: ConnId, bytes: Uint8Array): void {
-    this.node.emit({ type: "send", conn, bytes });
+    this.node.sendBytes(conn, bytes);
   }
 
   waitWritable(conn: ConnId): void {
@@ -464,7 +499,7 @@ class NodeSlaveHost implements SlaveHost {
   }
 
   send(conn: ConnId, bytes: Uint8Array): void {
-    this.node.emit({ type: "send", conn, bytes });
+    this.node.sendBytes(conn, bytes);
   }
 
   close(conn: ConnId): void {

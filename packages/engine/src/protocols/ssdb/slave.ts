@@ -303,11 +303,9 @@ export class SlaveLink {
     const value = blocks.length === 2 ? blocks[1]! : null;
     const type = this.logType;
     switch (record.cmd) {
-      case BinlogCommand.KSET: {
-        const key = decodeKvKey(record.key);
-        if (value !== null && key !== null) db.set(key, value, type);
+      case BinlogCommand.KSET:
+        if (value !== null && record.key.length >= 1) db.setEncoded(record.key, value, type);
         break;
-      }
       case BinlogCommand.KDEL: {
         const key = decodeKvKey(record.key);
         if (key !== null) db.delKey(key, type);
