@@ -111,6 +111,8 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   const unsupported: string[] = [];
   const functions: Uint8Array[] = [];
   let selected = 0;
+  // Short strings stay in the file (SizedMap.loadRange): a copy of it that nothing else holds or writes.
+  const file = rdb.slice();
   const store = (dbIndex: number, key: string, value: RedisValue, expireAtMs: number): void => {
     const db = node.keyspace.dbs[dbIndex];
     if (!db) return;
@@ -124,7 +126,7 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
     keys++;
   };
   const summary = readRdb(
-    rdb,
+    file,
     {
       onSelectDb: (dbIndex) => {
         selected = dbIndex;
@@ -132,6 +134,12 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
       // The file says how many keys the db holds: its dict is sized once instead of growing.
       onResizeDb: (size) => node.keyspace.dbs[selected]?.dict.reserve(Math.min(size, rdb.length)),
       onString: store,
+      onShortString: (dbIndex, bytes, keyStart, keyEnd, valueStart, valueEnd) => {
+        const db = node.keyspace.dbs[dbIndex];
+        if (!db) return;
+        db.dict.loadRange(bytes, keyStart, keyEnd, valueStart, valueEnd);
+        keys++;
+      },
       onAggregate: (dbIndex, key, value, expireAtMs) => store(dbIndex, key, valueFromRdb(node.config, value), expireAtMs),
       onUnsupported: (_db, key, typeName) => {
         unsupported.push(`${typeName}:${key}`);

@@ -84,6 +84,13 @@ export interface RdbVisitor {
    * expired are delivered too (a replica keeps them; dropping them is the loader's policy).
    */
   onString?(db: number, key: string, value: Uint8Array, expireAtMs: number): void;
+  /**
+   * When given, a string key without expire whose key is stored as plain bytes and whose value as
+   * plain bytes shorter than 64 (no int or LZF encoding; one length byte, which sits at `keyEnd`
+   * right before the value) comes here instead of `onString`, as places in the input: nothing is
+   * copied or allocated for it. `bytes` is the input `readRdb` was given.
+   */
+  onShortString?(db: number, bytes: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void;
   /** A list, set, sorted set or hash, decoded (the loader picks its in-memory encoding). */
   onAggregate?(db: number, key: string, value: RdbAggregate, expireAtMs: number): void;
   /** A key of a type the lab does not model (streams, modules). Its value has been parsed and skipped. */
@@ -365,6 +372,7 @@ class RdbParser {
           break;
       }
 
+      if (type === TYPE_STRING && expireAtMs === -1 && visitor.onShortString !== undefined && this.shortString()) continue;
       const key = this.readBinary();
       if (type === TYPE_STRING) {
         const value = this.readValue();
@@ -393,6 +401,34 @@ class RdbParser {
       // Expire, LRU and LFU opcodes apply to the next key only.
       expireAtMs = -1;
     }
+  }
+
+  /**
+   * A string key without expire, at its key: hands it to `onShortString` when key and value are
+   * plain and the value shorter than 64 bytes (true), else reads nothing (false).
+   */
+  private shortString(): boolean {
+    const bytes = this.bytes;
+    const start = this.pos;
+    const keyLength = this.lengthOrEncoding();
+    if (this.encoded) {
+      this.pos = start;
+      return false;
+    }
+    this.need(keyLength + 1);
+    const keyStart = this.pos;
+    const keyEnd = keyStart + keyLength;
+    const valueLength = bytes[keyEnd]!;
+    if (valueLength >= 64) {
+      this.pos = start;
+      return false;
+    }
+    this.need(keyLength + 1 + valueLength);
+    this.pos = keyEnd + 1 + valueLength;
+    this.countKey(-1);
+    this.stringKeys++;
+    this.visitor.onShortString!(this.db, bytes, keyStart, keyEnd, keyEnd + 1, keyEnd + 1 + valueLength);
+    return true;
   }
 
   private countKey(expireAtMs: number): void {

@@ -66,6 +66,81 @@ describe("SizedMap as a table", () => {
     }
   });
 
+  it("entries loaded as places in an RDB-like arena act as set ones through lookups, byte sets, deletes, scans, walks and forks", () => {
+    for (const seed of [4, 5, 6]) {
+      const random = generator(seed);
+      // Each entry as an RDB stores a short string: key length, key, value length (one byte), value.
+      const parts: number[] = [9, 9, 9];
+      const places: [number, number, number, number][] = [];
+      for (let i = 0; i < 2000; i++) {
+        // Some keys repeat (the later value wins), some values are too long for one length byte.
+        const key = random(10) === 0 && i > 0 ? `k${random(i)}` : `k${i}${random(4) === 0 ? "\u00e9\u0000" : ""}`;
+        const value = "v".repeat(random(8) === 0 ? 64 + random(40) : random(30));
+        parts.push(key.length);
+        const keyStart = parts.length;
+        for (const c of key) parts.push(c.charCodeAt(0));
+        parts.push(value.length);
+        const valueStart = parts.length;
+        for (const c of value) parts.push(c.charCodeAt(0));
+        places.push([keyStart, keyStart + key.length, valueStart, valueStart + value.length]);
+      }
+      const arena = Uint8Array.from(parts);
+      const map = new SizedMap<Uint8Array>();
+      const order = new Map<string, Uint8Array>();
+      for (const [keyStart, keyEnd, valueStart, valueEnd] of places) {
+        map.loadRange(arena, keyStart, keyEnd, valueStart, valueEnd);
+        let key = "";
+        for (let i = keyStart; i < keyEnd; i++) key += String.fromCharCode(arena[i]!);
+        order.set(key, arena.slice(valueStart, valueEnd));
+      }
+      expect(map.size).toBe(order.size);
+      expect(map.memoryBytes).toBe(counted(order));
+      const loaded = [...order.entries()];
+      // A fork taken before anything looked at the entries: it shares the arena.
+      const fork = map.copyForFork((value) => value);
+      const keys = [...order.keys()];
+      for (let step = 0; step < 6000; step++) {
+        const key = random(5) === 0 ? `new${random(300)}` : keys[random(keys.length)]!;
+        const op = random(100);
+        if (op < 25) {
+          expect(map.get(key)).toEqual(order.get(key));
+        } else if (op < 45) {
+          const text = "w".repeat(random(20));
+          const data = bytes(`..${key}.${text}`);
+          map.setRange(data, 2, 2 + key.length, 3 + key.length, data.length);
+          order.set(key, bytes(text));
+        } else if (op < 60) {
+          const value = bytes("s".repeat(random(5)));
+          map.set(key, value);
+          order.set(key, value);
+        } else if (op < 85) {
+          expect(map.delete(key)).toBe(order.delete(key));
+        } else if (op < 95) {
+          expect(map.has(key)).toBe(order.has(key));
+        } else if (order.size > 0) {
+          const n = random(order.size);
+          expect(map.keyAt(n)).toBe([...order.keys()][n]);
+        }
+        if (step % 1499 === 0) {
+          expect(map.memoryBytes).toBe(counted(order));
+          const found: string[] = [];
+          let cursor = 0;
+          do cursor = map.scan(cursor, 1 + random(50), found);
+          while (cursor !== 0);
+          expect(found).toEqual([...order.keys()]);
+        }
+      }
+      expect([...map.entries()]).toEqual([...order.entries()]);
+      expect(map.memoryBytes).toBe(counted(order));
+      // The fork kept the loaded contents, untouched by the changes above; a checkpoint's view of
+      // its table holds strings and bytes only.
+      const table = fork.tableParts();
+      expect(table.slots.filter((slot) => typeof slot === "number").length).toBe(fork.size);
+      expect([...fork.entries()]).toEqual(loaded);
+      expect(fork.memoryBytes).toBe(counted(new Map(loaded)));
+    }
+  });
+
   it("a SET of the bytes a key already holds keeps its value; other bytes are copied out of the input", () => {
     const map = new SizedMap<Uint8Array>();
     const data = bytes("key:1 abc abd");

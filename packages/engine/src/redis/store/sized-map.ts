@@ -22,6 +22,13 @@
  *
  * The hash is fixed (no seed: the engine takes no randomness but its inputs): murmur3's 32-bit
  * mixing over the key's bytes, four at a time.
+ *
+ * Loaded entries (`loadRange`, an RDB's short strings): an entry may keep its key and value as
+ * places in the loaded file (the dict's `arena`, never written) instead of a string and a byte
+ * array, two numbers in its slots: the key's first byte and the value's (the key ends just before
+ * the value's one-byte length, as an RDB stores a short string after its key). A full sync then
+ * makes no object per key. Such an entry gets its string and bytes the first time anything looks
+ * at it (a lookup that finds it, an iteration, a scan); the arena is let go with the last of them.
  */
 import { bytesToBinary } from "../../util/bytes.ts";
 import { ownBytes } from "./value.ts";
@@ -154,6 +161,10 @@ export class SizedMap<V extends SizedValue> {
   private total = 0;
   /** A duplicate key was loaded (see {@link load}): `total` must be counted again before use. */
   private stale = false;
+  /** The loaded file that entries still in it point into (see the file comment), or null. */
+  private arena: Uint8Array | null = null;
+  /** Entries whose key and value are still places in `arena`. */
+  private inArena = 0;
 
   get size(): number {
     return this.live;
@@ -213,8 +224,8 @@ export class SizedMap<V extends SizedValue> {
     // of one family (key:1, key:2...) differ, so another key costs a byte or two.
     const recent = this.recent;
     if (recent >= 0) {
-      const key = slots[SLOT * recent] as string | undefined;
-      if (key !== undefined && key.length === length) {
+      const key = slots[SLOT * recent];
+      if (typeof key === "string" && key.length === length) {
         let j = length - 1;
         while (j >= 0 && key.charCodeAt(j) === data[start + j]) j--;
         if (j < 0) return recent;
@@ -227,7 +238,14 @@ export class SizedMap<V extends SizedValue> {
       const entry = index[2 * bucket + 1]!;
       if (entry === 0) break;
       if (index[2 * bucket] !== hash) continue;
-      const key = slots[SLOT * (entry - 1)] as string;
+      const key = slots[SLOT * (entry - 1)];
+      if (typeof key !== "string") {
+        if (typeof key === "number" && this.arenaKeyIs(entry - 1, data, start, end)) {
+          this.materialize(entry - 1);
+          return entry - 1;
+        }
+        continue;
+      }
       if (key.length !== length) continue;
       let j = 0;
       while (j < length && key.charCodeAt(j) === data[start + j]) j++;
@@ -252,6 +270,74 @@ export class SizedMap<V extends SizedValue> {
     }
   }
 
+  /**
+   * `load` of the key `arena[keyStart, keyEnd)` and the value `arena[valueStart, valueEnd)`, a short
+   * string in a loaded RDB: `arena` is the whole file, which the dict keeps and nobody writes again;
+   * the key ends just before the value's one-byte length. The entry keeps the two places instead of
+   * a string and bytes (see the file comment). Another layout, or another arena than the one this
+   * dict already points into, is loaded as usual.
+   */
+  loadRange(arena: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    const length = valueEnd - valueStart;
+    if (keyEnd !== valueStart - 1 || arena[keyEnd] !== length || (this.arena !== arena && this.inArena > 0)) {
+      this.load(bytesToBinary(arena, keyStart, keyEnd), ownBytes(arena, valueStart, valueEnd) as V);
+      return;
+    }
+    const i = this.findBytes(arena, keyStart, keyEnd);
+    if (i >= 0) {
+      this.slots[SLOT * i + 1] = ownBytes(arena, valueStart, valueEnd) as V;
+      this.stale = true;
+      return;
+    }
+    this.arena = arena;
+    if (this.used === this.capacity) this.rebuild(slotsFor((this.live + 1) * 1.5));
+    const at = this.used++;
+    const bytes = KEY_OVERHEAD_BYTES + (keyEnd - keyStart) + length;
+    this.slots[SLOT * at] = keyStart;
+    this.slots[SLOT * at + 1] = valueStart;
+    this.slots[SLOT * at + 2] = bytes;
+    this.seqs[at] = this.nextSeq++;
+    this.place(this.index, this.mask, this.missedHash, at + 1);
+    this.live++;
+    this.inArena++;
+    this.total += bytes;
+  }
+
+  /** Whether entry `i`, still in the arena, has the key `data[start, end)`. */
+  private arenaKeyIs(i: number, data: Uint8Array, start: number, end: number): boolean {
+    const arena = this.arena!;
+    const keyStart = this.slots[SLOT * i] as number;
+    const keyEnd = (this.slots[SLOT * i + 1] as number) - 1;
+    if (keyEnd - keyStart !== end - start) return false;
+    for (let j = 0; j < end - start; j++) if (arena[keyStart + j] !== data[start + j]) return false;
+    return true;
+  }
+
+  /** Whether entry `i`, still in the arena, has the key `key`. */
+  private arenaKeyIsString(i: number, key: string): boolean {
+    const arena = this.arena!;
+    const keyStart = this.slots[SLOT * i] as number;
+    const keyEnd = (this.slots[SLOT * i + 1] as number) - 1;
+    if (keyEnd - keyStart !== key.length) return false;
+    for (let j = 0; j < key.length; j++) if (arena[keyStart + j] !== key.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /** Gives entry `i`, still in the arena, its key string and own bytes (`key` when the caller has it). */
+  private materialize(i: number, key?: string): void {
+    const arena = this.arena!;
+    const keyStart = this.slots[SLOT * i] as number;
+    const valueStart = this.slots[SLOT * i + 1] as number;
+    this.slots[SLOT * i] = key ?? bytesToBinary(arena, keyStart, valueStart - 1);
+    this.slots[SLOT * i + 1] = ownBytes(arena, valueStart, valueStart + arena[valueStart - 1]!) as V;
+    if (--this.inArena === 0) this.arena = null;
+  }
+
+  /** Every entry still in the arena gets its string and bytes. */
+  private materializeAll(): void {
+    for (let i = this.head; i < this.used && this.inArena > 0; i++) if (typeof this.slots[SLOT * i] === "number") this.materialize(i);
+  }
+
   /** Room for `count` entries in all without growing (an RDB's RESIZEDB hint). */
   reserve(count: number): void {
     if (count > this.capacity) this.rebuild(slotsFor(count));
@@ -264,9 +350,14 @@ export class SizedMap<V extends SizedValue> {
     for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
       const entry = index[2 * bucket + 1]!;
       if (entry === 0) return false;
-      if (index[2 * bucket] !== hash || this.slots[SLOT * (entry - 1)] !== key) continue;
-      this.unindex(bucket);
+      if (index[2 * bucket] !== hash) continue;
       const i = entry - 1;
+      const found = this.slots[SLOT * i];
+      if (found !== key) {
+        if (typeof found !== "number" || !this.arenaKeyIsString(i, key)) continue;
+        if (--this.inArena === 0) this.arena = null;
+      }
+      this.unindex(bucket);
       this.total -= this.slots[SLOT * i + 2] as number;
       this.slots[SLOT * i] = undefined;
       this.slots[SLOT * i + 1] = undefined;
@@ -293,11 +384,14 @@ export class SizedMap<V extends SizedValue> {
     this.recent = -1;
     this.total = 0;
     this.stale = false;
+    this.arena = null;
+    this.inArena = 0;
   }
 
   /** The `n`th key in iteration order (RANDOMKEY's draw), 0 <= n < size. */
   keyAt(n: number): string {
     if (this.used !== this.live) this.rebuild(this.capacity);
+    if (typeof this.slots[SLOT * n] === "number") this.materialize(n);
     const key = this.slots[SLOT * n] as string | undefined;
     if (key === undefined) throw new RangeError(`no key at ${n}`);
     return key;
@@ -310,6 +404,7 @@ export class SizedMap<V extends SizedValue> {
   scan(cursor: number, count: number, found: string[]): number {
     let i = this.indexFrom(cursor);
     for (let taken = 0; i < this.used && taken < count; i++) {
+      if (typeof this.slots[SLOT * i] === "number") this.materialize(i);
       const key = this.slots[SLOT * i] as string | undefined;
       if (key === undefined) continue;
       found.push(key);
@@ -354,9 +449,12 @@ export class SizedMap<V extends SizedValue> {
     const slots = this.slots.slice();
     for (let i = SLOT * this.head + 1; i < SLOT * this.used; i += SLOT) {
       const value = slots[i];
-      if (value !== undefined && !(value instanceof Uint8Array)) slots[i] = copyOf(value);
+      if (typeof value === "object" && !(value instanceof Uint8Array)) slots[i] = copyOf(value);
     }
     copy.slots = slots;
+    // Entries still in the arena stay there in the copy too (nobody writes it).
+    copy.arena = this.arena;
+    copy.inArena = this.inArena;
     if (this.capacity > 0) {
       copy.seqs = this.seqs.slice();
       copy.index = this.index.slice();
@@ -377,6 +475,8 @@ export class SizedMap<V extends SizedValue> {
    */
   tableParts(): SizedMapParts<V> {
     if (this.stale) this.recount();
+    // A checkpoint compares a replica's slots with its master's: entries get their strings and bytes.
+    this.materializeAll();
     const { slots, seqs, index, mask, capacity, used, live, head, nextSeq, total } = this;
     return { slots, seqs, index, mask, capacity, used, live, head, nextSeq, total };
   }
@@ -426,6 +526,7 @@ export class SizedMap<V extends SizedValue> {
     }
     walk.next = i + 1;
     walk.seq = this.seqs[i]!;
+    if (typeof this.slots[SLOT * i] === "number") this.materialize(i);
     return i;
   }
 
@@ -435,7 +536,13 @@ export class SizedMap<V extends SizedValue> {
     for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
       const entry = index[2 * bucket + 1]!;
       if (entry === 0) return -1;
-      if (index[2 * bucket] === hash && this.slots[SLOT * (entry - 1)] === key) return entry - 1;
+      if (index[2 * bucket] !== hash) continue;
+      const found = this.slots[SLOT * (entry - 1)];
+      if (found === key) return entry - 1;
+      if (typeof found === "number" && this.arenaKeyIsString(entry - 1, key)) {
+        this.materialize(entry - 1, key);
+        return entry - 1;
+      }
     }
   }
 
@@ -539,9 +646,11 @@ export class SizedMap<V extends SizedValue> {
   private recount(): void {
     let total = 0;
     for (let i = this.head; i < this.used; i++) {
-      const key = this.slots[SLOT * i] as string | undefined;
+      const key = this.slots[SLOT * i] as string | number | undefined;
       if (key === undefined) continue;
-      const bytes = countOf(key, this.slots[SLOT * i + 1] as V);
+      const value = this.slots[SLOT * i + 1] as V | number;
+      const bytes =
+        typeof key === "number" ? KEY_OVERHEAD_BYTES + ((value as number) - 1 - key) + this.arena![(value as number) - 1]! : countOf(key, value as V);
       this.slots[SLOT * i + 2] = bytes;
       total += bytes;
     }
