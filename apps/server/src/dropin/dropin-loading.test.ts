@@ -7,10 +7,10 @@
  * Without redis-server installed these tests fail; they never skip.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
+import { haveRedisTools, scratchDir, waitFor } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
 import type { Reply } from "@replica-lab/engine";
-import { answer, type Launcher, launcher, logTexts, stopServers } from "./launcher-process.ts";
+import { answer, logTexts, TestServers, type TestServer } from "./launcher-process.ts";
 
 function requireRedisServer(): void {
   if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
@@ -22,11 +22,6 @@ const CONFIG = `${Object.entries(SETTINGS)
   .map(([name, value]) => `${name} ${value}`)
   .join("\n")}\nsave ""\nloglevel notice\n`;
 const LOAD_MS = 60_000;
-
-interface Server {
-  readonly port: number;
-  readonly log: string;
-}
 
 /** A bulk string item of an array reply, as text. */
 function bulkText(reply: Reply | undefined): string {
@@ -50,23 +45,12 @@ function loadLines(log: string): string[] {
 
 describe("a replica loading its master's RDB, launcher processes against real redis-server", () => {
   const scratch = scratchDir("dropin-loading-");
-  const launchers: Launcher[] = [];
-  const reals: RedisServerProcess[] = [];
+  const servers = new TestServers(scratch.dir, CONFIG, SETTINGS);
   afterAll(async () => {
-    await stopServers(launchers, reals);
+    await servers.stop();
     scratch.remove();
   });
-
-  async function start(kind: "lab" | "real", name: string): Promise<Server> {
-    if (kind === "lab") {
-      const node = await launcher(scratch.dir, `lab-${name}`, CONFIG);
-      launchers.push(node);
-      return { port: node.port, log: node.logPath };
-    }
-    const real = await RedisServerProcess.start(scratch.dir, `real-${name}`, SETTINGS);
-    reals.push(real);
-    return { port: real.port, log: `${real.dir}/log` };
-  }
+  const start = (kind: "lab" | "real", name: string): Promise<TestServer> => servers.start(kind, name);
 
   /** Starts a master and a replica of a kind, runs `steps` on clients of both, and adds the replica's loading log lines. */
   async function onPair(

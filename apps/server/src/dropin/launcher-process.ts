@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, waitFor } from "../testing/helpers.ts";
+import { freePort, RedisServerProcess, waitFor } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../bin/replica-lab-server");
@@ -121,4 +121,44 @@ export async function answer(client: RespClient, ...args: (string | number)[]): 
 export async function stopServers(launchers: readonly Launcher[], reals: readonly { kill(): Promise<void> }[]): Promise<void> {
   for (const node of launchers) await node.kill();
   for (const real of reals) await real.kill();
+}
+
+/** A launcher or a real redis-server, as the live tests drive both: its port, its log, signals by PID. */
+export interface TestServer {
+  readonly port: number;
+  readonly log: string;
+  /** SIGSTOP / SIGCONT. */
+  signal(name: "SIGSTOP" | "SIGCONT"): void;
+  /** SIGKILL, and the exit awaited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * The servers of a live test file: launchers started with `configText`, real redis-servers with the
+ * same `settings`, each in its own directory under `root`; `stop` kills them all.
+ */
+export class TestServers {
+  private readonly launchers: Launcher[] = [];
+  private readonly reals: RedisServerProcess[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly configText: string,
+    private readonly settings: Record<string, string>,
+  ) {}
+
+  async start(kind: "lab" | "real", name: string): Promise<TestServer> {
+    if (kind === "lab") {
+      const node = await launcher(this.root, `lab-${name}`, this.configText);
+      this.launchers.push(node);
+      return { port: node.port, log: node.logPath, signal: (signal) => node.signal(signal), kill: () => node.kill() };
+    }
+    const real = await RedisServerProcess.start(this.root, `real-${name}`, this.settings);
+    this.reals.push(real);
+    return { port: real.port, log: `${real.dir}/log`, signal: (signal) => (signal === "SIGSTOP" ? real.pause() : real.resume()), kill: () => real.kill() };
+  }
+
+  stop(): Promise<void> {
+    return stopServers(this.launchers, this.reals);
+  }
 }

@@ -66,6 +66,19 @@ function replicaName(peer: string): string {
   return peer.startsWith("replica ") ? peer.slice("replica ".length) : peer;
 }
 
+/**
+ * The RDB child's and its pipe's lines (rdbPipeReadHandler, backgroundSaveDoneHandler,
+ * updateSlavesWaitingBgsave), worded by the engine as redis words them, at redis's levels.
+ */
+const RDB_CHILD_LEVELS: Readonly<Record<string, LogLevel>> = {
+  "rdb-pipe-done": "warning",
+  "rdb-pipe-dropped": "warning",
+  "rdb-child-done": "notice",
+  "rdb-child-killed": "warning",
+  "rdb-child-failed-sync": "warning",
+  "rdb-streamed": "notice",
+};
+
 /** The lines a redis-server 7.0.15 logs where the engine traced `event`, then the engine's account. */
 export function traceLines(event: TraceEvent): LogLine[] {
   const lines = redisLines(event);
@@ -77,7 +90,7 @@ export function traceLines(event: TraceEvent): LogLine[] {
 }
 
 /** Warnings the engine words as redis's log line (the line is written as is, with no account after it). */
-const REDIS_WORDED = new Set(["replica-generated-reply", "replica-error-reply", "psync-wrong-offset"]);
+const REDIS_WORDED = new Set(["replica-generated-reply", "replica-error-reply", "psync-wrong-offset", ...Object.keys(RDB_CHILD_LEVELS)]);
 
 function notice(text: string): LogLine {
   return { level: "notice", text };
@@ -101,11 +114,8 @@ function redisLines(event: TraceEvent): LogLine[] {
     case "psync-request":
       return [event.replid === "?" ? notice("Partial resynchronization not possible (no cached master)") : notice(`Trying a partial resynchronization (request ${event.replid}:${event.offset}).`)];
     case "rdb":
-      if (event.side === "master") {
-        return event.mode === "diskless"
-          ? [notice("Starting BGSAVE for SYNC with target: replicas sockets"), notice(`Background RDB transfer started by pid ${process.pid}`)]
-          : [notice("Starting BGSAVE for SYNC with target: disk"), notice(`Background saving started by pid ${process.pid}`)];
-      }
+      // replicaPutOnline: the RDB is out (diskless: the child was collected; disk: the file sent).
+      if (event.side === "master") return [notice(`Synchronization with replica ${replicaName(event.peer)} succeeded`)];
       // A load that took time logged its first lines when it began (a `link` event with `load`).
       if (event.load !== undefined) {
         return [
@@ -122,11 +132,11 @@ function redisLines(event: TraceEvent): LogLine[] {
         notice("MASTER <-> REPLICA sync: Finished with success"),
       ];
     case "replica-state":
-      return event.state === "online" ? [notice(`Synchronization with replica ${replicaName(event.peer)} succeeded`)] : [];
+      return [];
     case "disconnect":
       return event.side === "master" ? [warning(`Connection with replica ${replicaName(event.peer)} lost.`)] : [warning("Connection with master lost."), notice("Caching the disconnected master state.")];
     case "timeout":
-      if (event.side === "master") return [warning(`Disconnecting timedout replica (streaming sync): ${replicaName(event.peer)}`)];
+      if (event.side === "master") return [warning(`Disconnecting timedout replica (${event.message.includes("during its full sync") ? "full" : "streaming"} sync): ${replicaName(event.peer)}`)];
       if (event.message.startsWith("timeout connecting")) return [warning("Timeout connecting to the MASTER...")];
       if (event.message.startsWith("timeout receiving")) return [warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")];
       return [warning("MASTER timeout: no data nor PING received...")];
@@ -154,6 +164,12 @@ function redisLines(event: TraceEvent): LogLine[] {
       return [];
     case "warning":
       if (event.code === "master-command-failed") return criticalLine(event.message);
+      if (event.code === "rdb-child-started") {
+        return event.message.includes("(replicas sockets)")
+          ? [notice("Starting BGSAVE for SYNC with target: replicas sockets"), notice(`Background RDB transfer started by pid ${process.pid}`)]
+          : [notice("Starting BGSAVE for SYNC with target: disk"), notice(`Background saving started by pid ${process.pid}`)];
+      }
+      if (Object.hasOwn(RDB_CHILD_LEVELS, event.code)) return [{ level: RDB_CHILD_LEVELS[event.code]!, text: event.message }];
       if (event.code === "psync-wrong-offset") return [notice(event.message.replace(/ but with a wrong offset$/, "")), warning(event.message)];
       return REDIS_WORDED.has(event.code) ? [warning(event.message)] : [];
     case "propagation":

@@ -94,6 +94,10 @@ export interface RedisReplication<V extends ProcessViewCommon = ProcessViewCommo
   feedPlainSetRun?(data: Uint8Array, start: number, end: number): number;
   /** An RDB child for replication is running (INFO persistence rdb_bgsave_in_progress). */
   rdbChildInProgress?(): boolean;
+  /** serverCron's checkChildrenDone: collect an RDB child that ended. */
+  childCron?(): void;
+  /** killRDBChild (FLUSHALL): the RDB child, if any, is signalled. */
+  killRdbChild?(): void;
   /** min-replicas-to-write is configured and not met. */
   minReplicasNotMet(): boolean;
 

@@ -1228,6 +1228,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       if (!this.isReplica) this.activeExpireCycle();
       else if (this.activeExpireEnabled && this.replicaKeysWithExpire.size > 0) this.expireReplicaKeys();
     }
+    // checkChildrenDone comes before the save points and replicationCron, as in serverCron.
+    this.replication.childCron?.();
     checkSavePoints(this);
     // run_with_period(1000) with hz 10: every tenth serverCron, starting with the first.
     if (this.cronLoops % 10 === 0) this.replicationCron();

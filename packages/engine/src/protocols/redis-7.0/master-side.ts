@@ -9,6 +9,8 @@
  * - PS-2 A full sync creates the backlog (and a fresh replid) when it is the only replica and none exists.
  * - PS-3 `+FULLRESYNC` carries the offset at fork time; diskless forks wait repl-diskless-sync-delay.
  * - PS-4 After a diskless transfer nothing is streamed until the replica's first REPLCONF ACK.
+ * - PS-9 A diskless transfer is an RDB child writing through a pipe to the replicas' sockets: it
+ *   lasts until the slowest replica still up took the RDB, and is collected at the next serverCron.
  * - ST-1 Only a top-level master produces stream bytes; SELECT precedes a command whose db differs.
  */
 import { writeSimple, writeInteger } from "../../redis/resp/encode.ts";
@@ -28,7 +30,10 @@ const GETACK_ARGV = [asciiBytes("REPLCONF"), asciiBytes("GETACK"), asciiBytes("*
 const NEWLINE = asciiBytes("\n");
 const NOTHING = { bytes: new Uint8Array(0), more: false } as const;
 
-/** An RDB child made slow by rdb-key-save-delay; one for sockets streams what it has written. */
+/**
+ * An RDB child: one for replicas' sockets (every diskless full sync) streams what it writes through
+ * the pipe to them; one for disk exists only while rdb-key-save-delay makes it slow.
+ */
 interface RdbChild {
   readonly startMs: number;
   readonly doneAtMs: number;
@@ -36,9 +41,22 @@ interface RdbChild {
   readonly offset: number;
   readonly keys: number;
   readonly socketTarget: boolean;
-  /** Sockets only: the EOF mark sent, the RDB bytes sent so far, and when to send more. */
-  readonly stream: { readonly mark: string; sentBytes: number; readonly stepMs: number; nextMs: number } | null;
+  /**
+   * Sockets only: the EOF mark, the RDB bytes written so far, when to write more, and whether the
+   * whole RDB and its end mark are written.
+   */
+  readonly stream: { readonly mark: string; sentBytes: number; readonly stepMs: number; nextMs: number; complete: boolean } | null;
+  /** Sockets only: the replicas the pipe's bytes go to (rdb_pipe_conns); one freed leaves it. */
+  readonly conns: Set<Client>;
+  /**
+   * How the child ends, noticed at the next serverCron (checkChildrenDone): "pipe-done" once the
+   * parent read the pipe's end (every byte taken by the sockets still up), "killed" by killRDBChild.
+   */
+  ending: "pipe-done" | "killed" | null;
 }
+
+/** The signal killRDBChild sends (SIGUSR1), as the exit handler reports it. */
+const SIGUSR1 = 10;
 
 export class MasterSide {
   /** Attached replicas in attach order (redis: server.slaves). */
@@ -259,16 +277,25 @@ export class MasterSide {
       if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${offset}`);
       // The replica gets everything fed after the fork; its reader holds that place.
       link.reader = this.repl.backlog!.openReaderAtNextFeed();
-      if (slow) node.markOutput(client);
-      else this.sendRdb(client, rdb, socketTarget, keys);
+      if (socketTarget || slow) node.markOutput(client);
+      else this.sendRdb(client, rdb, keys);
     }
-    if (slow) {
-      // A child for sockets streams as it writes: the EOF line now, then the RDB as its keys are
-      // written (a replica loading from the socket loads it as it comes), the mark at the end.
-      const stream = socketTarget ? { mark: node.prng.hex(40), sentBytes: 0, stepMs: Math.min(1000, Math.max(10, delayUs / 1000)), nextMs: node.nowMs } : null;
-      if (stream) for (const client of waiting) client.out.ascii(`$EOF:${stream.mark}\r\n`);
-      this.rdbChild = { startMs: node.nowMs, doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget, stream };
-      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (${socketTarget ? "replicas sockets" : "disk"}); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s` });
+    if (socketTarget) {
+      // rdbSaveToSlavesSockets: the child writes `$EOF:<mark>` and the RDB into a pipe (as its keys
+      // are written when rdb-key-save-delay slows it), the parent passes each piece on to every
+      // replica's socket and reads the next only once all of them took it; the mark ends it.
+      const mark = node.prng.hex(40);
+      const stream = { mark, sentBytes: 0, stepMs: Math.min(1000, Math.max(10, delayUs / 1000)), nextMs: node.nowMs, complete: false };
+      for (const client of waiting) client.out.ascii(`$EOF:${mark}\r\n`);
+      const doneAtMs = slow ? node.nowMs + (keys * delayUs) / 1000 : node.nowMs;
+      this.rdbChild = { startMs: node.nowMs, doneAtMs, rdb, offset, keys, socketTarget, stream, conns: new Set(waiting), ending: null };
+      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (replicas sockets): it streams ${keys} keys (${rdb.length} bytes) through a pipe to ${waiting.length} replica(s)${slow ? `; rdb-key-save-delay ${delayUs} us per key makes it take ${(keys * delayUs) / 1e6} s` : ""}` });
+      this.streamRdbChild(this.rdbChild, stream, true);
+    } else if (slow) {
+      this.rdbChild = { startMs: node.nowMs, doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget, stream: null, conns: new Set(), ending: null };
+      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (disk); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s` });
+    } else {
+      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (disk): it saved ${keys} keys (${rdb.length} bytes) at once` });
     }
     this.refreshGoodReplicas();
   }
@@ -278,42 +305,136 @@ export class MasterSide {
     return this.rdbChild !== null;
   }
 
-  /** When the running RDB child next sends bytes or is done (Infinity: none). */
+  /** When the running RDB child next writes bytes or is done (Infinity: none, or it waits for the sockets). */
   rdbChildDoneMs(): number {
     const child = this.rdbChild;
-    if (child === null) return Infinity;
-    return child.stream ? Math.min(child.doneAtMs, child.stream.nextMs) : child.doneAtMs;
+    if (child === null || child.ending !== null) return Infinity;
+    if (!child.stream) return child.doneAtMs;
+    // A child whose last piece a socket has not taken yet waits for the writes, not for time.
+    if (child.stream.complete || this.pipeBlocked(child)) return Infinity;
+    return child.stream.nextMs;
   }
 
-  /** The slow child is done: every replica waiting for it gets the RDB (updateSlavesWaitingBgsave). */
+  /** Some replica's socket still holds part of the last piece (rdb_pipe_numconns_writing > 0). */
+  private pipeBlocked(child: RdbChild): boolean {
+    for (const client of child.conns) if (client.out.length > 0) return true;
+    return false;
+  }
+
+  /** Timers: a slow disk child is done, or a socket child writes its next bytes. */
   finishRdbChild(): void {
     const node = this.node;
     const child = this.rdbChild;
-    if (child === null) return;
-    if (node.nowMs < child.doneAtMs) {
-      if (child.stream && node.nowMs >= child.stream.nextMs) this.streamRdbChild(child, child.stream);
+    if (child === null || child.ending !== null) return;
+    if (child.stream) {
+      if (!child.stream.complete && node.nowMs >= child.stream.nextMs) this.streamRdbChild(child, child.stream, false);
       return;
     }
+    if (node.nowMs < child.doneAtMs) return;
     this.rdbChild = null;
-    if (!child.socketTarget) node.disk.write(node.config.dbfilename, child.rdb);
+    node.disk.write(node.config.dbfilename, child.rdb);
     for (const client of [...this.replicas]) {
       if (linkOf(client).state !== "wait_bgsave_end") continue;
-      if (child.stream) client.out.adopt(child.rdb.subarray(child.stream.sentBytes));
-      this.sendRdb(client, child.rdb, child.socketTarget, child.keys, child.stream?.mark ?? null);
+      this.sendRdb(client, child.rdb, child.keys);
     }
     this.refreshGoodReplicas();
   }
 
-  /** A streaming child's bytes so far (in proportion to its time: its keys are written one delay apart). */
-  private streamRdbChild(child: RdbChild, stream: NonNullable<RdbChild["stream"]>): void {
+  /**
+   * The socket child's bytes so far (in proportion to its time: its keys are written one delay
+   * apart). The parent reads the pipe only while no replica's socket still holds a piece it has
+   * not taken, so the child waits meanwhile (`force`: the first piece, at the fork).
+   */
+  private streamRdbChild(child: RdbChild, stream: NonNullable<RdbChild["stream"]>, force: boolean): void {
     const node = this.node;
-    const written = Math.floor((child.rdb.length * (node.nowMs - child.startMs)) / (child.doneAtMs - child.startMs));
+    if (!force && this.pipeBlocked(child)) return;
+    const span = child.doneAtMs - child.startMs;
+    const written = span <= 0 || node.nowMs >= child.doneAtMs ? child.rdb.length : Math.floor((child.rdb.length * (node.nowMs - child.startMs)) / span);
     if (written > stream.sentBytes) {
       const piece = child.rdb.subarray(stream.sentBytes, written);
-      for (const client of this.replicas) if (linkOf(client).state === "wait_bgsave_end") node.sendLarge(client, piece);
+      for (const client of child.conns) node.sendLarge(client, piece);
       stream.sentBytes = written;
     }
+    if (stream.sentBytes === child.rdb.length) {
+      for (const client of child.conns) {
+        client.out.ascii(stream.mark);
+        node.markOutput(client);
+      }
+      stream.complete = true;
+    }
     stream.nextMs = node.nowMs + stream.stepMs;
+  }
+
+  /**
+   * After the writes of a step (beforeSleep): each pipe replica's last partial write
+   * (repl_last_partial_write: when its socket last took part of a piece, 0 once it took all),
+   * a waiting child's next piece, and the end of the pipe once the child wrote everything and
+   * every socket still up took it (rdbPipeReadHandler's EOF).
+   */
+  afterPipeWrites(): void {
+    const node = this.node;
+    const child = this.rdbChild;
+    if (child === null || !child.stream || child.ending !== null) return;
+    let pending = false;
+    for (const client of child.conns) {
+      const link = linkOf(client);
+      const left = client.out.length;
+      if (left === 0) link.lastPartialWriteMs = 0;
+      else if (left !== link.pipeBytesLeft || link.lastPartialWriteMs === 0) link.lastPartialWriteMs = node.nowMs;
+      link.pipeBytesLeft = left;
+      if (left > 0) pending = true;
+    }
+    if (pending) return;
+    const stream = child.stream;
+    if (!stream.complete) {
+      if (node.nowMs >= stream.nextMs) this.streamRdbChild(child, stream, false);
+      return;
+    }
+    child.ending = "pipe-done";
+    node.trace({ kind: "warning", code: "rdb-pipe-done", message: `Diskless rdb transfer, done reading from pipe, ${child.conns.size} replicas still up.` });
+  }
+
+  /**
+   * checkChildrenDone (every serverCron, and on an ACK from a replica waiting for the child): a
+   * socket child that ended is collected. One that finished puts its replicas online, waiting for
+   * their first ACK to start the stream (updateSlavesWaitingBgsave); one killed fails the replicas
+   * still waiting for it.
+   */
+  collectRdbChild(): void {
+    const node = this.node;
+    const child = this.rdbChild;
+    if (child === null || child.ending === null) return;
+    this.rdbChild = null;
+    const ok = child.ending === "pipe-done";
+    const killedText = child.stream ? `Background transfer terminated by signal ${SIGUSR1}` : `Background saving terminated by signal ${SIGUSR1}`;
+    node.trace(ok ? { kind: "warning", code: "rdb-child-done", message: "Background RDB transfer terminated with success" } : { kind: "warning", code: "rdb-child-killed", message: killedText });
+    for (const client of [...this.replicas]) {
+      const link = linkOf(client);
+      if (link.state !== "wait_bgsave_end") continue;
+      if (!ok) {
+        node.trace({ kind: "warning", code: "rdb-child-failed-sync", message: "SYNC failed. BGSAVE child returned an error" });
+        node.closeClient(client);
+        continue;
+      }
+      node.trace({ kind: "warning", code: "rdb-streamed", message: `Streamed RDB transfer with replica ${this.peerName(client)} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming` });
+      this.putOnline(client, child.rdb, true, child.keys);
+    }
+    this.refreshGoodReplicas();
+  }
+
+  /**
+   * killRDBChild (FLUSHALL): the child is signalled and collected at the next serverCron, where
+   * the replicas still waiting for its RDB fail.
+   */
+  killRdbChild(): void {
+    const child = this.rdbChild;
+    if (child === null || child.ending !== null) return;
+    child.ending = "killed";
+    // The dead child's end of the pipe is closed: unless a socket still holds a piece (the parent
+    // then does not read), the parent's next read is the pipe's end, before the child is collected.
+    if (child.stream && !this.pipeBlocked(child)) {
+      this.node.trace({ kind: "warning", code: "rdb-pipe-done", message: `Diskless rdb transfer, done reading from pipe, ${child.conns.size} replicas still up.` });
+    }
   }
 
   /**
@@ -335,16 +456,20 @@ export class MasterSide {
   }
 
   /**
-   * The RDB goes out as its own write (no copy through the output buffer: it can be large); the
-   * replica is online once it is queued.
+   * The RDB from disk goes out as its own write (no copy through the output buffer: it can be
+   * large); the replica is online once it is queued.
    */
-  private sendRdb(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number, streamedMark: string | null = null): void {
+  private sendRdb(client: Client, rdb: Uint8Array, keys: number): void {
+    sendSyncPayload(this.node, client, rdb, false);
+    this.putOnline(client, rdb, false, keys);
+  }
+
+  /** replicaPutOnline: the RDB is out; after a diskless one, the stream starts at the first ACK. */
+  private putOnline(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number): void {
     const node = this.node;
     const link = linkOf(client);
-    // A streamed RDB is out already but for its end mark.
-    if (streamedMark !== null) client.out.ascii(streamedMark);
-    else sendSyncPayload(node, client, rdb, socketTarget);
     link.state = "online";
+    link.lastPartialWriteMs = 0;
     // Diskless: the stream starts once the replica's first ACK says it loaded the payload.
     if (socketTarget) link.startStreamOnAck = true;
     link.ackTimeMs = node.nowMs;
@@ -418,6 +543,8 @@ export class MasterSide {
     const link = linkOf(client);
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTimeMs = node.nowMs;
+    // The ACK may come before the cron noticed the child's end: look now (checkChildrenDone).
+    if (link.state === "wait_bgsave_end") this.collectRdbChild();
     if (link.startStreamOnAck && link.state === "online") {
       // PS-4: the replica found the end of the RDB; now it gets the stream kept for it.
       link.startStreamOnAck = false;
@@ -439,11 +566,21 @@ export class MasterSide {
       link.reader.close();
       link.reader = null;
     }
-    // The last replica waiting for a child's RDB is gone: a child for replicas' sockets is killed,
-    // and so is one writing to disk when no save points make its file worth having.
     const child = this.rdbChild;
-    if (child !== null && link.state === "wait_bgsave_end" && !this.replicas.some((c) => linkOf(c).state === "wait_bgsave_end")) {
-      if (child.socketTarget || this.node.config.save.trim() === "") this.rdbChild = null;
+    if (child !== null && child.stream && child.conns.delete(client) && child.conns.size === 0 && child.ending === null) {
+      // The pipe's next read finds no replica left (rdbPipeReadHandler), unless the child had
+      // written everything and this socket had taken it: then the read is the pipe's end.
+      if (child.stream.complete && client.out.length === 0) {
+        child.ending = "pipe-done";
+        this.node.trace({ kind: "warning", code: "rdb-pipe-done", message: "Diskless rdb transfer, done reading from pipe, 0 replicas still up." });
+      } else {
+        this.node.trace({ kind: "warning", code: "rdb-pipe-dropped", message: "Diskless rdb transfer, last replica dropped, killing fork child." });
+        child.ending = "killed";
+      }
+    } else if (child !== null && !child.stream && link.state === "wait_bgsave_end" && this.node.config.save.trim() === "" && !this.replicas.some((c) => linkOf(c).state === "wait_bgsave_end")) {
+      // The last replica waiting for a disk child's RDB is gone and no save points make its file
+      // worth having: the child is killed.
+      this.rdbChild = null;
     }
     if (this.replicas.length === 0) this.noReplicasSinceMs = this.node.nowMs;
     this.refreshGoodReplicas();
@@ -475,8 +612,15 @@ export class MasterSide {
         node.markOutput(client);
       }
     }
+    const pipe = this.rdbChild?.stream ? this.rdbChild : null;
     for (const client of [...this.replicas]) {
       const link = linkOf(client);
+      // Only a diskless transfer can stall on one replica (a disk child is not fed by the sockets).
+      if (pipe !== null && link.state === "wait_bgsave_end" && link.lastPartialWriteMs !== 0 && node.unixSec() - node.unixSecAt(link.lastPartialWriteMs) > node.config["repl-timeout"]) {
+        node.trace({ kind: "timeout", side: "master", peer: this.peerName(client), message: `disconnecting timed out replica ${this.peerName(client)} during its full sync: its socket took no RDB bytes for more than repl-timeout (${node.config["repl-timeout"]} s)` });
+        node.closeClient(client);
+        continue;
+      }
       if (link.state !== "online" || link.preSync) continue;
       // Whole seconds, as redis compares server.unixtime with repl_ack_time.
       if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"]) {

@@ -18,6 +18,12 @@ export class ReplicaLink {
   reader: BacklogReader | null = null;
   /** Diskless transfer done: stream starts at the replica's first ACK. */
   startStreamOnAck = false;
+  /**
+   * Diskless transfer: when the socket last took part of a piece of the RDB pipe and left the rest
+   * (repl_last_partial_write; 0 when it holds nothing), and how much it held then.
+   */
+  lastPartialWriteMs = 0;
+  pipeBytesLeft = 0;
   /** Attached with the old SYNC command: no +FULLRESYNC, no ACK timeouts. */
   readonly preSync: boolean;
 

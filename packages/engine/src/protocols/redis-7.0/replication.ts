@@ -99,8 +99,17 @@ export class Psync2Replication extends TwoSidedReplication<MasterSide, ReplicaSi
   }
 
   afterClientWrites(): void {
+    this.masterSide.afterPipeWrites();
     // As in redis's beforeSleep: replicas are written to first, then the backlog is trimmed.
     if (this.backlog) this.backlog.trim();
+  }
+
+  childCron(): void {
+    this.masterSide.collectRdbChild();
+  }
+
+  killRdbChild(): void {
+    this.masterSide.killRdbChild();
   }
 
   replicaOutput(client: Client, maxBytes: number): { readonly bytes: Uint8Array; readonly more: boolean } {

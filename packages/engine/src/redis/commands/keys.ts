@@ -78,6 +78,8 @@ function flushallCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (!flushOption(node, c, argv)) return;
   node.dirty += node.keyspace.totalKeys;
   node.keyspace.flushAll();
+  // flushAllDataAndResetRDB: an RDB child's snapshot is of data that is gone.
+  node.replication.killRdbChild?.();
   node.dirty++;
   writeSimple(c.out, "OK");
 }
