@@ -154,6 +154,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   readonly errorStats = new Map<string, number>();
   private errorsCountedUpTo = 0;
   private plainSetStat: CommandStat | undefined;
+  /** The command a fast path of fast-writes.ts counted last, and its counters (a pipeline repeats one). */
+  private fastStatSpec: CommandSpec | null = null;
+  private fastStat: CommandStat | undefined;
   /**
    * Fast-path SETs of one client, applied and answered but not yet in the replication stream:
    * `runData[runStart, runEnd)` of its input, fed as one piece before anything else is (another
@@ -748,7 +751,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** call()'s counting for a command run by a fast path other than SET's (fast-writes.ts). */
   countFastCommand(client: Client, spec: CommandSpec): void {
     this.stats.totalCommandsProcessed++;
-    this.commandStat(spec, null).calls++;
+    if (spec !== this.fastStatSpec) {
+      this.fastStatSpec = spec;
+      this.fastStat = this.commandStat(spec, null);
+    }
+    this.fastStat!.calls++;
     client.lastCommand = spec.name;
   }
 
@@ -939,6 +946,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.commandStats.clear();
     this.statBySpec.clear();
     this.plainSetStat = undefined;
+    this.fastStatSpec = null;
+    this.fastStat = undefined;
   }
 
   /** `function|flush` for a subcommand in a command's subcommand table, the name otherwise. */

@@ -83,9 +83,10 @@ function fastSpecOf(node: RedisNode, data: Uint8Array, b: Int32Array, count: num
 /** Runs the write on the client's db; -1 when the key holds another type (nothing changed). */
 function apply(node: RedisNode, client: Client, spec: CommandSpec, data: Uint8Array, b: Int32Array, count: number): number {
   const db = node.keyspace.dbs[client.db]!;
-  const key = recentKey.of(data, b[2]!, b[2]! + b[3]!);
+  const view = client.parser.dataView;
+  const key = recentKey.of(data, view, b[2]!, b[2]! + b[3]!);
   if (spec.name === "zadd") return zaddFromBounds(node, db, key, data, b, count);
-  return spec.name === "hset" ? hsetFromBounds(node, db, key, data, b, count) : pushFromBounds(node, db, key, data, b, count, spec.name === "lpush");
+  return spec.name === "hset" ? hsetFromBounds(node, db, key, data, view, b, count) : pushFromBounds(node, db, key, data, b, count, spec.name === "lpush");
 }
 
 /** From a normal client (processInput): true when the request was run, answered and propagated here. */

@@ -56,20 +56,21 @@ const recentField = new RecentString();
 
 /**
  * HSET `key field value...` as a fast path runs it (see fast-writes.ts), from the request's bytes:
- * `b` holds (start, length) pairs of its `count` arguments in `data` (an even count). The same
- * effect as hsetCommand once the caller made sure no rule of the full path applies (no TTL or
- * watcher in the db). Returns how many fields were new, or -1 when the key holds another type.
+ * `b` holds (start, length) pairs of its `count` arguments in `data` (an even count), `view` is
+ * the parser's DataView of `data`. The same effect as hsetCommand once the caller made sure no
+ * rule of the full path applies (no TTL or watcher in the db). Returns how many fields were new,
+ * or -1 when the key holds another type.
  */
-export function hsetFromBounds(node: RedisNode, db: Database, key: string, data: Uint8Array, b: Int32Array, count: number): number {
+export function hsetFromBounds(node: RedisNode, db: Database, key: string, data: Uint8Array, view: DataView, b: Int32Array, count: number): number {
   const value = db.get(key);
   let hash: HashValue;
-  if (value === undefined) hash = new HashValue();
-  else if (value instanceof Uint8Array || value.type !== "hash") return -1;
-  else hash = value;
+  if (value instanceof HashValue) hash = value;
+  else if (value === undefined) hash = new HashValue();
+  else return -1;
   let created = 0;
   let changed = value === undefined;
   for (let i = 2; i < count; i += 2) {
-    const field = recentField.of(data, b[2 * i]!, b[2 * i]! + b[2 * i + 1]!);
+    const field = recentField.of(data, view, b[2 * i]!, b[2 * i]! + b[2 * i + 1]!);
     const start = b[2 * i + 2]!;
     const end = start + b[2 * i + 3]!;
     // The same bytes again, with no conversion due: the stored value stays (values are never

@@ -233,4 +233,52 @@ describe("RequestParser behaviour", () => {
     expect(parser.next()).toEqual({ kind: "incomplete" });
     expect(parser.bufferedLength).toBe(12);
   });
+
+  it("RESP-22: nextBounds (the hot loops' word-at-a-time scan) finds what the state machine finds, or leaves the request to it", () => {
+    // Headers of every width the scan reads in one piece or digit by digit, and near misses of each.
+    const headers = ["*1", "*2", "*9", "*10", "*01", "*0", "*-1", "*a", "*3x"];
+    const lengths = ["0", "3", "9", "10", "20", "100", "00", "03", "012", "999999999999999", "1000000000000000", "-1", "x", ""];
+    // As many bytes as the digits say (leading zeros too), so only the header can make it wrong.
+    const body = (length: string): string => {
+      const n = /^[0-9]+$/.test(length) ? Number(length) : -1;
+      return n >= 0 && n <= 100 ? "a".repeat(n) : "abc";
+    };
+    const inputs: string[] = [];
+    for (const header of headers) for (const length of lengths) inputs.push(`${header}\r\n$${length}\r\n${body(length)}\r\n$4\r\nPING\r\n`);
+    inputs.push("*2\r\n$3\r\nGET\r\n$1\r\nk\n\n", "*2\r\n$3\r\nGET\r\n$1\rk\r\n", "*1\r\n$3\r\nGETx\r\n", "*1\r\n$4\r\n\r\n\r\n\r\n", "*1\r\n$4x\nPING\r\n", "*1\n\n$4\r\nPING\r\n", "*1\rx$4\r\nPING\r\n");
+    let scanned = 0;
+    for (const text of inputs) {
+      const input = asciiBytes(text);
+      for (const at of splitPoints(input.length)) {
+        for (const fromMaster of [false, true]) {
+          const options = { fromMaster, maxBulkLength: 64 };
+          // Byte by byte, every request goes through the state machine (the recorded fixtures check it).
+          const expected = feed(Array.from(input, (_, i) => input.subarray(i, i + 1)), options);
+          // The same chunks, each drained with nextBounds first and next() when it declines.
+          const parser = new RequestParser(options);
+          const results: ExpectedRequest[] = [];
+          done: for (const chunk of [input.subarray(0, at), input.subarray(at)]) {
+            parser.push(chunk);
+            for (;;) {
+              const count = parser.nextBounds();
+              if (count > 0) {
+                scanned++;
+                const b = parser.bounds;
+                const argv = Array.from({ length: count }, (_, i) => bytesToBinary(parser.data, b[2 * i]!, b[2 * i]! + b[2 * i + 1]!));
+                results.push({ kind: "command", argv, byteLength: parser.lastRawEnd - parser.lastRawStart });
+                continue;
+              }
+              const result = parser.next();
+              if (result.kind === "incomplete") break;
+              results.push(plain(result));
+              if (result.kind === "error") break done;
+            }
+          }
+          if (results.at(-1)?.kind !== "error") results.push({ kind: "incomplete" });
+          expect(results, `${JSON.stringify(text)} split at ${at}`).toEqual(expected);
+        }
+      }
+    }
+    expect(scanned).toBeGreaterThan(200);
+  });
 });

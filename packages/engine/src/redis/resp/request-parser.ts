@@ -14,6 +14,10 @@ const LF = 0x0a;
 const CR = 0x0d;
 const STAR = 0x2a;
 const DOLLAR = 0x24;
+/** `\r\n` as a little-endian 16-bit word, and as the high half of a 32-bit one (after `*` and a digit). */
+const CRLF_LE = CR | (LF << 8);
+const CRLF_HIGH = CRLF_LE << 16;
+const CRLF_HIGH_STAR = CRLF_HIGH | STAR;
 
 /** `PROTO_INLINE_MAX_SIZE`: how much may be buffered while still looking for a line end. */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -139,6 +143,9 @@ export class RequestParser {
 
   private lastStart = 0;
   private lastEnd = 0;
+  /** A view of the input's bytes for {@link scanCanonical}'s word reads (made again when the buffer is replaced). */
+  private viewData: Uint8Array | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private failure: ParsedRequest | null = null;
 
   constructor(options: RequestParserOptions = {}) {
@@ -230,44 +237,68 @@ export class RequestParser {
     const data = input.data;
     const end = input.end;
     let at = input.start;
-    if (at >= end || data[at] !== STAR) return -1;
-    at++;
-    let count = 0;
-    for (let digits = 0; ; digits++) {
-      if (at >= end || digits > 9) return -1;
-      const c = data[at++]!;
-      if (c === CR) {
-        if (digits === 0) return -1;
-        break;
-      }
-      if (c < 0x30 || c > 0x39 || (c === 0x30 && digits === 0)) return -1;
-      count = count * 10 + (c - 0x30);
+    if (at + 4 > end) return -1;
+    let view = this.view;
+    if (this.viewData !== data) {
+      this.viewData = data;
+      this.view = view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     }
-    if (at >= end || data[at] !== LF) return -1;
-    at++;
-    let bounds = this.fastBounds;
-    if (bounds.length < count * 2) bounds = this.fastBounds = new Int32Array(Math.max(count * 2, bounds.length * 2));
-    const maxBulk = this.fromMaster ? Number.MAX_SAFE_INTEGER : this.maxBulkLength;
-    for (let arg = 0; arg < count; arg++) {
-      if (at >= end || data[at] !== DOLLAR) return -1;
+    let count: number;
+    // `*<digit>\r\n` in one read (little-endian: the first byte is the low one), else digit by digit.
+    const head = view.getInt32(at, true);
+    const first = ((head >>> 8) & 0xff) - 0x30;
+    if ((head & 0xffff00ff) === CRLF_HIGH_STAR && first > 0 && first <= 9) {
+      count = first;
+      at += 4;
+    } else {
+      if (data[at] !== STAR) return -1;
       at++;
-      let length = 0;
+      count = 0;
       for (let digits = 0; ; digits++) {
-        if (at >= end || digits > 15) return -1;
+        if (at >= end || digits > 9) return -1;
         const c = data[at++]!;
         if (c === CR) {
           if (digits === 0) return -1;
           break;
         }
-        if (c < 0x30 || c > 0x39 || (c === 0x30 && digits === 0 && data[at] !== CR)) return -1;
-        length = length * 10 + (c - 0x30);
+        if (c < 0x30 || c > 0x39 || (c === 0x30 && digits === 0)) return -1;
+        count = count * 10 + (c - 0x30);
       }
-      if (length > maxBulk || at >= end || data[at] !== LF) return -1;
+      if (at >= end || data[at] !== LF) return -1;
       at++;
-      if (at + length + 2 > end || data[at + length] !== CR || data[at + length + 1] !== LF) return -1;
+    }
+    let bounds = this.fastBounds;
+    if (bounds.length < count * 2) bounds = this.fastBounds = new Int32Array(Math.max(count * 2, bounds.length * 2));
+    const maxBulk = this.fromMaster ? Number.MAX_SAFE_INTEGER : this.maxBulkLength;
+    for (let arg = 0; arg < count; arg++) {
+      // `$`, a first digit and `\r\n` at least (one bounds check for the four): `$<digit>\r\n` is
+      // one read; a longer length (up to 15 digits, "0" the only one that may start with a zero)
+      // is read digit by digit.
+      if (at + 4 > end) return -1;
+      const word = view.getInt32(at, true);
+      let length = ((word >>> 8) & 0xff) - 0x30;
+      if ((word & 0xff) !== DOLLAR || length < 0 || length > 9) return -1;
+      if ((word & 0xffff0000) === CRLF_HIGH) {
+        at += 4;
+      } else {
+        at += 2;
+        let c = data[at]!;
+        if (c === CR || length === 0) return -1;
+        for (let digits = 1; c !== CR; digits++) {
+          if (c < 0x30 || c > 0x39 || digits >= 15) return -1;
+          length = length * 10 + (c - 0x30);
+          if (++at >= end) return -1;
+          c = data[at]!;
+        }
+        // `at` is at the CR after the digits.
+        if (at + 1 >= end || data[at + 1] !== LF) return -1;
+        at += 2;
+      }
+      const next = at + length + 2;
+      if (length > maxBulk || next > end || view.getUint16(next - 2, true) !== CRLF_LE) return -1;
       bounds[arg * 2] = at;
       bounds[arg * 2 + 1] = length;
-      at += length + 2;
+      at = next;
     }
     this.scanEnd = at;
     return count;
@@ -296,6 +327,14 @@ export class RequestParser {
   /** The buffer that {@link bounds} index into. */
   get data(): Uint8Array {
     return this.input.data;
+  }
+
+  /**
+   * A DataView of {@link data} (for reading several bytes at once), valid as {@link bounds} are:
+   * after {@link nextBounds} returned a request, until the next `push`.
+   */
+  get dataView(): DataView {
+    return this.view;
   }
 
   /** (start, length) pairs of the arguments found by {@link nextBounds}. */

@@ -154,7 +154,7 @@ export class SizedMap<V extends SizedValue> {
   /** Bumped when entries move (compaction, growth, clear): iterators find their place again. */
   private layout = 0;
   private clears = 0;
-  /** The entry `setRange` last found or added (-1: none since the entries last moved). */
+  /** The entry `get` or `setRange` last found or added (-1: none since the entries last moved). */
   private recent = -1;
   /** The hash of the key `findBytes` last missed. */
   private missedHash = 0;
@@ -177,8 +177,13 @@ export class SizedMap<V extends SizedValue> {
   }
 
   get(key: string): V | undefined {
+    // The entry found last first (a hot key read again and again costs a compare, not a hash).
+    const recent = this.recent;
+    if (recent >= 0 && this.slots[SLOT * recent] === key) return this.slots[SLOT * recent + 1] as V;
     const i = this.find(key, hashKey(key));
-    return i < 0 ? undefined : (this.slots[SLOT * i + 1] as V);
+    if (i < 0) return undefined;
+    this.recent = i;
+    return this.slots[SLOT * i + 1] as V;
   }
 
   has(key: string): boolean {
