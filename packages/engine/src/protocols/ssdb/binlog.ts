@@ -82,12 +82,17 @@ export function writeRecord(out: Uint8Array, at: number, record: BinlogRecord): 
 
 /** Decodes block 1 of a packet; null when it is shorter than a header (the slave ignores it). */
 export function decodeRecord(block: Uint8Array): BinlogRecord | null {
-  if (block.length < RECORD_HEADER_BYTES) return null;
-  const low = (block[0]! | (block[1]! << 8) | (block[2]! << 16) | (block[3]! << 24)) >>> 0;
-  const high = (block[4]! | (block[5]! << 8) | (block[6]! << 16) | (block[7]! << 24)) >>> 0;
+  return decodeRecordAt(block, 0, block.length);
+}
+
+/** `decodeRecord` of the block at `bytes[start, end)`. */
+export function decodeRecordAt(bytes: Uint8Array, start: number, end: number): BinlogRecord | null {
+  if (end - start < RECORD_HEADER_BYTES) return null;
+  const low = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
+  const high = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
   // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
   const seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
-  return { seq, type: block[8]!, cmd: block[9]!, key: bytesToBinary(block, RECORD_HEADER_BYTES) };
+  return { seq, type: bytes[start + 8]!, cmd: bytes[start + 9]!, key: bytesToBinary(bytes, start + RECORD_HEADER_BYTES, end) };
 }
 
 /**
@@ -112,6 +117,8 @@ export class BinlogQueue {
   /** Key of slot i: `keyBytes[keyStarts[i], keyStarts[i + 1])`. */
   private keyStarts = new Float64Array(65);
   private keyBytes = new Uint8Array(1024);
+  /** The key of the record read last (`recordAt`). */
+  private lastKeyRead = "";
 
   constructor(
     readonly capacity: number,
@@ -147,7 +154,15 @@ export class BinlogQueue {
   }
 
   private recordAt(slot: number): BinlogRecord {
-    const key = bytesToBinary(this.keyBytes, this.keyStarts[slot]!, this.keyStarts[slot + 1]!);
+    const start = this.keyStarts[slot]!;
+    const end = this.keyStarts[slot + 1]!;
+    // Records for the key the last one read had (a hot key, each slave's link reading the same
+    // records) share its string: no new string, and its hash is known to the store's map.
+    let key = this.lastKeyRead;
+    if (!sameChars(key, this.keyBytes, start, end)) {
+      key = bytesToBinary(this.keyBytes, start, end);
+      this.lastKeyRead = key;
+    }
     return { seq: this.baseSeq + slot, type: this.types[slot]!, cmd: this.cmds[slot]!, key };
   }
 
@@ -279,6 +294,13 @@ export class BinlogQueue {
   stats(): string {
     return `    capacity : ${this.capacity}\n    min_seq  : ${this.minSeq}\n    max_seq  : ${this.maxSeq}`;
   }
+}
+
+/** Whether byte string `text` holds `bytes[start, end)`. */
+function sameChars(text: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
 }
 
 /** `into` with the first `length` items of `from`. */

@@ -11,7 +11,7 @@
 import type { SimDisk } from "../../process/disk.ts";
 import { asciiBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogQueue, BinlogType, type BinlogCommandCode, type BinlogRecord } from "./binlog.ts";
-import { AppendFile, encodeBatch, encodeLog, encodePut, replayLog, type LogOp } from "./disk-log.ts";
+import { AppendFile, encodeBatch, encodeSetBatch, replayLog, type LogOp } from "./disk-log.ts";
 import {
   DataType,
   KEY_LEN_MAX,
@@ -323,10 +323,7 @@ export class SsdbDatabase {
     const logged = this.binlog.enabled;
     const seq = this.binlog.maxSeq + 1;
     if (logged) this.binlog.add(seq, logType, BinlogCommand.KSET, k);
-    const out = this.file.openAppend();
-    out.varint(logged ? 2 : 1);
-    encodePut(out, k, value);
-    if (logged) encodeLog(out, seq, logType, BinlogCommand.KSET, k);
+    encodeSetBatch(this.file.openAppend(), k, value, logged, seq, logType, BinlogCommand.KSET);
     this.file.closeAppend();
     this.persisted(logged ? 2 : 1);
   }

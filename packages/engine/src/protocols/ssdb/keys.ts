@@ -6,6 +6,8 @@
  * compares them bytewise, as LevelDB's default comparator does: a copy walks them in that order.
  */
 
+import { bytesToBinary } from "../../util/bytes.ts";
+
 /** The first byte of every stored key: its data type. */
 export const DataType = {
   /** A binlog record (`0x01` + 8-byte big-endian seq); the lab keeps those in `BinlogQueue`. */
@@ -76,6 +78,22 @@ function lengthByte(name: string): string {
 
 export function encodeKvKey(key: string): string {
   return `k${key}`;
+}
+
+/** Reused arrays of char codes, by length (`encodeKvKeyOf`). */
+const KV_KEY_CODES: number[][] = [];
+
+/**
+ * `encodeKvKey` of the key at `bytes[start, end)`, built as one flat string: `k` + a key string is a
+ * rope, which the store's map flattens into a second string and every later read walks through.
+ */
+export function encodeKvKeyOf(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start + 1;
+  if (length > 64) return encodeKvKey(bytesToBinary(bytes, start, end));
+  const codes = (KV_KEY_CODES[length] ??= new Array<number>(length));
+  codes[0] = DataType.KV;
+  for (let i = 1; i < length; i++) codes[i] = bytes[start + i - 1]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
 export function encodeHashKey(name: string, field: string): string {

@@ -8,7 +8,7 @@
  */
 import { SOCKET_BUFFER_BYTES, type ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
-import { asciiBytes, concatBytes } from "../../util/bytes.ts";
+import { asciiBytes } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogType, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
 import type { SsdbDatabase } from "./database.ts";
 import { MAX_COPY_PREFIX_CODE, MIN_COPY_PREFIX, ssdbEscape } from "./keys.ts";
@@ -49,6 +49,8 @@ const COPY_END = asciiBytes("copy_end");
 const NOOP = asciiBytes("noop");
 const OUT_OF_SYNC_KEY = "OUT_OF_SYNC";
 const LF = 0x0a;
+/** The smallest output buffer a link takes when it needs a new one. */
+const OUT_BUFFER_BYTES = 64 * 1024;
 
 /** The parsed `sync140` request: `[sync140, last_seq, last_key, sync|mirror]`, with defaults. */
 export interface Sync140Request {
@@ -90,8 +92,15 @@ export abstract class MasterLink {
   readonly isMirror: boolean;
   /** When the link's thread next runs (Infinity once it ended). */
   protected wakeAtMs: number;
-  private readonly out: Uint8Array[] = [];
-  private outBytes = 0;
+  /**
+   * Packets are written into `outBuffer` one after another; `[outStart, outEnd)` is what is queued
+   * and not yet flushed. A flush hands the world a view of its part, and nothing is written there
+   * again (a full buffer is replaced, not reused), so the views keep what they showed; the flushes
+   * of one pass lie side by side, and the node sends them as one view (`SsdbNode.sendBytes`).
+   */
+  private outBuffer = new Uint8Array(0);
+  private outStart = 0;
+  private outEnd = 0;
   /** The slave closed the connection; the master finds out only when it writes (SPEC MS-9). */
   private peerGone = false;
   private failedSends = 0;
@@ -149,7 +158,7 @@ export abstract class MasterLink {
 
   /** Packets are queued and not yet flushed (a lone `copy_end` or CTRL waits for the first tick). */
   get hasPendingOutput(): boolean {
-    return this.out.length > 0 || this.unsent !== null;
+    return this.outEnd > this.outStart || this.unsent !== null;
   }
 
   /** The slave is gone but still listed (the master has not failed a send yet). */
@@ -158,15 +167,31 @@ export abstract class MasterLink {
   }
 
   protected get bufferedBytes(): number {
-    return this.outBytes;
+    return this.outEnd - this.outStart;
+  }
+
+  /** Room for `length` more queued bytes; returns where they go. */
+  private claim(length: number): number {
+    if (this.outEnd + length > this.outBuffer.length) {
+      const queued = this.outEnd - this.outStart;
+      const grown = new Uint8Array(Math.max(OUT_BUFFER_BYTES, 2 * (queued + length)));
+      grown.set(this.outBuffer.subarray(this.outStart, this.outEnd));
+      this.outBuffer = grown;
+      this.outStart = 0;
+      this.outEnd = queued;
+    }
+    const at = this.outEnd;
+    this.outEnd += length;
+    return at;
   }
 
   /** Queues one packet: a record, then an optional value block. */
   protected sendRecord(record: BinlogRecord, value?: Uint8Array): void {
-    // `encodePacket([encodeRecord(record), value])` written into one array: a packet per record.
+    // `encodePacket([encodeRecord(record), value])`, written in place.
     const recordLength = RECORD_HEADER_BYTES + record.key.length;
-    const packet = new Uint8Array(packetBlockLength(recordLength) + (value === undefined ? 0 : packetBlockLength(value.length)) + 1);
-    let at = writeBlockHead(packet, 0, recordLength);
+    let at = this.claim(packetBlockLength(recordLength) + (value === undefined ? 0 : packetBlockLength(value.length)) + 1);
+    const packet = this.outBuffer;
+    at = writeBlockHead(packet, at, recordLength);
     writeRecord(packet, at, record);
     at += recordLength;
     packet[at++] = LF;
@@ -177,8 +202,6 @@ export abstract class MasterLink {
       packet[at++] = LF;
     }
     packet[at] = LF;
-    this.out.push(packet);
-    this.outBytes += packet.length;
   }
 
   protected sendCopyBegin(): void {
@@ -238,10 +261,9 @@ export abstract class MasterLink {
    * the link has ended.
    */
   protected flush(): boolean {
-    if (this.out.length === 0) return true;
-    const bytes = this.out.length === 1 ? this.out[0]! : concatBytes(this.out);
-    this.out.length = 0;
-    this.outBytes = 0;
+    if (this.outEnd === this.outStart) return true;
+    const bytes = this.outBuffer.subarray(this.outStart, this.outEnd);
+    this.outStart = this.outEnd;
     if (this.peerGone) {
       this.failedSends++;
       if (this.failedSends >= 2) {

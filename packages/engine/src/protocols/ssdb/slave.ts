@@ -5,12 +5,12 @@
  */
 import type { ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, ReplicaLinkPhase, TraceEvent } from "../../process/trace.ts";
-import { asciiBytes, binaryToBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, decodeRecord, type BinlogRecord } from "./binlog.ts";
+import { asciiBytes, binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
+import { BinlogCommand, BinlogType, decodeRecordAt, type BinlogRecord } from "./binlog.ts";
 import { isQueueItemSeq, type LogType, type SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeKvKey, decodeQueueItemKey, decodeZsetKey } from "./keys.ts";
 import type { MetaStore } from "./meta.ts";
-import { encodePacket, LinkReader } from "./wire.ts";
+import { encodePacket, LinkReader, Scan, spanEquals } from "./wire.ts";
 
 /** Reply words, compared as bytes: a record's first block is not made a string to be compared. */
 const OK = asciiBytes("ok");
@@ -222,18 +222,21 @@ export class SlaveLink {
   }
 
   private receivePackets(nowMs: number): void {
+    const reader = this.reader;
     for (;;) {
-      const next = this.reader.next();
-      if (next.kind === "incomplete") return;
-      if (next.kind === "error") {
+      const found = reader.scan();
+      if (found === Scan.INCOMPLETE) return;
+      if (found === Scan.ERROR) {
         this.host.trace({ kind: "disconnect", side: "replica", peer: this.masterAddress, message: `link.recv error: ${this.masterAddress} does not speak SSDB's protocol, reconnecting to master` });
         this.reconnect(nowMs);
         return;
       }
-      const first = next.blocks[0];
+      // The packet's blocks are read where they are in the reader's buffer (until its next push).
+      const blocks = reader.blockCount;
+      const bytes = reader.bytes;
       if (this.awaitingAuth) {
         this.awaitingAuth = false;
-        if (first === undefined || !bytesEqual(first, OK)) {
+        if (blocks === 0 || !spanEquals(bytes, reader.blockStart(0), reader.blockEnd(0), OK)) {
           this.host.trace({ kind: "warning", code: "ssdb-auth-failed", message: `[${this.id}] auth error` });
           this.reconnect(nowMs);
           return;
@@ -241,20 +244,20 @@ export class SlaveLink {
         this.sendSync140();
         continue;
       }
-      if (first !== undefined && bytesEqual(first, NOAUTH)) {
+      if (blocks > 0 && spanEquals(bytes, reader.blockStart(0), reader.blockEnd(0), NOAUTH)) {
         this.host.trace({ kind: "warning", code: "ssdb-auth-required", message: "authentication required" });
         // `sleep(1)` here, and the reconnect's own second.
         this.reconnect(nowMs + RECONNECT_AFTER_DROP_MS);
         return;
       }
-      if (next.blocks.length > 0) this.proc(next.blocks);
+      if (blocks > 0) this.proc(reader);
       if (this.connState !== "connected") return;
     }
   }
 
-  /** `Slave::proc`: one packet from the master. */
-  private proc(blocks: readonly Uint8Array[]): void {
-    const record = decodeRecord(blocks[0]!);
+  /** `Slave::proc`: one packet from the master (the request `reader` just scanned). */
+  private proc(reader: LinkReader): void {
+    const record = decodeRecordAt(reader.bytes, reader.blockStart(0), reader.blockEnd(0));
     if (record === null) return; // "invalid binlog!"
     switch (record.type) {
       case BinlogType.NOOP:
@@ -284,28 +287,42 @@ export class SlaveLink {
           return;
         }
         this.copyCount++;
-        this.apply(record, blocks);
+        this.apply(record, reader);
         return;
       case BinlogType.SYNC:
       case BinlogType.MIRROR:
         this.status = "SYNC";
         this.syncCount++;
-        this.apply(record, blocks);
+        this.apply(record, reader);
         return;
       default:
         return;
     }
   }
 
-  /** `Slave::proc_sync`: applies the record locally, then persists the resume point. */
-  private apply(record: BinlogRecord, blocks: readonly Uint8Array[]): void {
+  /**
+   * `Slave::proc_sync`: applies the record locally, then persists the resume point. The value is
+   * the packet's second block when it has exactly two.
+   */
+  private apply(record: BinlogRecord, reader: LinkReader): void {
     const db = this.host.db;
-    const value = blocks.length === 2 ? blocks[1]! : null;
+    const hasValue = reader.blockCount === 2;
     const type = this.logType;
+    if (record.cmd === BinlogCommand.KSET) {
+      // A value equal to the one stored is kept as it is (values are never changed in place):
+      // rewriting a key with the same bytes copies nothing out of the packet.
+      if (hasValue && record.key.length >= 1) {
+        const bytes = reader.bytes;
+        const start = reader.blockStart(1);
+        const end = reader.blockEnd(1);
+        const old = db.rawGet(record.key);
+        db.setEncoded(record.key, old !== undefined && spanEquals(bytes, start, end, old) ? old : bytes.slice(start, end), type);
+      }
+      this.applied(record);
+      return;
+    }
+    const value = hasValue ? reader.block(1) : null;
     switch (record.cmd) {
-      case BinlogCommand.KSET:
-        if (value !== null && record.key.length >= 1) db.setEncoded(record.key, value, type);
-        break;
       case BinlogCommand.KDEL: {
         const key = decodeKvKey(record.key);
         if (key !== null) db.delKey(key, type);
@@ -350,6 +367,11 @@ export class SlaveLink {
         this.host.trace({ kind: "warning", code: "ssdb-unknown-binlog", message: `unknown binlog, type=${record.type}, cmd=${record.cmd}` });
         break;
     }
+    this.applied(record);
+  }
+
+  /** After every data record, applied or not: the resume point moves to it and is saved. */
+  private applied(record: BinlogRecord): void {
     this.lastSeq = record.seq;
     if (record.type === BinlogType.COPY) this.lastKey = record.key;
     this.save();

@@ -53,6 +53,36 @@ describe("binlog (BL)", () => {
     expect(q.findNext(6)?.seq).toBe(10_097);
   });
 
+  it("BL-3 the queue keeps records as bytes: every stored one reads back whole across growth, trims and an emptied queue", () => {
+    const q = new BinlogQueue(10, true);
+    const keyOf = (seq: number): string => (seq % 7 === 0 ? "" : `k${String.fromCharCode(seq % 256)}\xff${"x".repeat(seq % 300)}`);
+    const check = (from: number, to: number): void => {
+      for (let seq = from; seq <= to; seq++) expect(q.get(seq)).toEqual({ seq, type: seq % 3, cmd: seq % 15, key: keyOf(seq) });
+    };
+    for (let seq = 1; seq <= 5_000; seq++) q.append({ seq, type: seq % 3, cmd: seq % 15, key: keyOf(seq) });
+    check(1, 5_000);
+    q.deleteThrough(3_000);
+    expect([q.firstStoredSeq, q.storedCount, q.get(3_000), q.findNext(1)?.seq, q.findLast()?.seq]).toEqual([3_001, 2_000, undefined, 3_001, 5_000]);
+    // Appending after a trim moves the kept records down in their arrays: they must not change.
+    for (let seq = 5_001; seq <= 9_000; seq++) q.append({ seq, type: seq % 3, cmd: seq % 15, key: keyOf(seq) });
+    check(3_001, 9_000);
+    expect([...q.stored()].map((r) => r.seq)).toEqual(Array.from({ length: 6_000 }, (_, i) => 3_001 + i));
+    expect(q.get(9_001)).toBeUndefined();
+    // A seq that does not follow the newest is refused, and changes nothing.
+    expect(() => q.append({ seq: 9_005, type: 1, cmd: 1, key: "k" })).toThrow(/does not follow/);
+    expect([q.maxSeq, q.storedCount]).toEqual([9_000, 6_000]);
+    // Emptied (flushdb deletes every record), the next record starts the queue again.
+    q.deleteThrough(9_000);
+    expect([q.firstStoredSeq, q.storedCount, q.findLast()]).toEqual([null, 0, undefined]);
+    q.append({ seq: 9_001, type: 1, cmd: 1, key: "ka" });
+    expect([q.firstStoredSeq, q.findNext(0)]).toEqual([9_001, { seq: 9_001, type: 1, cmd: 1, key: "ka" }]);
+    // Short keys trimmed under long ones: the kept keys move over the place they were read from.
+    const long = (seq: number): string => `k${seq}`.padEnd(100, String.fromCharCode(seq % 256));
+    for (let seq = 9_002; seq <= 13_000; seq++) q.append({ seq, type: 1, cmd: 1, key: seq <= 12_000 ? "k" : long(seq) });
+    q.deleteThrough(12_000);
+    for (let seq = 12_001; seq <= 13_000; seq++) expect(q.get(seq)?.key).toBe(long(seq));
+  });
+
   it("BL-4 a trim is persisted: a restarted node starts from the first record kept", () => {
     const disk = new SimDisk();
     const d = db(10, disk);
@@ -146,6 +176,34 @@ describe("records per write (DB), as ssdb-server 1.9.8 makes them", () => {
     expect(again.hscan("h", "", "", 10).map((e) => e.key)).toEqual(["f"]);
     expect(again.qitems("q").map((b) => bytesToBinary(b))).toEqual(["i"]);
     expect(again.keyCount).toBe(3);
+  });
+
+  it("DB-9 sets of long keys and values (lengths and seqs past one varint byte) read back whole, binlog on or off", () => {
+    for (const binlogEnabled of [true, false]) {
+      const disk = new SimDisk();
+      const d = new SsdbDatabase(disk, { capacity: 1000, binlogEnabled });
+      const key = (i: number): string => `${String.fromCharCode(i % 256)}${"\xfe".repeat(i % 255)}`;
+      const value = (i: number): Uint8Array => new Uint8Array(i * 7).fill(i % 256);
+      for (let i = 1; i <= 300; i++) d.set(key(i), value(i));
+      const again = new SsdbDatabase(disk, { capacity: 1000, binlogEnabled });
+      for (let i = 1; i <= 300; i++) expect(bytesToBinary(again.get(key(i)) ?? new Uint8Array(1))).toBe(bytesToBinary(value(i)));
+      expect(again.keyCount).toBe(300);
+      expect(records(again)).toEqual(binlogEnabled ? Array.from({ length: 300 }, (_, i) => `KSET ${ssdbEscape(`k${key(i + 1)}`)}`) : []);
+    }
+  });
+
+  it("DB-9 a node's database holds its writes back until the step's end (syncDisk), then the disk has them all", () => {
+    const disk = new SimDisk();
+    const d = db(10, disk);
+    d.set("a", v("1"));
+    d.deferDiskWrites = true;
+    d.set("b", v("2"));
+    d.hset("h", "f", v("x"));
+    expect(db(10, disk).get("b")).toBeUndefined();
+    d.syncDisk();
+    const again = db(10, disk);
+    expect([again.get("a"), again.get("b"), again.hget("h", "f")].map((b) => bytesToBinary(b!))).toEqual(["1", "2", "x"]);
+    expect([again.binlog.minSeq, again.binlog.maxSeq]).toEqual([1, 3]);
   });
 });
 

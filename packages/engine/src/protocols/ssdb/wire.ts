@@ -59,14 +59,27 @@ export type ReadResult =
   | { readonly kind: "incomplete" }
   | { readonly kind: "error" };
 
+/** What `LinkReader.scan` found at the front of the buffer. */
+export const Scan = { REQUEST: 0, INCOMPLETE: 1, ERROR: 2 } as const;
+export type ScanResult = (typeof Scan)[keyof typeof Scan];
+
 /**
  * The input side of an SSDB `Link`: bytes accumulate; `next()` takes one whole request (SSDB packet
  * or RESP multibulk) off the front, like `Link::recv`, which re-parses the buffer from its start.
+ *
+ * `scan()` takes it without copying its blocks: they stay where they are in `bytes`, at
+ * `blockStart(i)`..`blockEnd(i)`, until the next `push` (a slave's records and a client's SETs are
+ * read there, and only what is kept is copied); `next()` hands them out as arrays of their own.
  */
 export class LinkReader {
   private buffer = new Uint8Array(0);
   private start = 0;
   private end = 0;
+  /** The blocks of the request `scan` found: start and end offsets in `buffer`, in pairs. */
+  private spans: number[] = [];
+  private spanCount = 0;
+  /** The request `scan` found was RESP. */
+  resp = false;
 
   push(bytes: Uint8Array): void {
     const live = this.end - this.start;
@@ -91,79 +104,144 @@ export class LinkReader {
     return this.end - this.start;
   }
 
+  /** The buffer the blocks of the last request `scan` found are in (valid until the next `push`). */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  get blockCount(): number {
+    return this.spanCount;
+  }
+
+  blockStart(index: number): number {
+    return this.spans[2 * index]!;
+  }
+
+  blockEnd(index: number): number {
+    return this.spans[2 * index + 1]!;
+  }
+
+  /** A block of the last request `scan` found, as an array of its own. */
+  block(index: number): Uint8Array {
+    return this.buffer.slice(this.spans[2 * index]!, this.spans[2 * index + 1]!);
+  }
+
   next(): ReadResult {
+    const found = this.scan();
+    if (found === Scan.INCOMPLETE) return INCOMPLETE;
+    if (found === Scan.ERROR) return ERROR;
+    const blocks = new Array<Uint8Array>(this.spanCount);
+    for (let i = 0; i < this.spanCount; i++) blocks[i] = this.block(i);
+    return { kind: "request", blocks, resp: this.resp };
+  }
+
+  /** Takes one whole request off the front, leaving its blocks in place (see the class comment). */
+  scan(): ScanResult {
     const buf = this.buffer;
     let at = this.start;
     // Leading empty lines are skipped (and consumed) before either protocol.
     while (at < this.end && (buf[at] === LF || buf[at] === CR)) at++;
+    this.spanCount = 0;
     if (at >= this.end) {
       this.start = at;
-      return INCOMPLETE;
+      return Scan.INCOMPLETE;
     }
-    const parsed = buf[at] === STAR ? this.parseResp(at) : this.parseSsdb(at);
-    if (parsed.kind === "request") this.start = parsed.end;
-    else if (parsed.kind === "incomplete") this.start = at;
-    return parsed.kind === "request" ? { kind: "request", blocks: parsed.blocks, resp: parsed.resp } : parsed;
+    this.resp = buf[at] === STAR;
+    const end = this.resp ? this.parseResp(at) : this.parseSsdb(at);
+    if (end === BAD) return Scan.ERROR;
+    if (end === NEED_MORE) {
+      this.start = at;
+      this.spanCount = 0;
+      return Scan.INCOMPLETE;
+    }
+    this.start = end;
+    return Scan.REQUEST;
   }
 
-  private parseSsdb(from: number): Parsed {
+  private addSpan(from: number, to: number): void {
+    const i = 2 * this.spanCount++;
+    this.spans[i] = from;
+    this.spans[i + 1] = to;
+  }
+
+  /** The end of the SSDB packet at `from`, or `NEED_MORE` / `BAD`. */
+  private parseSsdb(from: number): number {
     const buf = this.buffer;
-    const blocks: Uint8Array[] = [];
     let at = from;
     for (;;) {
-      const eol = buf.indexOf(LF, at);
-      if (eol < 0 || eol >= this.end) return INCOMPLETE;
+      const eol = lineEnd(buf, at, this.end);
+      if (eol < 0) return NEED_MORE;
       const headLength = eol - at + 1;
-      if (headLength === 1 || (headLength === 2 && buf[at] === CR)) return { kind: "request", blocks, resp: false, end: eol + 1 };
+      if (headLength === 1 || (headLength === 2 && buf[at] === CR)) return eol + 1;
       const first = buf[at]!;
-      if (first < 0x30 || first > 0x39) return ERROR;
-      if (headLength - 1 > MAX_LENGTH_LINE) return ERROR;
+      if (first < 0x30 || first > 0x39) return BAD;
+      if (headLength - 1 > MAX_LENGTH_LINE) return BAD;
       // atoi: the leading digits of the line.
       let length = 0;
       for (let i = at; i < eol && buf[i]! >= 0x30 && buf[i]! <= 0x39; i++) length = length * 10 + (buf[i]! - 0x30);
       const body = eol + 1;
-      if (body + length > this.end) return INCOMPLETE;
-      blocks.push(buf.slice(body, body + length));
+      if (body + length > this.end) return NEED_MORE;
+      this.addSpan(body, body + length);
       at = body + length;
       if (at < this.end && buf[at] === LF) at += 1;
       else if (at + 1 < this.end && buf[at] === CR && buf[at + 1] === LF) at += 2;
-      else if (this.end - at >= 2) return ERROR;
-      else return INCOMPLETE;
-      if (at - from > MAX_PACKET_BYTES) return ERROR;
+      else if (this.end - at >= 2) return BAD;
+      else return NEED_MORE;
+      if (at - from > MAX_PACKET_BYTES) return BAD;
     }
   }
 
-  /** `RedisLink::parse_req`: `*<n>` then n `$<len>` bulks; the sigil of a length line is not checked. */
-  private parseResp(from: number): Parsed {
+  /**
+   * `RedisLink::parse_req`: `*<n>` then n `$<len>` bulks; the sigil of a length line is not checked.
+   * Returns the end of the request, or `NEED_MORE` / `BAD`.
+   */
+  private parseResp(from: number): number {
     const buf = this.buffer;
-    const blocks: Uint8Array[] = [];
     let at = from;
     let remaining = 0;
     for (;;) {
-      const eol = buf.indexOf(LF, at);
-      if (eol < 0 || eol >= this.end) return INCOMPLETE;
+      const eol = lineEnd(buf, at, this.end);
+      if (eol < 0) return NEED_MORE;
       const length = strtol(buf, at + 1, eol);
       at = eol + 1;
-      if (length < 0) return ERROR;
-      if (remaining === 0 && blocks.length === 0) {
-        if (length <= 0) return ERROR;
+      if (length < 0) return BAD;
+      if (remaining === 0 && this.spanCount === 0) {
+        if (length <= 0) return BAD;
         remaining = length;
         continue;
       }
-      if (length > this.end - at - 1) return INCOMPLETE;
-      blocks.push(buf.slice(at, at + length));
+      if (length > this.end - at - 1) return NEED_MORE;
+      this.addSpan(at, at + length);
       at += length + 1;
       if (at < this.end && buf[at] === LF) at += 1;
       remaining--;
-      if (remaining === 0) return { kind: "request", blocks, resp: true, end: at };
+      if (remaining === 0) return at;
     }
   }
 }
 
-type Parsed = { readonly kind: "request"; readonly blocks: Uint8Array[]; readonly resp: boolean; readonly end: number } | { readonly kind: "incomplete" } | { readonly kind: "error" };
+/** What the parsers return instead of an end offset (offsets are never negative). */
+const NEED_MORE = -1;
+const BAD = -2;
 
 const INCOMPLETE = { kind: "incomplete" } as const;
 const ERROR = { kind: "error" } as const;
+
+/**
+ * The offset of the first `\n` in `buf[from, end)`, or -1. Length lines are a few bytes long: a loop
+ * finds their end sooner than a call of `indexOf` does.
+ */
+function lineEnd(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === LF) return i;
+  return -1;
+}
+
+/** Whether `bytes[start, end)` holds the same bytes as `other`. */
+export function spanEquals(bytes: Uint8Array, start: number, end: number, other: Uint8Array): boolean {
+  if (end - start !== other.length) return false;
+  for (let i = 0; i < other.length; i++) if (bytes[start + i] !== other[i]) return false;
+  return true;
+}
 
 /** `strtol(s, NULL, 10)` over `buf[from, to)`: optional spaces and sign, then digits (0 if none). */
 function strtol(buf: Uint8Array, from: number, to: number): number {
