@@ -16,8 +16,10 @@ const SHRINK_ABOVE_BYTES = 64 * 1024;
 
 /** Growable byte array holding received but not yet consumed bytes, `data[start..end)`. */
 export class InputBuffer {
-  /** Backing store; bytes outside `[start, end)` are garbage. Replaced on growth. */
+  /** Backing store; bytes outside `[start, end)` are garbage. Replaced on growth (only through {@link replace}). */
   data: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
+  /** A DataView of `data`, replaced with it (a parser reads several bytes at once through it). */
+  view: DataView = new DataView(this.data.buffer);
   /** First unconsumed byte. */
   start = 0;
   /** One past the last received byte. */
@@ -45,9 +47,7 @@ export class InputBuffer {
       // Fully drained: restart at the front so the common case never compacts.
       this.start = 0;
       this.end = 0;
-      if (this.data.length > SHRINK_ABOVE_BYTES && count <= INITIAL_CAPACITY) {
-        this.data = new Uint8Array(INITIAL_CAPACITY);
-      }
+      if (this.data.length > SHRINK_ABOVE_BYTES && count <= INITIAL_CAPACITY) this.replace(new Uint8Array(INITIAL_CAPACITY));
     }
     if (this.end + count > this.data.length) this.makeRoom(count, wantedBytes);
     this.data.set(bytes, this.end);
@@ -63,7 +63,7 @@ export class InputBuffer {
   reset(): void {
     this.start = 0;
     this.end = 0;
-    if (this.data.length > INITIAL_CAPACITY) this.data = new Uint8Array(INITIAL_CAPACITY);
+    if (this.data.length > INITIAL_CAPACITY) this.replace(new Uint8Array(INITIAL_CAPACITY));
   }
 
   private makeRoom(incoming: number, wantedBytes: number): void {
@@ -79,9 +79,14 @@ export class InputBuffer {
       if (wantedBytes > grown) grown = wantedBytes;
       const next = new Uint8Array(grown);
       next.set(this.data.subarray(this.start, this.end));
-      this.data = next;
+      this.replace(next);
     }
     this.start = 0;
     this.end = pending;
+  }
+
+  private replace(data: Uint8Array): void {
+    this.data = data;
+    this.view = new DataView(data.buffer);
   }
 }

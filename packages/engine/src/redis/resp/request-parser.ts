@@ -143,9 +143,6 @@ export class RequestParser {
 
   private lastStart = 0;
   private lastEnd = 0;
-  /** A view of the input's bytes for {@link scanCanonical}'s word reads (made again when the buffer is replaced). */
-  private viewData: Uint8Array | null = null;
-  private view: DataView = new DataView(new ArrayBuffer(0));
   private failure: ParsedRequest | null = null;
 
   constructor(options: RequestParserOptions = {}) {
@@ -238,11 +235,7 @@ export class RequestParser {
     const end = input.end;
     let at = input.start;
     if (at + 4 > end) return -1;
-    let view = this.view;
-    if (this.viewData !== data) {
-      this.viewData = data;
-      this.view = view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    }
+    const view = input.view;
     let count: number;
     // `*<digit>\r\n` in one read (little-endian: the first byte is the low one), else digit by digit.
     const head = view.getInt32(at, true);
@@ -334,7 +327,7 @@ export class RequestParser {
    * after {@link nextBounds} returned a request, until the next `push`.
    */
   get dataView(): DataView {
-    return this.view;
+    return this.input.view;
   }
 
   /** (start, length) pairs of the arguments found by {@link nextBounds}. */
