@@ -221,6 +221,26 @@ describe("SizedMap as a table", () => {
       return out;
     };
     expect(walk(map)).toEqual(walk(model));
+    // forEach too, which goes straight along the slots until a visit moves them: deletes that
+    // compact the table, adds that grow it, a clear.
+    type Walked = { forEach(visit: (v: Uint8Array, k: string) => void): void; set(k: string, v: Uint8Array): unknown; delete(k: string): boolean; clear(): void };
+    const each = (m: Walked, clearAt: number): string[] => {
+      const pick = generator(12);
+      for (let i = 0; i < 3000; i++) m.set(`k${i}`, value);
+      const out: string[] = [];
+      m.forEach((_v, key) => {
+        out.push(key);
+        for (let j = 0; j < 3; j++) m.delete(`k${pick(3000)}`);
+        if (out.length < 6000) m.set(`n${out.length}`, value);
+        if (out.length === clearAt) m.clear();
+      });
+      return out;
+    };
+    for (const clearAt of [-1, 700, 5000]) {
+      map.clear();
+      model.clear();
+      expect(each(map, clearAt)).toEqual(each(model, clearAt));
+    }
   });
 
   it("a fork's copy is independent and counted the same", () => {

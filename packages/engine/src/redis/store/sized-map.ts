@@ -288,21 +288,32 @@ export class SizedMap<V extends SizedValue> {
       this.load(bytesToBinary(arena, keyStart, keyEnd), ownBytes(arena, valueStart, valueEnd) as V);
       return;
     }
-    const i = this.findBytes(arena, keyStart, keyEnd);
-    if (i >= 0) {
-      this.slots[SLOT * i + 1] = ownBytes(arena, valueStart, valueEnd) as V;
+    if (this.used === this.capacity) this.rebuild(slotsFor((this.live + 1) * 1.5));
+    // One probe finds a repeated key or the free bucket the new entry goes to.
+    const hash = hashBytes(arena, keyStart, keyEnd);
+    const index = this.index;
+    const mask = this.mask;
+    const slots = this.slots;
+    let bucket = hash & mask;
+    for (let entry = index[2 * bucket + 1]!; entry !== 0; bucket = (bucket + 1) & mask, entry = index[2 * bucket + 1]!) {
+      if (index[2 * bucket] !== hash) continue;
+      const key = slots[SLOT * (entry - 1)];
+      const same = typeof key === "number" ? this.arenaKeyIs(entry - 1, arena, keyStart, keyEnd) : typeof key === "string" && key === bytesToBinary(arena, keyStart, keyEnd);
+      if (!same) continue;
+      if (typeof key === "number") this.materialize(entry - 1);
+      slots[SLOT * (entry - 1) + 1] = ownBytes(arena, valueStart, valueEnd) as V;
       this.stale = true;
       return;
     }
     this.arena = arena;
-    if (this.used === this.capacity) this.rebuild(slotsFor((this.live + 1) * 1.5));
     const at = this.used++;
     const bytes = KEY_OVERHEAD_BYTES + (keyEnd - keyStart) + length;
-    this.slots[SLOT * at] = keyStart;
-    this.slots[SLOT * at + 1] = valueStart;
-    this.slots[SLOT * at + 2] = bytes;
+    slots[SLOT * at] = keyStart;
+    slots[SLOT * at + 1] = valueStart;
+    slots[SLOT * at + 2] = bytes;
     this.seqs[at] = this.nextSeq++;
-    this.place(this.index, this.mask, this.missedHash, at + 1);
+    index[2 * bucket] = hash;
+    index[2 * bucket + 1] = at + 1;
     this.live++;
     this.inArena++;
     this.total += bytes;
@@ -421,8 +432,26 @@ export class SizedMap<V extends SizedValue> {
 
   /** Calls `visit` for every entry in order, as Map's forEach (entries added meanwhile included). */
   forEach(visit: (value: V, key: string) => void): void {
-    const walk = new Walk(this.head, this.layout, this.clears);
-    for (let i = this.step(walk); i >= 0; i = this.step(walk)) visit(this.slots[SLOT * i + 1] as V, this.slots[SLOT * i] as string);
+    // Straight along the slots while nothing moves them (an RDB save walks millions of entries);
+    // once a visit compacts, grows or clears the table, the walk goes on from the sequence number reached.
+    const layout = this.layout;
+    const clears = this.clears;
+    for (let i = this.head; i < this.used; i++) {
+      let key = this.slots[SLOT * i];
+      if (key === undefined) continue;
+      if (typeof key === "number") {
+        this.materialize(i);
+        key = this.slots[SLOT * i];
+      }
+      const seq = this.seqs[i]!;
+      visit(this.slots[SLOT * i + 1] as V, key as string);
+      if (this.layout !== layout) {
+        const walk = new Walk(0, layout, clears);
+        walk.seq = seq;
+        for (let j = this.step(walk); j >= 0; j = this.step(walk)) visit(this.slots[SLOT * j + 1] as V, this.slots[SLOT * j] as string);
+        return;
+      }
+    }
   }
 
   *keys(): IterableIterator<string> {
