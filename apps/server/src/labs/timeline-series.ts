@@ -9,7 +9,7 @@
  * Memory is bounded: past `maxSamples`, every other sample is dropped (the history keeps its
  * span, at half the resolution).
  */
-import type { Lab, NodeId } from "@replica-lab/engine";
+import type { Lab, NodeId, ProcessView } from "@replica-lab/engine";
 import type { SeriesView } from "@replica-lab/protocol";
 
 export class OffsetSeries {
@@ -97,7 +97,10 @@ export class OffsetSeries {
 
 /** A node's master_repl_offset, when it is up and its kind has one. */
 function offsetOf(lab: Lab, id: NodeId): number | null {
-  const node = lab.nodeSnapshot(id);
-  if (node.status === "down") return null;
-  return "masterReplOffset" in node && typeof node.masterReplOffset === "number" ? node.masterReplOffset : null;
+  // The process's own view, not a whole node snapshot (its config file, replicas, links): every
+  // lab samples each node four times a second.
+  const process = lab.process(id);
+  if (process === null) return null;
+  const view = process.view() as ProcessView;
+  return "masterReplOffset" in view && typeof view.masterReplOffset === "number" ? view.masterReplOffset : null;
 }
