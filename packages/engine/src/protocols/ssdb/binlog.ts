@@ -7,6 +7,7 @@
  * `max_seq - min_seq >= capacity + 10000`, and then keeps exactly `capacity` records.
  */
 import { bytesToBinary } from "../../util/bytes.ts";
+import { sameChars } from "./keys.ts";
 
 /** Record types (byte 8 of the header). */
 export const BinlogType = { NOOP: 0, SYNC: 1, MIRROR: 2, COPY: 3, CTRL: 4 } as const;
@@ -85,14 +86,19 @@ export function decodeRecord(block: Uint8Array): BinlogRecord | null {
   return decodeRecordAt(block, 0, block.length);
 }
 
-/** `decodeRecord` of the block at `bytes[start, end)`. */
-export function decodeRecordAt(bytes: Uint8Array, start: number, end: number): BinlogRecord | null {
+/**
+ * `decodeRecord` of the block at `bytes[start, end)`. A key equal to `knownKey` is given as that
+ * string (a slave's records for one hot key share it: no new string, its hash already known).
+ */
+export function decodeRecordAt(bytes: Uint8Array, start: number, end: number, knownKey = ""): BinlogRecord | null {
   if (end - start < RECORD_HEADER_BYTES) return null;
   const low = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
   const high = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
   // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
   const seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
-  return { seq, type: bytes[start + 8]!, cmd: bytes[start + 9]!, key: bytesToBinary(bytes, start + RECORD_HEADER_BYTES, end) };
+  const keyStart = start + RECORD_HEADER_BYTES;
+  const key = sameChars(knownKey, bytes, keyStart, end) ? knownKey : bytesToBinary(bytes, keyStart, end);
+  return { seq, type: bytes[start + 8]!, cmd: bytes[start + 9]!, key };
 }
 
 /**
@@ -294,13 +300,6 @@ export class BinlogQueue {
   stats(): string {
     return `    capacity : ${this.capacity}\n    min_seq  : ${this.minSeq}\n    max_seq  : ${this.maxSeq}`;
   }
-}
-
-/** Whether byte string `text` holds `bytes[start, end)`. */
-function sameChars(text: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (text.length !== end - start) return false;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
-  return true;
 }
 
 /** `into` with the first `length` items of `from`. */

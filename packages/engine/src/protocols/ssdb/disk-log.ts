@@ -253,8 +253,7 @@ export function encodeSetBatch(e: ByteWriter, key: string, value: Uint8Array, lo
   const keyAt = at;
   for (let i = 0; i < key.length; i++) buf[at++] = key.charCodeAt(i);
   at = writeVarint(buf, at, value.length);
-  buf.set(value, at);
-  at += value.length;
+  at = copyInto(buf, at, value);
   if (logged) {
     buf[at++] = OP_LOG;
     at = writeVarint(buf, at, seq);
@@ -264,6 +263,19 @@ export function encodeSetBatch(e: ByteWriter, key: string, value: Uint8Array, lo
     for (let i = 0; i < key.length; i++) buf[at++] = buf[keyAt + i]!;
   }
   e.seal(at);
+}
+
+/**
+ * Copies `data` into `buf` at `at`; returns where it ends. A short value goes by a loop: calling
+ * `set` costs more than copying a few bytes.
+ */
+export function copyInto(buf: Uint8Array, at: number, data: Uint8Array): number {
+  if (data.length > 32) {
+    buf.set(data, at);
+    return at + data.length;
+  }
+  for (let i = 0; i < data.length; i++) buf[at + i] = data[i]!;
+  return at + data.length;
 }
 
 /** The most bytes a varint of a safe integer takes. */

@@ -80,6 +80,13 @@ export function encodeKvKey(key: string): string {
   return `k${key}`;
 }
 
+/** Whether byte string `text`, from its char `from` on, holds `bytes[start, end)`. */
+export function sameChars(text: string, bytes: Uint8Array, start: number, end: number, from = 0): boolean {
+  if (text.length - from !== end - start) return false;
+  for (let i = from; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i - from]) return false;
+  return true;
+}
+
 /** Reused arrays of char codes, by length (`encodeKvKeyOf`). */
 const KV_KEY_CODES: number[][] = [];
 
@@ -87,7 +94,9 @@ const KV_KEY_CODES: number[][] = [];
  * `encodeKvKey` of the key at `bytes[start, end)`, built as one flat string: `k` + a key string is a
  * rope, which the store's map flattens into a second string and every later read walks through.
  */
-export function encodeKvKeyOf(bytes: Uint8Array, start: number, end: number): string {
+export function encodeKvKeyOf(bytes: Uint8Array, start: number, end: number, knownKey = ""): string {
+  // A key equal to `knownKey` (a hot key, set again and again) is given as that string.
+  if (knownKey.charCodeAt(0) === DataType.KV && sameChars(knownKey, bytes, start, end, 1)) return knownKey;
   const length = end - start + 1;
   if (length > 64) return encodeKvKey(bytesToBinary(bytes, start, end));
   const codes = (KV_KEY_CODES[length] ??= new Array<number>(length));

@@ -11,6 +11,7 @@ import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogType, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
 import type { SsdbDatabase } from "./database.ts";
+import { copyInto } from "./disk-log.ts";
 import { MAX_COPY_PREFIX_CODE, MIN_COPY_PREFIX, ssdbEscape } from "./keys.ts";
 import type { StoreSnapshot } from "./store.ts";
 import { packetBlockLength, writeBlockHead } from "./wire.ts";
@@ -101,6 +102,10 @@ export abstract class MasterLink {
   private outBuffer = new Uint8Array(0);
   private outStart = 0;
   private outEnd = 0;
+  /** Bytes written to the connection and not yet handed to the host: `handBytes[handStart, handEnd)`. */
+  private handBytes: Uint8Array | null = null;
+  private handStart = 0;
+  private handEnd = 0;
   /** The slave closed the connection; the master finds out only when it writes (SPEC MS-9). */
   private peerGone = false;
   private failedSends = 0;
@@ -132,7 +137,13 @@ export abstract class MasterLink {
   }
 
   /** Runs the thread's loop up to `nowMs`. */
-  abstract run(nowMs: number): void;
+  run(nowMs: number): void {
+    this.loop(nowMs);
+    this.handOver();
+  }
+
+  /** The thread's loop up to `nowMs` (`run` hands what it wrote to the host afterwards). */
+  protected abstract loop(nowMs: number): void;
 
   /** The slave side of the connection closed (or reset). */
   peerClosed(): void {
@@ -152,8 +163,9 @@ export abstract class MasterLink {
     const rest = this.unsent;
     if (this.ended || rest === null) return;
     this.unsent = null;
-    this.write(rest);
+    this.write(rest, 0, rest.length);
     if (this.unsent === null) this.wakeAtMs = nowMs;
+    this.handOver();
   }
 
   /** Packets are queued and not yet flushed (a lone `copy_end` or CTRL waits for the first tick). */
@@ -197,8 +209,7 @@ export abstract class MasterLink {
     packet[at++] = LF;
     if (value !== undefined) {
       at = writeBlockHead(packet, at, value.length);
-      packet.set(value, at);
-      at += value.length;
+      at = copyInto(packet, at, value);
       packet[at++] = LF;
     }
     packet[at] = LF;
@@ -262,7 +273,7 @@ export abstract class MasterLink {
    */
   protected flush(): boolean {
     if (this.outEnd === this.outStart) return true;
-    const bytes = this.outBuffer.subarray(this.outStart, this.outEnd);
+    const start = this.outStart;
     this.outStart = this.outEnd;
     if (this.peerGone) {
       this.failedSends++;
@@ -272,7 +283,7 @@ export abstract class MasterLink {
       }
       return true;
     }
-    this.write(bytes);
+    this.write(this.outBuffer, start, this.outEnd);
     return true;
   }
 
@@ -280,16 +291,41 @@ export abstract class MasterLink {
    * A blocking write: what the connection takes goes now; the rest waits for `writable`, and until
    * then the thread does nothing (its loop, its noops, its copy all stop), as in `link->flush()`.
    */
-  private write(bytes: Uint8Array): void {
-    const now = Math.min(this.room, bytes.length);
+  private write(bytes: Uint8Array, start: number, end: number): void {
+    const now = Math.min(this.room, end - start);
     if (now > 0) {
-      this.host.send(this.conn, now === bytes.length ? bytes : bytes.subarray(0, now));
+      this.written(bytes, start, start + now);
       this.room -= now;
     }
-    if (now === bytes.length) return;
-    this.unsent = bytes.subarray(now);
+    if (now === end - start) return;
+    this.unsent = bytes.subarray(start + now, end);
     this.wakeAtMs = Infinity;
+    this.handOver();
     this.host.waitWritable(this.conn);
+  }
+
+  /**
+   * Bytes the connection took: they go to the host in one piece with the ones written just before
+   * them (a pass's flushes lie side by side in the output buffer), at the latest when the link does
+   * anything else the host sees (`handOver`): the same bytes at the same instant, in one view.
+   */
+  private written(bytes: Uint8Array, start: number, end: number): void {
+    if (this.handBytes === bytes && this.handEnd === start) {
+      this.handEnd = end;
+      return;
+    }
+    this.handOver();
+    this.handBytes = bytes;
+    this.handStart = start;
+    this.handEnd = end;
+  }
+
+  /** Sends what `written` gathered (before any other effect of the link, and after each pass). */
+  protected handOver(): void {
+    const bytes = this.handBytes;
+    if (bytes === null) return;
+    this.handBytes = null;
+    this.host.send(this.conn, this.handStart === 0 && this.handEnd === bytes.length ? bytes : bytes.subarray(this.handStart, this.handEnd));
   }
 
   /** The thread exits: the link is dropped from `info`, the connection closed. */
@@ -297,6 +333,7 @@ export abstract class MasterLink {
     if (this.ended) return;
     this.ended = true;
     this.wakeAtMs = Infinity;
+    this.handOver();
     this.onEnd();
     this.host.close(this.conn);
     if (decision !== null) this.trace(decision, this.lastSeq, `${this.peer} dropped (${why}); it stayed listed until this second failed send`);
@@ -312,6 +349,7 @@ export abstract class MasterLink {
    */
   protected checkResume(seq: number): void {
     if (seq > 0 && !this.host.servedBefore(this.peer)) {
+      this.handOver();
       this.host.trace({
         kind: "warning",
         code: "ssdb-silent-divergence",
@@ -322,6 +360,7 @@ export abstract class MasterLink {
   }
 
   protected trace(decision: BinlogSyncDecision, seq: number, message: string): void {
+    this.handOver();
     const binlog = this.host.db.binlog;
     this.host.trace({ kind: "binlog-sync", side: "master", peer: this.peer, decision, seq, minSeq: binlog.minSeq, maxSeq: binlog.maxSeq, message });
   }
@@ -384,7 +423,7 @@ export class UpstreamMasterLink extends MasterLink {
     this.trace("copy-begin", 0, "slave has no data (last_seq 0): full copy of the keyspace, anchored at the newest seq");
   }
 
-  run(nowMs: number): void {
+  protected loop(nowMs: number): void {
     this.currentMs = nowMs;
     if (this.ended || nowMs < this.wakeAtMs) return;
     if (this.flushAfterSleep) {

@@ -75,6 +75,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   readonly slaves: SlaveLink[] = [];
   private readonly snapshots: SnapshotRegistry;
   private readonly effects: NodeEffect[] = [];
+  /** The encoded key of the last Redis SET (`redisSet`: the next one for that key reuses it). */
+  private lastSetKey = "";
   /** Bytes written to one connection since the last other effect (`sendBytes`). */
   private openSend: { readonly conn: ConnId; readonly parts: Uint8Array[] } | null = null;
   private nextConnId = 1;
@@ -153,11 +155,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     if (bytes.length === 0) return;
     const open = this.openSend;
     if (open !== null && open.conn === conn) {
-      const parts = open.parts;
-      const last = parts[parts.length - 1]!;
-      // A master link's flushes lie side by side in its buffer: one longer view, nothing copied.
-      if (last.buffer === bytes.buffer && last.byteOffset + last.length === bytes.byteOffset) parts[parts.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + bytes.length);
-      else parts.push(bytes);
+      open.parts.push(bytes);
       return;
     }
     this.endSend();
@@ -384,7 +382,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     const name = reader.blockStart(0);
     if (reader.blockEnd(0) - name !== 3 || (bytes[name]! | 0x20) !== 0x73 || (bytes[name + 1]! | 0x20) !== 0x65 || (bytes[name + 2]! | 0x20) !== 0x74) return false;
     const db = this.db;
-    const k = encodeKvKeyOf(bytes, reader.blockStart(1), reader.blockEnd(1));
+    const k = encodeKvKeyOf(bytes, reader.blockStart(1), reader.blockEnd(1), this.lastSetKey);
+    this.lastSetKey = k;
     const start = reader.blockStart(2);
     const end = reader.blockEnd(2);
     // A value equal to the one stored is kept as it is (values are never changed in place).

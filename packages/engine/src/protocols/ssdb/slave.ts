@@ -60,6 +60,8 @@ export class SlaveLink {
   private nextAttemptMs: number;
   private lastRecvMs = 0;
   private reader = new LinkReader();
+  /** The key of the last record received (records for a hot key share its string). */
+  private lastRecordKey = "";
   private readonly logType: LogType;
   /** An `auth` request is out; the reply decides whether sync140 follows. */
   private awaitingAuth = false;
@@ -257,8 +259,9 @@ export class SlaveLink {
 
   /** `Slave::proc`: one packet from the master (the request `reader` just scanned). */
   private proc(reader: LinkReader): void {
-    const record = decodeRecordAt(reader.bytes, reader.blockStart(0), reader.blockEnd(0));
+    const record = decodeRecordAt(reader.bytes, reader.blockStart(0), reader.blockEnd(0), this.lastRecordKey);
     if (record === null) return; // "invalid binlog!"
+    this.lastRecordKey = record.key;
     switch (record.type) {
       case BinlogType.NOOP:
         if (this.lastSeq !== record.seq) {

@@ -159,7 +159,7 @@ export class SnapshotMasterLink extends MasterLink {
     this.trace("copy-begin", this.lastSeq, `full copy from a snapshot pinned at seq ${this.lastSeq}`);
   }
 
-  run(nowMs: number): void {
+  protected loop(nowMs: number): void {
     this.currentMs = nowMs;
     while (!this.ended && this.wakeAtMs <= nowMs) {
       if (this.phase === "snapshot") this.copyStep(nowMs);
