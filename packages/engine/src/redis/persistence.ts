@@ -3,7 +3,7 @@
  * at start-up, written by SAVE, BGSAVE, SHUTDOWN and the save points. The simulated fork finishes
  * at once, so BGSAVE is a SAVE.
  */
-import { writeRdb } from "./rdb/writer.ts";
+import { isWrittenRdb, writeRdb } from "./rdb/writer.ts";
 import { readRdb } from "./rdb/reader.ts";
 import { RdbError } from "./rdb/errors.ts";
 import { asciiBytes } from "../util/bytes.ts";
@@ -111,8 +111,9 @@ export function loadRdbInto(node: RedisNode, rdb: Uint8Array, dropExpired: boole
   const unsupported: string[] = [];
   const functions: Uint8Array[] = [];
   let selected = 0;
-  // Short strings stay in the file (SizedMap.loadRange): a copy of it that nothing else holds or writes.
-  const file = rdb.slice();
+  // Short strings stay in the file (SizedMap.loadRange): one nothing writes again, a copy unless it
+  // is a file our writer made (a master's RDB, as the network cut it, or a dump.rdb).
+  const file = isWrittenRdb(rdb) ? rdb : rdb.slice();
   const store = (dbIndex: number, key: string, value: RedisValue, expireAtMs: number): void => {
     const db = node.keyspace.dbs[dbIndex];
     if (!db) return;

@@ -551,7 +551,7 @@ export class ReplicaSide {
     if (take > 0) transfer.chunks.push(data.subarray(0, take));
     transfer.readBytes += take;
     if (transfer.readBytes === transfer.size) {
-      const rdb = transfer.chunks.length === 1 ? transfer.chunks[0]! : concatBytes(transfer.chunks);
+      const rdb = joinWithoutTail(transfer.chunks, transfer.size);
       this.finishTransfer(rdb, data.subarray(take), false);
     }
   }
@@ -951,11 +951,20 @@ function isSetAt(data: Uint8Array, at: number): boolean {
   return (data[at]! | 0x20) === 0x73 && (data[at + 1]! | 0x20) === 0x65 && (data[at + 2]! | 0x20) === 0x74;
 }
 
-/** The first `length` bytes of `chunks` taken together; no copy when one chunk holds them all. */
+/**
+ * The first `length` bytes of `chunks` taken together. No copy when they lie one after another in
+ * one buffer (the master's RDB as the network cut it into pieces): a view of them.
+ */
 function joinWithoutTail(chunks: readonly Uint8Array[], length: number): Uint8Array {
   const first = chunks[0];
-  if (first && first.length >= length) return first.subarray(0, length);
-  return concatBytes(chunks).subarray(0, length);
+  if (!first) return new Uint8Array(0);
+  let end = first.byteOffset + first.length;
+  for (let i = 1; end - first.byteOffset < length; i++) {
+    const chunk = chunks[i]!;
+    if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return concatBytes(chunks).subarray(0, length);
+    end += chunk.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, length);
 }
 
 /** True when the bytes held in `chunks`, taken together, end with `mark`. */

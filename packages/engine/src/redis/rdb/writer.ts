@@ -110,7 +110,18 @@ const DB_HEADER_BYTES = 1 + 9 + 1 + 9 + 9;
 const TRAILER_BYTES = 1 + 8;
 const TWO_32 = 4294967296;
 
-/** Writes the RDB file redis 7.0.15 would write for `input`. */
+/** The buffers of the files `writeRdb` returned (see {@link isWrittenRdb}). */
+const writtenFiles = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Whether `bytes` lie in a file `writeRdb` returned. Nothing writes such a file again (a save, a
+ * replica's transfer and the disk only read it), so a load may keep pieces of it instead of a copy.
+ */
+export function isWrittenRdb(bytes: Uint8Array): boolean {
+  return writtenFiles.has(bytes.buffer);
+}
+
+/** Writes the RDB file redis 7.0.15 would write for `input`; nothing may write into it afterwards. */
 export function writeRdb(input: RdbWriteInput): Uint8Array {
   const compression = input.compression ?? true;
   const checksum = input.checksum ?? true;
@@ -128,7 +139,9 @@ export function writeRdb(input: RdbWriteInput): Uint8Array {
   if (version >= 8) encoder.auxFields(input.aux);
   if (version >= 10) for (const code of functions) encoder.functionLibrary(code);
   for (const database of databases) encoder.database(database);
-  return encoder.finish(checksum);
+  const file = encoder.finish(checksum);
+  writtenFiles.add(file.buffer);
+  return file;
 }
 
 /**
