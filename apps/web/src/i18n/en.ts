@@ -493,6 +493,13 @@ export const en = {
       warningMasterCommand: "a command from the master failed here; its bytes still count in the offset",
       warningReplicasDropped: "2.6 lost its master and dropped its own replicas: they must SYNC again once it is synced",
       warningSsdbDivergence: "silent divergence: the slave resumes from a seq this master never sent it; both sides show SYNC",
+      rdbChildStarted: "an RDB child started for a full sync",
+      rdbPipeDone: "the RDB child's pipe is read to its end: every replica still up took the whole RDB",
+      rdbPipeDropped: "the last replica of the transfer is gone: the RDB child is killed",
+      rdbChildDone: "the RDB child finished and was collected",
+      rdbChildKilled: "the killed RDB child was collected",
+      rdbChildFailedSync: "a replica's full sync failed with its RDB child; it is dropped and will sync again",
+      rdbStreamed: "the RDB reached the replica: it is online, and its stream starts at its next ACK",
       binlog: {
         copyBegin: "full copy for {{peer}} (copy_begin)",
         copyBeginWhy: "the copy is anchored at seq {{seq}}",

@@ -487,6 +487,13 @@ export const zh: Catalogue = {
       warningMasterCommand: "主节点传来的一条命令在这里执行失败；它的字节仍计入偏移量",
       warningReplicasDropped: "2.6 失去了主节点，断开了自己的从节点：等它同步完成后，它们必须重新 SYNC",
       warningSsdbDivergence: "静默分歧：从节点从一个主节点从未发给它的 seq 继续；两边都显示 SYNC",
+      rdbChildStarted: "为全量同步启动了 RDB 子进程",
+      rdbPipeDone: "RDB 子进程的管道已读到结尾：仍在线的从节点都收到了整个 RDB",
+      rdbPipeDropped: "传输的最后一个从节点已断开：RDB 子进程被终止",
+      rdbChildDone: "RDB 子进程已完成并被回收",
+      rdbChildKilled: "被终止的 RDB 子进程已被回收",
+      rdbChildFailedSync: "RDB 子进程失败，从节点的全量同步失败；它被断开，之后会重新同步",
+      rdbStreamed: "RDB 已送达从节点：它已上线，命令流在它下一个 ACK 时开始",
       binlog: {
         copyBegin: "为 {{peer}} 全量复制（copy_begin）",
         copyBeginWhy: "复制以 seq {{seq}} 为锚点",

@@ -54,6 +54,15 @@ describe("event explanations from structured events", () => {
     expect(figures(chinese)).toEqual(figures(english));
   });
 
+  it("name an RDB child's and its pipe's steps in both languages, with the server's line beside", () => {
+    const line = "Diskless rdb transfer, done reading from pipe, 2 replicas still up.";
+    const pipeDone = makeEvent(14, { source: "node", kind: "warning", nodeId: "n1" as NodeId, message: line, detail: { kind: "warning", code: "rdb-pipe-done", message: line } });
+    expect(explainEvent(pipeDone, en, ctx)).toEqual({ head: "the RDB child's pipe is read to its end: every replica still up took the whole RDB", reason: null, serverText: line });
+    expect(explainEvent(pipeDone, zh, ctx).head).toBe("RDB 子进程的管道已读到结尾：仍在线的从节点都收到了整个 RDB");
+    const killed = makeEvent(15, { source: "node", kind: "warning", nodeId: "n1" as NodeId, message: "x", detail: { kind: "warning", code: "rdb-pipe-dropped", message: "x" } });
+    expect(explainEvent(killed, en, ctx).head).toBe("the last replica of the transfer is gone: the RDB child is killed");
+  });
+
   it("keep the server's line where the event's fields cannot say why", () => {
     const dropped = makeEvent(20, {
       source: "node",

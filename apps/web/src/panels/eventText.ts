@@ -352,6 +352,13 @@ const WARNING_HEADS: Readonly<Record<string, ParseKeys>> = {
   "master-command-failed": "events.explain.warningMasterCommand",
   "replicas-dropped": "events.explain.warningReplicasDropped",
   "ssdb-silent-divergence": "events.explain.warningSsdbDivergence",
+  "rdb-child-started": "events.explain.rdbChildStarted",
+  "rdb-pipe-done": "events.explain.rdbPipeDone",
+  "rdb-pipe-dropped": "events.explain.rdbPipeDropped",
+  "rdb-child-done": "events.explain.rdbChildDone",
+  "rdb-child-killed": "events.explain.rdbChildKilled",
+  "rdb-child-failed-sync": "events.explain.rdbChildFailedSync",
+  "rdb-streamed": "events.explain.rdbStreamed",
 };
 
 function warningHead(code: string, t: TFunction): string {
