@@ -44,6 +44,7 @@ export { InputLog } from "./lab/input-log.ts";
 export type { LabInput, LabOrigin, OutboundLogEvent } from "./lab/input-log.ts";
 export type { TimeInput } from "./lab/lab.ts";
 export { ReplayCursor, isTimeInput } from "./lab/replay-cursor.ts";
+export { CheckpointChain } from "./lab/fork.ts";
 export type { LogSource } from "./lab/replay-cursor.ts";
 export { RECORDING_FORMAT, encodeRecording, decodeRecording, encodeLabInput, decodeLabInput, encodeLabOrigin, decodeLabOrigin } from "./lab/recording.ts";
 export type { Recording, RecordingFile, RecordingParent, LayoutPoint, DecodedRecording } from "./lab/recording.ts";

@@ -27,6 +27,49 @@ export function fingerprint(lab: Lab): string {
   return parts.join("\n");
 }
 
+/** A short digest of bytes (FNV-1a), with their length. */
+function digest(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return `${bytes.length}#${(h >>> 0).toString(16)}`;
+}
+
+/**
+ * What `fingerprint` does not show, but a lab copied or restored (a fork, a checkpoint) must have
+ * as its original does, as later commands would find it: every key found again through its dict's
+ * index, SCAN's cursors (the dict's sequence numbers), the replication backlog's bytes (a later
+ * partial resync sends them) and the disk's files (a restart loads them).
+ */
+export function hiddenState(lab: Lab): string {
+  const parts: string[] = [];
+  for (const id of lab.nodeIds()) {
+    const process = lab.process(id);
+    if (!(process instanceof RedisNode)) continue;
+    for (const db of process.keyspace.dbs) {
+      if (db.dict.size === 0) continue;
+      const lost: string[] = [];
+      for (const [key, value] of db.dict) if (db.dict.get(key) !== value) lost.push(key);
+      const cursors: number[] = [];
+      let cursor = 0;
+      do cursor = db.dict.scan(cursor, 3, []);
+      while (cursor !== 0 && cursors.push(cursor) < 100_000);
+      parts.push(`${id}/${db.id}: lost [${lost.join(",")}] scan ${cursors.join(",")}`);
+    }
+    const replication = process.replication as { readonly backlog?: Backlog | null; readonly ring?: Backlog | null };
+    const backlog = replication.backlog ?? replication.ring ?? null;
+    if (backlog) parts.push(`${id} backlog ${backlog.firstByteOffset}..${backlog.endOffset} ${digest(backlog.copyFrom(backlog.firstByteOffset))}`);
+    for (const name of process.disk.list()) parts.push(`${id} ${name} ${digest(process.disk.read(name)!)}`);
+  }
+  return parts.join("\n");
+}
+
+/** What `hiddenState` reads of a backlog (redis 7.0's and the 2.8/4.0 ring). */
+interface Backlog {
+  readonly firstByteOffset: number;
+  readonly endOffset: number;
+  copyFrom(offset: number): Uint8Array;
+}
+
 /** How `drive` runs a lab beyond its seed. */
 export interface DriveOptions {
   readonly actions?: number;

@@ -13,12 +13,17 @@
  * engine changes in place, which a fork must copy).
  *
  * "As it was at t": after every input stamped t and every event due by t. While the lab runs,
- * that state is recorded after each input that leaves nothing due at its time.
+ * that state is recorded after each input that leaves nothing due at its time. A seek from a
+ * checkpoint must also have what the lab would show only later (`hiddenState`: the dicts' indexes
+ * and SCAN cursors, backlogs, disk files), as the straight replay has it. Checkpoints are taken as
+ * a timeline takes them, in a chain (each shares what did not change with the one before: dict
+ * keyframes, backlog blocks, dumps, buffers), and the lab they were taken of goes on meanwhile.
  * `TIMELINE_SEEDS=<count>` runs more random labs.
  */
 import { describe, expect, it } from "vitest";
-import { Lab, Prng, ReplayCursor, type LabInput } from "../src/index.ts";
-import { drive, fingerprint, randomLab } from "./random-lab.ts";
+import { CheckpointChain, Lab, Prng, ReplayCursor, type LabInput } from "../src/index.ts";
+import { CheckpointDict } from "../src/lab/checkpoint-dict.ts";
+import { drive, fingerprint, hiddenState, randomLab } from "./random-lab.ts";
 
 const SEEDS = Number(process.env.TIMELINE_SEEDS ?? 60);
 
@@ -65,36 +70,51 @@ describe("timeline: seeks", () => {
   it(`gives the lab as it was at every recorded moment, from the start and from checkpoints (${SEEDS} random labs)`, () => {
     let compared = 0;
     let refusedForks = 0;
+    let sharedPieces = 0;
+    let sharedKeyframes = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const { lab, inputs, byTime } = record(seed);
       const times = [...byTime.keys()].sort((a, b) => a - b);
       // Forward through every recorded moment, taking a checkpoint every few moments.
       const cursor = ReplayCursor.start(lab.creation, inputs);
       const checkpoints: ReplayCursor[] = [];
-      // Checkpoints are kept as a timeline keeps them (`checkpoint`: only ever forked again).
-      const start = cursor.fork(undefined, true);
-      if (!start.ok) throw new Error(start.reason);
-      checkpoints.push(start.cursor);
+      const hidden = new Map<number, string>();
+      // Checkpoints are kept as a timeline keeps them (only ever forked again, in a chain).
+      const chain = new CheckpointChain();
+      let held: ReadonlyMap<object, number> = new Map();
+      const take = (): boolean => {
+        const forked = cursor.fork(undefined, chain);
+        if (!forked.ok) return false;
+        checkpoints.push(forked.cursor);
+        for (const piece of forked.held.keys()) {
+          if (!held.has(piece)) continue;
+          sharedPieces++;
+          if (piece instanceof CheckpointDict) sharedKeyframes++;
+        }
+        held = forked.held;
+        return true;
+      };
+      if (!take()) throw new Error(`seed ${seed}: the first checkpoint was refused`);
       times.forEach((t, i) => {
         cursor.seek(t);
         if (fingerprint(cursor.lab) !== byTime.get(t)) throw new Error(`seed ${seed}: a seek to ${t} ms differs from the lab recorded then`);
+        hidden.set(t, hiddenState(cursor.lab));
         compared++;
-        if (i % 5 === 4) {
-          const forked = cursor.fork(undefined, true);
-          if (forked.ok) checkpoints.push(forked.cursor);
-          else refusedForks++;
-        }
+        if (i % 5 === 4 && !take()) refusedForks++;
       });
       // Random moments, from the nearest checkpoint (itself left as it was: it is forked).
       const rng = Prng.fromSeed(`seeks:${seed}`);
       for (let n = 0; n < 12; n++) {
         const t = rng.pick(times);
         const from = nearest(checkpoints, t);
-        const before = fingerprint(forkOf(from, seed).lab);
+        const restored = forkOf(from, seed).lab;
+        const before = fingerprint(restored) + hiddenState(restored);
         const seek = forkOf(from, seed);
         seek.seek(t);
         if (fingerprint(seek.lab) !== byTime.get(t)) throw new Error(`seed ${seed}: a seek to ${t} ms from the checkpoint at ${from.timeMs} ms differs`);
-        expect(fingerprint(forkOf(from, seed).lab), `seed ${seed}: the checkpoint changed`).toBe(before);
+        if (hiddenState(seek.lab) !== hidden.get(t)) throw new Error(`seed ${seed}: a seek to ${t} ms from the checkpoint at ${from.timeMs} ms differs in what it holds (${hiddenState(seek.lab)} / ${hidden.get(t)})`);
+        const again = forkOf(from, seed).lab;
+        expect(fingerprint(again) + hiddenState(again), `seed ${seed}: the checkpoint changed`).toBe(before);
       }
       // Any moment at all (mostly in the middle of runs): from a checkpoint as from the start.
       const end = lab.nowMs;
@@ -106,9 +126,13 @@ describe("timeline: seeks", () => {
         seek.seek(t);
         expect(seek.timeMs, `seed ${seed}`).toBe(Math.min(t, end));
         if (fingerprint(seek.lab) !== fingerprint(reference.lab)) throw new Error(`seed ${seed}: a seek to ${t} ms from a checkpoint differs from one from the start`);
+        if (hiddenState(seek.lab) !== hiddenState(reference.lab)) throw new Error(`seed ${seed}: a seek to ${t} ms from a checkpoint holds what one from the start does not`);
       }
     }
     expect(compared).toBeGreaterThan(SEEDS * 10);
+    // The chain shared pieces between checkpoints, dict keyframes among them (deltas were restored).
+    expect(sharedPieces).toBeGreaterThan(SEEDS);
+    expect(sharedKeyframes).toBeGreaterThan(SEEDS / 4);
     // drive() freezes nodes: a frozen node holding events cannot be forked (fork.ts), rarely.
     expect(refusedForks).toBeLessThan(compared / 20);
   }, 600_000);

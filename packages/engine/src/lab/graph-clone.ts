@@ -32,8 +32,18 @@ export type FieldRule =
   | { readonly kind: "fill"; readonly value: unknown }
   /** What `make` put there (with its functions standing for the original's). */
   | { readonly kind: "made" }
-  /** What `copy` makes of the field's value (`copyOf` copies what it holds). */
-  | { readonly kind: "custom"; readonly copy: (value: unknown, copyOf: <T>(original: T) => T) => unknown };
+  /** What `copy` makes of the field's value (`copyOf` copies what it holds; `context` below). */
+  | { readonly kind: "custom"; readonly copy: (value: unknown, copyOf: <T>(original: T) => T, context: CustomCopyContext) => unknown };
+
+/** What a custom field copy may know and say besides the value (`FieldRule` "custom"). */
+export interface CustomCopyContext {
+  /** The object whose field this is. */
+  readonly owner: object;
+  /** The copy already made of `original` by this clone, if any (a custom copy must then use it). */
+  known(original: object): unknown;
+  /** The copy holds `piece`, which other copies may hold too: counted once among them (`CloneStats.held`). */
+  hold(piece: object, bytes: number): void;
+}
 
 export interface ClassRule {
   /** Builds the copy with the class's constructor, for fields marked `made`; others are copied over. */
@@ -50,6 +60,11 @@ export interface CloneRules {
   /** Rules by prototype (`Database.prototype`, ...). */
   readonly classes: ReadonlyMap<object, ClassRule>;
   readonly replace?: ReadonlyMap<object, Replacement>;
+  /**
+   * A copy of `buffer` made before that the copy may share (a checkpoint's, of bytes that did not
+   * change since the one before), or undefined to copy it. A shared one is held (`CloneStats.held`).
+   */
+  readonly sharedBuffer?: (buffer: ArrayBuffer) => ArrayBuffer | undefined;
 }
 
 /** What a copy holds, for an estimate of its size. */
@@ -60,6 +75,12 @@ export interface CloneStats {
   entries: number;
   /** Bytes of ArrayBuffers copied. */
   bufferBytes: number;
+  /**
+   * What the copy holds that other copies may hold too (a checkpoint's pieces shared with the one
+   * before), with their bytes: not in the counts above, so that a holder of several copies counts
+   * each piece once.
+   */
+  held: Map<object, number>;
 }
 
 export type CloneResult<T> = { readonly ok: true; readonly copy: T; readonly stats: CloneStats } | { readonly ok: false; readonly reason: string };
@@ -75,12 +96,6 @@ const DATA_TAGS = new Set(["[object Object]", "[object Array]", "[object Map]", 
 const OBJECT_BYTES = 56;
 const ENTRY_BYTES = 36;
 
-/** What a copy that counts itself (a `heldBytes` field or getter) says it holds, else 0. */
-function heldBytes(copy: unknown): number {
-  const held = typeof copy === "object" && copy !== null ? (copy as { heldBytes?: unknown }).heldBytes : undefined;
-  return typeof held === "number" ? held : 0;
-}
-
 /** An estimate of the memory a copy holds beyond what it shares (V8 object and table sizes). */
 export function estimateBytes(stats: CloneStats): number {
   return stats.objects * OBJECT_BYTES + stats.entries * ENTRY_BYTES + stats.bufferBytes;
@@ -90,7 +105,7 @@ export function estimateBytes(stats: CloneStats): number {
 export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneResult<T> {
   const copies = new Map<object, unknown>();
   const pending: { original: object; copy: object }[] = [];
-  const stats: CloneStats = { objects: 0, entries: 0, bufferBytes: 0 };
+  const stats: CloneStats = { objects: 0, entries: 0, bufferBytes: 0, held: new Map() };
   let where = "the root";
 
   const copyOf = <V>(value: V): V => {
@@ -112,8 +127,10 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
     const tag = Object.prototype.toString.call(original);
     let copy: object;
     if (original instanceof ArrayBuffer) {
-      copy = original.slice(0);
-      stats.bufferBytes += original.byteLength;
+      const shared = rules.sharedBuffer?.(original);
+      if (shared !== undefined) stats.held.set(shared, shared.byteLength);
+      else stats.bufferBytes += original.byteLength;
+      copy = shared ?? original.slice(0);
       copies.set(original, copy);
       return copy;
     }
@@ -131,7 +148,6 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       stats.objects++;
       const made = (self as (copyOf: <T>(value: T) => T) => object).call(original, copyOf);
       copies.set(original, made);
-      stats.bufferBytes += heldBytes(made);
       if (original instanceof Map || original instanceof Set) stats.entries += original.size;
       return made;
     }
@@ -237,7 +253,7 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
         continue;
       }
       const fieldRule = typeof key === "string" ? rule?.fields?.[key] : undefined;
-      const value = fieldRule === undefined ? copyOf(descriptor.value as unknown) : applyRule(fieldRule, descriptor.value, copy, key);
+      const value = fieldRule === undefined ? copyOf(descriptor.value as unknown) : applyRule(fieldRule, descriptor.value, copy, key, original);
       if (descriptor.writable === true && descriptor.enumerable === true && descriptor.configurable === true) (copy as Record<PropertyKey, unknown>)[key] = value;
       else Object.defineProperty(copy, key, { ...descriptor, value });
     }
@@ -246,7 +262,15 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
     else if (!Object.isExtensible(original)) Object.preventExtensions(copy);
   };
 
-  const applyRule = (rule: FieldRule, value: unknown, copy: object, key: PropertyKey): unknown => {
+  const context = (owner: object): CustomCopyContext => ({
+    owner,
+    known: (original) => copies.get(original),
+    hold: (piece, bytes) => {
+      stats.held.set(piece, bytes);
+    },
+  });
+
+  const applyRule = (rule: FieldRule, value: unknown, copy: object, key: PropertyKey, owner: object): unknown => {
     switch (rule.kind) {
       case "share":
         return value;
@@ -280,8 +304,9 @@ export function cloneGraph<T extends object>(root: T, rules: CloneRules): CloneR
       case "custom": {
         stats.objects++;
         if (value instanceof Map) stats.entries += value.size;
-        const copy = rule.copy(value, copyOf);
-        stats.bufferBytes += heldBytes(copy);
+        const copy = rule.copy(value, copyOf, context(owner));
+        // Another path to the same value finds this copy.
+        if (typeof value === "object" && value !== null && !copies.has(value)) copies.set(value, copy);
         return copy;
       }
       default:

@@ -14,7 +14,7 @@ import { utf8 } from "../util/bytes.ts";
 import type { NodeProcess } from "../process/contract.ts";
 import { ReplyQueue, type CommandOutcome } from "./console.ts";
 import { ClientEndpoint, ConsoleEndpoint, IGNORE_OUTCOME, LoadEndpoint, NULL_ENDPOINT, type Console, type LabEndpoint } from "./endpoints.ts";
-import { forkRules, type ForkOptions } from "./fork.ts";
+import { forkRules, type ForkOptions, type ForkResult } from "./fork.ts";
 import { cloneGraph, estimateBytes, type Replacement } from "./graph-clone.ts";
 import { EventLog } from "./event-log.ts";
 import { InputLog, type LabInput, type LabOrigin, type OutboundLogEvent } from "./input-log.ts";
@@ -235,7 +235,7 @@ export class Lab {
    * of this lab's. Refused, with the reason, when the lab holds what cannot be copied (see
    * `fork.ts`): a real outbound connection, or a frozen node's held events.
    */
-  fork(options: ForkOptions = {}): { readonly ok: true; readonly lab: Lab; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
+  fork(options: ForkOptions = {}): ForkResult {
     if (this.outbound.size > 0) return { ok: false, reason: "a node is connected to a server outside the lab" };
     const replace = new Map<object, Replacement>([
       [this.onWorldTrace, (copyOf) => Lab.traceListenerOf(copyOf(this))],
@@ -265,7 +265,7 @@ export class Lab {
     const result = cloneGraph<Lab>(this, { ...rules, replace });
     if (!result.ok) return result;
     result.copy.inputs.load(options.inputs ?? this.inputs.toArray());
-    return { ok: true, lab: result.copy, bytes: estimateBytes(result.stats) };
+    return { ok: true, lab: result.copy, bytes: estimateBytes(result.stats), held: result.stats.held };
   }
 
   /** A lab that uses every node kind the way labs do: what two of them share, forks share. */

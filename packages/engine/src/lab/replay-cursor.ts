@@ -11,6 +11,7 @@
  */
 import { Lab, type TimeInput } from "./lab.ts";
 import type { LabInput, LabOrigin } from "./input-log.ts";
+import type { CheckpointChain } from "./fork.ts";
 
 /** A log as a cursor reads it: an array, or a live lab's `InputLog`, which keeps growing. */
 export interface LogSource {
@@ -117,12 +118,12 @@ export class ReplayCursor {
   fork(
     source: LogSource = this.source,
     /** A checkpoint's copy, only ever forked again (see `ForkOptions.checkpoint`). */
-    checkpoint = false,
-  ): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number } | { readonly ok: false; readonly reason: string } {
+    checkpoint: boolean | CheckpointChain = false,
+  ): { readonly ok: true; readonly cursor: ReplayCursor; readonly bytes: number; readonly held: ReadonlyMap<object, number> } | { readonly ok: false; readonly reason: string } {
     const forked = this.lab.fork({ inputs: [], checkpoint });
     if (!forked.ok) return forked;
     const progress = this.progress === null ? null : { steps: this.progress.steps };
-    return { ok: true, cursor: new ReplayCursor(forked.lab, source, this.next, progress, source === this.source ? this.noted : 0), bytes: forked.bytes };
+    return { ok: true, cursor: new ReplayCursor(forked.lab, source, this.next, progress, source === this.source ? this.noted : 0), bytes: forked.bytes, held: forked.held };
   }
 
   /** The log that rebuilds this cursor's lab exactly (see the file comment). */

@@ -39,7 +39,7 @@ const SHORT_COPY = 16;
 const SPARE_BUFFERS = 8;
 
 /** One `replBufBlock`. `refs` counts readers only; the backlog's own reference is implicit. */
-class Block {
+export class Block {
   /** Bytes written so far; only the last block is ever partly used. */
   used = 0;
   /** Readers whose unsent data starts in this block (redis `refcount` minus the backlog's one). */
