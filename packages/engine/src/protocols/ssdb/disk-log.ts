@@ -26,6 +26,8 @@ export const OP_PUT = 1;
 const OP_DEL = 2;
 const OP_LOG = 3;
 const OP_TRIM = 4;
+/** A log op whose record's key is the key of the op just before it in the batch (a set's KSET). */
+const OP_LOG_SAME_KEY = 5;
 
 /**
  * A growable byte buffer with the log's encodings. Batches are encoded straight into it (no
@@ -241,26 +243,25 @@ export function encodeLog(e: ByteWriter, seq: number, type: number, cmd: number,
 }
 
 /**
- * The batch of a `set`: a put of `key`, then (when `logged`) its record, the same bytes as
- * `encodeBatch` of those ops, written in one pass (every SET on every node comes here).
+ * The batch of a `set`: a put of `key`, then (when `logged`) its record, written in one pass (every
+ * SET on every node comes here). The record does not repeat the key the put just wrote
+ * (`OP_LOG_SAME_KEY`): a SET's batch takes 31 bytes instead of 50 with redis-benchmark's key, and
+ * the log keeps every batch until a compaction.
  */
 export function encodeSetBatch(e: ByteWriter, key: string, value: Uint8Array, logged: boolean, seq: number, type: number, cmd: number): void {
-  const buf = e.room(1 + 2 * (1 + MAX_VARINT_BYTES + key.length) + MAX_VARINT_BYTES + value.length + MAX_VARINT_BYTES + 2);
+  const buf = e.room(2 + MAX_VARINT_BYTES + key.length + MAX_VARINT_BYTES + value.length + 1 + MAX_VARINT_BYTES + 2);
   let at = e.length;
   buf[at++] = logged ? 2 : 1;
   buf[at++] = OP_PUT;
   at = writeVarint(buf, at, key.length);
-  const keyAt = at;
   for (let i = 0; i < key.length; i++) buf[at++] = key.charCodeAt(i);
   at = writeVarint(buf, at, value.length);
   at = copyInto(buf, at, value);
   if (logged) {
-    buf[at++] = OP_LOG;
+    buf[at++] = OP_LOG_SAME_KEY;
     at = writeVarint(buf, at, seq);
     buf[at++] = type;
     buf[at++] = cmd;
-    at = writeVarint(buf, at, key.length);
-    for (let i = 0; i < key.length; i++) buf[at++] = buf[keyAt + i]!;
   }
   e.seal(at);
 }
@@ -332,17 +333,29 @@ export function replayLog(bytes: Uint8Array, apply: (op: LogOp) => void): void {
     const ops: LogOp[] = [];
     try {
       const count = varint();
+      /** The key of the batch's op before this one (for `OP_LOG_SAME_KEY`). */
+      let previousKey: string | null = null;
       for (let i = 0; i < count; i++) {
         const code = byte();
-        if (code === OP_PUT) ops.push({ op: "put", key: binary(), value: data() });
-        else if (code === OP_DEL) ops.push({ op: "del", key: binary() });
-        else if (code === OP_LOG) {
+        if (code === OP_PUT) {
+          const key = binary();
+          ops.push({ op: "put", key, value: data() });
+          previousKey = key;
+        } else if (code === OP_DEL) {
+          previousKey = binary();
+          ops.push({ op: "del", key: previousKey });
+        } else if (code === OP_LOG || code === OP_LOG_SAME_KEY) {
           const seq = varint();
           const type = byte();
           const cmd = byte();
-          ops.push({ op: "log", record: { seq, type, cmd, key: binary() } });
-        } else if (code === OP_TRIM) ops.push({ op: "trim", end: varint() });
-        else throw new TornLog();
+          const key: string | null = code === OP_LOG ? binary() : previousKey;
+          if (key === null) throw new TornLog();
+          ops.push({ op: "log", record: { seq, type, cmd, key } });
+          previousKey = key;
+        } else if (code === OP_TRIM) {
+          ops.push({ op: "trim", end: varint() });
+          previousKey = null;
+        } else throw new TornLog();
       }
     } catch (error) {
       if (error instanceof TornLog) return;
