@@ -3,7 +3,7 @@
  * with 10 minutes of virtual history at 1,000 writes/s, driven as the server's runtime drives a
  * lab with a write load (a tick every 10 ms: the tick's writes, then the world up to the tick's
  * time) while its timeline takes checkpoints and offset samples as the server's does (a look every
- * 250 ms, default options: a checkpoint every 10 s of virtual time, 256 MiB budget):
+ * 250 ms, default options: a checkpoint every 2 s of virtual time, 256 MiB budget):
  * - `timeline.seek_p95_ms`: random moments of the history asked for as `GET .../at/:ms` answers
  *   them (a fork of the nearest checkpoint replayed to the moment, the moment's view, INFO and
  *   events), p95 over the seeks (goal <= 250 ms);

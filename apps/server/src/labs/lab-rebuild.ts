@@ -47,8 +47,8 @@ export async function rebuildLab(origin: LabOrigin, inputs: readonly LabInput[],
           nextSampleMs = lab.nowMs + SAMPLE_EVERY_MS;
         }
         if (lab.nowMs >= timeline.checkpointDueMs) {
-          const forked = options.mayGrow() ? cursor.fork(lab.inputs, true) : { ok: false as const, reason: "the server is over its memory limit" };
-          if (forked.ok) timeline.adopt({ timeMs: lab.nowMs, inputIndex: forked.cursor.position, cursor: forked.cursor, bytes: forked.bytes, shared: false });
+          const forked = options.mayGrow() ? cursor.fork(lab.inputs, timeline.checkpointChain) : { ok: false as const, reason: "the server is over its memory limit" };
+          if (forked.ok) timeline.adopt({ timeMs: lab.nowMs, inputIndex: forked.cursor.position, cursor: forked.cursor, bytes: forked.bytes, held: forked.held, shared: false });
           else timeline.refused(forked.reason);
         }
       }

@@ -7,10 +7,11 @@
  *   a copy of its whole state) and the copy is kept aside with the place in the log it stands at.
  *   A moment is then a fork of the latest checkpoint before it, replayed forward to it
  *   (`ReplayCursor.seek`), so a seek replays at most one checkpoint interval and checkpoints are
- *   never used up. A checkpoint is a fork made to be forked again only (`checkpoint: true`): its
- *   dicts are kept as `CheckpointDict`s, a replica's as its differences from its master's. Their
- *   memory is counted by the fork (a dict's tables as they are, what else it copies estimated) and
- *   bounded by `checkpointBudgetBytes`, and by an equal share of `totalCheckpointBudgetBytes`
+ *   never used up. A checkpoint is a fork made to be forked again only, in the timeline's
+ *   `CheckpointChain`: it shares what did not change with the one before (dict keyframes and
+ *   deltas, backlog blocks, RDB dumps, buffers; a replica's as its differences from its master's).
+ *   Their memory is each checkpoint's own bytes (estimated by the fork) and the pieces they hold,
+ *   each counted once however many hold it (`keep` / `drop`), bounded by `checkpointBudgetBytes`, and by an equal share of `totalCheckpointBudgetBytes`
  *   among the labs the process holds: past it, the checkpoint whose neighbours are closest is
  *   dropped, and new ones come less often (`keepWithinBudget`). RDB work (save points, full
  *   syncs) makes the next checkpoint due at once (`noteCost`), so seeks do not replay it. A lab
@@ -25,7 +26,7 @@
  * A branch or a rebuilt lab starts with a `TimelineSeed`: the history its log shares with its
  * parent (events, samples, checkpoints), or what its rebuild recorded.
  */
-import { RedisNode, ReplayCursor, renderInfo, type Lab, type LabEvent, type LabOrigin, type LogSource } from "@replica-lab/engine";
+import { CheckpointChain, RedisNode, ReplayCursor, renderInfo, type Lab, type LabEvent, type LabOrigin, type LogSource } from "@replica-lab/engine";
 import type { LabParent, MomentView, SeriesView, TimelineCheckpoint, TimelineView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import { EventIndex } from "./timeline-events.ts";
@@ -33,7 +34,7 @@ import { OffsetSeries } from "./timeline-series.ts";
 
 /** How a timeline keeps its lab's history. */
 export interface TimelineOptions {
-  /** Virtual ms between checkpoints to begin with (doubled whenever the budget is reached). */
+  /** Virtual ms between checkpoints to begin with (further apart once the budget is reached, `keepWithinBudget`). */
   readonly checkpointEveryMs: number;
   /** Estimated bytes one lab's checkpoints may hold. */
   readonly checkpointBudgetBytes: number;
@@ -46,7 +47,7 @@ export interface TimelineOptions {
 }
 
 export const DEFAULT_TIMELINE: TimelineOptions = {
-  checkpointEveryMs: 10_000,
+  checkpointEveryMs: 2_000,
   checkpointBudgetBytes: 256 * 1024 * 1024,
   totalCheckpointBudgetBytes: 512 * 1024 * 1024,
   pollMs: 250,
@@ -78,7 +79,10 @@ export interface Checkpoint {
   readonly timeMs: number;
   readonly inputIndex: number;
   readonly cursor: ReplayCursor;
+  /** Its own bytes (estimated), besides the pieces in `held`. */
   readonly bytes: number;
+  /** Pieces it may share with the checkpoints before and after it (`CheckpointChain`), with their bytes. */
+  readonly held: ReadonlyMap<object, number>;
   /** A parent's checkpoint a branch reads too (its memory is the parent's). */
   readonly shared: boolean;
   /** Taken as soon as it could be after RDB work (`noteCost`): thinning keeps it longer. */
@@ -100,6 +104,11 @@ export class LabTimeline {
   private readonly events: EventIndex;
   private readonly series: OffsetSeries;
   private checkpoints: Checkpoint[];
+  /** The pieces the checkpoints of this lab hold (not a parent's), each counted once: holders and bytes. */
+  private readonly pieces = new Map<object, { holders: number; readonly bytes: number }>();
+  private piecesBytes = 0;
+  /** What this lab's checkpoints remember of each other (the next shares what did not change). */
+  readonly checkpointChain = new CheckpointChain();
   private everyMs: number;
   private nextCheckpointMs: number;
   private refusal: string | null = null;
@@ -122,7 +131,8 @@ export class LabTimeline {
   ) {
     this.events = seed?.events ?? new EventIndex();
     this.series = seed?.series ?? new OffsetSeries(options.maxSamples);
-    this.checkpoints = [...(seed?.checkpoints ?? [])];
+    this.checkpoints = [];
+    for (const checkpoint of seed?.checkpoints ?? []) this.keep(checkpoint);
     this.everyMs = options.checkpointEveryMs;
     const last = this.checkpoints[this.checkpoints.length - 1];
     this.nextCheckpointMs = (last?.timeMs ?? 0) + this.everyMs;
@@ -178,14 +188,14 @@ export class LabTimeline {
   /** Takes a checkpoint of the live lab now, if the engine can fork it; true if it did. */
   checkpoint(): boolean {
     const lab = this.lab;
-    const forked = lab.fork({ inputs: [], checkpoint: true });
+    const forked = lab.fork({ inputs: [], checkpoint: this.checkpointChain });
     if (!forked.ok) {
       this.refused(forked.reason);
       return false;
     }
     this.refusal = null;
     const cursor = ReplayCursor.atEnd(forked.lab, lab.inputs);
-    this.checkpoints.push({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, shared: false, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
+    this.keep({ timeMs: lab.nowMs, inputIndex: cursor.position, cursor, bytes: forked.bytes, held: forked.held, shared: false, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
     this.nextCheckpointMs = lab.nowMs + this.everyMs;
     this.heavyKeys = 0;
     this.keepWithinBudget();
@@ -201,14 +211,15 @@ export class LabTimeline {
 
   /** Adds a checkpoint a rebuild made (in time order, before the lab runs live). */
   adopt(checkpoint: Checkpoint): void {
-    this.checkpoints.push({ ...checkpoint, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
+    this.keep({ ...checkpoint, afterHeavy: this.heavyKeys >= HEAVY_KEYS });
     this.nextCheckpointMs = checkpoint.timeMs + this.everyMs;
     this.heavyKeys = 0;
     this.keepWithinBudget();
   }
 
+  /** What this lab's checkpoints hold: their own bytes, and each piece they hold once. */
   get checkpointBytes(): number {
-    return this.checkpoints.reduce((sum, c) => sum + (c.shared ? 0 : c.bytes), 0);
+    return this.checkpoints.reduce((sum, c) => sum + (c.shared ? 0 : c.bytes), 0) + this.piecesBytes;
   }
 
   view(parent: LabParent | null): TimelineView {
@@ -302,6 +313,8 @@ export class LabTimeline {
     this.timer = null;
     this.unsubscribe();
     this.checkpoints = [];
+    this.pieces.clear();
+    this.piecesBytes = 0;
     this.hot = null;
     this.moments.clear();
   }
@@ -325,6 +338,34 @@ export class LabTimeline {
     this.nextCheckpointMs = Math.min(this.nextCheckpointMs, Math.max(event.timeMs, lastMs + this.everyMs / 10));
   }
 
+  /** Adds a checkpoint (the latest) and counts the pieces it holds. */
+  private keep(checkpoint: Checkpoint): void {
+    this.checkpoints.push(checkpoint);
+    // A branch's share of its parent's checkpoints is the parent's memory.
+    if (checkpoint.shared) return;
+    for (const [piece, bytes] of checkpoint.held) {
+      const counted = this.pieces.get(piece);
+      if (counted !== undefined) {
+        counted.holders++;
+        continue;
+      }
+      this.pieces.set(piece, { holders: 1, bytes });
+      this.piecesBytes += bytes;
+    }
+  }
+
+  /** Drops the checkpoint at `at`, and the pieces no other checkpoint holds. */
+  private drop(at: number): void {
+    const [checkpoint] = this.checkpoints.splice(at, 1);
+    if (checkpoint === undefined || checkpoint.shared) return;
+    for (const piece of checkpoint.held.keys()) {
+      const counted = this.pieces.get(piece);
+      if (counted === undefined || --counted.holders > 0) continue;
+      this.pieces.delete(piece);
+      this.piecesBytes -= counted.bytes;
+    }
+  }
+
   private requireMoment(timeMs: number): void {
     if (!Number.isFinite(timeMs) || timeMs < 0) throw new ApiFailure("bad-request", `${timeMs} is not a moment (virtual ms, 0 or more)`);
     if (timeMs > this.lab.nowMs) throw new ApiFailure("bad-request", `${timeMs} ms is after the lab's present (${this.lab.nowMs} ms)`);
@@ -340,6 +381,12 @@ export class LabTimeline {
       this.hot = null;
       hot.seek(timeMs);
       return hot;
+    }
+    // The last moment shown is replaced by this one (the callers that may go on from it keep the
+    // cursor they get): its dict tables serve the restore.
+    if (mayUseHot && hot !== null) {
+      this.hot = null;
+      this.checkpointChain.recycle(hot.lab);
     }
     let cursor: ReplayCursor | null = null;
     if (start !== null) {
@@ -382,9 +429,9 @@ export class LabTimeline {
         }
       }
       if (drop < 0) break;
-      all.splice(drop, 1);
+      this.drop(drop);
       this.everyMs = Math.max(this.options.checkpointEveryMs, this.everyMs, Math.floor(gapMs / 2));
     }
-    if (this.checkpointBytes > budget) this.checkpoints = this.checkpoints.filter((c) => c.shared);
+    for (let i = this.checkpoints.length - 1; i >= 0 && this.checkpointBytes > budget; i--) if (!this.checkpoints[i]!.shared) this.drop(i);
   }
 }

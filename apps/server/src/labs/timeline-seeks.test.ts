@@ -1,10 +1,13 @@
 /**
  * Seeks in any order give the moment a straight replay gives: a lab with a write load, save points
- * (RDB work, which checkpoints follow at once), a full resync (a replica killed and restarted
- * wiped) and a promotion (a replica made master, the others moved under it), its timeline taking
- * checkpoints as the server's does; then moments asked for in random order (so from checkpoints,
- * from the last moment shown, and from the cache) are compared with one cursor replaying the whole
- * log forward: every node's keys, values, TTLs, INFO and the snapshot.
+ * (RDB work, which checkpoints follow at once), replicas whose data differ from their master's (one
+ * writable with keys of its own, one cut off for a while, then back by a partial resync), a full
+ * resync (a replica killed and restarted wiped) and a promotion (a replica made master, the others
+ * moved under it), its timeline taking checkpoints as the server's does (each sharing what did not
+ * change with the one before); then moments asked for in random order (so from checkpoints, from
+ * the last moment shown, and from the cache) are compared with one cursor replaying the whole log
+ * forward: every node's keys, values, TTLs, INFO and the snapshot, and what later commands would
+ * find (each key through the dict's index, SCAN's cursors, the backlog's bytes, the disk's files).
  */
 import { describe, expect, it } from "vitest";
 import { Lab, Prng, RedisNode, ReplayCursor, renderInfo, type NodeId } from "@replica-lab/engine";
@@ -20,9 +23,20 @@ function fingerprint(lab: Lab): string {
       continue;
     }
     const data: string[] = [];
-    for (const db of process.keyspace.dbs) for (const [key, value] of db.dict) data.push(`${db.id}:${key}=${value instanceof Uint8Array ? Array.from(value).join(",") : JSON.stringify(value)}@${db.expireAt(key)}`);
+    for (const db of process.keyspace.dbs) {
+      for (const [key, value] of db.dict) {
+        data.push(`${db.id}:${key}=${value instanceof Uint8Array ? Array.from(value).join(",") : JSON.stringify(value)}@${db.expireAt(key)}`);
+        if (db.dict.get(key) !== value) data.push(`(${key} not found through the index)`);
+      }
+      const cursors: number[] = [];
+      for (let cursor = db.dict.scan(0, 50, []); cursor !== 0; cursor = db.dict.scan(cursor, 50, [])) cursors.push(cursor);
+      data.push(`scan ${db.id}: ${cursors.join(",")}`);
+    }
     parts.push(`${id}: ${data.join(";")}`);
     parts.push(renderInfo(process, ["replication", "persistence", "memory", "keyspace", "stats"]));
+    const backlog = (process.replication as { backlog?: { firstByteOffset: number; copyFrom(offset: number): Uint8Array } | null }).backlog;
+    if (backlog) parts.push(`backlog ${Array.from(backlog.copyFrom(backlog.firstByteOffset)).join(",")}`);
+    for (const name of process.disk.list()) parts.push(`${name}: ${Array.from(process.disk.read(name)!).join(",")}`);
   }
   return parts.join("\n");
 }
@@ -55,6 +69,17 @@ describe("timeline seeks in any order", () => {
       lab.command(a!, "HSET", "hash", "f", "1");
       lab.command(a!, "SET", "ttl", "v", "PX", "2500");
       run(lab, timeline, a!, 1_500);
+      // C takes writes of its own (its dict is no longer its master's); B is cut off, then comes
+      // back by a partial resync from A's backlog.
+      lab.command(c!, "CONFIG", "SET", "replica-read-only", "no");
+      for (let i = 0; i < 40; i++) lab.command(c!, "SET", `c:${i}`, `only on C ${i}`);
+      lab.command(c!, "HSET", "c:hash", "f", "1");
+      lab.setLink(a!, b!, { partitioned: true });
+      run(lab, timeline, a!, 1_500);
+      lab.command(c!, "HINCRBY", "c:hash", "f", "2");
+      lab.command(a!, "RPUSH", "list", "while B is away");
+      lab.setLink(a!, b!, { partitioned: false });
+      run(lab, timeline, a!, 2_500);
       // A full resync: B comes back empty.
       lab.kill(b!);
       run(lab, timeline, a!, 600);
@@ -73,6 +98,7 @@ describe("timeline seeks in any order", () => {
       expect(view.checkpoints.length).toBeGreaterThan(10);
       expect(view.checkpointRefusal).toBeNull();
       expect(lab.events().some((e) => e.kind === "persistence")).toBe(true);
+      expect(lab.events().some((e) => e.message.includes("partial resynchronization") || e.message.includes("Partial resynchronization"))).toBe(true);
 
       const rng = Prng.fromSeed("timeline-seeks:order");
       const times: number[] = [];
