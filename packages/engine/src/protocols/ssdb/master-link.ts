@@ -51,7 +51,7 @@ const NOOP = asciiBytes("noop");
 const OUT_OF_SYNC_KEY = "OUT_OF_SYNC";
 const LF = 0x0a;
 /** The smallest output buffer a link takes when it needs a new one. */
-const OUT_BUFFER_BYTES = 64 * 1024;
+const OUT_BUFFER_BYTES = 16 * 1024;
 
 /** The parsed `sync140` request: `[sync140, last_seq, last_key, sync|mirror]`, with defaults. */
 export interface Sync140Request {
