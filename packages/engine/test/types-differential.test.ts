@@ -11,60 +11,14 @@
  *   same deterministic commands on both; the bytes after the RDB must be the same.
  */
 import { describe, expect, it } from "vitest";
-import { Socket } from "node:net";
-import { Lab, ReplyParser, encodeCommand, utf8, type Reply } from "../src/index.ts";
+import { Lab, encodeCommand, utf8, type Reply } from "../src/index.ts";
 import { LiveRedis, liveRedisAvailable, RespClient } from "./live-redis.ts";
 import { TypeCommandGenerator, type GeneratedCommand } from "./type-commands.ts";
+import { attachLabReplica, attachRealReplica, LabClient, waitFor } from "./replication-stream.ts";
 import { Prng } from "../src/sim/prng.ts";
 
 const BATCHES = 100;
 const BATCH_SIZE = 1000;
-
-/** A pipelined connection into a lab node. */
-class LabClient {
-  private readonly parser = new ReplyParser();
-  private readonly replies: Reply[] = [];
-  private readonly connection;
-
-  constructor(
-    private readonly lab: Lab,
-    node: ReturnType<Lab["nodeIds"]>[number],
-  ) {
-    this.connection = lab.openConnection(node, "127.0.0.1:40001", {
-      onData: (bytes) => {
-        this.parser.push(bytes);
-        for (;;) {
-          const reply = this.parser.next();
-          if (reply === undefined) break;
-          if (reply.kind === "protocol-error") throw new Error(reply.message);
-          this.replies.push(reply);
-        }
-      },
-      onClose: () => {},
-    });
-    lab.runCurrent();
-  }
-
-  /** Sends every command at once and lets virtual time run until each has its reply. */
-  run(commands: readonly (readonly string[])[]): Reply[] {
-    const parts = commands.map((argv) => encodeCommand(argv.map((a) => utf8(a))));
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    this.connection.send(bytes);
-    const deadline = this.lab.nextEventMs() + 600_000;
-    while (this.replies.length < commands.length) {
-      const next = this.lab.nextEventMs();
-      if (next > deadline) throw new Error(`lab: ${this.replies.length} of ${commands.length} replies`);
-      this.lab.runUntil(next);
-    }
-    return this.replies.splice(0, this.replies.length);
-  }
-}
 
 function text(reply: Reply): string {
   if (reply.kind === "bulk") return reply.value === null ? "(nil)" : Buffer.from(reply.value).toString("latin1");
@@ -170,25 +124,8 @@ describe.skipIf(!liveRedisAvailable())("data types: lab vs live redis-server 7.0
       const master = lab.addNode({ config: { save: "", "repl-ping-replica-period": "3600", "repl-diskless-sync": "no" } }).id;
       // Past the first replication cron, which pings whatever replicas there are (as a real one did before we came).
       lab.runUntil(2_000);
-      const handshake = [["PING"], ["REPLCONF", "listening-port", "6399"], ["REPLCONF", "capa", "eof", "capa", "psync2"], ["PSYNC", "?", "-1"]];
-      const labStream = new StreamCollector();
-      const labReplica = lab.openConnection(master, "127.0.0.1:40002", { onData: (b) => labStream.push(b), onClose: () => {} });
-      lab.runCurrent();
-      // One at a time, as a replica does (PSYNC with replies pending is refused).
-      for (const [i, argv] of handshake.entries()) {
-        labReplica.send(encodeCommand(argv.map(utf8)));
-        while (labStream.lines < i + 1) lab.runUntil(lab.nextEventMs());
-      }
-      lab.runUntil(lab.nextEventMs() + 2_000);
-      const realStream = new StreamCollector();
-      const socket = new Socket();
-      await new Promise<void>((resolve, reject) => socket.connect(real.port, "127.0.0.1", resolve).once("error", reject));
-      socket.on("data", (chunk: Buffer) => realStream.push(new Uint8Array(chunk)));
-      for (const [i, argv] of handshake.entries()) {
-        socket.write(encodeCommand(argv.map(utf8)));
-        await waitFor(() => realStream.lines >= i + 1, `the reply to ${argv[0]}`);
-      }
-      await waitFor(() => realStream.synced, "the real master's RDB");
+      const labStream = attachLabReplica(lab, master);
+      const { stream: realStream, socket } = await attachRealReplica(real.port);
       expect(labStream.synced).toBe(true);
 
       const generator = new TypeCommandGenerator("types-stream");
@@ -253,70 +190,4 @@ async function digestDiff(real: LiveRedis, lab: LabClient): Promise<string> {
     }
   }
   return out.join("\n");
-}
-
-/** Collects what a master sends a replica: +FULLRESYNC, the RDB ($len or $EOF), then the stream. */
-class StreamCollector {
-  private buffer = new Uint8Array(0);
-  synced = false;
-
-  /** Reply lines seen before the RDB (the handshake's answers). */
-  get lines(): number {
-    let count = 0;
-    for (const byte of this.synced ? [] : this.buffer) if (byte === 0x0a) count++;
-    return this.synced ? 4 : count;
-  }
-
-  push(bytes: Uint8Array): void {
-    const merged = new Uint8Array(this.buffer.length + bytes.length);
-    merged.set(this.buffer);
-    merged.set(bytes, this.buffer.length);
-    this.buffer = merged;
-    if (!this.synced) this.trySync();
-  }
-
-  private trySync(): void {
-    const textOf = (from: number, to: number): string => Buffer.from(this.buffer.subarray(from, to)).toString("latin1");
-    let at = 0;
-    const line = (): string | null => {
-      while (this.buffer[at] === 0x0a) at++;
-      const end = this.buffer.indexOf(0x0a, at);
-      if (end < 0) return null;
-      const result = textOf(at, end - 1);
-      at = end + 1;
-      return result;
-    };
-    // +PONG, +OK, +OK, +FULLRESYNC ...
-    for (let i = 0; i < 4; i++) if (line() === null) return;
-    const header = line();
-    if (header === null) return;
-    if (header.startsWith("$EOF:")) {
-      const mark = header.slice(5);
-      const end = Buffer.from(this.buffer).indexOf(mark, at, "latin1");
-      if (end < 0) return;
-      at = end + mark.length;
-    } else {
-      const length = Number(header.slice(1));
-      if (this.buffer.length < at + length) return;
-      at += length;
-    }
-    this.buffer = this.buffer.slice(at);
-    this.synced = true;
-  }
-
-  get length(): number {
-    return this.synced ? this.buffer.length : -1;
-  }
-
-  stream(): Uint8Array {
-    return this.buffer;
-  }
-}
-
-async function waitFor(ready: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

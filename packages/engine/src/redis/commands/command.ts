@@ -28,7 +28,11 @@ export interface CommandFlags {
   readonly noAsyncLoading?: boolean;
   /** Never propagated even if it changed data (EXEC propagates its parts instead). */
   readonly noPropagate?: boolean;
-  /** Side effects are propagated without a MULTI/EXEC wrapper (FLUSHALL-like). */
+  /**
+   * redis CMD_TOUCHES_ARBITRARY_KEYS (7.0.15: RANDOMKEY and SCAN): run directly (not from EXEC or a
+   * script), the DELs of the expired keys it meets go to replicas bare, without MULTI/EXEC
+   * (propagatePendingCommands). Hidden from COMMAND INFO, as in redis.
+   */
   readonly touchesArbitraryKeys?: boolean;
 }
 
