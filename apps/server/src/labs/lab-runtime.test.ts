@@ -3,11 +3,17 @@
  * needs time waits for it, a step advances exactly, and a lab with too much work falls behind
  * instead of freezing the event loop.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NodeId } from "@replica-lab/engine";
 import { DEFAULT_LIMITS } from "../limits.ts";
 import { sleep } from "../testing/helpers.ts";
 import { DEFAULT_TIMING, LabRuntime, type RuntimeTiming } from "./lab-runtime.ts";
+import { warmUpForks } from "./warm-up.ts";
+
+// As the server does before it answers anyone (main.ts): the timeline's first checkpoint (every
+// 2 s of virtual time, so within these tests' windows at 20x) would otherwise run the fork probe
+// on the clock's turn and hold it back.
+beforeAll(() => warmUpForks());
 
 const runtimes: LabRuntime[] = [];
 afterEach(async () => {
