@@ -11,6 +11,7 @@ import type { RedisNode } from "../server.ts";
 import type { Client } from "../client.ts";
 import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, INT64_MAX, INT64_MIN, keyOf, parseInt64, word, replyNullBulk } from "./reply.ts";
 import { lookupTyped } from "./args.ts";
+import { lcsCommands } from "./lcs.ts";
 import { markNonIntString, markRawString, ownCopy, WRONGTYPE } from "../store/value.ts";
 import { add, formatHuman, isInfinite, parseLongDouble } from "../long-double.ts";
 
@@ -460,4 +461,5 @@ export const stringCommands: readonly CommandSpec[] = [
   { name: "substr", arity: 4, flags: {}, proc: getrangeCommand, keys: [1, 1, 1] },
   { name: "setrange", arity: 4, flags: { write: true }, proc: setrangeCommand, keys: [1, 1, 1] },
   { name: "incrbyfloat", arity: 3, flags: { write: true }, proc: incrbyfloatCommand, keys: [1, 1, 1] },
+  ...lcsCommands,
 ];
