@@ -26,7 +26,8 @@ const REPLY_BLOCK_OVERHEAD_BYTES = 40;
 
 /** The class a client's output is limited as (getClientType; a master counts as normal). */
 export function outputBufferClass(client: Client): OutputBufferClass {
-  return client.kind === "replica" ? "slave" : "normal";
+  if (client.kind === "replica") return "slave";
+  return client.pubsubMode && client.kind === "normal" ? "pubsub" : "normal";
 }
 
 /** getClientOutputBufferMemoryUsage: CLIENT LIST `omem`. */

@@ -8,6 +8,7 @@ import { SOCKET_BUFFER_BYTES, type ConnId } from "../process/effects.ts";
 import type { AttachedReplica } from "./replication.ts";
 import type { WatchedKey } from "./watch.ts";
 import type { BlockedOnKeys } from "./blocking.ts";
+import type { ClientSubscriptions } from "./commands/pubsub.ts";
 
 export type ClientKind = "normal" | "replica" | "master";
 
@@ -45,6 +46,10 @@ export class Client {
   readonly watchedKeys: WatchedKey[] = [];
   /** A blocking list or sorted-set pop (BLPOP, BLMOVE, BZPOPMIN...) that waits for data. */
   blocked: BlockedOnKeys | null = null;
+  /** Pub/Sub mode (CLIENT_PUBSUB): set by (P|S)SUBSCRIBE, cleared when no subscription is left. */
+  pubsubMode = false;
+  /** Channels and patterns this client subscribes to (null until its first SUBSCRIBE). */
+  subscriptions: ClientSubscriptions | null = null;
   /** The replication offset right after this client's last command (WAIT's target). */
   woff = 0;
   readonly createdMs: number;

@@ -160,6 +160,10 @@ function renderSection(node: RedisNode, section: string): string {
         ["evicted_clients", node.memory.evictedClients],
         ["keyspace_hits", 0],
         ["keyspace_misses", 0],
+        ["pubsub_channels", node.pubsub.channels.size],
+        ["pubsub_patterns", node.pubsub.patterns.size],
+        // Sharded Pub/Sub came with 7.0.
+        ...(node.commands.lookup("ssubscribe") !== undefined ? ([["pubsubshard_channels", node.pubsub.shardChannels.size]] as const) : []),
         ["unexpected_error_replies", s.unexpectedErrorReplies],
         ["total_error_replies", s.totalErrorReplies],
       ]);

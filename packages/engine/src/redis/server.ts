@@ -37,6 +37,7 @@ import { tryFastWrite } from "./commands/fast-writes.ts";
 import { isSharedZadd, zaddChangesNothing } from "./commands/zsets.ts";
 import { LOADING_ERROR, type LoadingState } from "./loading.ts";
 import { Slowlog } from "./slowlog.ts";
+import { ALLOWED_WHILE_SUBSCRIBED, PubSubState, unsubscribeAll } from "./commands/pubsub.ts";
 
 const SERVER_CRON_PERIOD_MS = 100;
 
@@ -216,6 +217,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   loading: LoadingState | null = null;
   /** SLOWLOG's entries. */
   readonly slowlog = new Slowlog();
+  /** Pub/Sub channels and patterns, and who subscribes to them. */
+  readonly pubsub = new PubSubState();
 
   /** Connected clients by connection. */
   readonly clients = new Map<ConnId, Client>();
@@ -255,6 +258,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private callDepth = 0;
   private readonly pendingOps: PendingOp[] = [];
   private propagateOverride: readonly Uint8Array[] | null | undefined = undefined;
+  /** The running command goes to the stream though it changed no data (forceCommandPropagation: PUBLISH). */
+  private propagateForced = false;
   /** Why the running command is propagated differently (for the propagation trace). */
   private propagateReason = "";
   private currentTouchesArbitraryKeys = false;
@@ -544,6 +549,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (client.blocked) unblockClient(this, client);
     this.unblockedClients.delete(client);
     unwatchAllKeys(client);
+    if (client.subscriptions !== null) unsubscribeAll(this, client);
     if (initiatedByUs) this.effects.push({ type: "close", conn: client.conn });
     if (client.kind !== "normal" || client.blockedWait) this.replication.onClientFreed(client);
     this.changeCount++;
@@ -586,7 +592,7 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
         const data = parser.data;
         const b = parser.bounds;
         // Nothing takes a fast path while loading: processCommand must see it to answer -LOADING.
-        const fast = !this.logsEveryCommand && this.loading === null;
+        const fast = !this.logsEveryCommand && this.loading === null && !client.pubsubMode;
         if (fast && count === 4 && b[1] === 4 && this.tryUnchangedZadd(client, data, b)) {
           this.afterReply(client);
           continue;
@@ -885,6 +891,12 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       return;
     }
     const denyStale = !spec.flags.stale || (name === "exec" && client.multi?.some((q) => !this.commands.lookup(lowerAscii(q.argv[0]!))?.flags.stale) === true);
+    // In RESP2 a subscribed connection only takes what keeps its subscriptions (RESP3 has pushes).
+    if (client.pubsubMode && client.resp === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.name)) {
+      const full = spec === cmd ? statName(cmd, argv) : `${cmd.name}|${spec.name}`;
+      this.rejectCommand(client, `ERR Can't execute '${full}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec, argv);
+      return;
+    }
     if (this.isReplica && !fromMaster && !this.replication.masterLinkUp && !this.config["replica-serve-stale-data"] && denyStale) {
       this.rejectCommand(client, this.dialect.masterDown, spec, argv);
       return;
@@ -976,8 +988,10 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     const dirtyBefore = this.dirty;
     const offsetBefore = this.replication.streamOffset;
     const savedOverride = this.propagateOverride;
+    const savedForced = this.propagateForced;
     const savedClient = this.currentClient;
     this.propagateOverride = undefined;
+    this.propagateForced = false;
     this.currentClient = client;
     if (this.callDepth === 0) this.currentTouchesArbitraryKeys = spec.flags.touchesArbitraryKeys === true;
     this.callDepth++;
@@ -995,13 +1009,15 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     if (this.stats.totalErrorReplies > this.errorsCountedUpTo) stat.failed++;
     this.errorsCountedUpTo = this.stats.totalErrorReplies;
     // Only growth counts: SAVE resets the counter, and that is no write (redis clamps dirty at 0).
-    if (this.dirty > dirtyBefore && !spec.flags.noPropagate && this.propagateOverride !== null) {
+    const changed = this.dirty > dirtyBefore || this.propagateForced;
+    if (changed && !spec.flags.noPropagate && this.propagateOverride !== null) {
       this.pendingOps.push({ db: client.db, argv: this.propagateOverride ?? argv });
     }
     if (this.propagateOverride !== undefined && this.dirty > dirtyBefore && this.replication.shouldPropagate()) {
       this.trace(describePropagation(argv, this.propagateOverride, this.propagateReason));
     }
     this.propagateOverride = savedOverride;
+    this.propagateForced = savedForced;
     this.currentClient = savedClient;
     if (spec.flags.write && client.kind !== "master" && this.isReplica) this.rememberReplicaKeysWithExpire(client.db, spec, argv);
     if (this.callDepth === 0) {
@@ -1019,6 +1035,15 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   rewriteArgv(argv: readonly Uint8Array[], reason = ""): void {
     this.propagateOverride = argv;
     this.propagateReason = reason;
+  }
+
+  /**
+   * The running command goes to the replication stream even though it changed no data
+   * (forceCommandPropagation(c, PROPAGATE_REPL): PUBLISH). Not a change for SAVE's dirty counter.
+   */
+  forcePropagation(reason = ""): void {
+    this.propagateForced = true;
+    if (reason !== "") this.propagateReason = reason;
   }
 
   /** The running command changed data but must not be propagated itself (it said what instead). */

@@ -11,12 +11,19 @@ import { clientBufferFields } from "../client-limits.ts";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, parseInt64, parseSafeInt, word, replyMapHeader, replyNullArray, replyNullBulk } from "./reply.ts";
 import { unblockClient } from "../blocking.ts";
 
+const EMPTY = new Uint8Array(0);
+
 function pingCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {
     node.replyError(c, "ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (argv.length === 2) writeBulk(c.out, argv[1]!);
+  if (c.pubsubMode && c.resp === 2) {
+    // Subscribed (RESP2): replies are arrays, so PING answers ["pong", argument or ""].
+    writeArrayHeader(c.out, 2);
+    writeBulkString(c.out, "pong");
+    writeBulk(c.out, argv.length === 2 ? argv[1]! : EMPTY);
+  } else if (argv.length === 2) writeBulk(c.out, argv[1]!);
   else writeSimple(c.out, "PONG");
 }
 
@@ -128,6 +135,7 @@ function clientFlags(client: Client): string {
   let flags = "";
   if (client.kind === "replica") flags += "S";
   if (client.kind === "master") flags += "M";
+  if (client.pubsubMode) flags += "P";
   if (client.multi) flags += "x";
   if (client.blockedWait || client.blocked) flags += "b";
   return flags || "N";
@@ -140,14 +148,15 @@ export function clientInfoLine(node: RedisNode, client: Client): string {
   const laddr = `${node.host}:${node.port}`;
   return (
     `id=${client.id} addr=${client.peer} laddr=${laddr} fd=${client.conn + 7} name=${client.name} age=${age} idle=${idle} ` +
-    `flags=${clientFlags(client)} db=${client.db} sub=0 psub=0 ssub=0 multi=${client.multi ? client.multi.length : -1} ` +
+    `flags=${clientFlags(client)} db=${client.db} sub=${client.subscriptions?.channels.size ?? 0} psub=${client.subscriptions?.patterns.length ?? 0} ssub=${client.subscriptions?.shardChannels.size ?? 0} multi=${client.multi ? client.multi.length : -1} ` +
     `${clientBufferFields(node, client)} events=r ` +
     `cmd=${client.lastCommand} user=default redir=-1 resp=${client.resp}`
   );
 }
 
-function clientTypeOf(client: Client): "normal" | "replica" | "master" {
-  return client.kind;
+/** getClientType: a subscribed normal client is of the `pubsub` type. */
+function clientTypeOf(client: Client): "normal" | "replica" | "master" | "pubsub" {
+  return client.kind === "normal" && client.pubsubMode ? "pubsub" : client.kind;
 }
 
 function parseClientType(text: string): "normal" | "replica" | "master" | "pubsub" | null {

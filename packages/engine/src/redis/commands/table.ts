@@ -20,6 +20,7 @@ import { memoryCommands } from "./memory.ts";
 import { bitCommands } from "./bits.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
 import { slowlogCommands } from "../slowlog.ts";
+import { pubsubCommands } from "./pubsub.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -44,6 +45,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   bitCommands,
   hyperLogLogCommands,
   slowlogCommands,
+  pubsubCommands,
 ];
 
 /**
