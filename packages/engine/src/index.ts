@@ -3,6 +3,7 @@
  * simulated network. The public surface is listed here; nothing else is imported by other packages.
  */
 export { Lab, LabError } from "./lab/lab.ts";
+export { SUBSCRIBING_COMMANDS } from "./lab/console.ts";
 export type { LabOptions, AddNodeOptions, CommandOutcome, LabErrorCode, LabConnection, LabEndpoint, LabMemory } from "./lab/lab.ts";
 export type {
   NodeId,

@@ -277,6 +277,7 @@ export type ApiErrorCode =
   | "command-failed"
   | "connection-closed"
   | "reply-timeout"
+  | "subscribe-in-console"
   | "outbound-not-allowed"
   | "too-many-labs"
   | "too-many-nodes"

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   "node-down": { statusCode: 409, summary: "The node is killed; the operation needs a running process." },
   "command-failed": { statusCode: 409, summary: "The node answered the operation's command with an error (the message is the node's)." },
   "connection-closed": { statusCode: 409, summary: "The node closed the console connection before answering (killed, or QUIT)." },
+  "subscribe-in-console": { statusCode: 400, summary: "SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE are not run in a console, which gets one reply per command: subscribe with redis-cli on the node's RESP port (PUBLISH works in the console)." },
   "reply-timeout": { statusCode: 504, summary: "No reply within the command timeout (a frozen node, a paused lab, a blocking WAIT)." },
   "outbound-not-allowed": { statusCode: 403, summary: "The address is outside the lab and not allowed by the server's outbound policy (loopback only by default)." },
   "too-many-labs": { statusCode: 409, summary: "The server holds its maximum number of labs." },

@@ -119,6 +119,19 @@ describe("one console per user", () => {
     expect((await ask(["ROLE"], "carol")).text).toContain("slave");
   });
 
+  it("SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE are refused with subscribe-in-console (one reply per command); PUBLISH runs and the session's console still answers in step", async () => {
+    for (const argv of [["SUBSCRIBE", "ch"], ["psubscribe", "c*"], ["SSubscribe", "s"]]) {
+      const response = await app.inject({ method: "POST", url: `/api/labs/${labId}/nodes/A/command`, payload: { argv, session: "pubsub" } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ error: { code: string } }>().error.code).toBe("subscribe-in-console");
+    }
+    expect((await rest(["PUBLISH", "ch", "m"], "pubsub")).text).toBe("(integer) 0");
+    expect((await rest(["PING"], "pubsub")).text).toBe("PONG");
+    const lab = app.labs.get(labId).lab;
+    const outcome = await new Promise<{ ok: boolean; error?: string }>((resolve) => lab.execute(lab.nodeIds()[0]!, ["SUBSCRIBE", "x"], resolve));
+    expect(outcome).toMatchObject({ ok: false, error: "subscribe-in-console" });
+  });
+
   it("is all in the input log: a replay rebuilds the same data", async () => {
     const lab = app.labs.get(labId).lab;
     const replayed = Lab.replay(lab.creation, lab.inputs.toArray());

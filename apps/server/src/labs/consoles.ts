@@ -16,7 +16,7 @@
  * transaction is open; a console that reconnects (its node was restarted) selects its db again, as
  * redis-cli does.
  */
-import { encodeCommand, ReplyParser, type Lab, type LabConnection, type NodeId, type Reply } from "@replica-lab/engine";
+import { encodeCommand, ReplyParser, SUBSCRIBING_COMMANDS, type Lab, type LabConnection, type NodeId, type Reply } from "@replica-lab/engine";
 import { ApiFailure } from "../http/errors.ts";
 
 /** A REST session's console closes after this long unused. */
@@ -215,6 +215,10 @@ export class ConsoleSessions {
    * kept for its next command, or with `owner` null a fresh one, closed after the reply.
    */
   async run(nodeId: NodeId, argv: readonly string[], owner: string | null): Promise<ConsoleReply> {
+    // A subscribed connection gets messages, not one reply per command: the console cannot show them.
+    if (SUBSCRIBING_COMMANDS.has((argv[0] ?? "").toLowerCase())) {
+      throw new ApiFailure("subscribe-in-console", `${argv[0]} is not run in a console, which gets one reply per command: subscribe with redis-cli on the node's RESP port (PUBLISH works in the console)`);
+    }
     // Before the console is looked up: catching up may close it (a node that exits on its own).
     if (!this.host.catchUp()) throw new ApiFailure("lab-failed", "the lab failed and was stopped (its view says why)");
     if (owner === null) {

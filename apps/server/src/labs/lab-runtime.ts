@@ -445,6 +445,7 @@ export class LabRuntime {
         if (outcome.ok) resolve(outcome.reply);
         else if (outcome.error === "node-down") reject(new ApiFailure("node-down", outcome.message));
         else if (outcome.error === "connection-closed") reject(new ApiFailure("connection-closed", outcome.message));
+        else if (outcome.error === "subscribe-in-console") reject(new ApiFailure("subscribe-in-console", outcome.message));
         else reject(new ApiFailure("reply-timeout", outcome.message));
       });
     });

@@ -627,6 +627,7 @@ export const en = {
     commandFailed: "The node answered with an error.",
     connectionClosed: "The node closed the connection before answering.",
     replyTimeout: "No reply in time (a frozen node, a paused clock, a blocking WAIT).",
+    subscribeInConsole: "The console answers one reply per command, so it does not subscribe: run redis-cli SUBSCRIBE against the node's port (PUBLISH works here).",
     outboundNotAllowed: "The address is outside the lab and not allowed by the server.",
     tooManyLabs: "The server holds its maximum number of labs.",
     tooManyNodes: "The lab holds its maximum number of nodes.",

@@ -30,6 +30,7 @@ const SERVER_CODES = {
   "command-failed": "errors.commandFailed",
   "connection-closed": "errors.connectionClosed",
   "reply-timeout": "errors.replyTimeout",
+  "subscribe-in-console": "errors.subscribeInConsole",
   "outbound-not-allowed": "errors.outboundNotAllowed",
   "too-many-labs": "errors.tooManyLabs",
   "too-many-nodes": "errors.tooManyNodes",

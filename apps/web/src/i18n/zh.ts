@@ -621,6 +621,7 @@ export const zh: Catalogue = {
     commandFailed: "节点返回了错误。",
     connectionClosed: "节点在应答之前关闭了连接。",
     replyTimeout: "没有及时收到回复（节点被冻结、时钟暂停，或 WAIT 阻塞）。",
+    subscribeInConsole: "控制台每条命令只收一个回复，因此不能订阅：请用 redis-cli 连接该节点的端口执行 SUBSCRIBE（PUBLISH 可以在这里执行）。",
     outboundNotAllowed: "该地址在实验室之外，服务器不允许连接。",
     tooManyLabs: "服务器上的实验室数量已达上限。",
     tooManyNodes: "实验室的节点数量已达上限。",

@@ -8,7 +8,13 @@ import type { Reply } from "../redis/resp/reply.ts";
 /** A console command's outcome. */
 export type CommandOutcome = { readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly error: LabErrorCode; readonly message: string };
 
-export type LabErrorCode = "node-down" | "no-reply" | "connection-closed";
+export type LabErrorCode = "node-down" | "no-reply" | "connection-closed" | "subscribe-in-console";
+
+/**
+ * Commands a console does not run: they put the connection in Pub/Sub mode, where messages arrive
+ * without a command, so the console's one-reply-per-command pairing would break.
+ */
+export const SUBSCRIBING_COMMANDS: ReadonlySet<string> = new Set(["subscribe", "psubscribe", "ssubscribe"]);
 
 /** Replies in order to the commands sent: the endpoint side of a console connection. */
 export class ReplyQueue {

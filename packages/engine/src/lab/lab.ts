@@ -10,9 +10,9 @@ import { Prng } from "../sim/prng.ts";
 import type { MachineView } from "../sim/machine.ts";
 import { encodeCommand } from "../redis/resp/encode.ts";
 import type { Reply } from "../redis/resp/reply.ts";
-import { utf8 } from "../util/bytes.ts";
+import { fromUtf8, utf8 } from "../util/bytes.ts";
 import type { NodeProcess } from "../process/contract.ts";
-import { ReplyQueue, type CommandOutcome } from "./console.ts";
+import { ReplyQueue, SUBSCRIBING_COMMANDS, type CommandOutcome } from "./console.ts";
 import { ClientEndpoint, ConsoleEndpoint, IGNORE_OUTCOME, LoadEndpoint, NULL_ENDPOINT, type Console, type LabEndpoint } from "./endpoints.ts";
 import { forkRules, type ForkOptions, type ForkResult } from "./fork.ts";
 import { cloneGraph, estimateBytes, type Replacement } from "./graph-clone.ts";
@@ -777,6 +777,11 @@ export class Lab {
       return;
     }
     const bytes = argv.map((a) => (typeof a === "string" ? utf8(a) : a.slice()));
+    const name = bytes.length > 0 ? fromUtf8(bytes[0]!).toLowerCase() : "";
+    if (SUBSCRIBING_COMMANDS.has(name)) {
+      done({ ok: false, error: "subscribe-in-console", message: `${name.toUpperCase()} is not run in a console, which gets one reply per command: subscribe with redis-cli on the node's RESP port` });
+      return;
+    }
     const input: LabInput = { op: "command", t: this.world.nowMs, node: id, argv: bytes };
     this.inputs.append(input);
     this.applyCommand(id, bytes, done);
