@@ -151,11 +151,12 @@ export class RespClient {
     });
   }
 
-  command(...argv: string[]): Promise<Reply> {
+  /** Sends one command (string arguments as UTF-8, byte arguments as they are); resolves with its reply. */
+  command(...argv: (string | Uint8Array)[]): Promise<Reply> {
     if (this.closed) return Promise.resolve({ kind: "error", message: "connection closed" });
     return new Promise((resolve) => {
       this.waiting.push(resolve);
-      this.socket.write(encodeCommand(argv.map((a) => utf8(a))));
+      this.socket.write(encodeCommand(argv.map((a) => (typeof a === "string" ? utf8(a) : a))));
     });
   }
 

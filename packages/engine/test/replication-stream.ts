@@ -32,8 +32,8 @@ export class LabClient {
   }
 
   /** Sends every command at once and lets virtual time run until each has its reply. */
-  run(commands: readonly (readonly string[])[]): Reply[] {
-    const parts = commands.map((argv) => encodeCommand(argv.map((a) => utf8(a))));
+  run(commands: readonly (readonly (string | Uint8Array)[])[]): Reply[] {
+    const parts = commands.map((argv) => encodeCommand(argv.map((a) => (typeof a === "string" ? utf8(a) : a))));
     const total = parts.reduce((n, p) => n + p.length, 0);
     const bytes = new Uint8Array(total);
     let at = 0;

@@ -5,6 +5,7 @@
  */
 import type { NodeKind } from "../../process/contract.ts";
 import { CommandTable, SHARED_COMMAND_FAMILIES } from "../../redis/commands/table.ts";
+import { dumpRestoreCommands } from "../../redis/commands/dump-restore.ts";
 import { CONFIG_7_0 } from "../../redis/config.ts";
 import { DIALECT_7_0 } from "../../redis/dialect.ts";
 import { redisKind } from "../../redis/redis-kind.ts";
@@ -21,7 +22,7 @@ let commands: CommandTable | null = null;
 const FLAVOR: RedisFlavor<Redis70View> = {
   versionString: REDIS_7_0_VERSION,
   get commands(): CommandTable {
-    commands ??= new CommandTable([...SHARED_COMMAND_FAMILIES, replicationCommands]);
+    commands ??= new CommandTable([...SHARED_COMMAND_FAMILIES, replicationCommands, dumpRestoreCommands]);
     return commands;
   },
   config: CONFIG_7_0,

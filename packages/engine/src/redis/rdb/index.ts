@@ -14,5 +14,8 @@ export {
   type RdbSummary,
   type RdbUnsupportedKey,
   type RdbVisitor,
+  readDumpPayload,
+  verifyDumpPayload,
+  type DumpPayloadValue,
 } from "./reader.ts";
-export { writeRdb, type RdbAux, type RdbDatabase, type RdbWriteInput } from "./writer.ts";
+export { writeDumpPayload, writeRdb, type RdbAux, type RdbDatabase, type RdbWriteInput } from "./writer.ts";

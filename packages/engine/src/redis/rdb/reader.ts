@@ -188,6 +188,39 @@ export function readRdb(bytes: Uint8Array, visitor: RdbVisitor, options: RdbRead
   return new RdbParser(bytes, visitor, options.verifyChecksum ?? true, options.databases ?? DEFAULT_DATABASES, Math.min(options.maxVersion ?? RDB_VERSION, RDB_VERSION)).run();
 }
 
+/** A DUMP payload's value, decoded (`RdbAggregate` for lists, sets, sorted sets and hashes). */
+export type DumpPayloadValue = { readonly type: "string"; readonly value: Uint8Array } | { readonly type: "aggregate"; readonly value: RdbAggregate };
+
+/**
+ * verifyDumpPayload: at least 10 bytes, the 2-byte little-endian RDB version at the end no newer
+ * than `maxVersion`, and the CRC64 of everything before the last 8 bytes equal to them (unless
+ * `verifyChecksum` is false: skip-checksum-validation). False when redis would answer "DUMP
+ * payload version or checksum are wrong".
+ */
+export function verifyDumpPayload(bytes: Uint8Array, maxVersion: number, verifyChecksum = true): boolean {
+  const length = bytes.length;
+  if (length < 10) return false;
+  const version = bytes[length - 10]! | (bytes[length - 9]! << 8);
+  if (version > maxVersion) return false;
+  if (!verifyChecksum) return true;
+  return new Crc64().update(bytes, 0, length - 8).matchesLE(bytes, length - 8);
+}
+
+/**
+ * RESTORE's rdbLoadObjectType + rdbLoadObject on a verified DUMP payload: the value, or null when
+ * redis answers "Bad data format" (an unknown type byte, a truncated or corrupt value, an empty
+ * aggregate, a stream or module value the lab does not model). Bytes between the value and the
+ * footer are ignored, as redis ignores them.
+ */
+export function readDumpPayload(bytes: Uint8Array): DumpPayloadValue | null {
+  try {
+    return new RdbParser(bytes.subarray(0, bytes.length - 10), {}, false, DEFAULT_DATABASES).dumpValue();
+  } catch (error) {
+    if (error instanceof RdbError) return null;
+    throw error;
+  }
+}
+
 class RdbParser {
   private pos = 0;
   /** Set by `lengthOrEncoding`: the last length byte was `11xxxxxx`, a special string encoding. */
@@ -238,6 +271,16 @@ class RdbParser {
       checksum: this.confirmChecksum(checksum),
       byteLength: this.pos,
     };
+  }
+
+  /** The type byte and value of a DUMP payload (its footer already cut off). */
+  dumpValue(): DumpPayloadValue | null {
+    this.need(1);
+    const type = this.bytes[this.pos++]!;
+    if (type === TYPE_STRING) return { type: "string", value: this.readFreshBytes() };
+    if (valueTypeName(type) === null) return null;
+    const aggregate = this.readAggregate(type);
+    return aggregate === null || aggregate === undefined ? null : { type: "aggregate", value: aggregate };
   }
 
   private keysByDbMap(): Map<number, number> {

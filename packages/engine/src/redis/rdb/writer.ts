@@ -154,13 +154,33 @@ export function writeFunctionsPayload(codes: readonly Uint8Array[], compression 
   const out = new ByteWriter(capacity);
   const encoder = new Encoder(out, compression, 10, DEFAULT_LIST_LAYOUT);
   for (const code of codes) encoder.functionLibrary(code);
-  out.byte(10);
-  out.byte(0);
+  return withDumpFooter(out, 10);
+}
+
+/** The footer of DUMP and FUNCTION DUMP payloads: the RDB version and the CRC64 of all before, both little-endian. */
+function withDumpFooter(out: ByteWriter, version: number): Uint8Array {
+  out.byte(version & 0xff);
+  out.byte((version >> 8) & 0xff);
   const at = out.reserve(8);
   const buf = out.raw();
   new Crc64().update(buf, 0, at).writeLE(buf, at);
   out.advance(8);
   return out.toBytes();
+}
+
+/**
+ * createDumpPayload (DUMP): the value's RDB type byte and encoding as an RDB of `version` holds it,
+ * then that version in two little-endian bytes and the CRC64 of everything before, little-endian.
+ */
+export function writeDumpPayload(value: RedisValue, version: RdbWriteVersion, compression: boolean, lists: ListLayout = DEFAULT_LIST_LAYOUT): Uint8Array {
+  const isString = value instanceof Uint8Array;
+  const bound = 1 + (isString ? stringBound(value.length, compression) : aggregateBound(value)) + 2 + 8;
+  const out = new ByteWriter(bound);
+  const encoder = new Encoder(out, compression, version, lists);
+  out.byte(isString ? TYPE_STRING : rdbTypeOf(value, version));
+  if (isString) encoder.bytes(value);
+  else writeAggregate(encoder, value);
+  return withDumpFooter(out, version);
 }
 
 /**
