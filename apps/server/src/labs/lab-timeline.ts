@@ -71,6 +71,9 @@ const SERIES_FILL_MS = 300;
  */
 const HEAVY_KEYS = 10_000;
 
+/** Intervals between two checkpoints of a lab given no input meanwhile (`poll`). */
+const IDLE_SPACING = 10;
+
 /** Events a moment carries, newest last. */
 const MOMENT_EVENTS = 500;
 
@@ -166,6 +169,12 @@ export class LabTimeline {
   poll(spaced = false): void {
     this.sample();
     if (this.lab.nowMs < this.nextCheckpointMs || !this.mayGrow()) return;
+    // A lab given no input since its last checkpoint (time passing only, merged into one entry)
+    // and no RDB work replays that time cheaply: it waits `IDLE_SPACING` intervals, rather than
+    // fill its budget with copies of a lab at rest (each a few thousand objects for the collector).
+    const last = this.checkpoints[this.checkpoints.length - 1];
+    const idle = last !== undefined && !last.shared && this.lab.inputs.length <= last.inputIndex + 1 && this.heavyKeys < HEAVY_KEYS;
+    if (idle && this.lab.nowMs < last.timeMs + IDLE_SPACING * this.everyMs) return;
     if (spaced && performance.now() < LabTimeline.nextForkAt) return;
     try {
       this.checkpoint();

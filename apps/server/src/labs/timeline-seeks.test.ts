@@ -128,3 +128,34 @@ describe("timeline seeks in any order", () => {
     }
   }, 240_000);
 });
+
+describe("checkpoint spacing", () => {
+  it("is the interval while the lab gets inputs, ten intervals while it only lets time pass", () => {
+    const lab = new Lab({ seed: "timeline-spacing", epochMs: 1_700_000_000_000 });
+    const timeline = new LabTimeline(lab, { ...DEFAULT_TIMELINE, pollMs: 0, checkpointEveryMs: 1_000 }, () => true);
+    try {
+      const [a, b] = ["A", "B"].map((name) => lab.addNode({ name }).id);
+      lab.replicaOf(b!, a!);
+      lab.runUntilIdle(60_000);
+      const poll = (ms: number, writer: NodeId | null): void => {
+        const end = lab.nowMs + ms;
+        while (lab.nowMs < end) {
+          if (writer !== null) lab.writeLoad(writer, 1);
+          lab.advance(250);
+          timeline.poll();
+        }
+      };
+      poll(10_000, a!);
+      const busy = timeline.view(null).checkpoints.length;
+      expect(busy).toBeGreaterThanOrEqual(9);
+      poll(40_000, null);
+      const idle = timeline.view(null).checkpoints.length - busy;
+      expect(idle).toBeGreaterThanOrEqual(3);
+      expect(idle).toBeLessThanOrEqual(5);
+      poll(5_000, a!);
+      expect(timeline.view(null).checkpoints.length - busy - idle).toBeGreaterThanOrEqual(4);
+    } finally {
+      timeline.dispose();
+    }
+  });
+});
