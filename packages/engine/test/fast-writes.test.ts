@@ -7,9 +7,9 @@
  * DIGEST, and a lab replica of the lab master must hold the same data (its DEBUG DIGEST).
  */
 import { describe, expect, it } from "vitest";
-import { Lab, ReplyParser, encodeCommand, utf8, type Reply } from "../src/index.ts";
+import { Lab, encodeCommand, utf8, type Reply } from "../src/index.ts";
 import { concatBytes } from "../src/util/bytes.ts";
-import { LiveRedis, liveRedisAvailable } from "./live-redis.ts";
+import { LiveRedis, labReplyConnection, liveRedisAvailable } from "./live-redis.ts";
 
 function text(reply: Reply): string {
   return JSON.stringify(reply, (_, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value));
@@ -78,18 +78,7 @@ describe.skipIf(!liveRedisAvailable())("fast LPUSH/RPUSH/HSET/ZADD: lab vs live 
       const replica = lab.addNode({ config }).id;
       lab.replicaOf(replica, master);
       lab.runUntilIdle();
-      const replies: Reply[] = [];
-      const parser = new ReplyParser();
-      const connection = lab.openConnection(master, "127.0.0.1:40020", {
-        onData: (bytes) => {
-          parser.push(bytes);
-          for (let reply = parser.next(); reply !== undefined; reply = parser.next()) {
-            if (reply.kind === "protocol-error") throw new Error(reply.message);
-            replies.push(reply);
-          }
-        },
-        onClose: () => {},
-      });
+      const { connection, replies } = labReplyConnection(lab, master, "127.0.0.1:40020");
       lab.runCurrent();
       for (const [n, pipeline] of script().entries()) {
         const realReplies = await Promise.all(pipeline.map((argv) => real.client.command(...argv)));

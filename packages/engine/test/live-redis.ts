@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, redisServerAvailable, RespClient } from "./backends.ts";
+import { ReplyParser, type Lab, type LabConnection, type NodeId, type Reply } from "../src/index.ts";
 
 export { RespClient };
 
@@ -47,6 +48,15 @@ export class LiveRedis {
     throw new Error(`redis-server on ${port} did not start`);
   }
 
+  /** Resolves once this server, a replica, reports its master link up (gives up after 5 s). */
+  async waitForMasterLink(): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const info = await this.client.command("INFO", "replication");
+      if (info.kind === "bulk" && info.value !== null && Buffer.from(info.value).toString().includes("master_link_status:up")) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** Stops the server (by its PID) and removes its directory. */
   async stop(): Promise<void> {
     this.client.close();
@@ -57,4 +67,21 @@ export class LiveRedis {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A client connection into a lab node whose replies are parsed into `replies`, in order. */
+export function labReplyConnection(lab: Lab, node: NodeId, peer: string): { readonly connection: LabConnection; readonly replies: Reply[] } {
+  const parser = new ReplyParser();
+  const replies: Reply[] = [];
+  const connection = lab.openConnection(node, peer, {
+    onData: (bytes) => {
+      parser.push(bytes);
+      for (let reply = parser.next(); reply !== undefined; reply = parser.next()) {
+        if (reply.kind === "protocol-error") throw new Error(reply.message);
+        replies.push(reply);
+      }
+    },
+    onClose: () => {},
+  });
+  return { connection, replies };
 }

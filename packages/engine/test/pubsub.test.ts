@@ -263,11 +263,7 @@ describe.skipIf(!liveRedisAvailable())("Pub/Sub: lab vs live redis-server 7.0.15
     const replica = await LiveRedis.start({ replicaof: `127.0.0.1 ${master.port}` });
     let real: { sub: string; pub: string };
     try {
-      for (let i = 0; i < 200; i++) {
-        const info = await replica.client.command("INFO", "replication");
-        if (info.kind === "bulk" && info.value !== null && Buffer.from(info.value).toString().includes("master_link_status:up")) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await replica.waitForMasterLink();
       const sub = await RawClient.connect(replica.port);
       const pub = await RawClient.connect(master.port);
       const steps: [RawClient, string[]][] = [

@@ -6,8 +6,8 @@
  * one: every reply, `cmdstat_zadd` (but usec), errorstats and DEBUG DIGEST.
  */
 import { describe, expect, it } from "vitest";
-import { Lab, ReplyParser, encodeCommand, utf8, type Reply } from "../src/index.ts";
-import { LiveRedis, liveRedisAvailable } from "./live-redis.ts";
+import { Lab, encodeCommand, utf8, type Reply } from "../src/index.ts";
+import { LiveRedis, labReplyConnection, liveRedisAvailable } from "./live-redis.ts";
 
 const REQUESTS: readonly (readonly string[])[] = [
   ["ZADD", "z", "0", "a"], ["ZADD", "z", "0", "a"], ["zadd", "z", "-0", "a"], ["ZaDd", "z", "00", "a"],
@@ -41,18 +41,7 @@ describe.skipIf(!liveRedisAvailable())("ZADD that changes nothing, pipelined: as
       for (const request of REQUESTS) expected.push(shown(request, await real.client.command(...request)));
       const lab = new Lab({ seed: "zadd-unchanged" });
       const node = lab.addNode({ config: { save: "", "enable-debug-command": "yes" } }).id;
-      const parser = new ReplyParser();
-      const replies: Reply[] = [];
-      const connection = lab.openConnection(node, "127.0.0.1:40001", {
-        onData: (bytes) => {
-          parser.push(bytes);
-          for (let reply = parser.next(); reply !== undefined; reply = parser.next()) {
-            if (reply.kind === "protocol-error") throw new Error(reply.message);
-            replies.push(reply);
-          }
-        },
-        onClose: () => {},
-      });
+      const { connection, replies } = labReplyConnection(lab, node, "127.0.0.1:40001");
       lab.runCurrent();
       const parts = REQUESTS.map((request) => encodeCommand(request.map(utf8)));
       const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));

@@ -21,6 +21,7 @@ import { bitCommands } from "./bits.ts";
 import { hyperLogLogCommands } from "./hyperloglog.ts";
 import { slowlogCommands } from "../slowlog.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { sortCommands } from "./sort.ts";
 
 /**
  * The command families every Redis version shares: 7.0.15's strings, keys, the four data types,
@@ -46,6 +47,7 @@ export const SHARED_COMMAND_FAMILIES: readonly (readonly CommandSpec[])[] = [
   hyperLogLogCommands,
   slowlogCommands,
   pubsubCommands,
+  sortCommands,
 ];
 
 /**
