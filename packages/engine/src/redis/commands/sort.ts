@@ -182,13 +182,17 @@ function sortGeneric(node: RedisNode, c: Client, argv: Uint8Array[], readonly: b
     }
     const byPattern = o.sortBy !== null;
     const sign = o.desc ? -1 : 1;
-    vector.sort((a, b) => {
+    const compare = (a: Entry, b: Entry): number => {
       let cmp: number;
       if (!o.alpha) cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.element, b.element);
       else if (byPattern) cmp = a.weight === null || b.weight === null ? (a.weight === b.weight ? 0 : a.weight === null ? -1 : 1) : compareBytes(a.weight, b.weight);
       else cmp = compareBytes(a.element, b.element);
       return sign * cmp;
-    });
+    };
+    // BY with a LIMIT sorts only what the range needs (pqsort, not stable: ALPHA ties come out in
+    // its order); otherwise glibc's qsort, a stable merge sort, as Array.prototype.sort is.
+    if (byPattern && (start !== 0 || end !== vector.length - 1)) pqsort(vector, compare, start, end);
+    else vector.sort(compare);
   }
   const rows = Math.max(end - start + 1, 0);
   const outputLength = o.gets.length > 0 ? o.gets.length * rows : rows;
@@ -220,6 +224,78 @@ function sortGeneric(node: RedisNode, c: Client, argv: Uint8Array[], readonly: b
     node.dirty++;
   }
   writeInteger(c.out, outputLength);
+}
+
+/**
+ * redis's pqsort.c (NetBSD's qsort, pruned): sorts `v` enough that positions `lrange`..`rrange`
+ * hold what a full sort puts there, with its exact swaps, so ties come out where redis puts them.
+ */
+export function pqsort<T>(v: T[], cmp: (a: T, b: T) => number, lrange: number, rrange: number): void {
+  const swap = (i: number, j: number): void => {
+    const t = v[i]!;
+    v[i] = v[j]!;
+    v[j] = t;
+  };
+  const vecswap = (i: number, j: number, n: number): void => {
+    for (let k = 0; k < n; k++) swap(i + k, j + k);
+  };
+  const med3 = (a: number, b: number, c: number): number =>
+    cmp(v[a]!, v[b]!) < 0 ? (cmp(v[b]!, v[c]!) < 0 ? b : cmp(v[a]!, v[c]!) < 0 ? c : a) : cmp(v[b]!, v[c]!) > 0 ? b : cmp(v[a]!, v[c]!) < 0 ? a : c;
+  /** The range [at, at + n) holds none of lrange..rrange. */
+  const outside = (at: number, n: number): boolean => (lrange < at && rrange < at) || (lrange >= at + n && rrange >= at + n);
+  const sortPart = (start: number, count: number): void => {
+    let a = start;
+    let n = count;
+    for (;;) {
+      if (n < 7) {
+        for (let pm = a + 1; pm < a + n; pm++) for (let pl = pm; pl > a && cmp(v[pl - 1]!, v[pl]!) > 0; pl--) swap(pl, pl - 1);
+        return;
+      }
+      let pm = a + Math.floor(n / 2);
+      if (n > 7) {
+        let pl = a;
+        let pn = a + n - 1;
+        if (n > 40) {
+          const d = Math.floor(n / 8);
+          pl = med3(pl, pl + d, pl + 2 * d);
+          pm = med3(pm - d, pm, pm + d);
+          pn = med3(pn - 2 * d, pn - d, pn);
+        }
+        pm = med3(pl, pm, pn);
+      }
+      swap(a, pm);
+      let pa = a + 1;
+      let pb = pa;
+      let pc = a + n - 1;
+      let pd = pc;
+      for (;;) {
+        let r: number;
+        while (pb <= pc && (r = cmp(v[pb]!, v[a]!)) <= 0) {
+          if (r === 0) swap(pa++, pb);
+          pb++;
+        }
+        while (pb <= pc && (r = cmp(v[pc]!, v[a]!)) >= 0) {
+          if (r === 0) swap(pc, pd--);
+          pc--;
+        }
+        if (pb > pc) break;
+        swap(pb++, pc--);
+      }
+      const pn = a + n;
+      let r = Math.min(pa - a, pb - pa);
+      vecswap(a, pb - r, r);
+      r = Math.min(pd - pc, pn - pd - 1);
+      vecswap(pb, pn - r, r);
+      if ((r = pb - pa) > 1 && !outside(a, r)) sortPart(a, r);
+      if ((r = pd - pc) > 1) {
+        a = pn - r;
+        n = r;
+        if (!outside(a, n)) continue;
+      }
+      return;
+    }
+  };
+  sortPart(0, v.length);
 }
 
 /** The scripting runner's client has no connection (scripting/runner.ts). */
