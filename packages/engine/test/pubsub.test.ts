@@ -271,6 +271,38 @@ describe.skipIf(!liveRedisAvailable())("Pub/Sub: lab vs live redis-server 7.0.15
     expect(lab.c).toEqual(real.c);
   });
 
+  it("INFO commandstats counts the Pub/Sub commands, PUBSUB's subcommands apart and refusals as rejected calls", { timeout: 30_000 }, async () => {
+    const steps: Step[] = [
+      s("b", "CONFIG", "RESETSTAT"),
+      s("a", "SUBSCRIBE", "x"),
+      s("a", "GET", "k"),
+      s("a", "PING"),
+      s("a", "UNSUBSCRIBE"),
+      s("b", "PUBLISH", "x", "m"),
+      s("b", "PUBSUB", "CHANNELS"),
+      s("b", "PUBSUB", "NUMSUB", "x"),
+      s("b", "PUBSUB", "NUMPAT", "extra"),
+      s("b", "PUBSUB", "NOPE"),
+      s("b", "MULTI"),
+      s("b", "PUBSUB", "NOPE"),
+      s("b", "PUBLISH", "x", "queued"),
+      s("b", "EXEC"),
+      s("b", "SORT", "missing"),
+      s("b", "SORT_RO", "missing", "BY"),
+      s("b", "RESET"),
+      s("b", "INFO", "commandstats"),
+    ];
+    const counts = (transcript: string): string[] =>
+      transcript
+        .split("\r\n")
+        .filter((line) => line.startsWith("cmdstat_"))
+        .map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+,/, ""))
+        .sort();
+    const real = counts((await runReal(steps)).b);
+    expect(real).toContain("cmdstat_pubsub|channels:calls=1,rejected_calls=0,failed_calls=0");
+    expect(counts(runLab(steps).b)).toEqual(real);
+  });
+
   it("a master's PUBLISH reaches its replica's subscribers, and counts only the master's", { timeout: 30_000 }, async () => {
     const master = await LiveRedis.start();
     const replica = await LiveRedis.start({ replicaof: `127.0.0.1 ${master.port}` });

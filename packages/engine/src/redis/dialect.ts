@@ -51,6 +51,12 @@ export interface RedisDialect {
    * keyspace") nor get a reply; one that does is logged and disconnected.
    */
   readonly replicaClientsSilent?: boolean;
+  /**
+   * 7.0: commands with a subcommand table are containers; an unknown subcommand is refused by
+   * processCommand ("unknown subcommand 'x'. Try PUBSUB HELP."), not run (before 7.0 the command's
+   * own proc answered it, inside MULTI only at EXEC).
+   */
+  readonly containerCommands?: boolean;
   /** HyperLogLog's rules (2.8 on; the 2.6 table has no PF commands). */
   readonly hyperLogLog: HyperLogLogRules | null;
 }
@@ -120,6 +126,7 @@ export const DIALECT_7_0: RedisDialect = {
   syncCounters: true,
   rdbVersion: 10,
   replicaClientsSilent: true,
+  containerCommands: true,
   hyperLogLog: { estimator: "ertl", dirtyPerRegister: true, mergeAlwaysDense: false },
 };
 

@@ -861,6 +861,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
           return;
         }
         spec = sub;
+      } else if (this.dialect.containerCommands === true) {
+        // An unknown subcommand of a container is refused before the command is looked up (no
+        // commandstats, and inside MULTI it dooms the transaction instead of being queued).
+        this.rejectCommand(client, `ERR unknown subcommand '${bytesToBinary(argv[1]!, 0, Math.min(argv[1]!.length, 128))}'. Try ${bytesToBinary(argv[0]!).toUpperCase()} HELP.`, null);
+        return;
       }
     }
     if (spec.flags.protected && !this.allowsProtected(client)) {
