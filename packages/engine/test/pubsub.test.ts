@@ -5,7 +5,7 @@
  * receiver count, the commands a subscribed RESP2 client is refused, PING while subscribed, RESET,
  * PUBLISH inside MULTI, PUBSUB CHANNELS / NUMSUB / NUMPAT, INFO's pubsub fields and CLIENT LIST's
  * flags and sub/psub/ssub. And PUBLISH on a master reaches a replica's subscribers (it is in the
- * replication stream), on the lab as on two real servers.
+ * replication stream), on the lab as on two real servers. SPEC.md rules PUB-1 to PUB-8.
  */
 import { Socket } from "node:net";
 import { describe, expect, it } from "vitest";

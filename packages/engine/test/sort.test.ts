@@ -4,7 +4,7 @@
  * strings), sorted sets, missing and wrong-type keys with BY (weights, hash fields, nosort), LIMIT,
  * GET (`#`, keys, hash fields, constants), ASC/DESC, ALPHA and STORE; every reply must be the real
  * server's. Then STORE on a master reaches its replica, and a read-only replica refuses SORT (a
- * write command in 7.0) but runs SORT_RO, as a real replica does.
+ * write command in 7.0) but runs SORT_RO, as a real replica does. SPEC.md rules SORT-1 to SORT-5.
  *
  * Orders redis leaves to its hash tables are avoided: a set is never read with BY nosort unless
  * STOREd, and ALPHA BY tied weights are used on lists only (numeric ties fall back to the element,

@@ -119,7 +119,7 @@ describe("one console per user", () => {
     expect((await ask(["ROLE"], "carol")).text).toContain("slave");
   });
 
-  it("SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE are refused with subscribe-in-console (one reply per command); PUBLISH runs and the session's console still answers in step", async () => {
+  it("PUB-9: SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE are refused with subscribe-in-console (one reply per command); PUBLISH runs and the session's console still answers in step", async () => {
     for (const argv of [["SUBSCRIBE", "ch"], ["psubscribe", "c*"], ["SSubscribe", "s"]]) {
       const response = await app.inject({ method: "POST", url: `/api/labs/${labId}/nodes/A/command`, payload: { argv, session: "pubsub" } });
       expect(response.statusCode).toBe(400);
