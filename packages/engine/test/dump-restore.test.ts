@@ -10,7 +10,8 @@
  * - The real server's payloads restored on the lab give the same DEBUG DIGEST and OBJECT ENCODING.
  * - Bad payloads and options give redis's errors, reply for reply.
  * - RESTORE reaches a raw replica as on the real master: ABSTTL with the absolute time for a
- *   relative TTL, DEL when REPLACE meets a TTL already past, nothing when nothing changed.
+ *   relative TTL, DEL when REPLACE meets a TTL already past, nothing when nothing changed, and
+ *   MULTI/DEL/RESTORE/EXEC over a key it found expired.
  */
 import { describe, expect, it } from "vitest";
 import { Lab, type Reply } from "../src/index.ts";
@@ -161,20 +162,24 @@ describe.skipIf(!liveRedisAvailable())("DUMP / RESTORE: lab vs live redis-server
   });
 
   it("RESTORE reaches replicas as 7.0.15 sends it", { timeout: 60_000 }, async () => {
-    const config = { "repl-ping-replica-period": "3600", "repl-diskless-sync": "no" };
+    const config = { "repl-ping-replica-period": "3600", "repl-diskless-sync": "no", "enable-debug-command": "yes" };
     const real = await LiveRedis.start(config);
     try {
       const lab = new Lab({ seed: "dump-restore-stream", epochMs: Date.now() });
       const master = lab.addNode({ config: { save: "", ...config } }).id;
       lab.runUntil(2_000);
       const labClient = new LabClient(lab, master);
-      labClient.run([["SET", "src", "payload-value"], ["SET", "old", "x"]]);
-      await real.client.command("SET", "src", "payload-value");
-      await real.client.command("SET", "old", "x");
+      // "exp" has expired by the time RESTORE meets it (active expiry off): its DEL goes first, wrapped with the RESTORE.
+      const setup = [["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["SET", "src", "payload-value"], ["SET", "old", "x"], ["SET", "exp", "y", "PX", "200"]];
+      labClient.run(setup);
+      for (const argv of setup) await real.client.command(...argv);
+      const setAt = Date.now();
       const payload = bytesOf(await real.client.command("DUMP", "src"));
       const labStream = attachLabReplica(lab, master);
       const { stream: realStream, socket } = await attachRealReplica(real.port);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, setAt + 400 - Date.now())));
       const script: Argv[] = [
+        ["RESTORE", "exp", "0", payload],
         ["RESTORE", "a", "0", payload],
         ["RESTORE", "b", "100000", payload],
         ["RESTORE", "c", "99999999999999", payload, "ABSTTL"],
@@ -199,6 +204,7 @@ describe.skipIf(!liveRedisAvailable())("DUMP / RESTORE: lab vs live redis-server
       expect(labText.replace(absolute, "<b>")).toBe(realText.replace(absolute, "<b>"));
       expect(realText).toContain("ABSTTL");
       expect(realText).toContain("$3\r\nDEL\r\n$3\r\nold\r\n");
+      expect(realText).toContain("*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$3\r\nexp\r\n*4\r\n$7\r\nRESTORE\r\n$3\r\nexp\r\n");
     } finally {
       await real.stop();
     }
