@@ -10,18 +10,12 @@
  * installed these tests fail; they never skip.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, scratchDir, waitFor } from "../testing/helpers.ts";
+import { scratchDir, waitFor } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
-import { logTexts, TestServers, type TestServer } from "./launcher-process.ts";
-
-function requireRedisServer(): void {
-  if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
-}
+import { configText, logTexts, replicaStates, requireRedisServer, TestServers, type TestServer } from "./launcher-process.ts";
 
 const SETTINGS = { "repl-ping-replica-period": "3600", "enable-debug-command": "yes", save: "" };
-const CONFIG = `${Object.entries(SETTINGS)
-  .map(([name, value]) => `${name} ${value === "" ? '""' : value}`)
-  .join("\n")}\nloglevel notice\n`;
+const CONFIG = configText(SETTINGS);
 const WAIT_MS = 90_000;
 
 /** The master's lines about its RDB child, its pipe and its replicas' syncs (what the tests wait for). */
@@ -38,13 +32,6 @@ function pipeLines(log: string, names: ReadonlyMap<number, string>): string[] {
   return logTexts(log)
     .filter((text) => PIPE_LINES.test(text) && !RACY_LINE.test(text))
     .map((text) => text.replace(/started by pid \d+/, "started by pid N").replace(/127\.0\.0\.1:(\d+)/g, (_, port: string) => names.get(Number(port)) ?? "?"));
-}
-
-async function replicaStates(client: RespClient): Promise<string[]> {
-  const info = await client.info("replication");
-  return Object.entries(info)
-    .filter(([field]) => /^slave\d+$/.test(field))
-    .map(([, value]) => /state=([a-z_]+)/.exec(value)?.[1] ?? "?");
 }
 
 describe("a diskless full sync through the RDB pipe, launcher processes against real redis-server", () => {

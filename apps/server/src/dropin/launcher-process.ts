@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, RedisServerProcess, waitFor } from "../testing/helpers.ts";
+import { freePort, haveRedisTools, RedisServerProcess, waitFor } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../bin/replica-lab-server");
@@ -161,4 +161,24 @@ export class TestServers {
   stop(): Promise<void> {
     return stopServers(this.launchers, this.reals);
   }
+}
+
+/** The states INFO replication gives the master's replicas (slave0, slave1 …), in order. */
+export async function replicaStates(client: RespClient): Promise<string[]> {
+  const info = await client.info("replication");
+  return Object.entries(info)
+    .filter(([field]) => /^slave\d+$/.test(field))
+    .map(([, value]) => /state=([a-z_]+)/.exec(value)?.[1] ?? "?");
+}
+
+/** Live tests against redis-server 7.0.15 fail (never skip) without it. */
+export function requireRedisServer(): void {
+  if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
+}
+
+/** A launcher's config file giving `settings` (what a real server gets as `--name value`), at loglevel notice. */
+export function configText(settings: Readonly<Record<string, string>>): string {
+  return `${Object.entries(settings)
+    .map(([name, value]) => `${name} ${value === "" ? '""' : value}`)
+    .join("\n")}\nloglevel notice\n`;
 }

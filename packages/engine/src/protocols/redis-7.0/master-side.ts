@@ -11,6 +11,8 @@
  * - PS-4 After a diskless transfer nothing is streamed until the replica's first REPLCONF ACK.
  * - PS-9 A diskless transfer is an RDB child writing through a pipe to the replicas' sockets: it
  *   lasts until the slowest replica still up took the RDB, and is collected at the next serverCron.
+ * - PS-10 A disk-target full sync: the child's file is sent once the child is collected at a
+ *   serverCron (send_bulk); the replica is online, its stream flowing, once the socket took it.
  * - ST-1 Only a top-level master produces stream bytes; SELECT precedes a command whose db differs.
  */
 import { writeSimple, writeInteger } from "../../redis/resp/encode.ts";
@@ -32,7 +34,7 @@ const NOTHING = { bytes: new Uint8Array(0), more: false } as const;
 
 /**
  * An RDB child: one for replicas' sockets (every diskless full sync) streams what it writes through
- * the pipe to them; one for disk exists only while rdb-key-save-delay makes it slow.
+ * the pipe to them; one for disk writes the file (at once, or one rdb-key-save-delay a key).
  */
 interface RdbChild {
   readonly startMs: number;
@@ -50,9 +52,10 @@ interface RdbChild {
   readonly conns: Set<Client>;
   /**
    * How the child ends, noticed at the next serverCron (checkChildrenDone): "pipe-done" once the
-   * parent read the pipe's end (every byte taken by the sockets still up), "killed" by killRDBChild.
+   * parent read the pipe's end (every byte taken by the sockets still up), "saved" once a disk
+   * child wrote its file, "killed" by killRDBChild.
    */
-  ending: "pipe-done" | "killed" | null;
+  ending: "pipe-done" | "saved" | "killed" | null;
 }
 
 /** The signal killRDBChild sends (SIGUSR1), as the exit handler reports it. */
@@ -140,6 +143,12 @@ export class MasterSide {
   streamFor(client: Client, maxBytes: number): { readonly bytes: Uint8Array; readonly more: boolean } {
     const link = linkOf(client);
     const reader = link.reader;
+    if (link.state === "send_bulk" && client.out.length === 0) {
+      // sendBulkToSlave: the connection took the file's last byte; the replica is online and its
+      // stream goes out from here on (replicaPutOnline, replicaStartCommandStream).
+      this.putOnline(client, link.bulk!.bytes, false, link.bulk!.keys);
+      this.refreshGoodReplicas();
+    }
     if (link.state !== "online" || link.startStreamOnAck || !reader || reader.pendingBytes === 0) return NOTHING;
     const bytes = reader.read(maxBytes);
     return { bytes, more: reader.pendingBytes > 0 };
@@ -254,8 +263,9 @@ export class MasterSide {
   /**
    * Forks the RDB for every replica waiting to start (startBgsaveForReplication). The simulated
    * fork is instantaneous: the snapshot is the dataset at this moment, and the transfer takes the
-   * link's time. With rdb-key-save-delay the child takes that long per key: the replicas wait in
-   * wait_bgsave_end (the +FULLRESYNC sent) until it is done (finishRdbChild). Not while a child runs.
+   * link's time. The replicas wait in wait_bgsave_end (the +FULLRESYNC sent) until the child is
+   * collected (collectRdbChild); with rdb-key-save-delay it takes that long per key. Not while a
+   * child runs.
    */
   private startBgsaveForReplication(): void {
     const node = this.node;
@@ -268,7 +278,6 @@ export class MasterSide {
     const keys = node.keyspace.totalKeys;
     const delayUs = node.config["rdb-key-save-delay"];
     const slow = delayUs > 0 && keys > 0;
-    if (!socketTarget && !slow) node.disk.write(node.config.dbfilename, rdb);
     this.repl.slaveseldb = -1;
     for (const client of waiting) {
       const link = linkOf(client);
@@ -277,8 +286,7 @@ export class MasterSide {
       if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${offset}`);
       // The replica gets everything fed after the fork; its reader holds that place.
       link.reader = this.repl.backlog!.openReaderAtNextFeed();
-      if (socketTarget || slow) node.markOutput(client);
-      else this.sendRdb(client, rdb, keys);
+      node.markOutput(client);
     }
     if (socketTarget) {
       // rdbSaveToSlavesSockets: the child writes `$EOF:<mark>` and the RDB into a pipe (as its keys
@@ -291,11 +299,18 @@ export class MasterSide {
       this.rdbChild = { startMs: node.nowMs, doneAtMs, rdb, offset, keys, socketTarget, stream, conns: new Set(waiting), ending: null };
       node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (replicas sockets): it streams ${keys} keys (${rdb.length} bytes) through a pipe to ${waiting.length} replica(s)${slow ? `; rdb-key-save-delay ${delayUs} us per key makes it take ${(keys * delayUs) / 1e6} s` : ""}` });
       this.streamRdbChild(this.rdbChild, stream, true);
-    } else if (slow) {
-      this.rdbChild = { startMs: node.nowMs, doneAtMs: node.nowMs + (keys * delayUs) / 1000, rdb, offset, keys, socketTarget, stream: null, conns: new Set(), ending: null };
-      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (disk); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s` });
     } else {
-      node.trace({ kind: "warning", code: "rdb-child-started", message: `RDB child for replication started (disk): it saved ${keys} keys (${rdb.length} bytes) at once` });
+      // rdbSaveBackground: the child writes the file; the replicas get it once it is collected.
+      const doneAtMs = slow ? node.nowMs + (keys * delayUs) / 1000 : node.nowMs;
+      this.rdbChild = { startMs: node.nowMs, doneAtMs, rdb, offset, keys, socketTarget, stream: null, conns: new Set(), ending: null };
+      node.trace({
+        kind: "warning",
+        code: "rdb-child-started",
+        message: slow
+          ? `RDB child for replication started (disk); rdb-key-save-delay ${delayUs} us per key makes its ${keys} keys take ${(keys * delayUs) / 1e6} s`
+          : `RDB child for replication started (disk): it saves ${keys} keys (${rdb.length} bytes) at once, and is collected at the next serverCron`,
+      });
+      this.finishRdbChild();
     }
     this.refreshGoodReplicas();
   }
@@ -321,7 +336,10 @@ export class MasterSide {
     return false;
   }
 
-  /** Timers: a slow disk child is done, or a socket child writes its next bytes. */
+  /**
+   * Timers: a disk child has written its file and exits (collected at the next serverCron), or a
+   * socket child writes its next bytes.
+   */
   finishRdbChild(): void {
     const node = this.node;
     const child = this.rdbChild;
@@ -331,13 +349,8 @@ export class MasterSide {
       return;
     }
     if (node.nowMs < child.doneAtMs) return;
-    this.rdbChild = null;
     node.disk.write(node.config.dbfilename, child.rdb);
-    for (const client of [...this.replicas]) {
-      if (linkOf(client).state !== "wait_bgsave_end") continue;
-      this.sendRdb(client, child.rdb, child.keys);
-    }
-    this.refreshGoodReplicas();
+    child.ending = "saved";
   }
 
   /**
@@ -396,18 +409,22 @@ export class MasterSide {
 
   /**
    * checkChildrenDone (every serverCron, and on an ACK from a replica waiting for the child): a
-   * socket child that ended is collected. One that finished puts its replicas online, waiting for
-   * their first ACK to start the stream (updateSlavesWaitingBgsave); one killed fails the replicas
-   * still waiting for it.
+   * child that ended is collected (backgroundSaveDoneHandler), then updateSlavesWaitingBgsave. A
+   * socket child that finished puts its replicas online, waiting for their first ACK to start the
+   * stream; a disk child that finished starts sending its file to each (send_bulk); one killed
+   * fails the replicas still waiting for it.
    */
   collectRdbChild(): void {
     const node = this.node;
     const child = this.rdbChild;
     if (child === null || child.ending === null) return;
     this.rdbChild = null;
-    const ok = child.ending === "pipe-done";
-    const killedText = child.stream ? `Background transfer terminated by signal ${SIGUSR1}` : `Background saving terminated by signal ${SIGUSR1}`;
-    node.trace(ok ? { kind: "warning", code: "rdb-child-done", message: "Background RDB transfer terminated with success" } : { kind: "warning", code: "rdb-child-killed", message: killedText });
+    const ok = child.ending !== "killed";
+    if (ok) {
+      node.trace({ kind: "warning", code: "rdb-child-done", message: child.stream ? "Background RDB transfer terminated with success" : "Background saving terminated with success" });
+    } else {
+      node.trace({ kind: "warning", code: "rdb-child-killed", message: child.stream ? `Background transfer terminated by signal ${SIGUSR1}` : `Background saving terminated by signal ${SIGUSR1}` });
+    }
     for (const client of [...this.replicas]) {
       const link = linkOf(client);
       if (link.state !== "wait_bgsave_end") continue;
@@ -416,10 +433,29 @@ export class MasterSide {
         node.closeClient(client);
         continue;
       }
+      if (!child.stream) {
+        this.startBulk(client, child.rdb, child.keys);
+        continue;
+      }
       node.trace({ kind: "warning", code: "rdb-streamed", message: `Streamed RDB transfer with replica ${this.peerName(client)} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming` });
-      this.putOnline(client, child.rdb, true, child.keys);
+      this.putOnline(client, child.rdb.length, true, child.keys);
     }
     this.refreshGoodReplicas();
+  }
+
+  /**
+   * updateSlavesWaitingBgsave for a disk child: the replica's state is send_bulk and the file goes
+   * out, `$<size>` first, as the connection takes it (sendBulkToSlave); it is online once the
+   * connection took the last byte (streamFor). The file goes out as its own write (no copy
+   * through the output buffer: it can be large).
+   */
+  private startBulk(client: Client, rdb: Uint8Array, keys: number): void {
+    const node = this.node;
+    const link = linkOf(client);
+    link.state = "send_bulk";
+    link.bulk = { bytes: rdb.length, keys };
+    sendSyncPayload(node, client, rdb, false);
+    node.trace({ kind: "replica-state", peer: this.peerName(client), state: "send_bulk", message: `${this.peerName(client)} is sent the RDB file (${rdb.length} bytes, ${keys} keys) the child saved` });
   }
 
   /**
@@ -456,19 +492,14 @@ export class MasterSide {
   }
 
   /**
-   * The RDB from disk goes out as its own write (no copy through the output buffer: it can be
-   * large); the replica is online once it is queued.
+   * replicaPutOnline: the RDB is out; after a diskless one, the stream starts at the first ACK,
+   * after one from disk at once (replicaStartCommandStream).
    */
-  private sendRdb(client: Client, rdb: Uint8Array, keys: number): void {
-    sendSyncPayload(this.node, client, rdb, false);
-    this.putOnline(client, rdb, false, keys);
-  }
-
-  /** replicaPutOnline: the RDB is out; after a diskless one, the stream starts at the first ACK. */
-  private putOnline(client: Client, rdb: Uint8Array, socketTarget: boolean, keys: number): void {
+  private putOnline(client: Client, rdbBytes: number, socketTarget: boolean, keys: number): void {
     const node = this.node;
     const link = linkOf(client);
     link.state = "online";
+    link.bulk = null;
     link.lastPartialWriteMs = 0;
     // Diskless: the stream starts once the replica's first ACK says it loaded the payload.
     if (socketTarget) link.startStreamOnAck = true;
@@ -478,10 +509,10 @@ export class MasterSide {
       kind: "rdb",
       side: "master",
       peer: this.peerName(client),
-      bytes: rdb.length,
+      bytes: rdbBytes,
       keys,
       mode: socketTarget ? "diskless" : "disk",
-      message: `+FULLRESYNC ${short(this.repl.replid)} ${link.psyncInitialOffset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdb.length} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
+      message: `+FULLRESYNC ${short(this.repl.replid)} ${link.psyncInitialOffset} to ${this.peerName(client)}: RDB of ${keys} keys, ${rdbBytes} bytes, ${socketTarget ? "streamed diskless ($EOF: mark)" : "from disk ($len)"}`,
     });
   }
 
@@ -579,8 +610,8 @@ export class MasterSide {
       }
     } else if (child !== null && !child.stream && link.state === "wait_bgsave_end" && this.node.config.save.trim() === "" && !this.replicas.some((c) => linkOf(c).state === "wait_bgsave_end")) {
       // The last replica waiting for a disk child's RDB is gone and no save points make its file
-      // worth having: the child is killed.
-      this.rdbChild = null;
+      // worth having: the child is killed (collected at the next serverCron).
+      if (child.ending === null) child.ending = "killed";
     }
     if (this.replicas.length === 0) this.noReplicasSinceMs = this.node.nowMs;
     this.refreshGoodReplicas();
@@ -606,8 +637,11 @@ export class MasterSide {
     if (this.replicationCronLoops % period === 0 && this.replicas.length > 0 && !node.isReplica) {
       this.feedCommand(this.repl.slaveseldb, PING_ARGV);
     }
+    // replicationCron's newline to replicas before their payload: waiting to start, or waiting
+    // for a disk child (a socket child's replicas get the pipe's bytes).
     for (const client of this.replicas) {
-      if (linkOf(client).state === "wait_bgsave_start") {
+      const state = linkOf(client).state;
+      if (state === "wait_bgsave_start" || (state === "wait_bgsave_end" && this.rdbChild !== null && !this.rdbChild.stream)) {
         client.out.bytes(NEWLINE);
         node.markOutput(client);
       }

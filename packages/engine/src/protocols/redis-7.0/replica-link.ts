@@ -24,6 +24,8 @@ export class ReplicaLink {
    */
   lastPartialWriteMs = 0;
   pipeBytesLeft = 0;
+  /** send_bulk: the RDB file being written to the socket (its size and keys, for the online event). */
+  bulk: { readonly bytes: number; readonly keys: number } | null = null;
   /** Attached with the old SYNC command: no +FULLRESYNC, no ACK timeouts. */
   readonly preSync: boolean;
 

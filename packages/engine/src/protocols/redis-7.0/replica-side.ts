@@ -495,18 +495,27 @@ export class ReplicaSide {
     let data = bytes;
     if (transfer.size === -1 && transfer.eofMark === null) {
       // Only the preamble line goes through the line buffer; the payload after it is not copied.
-      const nl = data.indexOf(10);
-      if (nl < 0 || this.linkBuffer.length > 0) {
-        this.linkBuffer = appendBytes(this.linkBuffer, data);
-        data = new Uint8Array(0);
-      } else {
-        this.linkBuffer = data.subarray(0, nl + 1);
-        data = data.subarray(nl + 1);
-      }
+      // Keep-alive newlines (replicationCron's, while a disk child saves) may come before it in
+      // the same read: each is taken as a line of its own.
+      const nextLine = (): void => {
+        const nl = data.indexOf(10);
+        if (nl < 0 || this.linkBuffer.length > 0) {
+          this.linkBuffer = appendBytes(this.linkBuffer, data);
+          data = new Uint8Array(0);
+        } else {
+          this.linkBuffer = data.subarray(0, nl + 1);
+          data = data.subarray(nl + 1);
+        }
+      };
+      nextLine();
       for (;;) {
         const line = this.readLine();
         if (line === null) return;
-        if (line.length === 0) continue; // newline keep-alive
+        if (line.length === 0) {
+          // newline keep-alive
+          if (this.linkBuffer.length === 0 && data.length > 0) nextLine();
+          continue;
+        }
         if (line.startsWith("-")) {
           this.failAttempt(`MASTER aborted replication with an error: ${line.slice(1)}`);
           return;
