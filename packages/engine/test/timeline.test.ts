@@ -137,6 +137,25 @@ describe("timeline: seeks", () => {
     expect(refusedForks).toBeLessThan(compared / 20);
   }, 600_000);
 
+  it("follows a live log whose last run of time grows after a seek (the run is merged into, not appended)", () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const { lab } = record(seed);
+      const ids = lab.nodeIds().filter((id) => lab.isUp(id) && !lab.isFrozen(id));
+      const cursor = ReplayCursor.start(lab.creation, lab.inputs);
+      for (let round = 0; round < 20; round++) {
+        // A seek while the lab stands at the end of a run of time, then more time merged into that
+        // run, then an input: the input must land where the lab had it, after the longer run.
+        lab.runUntil(lab.nowMs + 37);
+        cursor.seek(lab.nowMs);
+        lab.runUntil(lab.nowMs + 211);
+        lab.command(ids[round % ids.length]!, "SET", `grow${round}`, String(lab.nowMs));
+        cursor.seek(lab.nowMs);
+        expect(cursor.timeMs).toBe(lab.nowMs);
+        expect(fingerprint(cursor.lab), `seed ${seed}, round ${round}`).toBe(fingerprint(lab));
+      }
+    }
+  });
+
   it("stops a cursor that would go back in time", () => {
     const { lab, inputs } = record(1);
     const cursor = ReplayCursor.start(lab.creation, inputs);

@@ -22,6 +22,8 @@ const IDLE_REPLAY_MS = 5 * 60_000;
 class HeldLog {
   readonly entries: LabInput[] = [];
   lastOutboundIndex = -1;
+  /** Kept up with a live lab's log: the last entry may be replaced by a longer run (`LogSource`). */
+  readonly growing = true;
 
   constructor(readonly origin: LabOrigin) {}
 

@@ -70,6 +70,8 @@ export class InputLog {
   /** Index of the last `outbound` entry (-1: none), so a replay need not look at every entry for them. */
   private lastOutbound = -1;
   private readonly listeners = new Set<(input: LabInput, index: number) => void>();
+  /** A replay reading this log knows its last entry, a run of time, may still grow (`LogSource`). */
+  readonly growing = true;
 
   /** Appends an input; a run of time right after another run merges into it. */
   append(input: LabInput): void {

@@ -19,6 +19,11 @@ export interface LogSource {
   at(index: number): LabInput | undefined;
   /** Index of the last `outbound` entry, or -1 (an `InputLog` knows; an array is searched). */
   readonly lastOutboundIndex?: number;
+  /**
+   * True for a log that is still being written (a live lab's `InputLog`, a copy kept up with one):
+   * its last entry, a run of time, may yet be merged into. An array is a finished log.
+   */
+  readonly growing?: boolean;
 }
 
 /** Entries of a time run that a cursor may apply in parts. */
@@ -89,7 +94,7 @@ export class ReplayCursor {
     for (;;) {
       const input = this.source.at(this.next);
       if (input === undefined || input.t > timeMs) return;
-      if (!this.apply(input, timeMs)) return;
+      if (!this.apply(input, timeMs, true)) return;
     }
   }
 
@@ -142,11 +147,24 @@ export class ReplayCursor {
     return out;
   }
 
-  /** Applies `input` (the one at `next`) up to `limitMs`; false when a run was cut there. */
-  private apply(input: LabInput, limitMs: number): boolean {
+  /**
+   * Applies `input` (the one at `next`) up to `limitMs`; false when a run was cut there. With
+   * `mayGrow`, a run that is the last entry of a growing source stays in progress even when it ran
+   * to its end (false is returned), as {@link ReplayCursor.atEnd} keeps it: a live log merges the
+   * next run of time into its last entry, so the run may yet go further, and an input stamped later
+   * must not be applied before it does.
+   * Taking it as done let the next seek apply the following input at the run's old end, earlier
+   * than the live lab had (the sequence diagram's replay, polled while a lab stood still, then told
+   * another story than the lab's events).
+   */
+  private apply(input: LabInput, limitMs: number, mayGrow = false): boolean {
     if (isTimeInput(input)) {
       const progress = this.progress ?? { steps: 0 };
       if (!this.lab.replayRun(input, progress, limitMs)) {
+        this.progress = progress;
+        return false;
+      }
+      if (mayGrow && this.source.growing === true && input.op !== "until-idle" && this.next === this.source.length - 1) {
         this.progress = progress;
         return false;
       }
