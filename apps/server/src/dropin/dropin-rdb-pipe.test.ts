@@ -44,8 +44,8 @@ describe("a diskless full sync through the RDB pipe, launcher processes against 
   const start = (kind: "lab" | "real", name: string): Promise<TestServer> => servers.start(kind, name);
 
   /**
-   * A master with 20 MB uncompressed, a replica that loads 1 ms a key from the socket (the slow
-   * one, attached first) and one that loads at once, both served by one child (max-replicas 2).
+   * A master with 20 MB uncompressed, a replica that loads 1 ms (5 ms when it drops) a key from
+   * the socket (the slow one, attached first) and one that loads at once, both served by one child (max-replicas 2).
    * `drop` is what happens while the slow replica holds the transfer back.
    */
   async function pipeRun(kind: "lab" | "real", drop: "none" | "all" | "timeout"): Promise<Record<string, unknown>> {
@@ -65,7 +65,9 @@ describe("a diskless full sync through the RDB pipe, launcher processes against 
       await m.text("DEBUG", "POPULATE", 2000, "test", 10_000);
       await m.text("CONFIG", "SET", "rdbcompression", "no");
       await s.text("CONFIG", "SET", "repl-diskless-load", "swapdb");
-      await s.text("CONFIG", "SET", "key-load-delay", 1000);
+      // 1 ms a key (2 s for the whole RDB); 5 ms when the test drops replicas mid-transfer, so the
+      // slow one cannot have taken the whole RDB before the drop however slow the test's own steps.
+      await s.text("CONFIG", "SET", "key-load-delay", drop === "none" ? 1000 : 5000);
       await s.text("REPLICAOF", "127.0.0.1", String(ms.port));
       await waitFor(async () => (await replicaStates(m)).length === 1, WAIT_MS, "the slow replica to attach");
       await f.text("REPLICAOF", "127.0.0.1", String(ms.port));
