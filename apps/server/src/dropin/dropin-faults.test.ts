@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
+import { RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
 import { dumpKeyspace, keyspaceDifferences, position, RespClient, stat, waitForSamePosition } from "../testing/resp-client.ts";
-import { type Launcher, launcher, logTexts, matching } from "./launcher-process.ts";
+import { type Launcher, launcher, logTexts, matching, requireRedisServer } from "./launcher-process.ts";
 
 /** The two servers of a pair, whatever runs them. */
 interface Pair {
@@ -72,7 +72,7 @@ describe("two launchers against two redis-server 7.0.15 processes: SIGSTOP past 
   });
 
   it("go through the same states with the same figures", async () => {
-    if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
+    requireRedisServer();
     const config = ["save \"\"", "repl-diskless-sync-delay 0", "repl-ping-replica-period 1", "loglevel notice", ""].join("\n");
     const [lm, lr] = await Promise.all([launcher(scratch.dir, "lab-master", config), launcher(scratch.dir, "lab-replica", config)]);
     launchers.push(lm, lr);

@@ -7,14 +7,10 @@
  * Without redis-server installed these tests fail; they never skip.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, scratchDir, waitFor } from "../testing/helpers.ts";
+import { scratchDir, waitFor } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
 import type { Reply } from "@replica-lab/engine";
-import { answer, logTexts, TestServers, type TestServer } from "./launcher-process.ts";
-
-function requireRedisServer(): void {
-  if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
-}
+import { answer, logTexts, TestServers, type TestServer, requireRedisServer } from "./launcher-process.ts";
 
 /** Replies come only between load steps: one step per KiB keeps the probes prompt on a real server. */
 const SETTINGS = { "repl-diskless-sync-delay": "0", "repl-ping-replica-period": "3600", "enable-debug-command": "yes", "loading-process-events-interval-bytes": "1024" };

@@ -8,9 +8,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { Reply } from "@replica-lab/engine";
-import { haveRedisTools, RedisServerProcess, scratchDir } from "../testing/helpers.ts";
+import { RedisServerProcess, scratchDir } from "../testing/helpers.ts";
 import { RespClient } from "../testing/resp-client.ts";
-import { answer, type Launcher, launcher, stopServers } from "./launcher-process.ts";
+import { answer, type Launcher, launcher, stopServers, requireRedisServer } from "./launcher-process.ts";
 
 const SETTINGS = { "enable-debug-command": "yes" };
 const CONFIG = 'enable-debug-command yes\nsave ""\n';
@@ -113,7 +113,7 @@ describe("SLOWLOG, launcher against real redis-server 7.0.15", () => {
   }
 
   it("logs, trims, reads and resets as a real server does", async () => {
-    if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
+    requireRedisServer();
     const real = await steps("real");
     expect(await steps("lab")).toEqual(real);
   }, 120_000);

@@ -10,13 +10,9 @@ import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
+import { RedisServerProcess, scratchDir, sleep, waitFor } from "../testing/helpers.ts";
 import { RespClient, waitForSamePosition } from "../testing/resp-client.ts";
-import { type Launcher, launcher, logTexts, withClient } from "./launcher-process.ts";
-
-function requireRedisServer(): void {
-  if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
-}
+import { type Launcher, launcher, logTexts, withClient, requireRedisServer } from "./launcher-process.ts";
 
 const SETTINGS = { "repl-diskless-sync-delay": "0", "repl-ping-replica-period": "3600", "enable-debug-command": "yes" };
 const CONFIG = `${Object.entries(SETTINGS)

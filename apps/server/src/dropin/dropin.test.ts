@@ -10,13 +10,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { haveRedisTools, RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
-import { type Launcher, launcher, LOG_LINE, logTexts, matching, withClient } from "./launcher-process.ts";
+import { RedisServerProcess, scratchDir, waitFor } from "../testing/helpers.ts";
+import { type Launcher, launcher, LOG_LINE, logTexts, matching, withClient, requireRedisServer } from "./launcher-process.ts";
 import { dumpKeyspace, keyspaceDifferences, RespClient, stat, waitForSamePosition } from "../testing/resp-client.ts";
-
-function requireRedisServer(): void {
-  if (!haveRedisTools) throw new Error("redis-server and redis-cli 7.0 must be installed (Debian packages redis-server, redis-tools; .ci/run installs them)");
-}
 
 /** The config both kinds of server get: save points, no diskless delay, no PINGs moving offsets. */
 const CONFIG = ["save 900 1", "repl-diskless-sync-delay 0", "repl-ping-replica-period 3600", "notify-keyspace-events KEA", "loglevel notice", "port 1", ""].join("\n");
