@@ -49,9 +49,10 @@ export interface ClassicReplicaHooks {
   /**
    * How many bytes a run of consecutive plain SETs (applied on the fast path, outside a
    * transaction) may span to be handed to {@link onSetsApplied} as one piece instead of one
-   * `onCommandApplied` each; 0 (or no hook) for one call per command. A version says more than 0
-   * only where one piece and several give the same result (4.0 without replicas of its own: the
-   * ring backlog keeps bytes, not pieces).
+   * `onCommandApplied` each; asked when a run would start, after its first SET was applied and
+   * before anything else is (a run too long gets one call per command; no hook: always). A version
+   * allows a run only where one piece and several give the same result (4.0: the ring backlog keeps
+   * bytes, not pieces, and the run fits every replica's current output block).
    */
   setRunRoom?(): number;
   /** The run `data[start, end)` of applied plain SETs (see {@link setRunRoom}). */
@@ -327,7 +328,8 @@ export class ClassicReplicaSide {
     const parser = client.parser;
     parser.push(bytes);
     // A run of applied plain SETs not yet handed on (setRunRoom), as a range of the input.
-    const room = this.hooks.setRunRoom?.() ?? 0;
+    const runs = this.hooks.setRunRoom !== undefined;
+    let room = 0;
     let runStart = 0;
     let runEnd = 0;
     for (;;) {
@@ -343,11 +345,17 @@ export class ClassicReplicaSide {
           const data = parser.data;
           const b = parser.bounds;
           const isSet = count === 3 && b[1] === 3 && node.applyPlainSetFromMaster(client, data, b);
-          if (isSet && room > 0) {
+          if (isSet && runs) {
             const start = parser.lastRawStart;
             const end = parser.lastRawEnd;
             if (runEnd !== start || end - runStart > room) {
               if (runEnd > runStart) this.hooks.onSetsApplied!(data, runStart, runEnd);
+              runStart = runEnd = 0;
+              room = this.hooks.setRunRoom!();
+              if (end - start > room) {
+                this.hooks.onCommandApplied(parser);
+                continue;
+              }
               runStart = start;
             }
             runEnd = end;

@@ -173,6 +173,21 @@ export class Psync2RingReplication extends RingReplication<Redis40View> implemen
     return this.masterReplOffset;
   }
 
+  /**
+   * No SELECT due: a run of plain SETs may go to the backlog (bytes, not pieces) and to the
+   * replicas' outputs as one piece while it fits every output's current block (pieces there decide
+   * blocks). Only a top-level master makes a stream ({@link shouldPropagate}).
+   */
+  plainSetRunRoom(db: number): number {
+    return this.slaveseldb === db ? this.masterSide.openRun() : 0;
+  }
+
+  feedPlainSetRun(data: Uint8Array, start: number, end: number): number {
+    this.feedBacklog(data, start, end);
+    this.masterSide.writeAll(data, start, end);
+    return this.masterReplOffset;
+  }
+
   shouldPropagate(): boolean {
     return !this.isReplica && (this.ring !== null || this.masterSide.replicas.length > 0);
   }
@@ -436,9 +451,13 @@ export class Psync2RingReplication extends RingReplication<Redis40View> implemen
     this.proxy(master, parser.data, parser.lastRawStart, parser.lastRawEnd);
   }
 
-  /** Runs of plain SETs are proxied whole while no replica of ours would see the pieces. */
+  /**
+   * Runs of plain SETs are proxied whole while they fit every replica's current output block (the
+   * backlog keeps bytes, not pieces; with no replicas there is no limit). Asked as a run starts,
+   * just before its first SET is proxied, so outputs are marked in the order of their first write.
+   */
   setRunRoom(): number {
-    return this.masterSide.replicas.length === 0 ? Number.MAX_SAFE_INTEGER : 0;
+    return this.masterSide.openRun();
   }
 
   /** A run of plain SETs applied outside a transaction: {@link onCommandApplied}'s hot path, once. */
