@@ -65,8 +65,9 @@ export function encodeRecord(record: BinlogRecord): Uint8Array {
 export function writeRecord(out: Uint8Array, at: number, record: BinlogRecord): void {
   const key = record.key;
   // A seq is a safe integer (< 2^53): its halves are exact in doubles, no BigInt per record.
-  const low = record.seq % TWO_32;
-  const high = Math.floor(record.seq / TWO_32);
+  // (`>>> 0` is the seq modulo 2^32, exactly, for any safe integer.)
+  const low = record.seq >>> 0;
+  const high = (record.seq - low) / TWO_32;
   out[at] = low;
   out[at + 1] = low >>> 8;
   out[at + 2] = low >>> 16;
@@ -91,22 +92,55 @@ export function decodeRecord(block: Uint8Array): BinlogRecord | null {
  * string (a slave's records for one hot key share it: no new string, its hash already known).
  */
 export function decodeRecordAt(bytes: Uint8Array, start: number, end: number, knownKey = ""): BinlogRecord | null {
-  if (end - start < RECORD_HEADER_BYTES) return null;
+  const record = emptyRecord();
+  record.key = knownKey;
+  return decodeRecordInto(bytes, start, end, record) ? record : null;
+}
+
+/**
+ * `decodeRecordAt` into `into` (no new object; false, `into` unchanged, when the block is shorter
+ * than a header). A key equal to `into.key` keeps that string.
+ */
+export function decodeRecordInto(bytes: Uint8Array, start: number, end: number, into: MutableBinlogRecord): boolean {
+  if (end - start < RECORD_HEADER_BYTES) return false;
   const low = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
   const high = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
   // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
-  const seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
+  into.seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
+  into.type = bytes[start + 8]!;
+  into.cmd = bytes[start + 9]!;
   const keyStart = start + RECORD_HEADER_BYTES;
-  const key = sameChars(knownKey, bytes, keyStart, end) ? knownKey : bytesToBinary(bytes, keyStart, end);
-  return { seq, type: bytes[start + 8]!, cmd: bytes[start + 9]!, key };
+  if (!sameChars(into.key, bytes, keyStart, end)) into.key = bytesToBinary(bytes, keyStart, end);
+  return true;
 }
+
+/** A record a reader fills in place (`BinlogQueue.read`, `decodeRecordInto`): no object per record. */
+export interface MutableBinlogRecord {
+  seq: number;
+  type: number;
+  cmd: number;
+  key: string;
+}
+
+/** A record to read into (`BinlogQueue.read`, `decodeRecordInto`). */
+export function emptyRecord(): MutableBinlogRecord {
+  return { seq: 0, type: 0, cmd: 0, key: "" };
+}
+
+/** Key bytes a queue may hold: slot offsets are 32-bit. */
+const MAX_KEY_BYTES = 0xffff_ffff;
 
 /**
  * The queue of stored records with SSDB's `min_seq`/`max_seq` bookkeeping. Records are dense (seq
  * `firstSeq + i` is the i-th stored one) and kept as bytes, as LevelDB keeps them: a type and a
- * command byte each, and their keys one after another in one buffer. A binlog holds up to 20M
- * records, and one object (and key string) per record made every write leave garbage the collector
- * had to copy and mark again and again; a record is now made only when it is read (`get`).
+ * command byte each, and their keys in one buffer. A binlog holds up to 20M records, and one object
+ * (and key string) per record made every write leave garbage the collector had to copy and mark
+ * again and again; a record is now made only when it is read (`get`), or read into the caller's
+ * own (`read`).
+ *
+ * A record whose key is the string the one before it was added with (a hot key: a master's Redis
+ * SETs, a slave's records for one key) shares that record's key bytes instead of copying them again
+ * (slot offsets are therefore never decreasing, and a slot's key may start before the next one's).
  */
 export class BinlogQueue {
   /** `min_seq_`: 0 until a restart or a trim says otherwise. */
@@ -120,11 +154,18 @@ export class BinlogQueue {
   private count = 0;
   private types = new Uint8Array(64);
   private cmds = new Uint8Array(64);
-  /** Key of slot i: `keyBytes[keyStarts[i], keyStarts[i + 1])`. */
-  private keyStarts = new Float64Array(65);
+  /** Key of slot i: `keyBytes[keyStarts[i], keyStarts[i] + keyLengths[i])`. */
+  private keyStarts = new Uint32Array(64);
+  private keyLengths = new Uint32Array(64);
   private keyBytes = new Uint8Array(1024);
-  /** The key of the record read last (`recordAt`). */
+  /** Key bytes in use: `keyBytes[0, keyUsed)`. */
+  private keyUsed = 0;
+  /** The key string the newest slot was added with ("" when it may not be shared: none, moved). */
+  private lastKeyAdded = "";
+  /** The key of the record read last, and where its bytes lie (-1: not known). */
   private lastKeyRead = "";
+  private lastReadStart = -1;
+  private lastReadLength = -1;
 
   constructor(
     readonly capacity: number,
@@ -143,9 +184,32 @@ export class BinlogQueue {
 
   /** The record with exactly this seq, if stored. */
   get(seq: number): BinlogRecord | undefined {
-    const slot = seq - this.baseSeq;
-    if (slot < this.head || slot >= this.count || !Number.isInteger(slot)) return undefined;
-    return this.recordAt(slot);
+    const slot = this.slotOf(seq);
+    if (slot < 0) return undefined;
+    const record = emptyRecord();
+    this.fill(slot, record);
+    return record;
+  }
+
+  /** `get` into `into` (no new object); false (and `into` unchanged) when not stored. */
+  read(seq: number, into: MutableBinlogRecord): boolean {
+    const slot = this.slotOf(seq);
+    if (slot < 0) return false;
+    this.fill(slot, into);
+    return true;
+  }
+
+  /** `findNext` into `into`; false when no record is stored. */
+  readNext(seq: number, into: MutableBinlogRecord): boolean {
+    if (this.count === this.head) return false;
+    return this.read(Math.max(seq, this.baseSeq + this.head), into);
+  }
+
+  /** `findLast` into `into`; false when no record is stored. */
+  readLast(into: MutableBinlogRecord): boolean {
+    if (this.count === this.head) return false;
+    this.fill(this.count - 1, into);
+    return true;
   }
 
   /** `find_next`: the first stored record with seq >= `seq`. */
@@ -156,20 +220,36 @@ export class BinlogQueue {
 
   /** `find_last`: the newest stored record. */
   findLast(): BinlogRecord | undefined {
-    return this.count > this.head ? this.recordAt(this.count - 1) : undefined;
+    return this.count > this.head ? this.get(this.baseSeq + this.count - 1) : undefined;
   }
 
-  private recordAt(slot: number): BinlogRecord {
+  /** The slot of a stored seq, or -1. */
+  private slotOf(seq: number): number {
+    const slot = seq - this.baseSeq;
+    return slot < this.head || slot >= this.count || !Number.isInteger(slot) ? -1 : slot;
+  }
+
+  private fill(slot: number, into: MutableBinlogRecord): void {
+    into.seq = this.baseSeq + slot;
+    into.type = this.types[slot]!;
+    into.cmd = this.cmds[slot]!;
+    into.key = this.keyAt(slot);
+  }
+
+  private keyAt(slot: number): string {
     const start = this.keyStarts[slot]!;
-    const end = this.keyStarts[slot + 1]!;
-    // Records for the key the last one read had (a hot key, each slave's link reading the same
-    // records) share its string: no new string, and its hash is known to the store's map.
+    const length = this.keyLengths[slot]!;
+    // The bytes read last (a shared key: a hot key, each slave's link reading the same records).
+    if (start === this.lastReadStart && length === this.lastReadLength) return this.lastKeyRead;
+    const end = start + length;
+    // Records for the key the last one read had share its string: no new string, and its hash is
+    // known to the store's map.
     let key = this.lastKeyRead;
-    if (!sameChars(key, this.keyBytes, start, end)) {
-      key = bytesToBinary(this.keyBytes, start, end);
-      this.lastKeyRead = key;
-    }
-    return { seq: this.baseSeq + slot, type: this.types[slot]!, cmd: this.cmds[slot]!, key };
+    if (!sameChars(key, this.keyBytes, start, end)) key = bytesToBinary(this.keyBytes, start, end);
+    this.lastKeyRead = key;
+    this.lastReadStart = start;
+    this.lastReadLength = length;
+    return key;
   }
 
   /** Appends a record committed by a write batch (its seq follows the newest stored one). */
@@ -184,20 +264,29 @@ export class BinlogQueue {
       this.head = 0;
       this.count = 0;
       this.baseSeq = seq;
-      this.keyStarts[0] = 0;
+      this.keyUsed = 0;
+      this.lastKeyAdded = "";
+      this.forgetRead();
     } else if (seq !== this.baseSeq + this.count) {
       throw new Error(`binlog seq ${seq} does not follow ${this.baseSeq + this.count - 1}`);
     }
     if (this.count === this.types.length) this.makeRoom();
-    if (this.keyStarts[this.count]! + key.length > this.keyBytes.length) this.growKeys(key.length);
     const slot = this.count;
-    const start = this.keyStarts[slot]!;
-    const end = start + key.length;
-    const bytes = this.keyBytes;
-    for (let i = 0; i < key.length; i++) bytes[start + i] = key.charCodeAt(i);
+    if (key === this.lastKeyAdded && key !== "") {
+      // The newest slot's key again: its bytes are shared.
+      this.keyStarts[slot] = this.keyStarts[slot - 1]!;
+    } else {
+      if (this.keyUsed + key.length > this.keyBytes.length) this.growKeys(key.length);
+      const start = this.keyUsed;
+      const bytes = this.keyBytes;
+      for (let i = 0; i < key.length; i++) bytes[start + i] = key.charCodeAt(i);
+      this.keyStarts[slot] = start;
+      this.keyUsed = start + key.length;
+      this.lastKeyAdded = key;
+    }
+    this.keyLengths[slot] = key.length;
     this.types[slot] = type;
     this.cmds[slot] = cmd;
-    this.keyStarts[slot + 1] = end;
     this.count = slot + 1;
     this.maxSeq = seq;
   }
@@ -211,17 +300,19 @@ export class BinlogQueue {
     const size = this.types.length * 2;
     this.types = grownCopy(this.types, new Uint8Array(size), this.count);
     this.cmds = grownCopy(this.cmds, new Uint8Array(size), this.count);
-    this.keyStarts = grownCopy(this.keyStarts, new Float64Array(size + 1), this.count + 1);
+    this.keyStarts = grownCopy(this.keyStarts, new Uint32Array(size), this.count);
+    this.keyLengths = grownCopy(this.keyLengths, new Uint32Array(size), this.count);
   }
 
   /** Room for `extra` more key bytes: drop the trimmed keys if they are most of the buffer, else double. */
   private growKeys(extra: number): void {
-    if (this.head > 0 && this.keyStarts[this.head]! * 2 >= this.keyStarts[this.count]!) this.shiftDown();
-    const used = this.keyStarts[this.count]!;
+    if (this.head > 0 && this.keyStarts[this.head]! * 2 >= this.keyUsed) this.shiftDown();
+    const used = this.keyUsed;
     if (used + extra <= this.keyBytes.length) return;
+    if (used + extra > MAX_KEY_BYTES) throw new Error(`binlog keys past ${MAX_KEY_BYTES} bytes`);
     let size = this.keyBytes.length * 2;
     while (size < used + extra) size *= 2;
-    this.keyBytes = grownCopy(this.keyBytes, new Uint8Array(size), used);
+    this.keyBytes = grownCopy(this.keyBytes, new Uint8Array(Math.min(size, MAX_KEY_BYTES)), used);
   }
 
   /** Moves the stored records to slot 0 (the trimmed ones are forgotten). */
@@ -229,16 +320,25 @@ export class BinlogQueue {
     const head = this.head;
     if (head === 0) return;
     const live = this.count - head;
-    const keyStart = this.keyStarts[head]!;
-    const keyEnd = this.keyStarts[this.count]!;
+    // Offsets never decrease: the first stored slot's key starts where the live bytes do.
+    const keyStart = live > 0 ? this.keyStarts[head]! : this.keyUsed;
     this.types.copyWithin(0, head, this.count);
     this.cmds.copyWithin(0, head, this.count);
-    this.keyBytes.copyWithin(0, keyStart, keyEnd);
+    this.keyLengths.copyWithin(0, head, this.count);
+    this.keyBytes.copyWithin(0, keyStart, this.keyUsed);
     const starts = this.keyStarts;
-    for (let i = 0; i <= live; i++) starts[i] = starts[head + i]! - keyStart;
+    for (let i = 0; i < live; i++) starts[i] = starts[head + i]! - keyStart;
+    this.keyUsed -= keyStart;
     this.baseSeq += head;
     this.head = 0;
     this.count = live;
+    this.forgetRead();
+  }
+
+  /** Key bytes moved: the next read finds its key from the bytes. */
+  private forgetRead(): void {
+    this.lastReadStart = -1;
+    this.lastReadLength = -1;
   }
 
   /**
@@ -278,6 +378,9 @@ export class BinlogQueue {
     if (this.head === this.count) {
       this.head = 0;
       this.count = 0;
+      this.keyUsed = 0;
+      this.lastKeyAdded = "";
+      this.forgetRead();
       if (this.types.length > 1024) this.release();
     } else if (this.head > 1024 && this.head * 2 > this.count) {
       this.shiftDown();
@@ -287,13 +390,18 @@ export class BinlogQueue {
   private release(): void {
     this.types = new Uint8Array(64);
     this.cmds = new Uint8Array(64);
-    this.keyStarts = new Float64Array(65);
+    this.keyStarts = new Uint32Array(64);
+    this.keyLengths = new Uint32Array(64);
     this.keyBytes = new Uint8Array(1024);
   }
 
   /** Stored records, oldest first (for compaction of the disk log). */
   *stored(): IterableIterator<BinlogRecord> {
-    for (let slot = this.head; slot < this.count; slot++) yield this.recordAt(slot);
+    for (let slot = this.head; slot < this.count; slot++) {
+      const record = emptyRecord();
+      this.fill(slot, record);
+      yield record;
+    }
   }
 
   /** `stats()`, the `binlogs` value of `info`. */
@@ -303,7 +411,7 @@ export class BinlogQueue {
 }
 
 /** `into` with the first `length` items of `from`. */
-function grownCopy<T extends Uint8Array | Float64Array>(from: T, into: T, length: number): T {
+function grownCopy<T extends Uint8Array | Uint32Array>(from: T, into: T, length: number): T {
   into.set(from.subarray(0, length));
   return into;
 }

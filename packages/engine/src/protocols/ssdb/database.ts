@@ -11,7 +11,7 @@
 import type { SimDisk } from "../../process/disk.ts";
 import { asciiBytes, bytesEqual, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogQueue, BinlogType, type BinlogCommandCode, type BinlogRecord } from "./binlog.ts";
-import { AppendFile, encodeBatch, encodeSetBatch, replayLog, type LogOp } from "./disk-log.ts";
+import { AppendFile, encodeBatch, replayLog, type LogOp } from "./disk-log.ts";
 import {
   DataType,
   KEY_LEN_MAX,
@@ -302,13 +302,14 @@ export class SsdbDatabase {
 
   /**
    * `set` of an encoded KV key (`k` + key), as a slave applies a KSET record: the key is not
-   * decoded to be encoded again. The same checks, batch and records as `set`.
+   * decoded to be encoded again. The same checks, batch and records as `set`. `stored`: `value`
+   * is the very array the key holds (the caller found the new value equal to it).
    */
-  setEncoded(k: string, value: Uint8Array, logType: LogType): Status {
+  setEncoded(k: string, value: Uint8Array, logType: LogType, stored = false): Status {
     if (k.charCodeAt(0) !== DataType.KV) return this.set(k.slice(1), value, logType);
     if (k.length === 1) return 0;
     if (k.length - 1 > KEY_LEN_MAX) return -1;
-    this.setKv(k, value, logType);
+    this.setKv(k, value, logType, stored);
     return 1;
   }
 
@@ -317,14 +318,15 @@ export class SsdbDatabase {
    * `encodeBatch` of the two ops) without op or record objects: every SET, on the master and on
    * each slave, comes this way.
    */
-  private setKv(k: string, value: Uint8Array, logType: LogType): void {
+  private setKv(k: string, value: Uint8Array, logType: LogType, stored = false): void {
     if (this.inTransaction) throw new Error("nested SSDB transaction");
-    this.rawPut(k, value);
+    // `stored`: `value` is the array `k` holds now (a value equal to the stored one is kept as it is).
+    if (stored) this.store.putSame(k);
+    else this.rawPut(k, value);
     const logged = this.binlog.enabled;
     const seq = this.binlog.maxSeq + 1;
     if (logged) this.binlog.add(seq, logType, BinlogCommand.KSET, k);
-    encodeSetBatch(this.file.openAppend(), k, value, logged, seq, logType, BinlogCommand.KSET);
-    this.file.closeAppend();
+    this.file.appendSet(k, value, logged, seq, logType, BinlogCommand.KSET);
     this.persisted(logged ? 2 : 1);
   }
 

@@ -9,7 +9,7 @@
 import { SOCKET_BUFFER_BYTES, type ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
+import { BinlogCommand, BinlogType, emptyRecord, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
 import type { SsdbDatabase } from "./database.ts";
 import { copyInto } from "./disk-log.ts";
 import { MAX_COPY_PREFIX_CODE, MIN_COPY_PREFIX, ssdbEscape } from "./keys.ts";
@@ -118,6 +118,8 @@ export abstract class MasterLink {
   copiedItems = 0;
   /** Virtual time of the pass running now (set by `run`). */
   protected currentMs: number;
+  /** The binlog record being sent, read in place (`BinlogQueue.read`). */
+  protected readonly record = emptyRecord();
 
   constructor(
     protected readonly host: MasterHost,
@@ -462,10 +464,10 @@ export class UpstreamMasterLink extends MasterLink {
   /** `Client::sync`: sends at most one binlog record; true if something was sent or decided. */
   private sync(): boolean {
     const binlog = this.host.db.binlog;
+    const record = this.record;
     for (;;) {
       const expected = this.lastSeq + 1;
-      const record = this.status === "COPY" && this.lastSeq === 0 ? binlog.findLast() : binlog.findNext(expected);
-      if (record === undefined) return false;
+      if (!(this.status === "COPY" && this.lastSeq === 0 ? binlog.readLast(record) : binlog.readNext(expected, record))) return false;
       if (this.status === "COPY" && record.key > this.lastKey) {
         // The copy will see this key: skip the record and rebuild the iterator (MS-5).
         this.lastSeq = record.seq;

@@ -12,11 +12,12 @@ import type { BootContext, NodeProcess, PeerProbe } from "../../process/contract
 import type { SimDisk } from "../../process/disk.ts";
 import type { ConnId, NodeEffect } from "../../process/effects.ts";
 import type { TraceEvent } from "../../process/trace.ts";
-import { asciiBytes, bytesToBinary, concatBytes } from "../../util/bytes.ts";
+import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogType, CLEANER_PERIOD_MS, DEFAULT_BINLOG_CAPACITY } from "./binlog.ts";
 import { blockBytes, lookupCommand, type CommandHost, type ReplyBlock } from "./commands.ts";
 import { parseSsdbConf, settingsOf, type SsdbSettings } from "./config.ts";
 import { SsdbDatabase } from "./database.ts";
+import { ByteWriter, copyInto } from "./disk-log.ts";
 import { encodeKvKeyOf, ssdbEscape } from "./keys.ts";
 import { UpstreamMasterLink, parseSync140, type MasterHost, type MasterLink } from "./master-link.ts";
 import { MetaStore } from "./meta.ts";
@@ -29,6 +30,10 @@ import { encodePacket, LinkReader, Scan, spanEquals } from "./wire.ts";
 /** The Redis replies of a `set` (`redisSet`): `ok` as the table's status type, and `error`. */
 const REDIS_OK_REPLY = asciiBytes("+OK\r\n");
 const REDIS_ERROR_REPLY = asciiBytes("-ERR \r\n");
+
+/** The buffer a node gathers a send's pieces in (`sendBytes`), and the most it keeps between sends. */
+const SEND_BUFFER_BYTES = 1024;
+const MAX_KEPT_SEND_BUFFER_BYTES = 64 * 1024;
 
 /** Lab-only meta hash: the slaves this dataset has sent data to (LAB-1). */
 const SERVED_PEERS = "lab.served";
@@ -46,6 +51,8 @@ interface ClientConn {
   readonly reader: LinkReader;
   /** A Redis request was seen: replies are RESP from now on (`Link::redis`). */
   redis: boolean;
+  /** Still a client connection (false once closed, or become a master link). */
+  open: boolean;
 }
 
 export interface SsdbNodeOptions {
@@ -77,8 +84,14 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   private readonly effects: NodeEffect[] = [];
   /** The encoded key of the last Redis SET (`redisSet`: the next one for that key reuses it). */
   private lastSetKey = "";
-  /** Bytes written to one connection since the last other effect (`sendBytes`). */
-  private openSend: { readonly conn: ConnId; readonly parts: Uint8Array[] } | null = null;
+  /**
+   * Bytes written to one connection since the last other effect (`sendBytes`): the first piece
+   * as it was given, and once a second comes, all of them gathered in `sendBuffer`.
+   */
+  private openConn: ConnId | null = null;
+  private openFirst: Uint8Array | null = null;
+  private sendBuffer = new ByteWriter(SEND_BUFFER_BYTES);
+  private sendGathered = false;
   private nextConnId = 1;
   private lastCleanerCheckMs = -Infinity;
   private readonly masterHost: MasterHost;
@@ -153,21 +166,36 @@ export class SsdbNode implements NodeProcess<SsdbView> {
    */
   sendBytes(conn: ConnId, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const open = this.openSend;
-    if (open !== null && open.conn === conn) {
-      open.parts.push(bytes);
+    if (this.openConn === conn) {
+      const buffer = this.sendBuffer;
+      if (!this.sendGathered) {
+        this.sendGathered = true;
+        appendBytes(buffer, this.openFirst!);
+      }
+      appendBytes(buffer, bytes);
       return;
     }
     this.endSend();
-    this.openSend = { conn, parts: [bytes] };
+    this.openConn = conn;
+    this.openFirst = bytes;
   }
 
   /** The send being gathered becomes an effect (before any other effect, and when taken). */
   private endSend(): void {
-    const open = this.openSend;
-    if (open === null) return;
-    this.openSend = null;
-    this.effects.push({ type: "send", conn: open.conn, bytes: open.parts.length === 1 ? open.parts[0]! : concatBytes(open.parts) });
+    const conn = this.openConn;
+    if (conn === null) return;
+    let bytes = this.openFirst!;
+    if (this.sendGathered) {
+      // A copy of its own: the buffer gathers the next send.
+      bytes = this.sendBuffer.view().slice();
+      this.sendGathered = false;
+      // Kept for the next send while small (a node keeps one, and every fork copies it).
+      if (bytes.length > MAX_KEPT_SEND_BUFFER_BYTES) this.sendBuffer = new ByteWriter(SEND_BUFFER_BYTES);
+      else this.sendBuffer.seal(0);
+    }
+    this.openConn = null;
+    this.openFirst = null;
+    this.effects.push({ type: "send", conn, bytes });
   }
 
   trace(event: TraceEvent): void {
@@ -184,7 +212,11 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   /** Closes a connection this node accepted (a client's, or a slave's on a master link). */
   closeConn(conn: ConnId): void {
     this.masterConns.delete(conn);
-    this.clients.delete(conn);
+    const client = this.clients.get(conn);
+    if (client !== undefined) {
+      client.open = false;
+      this.clients.delete(conn);
+    }
     this.emit({ type: "close", conn });
     this.changeCount++;
   }
@@ -195,7 +227,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   accept(nowMs: number, peer: string): ConnId {
     this.enter(nowMs);
     const conn = this.allocConn();
-    this.clients.set(conn, { conn, peer, reader: new LinkReader(), redis: false });
+    this.clients.set(conn, { conn, peer, reader: new LinkReader(), redis: false, open: true });
     this.changeCount++;
     return conn;
   }
@@ -215,7 +247,10 @@ export class SsdbNode implements NodeProcess<SsdbView> {
 
   peerClosed(nowMs: number, conn: ConnId): void {
     this.enter(nowMs);
-    if (this.clients.delete(conn)) {
+    const client = this.clients.get(conn);
+    if (client !== undefined) {
+      client.open = false;
+      this.clients.delete(conn);
       this.changeCount++;
     } else {
       const link = this.masterConns.get(conn);
@@ -355,7 +390,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   private processInput(client: ClientConn): void {
     const reader = client.reader;
     for (;;) {
-      if (!this.clients.has(client.conn)) return;
+      if (!client.open) return;
       const found = reader.scan();
       if (found === Scan.INCOMPLETE) return;
       if (found === Scan.ERROR) {
@@ -388,7 +423,8 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     const end = reader.blockEnd(2);
     // A value equal to the one stored is kept as it is (values are never changed in place).
     const old = db.rawGet(k);
-    const status = db.setEncoded(k, old !== undefined && spanEquals(bytes, start, end, old) ? old : bytes.slice(start, end), BinlogType.SYNC);
+    const same = old !== undefined && spanEquals(bytes, start, end, old);
+    const status = db.setEncoded(k, same ? old : bytes.slice(start, end), BinlogType.SYNC, same);
     this.totalCalls++;
     this.changeCount++;
     this.sendBytes(client.conn, status === -1 ? REDIS_ERROR_REPLY : REDIS_OK_REPLY);
@@ -421,6 +457,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
 
   /** `proc_sync140`: the connection becomes a master link (a "backend" thread; `links` no longer counts it). */
   private startMasterLink(client: ClientConn, req: readonly string[]): void {
+    client.open = false;
     this.clients.delete(client.conn);
     const request = parseSync140(req);
     const link =
@@ -570,4 +607,10 @@ class NodeCommandHost implements CommandHost {
   replicationInUse(): boolean {
     return this.node.replicationInUse();
   }
+}
+
+/** Appends `bytes` to `out` (a short piece by a loop, see `copyInto`). */
+function appendBytes(out: ByteWriter, bytes: Uint8Array): void {
+  const buf = out.room(bytes.length);
+  out.seal(copyInto(buf, out.length, bytes));
 }

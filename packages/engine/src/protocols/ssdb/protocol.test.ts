@@ -33,6 +33,25 @@ describe("framing (WIRE)", () => {
     expect(third).toEqual({ kind: "incomplete" });
   });
 
+  it("WIRE-1 the reader reads pushed bytes where they are and never writes into them, whatever the cut", () => {
+    const packets = "3\nset\n1\na\n3\nxyz\n\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$2\r\nvv\r\n3\nget\n1\na\n\n";
+    const expected = [["set", "a", "xyz"], ["SET", "b", "vv"], ["get", "a"]];
+    for (let cut = 0; cut <= packets.length; cut++) {
+      for (const second of [packets.length, cut + 3]) {
+        const pieces = [packets.slice(0, cut), packets.slice(cut, second), packets.slice(second)].map(asciiBytes);
+        const copies = pieces.map((p) => p.slice());
+        const reader = new LinkReader();
+        const got: string[][] = [];
+        for (const piece of pieces) {
+          reader.push(piece);
+          for (let r = reader.next(); r.kind === "request"; r = reader.next()) got.push(r.blocks.map(text));
+        }
+        expect(got, `cut at ${cut}, ${second}`).toEqual(expected);
+        expect(pieces.map(text)).toEqual(copies.map(text));
+      }
+    }
+  });
+
   it("WIRE-2 a request starting with * is RESP; anything else that is not a length line is an error", () => {
     const [resp] = read("*2\r\n$3\r\nGET\r\n$1\r\na\r\n");
     expect(resp?.kind === "request" && resp.resp && resp.blocks.map(text)).toEqual(["GET", "a"]);

@@ -6,7 +6,7 @@
 import type { ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, ReplicaLinkPhase, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes, binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, decodeRecordAt, type BinlogRecord } from "./binlog.ts";
+import { BinlogCommand, BinlogType, decodeRecordInto, emptyRecord, type BinlogRecord } from "./binlog.ts";
 import { isQueueItemSeq, type LogType, type SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeKvKey, decodeQueueItemKey, decodeZsetKey } from "./keys.ts";
 import type { MetaStore } from "./meta.ts";
@@ -60,8 +60,8 @@ export class SlaveLink {
   private nextAttemptMs: number;
   private lastRecvMs = 0;
   private reader = new LinkReader();
-  /** The key of the last record received (records for a hot key share its string). */
-  private lastRecordKey = "";
+  /** The record being applied, decoded in place; its key stays for the next one (a hot key shares its string). */
+  private readonly record = emptyRecord();
   private readonly logType: LogType;
   /** An `auth` request is out; the reply decides whether sync140 follows. */
   private awaitingAuth = false;
@@ -259,9 +259,8 @@ export class SlaveLink {
 
   /** `Slave::proc`: one packet from the master (the request `reader` just scanned). */
   private proc(reader: LinkReader): void {
-    const record = decodeRecordAt(reader.bytes, reader.blockStart(0), reader.blockEnd(0), this.lastRecordKey);
-    if (record === null) return; // "invalid binlog!"
-    this.lastRecordKey = record.key;
+    const record = this.record;
+    if (!decodeRecordInto(reader.bytes, reader.blockStart(0), reader.blockEnd(0), record)) return; // "invalid binlog!"
     switch (record.type) {
       case BinlogType.NOOP:
         if (this.lastSeq !== record.seq) {
@@ -319,7 +318,8 @@ export class SlaveLink {
         const start = reader.blockStart(1);
         const end = reader.blockEnd(1);
         const old = db.rawGet(record.key);
-        db.setEncoded(record.key, old !== undefined && spanEquals(bytes, start, end, old) ? old : bytes.slice(start, end), type);
+        const same = old !== undefined && spanEquals(bytes, start, end, old);
+        db.setEncoded(record.key, same ? old : bytes.slice(start, end), type, same);
       }
       this.applied(record);
       return;

@@ -256,8 +256,8 @@ export class SnapshotMasterLink extends MasterLink {
     }
     const binlog = this.host.db.binlog;
     const expected = this.lastSeq + 1;
-    const record = binlog.findNext(expected);
-    if (record === undefined) {
+    const record = this.record;
+    if (!binlog.readNext(expected, record)) {
       if (this.waitDeadlineMs < 0) {
         // EOF: wait for a write (`notifyBinlog`) or one second.
         this.waitDeadlineMs = nowMs + BINLOG_WAIT_MS;

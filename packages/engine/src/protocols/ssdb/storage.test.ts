@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { SimDisk } from "../../process/disk.ts";
 import { asciiBytes, bytesToBinary } from "../../util/bytes.ts";
 import { BinlogCommand, BinlogQueue, BinlogType, decodeRecord, encodeRecord } from "./binlog.ts";
-import { EXPIRE_LIST, SsdbDatabase } from "./database.ts";
+import { DATA_FILE, EXPIRE_LIST, SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeQueueItemKey, decodeZsetKey, encodeHashKey, encodeQueueItemKey, encodeZsetKey, QITEM_SEQ_INIT, ssdbEscape } from "./keys.ts";
 import { META_FILE, MetaStore, slaveStatusKey } from "./meta.ts";
 import { SortedStore } from "./store.ts";
@@ -81,6 +81,40 @@ describe("binlog (BL)", () => {
     for (let seq = 9_002; seq <= 13_000; seq++) q.append({ seq, type: 1, cmd: 1, key: seq <= 12_000 ? "k" : long(seq) });
     q.deleteThrough(12_000);
     for (let seq = 12_001; seq <= 13_000; seq++) expect(q.get(seq)?.key).toBe(long(seq));
+  });
+
+  it("BL-3 records of one key share its bytes: they read back whole across growth, trims inside a run, and an emptied queue", () => {
+    const q = new BinlogQueue(10, true);
+    const hot = "kkey:__rand_int__";
+    const other = (seq: number): string => `h\x01h=${"f".repeat(seq % 40)}`;
+    // Runs of the hot key (the same string each time, as a master's SETs give it) between other keys.
+    const keyOf = (seq: number): string => (seq % 500 < 400 ? hot : seq % 500 === 450 ? "" : other(seq));
+    const check = (from: number, to: number): void => {
+      for (let seq = from; seq <= to; seq++) expect(q.get(seq)).toEqual({ seq, type: 1 + (seq % 2), cmd: seq % 15, key: keyOf(seq) });
+    };
+    for (let seq = 1; seq <= 6_000; seq++) q.add(seq, 1 + (seq % 2), seq % 15, keyOf(seq));
+    check(1, 6_000);
+    // A trim inside a run: the kept records of the run still read their key, after records move down too.
+    q.deleteThrough(2_250);
+    check(2_251, 6_000);
+    for (let seq = 6_001; seq <= 12_000; seq++) q.add(seq, 1 + (seq % 2), seq % 15, keyOf(seq));
+    check(2_251, 12_000);
+    q.deleteThrough(11_990);
+    for (let seq = 12_001; seq <= 12_300; seq++) q.add(seq, 1 + (seq % 2), seq % 15, keyOf(seq));
+    check(11_991, 12_300);
+    // Read out of order (each link reads at its own place): the keys do not depend on the last read.
+    for (const seq of [12_300, 11_991, 12_050, 11_991, 12_299]) expect(q.get(seq)?.key).toBe(keyOf(seq));
+    const into = { seq: 0, type: 0, cmd: 0, key: "" };
+    expect(q.read(12_100, into)).toBe(true);
+    expect(into).toEqual(q.get(12_100));
+    expect(q.read(12_301, into) || q.readNext(12_301, into)).toBe(false);
+    expect(q.readNext(5, into) && into.seq).toBe(11_991);
+    expect(q.readLast(into) && into).toEqual(q.findLast());
+    // Emptied, then the hot key again: it is written anew, not shared with a forgotten record.
+    q.deleteThrough(12_300);
+    q.add(12_301, 1, 1, hot);
+    q.add(12_302, 1, 1, hot);
+    expect([q.get(12_301)?.key, q.get(12_302)?.key, q.storedCount]).toEqual([hot, hot, 2]);
   });
 
   it("BL-4 a trim is persisted: a restarted node starts from the first record kept", () => {
@@ -204,6 +238,65 @@ describe("records per write (DB), as ssdb-server 1.9.8 makes them", () => {
     const again = db(10, disk);
     expect([again.get("a"), again.get("b"), again.hget("h", "f")].map((b) => bytesToBinary(b!))).toEqual(["1", "2", "x"]);
     expect([again.binlog.minSeq, again.binlog.maxSeq]).toEqual([1, 3]);
+  });
+});
+
+describe("data log: a node's runs of sets", () => {
+  /** The same writes on a database that writes through (no runs) and on a node's deferred one. */
+  function both(binlogEnabled: boolean, writes: (d: SsdbDatabase, sync: () => void) => void): { plain: Uint8Array; deferred: Uint8Array; deferredDisk: SimDisk } {
+    const plainDisk = new SimDisk();
+    const plain = new SsdbDatabase(plainDisk, { capacity: 20, binlogEnabled });
+    writes(plain, () => {});
+    const deferredDisk = new SimDisk();
+    const deferred = new SsdbDatabase(deferredDisk, { capacity: 20, binlogEnabled });
+    deferred.deferDiskWrites = true;
+    writes(deferred, () => deferred.syncDisk());
+    deferred.syncDisk();
+    return { plain: plainDisk.read(DATA_FILE)!, deferred: deferredDisk.read(DATA_FILE)!, deferredDisk };
+  }
+
+  it("DB-9 sets of one key and value counted as a run give the file a write per set gives: across varint lengths, other writes, syncs and trims", () => {
+    for (const binlogEnabled of [true, false]) {
+      const { plain, deferred, deferredDisk } = both(binlogEnabled, (d, sync) => {
+        const hot = "kkey:__rand_int__";
+        const value = v("xxx");
+        const long = new Uint8Array(200).fill(7);
+        // A node keeps the stored array for an equal value: the same key string and array each time.
+        const set = (k: string, val: Uint8Array): void => {
+          const old = d.rawGet(k);
+          const same = old !== undefined && bytesToBinary(old) === bytesToBinary(val);
+          expect(d.setEncoded(k, same ? old : val, BinlogType.SYNC, same)).toBe(1);
+        };
+        for (let i = 0; i < 20_000; i++) {
+          if (i % 997 === 0) d.hset("h", `f${i % 3}`, v(String(i)));
+          else if (i % 1_499 === 0) set(hot, v(`other${i}`));
+          else if (i % 3_001 === 0) set("kb", value);
+          else set(hot, i > 15_000 ? long : value);
+          if (i % 4_099 === 0) sync();
+          if (i % 5_003 === 0) d.trimBinlog();
+        }
+      });
+      // Seqs 127 -> 128 and 16383 -> 16384 change the varint's length inside runs.
+      expect(bytesToBinary(deferred)).toBe(bytesToBinary(plain));
+      const again = new SsdbDatabase(deferredDisk, { capacity: 20, binlogEnabled });
+      expect(bytesToBinary(again.get("key:__rand_int__")!)).toBe(bytesToBinary(new Uint8Array(200).fill(7)));
+      expect(again.binlog.maxSeq).toBe(binlogEnabled ? 20_000 : 0);
+    }
+  });
+
+  it("DB-9 a run ends where another kind of write, another array or a compaction comes between", () => {
+    const { plain, deferred } = both(true, (d) => {
+      const a = v("same");
+      const b = v("same");
+      for (let i = 0; i < 50; i++) d.setEncoded("kx", i % 10 < 5 ? a : b, BinlogType.SYNC);
+      d.delKey("x");
+      for (let i = 0; i < 50; i++) d.setEncoded("kx", a, i % 7 === 0 ? BinlogType.MIRROR : BinlogType.SYNC);
+      d.multiSet([["x", a]]);
+      // Enough ops for compactions (store 2 keys + binlog 20 records + 10,000).
+      for (let i = 0; i < 30_000; i++) d.setEncoded("kx", a, BinlogType.SYNC);
+      d.set("y", a);
+    });
+    expect(bytesToBinary(deferred)).toBe(bytesToBinary(plain));
   });
 });
 

@@ -21,12 +21,20 @@ export class SortedStore {
   private readonly pendingAdds = new Set<string>();
   private readonly pendingRemoves = new Set<string>();
   private readonly snapshots = new Set<StoreSnapshot>();
+  /**
+   * The key written last and what it holds now (undefined: deleted): a write is most often read
+   * back next (a master link sends the value of the key just set, a slave compares a hot key's new
+   * value with the stored one), and comparing the key string costs less than a lookup.
+   */
+  private lastKey: string | null = null;
+  private lastValue: Uint8Array | undefined = undefined;
 
   get size(): number {
     return this.map.size;
   }
 
   get(key: string): Uint8Array | undefined {
+    if (key === this.lastKey) return this.lastValue;
     return this.map.get(key);
   }
 
@@ -40,16 +48,28 @@ export class SortedStore {
     // One lookup: whether the key is new shows in the map's size (an SSDB write puts once or more).
     const size = this.map.size;
     this.map.set(key, value);
+    this.lastKey = key;
+    this.lastValue = value;
     if (this.map.size === size) return false;
     if (this.pendingRemoves.has(key)) this.pendingRemoves.delete(key);
     else this.pendingAdds.add(key);
     return true;
   }
 
+  /**
+   * `put` of the value `key` holds now (the same array): nothing in the map changes, but open
+   * snapshots still see a write of the key, as `put` shows it to them.
+   */
+  putSame(key: string): void {
+    this.preserve(key);
+  }
+
   delete(key: string): boolean {
     if (!this.map.has(key)) return false;
     this.preserve(key);
     this.map.delete(key);
+    this.lastKey = key;
+    this.lastValue = undefined;
     if (this.pendingAdds.has(key)) this.pendingAdds.delete(key);
     else this.pendingRemoves.add(key);
     return true;

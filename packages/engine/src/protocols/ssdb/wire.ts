@@ -41,15 +41,27 @@ export function packetBlockLength(length: number): number {
 /** Writes a block's length line (`<len>\n`) at `at`; returns where the block's bytes go. */
 export function writeBlockHead(out: Uint8Array, at: number, length: number): number {
   const digits = decimalDigits(length);
-  for (let i = digits - 1, v = length; i >= 0; i--, v = Math.floor(v / 10)) out[at + i] = 0x30 + (v % 10);
+  if (length < 0x8000_0000) {
+    // Integer arithmetic for the lengths that occur (a block is at most 128 MiB).
+    for (let i = digits - 1, v = length; i >= 0; i--) {
+      const q = (v / 10) | 0;
+      out[at + i] = 0x30 + v - q * 10;
+      v = q;
+    }
+  } else {
+    for (let i = digits - 1, v = length; i >= 0; i--, v = Math.floor(v / 10)) out[at + i] = 0x30 + (v % 10);
+  }
   out[at + digits] = LF;
   return at + digits + 1;
 }
 
 /** Digits of a non-negative integer in decimal. */
 function decimalDigits(value: number): number {
-  let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  if (value < 10) return 1;
+  if (value < 100) return 2;
+  if (value < 1000) return 3;
+  let digits = 4;
+  for (let v = Math.floor(value / 10_000); v >= 1; v = Math.floor(v / 10)) digits++;
   return digits;
 }
 
@@ -72,7 +84,7 @@ export type ScanResult = (typeof Scan)[keyof typeof Scan];
  * read there, and only what is kept is copied); `next()` hands them out as arrays of their own.
  */
 export class LinkReader {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private start = 0;
   private end = 0;
   /** The blocks of the request `scan` found: start and end offsets in `buffer`, in pairs. */
@@ -80,10 +92,29 @@ export class LinkReader {
   private spanCount = 0;
   /** The request `scan` found was RESP. */
   resp = false;
+  /** `buffer` is bytes as they were pushed (`push`), not the reader's own: never written. */
+  private borrowed = false;
 
   push(bytes: Uint8Array): void {
     const live = this.end - this.start;
-    if (this.end + bytes.length > this.buffer.length) {
+    if (live === 0 && bytes.length > 0) {
+      // Nothing buffered: the reader reads the bytes where they are, and never writes there (they
+      // are the sender's, who never changes bytes once sent).
+      this.buffer = bytes;
+      this.start = 0;
+      this.end = bytes.length;
+      this.borrowed = true;
+      return;
+    }
+    if (this.borrowed) {
+      // A buffer of its own for what is left of the borrowed bytes and the new ones.
+      const grown = new Uint8Array(Math.max(1024, (live + bytes.length) * 2));
+      grown.set(this.buffer.subarray(this.start, this.end));
+      this.buffer = grown;
+      this.start = 0;
+      this.end = live;
+      this.borrowed = false;
+    } else if (this.end + bytes.length > this.buffer.length) {
       const needed = live + bytes.length;
       if (needed <= this.buffer.length) {
         this.buffer.copyWithin(0, this.start, this.end);
