@@ -261,6 +261,15 @@ export class NodeHost {
       case "wait-writable":
         this.whenWritable(effect.conn);
         return;
+      case "read-hold": {
+        // The bytes the node holds stand for what a real reader leaves in the kernel: stop reading
+        // the socket until it reads again, so that the peer's writes block as they would.
+        const socket = this.links.get(effect.conn)?.socket;
+        if (!socket || socket.destroyed) return;
+        if (effect.bytes > 0) socket.pause();
+        else socket.resume();
+        return;
+      }
       case "trace":
         this.events.trace(effect.event, batch);
         return;

@@ -26,6 +26,13 @@ export type NodeEffect =
    * write because the peer has not read {@link SOCKET_BUFFER_BYTES} of what it sent.
    */
   | { readonly type: "wait-writable"; readonly conn: ConnId }
+  /**
+   * Of the bytes the process received on a connection, `bytes` are not read yet: it holds them as
+   * a reader that has not called read() leaves them in the kernel (a replica loading slowly from
+   * its socket, a loading node that reads nothing). They count against the writer's
+   * {@link SOCKET_BUFFER_BYTES}; each report replaces the last, 0 when the process reads again.
+   */
+  | { readonly type: "read-hold"; readonly conn: ConnId; readonly bytes: number }
   /** Close a connection after the bytes already sent on it. */
   | { readonly type: "close"; readonly conn: ConnId }
   /** Something worth explaining happened. */

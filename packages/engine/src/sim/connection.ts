@@ -110,6 +110,8 @@ export interface Direction {
   unread: number;
   /** The writer asked to be told when it may write again (`wait-writable`). */
   writerWaiting: boolean;
+  /** Of the delivered bytes, how many the reading process holds unread (`read-hold`): still counted in `unread`. */
+  readerHolds: number;
   lastArrivalMs: number;
   /** Sends held by a partition, in order, with when the process wrote them (a wire tap reports that). */
   held: ({ kind: "bytes"; bytes: Uint8Array; writtenMs: number } | { kind: "fin"; writtenMs: number })[];

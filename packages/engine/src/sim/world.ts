@@ -19,7 +19,9 @@
  * - NET-8 Flow control: a direction holds at most `SOCKET_BUFFER_BYTES` that its reader has not
  *   consumed (the kernel buffers). A process that asks (`wait-writable`) is told when a quarter of
  *   that is free again; until then its output waits in its own buffers. A frozen reader, a partition
- *   or a client that does not read its socket (acks, see `ExternalConnection.ack`) fills the direction.
+ *   or a client that does not read its socket (acks, see `ExternalConnection.ack`) fills the direction,
+ *   and so do bytes a process received but holds unread (`read-hold`: a replica loading its RDB
+ *   slowly reads its socket only as far as it has loaded).
  */
 import type { NodeKind, PeerProbe } from "../process/contract.ts";
 import { SimDisk } from "../process/disk.ts";
@@ -328,7 +330,7 @@ export class World implements NodeStepClock {
   // Connections
 
   private newDirection(): Direction {
-    return { busyUntilMs: this.nowMs, lastArrivalMs: this.nowMs, held: [], finSent: false, unread: 0, writerWaiting: false };
+    return { busyUntilMs: this.nowMs, lastArrivalMs: this.nowMs, held: [], finSent: false, unread: 0, writerWaiting: false, readerHolds: 0 };
   }
 
   /** Opens a connection from an external client to a host address (a console, a test client). */
@@ -430,6 +432,16 @@ export class World implements NodeStepClock {
       dir.writerWaiting = false;
       this.schedule(this.nowMs, { type: "writable", conn, side: fromSide });
     }
+  }
+
+  /** The process at `side` of `conn` holds `bytes` of what it received unread (NET-8). */
+  private holdReads(conn: SimConnection, side: 0 | 1, bytes: number): void {
+    const fromSide = side === 0 ? 1 : 0;
+    const dir = conn.dirs[fromSide];
+    const change = bytes - dir.readerHolds;
+    dir.readerHolds = bytes;
+    if (change > 0) dir.unread += change;
+    else if (change < 0) this.consumed(conn, fromSide, -change);
   }
 
   /** A process asked to be told when `side` of `conn` may write again. */
@@ -874,6 +886,12 @@ export class World implements NodeStepClock {
         const conn = host.conns.get(effect.conn);
         const side = conn ? this.sideOfHost(conn, host, effect.conn) : null;
         if (conn && side !== null && conn.state !== "closed") this.waitWritable(conn, side);
+        return;
+      }
+      case "read-hold": {
+        const conn = host.conns.get(effect.conn);
+        const side = conn ? this.sideOfHost(conn, host, effect.conn) : null;
+        if (conn && side !== null && conn.state !== "closed") this.holdReads(conn, side, Math.max(0, effect.bytes));
         return;
       }
       case "trace":

@@ -67,4 +67,35 @@ describe("a 7.0 replica loading its master's RDB", () => {
     lab.advance(5000);
     expect(lab.nodeSnapshot(replica)).toMatchObject({ linkPhase: "connected", loading: null, keys: 40 });
   });
+
+  /**
+   * A real 7.0.15 pair (master `repl-diskless-sync yes`, delay 0, 2,000 keys of 10 kB, rdbcompression
+   * no; replica swapdb with key-load-delay 1000): the replica loaded for 2.25 s and the master's
+   * "done reading from pipe" came 1.91 s after its child started, while the last 3.2 MB were still in
+   * the kernel's buffers. The replica reads its socket only as far as it has loaded, so the master's
+   * transfer waits for it.
+   */
+  it("a socket load slowed by key-load-delay holds the master's transfer back", () => {
+    const lab = new Lab({ seed: "loading-paced" });
+    const master = lab.addNode({ name: "A", config: { "repl-diskless-sync": "yes", "repl-diskless-sync-delay": "0", rdbcompression: "no", "enable-debug-command": "yes" } }).id;
+    const replica = lab.addNode({ name: "B", config: { "repl-diskless-load": "swapdb", "key-load-delay": "1000" } }).id;
+    // Loopback speed, as on the real pair: the link alone would carry the RDB in 20 ms.
+    lab.setLink(master, replica, { bandwidthBytesPerSec: 1e9 });
+    lab.command(master, "DEBUG", "POPULATE", "2000", "test", "10000");
+    lab.replicaOf(replica, master);
+    lab.advance(10_000);
+    const events = lab.events();
+    const at = (node: string, test: (event: (typeof events)[number]) => boolean): number => events.find((event) => event.nodeId === node && test(event))?.timeMs ?? NaN;
+    const childStart = at(master, (event) => event.message.startsWith("RDB child for replication started"));
+    const pipeDone = at(master, (event) => event.message.startsWith("Diskless rdb transfer, done reading from pipe, 1 replicas"));
+    const loadStart = at(replica, (event) => event.kind === "link" && event.message.startsWith("loading the master's RDB"));
+    const loaded = at(replica, (event) => event.kind === "rdb");
+    // 2,000 keys at 1 ms: the load takes 2 s of virtual time.
+    expect(loaded - loadStart).toBeGreaterThanOrEqual(2000);
+    expect(loaded - loadStart).toBeLessThan(2100);
+    // The pipe ends when what is left fits in the socket's buffers (4 MB here, 3.2 MB on the real pair).
+    expect(pipeDone - childStart).toBeGreaterThan(0.75 * (loaded - loadStart));
+    expect(pipeDone).toBeLessThan(loaded);
+    expect(lab.nodeSnapshot(replica)).toMatchObject({ linkPhase: "connected", keys: 2000 });
+  });
 });

@@ -27,6 +27,7 @@ import { Client } from "../../redis/client.ts";
 import type { RedisNode } from "../../redis/server.ts";
 import type { Psync2Replication } from "./replication.ts";
 import type { ConnId } from "../../process/effects.ts";
+import { PacedSocketLoad } from "./paced-load.ts";
 import type { ReplicaLinkPhase } from "../../process/trace.ts";
 
 /** redis repl_state. */
@@ -80,14 +81,17 @@ interface PendingLoad {
   readonly rdb: Uint8Array;
   readonly eofFormat: boolean;
   readonly doneMs: number;
-  /** Stream bytes after the RDB, read once the load is done. */
+  /** Stream bytes after the RDB, read once the load is done (held unread until then). */
   readonly rest: Uint8Array[];
+  restBytes: number;
   /** The master closed the link meanwhile: it is found gone once the load is done. */
   linkClosed: boolean;
 }
 
 const ZERO_REPLID = "0000000000000000000000000000000000000000";
 const NEWLINE = new Uint8Array([10]);
+/** How much more a held socket must have been read before the node says so (a wake per step). */
+const HOLD_STEP_BYTES = 64 * 1024;
 
 export class ReplicaSide {
   masterHost: string | null = null;
@@ -118,6 +122,10 @@ export class ReplicaSide {
   private pendingLoad: PendingLoad | null = null;
   /** Unix second of the last newline sent to the master while loading (at most one a second). */
   private newlineSentSec = -1;
+  /** A socket load that key-load-delay makes read only as far as it has loaded. */
+  private paced: PacedSocketLoad | null = null;
+  /** Bytes of the link the node holds unread (last `read-hold` it reported). */
+  private heldBytes = 0;
 
   constructor(
     private readonly node: RedisNode,
@@ -257,6 +265,8 @@ export class ReplicaSide {
       this.linkConn = null;
     }
     this.transfer = null;
+    this.paced = null;
+    this.heldBytes = 0;
     this.linkBuffer = new Uint8Array(0);
     if (this.state !== "connected" && this.state !== "none") this.state = "connect";
   }
@@ -488,6 +498,8 @@ export class ReplicaSide {
     if (pending) {
       // Loading: the socket is not read until the load ends.
       pending.rest.push(bytes.slice());
+      pending.restBytes += bytes.length;
+      this.updateHold();
       return;
     }
     const transfer = this.transfer!;
@@ -545,6 +557,11 @@ export class ReplicaSide {
     if (transfer.toParser && data.length > 0) {
       if (this.node.loading === null) this.startLoading(this.node.config["repl-diskless-load"] === "swapdb" ? "swapdb" : "diskless", transfer.eofMark ? 0 : transfer.size);
       this.loadingProgress(transfer.readBytes, transfer.readBytes + data.length);
+      const delayUs = this.node.config["key-load-delay"];
+      if (delayUs > 0) {
+        this.paced ??= new PacedSocketLoad(this.loadStartMs, delayUs / 1000, this.node.dialect.rdbVersion);
+        this.paced.add(transfer.eofMark ? data : data.subarray(0, Math.max(0, transfer.size - transfer.readBytes)));
+      }
     }
     if (transfer.eofMark) {
       if (data.length > 0) transfer.chunks.push(data);
@@ -553,16 +570,45 @@ export class ReplicaSide {
       if (transfer.readBytes >= mark.length && endsWith(transfer.chunks, mark)) {
         this.finishTransfer(joinWithoutTail(transfer.chunks, transfer.readBytes - mark.length), new Uint8Array(0), true);
       }
-      return;
+    } else {
+      const need = transfer.size - transfer.readBytes;
+      const take = Math.min(need, data.length);
+      if (take > 0) transfer.chunks.push(data.subarray(0, take));
+      transfer.readBytes += take;
+      if (transfer.readBytes === transfer.size) {
+        const rdb = joinWithoutTail(transfer.chunks, transfer.size);
+        this.finishTransfer(rdb, data.subarray(take), false);
+      }
     }
-    const need = transfer.size - transfer.readBytes;
-    const take = Math.min(need, data.length);
-    if (take > 0) transfer.chunks.push(data.subarray(0, take));
-    transfer.readBytes += take;
-    if (transfer.readBytes === transfer.size) {
-      const rdb = joinWithoutTail(transfer.chunks, transfer.size);
-      this.finishTransfer(rdb, data.subarray(take), false);
-    }
+    if (this.paced !== null) this.updateHold();
+  }
+
+  /** Stream bytes after the RDB, held while the load takes its time. */
+  private restHeld(): number {
+    return this.pendingLoad?.restBytes ?? 0;
+  }
+
+  /** Of the bytes last reported held, those of the RDB a paced load has not reached. */
+  private pacedHeld(): number {
+    return Math.max(0, this.heldBytes - this.restHeld());
+  }
+
+  /**
+   * Reports what the node holds of its link unread (`read-hold`): the RDB bytes a paced socket
+   * load has not reached yet, and while a load takes its time, the stream after the RDB. A loader
+   * that read something is not idle (its read timeout counts from then).
+   */
+  private updateHold(): void {
+    const conn = this.linkConn;
+    if (conn === null) return;
+    const now = this.node.nowMs;
+    const paced = this.paced;
+    const rdbHeld = paced === null ? 0 : paced.received - paced.readBy(now);
+    const held = rdbHeld + this.restHeld();
+    if (held === this.heldBytes) return;
+    if (held < this.heldBytes && this.transfer !== null) this.transfer.lastIoMs = now;
+    this.heldBytes = held;
+    this.node.emit({ type: "read-hold", conn, bytes: held });
   }
 
   /**
@@ -598,7 +644,7 @@ export class ReplicaSide {
       this.completeLoad(rdb, rest, eofFormat);
       return;
     }
-    this.pendingLoad = { rdb, eofFormat, doneMs, rest: rest.length > 0 ? [rest.slice()] : [], linkClosed: false };
+    this.pendingLoad = { rdb, eofFormat, doneMs, rest: rest.length > 0 ? [rest.slice()] : [], restBytes: rest.length, linkClosed: false };
   }
 
   /** useDisklessLoad: swapdb always, on-empty-db when no db holds a key. */
@@ -680,6 +726,9 @@ export class ReplicaSide {
       return;
     }
     node.loading = null;
+    if (this.heldBytes > 0) node.emit({ type: "read-hold", conn, bytes: 0 });
+    this.heldBytes = 0;
+    this.paced = null;
     this.transfer = null;
     this.linkConn = null;
     this.repl.replid = this.pendingMasterReplid;
@@ -747,6 +796,7 @@ export class ReplicaSide {
   /** Loading's timers: the load that key-load-delay made long ends; a socket load gives up after repl-timeout without a byte. */
   onTimers(): void {
     const node = this.node;
+    this.updateHold();
     const pending = this.pendingLoad;
     if (pending !== null) {
       if (node.nowMs < pending.doneMs) return;
@@ -757,15 +807,18 @@ export class ReplicaSide {
       return;
     }
     const transfer = this.transfer;
-    if (node.loading !== null && transfer !== null && node.nowMs - transfer.lastIoMs >= node.config["repl-timeout"] * 1000) {
+    // A loader with bytes left to read is not waiting for the socket.
+    if (node.loading !== null && transfer !== null && this.heldBytes === 0 && node.nowMs - transfer.lastIoMs >= node.config["repl-timeout"] * 1000) {
       this.failAttempt("timeout reading the RDB from the MASTER socket while loading it");
     }
   }
 
   /** When {@link onTimers} has work next (Infinity: none). */
   nextWakeMs(): number {
-    if (this.pendingLoad !== null) return this.pendingLoad.doneMs;
-    if (this.node.loading !== null && this.transfer !== null) return this.transfer.lastIoMs + this.node.config["repl-timeout"] * 1000;
+    const paced = this.paced;
+    const held = paced !== null && this.heldBytes > 0 ? paced.nextReadMs(paced.received - this.pacedHeld(), HOLD_STEP_BYTES) : Infinity;
+    if (this.pendingLoad !== null) return Math.min(held, this.pendingLoad.doneMs);
+    if (this.node.loading !== null && this.transfer !== null) return Math.min(held, this.heldBytes > 0 ? Infinity : this.transfer.lastIoMs + this.node.config["repl-timeout"] * 1000);
     return Infinity;
   }
 

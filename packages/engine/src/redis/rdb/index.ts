@@ -8,6 +8,8 @@ export { RdbError, type RdbErrorCode } from "./errors.ts";
 export { lzfCompress, lzfDecompress } from "./lzf.ts";
 export {
   readRdb,
+  scanRdbKeyEnds,
+  type RdbKeyScan,
   type RdbChecksumStatus,
   type RdbReadOptions,
   type RdbReplicationInfo,

@@ -15,7 +15,7 @@ import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRdb, type RdbSummary, type RdbUnsupportedKey } from "./reader.ts";
+import { readRdb, scanRdbKeyEnds, type RdbKeyScan, type RdbSummary, type RdbUnsupportedKey } from "./reader.ts";
 import { writeRdb, type RdbAux, type RdbDatabase } from "./writer.ts";
 import { valueFromRdb } from "../store/from-rdb.ts";
 import type { RedisValue } from "../store/value.ts";
@@ -574,6 +574,17 @@ describe("interop with a real redis-server 7.0", () => {
       expect(seen.get("0/zset:big")!.size).toBe(300);
       // The strings around them are still all right.
       expectStrings(readBack(dump).strings, expected);
+
+      // A paced socket load (key-load-delay) finds where each key ends as the file arrives in pieces:
+      // as many keys as redis holds, the last one right before the EOF opcode and the checksum.
+      const keyspace = await c.send("INFO", "keyspace");
+      const redisKeys = [...(keyspace.t === "bulk" && keyspace.v ? new TextDecoder().decode(keyspace.v) : "").matchAll(/keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      const scan: RdbKeyScan = { at: 0, ends: [], done: false, version: 0, maxVersion: 10 };
+      for (let from = 0; from < dump.length && !scan.done; from += 997) scanRdbKeyEnds(dump.subarray(scan.at, Math.min(dump.length, from + 997)), scan);
+      expect(scan.done).toBe(true);
+      expect(scan.ends).toHaveLength(redisKeys);
+      expect(scan.ends.at(-1)).toBe(dump.length - 9);
+      expect(dump[dump.length - 9]).toBe(0xff);
     });
   });
 

@@ -188,6 +188,48 @@ export function readRdb(bytes: Uint8Array, visitor: RdbVisitor, options: RdbRead
   return new RdbParser(bytes, visitor, options.verifyChecksum ?? true, options.databases ?? DEFAULT_DATABASES, Math.min(options.maxVersion ?? RDB_VERSION, RDB_VERSION)).run();
 }
 
+/**
+ * Where the keys of an RDB still arriving end, for a loader that takes time per key
+ * (`key-load-delay`) and so reads its socket only as far as it has loaded. `bytes` is the part of
+ * the RDB from `state.at` on (`at` 0: the header is in it); each key entry complete in it adds its
+ * end (an offset into the whole RDB) to `state.ends`, and `state.at` moves past it. Stops at the
+ * first entry not complete yet; `state.done` is set at the EOF opcode or at bytes the loader would
+ * refuse (the load itself reports those).
+ */
+export interface RdbKeyScan {
+  /** Offset into the RDB of the first byte not scanned yet (an entry boundary, or 0). */
+  at: number;
+  /** End offsets of the key entries found, in order. */
+  readonly ends: number[];
+  done: boolean;
+  version: number;
+  readonly maxVersion: number;
+}
+
+export function scanRdbKeyEnds(bytes: Uint8Array, state: RdbKeyScan): void {
+  if (state.done) return;
+  const parser = new RdbParser(bytes, {}, false, Number.MAX_SAFE_INTEGER, state.maxVersion);
+  const base = state.at;
+  parser.keyEnded = (end) => {
+    state.ends.push(base + end);
+    state.at = base + end;
+  };
+  try {
+    if (base === 0) {
+      parser.startAfterHeader();
+      state.version = parser.fileVersion;
+      state.at = parser.position;
+    } else {
+      parser.resumeAt(0, state.version);
+    }
+    parser.scanBody();
+    state.done = true;
+  } catch (error) {
+    if (!(error instanceof RdbError)) throw error;
+    if (error.code !== "truncated") state.done = true;
+  }
+}
+
 /** A DUMP payload's value, decoded (`RdbAggregate` for lists, sets, sorted sets and hashes). */
 export type DumpPayloadValue = { readonly type: "string"; readonly value: Uint8Array } | { readonly type: "aggregate"; readonly value: RdbAggregate };
 
@@ -231,6 +273,8 @@ class RdbParser {
 
   private version = 0;
   private db = 0;
+  /** For {@link scanRdbKeyEnds}: told where each key entry ends. */
+  keyEnded: ((end: number) => void) | null = null;
   private readonly aux = new Map<string, Uint8Array>();
   private readonly replication: RdbReplicationInfo = { replId: null, replOffset: null, replStreamDb: null };
   private keys = 0;
@@ -281,6 +325,29 @@ class RdbParser {
     if (valueTypeName(type) === null) return null;
     const aggregate = this.readAggregate(type);
     return aggregate === null || aggregate === undefined ? null : { type: "aggregate", value: aggregate };
+  }
+
+  /** For {@link scanRdbKeyEnds}: the header, then the body's entries until the input ends. */
+  startAfterHeader(): void {
+    this.header();
+  }
+
+  /** For {@link scanRdbKeyEnds}: continue at an entry boundary of a file of `version`. */
+  resumeAt(pos: number, version: number): void {
+    this.pos = pos;
+    this.version = version;
+  }
+
+  scanBody(): void {
+    this.body();
+  }
+
+  get fileVersion(): number {
+    return this.version;
+  }
+
+  get position(): number {
+    return this.pos;
   }
 
   private keysByDbMap(): Map<number, number> {
@@ -443,6 +510,7 @@ class RdbParser {
       }
       // Expire, LRU and LFU opcodes apply to the next key only.
       expireAtMs = -1;
+      if (this.keyEnded !== null) this.keyEnded(this.pos);
     }
   }
 
