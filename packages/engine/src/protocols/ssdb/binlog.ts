@@ -64,10 +64,19 @@ export function encodeRecord(record: BinlogRecord): Uint8Array {
 /** Writes the record's bytes (`RECORD_HEADER_BYTES` plus its key's) at `at` in `out`. */
 export function writeRecord(out: Uint8Array, at: number, record: BinlogRecord): void {
   const key = record.key;
+  writeSeq(out, at, record.seq);
+  out[at + 8] = record.type;
+  out[at + 9] = record.cmd;
+  const start = at + RECORD_HEADER_BYTES;
+  for (let i = 0; i < key.length; i++) out[start + i] = key.charCodeAt(i);
+}
+
+/** A record's seq: 8 bytes, little-endian, at `at`. */
+export function writeSeq(out: Uint8Array, at: number, seq: number): void {
   // A seq is a safe integer (< 2^53): its halves are exact in doubles, no BigInt per record.
   // (`>>> 0` is the seq modulo 2^32, exactly, for any safe integer.)
-  const low = record.seq >>> 0;
-  const high = (record.seq - low) / TWO_32;
+  const low = seq >>> 0;
+  const high = (seq - low) / TWO_32;
   out[at] = low;
   out[at + 1] = low >>> 8;
   out[at + 2] = low >>> 16;
@@ -76,10 +85,14 @@ export function writeRecord(out: Uint8Array, at: number, record: BinlogRecord): 
   out[at + 5] = high >>> 8;
   out[at + 6] = high >>> 16;
   out[at + 7] = high >>> 24;
-  out[at + 8] = record.type;
-  out[at + 9] = record.cmd;
-  const start = at + RECORD_HEADER_BYTES;
-  for (let i = 0; i < key.length; i++) out[start + i] = key.charCodeAt(i);
+}
+
+/** The seq of the record header at `start`. */
+export function readSeq(bytes: Uint8Array, start: number): number {
+  const low = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
+  const high = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
+  // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
+  return high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
 }
 
 /** Decodes block 1 of a packet; null when it is shorter than a header (the slave ignores it). */
@@ -103,10 +116,7 @@ export function decodeRecordAt(bytes: Uint8Array, start: number, end: number, kn
  */
 export function decodeRecordInto(bytes: Uint8Array, start: number, end: number, into: MutableBinlogRecord): boolean {
   if (end - start < RECORD_HEADER_BYTES) return false;
-  const low = (bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24)) >>> 0;
-  const high = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
-  // Seqs beyond 2^53 never occur in a lab; clamp rather than lose the record.
-  into.seq = high >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : high * TWO_32 + low;
+  into.seq = readSeq(bytes, start);
   into.type = bytes[start + 8]!;
   into.cmd = bytes[start + 9]!;
   const keyStart = start + RECORD_HEADER_BYTES;
@@ -212,6 +222,24 @@ export class BinlogQueue {
     return true;
   }
 
+  /**
+   * How many stored records from `seq` on (at most `max`) have its type, command and key bytes (the
+   * same slot's bytes: records added with one key string one after another): 0 when `seq` is not
+   * stored.
+   */
+  runLength(seq: number, max: number): number {
+    const first = this.slotOf(seq);
+    if (first < 0) return 0;
+    const end = Math.min(this.count, first + max);
+    const type = this.types[first]!;
+    const cmd = this.cmds[first]!;
+    const start = this.keyStarts[first]!;
+    const length = this.keyLengths[first]!;
+    let slot = first + 1;
+    while (slot < end && this.keyStarts[slot] === start && this.keyLengths[slot] === length && this.types[slot] === type && this.cmds[slot] === cmd) slot++;
+    return slot - first;
+  }
+
   /** `find_next`: the first stored record with seq >= `seq`. */
   findNext(seq: number): BinlogRecord | undefined {
     if (this.count === this.head) return undefined;
@@ -289,6 +317,26 @@ export class BinlogQueue {
     this.cmds[slot] = cmd;
     this.count = slot + 1;
     this.maxSeq = seq;
+  }
+
+  /** `add` of `count` records with seqs from `seq` on, all with these fields. */
+  addRepeats(seq: number, count: number, type: number, cmd: number, key: string): void {
+    if (count <= 0) return;
+    this.add(seq, type, cmd, key);
+    // The others share the bytes of the one just added.
+    let left = count - 1;
+    while (left > 0) {
+      if (this.count === this.types.length) this.makeRoom();
+      const slot = this.count;
+      const n = Math.min(left, this.types.length - slot);
+      this.keyStarts.fill(this.keyStarts[slot - 1]!, slot, slot + n);
+      this.keyLengths.fill(key.length, slot, slot + n);
+      this.types.fill(type, slot, slot + n);
+      this.cmds.fill(cmd, slot, slot + n);
+      this.count = slot + n;
+      left -= n;
+    }
+    this.maxSeq = seq + count - 1;
   }
 
   /** A full slot array: drop the trimmed prefix if it is most of it, else double. */

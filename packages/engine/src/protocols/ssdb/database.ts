@@ -184,9 +184,14 @@ export class SsdbDatabase {
   /** Bookkeeping after a batch of `ops` ops went into the log: compaction when due, the window. */
   private persisted(ops: number): void {
     this.opsSinceCompaction += ops;
-    if (this.opsSinceCompaction > 2 * (this.store.size + this.binlog.storedCount) + 10_000) this.compact();
+    if (this.compactionDue(0)) this.compact();
     if (this.deferDiskWrites) this.windowDirty = true;
     else this.writeWindow();
+  }
+
+  /** Whether the log is due for a compaction (with `extraOps` more ops and a record each two). */
+  private compactionDue(extraOps: number): boolean {
+    return this.opsSinceCompaction + extraOps > 2 * (this.store.size + this.binlog.storedCount + extraOps / 2) + 10_000;
   }
 
   /**
@@ -328,6 +333,31 @@ export class SsdbDatabase {
     if (logged) this.binlog.add(seq, logType, BinlogCommand.KSET, k);
     this.file.appendSet(k, value, logged, seq, logType, BinlogCommand.KSET);
     this.persisted(logged ? 2 : 1);
+  }
+
+  /**
+   * `setEncoded(k, v, logType, true)` `count` times, `v` being what `k` holds: a set of `k` just
+   * wrote it, and the same set comes again (a hot key's pipeline, a master's records for it). The
+   * batches, records and bookkeeping of as many sets, in bulk.
+   */
+  setStoredAgain(k: string, logType: LogType, count: number): void {
+    const value = this.store.get(k);
+    if (value === undefined || k.charCodeAt(0) !== DataType.KV || k.length === 1 || k.length - 1 > KEY_LEN_MAX) throw new Error("setStoredAgain: the key holds no value a set wrote");
+    if (this.inTransaction) throw new Error("nested SSDB transaction");
+    if (!this.binlog.enabled || !this.deferDiskWrites || this.compactionDue(2)) {
+      // Without records a set moves the compaction test; written through, each set reaches the disk.
+      for (let i = 0; i < count; i++) this.setKv(k, value, logType, true);
+      return;
+    }
+    if (count <= 0) return;
+    // Snapshots see the first write; the others change nothing more for them.
+    this.store.putSame(k);
+    const seq = this.binlog.maxSeq + 1;
+    this.binlog.addRepeats(seq, count, logType, BinlogCommand.KSET, k);
+    this.file.appendSetRepeats(k, value, true, seq, count, logType, BinlogCommand.KSET);
+    // Each set adds 2 ops and a record (2 on the other side) to the compaction test: it holds or
+    // fails for all of them as for the first, so one check says it.
+    this.persisted(2 * count);
   }
 
   setnx(key: string, value: Uint8Array, logType: LogType = BinlogType.SYNC): Status {

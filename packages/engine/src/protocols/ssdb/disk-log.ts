@@ -216,6 +216,17 @@ export class AppendFile {
     this.written();
   }
 
+  /** `appendSet` of `count` batches with seqs from `seq` on, all with these fields. */
+  appendSetRepeats(key: string, value: Uint8Array, logged: boolean, seq: number, count: number, type: number, cmd: number): void {
+    if (count > 0 && seq === this.runNextSeq && key === this.runKey && value === this.runValue && logged && type === this.runType && cmd === this.runCmd && this.deferred) {
+      this.runCount += count;
+      this.runNextSeq = seq + count;
+      this.dirty = true;
+      return;
+    }
+    for (let i = 0; i < count; i++) this.appendSet(key, value, logged, logged ? seq + i : seq, type, cmd);
+  }
+
   /** Writes the run's counted batches, and ends it. */
   private endRun(): void {
     this.flushRun();

@@ -9,7 +9,7 @@
 import { SOCKET_BUFFER_BYTES, type ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, emptyRecord, RECORD_HEADER_BYTES, writeRecord, type BinlogRecord } from "./binlog.ts";
+import { BinlogCommand, BinlogType, emptyRecord, RECORD_HEADER_BYTES, writeRecord, writeSeq, type BinlogRecord } from "./binlog.ts";
 import type { SsdbDatabase } from "./database.ts";
 import { copyInto } from "./disk-log.ts";
 import { MAX_COPY_PREFIX_CODE, MIN_COPY_PREFIX, ssdbEscape } from "./keys.ts";
@@ -142,6 +142,19 @@ export abstract class MasterLink {
   run(nowMs: number): void {
     this.loop(nowMs);
     this.handOver();
+    this.dropBigBuffer();
+  }
+
+  /**
+   * A buffer grown past the usual size for a run is not kept once all it holds is handed over (a
+   * link keeps its buffer, and every fork and checkpoint copies it); what was sent keeps its bytes.
+   */
+  private dropBigBuffer(): void {
+    if (this.outBuffer.length > OUT_BUFFER_BYTES && this.outEnd === this.outStart && this.handBytes === null) {
+      this.outBuffer = new Uint8Array(0);
+      this.outStart = 0;
+      this.outEnd = 0;
+    }
   }
 
   /** The thread's loop up to `nowMs` (`run` hands what it wrote to the host afterwards). */
@@ -168,6 +181,7 @@ export abstract class MasterLink {
     this.write(rest, 0, rest.length);
     if (this.unsent === null) this.wakeAtMs = nowMs;
     this.handOver();
+    this.dropBigBuffer();
   }
 
   /** Packets are queued and not yet flushed (a lone `copy_end` or CTRL waits for the first tick). */
@@ -186,26 +200,81 @@ export abstract class MasterLink {
 
   /** Room for `length` more queued bytes; returns where they go. */
   private claim(length: number): number {
-    if (this.outEnd + length > this.outBuffer.length) {
-      const queued = this.outEnd - this.outStart;
-      const grown = new Uint8Array(Math.max(OUT_BUFFER_BYTES, 2 * (queued + length)));
-      grown.set(this.outBuffer.subarray(this.outStart, this.outEnd));
-      this.outBuffer = grown;
-      this.outStart = 0;
-      this.outEnd = queued;
-    }
+    this.makeRoom(length);
     const at = this.outEnd;
     this.outEnd += length;
     return at;
   }
 
+  /**
+   * The output buffer can take `length` more bytes (a full one is replaced, see `outBuffer`); with
+   * `exact`, a new one is sized for them (a run), not twice that.
+   */
+  private makeRoom(length: number, exact = false): void {
+    if (this.outEnd + length > this.outBuffer.length) {
+      const queued = this.outEnd - this.outStart;
+      const grown = new Uint8Array(Math.max(OUT_BUFFER_BYTES, (exact ? 1 : 2) * (queued + length)));
+      grown.set(this.outBuffer.subarray(this.outStart, this.outEnd));
+      this.outBuffer = grown;
+      this.outStart = 0;
+      this.outEnd = queued;
+    }
+  }
+
   /** Queues one packet: a record, then an optional value block. */
   protected sendRecord(record: BinlogRecord, value?: Uint8Array): void {
-    // `encodePacket([encodeRecord(record), value])`, written in place.
+    const length = packetBlockLength(RECORD_HEADER_BYTES + record.key.length) + (value === undefined ? 0 : packetBlockLength(value.length)) + 1;
+    this.writePacket(this.claim(length), record, value);
+  }
+
+  /**
+   * Sends, as `sync()` and a flush each would, the binlog records from `lastSeq + 1` on that share
+   * one key's bytes, type and command (a hot key's run), when their value is there: each record's
+   * packet, then a flush. Packets of such records differ only in their seq, so one is written and
+   * copied, and they are flushed together (the same bytes, room and hand-over as a flush each). Only
+   * whole packets that the connection takes now; the rest goes the usual way. Returns how many
+   * records were sent (0: none, the usual way goes on).
+   */
+  protected sendRun(): number {
+    if (this.peerGone || this.unsent !== null) return 0;
+    const db = this.host.db;
+    const binlog = db.binlog;
+    const seq = this.lastSeq + 1;
+    const record = this.record;
+    if (!binlog.read(seq, record)) return 0;
+    if ((record.type === BinlogType.MIRROR && this.isMirror) || (record.cmd !== BinlogCommand.KSET && record.cmd !== BinlogCommand.HSET && record.cmd !== BinlogCommand.ZSET)) return 0;
+    // The store does not change during a pass: every record of the run would send this value.
+    const value = db.rawGet(record.key);
+    if (value === undefined) return 0;
     const recordLength = RECORD_HEADER_BYTES + record.key.length;
-    let at = this.claim(packetBlockLength(recordLength) + (value === undefined ? 0 : packetBlockLength(value.length)) + 1);
+    const size = packetBlockLength(recordLength) + packetBlockLength(value.length) + 1;
+    const fit = Math.floor(this.room / size);
+    if (fit < 2) return 0;
+    const count = binlog.runLength(seq, fit);
+    if (count < 2) return 0;
+    // A buffer that takes the whole run (at most what the connection takes now): one piece.
+    this.makeRoom(count * size, true);
+    const at = this.claim(count * size);
     const packet = this.outBuffer;
-    at = writeBlockHead(packet, at, recordLength);
+    this.writePacket(at, record, value);
+    const total = count * size;
+    for (let filled = size; filled < total; ) {
+      const n = Math.min(filled, total - filled);
+      packet.copyWithin(at + filled, at, at + n);
+      filled += n;
+    }
+    // Each copy's seq: the record's first 8 bytes, after its block's length line.
+    const seqAt = at + packetBlockLength(recordLength) - recordLength - 1;
+    for (let i = 1; i < count; i++) writeSeq(packet, seqAt + i * size, seq + i);
+    this.lastSeq = seq + count - 1;
+    return count;
+  }
+
+  /** `encodePacket([encodeRecord(record), value])`, written at `at` of the output buffer. */
+  private writePacket(start: number, record: BinlogRecord, value?: Uint8Array): void {
+    const recordLength = RECORD_HEADER_BYTES + record.key.length;
+    const packet = this.outBuffer;
+    let at = writeBlockHead(packet, start, recordLength);
     writeRecord(packet, at, record);
     at += recordLength;
     packet[at++] = LF;
@@ -437,6 +506,12 @@ export class UpstreamMasterLink extends MasterLink {
 
   /** One pass of `_run_thread`'s loop at `nowMs`. */
   private iterate(nowMs: number): void {
+    // A run of a hot key's records: what as many passes with a record each would send.
+    if (this.status === "SYNC" && this.sendRun() > 0) {
+      this.idle = 0;
+      this.flush();
+      return;
+    }
     let empty = true;
     if (this.status !== "OUT_OF_SYNC") {
       // sync() before copy(): sync refreshes the cursor, copy does not.

@@ -53,6 +53,10 @@ interface ClientConn {
   redis: boolean;
   /** Still a client connection (false once closed, or become a master link). */
   open: boolean;
+  /** The encoded key of the Redis SET read last, when nothing else was read after it (`setAgain`). */
+  setKey: string | null;
+  /** That SET wrote its value (status 1). */
+  setWrote: boolean;
 }
 
 export interface SsdbNodeOptions {
@@ -180,6 +184,29 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     this.openFirst = bytes;
   }
 
+  /** `sendBytes(conn, bytes)` `count` times. */
+  private sendRepeated(conn: ConnId, bytes: Uint8Array, count: number): void {
+    if (count <= 0 || bytes.length === 0) return;
+    this.sendBytes(conn, bytes);
+    if (count === 1) return;
+    const buffer = this.sendBuffer;
+    if (!this.sendGathered) {
+      this.sendGathered = true;
+      appendBytes(buffer, this.openFirst!);
+    }
+    // The copies one after another, by doubling.
+    const total = bytes.length * (count - 1);
+    const buf = buffer.room(total);
+    const at = buffer.length;
+    copyInto(buf, at, bytes);
+    for (let filled = bytes.length; filled < total; ) {
+      const n = Math.min(filled, total - filled);
+      buf.copyWithin(at + filled, at, at + n);
+      filled += n;
+    }
+    buffer.seal(at + total);
+  }
+
   /** The send being gathered becomes an effect (before any other effect, and when taken). */
   private endSend(): void {
     const conn = this.openConn;
@@ -227,7 +254,7 @@ export class SsdbNode implements NodeProcess<SsdbView> {
   accept(nowMs: number, peer: string): ConnId {
     this.enter(nowMs);
     const conn = this.allocConn();
-    this.clients.set(conn, { conn, peer, reader: new LinkReader(), redis: false, open: true });
+    this.clients.set(conn, { conn, peer, reader: new LinkReader(), redis: false, open: true, setKey: null, setWrote: false });
     this.changeCount++;
     return conn;
   }
@@ -391,6 +418,15 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     const reader = client.reader;
     for (;;) {
       if (!client.open) return;
+      // The same SET again, byte for byte, once or more: its blocks are where they were, moved along.
+      if (client.setKey !== null) {
+        const repeats = reader.repeatRun();
+        if (repeats > 0) {
+          this.setAgain(client, reader, client.setKey, repeats);
+          continue;
+        }
+      }
+      client.setKey = null;
       const found = reader.scan();
       if (found === Scan.INCOMPLETE) return;
       if (found === Scan.ERROR) {
@@ -416,8 +452,16 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     const bytes = reader.bytes;
     const name = reader.blockStart(0);
     if (reader.blockEnd(0) - name !== 3 || (bytes[name]! | 0x20) !== 0x73 || (bytes[name + 1]! | 0x20) !== 0x65 || (bytes[name + 2]! | 0x20) !== 0x74) return false;
-    const db = this.db;
     const k = encodeKvKeyOf(bytes, reader.blockStart(1), reader.blockEnd(1), this.lastSetKey);
+    client.setKey = k;
+    this.applySet(client, reader, k);
+    return true;
+  }
+
+  /** `redisSet` of the request `reader` holds, whose key `k` encodes. */
+  private applySet(client: ClientConn, reader: LinkReader, k: string): void {
+    const db = this.db;
+    const bytes = reader.bytes;
     this.lastSetKey = k;
     const start = reader.blockStart(2);
     const end = reader.blockEnd(2);
@@ -425,10 +469,27 @@ export class SsdbNode implements NodeProcess<SsdbView> {
     const old = db.rawGet(k);
     const same = old !== undefined && spanEquals(bytes, start, end, old);
     const status = db.setEncoded(k, same ? old : bytes.slice(start, end), BinlogType.SYNC, same);
+    client.setWrote = status === 1;
     this.totalCalls++;
     this.changeCount++;
     this.sendBytes(client.conn, status === -1 ? REDIS_ERROR_REPLY : REDIS_OK_REPLY);
-    return true;
+  }
+
+  /**
+   * `count` more of the SET just run, byte for byte: after one that wrote its value, each writes
+   * the value the key now holds, so they go in bulk (the same batches, records, counts and
+   * replies); otherwise one by one.
+   */
+  private setAgain(client: ClientConn, reader: LinkReader, k: string, count: number): void {
+    if (!client.setWrote) {
+      for (let i = 0; i < count; i++) this.applySet(client, reader, k);
+      return;
+    }
+    this.lastSetKey = k;
+    this.db.setStoredAgain(k, BinlogType.SYNC, count);
+    this.totalCalls += count;
+    this.changeCount += count;
+    this.sendRepeated(client.conn, REDIS_OK_REPLY, count);
   }
 
   private handleRequest(client: ClientConn, blocks: readonly Uint8Array[], resp: boolean): void {

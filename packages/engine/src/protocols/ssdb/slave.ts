@@ -6,7 +6,7 @@
 import type { ConnId } from "../../process/effects.ts";
 import type { BinlogSyncDecision, ReplicaLinkPhase, TraceEvent } from "../../process/trace.ts";
 import { asciiBytes, binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
-import { BinlogCommand, BinlogType, decodeRecordInto, emptyRecord, type BinlogRecord } from "./binlog.ts";
+import { BinlogCommand, BinlogType, decodeRecordInto, emptyRecord, readSeq, type BinlogRecord } from "./binlog.ts";
 import { isQueueItemSeq, type LogType, type SsdbDatabase } from "./database.ts";
 import { decodeHashKey, decodeKvKey, decodeQueueItemKey, decodeZsetKey } from "./keys.ts";
 import type { MetaStore } from "./meta.ts";
@@ -65,6 +65,11 @@ export class SlaveLink {
   private readonly logType: LogType;
   /** An `auth` request is out; the reply decides whether sync140 follows. */
   private awaitingAuth = false;
+  /** The packet read last was a SYNC/MIRROR KSET, whose seq starts `seqFrom` bytes into it. */
+  private repeatable = false;
+  /** The KSET applied last wrote its value (status 1). */
+  private applyWrote = false;
+  private seqFrom = 0;
   /** Inside `receive`: saves wait for its end (`saveDeferred` says one is due). */
   private deferSaves = false;
   private saveDeferred = false;
@@ -154,6 +159,7 @@ export class SlaveLink {
     this.status = "INIT";
     this.lastRecvMs = nowMs;
     this.reader = new LinkReader();
+    this.repeatable = false;
     if (this.config.auth !== "") {
       this.awaitingAuth = true;
       this.host.send(this.conn, encodePacket([asciiBytes("auth"), binaryToBytes(this.config.auth)]));
@@ -226,6 +232,20 @@ export class SlaveLink {
   private receivePackets(nowMs: number): void {
     const reader = this.reader;
     for (;;) {
+      // The data record just applied again but for its seq (a hot key's records): the same packet
+      // otherwise, so the same blocks, type, command and key; only the seq is read.
+      if (this.repeatable) {
+        const repeats = reader.repeatRun(this.seqFrom, this.seqFrom + 8);
+        if (repeats > 0) {
+          // The last one's seq: the ones before it only moved last_seq on (saves wait for the read's end).
+          const record = this.record;
+          record.seq = readSeq(reader.bytes, reader.blockStart(0));
+          this.procDataAgain(record, reader, repeats);
+          if (this.connState !== "connected") return;
+          continue;
+        }
+      }
+      this.repeatable = false;
       const found = reader.scan();
       if (found === Scan.INCOMPLETE) return;
       if (found === Scan.ERROR) {
@@ -293,13 +313,36 @@ export class SlaveLink {
         return;
       case BinlogType.SYNC:
       case BinlogType.MIRROR:
-        this.status = "SYNC";
-        this.syncCount++;
-        this.apply(record, reader);
+        this.procData(record, reader);
+        // The next packet may be this one again but for the seq (`receivePackets`).
+        this.repeatable = record.cmd === BinlogCommand.KSET;
+        this.seqFrom = reader.blockStart(0) - reader.requestStart;
         return;
       default:
         return;
     }
+  }
+
+  /** A SYNC or MIRROR record (`Slave::proc`'s data case). */
+  private procData(record: BinlogRecord, reader: LinkReader): void {
+    this.status = "SYNC";
+    this.syncCount++;
+    this.apply(record, reader);
+  }
+
+  /**
+   * `count` more of the KSET record just applied, each with its own seq (`record` has the last
+   * one's): after one that wrote its value, each writes the value the key now holds, in bulk.
+   */
+  private procDataAgain(record: BinlogRecord, reader: LinkReader, count: number): void {
+    this.status = "SYNC";
+    this.syncCount += count;
+    if (!this.applyWrote) {
+      for (let i = 0; i < count; i++) this.apply(record, reader);
+      return;
+    }
+    this.host.db.setStoredAgain(record.key, this.logType, count);
+    this.applied(record);
   }
 
   /**
@@ -319,7 +362,9 @@ export class SlaveLink {
         const end = reader.blockEnd(1);
         const old = db.rawGet(record.key);
         const same = old !== undefined && spanEquals(bytes, start, end, old);
-        db.setEncoded(record.key, same ? old : bytes.slice(start, end), type, same);
+        this.applyWrote = db.setEncoded(record.key, same ? old : bytes.slice(start, end), type, same) === 1;
+      } else {
+        this.applyWrote = false;
       }
       this.applied(record);
       return;

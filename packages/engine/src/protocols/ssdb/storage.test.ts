@@ -298,6 +298,24 @@ describe("data log: a node's runs of sets", () => {
     });
     expect(bytesToBinary(deferred)).toBe(bytesToBinary(plain));
   });
+
+  it("DB-9 the same set again in bulk (setStoredAgain) gives the file, records and compactions of one set after another", () => {
+    for (const binlogEnabled of [true, false]) {
+      const { plain, deferred } = both(binlogEnabled, (d, sync) => {
+        const value = v("same");
+        for (let i = 1; i < 400; i++) {
+          d.setEncoded("kx", i % 50 === 0 ? v(`x${i}`) : value, i % 9 === 0 ? BinlogType.MIRROR : BinlogType.SYNC);
+          d.setStoredAgain("kx", i % 9 === 0 ? BinlogType.MIRROR : BinlogType.SYNC, (i * 37) % 301);
+          // The cleaner's trims bring compactions (the binlog keeps 20 records).
+          if (i % 13 === 0) d.trimBinlog();
+          if (i % 29 === 0) sync();
+        }
+      });
+      expect(bytesToBinary(deferred)).toBe(bytesToBinary(plain));
+    }
+    const d = db();
+    expect(() => d.setStoredAgain("kmissing", BinlogType.SYNC, 3)).toThrow(/holds no value/);
+  });
 });
 
 describe("sorted store (ST)", () => {

@@ -94,8 +94,13 @@ export class LinkReader {
   resp = false;
   /** `buffer` is bytes as they were pushed (`push`), not the reader's own: never written. */
   private borrowed = false;
+  /** Where the request found last lies in `buffer` (`repeat`); -1: none since the last `push`. */
+  private lastStart = -1;
+  private lastEnd = -1;
 
   push(bytes: Uint8Array): void {
+    // The buffer may move: `repeat` compares with what is found from now on.
+    this.lastStart = -1;
     const live = this.end - this.start;
     if (live === 0 && bytes.length > 0) {
       // Nothing buffered: the reader reads the bytes where they are, and never writes there (they
@@ -179,14 +184,55 @@ export class LinkReader {
     }
     this.resp = buf[at] === STAR;
     const end = this.resp ? this.parseResp(at) : this.parseSsdb(at);
+    this.lastStart = -1;
     if (end === BAD) return Scan.ERROR;
     if (end === NEED_MORE) {
       this.start = at;
       this.spanCount = 0;
       return Scan.INCOMPLETE;
     }
+    this.lastStart = at;
+    this.lastEnd = end;
     this.start = end;
     return Scan.REQUEST;
+  }
+
+  /**
+   * Takes requests off the front while each is byte for byte the request found last (by `scan` or
+   * here), apart from its bytes `[skipFrom, skipTo)` (a record's seq), and follows that one
+   * directly: `scan` would find the same blocks in it (a request's end and blocks follow from its
+   * bytes alone), so they are that one's moved along. A pipeline of one request again and again (a
+   * hot key's SETs, a master's records for it) is compared, not parsed. Returns how many it took
+   * (at most `max`); the blocks are then the last one's.
+   */
+  repeatRun(skipFrom = 0, skipTo = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const last = this.lastStart;
+    if (last < 0 || this.start !== this.lastEnd) return 0;
+    const length = this.lastEnd - last;
+    const buf = this.buffer;
+    const skipStart = Math.min(skipFrom, length);
+    const skipEnd = Math.min(skipTo, length);
+    let at = this.start;
+    let count = 0;
+    next: while (count < max && this.end - at >= length) {
+      for (let i = 0; i < skipStart; i++) if (buf[at + i] !== buf[last + i]) break next;
+      for (let i = skipEnd; i < length; i++) if (buf[at + i] !== buf[last + i]) break next;
+      at += length;
+      count++;
+    }
+    if (count === 0) return 0;
+    const moved = at - this.start;
+    const spans = this.spans;
+    for (let i = 2 * this.spanCount - 1; i >= 0; i--) spans[i] = spans[i]! + moved;
+    this.lastStart = at - length;
+    this.lastEnd = at;
+    this.start = at;
+    return count;
+  }
+
+  /** Where the request `scan` or `repeat` found last starts (valid until the next `push`). */
+  get requestStart(): number {
+    return this.lastStart;
   }
 
   private addSpan(from: number, to: number): void {
