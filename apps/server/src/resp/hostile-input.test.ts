@@ -145,6 +145,26 @@ describe("hostile RESP clients", () => {
     expect((await app.inject({ method: "POST", url: "/api/labs" })).statusCode).toBe(201);
   });
 
+  it("CONFIG SET proto-max-bulk-len 1gb, then a 512 MiB SET: disconnected once the lab's memory is full, nothing stored", async () => {
+    expect(await redisCli(victimPort, "CONFIG", "SET", "proto-max-bulk-len", "1gb")).toBe("OK");
+    const client = await RawClient.connect(victimPort);
+    const size = 512 * MIB;
+    await client.write(Buffer.from(`*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$${size}\r\n`));
+    const piece = Buffer.alloc(MIB, 0x68);
+    let sent = 0;
+    for (; sent < 512 && !client.closed; sent++) await client.write(piece);
+    await waitFor(() => client.closed, 10_000, "the client to be disconnected");
+    // Real redis would take all 512 MiB (5.2 GB of RSS in the issue's run); the lab stops at its budget.
+    expect(sent).toBeLessThan(LAB_MEMORY / MIB + 32);
+    expect(client.text).toBe("");
+    await waitFor(() => labMemory().machineBytes < 8 * MIB, 2000, "the lab's memory to drop");
+    expect(await redisCli(victimPort, "EXISTS", "huge")).toBe("0");
+    const events = app.labs.get(labId).lab.events();
+    expect(events.some((e) => e.detail.kind === "warning" && e.detail.code === "client-evicted" && e.detail.message.includes("the lab's memory is full") && e.detail.message.includes("cmd=NULL"))).toBe(true);
+    await bystanderAnswers();
+    expect(await redisCli(victimPort, "CONFIG", "SET", "proto-max-bulk-len", "512mb")).toBe("OK");
+  });
+
   it("before AUTH on a node with requirepass: redis 7.0's unauthenticated multibulk and bulk length errors", async () => {
     const count = await RawClient.connect(authPort);
     await count.write(Buffer.from("*2147483647\r\n"));
