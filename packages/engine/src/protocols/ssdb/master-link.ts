@@ -240,8 +240,10 @@ export abstract class MasterLink {
     const db = this.host.db;
     const binlog = db.binlog;
     const seq = this.lastSeq + 1;
+    // (A record alone goes the usual way: tell that before reading it.)
+    if (binlog.runLength(seq, 2) < 2) return 0;
     const record = this.record;
-    if (!binlog.read(seq, record)) return 0;
+    binlog.read(seq, record);
     if ((record.type === BinlogType.MIRROR && this.isMirror) || (record.cmd !== BinlogCommand.KSET && record.cmd !== BinlogCommand.HSET && record.cmd !== BinlogCommand.ZSET)) return 0;
     // The store does not change during a pass: every record of the run would send this value.
     const value = db.rawGet(record.key);
