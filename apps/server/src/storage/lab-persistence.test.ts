@@ -133,13 +133,16 @@ describe("labs kept across restarts", () => {
               { op: "run-until", t: 7, untilMs: 9 },
               { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xfb) },
               { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xff, 0xfe, 0x3e, 0x3f, 0) },
+              // Text beyond ASCII (the body reaches SQLite as UTF-8 bytes, cast to TEXT), a lone
+              // surrogate as JSON.stringify escapes it.
+              { op: "rename-node", t: 10, node: "n1" as NodeId, name: "主节点 é \ud800" },
             ],
           },
         },
       ]);
       const rows = await store.load();
       expect(rows.map((row) => row.chunks)).toEqual([
-        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9},{"op":"send","t":9,"conn":2,"bytes":"+w=="},{"op":"send","t":9,"conn":2,"bytes":"//4+PwA="}]' }],
+        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9},{"op":"send","t":9,"conn":2,"bytes":"+w=="},{"op":"send","t":9,"conn":2,"bytes":"//4+PwA="},{"op":"rename-node","t":10,"node":"n1","name":"主节点 é \\ud800"}]' }],
       ]);
     } finally {
       await store.close();
