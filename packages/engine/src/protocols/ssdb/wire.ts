@@ -94,12 +94,14 @@ export class LinkReader {
   resp = false;
   /** `buffer` is bytes as they were pushed (`push`), not the reader's own: never written. */
   private borrowed = false;
-  /** Where the request found last lies in `buffer` (`repeat`); -1: none since the last `push`. */
+  /** `buffer` as a DataView (`repeatRun`), made again when the buffer changes. */
+  private words: DataView | null = null;
+  /** Where the request found last lies in `buffer` (`repeatRun`); -1: none since the last `push`. */
   private lastStart = -1;
   private lastEnd = -1;
 
   push(bytes: Uint8Array): void {
-    // The buffer may move: `repeat` compares with what is found from now on.
+    // The buffer may move: `repeatRun` compares with what is found from now on.
     this.lastStart = -1;
     const live = this.end - this.start;
     if (live === 0 && bytes.length > 0) {
@@ -212,11 +214,15 @@ export class LinkReader {
     const buf = this.buffer;
     const skipStart = Math.min(skipFrom, length);
     const skipEnd = Math.min(skipTo, length);
+    // Compared four bytes at a time.
+    let words = this.words;
+    if (words === null || words.buffer !== buf.buffer || words.byteOffset !== buf.byteOffset || words.byteLength !== buf.byteLength) {
+      words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.words = words;
+    }
     let at = this.start;
     let count = 0;
-    next: while (count < max && this.end - at >= length) {
-      for (let i = 0; i < skipStart; i++) if (buf[at + i] !== buf[last + i]) break next;
-      for (let i = skipEnd; i < length; i++) if (buf[at + i] !== buf[last + i]) break next;
+    while (count < max && this.end - at >= length && sameBytes(words, buf, at, last, skipStart) && sameBytes(words, buf, at + skipEnd, last + skipEnd, length - skipEnd)) {
       at += length;
       count++;
     }
@@ -230,7 +236,7 @@ export class LinkReader {
     return count;
   }
 
-  /** Where the request `scan` or `repeat` found last starts (valid until the next `push`). */
+  /** Where the request `scan` or `repeatRun` found last starts (valid until the next `push`). */
   get requestStart(): number {
     return this.lastStart;
   }
@@ -311,6 +317,14 @@ const ERROR = { kind: "error" } as const;
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end; i++) if (buf[i] === LF) return i;
   return -1;
+}
+
+/** Whether `buf[a, a + length)` and `buf[b, b + length)` hold the same bytes (`words` is `buf`). */
+function sameBytes(words: DataView, buf: Uint8Array, a: number, b: number, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (words.getUint32(a + i) !== words.getUint32(b + i)) return false;
+  for (; i < length; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
 }
 
 /** Whether `bytes[start, end)` holds the same bytes as `other`. */
