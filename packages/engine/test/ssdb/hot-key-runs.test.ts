@@ -110,7 +110,7 @@ function scenarioWith(sendRun: (link: MasterLink) => number, repeatRun: (reader:
 }
 
 describe("a hot key's shortcuts on SSDB nodes", () => {
-  it("send, count and store what the plain path does, byte for byte", () => {
+  it("LAB-7 send, count and store what the plain path does, byte for byte", () => {
     const fast = scenario();
     // Counted on the way: the scenario takes the shortcuts many times.
     const ownSendRun = (MasterLink.prototype as unknown as { sendRun(): number }).sendRun;
