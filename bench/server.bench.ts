@@ -111,9 +111,9 @@ async function respRatio(): Promise<void> {
   try {
     const lab = await app.labs.create({ template: "one-master-two-replicas" });
     const master = lab.view().nodes.find((n) => n.role === "master")!;
-    // One unmeasured round against each first: the server's JIT warms up on it (in six runs here the
-    // lab's first run made 0.47-1.0x the mean of the next two, 0.69x at the median), and the figure is about a lab that has been
-    // running a while.
+    // One unmeasured round against each first: the server's JIT warms up on it (in six runs here
+    // the lab's first run made 0.47-1.0x the mean of the next two, 0.69x at the median), and the
+    // figure is about a lab that has been running a while.
     await redisBenchmarkSet(real.port, WARM_UP_REQUESTS);
     await redisBenchmarkSet(master.respPort!, WARM_UP_REQUESTS);
     const realRuns: number[] = [];
