@@ -27,6 +27,7 @@ export type { Psync2NodeSnapshot } from "./lab/narrow.ts";
 export { World, DEFAULT_LINK, ExternalConnection } from "./sim/world.ts";
 export type { LinkSettings, ExternalEndpoint, WorldOptions, OutboundConnector, OutboundEvents, OutboundSocket } from "./sim/world.ts";
 export { Prng } from "./sim/prng.ts";
+export { setKeyHashSecret } from "./redis/store/sized-map.ts";
 export { RedisNode } from "./redis/server.ts";
 export { renderInfo } from "./redis/info.ts";
 export { valueFingerprint } from "./redis/store/value.ts";
