@@ -15,8 +15,10 @@
  * A HOST that is not loopback exposes the server: the URL line then carries `?token=<secret>`
  * (a generated secret only; one set in REPLICA_LAB_SECRET is not printed).
  */
+import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
+import { setKeyHashSecret } from "@replica-lab/engine";
 import { buildApp } from "./app.ts";
 import { LabStore } from "./storage/lab-store.ts";
 import { OutboundPolicy } from "./outbound/outbound-policy.ts";
@@ -77,6 +79,9 @@ function secretFromEnv(text: string | undefined): string | undefined {
 }
 
 async function main(): Promise<void> {
+  // Every lab's dicts hash keys with this process's own secret (before any lab exists), so no
+  // client can choose keys that collide and stall every lab (as redis keys its dicts at start-up).
+  setKeyHashSecret(randomBytes(8));
   const port = portFromEnv(process.env.PORT);
   const allowOutbound = allowOutboundFromEnv(process.env.REPLICA_LAB_ALLOW_OUTBOUND);
   const host = process.env.HOST || "127.0.0.1";

@@ -8,7 +8,7 @@
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { nodeKind, parseConfigFile, Prng, REDIS_VERSION, type NodeEffect, type TraceEvent } from "@replica-lab/engine";
+import { nodeKind, parseConfigFile, Prng, REDIS_VERSION, setKeyHashSecret, type NodeEffect, type TraceEvent } from "@replica-lab/engine";
 import { parseCommandLine } from "./command-line.ts";
 import { splitConfig, type ProcessSettings } from "./directives.ts";
 import { RedisLog, traceLines } from "./redis-log.ts";
@@ -57,6 +57,8 @@ function banner(settings: ProcessSettings): string {
 }
 
 async function main(): Promise<void> {
+  // The node's dicts hash keys with this process's own secret, as redis-server keys its dicts at start-up.
+  setKeyHashSecret(randomBytes(8));
   const commandLine = parseCommandLine(process.argv.slice(2), (path) => resolve(path));
   if (commandLine.kind === "version") {
     process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=replica-lab\n`);

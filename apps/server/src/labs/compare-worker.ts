@@ -6,9 +6,13 @@
  * It keeps a copy of each lab's log it was sent, so a live lab growing by a few inputs costs a
  * few inputs of copying, not the whole log again (`compare-worker-pool.ts` says what is sent).
  */
+import { randomBytes } from "node:crypto";
 import { parentPort } from "node:worker_threads";
-import { compareProtocols, differencesOf, type LabInput, type LabOrigin } from "@replica-lab/engine";
+import { setKeyHashSecret, compareProtocols, differencesOf, type LabInput, type LabOrigin } from "@replica-lab/engine";
 import type { CompareJob, CompareWorkerReply, CompareWorkerRequest } from "./compare-worker-pool.ts";
+
+// The replays here hold keys that clients chose: their dicts hash with a secret of this thread's own (see main.ts).
+setKeyHashSecret(randomBytes(8));
 
 interface HeldLog {
   readonly origin: LabOrigin;

@@ -10,10 +10,14 @@
  * one from the log's beginning (the past does not change; a checkpoint cannot be reused, since a
  * tap must see every byte from the start). A replay nobody asked for in 5 minutes is dropped.
  */
+import { randomBytes } from "node:crypto";
 import { parentPort } from "node:worker_threads";
-import { ConversationRecorder, ReplayCursor, labPeers, type LabInput, type LabOrigin, type WireMessage } from "@replica-lab/engine";
+import { setKeyHashSecret, ConversationRecorder, ReplayCursor, labPeers, type LabInput, type LabOrigin, type WireMessage } from "@replica-lab/engine";
 import type { SequenceLane } from "@replica-lab/protocol";
 import { KEPT_MESSAGES, type LogPart, type SequenceWorkerReply, type SequenceWorkerRequest } from "./sequence-worker-pool.ts";
+
+// The replays here hold keys that clients chose: their dicts hash with a secret of this thread's own (see main.ts).
+setKeyHashSecret(randomBytes(8));
 
 /** A replay nobody asked for in this long (wall ms) is dropped: it holds a whole copy of its lab. */
 const IDLE_REPLAY_MS = 5 * 60_000;
