@@ -98,4 +98,35 @@ describe("a 7.0 replica loading its master's RDB", () => {
     expect(pipeDone).toBeLessThan(loaded);
     expect(lab.nodeSnapshot(replica)).toMatchObject({ linkPhase: "connected", keys: 2000 });
   });
+
+  /**
+   * replication.tcl's "diskless all replicas drop during rdb pipe", which a real 7.0.15 master logs
+   * (dropin-rdb-pipe.test.ts, live) as "last replica dropped, killing fork child." and "Background
+   * transfer terminated by signal 10": both replicas die at the same moment while the slow one holds
+   * the transfer back. The master finds both gone before it reads the pipe again; had it read at
+   * once, the rest of the RDB would have gone to the fast one's dead socket and the pipe would have
+   * ended with "1 replicas still up".
+   */
+  it("replicas killed together mid-transfer: the master kills its RDB child", () => {
+    const lab = new Lab({ seed: "pipe-drop" });
+    const master = lab.addNode({ name: "A", config: { "repl-diskless-sync": "yes", "repl-diskless-sync-delay": "1", "repl-diskless-sync-max-replicas": "2", rdbcompression: "no", "enable-debug-command": "yes" } }).id;
+    const slow = lab.addNode({ name: "S", config: { "repl-diskless-load": "swapdb", "key-load-delay": "5000" } }).id;
+    const fast = lab.addNode({ name: "F" }).id;
+    for (const replica of [slow, fast]) lab.setLink(master, replica, { bandwidthBytesPerSec: 1e9 });
+    lab.command(master, "DEBUG", "POPULATE", "2000", "test", "10000");
+    lab.replicaOf(slow, master);
+    lab.replicaOf(fast, master);
+    lab.advance(3000);
+    expect(infoField(lab, master, "persistence", "rdb_bgsave_in_progress")).toBe("1");
+    // The slow one's end is found first: the one that held the pipe.
+    lab.kill(slow);
+    lab.kill(fast);
+    lab.advance(1000);
+    const lines = lab
+      .events()
+      .filter((event) => event.nodeId === master && /^(Diskless rdb transfer|Background (RDB )?transfer)/.test(event.message))
+      .map((event) => event.message);
+    expect(lines).toEqual(["Diskless rdb transfer, last replica dropped, killing fork child.", "Background transfer terminated by signal 10"]);
+  });
 });
+

@@ -47,7 +47,19 @@ interface RdbChild {
    * Sockets only: the EOF mark, the RDB bytes written so far, when to write more, and whether the
    * whole RDB and its end mark are written.
    */
-  readonly stream: { readonly mark: string; sentBytes: number; readonly stepMs: number; nextMs: number; complete: boolean } | null;
+  readonly stream: {
+    readonly mark: string;
+    sentBytes: number;
+    readonly stepMs: number;
+    nextMs: number;
+    complete: boolean;
+    /**
+     * A replica of the pipe was freed: the pipe is read again only at the next turn of the event
+     * loop (rdbPipeWriteHandlerConnRemoved re-arms its read event), after the other sockets' events
+     * of this turn, so a replica that dropped at the same moment is found gone first.
+     */
+    readNextTurn: boolean;
+  } | null;
   /** Sockets only: the replicas the pipe's bytes go to (rdb_pipe_conns); one freed leaves it. */
   readonly conns: Set<Client>;
   /**
@@ -293,7 +305,7 @@ export class MasterSide {
       // are written when rdb-key-save-delay slows it), the parent passes each piece on to every
       // replica's socket and reads the next only once all of them took it; the mark ends it.
       const mark = node.prng.hex(40);
-      const stream = { mark, sentBytes: 0, stepMs: Math.min(1000, Math.max(10, delayUs / 1000)), nextMs: node.nowMs, complete: false };
+      const stream = { mark, sentBytes: 0, stepMs: Math.min(1000, Math.max(10, delayUs / 1000)), nextMs: node.nowMs, complete: false, readNextTurn: false };
       for (const client of waiting) client.out.ascii(`$EOF:${mark}\r\n`);
       const doneAtMs = slow ? node.nowMs + (keys * delayUs) / 1000 : node.nowMs;
       this.rdbChild = { startMs: node.nowMs, doneAtMs, rdb, offset, keys, socketTarget, stream, conns: new Set(waiting), ending: null };
@@ -325,6 +337,8 @@ export class MasterSide {
     const child = this.rdbChild;
     if (child === null || child.ending !== null) return Infinity;
     if (!child.stream) return child.doneAtMs;
+    // The pipe's read waits for the loop's next turn: a timer now, run after the events of this one.
+    if (child.stream.readNextTurn) return this.node.nowMs;
     // A child whose last piece a socket has not taken yet waits for the writes, not for time.
     if (child.stream.complete || this.pipeBlocked(child)) return Infinity;
     return child.stream.nextMs;
@@ -345,6 +359,8 @@ export class MasterSide {
     const child = this.rdbChild;
     if (child === null || child.ending !== null) return;
     if (child.stream) {
+      // A new turn of the loop: the pipe is read again (afterPipeWrites, at this step's end).
+      child.stream.readNextTurn = false;
       if (!child.stream.complete && node.nowMs >= child.stream.nextMs) this.streamRdbChild(child, child.stream, false);
       return;
     }
@@ -399,6 +415,7 @@ export class MasterSide {
     }
     if (pending) return;
     const stream = child.stream;
+    if (stream.readNextTurn) return;
     if (!stream.complete) {
       if (node.nowMs >= stream.nextMs) this.streamRdbChild(child, stream, false);
       return;
@@ -598,10 +615,14 @@ export class MasterSide {
       link.reader = null;
     }
     const child = this.rdbChild;
-    if (child !== null && child.stream && child.conns.delete(client) && child.conns.size === 0 && child.ending === null) {
+    const inPipe = child !== null && child.stream !== null && child.conns.delete(client);
+    // rdbPipeWriteHandlerConnRemoved: a socket that still held a piece no longer holds the pipe.
+    if (inPipe && child.conns.size > 0 && child.ending === null && client.out.length > 0) child.stream!.readNextTurn = true;
+    if (inPipe && child.conns.size === 0 && child.ending === null) {
       // The pipe's next read finds no replica left (rdbPipeReadHandler), unless the child had
-      // written everything and this socket had taken it: then the read is the pipe's end.
-      if (child.stream.complete && client.out.length === 0) {
+      // written everything and this socket had taken it: then the read is the pipe's end. Not when
+      // a replica freed this turn still held a piece: the parent had not read the pipe through.
+      if (child.stream!.complete && client.out.length === 0 && !child.stream!.readNextTurn) {
         child.ending = "pipe-done";
         this.node.trace({ kind: "warning", code: "rdb-pipe-done", message: "Diskless rdb transfer, done reading from pipe, 0 replicas still up." });
       } else {
