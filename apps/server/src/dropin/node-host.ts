@@ -25,8 +25,14 @@ export interface HostEvents {
   intercept(chunk: Uint8Array): string | null;
 }
 
-/** Bytes a socket may hold unsent before the node is told there is no room (as the kernel's buffer). */
-const SOCKET_ROOM_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes Node's own buffer of a socket may hold before the node is told there is no room. The
+ * kernel's buffers are real here (the engine's SOCKET_BUFFER_BYTES models them for simulated
+ * nodes): what Node holds beyond them would be buffering a real redis-server does not have, so it
+ * is kept small, and what the kernel has not taken stays in the node's output buffers, where
+ * redis's client-output-buffer-limit counts it.
+ */
+const SOCKET_ROOM_BYTES = 64 * 1024;
 
 interface Link {
   readonly socket: Socket | null;
@@ -146,6 +152,7 @@ export class NodeHost {
     this.links.set(conn, link);
     this.events.accepted(peer);
     this.wire(conn, link, socket, true);
+    node.writable?.(this.clock.now(), conn, SOCKET_ROOM_BYTES);
     this.afterStep();
   }
 
@@ -186,6 +193,7 @@ export class NodeHost {
       open = true;
       socket.setKeepAlive(true);
       if (link.closedByNode || !this.node) return;
+      this.node.writable?.(this.clock.now(), conn, SOCKET_ROOM_BYTES);
       this.node.connected(this.clock.now(), conn);
       this.afterStep();
     });
