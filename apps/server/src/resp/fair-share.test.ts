@@ -40,13 +40,15 @@ function connect(port: number): Promise<Socket> {
 }
 
 describe("labs sharing the server's event loop", () => {
-  it("a client sending 8 MiB of pipelined commands to one lab: another lab's median PING round trip grows by under 2% of the flood's length", async () => {
+  it("a client sending 16 MiB of pipelined commands to one lab: another lab's median PING round trip grows by under 2% of the flood's length", async () => {
     const flood = await connect(busy.nodes.find((n) => n.role === "master")!.respPort!);
     const probe = startLatencyProbe(other.nodes.find((n) => n.role === "master")!.respPort!);
     // The probe's first round trips, before the flood.
     await sleep(300);
     const command = "*1\r\n$4\r\nPING\r\n";
-    const count = Math.floor((8 * 1024 * 1024) / command.length);
+    // 16 MiB: long enough (about 0.7 s here) that a few ms of CI noise in the medians stay well
+    // inside 2% (8 MiB failed by 0.02 ms in one CI run: 9.76 against 9.74 ms).
+    const count = Math.floor((16 * 1024 * 1024) / command.length);
     // The flood's replies are read (and dropped) as they come: it is a client that reads.
     let replies = 0;
     const floodDone = new Promise<void>((resolve) => {
