@@ -77,8 +77,7 @@ describe("a diskless full sync through the RDB pipe, launcher processes against 
       await m.text("INCR", drop);
       if (drop === "all") {
         // One after the other, the fast one first: which of two replicas killed at once the master
-        // finds gone first is a race, for redis too (the lab's pipe also lets the fast replica run
-        // further ahead of the slow one than redis's 16 KB pieces do, which widens it).
+        // finds gone first is a race, for redis too.
         await fast.kill();
         await waitFor(async () => (await replicaStates(m)).length === 1, WAIT_MS, "the master to find the fast replica gone");
         await slow.kill();

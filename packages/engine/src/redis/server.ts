@@ -460,6 +460,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     this.markOutput(client);
   }
 
+  /** Writes a client's output now, not at the step's end (a master's RDB pipe writes its replicas' sockets itself). */
+  flushNow(client: Client): void {
+    this.flushClientOutput(client);
+  }
+
   /** Marks a client as having output to flush at the end of this step. */
   markOutput(client: Client): void {
     this.dirtyClients.add(client);

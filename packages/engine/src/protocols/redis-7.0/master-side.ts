@@ -36,6 +36,9 @@ const NOTHING = { bytes: new Uint8Array(0), more: false } as const;
  * An RDB child: one for replicas' sockets (every diskless full sync) streams what it writes through
  * the pipe to them; one for disk writes the file (at once, or one rdb-key-save-delay a key).
  */
+/** PROTO_IOBUF_LEN: what rdbPipeReadHandler reads from the child's pipe at a time. */
+const PIPE_READ_BYTES = 16 * 1024;
+
 interface RdbChild {
   readonly startMs: number;
   readonly doneAtMs: number;
@@ -339,6 +342,8 @@ export class MasterSide {
     if (!child.stream) return child.doneAtMs;
     // The pipe's read waits for the loop's next turn: a timer now, run after the events of this one.
     if (child.stream.readNextTurn) return this.node.nowMs;
+    // A piece passed on after this step's writes goes out now (the parent writes the sockets itself).
+    for (const client of child.conns) if (client.out.length > 0 && !client.waitingWritable) return this.node.nowMs;
     // A child whose last piece a socket has not taken yet waits for the writes, not for time.
     if (child.stream.complete || this.pipeBlocked(child)) return Infinity;
     return child.stream.nextMs;
@@ -379,19 +384,24 @@ export class MasterSide {
     if (!force && this.pipeBlocked(child)) return;
     const span = child.doneAtMs - child.startMs;
     const written = span <= 0 || node.nowMs >= child.doneAtMs ? child.rdb.length : Math.floor((child.rdb.length * (node.nowMs - child.startMs)) / span);
-    if (written > stream.sentBytes) {
-      const piece = child.rdb.subarray(stream.sentBytes, written);
+    // The parent passes on what every socket can take now (at least one 16 KB read of the pipe,
+    // which a full socket then holds): the rest stays in the pipe, so a fast replica is never more
+    // than the slowest one's socket ahead of it (rdbPipeReadHandler writes each piece to all).
+    let upTo = written;
+    for (const client of child.conns) upTo = Math.min(upTo, stream.sentBytes + Math.max(PIPE_READ_BYTES, client.room - client.out.length));
+    if (upTo > stream.sentBytes) {
+      const piece = child.rdb.subarray(stream.sentBytes, upTo);
       for (const client of child.conns) node.sendLarge(client, piece);
-      stream.sentBytes = written;
+      stream.sentBytes = upTo;
     }
     if (stream.sentBytes === child.rdb.length) {
-      for (const client of child.conns) {
-        client.out.ascii(stream.mark);
-        node.markOutput(client);
-      }
+      for (const client of child.conns) client.out.ascii(stream.mark);
       stream.complete = true;
     }
-    stream.nextMs = node.nowMs + stream.stepMs;
+    // rdbPipeReadHandler writes each piece to the sockets itself: what a socket does not take stays.
+    for (const client of child.conns) node.flushNow(client);
+    // Bytes the child wrote that the sockets had no room for are read as soon as they take these.
+    stream.nextMs = stream.sentBytes < written ? node.nowMs : node.nowMs + stream.stepMs;
   }
 
   /**
@@ -416,9 +426,20 @@ export class MasterSide {
     if (pending) return;
     const stream = child.stream;
     if (stream.readNextTurn) return;
-    if (!stream.complete) {
-      if (node.nowMs >= stream.nextMs) this.streamRdbChild(child, stream, false);
-      return;
+    // The pipe is read piece after piece while every socket takes each whole.
+    while (!stream.complete) {
+      if (node.nowMs < stream.nextMs) return;
+      const before = stream.sentBytes;
+      this.streamRdbChild(child, stream, false);
+      if (this.pipeBlocked(child)) {
+        for (const client of child.conns) {
+          const link = linkOf(client);
+          if (client.out.length > 0 && link.lastPartialWriteMs === 0) link.lastPartialWriteMs = node.nowMs;
+          link.pipeBytesLeft = client.out.length;
+        }
+        return;
+      }
+      if (stream.sentBytes === before && !stream.complete) return;
     }
     child.ending = "pipe-done";
     node.trace({ kind: "warning", code: "rdb-pipe-done", message: `Diskless rdb transfer, done reading from pipe, ${child.conns.size} replicas still up.` });
