@@ -26,7 +26,7 @@
  * A branch or a rebuilt lab starts with a `TimelineSeed`: the history its log shares with its
  * parent (events, samples, checkpoints), or what its rebuild recorded.
  */
-import { CheckpointChain, RedisNode, ReplayCursor, renderInfo, type Lab, type LabEvent, type LabOrigin, type LogSource } from "@replica-lab/engine";
+import { CheckpointChain, RedisNode, ReplayCursor, isTimeInput, renderInfo, type Lab, type LabEvent, type LabOrigin, type LogSource } from "@replica-lab/engine";
 import type { LabParent, MomentView, SeriesView, TimelineCheckpoint, TimelineView } from "@replica-lab/protocol";
 import { ApiFailure } from "../http/errors.ts";
 import { EventIndex } from "./timeline-events.ts";
@@ -120,6 +120,8 @@ export class LabTimeline {
   /** The cursor of the last moment shown, kept to go on from. */
   private hot: ReplayCursor | null = null;
   private readonly moments = new Map<number, MomentView>();
+  /** The live lab's last sample: its time, and the inputs the log held then. */
+  private lastSample: { readonly timeMs: number; readonly inputs: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
   private disposed = false;
@@ -184,9 +186,28 @@ export class LabTimeline {
     }
   }
 
-  /** Records every node's offset as the lab is now. */
+  /**
+   * Records every node's offset as the lab is now. A sample of the live lab holds for its time
+   * only until an input comes stamped with that same time (an operation on a paused lab, or right
+   * after a step): the lab at that time (`moment`, which applies every input stamped up to it) is
+   * then not what the sample saw, so the sample goes, and is taken again if the lab is still there.
+   */
   sample(): void {
+    const inputs = this.lab.inputs;
+    const last = this.lastSample;
+    if (last !== null) {
+      for (let i = last.inputs; i < inputs.length; i++) {
+        const input = inputs.at(i)!;
+        if (input.t > last.timeMs) break;
+        // A run of time from that moment on changes nothing at it: its events due then were run.
+        if (!isTimeInput(input)) {
+          this.series.forget(last.timeMs);
+          break;
+        }
+      }
+    }
     this.series.sample(this.lab);
+    this.lastSample = { timeMs: this.lab.nowMs, inputs: inputs.length };
   }
 
   /** The virtual time the next checkpoint is due at. */
@@ -269,7 +290,7 @@ export class LabTimeline {
   moment(timeMs: number, shape: (snapshot: ReturnType<Lab["snapshot"]>, lab: Lab) => MomentView["snapshot"]): MomentView {
     this.requireMoment(timeMs);
     // A moment already shown is the same lab (the past does not change); the live edge moves.
-    const cached = timeMs < this.lab.nowMs ? this.moments.get(timeMs) : undefined;
+    const cached = this.moments.get(timeMs);
     if (cached !== undefined) return cached;
     const cursor = this.cursorAt(timeMs, true);
     const past = cursor.lab;
@@ -286,7 +307,8 @@ export class LabTimeline {
       info,
     };
     this.hot = cursor;
-    this.moments.set(timeMs, moment);
+    // Only a moment in the past is kept: the live edge's time may yet take inputs stamped with it.
+    if (timeMs < this.lab.nowMs) this.moments.set(timeMs, moment);
     if (this.moments.size > 16) this.moments.delete(this.moments.keys().next().value!);
     return moment;
   }

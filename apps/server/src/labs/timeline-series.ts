@@ -66,6 +66,15 @@ export class OffsetSeries {
     return view;
   }
 
+  /** Drops the sample taken at exactly `timeMs`, if there is one (it no longer shows that moment). */
+  forget(timeMs: number): void {
+    const at = this.latestAtOrBefore(timeMs);
+    if (at < 0 || this.times[at] !== timeMs) return;
+    this.times.splice(at, 1);
+    for (const column of this.columns.values()) column.splice(at, 1);
+    this.cache.clear();
+  }
+
   /** A copy of the samples before `timeMs` (a branch's share of its parent's history). */
   before(timeMs: number): OffsetSeries {
     const copy = new OffsetSeries(this.maxSamples);
