@@ -131,6 +131,9 @@ describe("labs kept across restarts", () => {
               { op: "send", t: 5, conn: 1, bytes: buffer.subarray(2, 8) },
               { op: "command", t: 6.5, node: "n1" as NodeId, argv: [new TextEncoder().encode("SET"), new TextEncoder().encode("k"), new TextEncoder().encode("v")] },
               { op: "run-until", t: 7, untilMs: 9 },
+              { op: "steps", t: 9, count: 3 },
+              { op: "ack", t: 9, conn: 1, bytes: 524288 },
+              { op: "send", t: 9, conn: 2, bytes: new Uint8Array(0) },
               { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xfb) },
               { op: "send", t: 9, conn: 2, bytes: Uint8Array.of(0xff, 0xfe, 0x3e, 0x3f, 0) },
               // Text beyond ASCII (the body reaches SQLite as UTF-8 bytes, cast to TEXT), a lone
@@ -142,7 +145,7 @@ describe("labs kept across restarts", () => {
       ]);
       const rows = await store.load();
       expect(rows.map((row) => row.chunks)).toEqual([
-        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9},{"op":"send","t":9,"conn":2,"bytes":"+w=="},{"op":"send","t":9,"conn":2,"bytes":"//4+PwA="},{"op":"rename-node","t":10,"node":"n1","name":"主节点 é \\ud800"}]' }],
+        [{ seq: 0, first: 0, body: '[{"op":"send","t":5,"conn":1,"bytes":"UElORw0K"},{"op":"command","t":6.5,"node":"n1","argv":["U0VU","aw==","dg=="]},{"op":"run-until","t":7,"untilMs":9},{"op":"steps","t":9,"count":3},{"op":"ack","t":9,"conn":1,"bytes":524288},{"op":"send","t":9,"conn":2,"bytes":""},{"op":"send","t":9,"conn":2,"bytes":"+w=="},{"op":"send","t":9,"conn":2,"bytes":"//4+PwA="},{"op":"rename-node","t":10,"node":"n1","name":"主节点 é \\ud800"}]' }],
       ]);
     } finally {
       await store.close();

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { LabWrite, StoreRequest, StoreResponse, StoreWorkerData, StoredRows } from "./store-protocol.ts";
+import { packInputs, type LabWrite, type PackedLabWrite, type StoreRequest, type StoreResponse, type StoreWorkerData, type StoredRows } from "./store-protocol.ts";
 
 const DATABASE = "labs.sqlite";
 const PID_FILE = "server.pid";
@@ -72,9 +72,14 @@ export class LabStore {
     return (await this.request({ op: "load" })).rows ?? [];
   }
 
-  /** One transaction: every lab's share lands, or none does. */
+  /**
+   * One transaction: every lab's share lands, or none does. The chunks' inputs cross to the worker
+   * packed (`packInputs`): their buffers are handed over, not copied.
+   */
   async write(labs: readonly LabWrite[]): Promise<void> {
-    await this.request({ op: "write", labs });
+    const transfer: ArrayBuffer[] = [];
+    const packed = labs.map(({ chunk, ...lab }): PackedLabWrite => (chunk === undefined ? lab : { ...lab, chunk: { seq: chunk.seq, first: chunk.first, inputs: packInputs(chunk.inputs, transfer) } }));
+    await this.request({ op: "write", labs: packed }, transfer);
   }
 
   async close(): Promise<void> {
@@ -88,7 +93,7 @@ export class LabStore {
     }
   }
 
-  private request(ask: Ask): Promise<StoreResponse & { ok: true }> {
+  private request(ask: Ask, transfer: readonly ArrayBuffer[] = []): Promise<StoreResponse & { ok: true }> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error("the store is closed"));
     const id = this.nextId++;
@@ -97,7 +102,7 @@ export class LabStore {
         resolve: (response) => (response.ok ? resolve(response) : reject(new Error(response.error))),
         reject,
       });
-      this.worker.postMessage({ ...ask, id } as StoreRequest);
+      this.worker.postMessage({ ...ask, id } as StoreRequest, transfer);
     });
   }
 
