@@ -103,6 +103,37 @@ describe("the RESP gateway", () => {
     socket.destroy();
   });
 
+  it("keeps a client's bytes in the lab's log as sent, however many small writes it makes", async () => {
+    // Small chunks are copied into the session's slabs (1 KiB growing to 64 KiB), a large one keeps
+    // its own buffer: each write is answered before the next goes, so each is a chunk of its own.
+    const socket = new Socket();
+    let data = "";
+    let replied = (): void => undefined;
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+      replied();
+    });
+    await new Promise<void>((resolve) => socket.connect(node("A").respPort!, "127.0.0.1", resolve));
+    const peer = `127.0.0.1:${socket.localPort}`;
+    const sent: Buffer[] = [];
+    const sizes = [...Array.from({ length: 400 }, (_, i) => (i * 37) % 700), 20_000, 3, 900];
+    for (const [i, size] of sizes.entries()) {
+      const value = Buffer.alloc(size, i % 251);
+      const command = Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$5\r\nslab${i % 10}\r\n$${size}\r\n`), value, Buffer.from("\r\n")]);
+      sent.push(command);
+      const reply = new Promise<void>((resolve) => (replied = () => data.length >= 5 * (i + 1) && resolve()));
+      socket.write(command);
+      await reply;
+    }
+    expect(data).toBe("+OK\r\n".repeat(sizes.length));
+    socket.destroy();
+    const file = (await app.inject({ method: "GET", url: `/api/labs/${lab.id}/export` })).json<{ inputs: { op: string; conn?: number; peer?: string; bytes?: string }[] }>();
+    const conn = file.inputs.find((input) => input.op === "open" && input.peer === peer)!.conn;
+    const logged = file.inputs.filter((input) => input.op === "send" && input.conn === conn).map((input) => Buffer.from(input.bytes!, "base64"));
+    expect(Buffer.concat(logged).equals(Buffer.concat(sent))).toBe(true);
+    expect(logged.length).toBe(sent.length);
+  });
+
   it("works with ioredis, pipelines included", async () => {
     const client = new Redis({ port: node("A").respPort!, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1 });
     client.on("error", () => {});

