@@ -184,8 +184,16 @@ export class LabRuntime {
   /** Processes what is due at the current virtual time (replies on zero-latency console links). */
   runCurrent(): void {
     if (this.disposed) return;
-    this.guard.safely("processing", () => this.lab.runCurrent());
+    this.guard.safely("processing", this.processCurrent);
   }
+
+  /** The work of `runCurrent` and `catchUp`, made once rather than a closure per client chunk. */
+  private readonly processCurrent = (): void => this.lab.runCurrent();
+  private readonly catchUpWork = (): void => {
+    const wall = now();
+    if (this.clock.targetMs(wall) - this.lab.nowMs < CATCH_UP_MIN_MS) return;
+    this.advance(wall, this.timing.tickBudgetMs);
+  };
 
   /**
    * Brings the world up to the clock's target before a real client's bytes or a console command are
@@ -197,13 +205,7 @@ export class LabRuntime {
    * or before): nothing more may be delivered, so its log stays as the failure left it.
    */
   catchUp(): boolean {
-    if (!this.disposed && this.lagMs <= 0) {
-      this.guard.safely("catching up with the clock", () => {
-        const wall = now();
-        if (this.clock.targetMs(wall) - this.lab.nowMs < CATCH_UP_MIN_MS) return;
-        this.advance(wall, this.timing.tickBudgetMs);
-      });
-    }
+    if (!this.disposed && this.lagMs <= 0) this.guard.safely("catching up with the clock", this.catchUpWork);
     return this.guard.failure === null;
   }
 

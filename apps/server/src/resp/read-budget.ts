@@ -26,11 +26,11 @@ export class ReadBudget {
     return this.spentMs >= this.budgetMs;
   }
 
-  /** Runs `work` now, counting its wall time against the turn's budget. */
-  spend(work: () => void): void {
+  /** Runs `work(value)` now, counting its wall time against the turn's budget. */
+  spend<T>(work: (value: T) => void, value: T): void {
     const started = performance.now();
     try {
-      work();
+      work(value);
     } finally {
       this.spentMs += performance.now() - started;
       this.queueReset();

@@ -105,7 +105,7 @@ export class RespSession {
         this.queueDrain();
         return;
       }
-      this.budget.spend(() => this.received(chunk));
+      this.budget.spend(this.receive, chunk);
     });
     // The client half-closed after its last bytes (as `redis-cli < file` does). Node ends this side
     // right after this event (allowHalfOpen is off, as redis closes once it reads the end), so
@@ -126,6 +126,9 @@ export class RespSession {
     // The SYN is delivered at the current virtual time, so the node accepts at once.
     host.runCurrent();
   }
+
+  /** `received`, made once rather than a closure per chunk. */
+  private readonly receive = (chunk: Buffer): void => this.received(chunk);
 
   /** Gives one chunk from the socket to the node. */
   private received(chunk: Buffer): void {
@@ -175,7 +178,7 @@ export class RespSession {
     this.drainQueued = false;
     while (this.backlog.length > 0 && !this.ended && this.readHold === null && !this.budget.exhausted) {
       const chunk = this.backlog.shift()!;
-      this.budget.spend(() => this.received(chunk));
+      this.budget.spend(this.receive, chunk);
     }
     if (this.ended) {
       this.backlog = [];
@@ -229,21 +232,32 @@ export class RespSession {
     this.unacked += bytes.length;
     if (this.flushQueued) return;
     this.flushQueued = true;
-    process.nextTick(() => this.flush());
+    process.nextTick(this.flushLater);
   }
+
+  /** `flush`, made once rather than a closure per batch of replies. */
+  private readonly flushLater = (): void => this.flush();
 
   private flush(): void {
     this.flushQueued = false;
-    if (this.pending.length === 0 || this.socket.destroyed) {
+    const chunks = this.pending;
+    if (chunks.length === 0 || this.socket.destroyed) {
       this.pending = [];
       return;
     }
-    const chunks = this.pending;
-    this.pending = [];
-    // One write per reply block, corked into one syscall: never one array holding them all.
-    this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+    if (chunks.length === 1) {
+      // The common case (a pipelined batch's replies are one block): one write, nothing to cork,
+      // and the array is kept for the next batch.
+      const only = chunks[0]!;
+      chunks.length = 0;
+      this.socket.write(only);
+    } else {
+      this.pending = [];
+      // One write per reply block, corked into one syscall: never one array holding them all.
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+    }
     // A client that does not read its replies gets no acknowledgement: what the node says next
     // stays in its output buffer. The 'drain' event acknowledges once the socket has caught up.
     if (this.unacked >= ACK_BATCH_BYTES && this.socket.writableLength <= OUTPUT_HIGH_WATER_BYTES) this.acknowledge();
