@@ -44,6 +44,11 @@ export class Block {
   used = 0;
   /** Readers whose unsent data starts in this block (redis `refcount` minus the backlog's one). */
   refs = 0;
+  /**
+   * A reader handed out a view of `buf` (see {@link BacklogReader.read}): the bytes may still be on
+   * their way, so the buffer is never reused for another block.
+   */
+  lent = false;
 
   constructor(
     /** Storage; its length is the block capacity (`size` in redis). */
@@ -398,7 +403,7 @@ export class ReplicationBacklog {
       this.blocks = this.blocks.slice(this.head);
       this.head = 0;
     }
-    if (this.spare.length < SPARE_BUFFERS) this.spare.push(first.buf);
+    if (!first.lent && this.spare.length < SPARE_BUFFERS) this.spare.push(first.buf);
   }
 
   private takeBuffer(capacity: number): Uint8Array {
@@ -434,7 +439,8 @@ export interface BacklogReader {
    * Sends up to `maxBytes` (what the socket accepts) and moves on, as `writeToClient` does for a
    * replica: each time a block has been sent in full and a next block exists, the reference moves
    * to the next block and the backlog is trimmed (64-block budget). A reader that has sent
-   * everything stays on the last block, so it still pins it.
+   * everything stays on the last block, so it still pins it. Bytes from one block come as a view
+   * of it (read-only for the caller; they stay valid for good), bytes from several as a copy.
    */
   read(maxBytes: number): Uint8Array;
   /**
@@ -494,7 +500,25 @@ class Reader implements BacklogReader {
 
   read(maxBytes: number): Uint8Array {
     if (this.closed) throw new Error("reader is closed");
-    const out = new Uint8Array(Math.min(this.pendingBytes, Math.max(0, maxBytes)));
+    const length = Math.min(this.pendingBytes, Math.max(0, maxBytes));
+    const first = this.block;
+    if (first !== null && length > 0 && length <= first.used - this.pos) {
+      // All of it in one block: a view, no copy. Bytes before `used` never change, and a block
+      // that lent a view is never reused (see Block.lent).
+      const view = new Uint8Array(first.buf.buffer, first.buf.byteOffset + this.pos, length);
+      first.lent = true;
+      this.pos += length;
+      const next = this.pos === first.used ? this.backlog.next(first) : null;
+      if (next !== null) {
+        first.refs--;
+        next.refs++;
+        this.block = next;
+        this.pos = 0;
+        this.backlog.trim(TRIM_BLOCKS_PER_CALL);
+      }
+      return view;
+    }
+    const out = new Uint8Array(length);
     let at = 0;
     let block = this.block;
     while (block !== null) {
