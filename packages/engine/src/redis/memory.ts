@@ -25,6 +25,7 @@ import { clientInfoLine } from "./commands/connection.ts";
 import type { Client } from "./client.ts";
 import type { CommandSpec } from "./commands/command.ts";
 import type { RedisNode } from "./server.ts";
+import { stringEntryBytes } from "./store/sized-map.ts";
 
 /** used_memory of a redis-server 7.0.15 just started, without data or clients. */
 export const BASE_USED_MEMORY = 900_000;
@@ -79,6 +80,17 @@ export class NodeMemory {
   private otherClientBytes = 0;
   /** Each client's last figure, and whether it was counted as a normal client then. */
   private readonly accounted = new Map<Client, { bytes: number; normal: boolean }>();
+  /**
+   * What {@link plainSetOutOfMemory} proved at the last plain SET: `used_memory` may grow by `room`
+   * more bytes before {@link outOfMemory} can say yes, counted from when the room was measured, of
+   * which the plain SETs since have taken at most `taken`. It holds for the next request of the same
+   * loop (`serial`) while the clients and the replication buffer are as they were then.
+   */
+  private room = 0;
+  private taken = 0;
+  private roomSerial = -1;
+  private roomClients = 0;
+  private roomReplication = 0;
 
   constructor(private readonly node: RedisNode) {}
 
@@ -142,6 +154,42 @@ export class NodeMemory {
     const maxmemory = this.node.config.maxmemory;
     if (maxmemory > 0 && this.usedBytes() - this.notCountedBytes() > maxmemory) return true;
     return this.machineFull();
+  }
+
+  /**
+   * {@link outOfMemory} for a plain `SET` (a string value, no TTL in its db) about to run as request
+   * `serial` of a client's loop (see RedisNode.readRequests), without summing the machine each time.
+   * The first SET of a series measures how far `used_memory` is below the nearest limit; the next
+   * SETs of the series only add up what each may have added at most (a new key's whole entry, as
+   * the dict counts it), so a SET is let through without a measure only when no SET before it in
+   * the series could have reached a limit. Any other request in between, any change to a client's
+   * figure or to the replication buffer, ends the series. The answer is always outOfMemory()'s.
+   */
+  plainSetOutOfMemory(serial: number, keyLength: number, valueLength: number): boolean {
+    const clients = this.normalClientBytes + this.otherClientBytes;
+    const replication = this.node.replication.memoryBytes();
+    const growth = stringEntryBytes(keyLength, valueLength);
+    if (this.roomSerial === serial - 1 && clients === this.roomClients && replication === this.roomReplication && this.taken <= this.room) {
+      this.roomSerial = serial;
+      this.taken += growth;
+      return false;
+    }
+    const used = this.usedBytes();
+    let room = Number.POSITIVE_INFINITY;
+    const maxmemory = this.node.config.maxmemory;
+    if (maxmemory > 0) room = maxmemory + this.notCountedBytes() - used;
+    const host = this.host;
+    if (host !== null) room = Math.min(room, host.limitBytes - host.othersBytes(this.node) - used);
+    if (room < 0) {
+      this.roomSerial = -1;
+      return true;
+    }
+    this.room = room;
+    this.taken = growth;
+    this.roomSerial = serial;
+    this.roomClients = clients;
+    this.roomReplication = replication;
+    return false;
   }
 
   /** freeMemoryGetNotCountedMemory: replication buffer memory past the backlog size. */

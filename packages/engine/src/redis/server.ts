@@ -169,6 +169,8 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   private runStart = 0;
   private runEnd = 0;
   private runRoom = 0;
+  /** Counts requests read (and readRequests calls), so a plain SET knows whether the one before it was one too (NodeMemory.plainSetOutOfMemory). */
+  private requestSerial = 0;
   readonly stats: NodeStats = {
     totalConnectionsReceived: 0,
     totalCommandsProcessed: 0,
@@ -590,9 +592,11 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
   /** processInput's loop; it may leave a run of fast-path SETs to feed (see {@link runClient}). */
   private readRequests(client: Client): void {
     const parser = client.parser;
+    this.requestSerial++;
     for (;;) {
       if (client.closing || !this.clients.has(client.conn) || client.blockedWait || client.blocked) return;
       const count = parser.nextBounds();
+      this.requestSerial++;
       if (count > 0) {
         const data = parser.data;
         const b = parser.bounds;
@@ -688,9 +692,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
     const at = b[0]!;
     if ((data[at]! | 0x20) !== 0x73 || (data[at + 1]! | 0x20) !== 0x65 || (data[at + 2]! | 0x20) !== 0x74) return false;
     if (!client.authenticated || client.multi !== null || client.kind !== "normal" || this.isReplica || this.replication.minReplicasNotMet()) return false;
-    if (this.memory.limited && this.memory.outOfMemory()) return false;
     const db = this.keyspace.dbs[client.db]!;
     if (db.expires.size > 0 || db.watchedKeys.size > 0) return false;
+    if (this.memory.limited && this.memory.plainSetOutOfMemory(this.requestSerial, b[3]!, b[5]!)) return false;
     db.dict.setRange(data, b[2]!, b[2]! + b[3]!, b[4]!, b[4]! + b[5]!);
     this.dirty++;
     this.countPlainSet(client);
@@ -786,8 +790,9 @@ export class RedisNode<V extends ProcessViewCommon = ProcessViewCommon> implemen
       return;
     }
     if (this.runClient !== null) this.feedPlainSetRun();
-    // Not under a memory limit: its checks count the stream's memory as it grows.
-    const room = replication.plainSetRunRoom !== undefined && !this.memory.limited ? replication.plainSetRunRoom(client.db) : 0;
+    // A run stays inside the stream's last block, so the replication buffer's memory is the same
+    // with a feed per SET as with one per run: memory checks during the run see the same figures.
+    const room = replication.plainSetRunRoom !== undefined ? replication.plainSetRunRoom(client.db) : 0;
     if (end - start <= room) {
       this.runClient = client;
       this.runData = data;
