@@ -62,8 +62,9 @@ export class RedisLog {
 }
 
 /** Redis's words for a replica as its master names it in the log. */
-function replicaName(peer: string): string {
-  return peer.startsWith("replica ") ? peer.slice("replica ".length) : peer;
+function replicaName(event: { readonly peer: string; readonly redisPeer?: string }): string {
+  if (event.redisPeer !== undefined) return event.redisPeer;
+  return event.peer.startsWith("replica ") ? event.peer.slice("replica ".length) : event.peer;
 }
 
 /**
@@ -77,6 +78,7 @@ const RDB_CHILD_LEVELS: Readonly<Record<string, LogLevel>> = {
   "rdb-child-killed": "warning",
   "rdb-child-failed-sync": "warning",
   "rdb-streamed": "notice",
+  "sync-wait-bgsave": "notice",
 };
 
 /** The lines a redis-server 7.0.15 logs where the engine traced `event`, then the engine's account. */
@@ -104,18 +106,18 @@ function redisLines(event: TraceEvent): LogLine[] {
   switch (event.kind) {
     case "full-resync":
       if (event.side === "replica") return [notice(`Full resync from master: ${event.replid}:${event.offset}`)];
-      return [notice(`Replica ${replicaName(event.peer)} asks for synchronization`), ...fullResyncWhy(event)];
+      return [notice(`Replica ${replicaName(event)} asks for synchronization`), ...fullResyncWhy(event)];
     case "partial-resync":
       if (event.side === "replica") return [notice("Successful partial resynchronization with master."), notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")];
       return [
-        notice(`Replica ${replicaName(event.peer)} asks for synchronization`),
-        notice(`Partial resynchronization request from ${replicaName(event.peer)} accepted. Sending ${event.backlogBytes} bytes of backlog starting from offset ${event.offset}.`),
+        notice(`Replica ${replicaName(event)} asks for synchronization`),
+        notice(`Partial resynchronization request from ${replicaName(event)} accepted. Sending ${event.backlogBytes} bytes of backlog starting from offset ${event.offset}.`),
       ];
     case "psync-request":
       return [event.replid === "?" ? notice("Partial resynchronization not possible (no cached master)") : notice(`Trying a partial resynchronization (request ${event.replid}:${event.offset}).`)];
     case "rdb":
       // replicaPutOnline: the RDB is out (diskless: the child was collected; disk: the file sent).
-      if (event.side === "master") return [notice(`Synchronization with replica ${replicaName(event.peer)} succeeded`)];
+      if (event.side === "master") return [notice(`Synchronization with replica ${replicaName(event)} succeeded`)];
       // A load that took time logged its first lines when it began (a `link` event with `load`).
       if (event.load !== undefined) {
         return [
@@ -132,11 +134,12 @@ function redisLines(event: TraceEvent): LogLine[] {
         notice("MASTER <-> REPLICA sync: Finished with success"),
       ];
     case "replica-state":
-      return [];
+      // A SYNC (a PSYNC's line comes with its full-resync event).
+      return event.state === "wait_bgsave" && event.reason === "sync-command" ? [notice(`Replica ${replicaName(event)} asks for synchronization`)] : [];
     case "disconnect":
-      return event.side === "master" ? [warning(`Connection with replica ${replicaName(event.peer)} lost.`)] : [warning("Connection with master lost."), notice("Caching the disconnected master state.")];
+      return event.side === "master" ? [warning(`Connection with replica ${replicaName(event)} lost.`)] : [warning("Connection with master lost."), notice("Caching the disconnected master state.")];
     case "timeout":
-      if (event.side === "master") return [warning(`Disconnecting timedout replica (${event.message.includes("during its full sync") ? "full" : "streaming"} sync): ${replicaName(event.peer)}`)];
+      if (event.side === "master") return [warning(`Disconnecting timedout replica (${event.message.includes("during its full sync") ? "full" : "streaming"} sync): ${replicaName(event)}`)];
       if (event.message.startsWith("timeout connecting")) return [warning("Timeout connecting to the MASTER...")];
       if (event.message.startsWith("timeout receiving")) return [warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")];
       return [warning("MASTER timeout: no data nor PING received...")];
@@ -193,20 +196,26 @@ function criticalLine(message: string): LogLine[] {
 }
 
 function fullResyncWhy(event: Extract<TraceEvent, { kind: "full-resync" }>): LogLine[] {
-  const replica = replicaName(event.peer);
+  const replica = replicaName(event);
+  // masterTryPartialResynchronization's lines name what the replica asked for.
+  const asked = event.requested ?? { replid: "", offset: -1 };
   switch (event.reason) {
     case "no-replid":
       return [notice(`Full resync requested by replica ${replica}`)];
     case "sync-command":
       return [];
     case "replid-mismatch":
-      return [notice(`Partial resynchronization not accepted: Replication ID mismatch (my replication ID is '${event.replid}')`)];
+      return [notice(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${asked.replid}', my replication IDs are '${event.replid}' and '${event.replid2 ?? ""}')`)];
     case "replid2-offset-too-high":
-      return [notice("Partial resynchronization not accepted: Requested offset for second ID is past the point where this master's history forked")];
+      return [notice(`Partial resynchronization not accepted: Requested offset for second ID was ${asked.offset}, but I can reply up to ${event.secondReplidOffset ?? -1}`)];
     case "no-backlog":
     case "offset-before-backlog":
     case "offset-after-backlog":
-      return [notice(`Unable to partial resync with replica ${replica} for lack of backlog (Replica request was: ${event.offset}).`)];
+      return [
+        notice(`Unable to partial resync with replica ${replica} for lack of backlog (Replica request was: ${asked.offset}).`),
+        // `offset` is the master's master_repl_offset when the replica asked.
+        ...(asked.offset > event.offset ? [warning(`Warning: replica ${replica} tried to PSYNC with an offset that is greater than the master replication offset.`)] : []),
+      ];
   }
 }
 

@@ -497,6 +497,7 @@ export const en = {
       rdbPipeDone: "the RDB child's pipe is read to its end: every replica still up took the whole RDB",
       rdbPipeDropped: "the last replica of the transfer is gone: the RDB child is killed",
       rdbChildDone: "the RDB child finished and was collected",
+      syncWaitBgsave: "the full sync waits for an RDB: how this replica gets one (the line is redis's own)",
       rdbChildKilled: "the killed RDB child was collected",
       rdbChildFailedSync: "a replica's full sync failed with its RDB child; it is dropped and will sync again",
       rdbStreamed: "the RDB reached the replica: it is online, and its stream starts at its next ACK",

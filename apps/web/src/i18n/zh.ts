@@ -491,6 +491,7 @@ export const zh: Catalogue = {
       rdbPipeDone: "RDB 子进程的管道已读到结尾：仍在线的从节点都收到了整个 RDB",
       rdbPipeDropped: "传输的最后一个从节点已断开：RDB 子进程被终止",
       rdbChildDone: "RDB 子进程已完成并被回收",
+      syncWaitBgsave: "全量同步在等待 RDB：这个从节点将如何得到它（原文是 redis 自己的日志）",
       rdbChildKilled: "被终止的 RDB 子进程已被回收",
       rdbChildFailedSync: "RDB 子进程失败，从节点的全量同步失败；它被断开，之后会重新同步",
       rdbStreamed: "RDB 已送达从节点：它已上线，命令流在它下一个 ACK 时开始",

@@ -359,6 +359,7 @@ const WARNING_HEADS: Readonly<Record<string, ParseKeys>> = {
   "rdb-child-killed": "events.explain.rdbChildKilled",
   "rdb-child-failed-sync": "events.explain.rdbChildFailedSync",
   "rdb-streamed": "events.explain.rdbStreamed",
+  "sync-wait-bgsave": "events.explain.syncWaitBgsave",
 };
 
 function warningHead(code: string, t: TFunction): string {

@@ -63,8 +63,10 @@ export function eventTone(event: LabEvent): EventTone {
     case "exited":
     case "timeout":
       return "bad";
-    case "disconnect":
     case "warning":
+      // How a full sync will get its RDB is news, not trouble.
+      return event.detail.kind === "warning" && event.detail.code === "sync-wait-bgsave" ? "info" : "warn";
+    case "disconnect":
     case "frozen":
       return "warn";
     case "link": {

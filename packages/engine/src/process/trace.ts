@@ -6,6 +6,11 @@
 interface TraceBase {
   /** Explanation for humans, e.g. "partial resync refused: offset 1203 precedes the backlog's first byte 16385". */
   readonly message: string;
+  /**
+   * How redis's own log names the peer, where that differs from `peer`: a replica that announced
+   * no listening port is `ip:<unknown-replica-port>` there (replicationGetSlaveName).
+   */
+  readonly redisPeer?: string;
 }
 
 export type TraceEvent =
@@ -34,6 +39,11 @@ export type TraceEvent =
       readonly reason: FullResyncReason;
       /** Master side: the backlog's first byte when the replica asked (0 without a backlog). */
       readonly backlogFirstByte?: number;
+      /** Master side, PSYNC: what the replica asked for (`replid` and `offset` are the master's own). */
+      readonly requested?: { readonly replid: string; readonly offset: number };
+      /** Master side, PSYNC: the master's second id and the offset up to which it is valid. */
+      readonly replid2?: string;
+      readonly secondReplidOffset?: number;
     })
   | (TraceBase & {
       readonly kind: "partial-resync";
@@ -56,7 +66,13 @@ export type TraceEvent =
       /** A replica whose load took time (a `link` event with `load` began it): how it loaded. */
       readonly load?: RdbLoadMode;
     })
-  | (TraceBase & { readonly kind: "replica-state"; readonly peer: string; readonly state: string })
+  | (TraceBase & {
+      readonly kind: "replica-state";
+      readonly peer: string;
+      readonly state: string;
+      /** Master side, a replica starting to wait for a full sync: why it gets one. */
+      readonly reason?: FullResyncReason;
+    })
   | (TraceBase & { readonly kind: "timeout"; readonly side: "master" | "replica"; readonly peer: string })
   | (TraceBase & { readonly kind: "disconnect"; readonly peer: string; readonly side: "master" | "replica" })
   | (TraceBase & { readonly kind: "backlog"; readonly action: "created" | "freed" | "resized"; readonly firstByteOffset: number })

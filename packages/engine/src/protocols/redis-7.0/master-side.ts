@@ -188,7 +188,7 @@ export class MasterSide {
       const replid = bytesToBinary(argv[1]!);
       const offset = parseInteger(argv[2]!);
       if (offset === undefined) {
-        node.trace({ kind: "warning", code: "psync-wrong-offset", message: `Replica ${this.peerName(client)} asks for synchronization but with a wrong offset` });
+        node.trace({ kind: "warning", code: "psync-wrong-offset", message: `Replica ${this.redisPeerName(client)} asks for synchronization but with a wrong offset` });
         node.replyError(client, "ERR value is not an integer or out of range");
         return;
       }
@@ -203,11 +203,14 @@ export class MasterSide {
       node.trace({
         kind: "full-resync",
         side: "master",
-        peer: this.peerName(client),
+        ...this.tracedPeer(client),
         replid: this.repl.replid,
         offset: this.repl.masterReplOffset,
         reason,
         backlogFirstByte: this.repl.backlog ? this.repl.backlog.firstByteOffset : 0,
+        requested: { replid, offset },
+        replid2: this.repl.replid2,
+        secondReplidOffset: this.repl.secondReplidOffset,
         message: `full resync for ${this.peerName(client)}: ${decision.explanation}`,
       });
     }
@@ -236,7 +239,7 @@ export class MasterSide {
     node.trace({
       kind: "partial-resync",
       side: "master",
-      peer: this.peerName(client),
+      ...this.tracedPeer(client),
       replid: this.repl.replid,
       offset,
       backlogBytes: pendingBytes,
@@ -253,6 +256,8 @@ export class MasterSide {
     client.kind = "replica";
     client.replica = new ReplicaLink("wait_bgsave_start", node.nowMs, preSync);
     this.replicas.push(client);
+    // syncCommand's first line (for SYNC; a PSYNC's came with its refusal): before the backlog's.
+    node.trace({ kind: "replica-state", ...this.tracedPeer(client), state: "wait_bgsave", reason, message: `${this.peerName(client)} waits for a full sync (${reason})` });
     if (this.replicas.length === 1 && !this.repl.backlog) {
       this.repl.changeReplicationId();
       this.repl.clearReplicationId2();
@@ -266,13 +271,22 @@ export class MasterSide {
         message: `new replication id ${short(this.repl.replid)}: a master takes a fresh id when it creates its backlog`,
       });
     }
-    node.trace({ kind: "replica-state", peer: this.peerName(client), state: "wait_bgsave", message: `${this.peerName(client)} waits for a full sync (${reason})` });
     if (this.rdbChild !== null) {
       this.attachToRdbChild(client);
       return;
     }
     const diskless = node.config["repl-diskless-sync"] && client.replCapaEof;
-    if (!(diskless && node.config["repl-diskless-sync-delay"] > 0)) this.startBgsaveForReplication();
+    if (diskless && node.config["repl-diskless-sync-delay"] > 0) {
+      // replicationCron forks once the delay has passed, for every replica that came meanwhile.
+      this.syncWait("Delay next BGSAVE for diskless SYNC");
+      return;
+    }
+    this.startBgsaveForReplication();
+  }
+
+  /** syncCommand's line when a replica cannot have an RDB at once (its words, redis logs them as a notice). */
+  private syncWait(redisLine: string): void {
+    this.node.trace({ kind: "warning", code: "sync-wait-bgsave", message: redisLine });
   }
 
   /**
@@ -520,13 +534,21 @@ export class MasterSide {
     const child = this.rdbChild!;
     const backlog = this.repl.backlog!;
     const other = this.replicas.some((c) => c !== client && linkOf(c).state === "wait_bgsave_end");
-    if (child.socketTarget || !other || !backlog.contains(child.offset + 1)) return;
+    if (child.socketTarget) {
+      this.syncWait("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+      return;
+    }
+    if (!other || !backlog.contains(child.offset + 1)) {
+      this.syncWait("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+      return;
+    }
     const link = linkOf(client);
     link.psyncInitialOffset = child.offset;
     link.state = "wait_bgsave_end";
     if (!link.preSync) writeSimple(client.out, `FULLRESYNC ${this.repl.replid} ${child.offset}`);
     link.reader = backlog.openReader(child.offset + 1);
     this.node.markOutput(client);
+    this.syncWait("Waiting for end of BGSAVE for SYNC");
   }
 
   /**
@@ -546,7 +568,7 @@ export class MasterSide {
     node.trace({
       kind: "rdb",
       side: "master",
-      peer: this.peerName(client),
+      ...this.tracedPeer(client),
       bytes: rdbBytes,
       keys,
       mode: socketTarget ? "diskless" : "disk",
@@ -657,7 +679,7 @@ export class MasterSide {
     }
     if (this.replicas.length === 0) this.noReplicasSinceMs = this.node.nowMs;
     this.refreshGoodReplicas();
-    this.node.trace({ kind: "disconnect", peer: this.peerName(client), side: "master", message: `connection with replica ${this.peerName(client)} lost` });
+    this.node.trace({ kind: "disconnect", ...this.tracedPeer(client), side: "master", message: `connection with replica ${this.peerName(client)} lost` });
   }
 
   /** Closes every replica connection (disconnectSlaves). */
@@ -668,6 +690,19 @@ export class MasterSide {
   peerName(client: Client): string {
     const host = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
     return client.replListeningPort ? `${host}:${client.replListeningPort}` : client.peer;
+  }
+
+  /** The replica as redis's log names it (replicationGetSlaveName). */
+  redisPeerName(client: Client): string {
+    const host = client.replAnnouncedIp || client.peer.slice(0, client.peer.lastIndexOf(":"));
+    return `${host}:${client.replListeningPort || "<unknown-replica-port>"}`;
+  }
+
+  /** A trace's `peer`, and redis's name for it where that differs. */
+  private tracedPeer(client: Client): { readonly peer: string; readonly redisPeer?: string } {
+    const peer = this.peerName(client);
+    const redisPeer = this.redisPeerName(client);
+    return redisPeer === peer ? { peer } : { peer, redisPeer };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -693,14 +728,14 @@ export class MasterSide {
       const link = linkOf(client);
       // Only a diskless transfer can stall on one replica (a disk child is not fed by the sockets).
       if (pipe !== null && link.state === "wait_bgsave_end" && link.lastPartialWriteMs !== 0 && node.unixSec() - node.unixSecAt(link.lastPartialWriteMs) > node.config["repl-timeout"]) {
-        node.trace({ kind: "timeout", side: "master", peer: this.peerName(client), message: `disconnecting timed out replica ${this.peerName(client)} during its full sync: its socket took no RDB bytes for more than repl-timeout (${node.config["repl-timeout"]} s)` });
+        node.trace({ kind: "timeout", side: "master", ...this.tracedPeer(client), message: `disconnecting timed out replica ${this.peerName(client)} during its full sync: its socket took no RDB bytes for more than repl-timeout (${node.config["repl-timeout"]} s)` });
         node.closeClient(client);
         continue;
       }
       if (link.state !== "online" || link.preSync) continue;
       // Whole seconds, as redis compares server.unixtime with repl_ack_time.
       if (node.unixSec() - node.unixSecAt(link.ackTimeMs) > node.config["repl-timeout"]) {
-        node.trace({ kind: "timeout", side: "master", peer: this.peerName(client), message: `disconnecting timed out replica ${this.peerName(client)}: no ACK for more than repl-timeout (${node.config["repl-timeout"]} s)` });
+        node.trace({ kind: "timeout", side: "master", ...this.tracedPeer(client), message: `disconnecting timed out replica ${this.peerName(client)}: no ACK for more than repl-timeout (${node.config["repl-timeout"]} s)` });
         node.closeClient(client);
       }
     }
