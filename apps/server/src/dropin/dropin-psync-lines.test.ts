@@ -5,7 +5,8 @@
  * for one past its own offset), an offset past where its second id ends, and the four ways a full
  * sync waits for an RDB child (attached to the running one, not attachable, a child writing to
  * sockets, a diskless sync's delay). Replicas that announce no listening port are named
- * `ip:<unknown-replica-port>`, as redis names them. Run on bin/replica-lab-server processes and, beside
+ * `ip:<unknown-replica-port>`, as redis names them; REPLICAOF's lines name the client that sent
+ * it (its CLIENT LIST line). Run on bin/replica-lab-server processes and, beside
  * them, on real redis-server 7.0.15 processes doing the same steps; the expected lines are the real
  * ones, live. Without redis-server installed these tests fail; they never skip.
  */
@@ -17,7 +18,21 @@ import { configText, logTexts, replicaStates, requireRedisServer, TestServers } 
 
 const SETTINGS = { save: "", "enable-debug-command": "yes", "repl-ping-replica-period": "3600", "repl-diskless-sync": "no" };
 const WAIT_MS = 60_000;
-const LINES = /^(Replica \S+ asks for synchronization|Full resync requested|Partial resynchronization not accepted|Unable to partial resync|Warning: replica|Waiting for end of BGSAVE|Can't attach the replica|Current BGSAVE has socket target|Delay next BGSAVE)/;
+const LINES = /^(Replica \S+ asks for synchronization|Full resync requested|Partial resynchronization not accepted|Unable to partial resync|Warning: replica|Waiting for end of BGSAVE|Can't attach the replica|Current BGSAVE has socket target|Delay next BGSAVE|REPLICAOF \S+ enabled|MASTER MODE enabled)/;
+/** CLIENT LIST fields whose values two servers share for the same client (the rest are ids, addresses, sizes). */
+const SHARED_FIELDS = new Set(["name", "flags", "db", "sub", "psub", "ssub", "multi", "events", "cmd", "user", "redir", "resp"]);
+
+/** A client's info line (catClientInfoString) with its own values named by field. */
+function clientInfo(line: string): string {
+  return line
+    .split(" ")
+    .map((field) => {
+      const at = field.indexOf("=");
+      const name = field.slice(0, at);
+      return SHARED_FIELDS.has(name) ? field : `${name}=_`;
+    })
+    .join(" ");
+}
 
 /** A client that speaks as a bare replica would: commands as lines, the first reply line read. */
 class RawReplica {
@@ -73,7 +88,7 @@ function lines(log: string, names: ReadonlyMap<string, string> = new Map()): str
   return logTexts(log)
     .filter((text) => LINES.test(text))
     .map((text) => {
-      let named = text.replace(/[0-9a-f]{40}/g, (id) => names.get(id) ?? (/^0+$/.test(id) ? "ZEROS" : "ID"));
+      let named = text.replace(/user request from '(.*)'\)$/, (_, info: string) => `user request from '${clientInfo(info)}')`).replace(/[0-9a-f]{40}/g, (id) => names.get(id) ?? (/^0+$/.test(id) ? "ZEROS" : "ID"));
       for (const [value, name] of names) if (/^\d+$/.test(value)) named = named.replace(new RegExp(`\\b${value}\\b`, "g"), name);
       return named;
     });
@@ -130,6 +145,7 @@ describe("a master's PSYNC refusals and full-sync waits, launcher processes agai
         [String(second), "SECOND"],
         // The promoted replica, as it announced itself (REPLCONF listening-port) to its master.
         [String(replica.port), "REPLICA_PORT"],
+        [String(master.port), "MASTER_PORT"],
       ]);
       return [...lines(master.log, names), "-- promoted replica --", ...lines(replica.log, names).filter((text) => !text.includes("Warning: replica"))];
     } finally {

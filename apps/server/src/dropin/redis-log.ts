@@ -146,7 +146,10 @@ function redisLines(event: TraceEvent): LogLine[] {
     case "link":
       return linkLines(event);
     case "role":
-      return event.role === "master" ? [notice("MASTER MODE enabled (user request from 'replica-lab')")] : [notice(`REPLICAOF ${event.masterAddress ?? "?"} enabled (user request from 'replica-lab')`)];
+      // replicaofCommand's lines; a change of role not asked for by a client (the replicaof
+      // directive at start, a failover) is not logged so.
+      if (event.requestedBy === undefined) return [];
+      return event.role === "master" ? [notice(`MASTER MODE enabled (user request from '${event.requestedBy}')`)] : [notice(`REPLICAOF ${event.masterAddress ?? "?"} enabled (user request from '${event.requestedBy}')`)];
     case "replid":
       if (event.cause === "promoted") return [warning(`Setting secondary replication ID to ${event.replid2}, valid up to offset: ${event.secondReplOffset}. New replication ID is ${event.replid}`)];
       if (event.cause === "backlog-created") return [notice(`Replication backlog created, my new replication IDs are '${event.replid}' and '${event.replid2}'`)];

@@ -14,7 +14,13 @@ interface TraceBase {
 }
 
 export type TraceEvent =
-  | (TraceBase & { readonly kind: "role"; readonly role: "master" | "replica"; readonly masterAddress: string | null })
+  | (TraceBase & {
+      readonly kind: "role";
+      readonly role: "master" | "replica";
+      readonly masterAddress: string | null;
+      /** The client whose REPLICAOF did it, as CLIENT LIST shows it (redis logs it: catClientInfoString). */
+      readonly requestedBy?: string;
+    })
   | (TraceBase & {
       readonly kind: "replid";
       readonly replid: string;

@@ -9,11 +9,12 @@ import type { Client } from "../../redis/client.ts";
 import type { CommandSpec } from "../../redis/commands/command.ts";
 import { parseSafeInt, word } from "../../redis/commands/reply.ts";
 import { parseWaitArgs, writeRoleReply } from "../../redis/commands/replication-replies.ts";
+import { clientInfoLine } from "../../redis/commands/connection.ts";
 
 function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void {
   const repl = Psync2Replication.of(node);
   if (word(argv[1]!) === "no" && word(argv[2]!) === "one") {
-    repl.replicaSide.unsetMaster();
+    repl.replicaSide.unsetMaster(clientInfoLine(node, c));
     writeSimple(c.out, "OK");
     return;
   }
@@ -32,7 +33,7 @@ function replicaofCommand(node: RedisNode, c: Client, argv: Uint8Array[]): void 
     writeSimple(c.out, "OK Already connected to specified master");
     return;
   }
-  rs.setMaster(host, port);
+  rs.setMaster(host, port, clientInfoLine(node, c));
   writeSimple(c.out, "OK");
 }
 

@@ -169,8 +169,8 @@ export class ReplicaSide {
     this.state = "connect";
   }
 
-  /** REPLICAOF host port (replicationSetMaster). */
-  setMaster(host: string, port: number): void {
+  /** REPLICAOF host port (replicationSetMaster); `requestedBy`: the client that asked, as CLIENT LIST shows it. */
+  setMaster(host: string, port: number, requestedBy?: string): void {
     const node = this.node;
     const wasMaster = this.masterHost === null;
     // Cleared while the old link is freed so that freeing it does not reconnect to the old master.
@@ -184,13 +184,13 @@ export class ReplicaSide {
       this.cachedMaster = null;
       this.cacheMasterUsingMyself(0);
     }
-    node.trace({ kind: "role", role: "replica", masterAddress: this.masterAddress, message: `now a replica of ${this.masterAddress}` });
+    node.trace({ kind: "role", role: "replica", masterAddress: this.masterAddress, ...(requestedBy === undefined ? {} : { requestedBy }), message: `now a replica of ${this.masterAddress}` });
     this.state = "connect";
     this.connectWithMaster();
   }
 
-  /** REPLICAOF NO ONE (replicationUnsetMaster). */
-  unsetMaster(): void {
+  /** REPLICAOF NO ONE (replicationUnsetMaster); `requestedBy` as for setMaster. */
+  unsetMaster(requestedBy?: string): void {
     const node = this.node;
     if (this.masterHost === null) return;
     const oldAddress = this.masterAddress;
@@ -212,7 +212,7 @@ export class ReplicaSide {
     this.repl.slaveseldb = -1;
     this.repl.masterSide.noReplicasSinceMs = node.nowMs;
     this.downSinceMs = null;
-    node.trace({ kind: "role", role: "master", masterAddress: null, message: `promoted to master (was a replica of ${oldAddress})` });
+    node.trace({ kind: "role", role: "master", masterAddress: null, ...(requestedBy === undefined ? {} : { requestedBy }), message: `promoted to master (was a replica of ${oldAddress})` });
   }
 
   /** replicationCacheMasterUsingMyself: our own id and offset become the PSYNC offer. */
