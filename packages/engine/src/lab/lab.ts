@@ -255,6 +255,7 @@ export class Lab {
             return world.hosts;
           },
           connections: () => connections,
+          networkBytes: () => world.networkUnread,
           eventCount: () => world.eventCount,
         };
         return view;

@@ -4,8 +4,9 @@
  * writer and reader (in flight, held by a partition, waiting for a frozen process). Nodes read it
  * before they accept more (see `HostMemory`); the lab reads it for its memory report.
  *
- * Reading it sums every process and connection, so the sum is kept for the rest of the world
- * event it was taken in: one event (a pipeline of a thousand SETs) asks once.
+ * Reading it sums every process (the world keeps the connections' sum as it changes), so the sum
+ * is kept for the rest of the world event it was taken in: one event (a pipeline of a thousand
+ * SETs) asks once.
  */
 import type { HostMemory, NodeProcess } from "../process/contract.ts";
 import type { Host, SimConnection } from "./connection.ts";
@@ -14,6 +15,8 @@ import type { Host, SimConnection } from "./connection.ts";
 export interface MachineView {
   readonly hosts: ReadonlyMap<string, Host>;
   connections(): Iterable<SimConnection>;
+  /** Bytes written and not yet read over every connection, when the world keeps the sum (else summed here). */
+  networkBytes?(): number;
   /** Changes whenever the world processes an event (so a cached sum is stale). */
   eventCount(): number;
 }
@@ -73,6 +76,7 @@ export class Machine implements HostMemory {
   }
 
   private networkBytes(): number {
+    if (this.world.networkBytes !== undefined) return this.world.networkBytes();
     let bytes = 0;
     for (const conn of this.world.connections()) bytes += conn.dirs[0].unread + conn.dirs[1].unread;
     return bytes;

@@ -132,6 +132,11 @@ export class World implements NodeStepClock {
   inNodeStep = false;
   /** Events processed so far (a machine's cached memory sum is valid within one). */
   eventCount = 0;
+  /**
+   * Bytes written and not yet read over every connection in {@link connections} (the sum of their
+   * directions' `unread`), kept as they change so the machine need not sum them at every event.
+   */
+  networkUnread = 0;
   /** The memory every process here shares. */
   readonly machine: Machine;
 
@@ -146,6 +151,7 @@ export class World implements NodeStepClock {
     this.machine = new Machine(options.memoryLimitBytes ?? Infinity, {
       hosts: this.hosts,
       connections: () => connections,
+      networkBytes: () => this.networkUnread,
       eventCount,
     });
   }
@@ -366,6 +372,7 @@ export class World implements NodeStepClock {
   sendFrom(conn: SimConnection, fromSide: 0 | 1, bytes: Uint8Array): void {
     if (conn.state === "closed" || conn.dirs[fromSide].finSent || bytes.length === 0) return;
     conn.dirs[fromSide].unread += bytes.length;
+    this.networkUnread += bytes.length;
     const link = this.pathOf(conn);
     if (link.partitioned) {
       conn.dirs[fromSide].held.push({ kind: "bytes", bytes, writtenMs: this.nowMs });
@@ -428,6 +435,8 @@ export class World implements NodeStepClock {
   private consumed(conn: SimConnection, fromSide: 0 | 1, count: number): void {
     const dir = conn.dirs[fromSide];
     dir.unread -= count;
+    // A closed connection is no longer counted (see dropConnection).
+    if (conn.state !== "closed") this.networkUnread -= count;
     if (dir.writerWaiting && SOCKET_BUFFER_BYTES - dir.unread >= WRITABLE_ROOM_BYTES) {
       dir.writerWaiting = false;
       this.schedule(this.nowMs, { type: "writable", conn, side: fromSide });
@@ -440,8 +449,12 @@ export class World implements NodeStepClock {
     const dir = conn.dirs[fromSide];
     const change = bytes - dir.readerHolds;
     dir.readerHolds = bytes;
-    if (change > 0) dir.unread += change;
-    else if (change < 0) this.consumed(conn, fromSide, -change);
+    if (change > 0) {
+      dir.unread += change;
+      if (conn.state !== "closed") this.networkUnread += change;
+    } else if (change < 0) {
+      this.consumed(conn, fromSide, -change);
+    }
   }
 
   /** A process asked to be told when `side` of `conn` may write again. */
@@ -509,7 +522,7 @@ export class World implements NodeStepClock {
    */
   private abandon(conn: SimConnection): void {
     conn.state = "closed";
-    this.connections.delete(conn);
+    this.dropConnection(conn);
     const end = conn.sides[1];
     if (end?.kind === "outbound") end.socket?.close();
   }
@@ -728,7 +741,7 @@ export class World implements NodeStepClock {
     if (conn.state !== "connecting") return;
     this.wireTap?.refused(conn, reason, this.nowMs);
     conn.state = "closed";
-    this.connections.delete(conn);
+    this.dropConnection(conn);
     const initiator = conn.sides[0];
     if (initiator.kind !== "host") {
       if (initiator.kind === "external") initiator.endpoint.onClose();
@@ -792,7 +805,7 @@ export class World implements NodeStepClock {
     // Once either side has closed, the connection is over for both (a reset in practice).
     const finish = (): void => {
       conn.state = "closed";
-      this.connections.delete(conn);
+      this.dropConnection(conn);
     };
     if (end.kind === "external") {
       finish();
@@ -907,6 +920,11 @@ export class World implements NodeStepClock {
       default:
         assertNever(effect);
     }
+  }
+
+  /** A closed connection leaves the world, and what it held unread leaves the machine's count. */
+  private dropConnection(conn: SimConnection): void {
+    if (this.connections.delete(conn)) this.networkUnread -= conn.dirs[0].unread + conn.dirs[1].unread;
   }
 
   /** Connections currently open or opening (for snapshots). */
