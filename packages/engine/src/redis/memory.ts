@@ -63,6 +63,11 @@ const ALLOWED_IN_MULTI_WHEN_OOM: ReadonlySet<string> = new Set(["exec", "discard
 
 const DEL_WORD = asciiBytes("DEL");
 
+/** A client's bytes from its entry in NodeMemory's `accounted` (normal: as is; others: `-bytes - 1`). */
+function accountedBytes(figure: number): number {
+  return figure >= 0 ? figure : -figure - 1;
+}
+
 /** True for a command redis refuses when out of memory. */
 export function isDenyOom(name: string): boolean {
   return DENYOOM_COMMANDS.has(name);
@@ -78,8 +83,12 @@ export class NodeMemory {
   /** Σ of what each client was last accounted at (see {@link update}): normal clients, and the others. */
   private normalClientBytes = 0;
   private otherClientBytes = 0;
-  /** Each client's last figure, and whether it was counted as a normal client then. */
-  private readonly accounted = new Map<Client, { bytes: number; normal: boolean }>();
+  /**
+   * Each client's last figure, as {@link accountedBytes} reads it: `bytes` for a client counted as
+   * normal then, `-bytes - 1` for the others (a number, so re-accounting allocates nothing). In the
+   * order clients were last accounted (eviction picks the first of equal sizes).
+   */
+  private readonly accounted = new Map<Client, number>();
   /**
    * What {@link plainSetOutOfMemory} proved at the last plain SET: `used_memory` may grow by `room`
    * more bytes before {@link outOfMemory} can say yes, counted from when the room was measured, of
@@ -107,7 +116,7 @@ export class NodeMemory {
   /** INFO memory `mem_clients_slaves` (their own buffers; the stream they share is the replication buffer). */
   get replicaClientsBytes(): number {
     let total = 0;
-    for (const client of this.node.clientsOfKind("replica")) total += this.accounted.get(client)?.bytes ?? 0;
+    for (const client of this.node.clientsOfKind("replica")) total += accountedBytes(this.accounted.get(client) ?? 0);
     return total;
   }
 
@@ -116,10 +125,13 @@ export class NodeMemory {
     // A replica's stream is in the replication buffer, counted once for all replicas.
     const bytes = CLIENT_BASE_BYTES + client.parser.memoryBytes + (client.kind === "replica" ? client.out.length : outputBufferBytes(this.node, client));
     this.forget(client);
-    const normal = client.kind === "normal";
-    this.accounted.set(client, { bytes, normal });
-    if (normal) this.normalClientBytes += bytes;
-    else this.otherClientBytes += bytes;
+    if (client.kind === "normal") {
+      this.accounted.set(client, bytes);
+      this.normalClientBytes += bytes;
+    } else {
+      this.accounted.set(client, -bytes - 1);
+      this.otherClientBytes += bytes;
+    }
   }
 
   /** A client was freed (or is being counted again). */
@@ -127,8 +139,8 @@ export class NodeMemory {
     const before = this.accounted.get(client);
     if (before === undefined) return;
     this.accounted.delete(client);
-    if (before.normal) this.normalClientBytes -= before.bytes;
-    else this.otherClientBytes -= before.bytes;
+    if (before >= 0) this.normalClientBytes -= before;
+    else this.otherClientBytes -= -before - 1;
   }
 
   /** Some limit applies (maxmemory, maxmemory-clients, or a machine of limited size). */
@@ -242,7 +254,7 @@ export class NodeMemory {
       if (!overClients && !machineFull) return currentSurvives;
       const victim = this.largestNormalClient(overClients ? 0 : HOST_EVICT_MIN_CLIENT_BYTES);
       if (victim === null) return currentSurvives;
-      const bytes = this.accounted.get(victim)?.bytes ?? 0;
+      const bytes = accountedBytes(this.accounted.get(victim) ?? 0);
       const why = overClients
         ? `normal clients use ${this.normalClientBytes} bytes, over maxmemory-clients (${limit} bytes)`
         : `the lab's memory is full (${this.machineUsedBytes()} of ${this.host!.limitBytes} bytes)`;
@@ -271,7 +283,8 @@ export class NodeMemory {
   private largestNormalClient(minBytes: number): Client | null {
     let best: Client | null = null;
     let bestBytes = -1;
-    for (const [client, { bytes }] of this.accounted) {
+    for (const [client, figure] of this.accounted) {
+      const bytes = accountedBytes(figure);
       if (client.kind !== "normal" || bytes < minBytes || bytes <= bestBytes) continue;
       best = client;
       bestBytes = bytes;
