@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { Lab, Prng, type LabOrigin } from "../src/index.ts";
 import { fingerprint } from "./random-lab.ts";
 
-const ORIGIN: LabOrigin = { seed: "step-until", epochMs: 1_700_000_000_000, splitChunks: false, maxEvents: 5000, defaultLink: { latencyMs: 1, jitterMs: 2, bandwidthBytesPerSec: 2_000_000, partitioned: false } };
+const ORIGIN: LabOrigin = { seed: "step-until", epochMs: 1_700_000_000_000, splitChunks: false, maxEvents: 5000, defaultLink: { latencyMs: 1, bandwidthBytesPerSec: 2_000_000, partitioned: false } };
 
-/** A master with two replicas taking writes, links with latency and jitter: many events per ms. */
+/** A chain of three taking writes, over links with latency and little bandwidth: many events per ms. */
 function build(): Lab {
   const lab = new Lab(ORIGIN);
   const [a, b, c] = ["A", "B", "C"].map((name) => lab.addNode({ name }).id);
