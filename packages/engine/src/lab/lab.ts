@@ -248,13 +248,11 @@ export class Lab {
     if (machineView !== undefined) {
       replace.set(machineView, (copyOf) => {
         const world = copyOf(this.world);
-        const connections = copyOf(machineView.connections());
         // Read when used: the copy's world is not filled in yet when this is made.
         const view: MachineView = {
           get hosts() {
             return world.hosts;
           },
-          connections: () => connections,
           networkBytes: () => world.networkUnread,
           eventCount: () => world.eventCount,
         };

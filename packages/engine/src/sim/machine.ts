@@ -9,14 +9,13 @@
  * SETs) asks once.
  */
 import type { HostMemory, NodeProcess } from "../process/contract.ts";
-import type { Host, SimConnection } from "./connection.ts";
+import type { Host } from "./connection.ts";
 
 /** What the machine reads from its world. */
 export interface MachineView {
   readonly hosts: ReadonlyMap<string, Host>;
-  connections(): Iterable<SimConnection>;
-  /** Bytes written and not yet read over every connection, when the world keeps the sum (else summed here). */
-  networkBytes?(): number;
+  /** Bytes written and not yet read over every connection (the world keeps the sum as it changes). */
+  networkBytes(): number;
   /** Changes whenever the world processes an event (so a cached sum is stale). */
   eventCount(): number;
 }
@@ -76,9 +75,6 @@ export class Machine implements HostMemory {
   }
 
   private networkBytes(): number {
-    if (this.world.networkBytes !== undefined) return this.world.networkBytes();
-    let bytes = 0;
-    for (const conn of this.world.connections()) bytes += conn.dirs[0].unread + conn.dirs[1].unread;
-    return bytes;
+    return this.world.networkBytes();
   }
 }

@@ -146,11 +146,9 @@ export class World implements NodeStepClock {
     this.rootPrng = Prng.fromSeed(options.seed);
     this.netPrng = this.rootPrng.fork("network");
     this.splitChunks = options.splitChunks ?? false;
-    const connections = this.connections;
     const eventCount = (): number => this.eventCount;
     this.machine = new Machine(options.memoryLimitBytes ?? Infinity, {
       hosts: this.hosts,
-      connections: () => connections,
       networkBytes: () => this.networkUnread,
       eventCount,
     });

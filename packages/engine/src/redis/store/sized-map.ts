@@ -747,13 +747,13 @@ export class SizedMap<V extends SizedValue> {
   }
 }
 
-/** What an entry is counted at: its key and value bytes, an aggregate at a flat estimate per element. */
 /** What the dict counts for a string value of `valueLength` bytes under a `keyLength`-byte key. */
 export function stringEntryBytes(keyLength: number, valueLength: number): number {
   return KEY_OVERHEAD_BYTES + keyLength + valueLength;
 }
 
+/** What an entry is counted at: its key and value bytes, an aggregate at a flat estimate per element. */
 function countOf(key: string, value: SizedValue): number {
-  if (value instanceof Uint8Array) return KEY_OVERHEAD_BYTES + key.length + value.length;
+  if (value instanceof Uint8Array) return stringEntryBytes(key.length, value.length);
   return KEY_OVERHEAD_BYTES + key.length + AGGREGATE_BYTES + value.length * AGGREGATE_ELEMENT_BYTES;
 }
